@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+admin.site.site_header = "つなぐ 管理画面"
+admin.site.site_title = "つなぐ"
+admin.site.index_title = "データ管理"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("tsunagu.search.urls")),
+    path("", include("tsunagu.desk.urls")),
+]

@@ -1,0 +1,134 @@
+"""The hash-chained access log: append and verify.
+
+Every read of a customer's personal data goes through `log_access`. Each row's hash covers its
+own fields and the previous row's hash, so editing, deleting or reordering any row breaks the
+chain from that row on; `verify_chain` finds the first broken link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import context
+from .choices import AccessPurpose
+from .models import AccessLog, AccessLogHead, User
+
+GENESIS_HASH = "0" * 64
+
+
+def row_hash(
+    *,
+    prev_hash: str,
+    id: int,
+    at_iso: str,
+    user_id: int | None,
+    username: str,
+    customer_id: int | None,
+    purpose: str,
+    screen: str,
+    detail: dict[str, Any],
+    client_address: str,
+) -> str:
+    payload = json.dumps(
+        [
+            prev_hash,
+            id,
+            at_iso,
+            user_id,
+            username,
+            customer_id,
+            purpose,
+            screen,
+            detail,
+            client_address,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _hash_of(log: AccessLog, prev_hash: str) -> str:
+    return row_hash(
+        prev_hash=prev_hash,
+        id=log.id,
+        at_iso=log.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        user_id=log.user_id,
+        username=log.username,
+        customer_id=log.customer_id,
+        purpose=log.purpose,
+        screen=log.screen,
+        detail=log.detail,
+        client_address=log.client_address,
+    )
+
+
+def log_access(
+    *,
+    user: User | None,
+    customer_ids: Iterable[int | None],
+    purpose: AccessPurpose,
+    screen: str = "",
+    detail: dict[str, Any] | None = None,
+) -> list[AccessLog]:
+    """Append one row per customer read (or one row with no customer, e.g. an empty search)."""
+    ctx = context.current()
+    ids = list(customer_ids) or [None]
+    with transaction.atomic():
+        head, _ = AccessLogHead.objects.select_for_update().get_or_create(id=1)
+        rows: list[AccessLog] = []
+        for customer_id in ids:
+            log = AccessLog(
+                id=head.last_id + 1,
+                at=timezone.now(),
+                user=user if user is not None and user.is_authenticated else None,
+                username=getattr(user, "username", "") or "",
+                customer_id=customer_id,
+                purpose=purpose.value,
+                screen=(screen or ctx.screen)[:100],
+                detail=detail or {},
+                client_address=ctx.client_address,
+                prev_hash=head.last_hash,
+            )
+            log.hash = _hash_of(log, head.last_hash)
+            head.last_id, head.last_hash = log.id, log.hash
+            rows.append(log)
+        AccessLog.objects.bulk_create(rows)
+        head.save(update_fields=["last_id", "last_hash"])
+    return rows
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    id: int
+    reason: str
+
+
+def _iter_log() -> Iterator[AccessLog]:
+    return AccessLog.objects.order_by("id").iterator(chunk_size=5000)
+
+
+def verify_chain() -> tuple[int, ChainBreak | None]:
+    """Recompute the chain. Returns (rows checked, first break or None)."""
+    prev_hash, expected_id, checked = GENESIS_HASH, 1, 0
+    for log in _iter_log():
+        if log.id != expected_id:
+            return checked, ChainBreak(expected_id, f"行 {expected_id} が欠落しています(次の行は {log.id})。")
+        if log.prev_hash != prev_hash:
+            return checked, ChainBreak(log.id, "前の行のハッシュと一致しません(前の行が改ざん・削除された可能性)。")
+        if _hash_of(log, prev_hash) != log.hash:
+            return checked, ChainBreak(log.id, "行の内容がハッシュと一致しません(この行が改ざんされた可能性)。")
+        prev_hash, expected_id, checked = log.hash, expected_id + 1, checked + 1
+    head = AccessLogHead.objects.filter(id=1).first()
+    if head is not None and (head.last_id, head.last_hash) != (expected_id - 1, prev_hash):
+        return checked, ChainBreak(expected_id, f"末尾の行が欠落しています(記録上の最終行は {head.last_id})。")
+    return checked, None

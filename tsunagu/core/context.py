@@ -1,0 +1,43 @@
+"""Who is acting and from where, for code that runs with or without a web request.
+
+Views get this from ActorMiddleware; management commands and tasks set it with `acting_as`,
+so history rows and access logs always name a user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    client_address: str = ""
+    screen: str = ""
+
+
+_current: ContextVar[RequestContext] = ContextVar("tsunagu_request", default=RequestContext())
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+@contextmanager
+def request_context(*, client_address: str = "", screen: str = "") -> Iterator[None]:
+    token = _current.set(RequestContext(client_address=client_address, screen=screen))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def history_user(instance: object, actor: User | None) -> None:
+    """Tell django-simple-history who changes `instance` (works without a request)."""
+    instance._history_user = actor  # type: ignore[attr-defined]

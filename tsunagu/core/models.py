@@ -1,0 +1,215 @@
+"""Organization, users, audit events and the hash-chained access log."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .choices import AccessPurpose, DepartmentKind, Role
+
+
+class Department(models.Model):
+    """An insurer department (お客様相談室, コールセンター, 損害サービス …)."""
+
+    code = models.CharField("部署コード", max_length=20, unique=True)
+    name = models.CharField("部署名", max_length=100)
+    kind = models.CharField("種別", max_length=30, choices=DepartmentKind.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部署"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Branch(models.Model):
+    """A sales branch (営業拠点) that supervises agencies."""
+
+    code = models.CharField("拠点コード", max_length=20, unique=True)
+    name = models.CharField("拠点名", max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "営業拠点"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    """An agency (代理店). Agency staff see only this agency's customers and policies."""
+
+    code = models.CharField("代理店コード", max_length=20, unique=True)
+    name = models.CharField("代理店名", max_length=200)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="agencies", verbose_name="営業拠点"
+    )
+    is_active = models.BooleanField("有効", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代理店"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
+class Agent(models.Model):
+    """A registered solicitor (募集人) of an agency."""
+
+    registration_number = models.CharField("募集人登録番号", max_length=20, unique=True)
+    name = models.CharField("氏名", max_length=100)
+    name_kana = models.CharField("フリガナ", max_length=100, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="agents", verbose_name="代理店"
+    )
+    is_active = models.BooleanField("有効", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "募集人"
+        ordering = ["registration_number"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff: belongs to an insurer department or to an agency, never both."""
+
+    display_name = models.CharField("表示名", max_length=100, blank=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name="部署",
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name="代理店",
+    )
+    agent = models.OneToOneField(
+        Agent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name="募集人",
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ユーザー"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(agency__isnull=True),
+                name="user_department_xor_agency",
+                violation_error_message="ユーザーは部署と代理店の両方には所属できません。",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """Role codes held by the user (roles are Django groups named by code)."""
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.is_superuser or any(role.value in self.roles for role in roles)
+
+    @property
+    def is_agency_bound(self) -> bool:
+        """Agency staff are restricted to their agency's book."""
+        return self.agency_id is not None
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [label for value, label in Role.choices if value in self.roles]
+
+
+class AuditEvent(models.Model):
+    """A business event written by a service ("顧客を登録した"), with the acting user."""
+
+    at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="実行者"
+    )
+    action = models.CharField("操作", max_length=60, db_index=True)
+    target_type = models.CharField("対象種別", max_length=60)
+    target_id = models.CharField("対象ID", max_length=40)
+    summary = models.CharField("内容", max_length=300)
+    data = models.JSONField("詳細", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "監査イベント"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLog(models.Model):
+    """One read of personal data. Append-only; each row carries the hash of the one before."""
+
+    id = models.BigIntegerField(primary_key=True)
+    at = models.DateTimeField("日時")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="利用者"
+    )
+    username = models.CharField("ユーザー名", max_length=150)
+    # Plain ids, not foreign keys: the log outlives merges and must not cascade.
+    customer_id = models.BigIntegerField("顧客ID", null=True, db_index=True)
+    purpose = models.CharField("目的", max_length=20, choices=AccessPurpose.choices)
+    screen = models.CharField("画面・経路", max_length=100)
+    detail = models.JSONField("詳細", default=dict, blank=True)
+    client_address = models.CharField("接続元", max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アクセスログ"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.username} → {self.customer_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("アクセスログは変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("アクセスログは削除できません。")
+
+
+class AccessLogHead(models.Model):
+    """The chain's tip, one row, locked while appending so concurrent writers stay in order."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アクセスログ先頭"

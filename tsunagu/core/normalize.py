@@ -1,0 +1,357 @@
+"""Normalization of Japanese personal data: one module for search, import and matching.
+
+Pure functions, no Django. Original values are always kept for display; these functions build
+keys and canonical forms (see shared/domain/japanese_text.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# --- characters ------------------------------------------------------------------------------
+
+# Every dash-like character that operators and source systems use between digits.
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d\uff70\u2500\u2501\u002d\u30fb"
+_DASH_RE = re.compile(f"[{re.escape(_DASHES)}]")
+_SPACE_RE = re.compile(r"[\s\u3000]+")
+_VARIATION_SELECTOR_RE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Kanji variants (異体字) folded to the common form for keys only, never for display.
+KANJI_VARIANTS: dict[str, str] = {
+    "髙": "高",
+    "﨑": "崎",
+    "嵜": "崎",
+    "齋": "斎",
+    "齊": "斎",
+    "斉": "斎",
+    "邊": "辺",
+    "邉": "辺",
+    "澤": "沢",
+    "廣": "広",
+    "濱": "浜",
+    "櫻": "桜",
+    "國": "国",
+    "冨": "富",
+    "嶋": "島",
+    "嶌": "島",
+    "惠": "恵",
+    "眞": "真",
+    "藏": "蔵",
+    "條": "条",
+    "槇": "槙",
+    "桒": "桑",
+    "龍": "竜",
+    "萬": "万",
+    "瀨": "瀬",
+    "德": "徳",
+    "黑": "黒",
+    "𠮷": "吉",
+    "栁": "柳",
+    "晴": "晴",
+    "淸": "清",
+    "曻": "昇",
+    "圡": "土",
+    "籠": "篭",
+    "實": "実",
+    "壽": "寿",
+    "靜": "静",
+    "榮": "栄",
+    "顯": "顕",
+    "彌": "弥",
+    "瀧": "滝",
+    "會": "会",
+    "舘": "館",
+    "蘓": "蘇",
+    "峯": "峰",
+    "嶺": "嶺",
+    "冩": "写",
+    "亞": "亜",
+    "惡": "悪",
+    "來": "来",
+    "與": "与",
+}
+_KANJI_TABLE = str.maketrans(KANJI_VARIANTS)
+
+_HIRA_START, _HIRA_END = 0x3041, 0x3096
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_FUZZY_KANA = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ"})
+_VOWEL_OF: dict[str, str] = {}
+for _vowel, _row in {
+    "ア": "アカガサザタダナハバパマヤャラワァ",
+    "イ": "イキギシジチヂニヒビピミリィ",
+    "ウ": "ウクグスズツヅヌフブプムユュルゥヴ",
+    "エ": "エケゲセゼテデネヘベペメレェ",
+    "オ": "オコゴソゾトドノホボポモヨョロヲォ",
+}.items():
+    for _ch in _row:
+        _VOWEL_OF[_ch] = _vowel
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL_RE.sub("", text)
+
+
+def has_control_characters(text: str) -> bool:
+    return bool(_CONTROL_RE.search(text))
+
+
+def nfkc(text: str) -> str:
+    """NFKC plus removal of variation selectors, which NFKC keeps."""
+    return _VARIATION_SELECTOR_RE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def collapse_spaces(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def hiragana_to_katakana(text: str) -> str:
+    return "".join(
+        chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text
+    )
+
+
+def is_kana_reading(text: str) -> bool:
+    """True when the text is a reading: katakana (any width), hiragana, spaces and ー only."""
+    folded = hiragana_to_katakana(nfkc(text))
+    return bool(folded.strip()) and all(
+        ("\u30a1" <= c <= "\u30fa") or c in "ー・ " for c in collapse_spaces(folded)
+    )
+
+
+def to_katakana_reading(text: str) -> str:
+    """Canonical stored reading: full-width katakana with single half-width spaces."""
+    return collapse_spaces(hiragana_to_katakana(nfkc(text)))
+
+
+def fold_kanji_variants(text: str) -> str:
+    return text.translate(_KANJI_TABLE)
+
+
+def name_key(text: str) -> str:
+    """Key for a kanji (or any) name: NFKC, variant folding, no spaces, katakana for kana."""
+    return _SPACE_RE.sub("", fold_kanji_variants(hiragana_to_katakana(nfkc(text))))
+
+
+def kana_key(text: str) -> str:
+    """Key for a reading: katakana, no spaces. Keeps ー and small kana (exact comparison)."""
+    return _SPACE_RE.sub("", hiragana_to_katakana(nfkc(text)))
+
+
+def fuzzy_kana_key(text: str) -> str:
+    """Reading key for fuzzy matching only: small kana, ヂ/ヅ/ヴ and long vowels folded.
+
+    サトー, サトウ and さとう give the same key; so do オオノ and オーノ.
+    """
+    kana = kana_key(text).replace("ヴ", "ブ").translate(_FUZZY_KANA)
+    out: list[str] = []
+    for ch in kana:
+        if ch == "ー" and out:
+            prev_vowel = _VOWEL_OF.get(out[-1], "")
+            # オー and エー are written オウ/エイ as often as オオ/エエ: fold them to one form.
+            ch = {"オ": "ウ", "エ": "イ"}.get(prev_vowel, prev_vowel) or ch
+        out.append(ch)
+    folded = "".join(out).translate(_SMALL_KANA)
+    # オオ → オウ so that オオノ ~ オーノ ~ オウノ.
+    return re.sub(r"(?<=[オコゴソゾトドノホボポモヨロ])オ", "ウ", folded)
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+MOBILE_PREFIXES = ("070", "080", "090")
+
+
+def digits_only(text: str) -> str:
+    return "".join(c for c in nfkc(text) if c.isdigit())
+
+
+def phone_digits(text: str) -> str:
+    """Canonical phone digits: +81 → 0, all separators removed."""
+    value = nfkc(text).strip()
+    digits = digits_only(value)
+    if value.startswith("+81") or (digits.startswith("81") and len(digits) in (11, 12)):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def is_valid_phone(digits: str) -> bool:
+    """Japanese phone numbers: 10 digits (landline, 050, 0120) or 11 (mobile, 0800, 050 IP)."""
+    return digits.startswith("0") and len(digits) in (10, 11)
+
+
+def is_mobile(digits: str) -> bool:
+    return len(digits) == 11 and digits.startswith(MOBILE_PREFIXES)
+
+
+def format_phone(digits: str) -> str:
+    """Readable form for display when the source gave none (area codes vary; this is a guide)."""
+    if len(digits) == 11:
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if len(digits) == 10 and digits.startswith(("03", "06")):
+        return f"{digits[:2]}-{digits[2:6]}-{digits[6:]}"
+    if len(digits) == 10 and digits.startswith("0120"):
+        return f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    return digits
+
+
+def postal_code_digits(text: str) -> str:
+    return digits_only(nfkc(text).replace("〒", ""))
+
+
+def format_postal_code(digits: str) -> str:
+    return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else digits
+
+
+def identifier_key(text: str) -> str:
+    """Policy, claim and certificate numbers: case- and width-insensitive, no hyphens/spaces."""
+    return _SPACE_RE.sub("", _DASH_RE.sub("", nfkc(text))).upper()
+
+
+def email_key(text: str) -> str:
+    return nfkc(text).strip().lower()
+
+
+def corporate_number_check_digit(body12: str) -> int:
+    """Check digit of a 13-digit corporate number (法人番号) for its last 12 digits."""
+    total = 0
+    for position, char in enumerate(reversed(body12), start=1):
+        total += int(char) * (1 if position % 2 else 2)
+    return 9 - (total % 9)
+
+
+def is_valid_corporate_number(text: str) -> bool:
+    digits = digits_only(text)
+    if len(digits) != 13 or len(nfkc(text).strip()) != 13:
+        return False
+    return int(digits[0]) == corporate_number_check_digit(digits[1:])
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Era:
+    name: str
+    letter: str
+    start: dt.date
+    end: dt.date | None
+
+
+ERAS = (
+    Era("令和", "R", dt.date(2019, 5, 1), None),
+    Era("平成", "H", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+    Era("昭和", "S", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+    Era("大正", "T", dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
+    Era("明治", "M", dt.date(1868, 1, 25), dt.date(1912, 7, 29)),
+)
+_ERA_BY_KEY = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS} | {e.name[0]: e for e in ERAS}
+
+
+class DateParseError(ValueError):
+    """A date the user typed cannot be understood; the message is Japanese and specific."""
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: dt.date
+    warning: str = ""
+
+
+_ERA_RE = re.compile(
+    r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR明大昭平令])\s*(?P<y>元|\d{1,2})\s*[年./\-]\s*"
+    r"(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$"
+)
+_WESTERN_RE = re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$")
+_COMPACT_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+
+
+def parse_date(text: str) -> ParsedDate:
+    """Parse Western (1970-03-01, 1970/3/1, 19700301) and 和暦 (S45.3.1, 昭和45年3月1日) dates."""
+    value = _DASH_RE.sub("-", nfkc(text).strip()).upper()
+    if not value:
+        raise DateParseError("日付が入力されていません。")
+    if match := _ERA_RE.match(value):
+        era = _ERA_BY_KEY[match["era"]]
+        year_in_era = 1 if match["y"] == "元" else int(match["y"])
+        if year_in_era < 1:
+            raise DateParseError(f"「{text}」の年が正しくありません。")
+        date = _make_date(era.start.year + year_in_era - 1, int(match["m"]), int(match["d"]), text)
+        if date < era.start:
+            raise DateParseError(f"「{text}」は{era.name}の開始({era.start:%Y年%m月%d日})より前です。")
+        if era.end is not None and date > era.end:
+            # 平成32年 etc. is legacy notation still printed on forms: accept it with a warning.
+            return ParsedDate(date, f"「{text}」は{era.name}の終了後の日付です({date:%Y年%m月%d日}として扱います)。")
+        return ParsedDate(date)
+    if match := _WESTERN_RE.match(value) or _COMPACT_RE.match(value):
+        return ParsedDate(_make_date(int(match["y"]), int(match["m"]), int(match["d"]), text))
+    raise DateParseError(f"「{text}」は日付として読み取れません。例: 1970-03-01、S45.3.1、昭和45年3月1日")
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise DateParseError(f"「{text}」は存在しない日付です。") from None
+
+
+def parse_birth_date(text: str, *, today: dt.date) -> ParsedDate:
+    parsed = parse_date(text)
+    if parsed.value > today:
+        raise DateParseError("生年月日に未来の日付は指定できません。")
+    if parsed.value.year < 1900:
+        raise DateParseError("生年月日が古すぎます(1900年以降を入力してください)。")
+    return parsed
+
+
+def era_of(date: dt.date) -> Era:
+    for era in ERAS:
+        if date >= era.start:
+            return era
+    raise ValueError(f"{date} is before the Meiji era")
+
+
+def to_wareki(date: dt.date) -> str:
+    """令和8年11月22日 — with 元年 for the first year."""
+    era = era_of(date)
+    year = date.year - era.start.year + 1
+    return f"{era.name}{'元' if year == 1 else year}年{date.month}月{date.day}日"
+
+
+def age_on(birth_date: dt.date, today: dt.date) -> int:
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+_KANJI_DIGITS = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_NUMBER_RE = re.compile("[〇一二三四五六七八九十百]+(?=[丁番号条地])")
+
+
+def _kanji_number(text: str) -> str:
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = current * 10 + _KANJI_DIGITS[ch]
+    return str(total + current)
+
+
+def address_key(text: str) -> str:
+    """Canonical address for matching: 1丁目2番3号, 一丁目二番三号 and 1-2-3 give the same key."""
+    value = nfkc(text)
+    value = _KANJI_NUMBER_RE.sub(lambda m: _kanji_number(m.group()), value)
+    value = _DASH_RE.sub("-", value)
+    value = re.sub(r"(\d+)\s*(?:丁目|番地|番|号|の)\s*(?=\d)", r"\1-", value)
+    value = re.sub(r"(\d+)\s*(?:番地|号|番)", r"\1", value)
+    value = value.replace("ヶ", "ケ").replace("が", "ケ").replace("ガ", "ケ").replace("之", "の")
+    return fold_kanji_variants(_SPACE_RE.sub("", value))

@@ -1,0 +1,70 @@
+"""Writes for organization and users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .audit import record_event
+from .choices import Role
+from .context import history_user
+from .models import Agency, Department, User
+
+SYSTEM_USERNAME = "system"
+
+
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    display_name: str,
+    roles: Iterable[Role],
+    department: Department | None = None,
+    agency: Agency | None = None,
+    is_staff: bool = False,
+) -> User:
+    roles = list(roles)
+    if (department is None) == (agency is None):
+        raise ValidationError("ユーザーは部署か代理店のどちらか一方に所属させてください。")
+    if Role.AGENCY_STAFF in roles and agency is None:
+        raise ValidationError("代理店スタッフは代理店に所属させてください。")
+    if agency is not None and any(r != Role.AGENCY_STAFF for r in roles):
+        raise ValidationError("代理店所属のユーザーに付与できるのは代理店スタッフのロールだけです。")
+    with transaction.atomic():
+        user = User(
+            username=username,
+            display_name=display_name,
+            department=department,
+            agency=agency,
+            is_staff=is_staff or Role.ADMIN in roles,
+            is_superuser=Role.ADMIN in roles,
+        )
+        user.set_password(password)
+        user.full_clean()
+        history_user(user, actor)
+        user.save()
+        user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in roles])
+        record_event(
+            actor=actor,
+            action="user.create",
+            target=user,
+            summary=f"ユーザー「{username}」を登録した",
+            data={"roles": [r.value for r in roles]},
+        )
+    return user
+
+
+def system_user() -> User:
+    """The actor for commands and batch jobs run without a named user."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"display_name": "システム", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,266 @@
+"""Every write to customers: one function per business action, atomic, with history and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from tsunagu.core import normalize
+from tsunagu.core.audit import record_event
+from tsunagu.core.events import customer_changed
+from tsunagu.core.context import history_user
+from tsunagu.core.models import Agency, User
+
+from .choices import AddressKind, EmailKind, NameChangeReason, PhoneKind
+from .models import Address, Customer, CustomerAgency, Email, FormerName, Phone, Relative
+
+# Fields a plain update may change; name changes go through customer_change_name.
+UPDATABLE_FIELDS = frozenset(
+    {
+        "family_name",
+        "given_name",
+        "kana_source",
+        "birth_date",
+        "gender",
+        "corporate_number",
+        "contact_consent",
+        "dm_consent",
+        "preferred_channel",
+        "note",
+    }
+)
+
+
+@dataclass
+class AddressInput:
+    postal_code: str
+    prefecture: str
+    city: str
+    street: str
+    building: str = ""
+    kind: str = AddressKind.HOME
+
+
+@dataclass
+class CustomerInput:
+    kind: str
+    name: str
+    name_kana: str
+    family_name: str = ""
+    given_name: str = ""
+    birth_date: dt.date | None = None
+    gender: str = ""
+    corporate_number: str = ""
+    contact_consent: bool = True
+    dm_consent: bool = False
+    preferred_channel: str = "phone"
+    note: str = ""
+    addresses: list[AddressInput] = field(default_factory=list)
+    phones: list[tuple[str, str]] = field(default_factory=list)  # (kind, number)
+    emails: list[tuple[str, str]] = field(default_factory=list)  # (kind, address)
+
+
+def _ensure_can_write(actor: User, customer: Customer) -> None:
+    """Re-checked inside the transaction: a write never reaches outside the actor's scope."""
+    if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
+        raise PermissionDenied("この顧客を更新する権限がありません。")
+
+
+def _save(instance: Any, actor: User) -> None:
+    instance.full_clean()
+    history_user(instance, actor)
+    instance.save()
+
+
+def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None = None) -> Customer:
+    """Register a customer with contact points. Agency staff's customers join their agency."""
+    agency = agency or actor.agency
+    if actor.agency_id is not None and agency is not None and agency.pk != actor.agency_id:
+        raise PermissionDenied("他の代理店の顧客として登録することはできません。")
+    with transaction.atomic():
+        customer = Customer(
+            kind=data.kind,
+            name=data.name.strip(),
+            family_name=data.family_name.strip(),
+            given_name=data.given_name.strip(),
+            name_kana=data.name_kana,
+            birth_date=data.birth_date,
+            gender=data.gender,
+            corporate_number=data.corporate_number.strip(),
+            contact_consent=data.contact_consent,
+            dm_consent=data.dm_consent,
+            preferred_channel=data.preferred_channel,
+            note=data.note,
+        )
+        _save(customer, actor)
+        if agency is not None:
+            customer_link_agency(actor=actor, customer=customer, agency=agency)
+        for index, address in enumerate(data.addresses):
+            address_add(actor=actor, customer=customer, data=address, primary=index == 0)
+        for index, (kind, number) in enumerate(data.phones):
+            phone_add(actor=actor, customer=customer, kind=kind, number=number, primary=index == 0)
+        for index, (kind, email) in enumerate(data.emails):
+            email_add(actor=actor, customer=customer, kind=kind, address=email, primary=index == 0)
+        record_event(
+            actor=actor, action="customer.create", target=customer, summary=f"顧客「{customer.name}」を登録した"
+        )
+        customer_changed([customer.pk])
+    return customer
+
+
+def customer_update(*, actor: User, customer: Customer, **changes: Any) -> Customer:
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"変更できない項目です: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        before = {name: getattr(customer, name) for name in changes}
+        for name, value in changes.items():
+            setattr(customer, name, value)
+        try:
+            _save(customer, actor)
+        except ValidationError:
+            customer.refresh_from_db()
+            raise
+        changed = {k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v}
+        if changed:
+            record_event(
+                actor=actor, action="customer.update", target=customer, summary="顧客情報を変更した", data=changed
+            )
+            customer_changed([customer.pk])
+    return customer
+
+
+def customer_change_name(
+    *,
+    actor: User,
+    customer: Customer,
+    name: str,
+    name_kana: str,
+    reason: NameChangeReason,
+    changed_on: dt.date,
+    family_name: str = "",
+    given_name: str = "",
+) -> Customer:
+    """Change the name and keep the old one as a former name (旧姓) for search and matching."""
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        old_name, old_kana = customer.name, customer.name_kana
+        customer.name, customer.name_kana = name.strip(), name_kana
+        customer.family_name, customer.given_name = family_name.strip(), given_name.strip()
+        try:
+            _save(customer, actor)
+        except ValidationError:
+            customer.refresh_from_db()
+            raise
+        _save(
+            FormerName(
+                customer=customer, name=old_name, name_kana=old_kana, reason=reason, changed_on=changed_on
+            ),
+            actor,
+        )
+        record_event(
+            actor=actor,
+            action="customer.change_name",
+            target=customer,
+            summary=f"氏名を「{old_name}」から「{customer.name}」に変更した",
+            data={"reason": reason},
+        )
+        customer_changed([customer.pk])
+    return customer
+
+
+def customer_link_agency(*, actor: User, customer: Customer, agency: Agency) -> CustomerAgency:
+    link, created = CustomerAgency.objects.get_or_create(customer=customer, agency=agency)
+    if created:
+        record_event(
+            actor=actor,
+            action="customer.link_agency",
+            target=customer,
+            summary=f"担当代理店に「{agency.name}」を追加した",
+        )
+    return link
+
+
+def _clear_primary(model: type[Address] | type[Phone] | type[Email], customer: Customer, actor: User) -> None:
+    for other in model.objects.filter(customer=customer, is_primary=True):
+        other.is_primary = False
+        history_user(other, actor)
+        other.save()
+
+
+def address_add(*, actor: User, customer: Customer, data: AddressInput, primary: bool = False) -> Address:
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        if primary:
+            _clear_primary(Address, customer, actor)
+        address = Address(
+            customer=customer,
+            kind=data.kind,
+            postal_code=normalize.postal_code_digits(data.postal_code),
+            prefecture=data.prefecture,
+            city=data.city.strip(),
+            street=data.street.strip(),
+            building=data.building.strip(),
+            is_primary=primary,
+        )
+        _save(address, actor)
+        customer_changed([customer.pk])
+    return address
+
+
+def phone_add(
+    *, actor: User, customer: Customer, number: str, kind: str = PhoneKind.HOME, primary: bool = False
+) -> Phone:
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        if primary:
+            _clear_primary(Phone, customer, actor)
+        phone = Phone(customer=customer, kind=kind, number=number.strip(), is_primary=primary)
+        _save(phone, actor)
+        customer_changed([customer.pk])
+    return phone
+
+
+def email_add(
+    *, actor: User, customer: Customer, address: str, kind: str = EmailKind.PERSONAL, primary: bool = False
+) -> Email:
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        if primary:
+            _clear_primary(Email, customer, actor)
+        email = Email(customer=customer, kind=kind, address=address.strip(), is_primary=primary)
+        _save(email, actor)
+        customer_changed([customer.pk])
+    return email
+
+
+def relative_add(
+    *,
+    actor: User,
+    customer: Customer,
+    name: str,
+    relation: str,
+    phone: str,
+    consent_date: dt.date,
+    name_kana: str = "",
+) -> Relative:
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        relative = Relative(
+            customer=customer,
+            name=name.strip(),
+            name_kana=name_kana,
+            relation=relation,
+            phone=phone.strip(),
+            consent_date=consent_date,
+        )
+        _save(relative, actor)
+        record_event(
+            actor=actor, action="customer.add_relative", target=customer, summary=f"親族「{relative.name}」を登録した"
+        )
+    return relative

@@ -1,0 +1,175 @@
+"""Writes for policies, premium payments and claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from tsunagu.core.audit import record_event
+from tsunagu.core.events import customer_changed
+from tsunagu.core.context import history_user
+from tsunagu.core.models import Agency, Agent, User
+from tsunagu.customers.models import Customer
+from tsunagu.customers.services import customer_link_agency
+
+from .choices import ClaimStatus, PolicyStatus, ReportChannel
+from .models import Building, Claim, Coverage, InsuredPerson, Policy, PremiumPayment, Product, Vehicle
+
+
+def _save(instance: Any, actor: User) -> None:
+    instance.full_clean()
+    history_user(instance, actor)
+    instance.save()
+
+
+@dataclass
+class CoverageInput:
+    name: str
+    premium: int
+    sum_insured: int | None = None
+    is_earthquake: bool = False
+
+
+@dataclass
+class PolicyInput:
+    number: str
+    product: Product
+    contract_date: dt.date
+    inception: dt.date
+    expiry: dt.date
+    annual_premium: int
+    payment_method: str
+    payment_frequency: str
+    sales_channel: str
+    agency: Agency | None = None
+    agent: Agent | None = None
+    face_to_face: bool = True
+    has_maturity_refund: bool = False
+    previous_policy: Policy | None = None
+    coverages: list[CoverageInput] = field(default_factory=list)
+    insured: list[tuple[Customer, str]] = field(default_factory=list)  # (customer, relation)
+    vehicle: dict[str, Any] | None = None
+    building: dict[str, Any] | None = None
+
+
+def _term_years(inception: dt.date, expiry: dt.date) -> int:
+    return max(1, round((expiry - inception).days / 365.25))
+
+
+def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> Policy:
+    """Register a policy with its coverages and insured objects; the agency then serves the holder."""
+    if actor.agency_id is not None and (data.agency is None or data.agency.pk != actor.agency_id):
+        raise PermissionDenied("自代理店以外の契約は登録できません。")
+    with transaction.atomic():
+        policy = Policy(
+            number=data.number,
+            line=data.product.line,
+            product=data.product,
+            contract_date=data.contract_date,
+            inception=data.inception,
+            expiry=data.expiry,
+            term_years=_term_years(data.inception, data.expiry) if data.inception < data.expiry else 1,
+            annual_premium=data.annual_premium,
+            payment_method=data.payment_method,
+            payment_frequency=data.payment_frequency,
+            policyholder=policyholder,
+            agency=data.agency,
+            agent=data.agent,
+            sales_channel=data.sales_channel,
+            face_to_face=data.face_to_face,
+            has_maturity_refund=data.has_maturity_refund,
+            previous_policy=data.previous_policy,
+        )
+        _save(policy, actor)
+        for coverage in data.coverages:
+            _save(Coverage(policy=policy, **coverage.__dict__), actor)
+        for customer, relation in data.insured:
+            _save(InsuredPerson(policy=policy, customer=customer, relation=relation), actor)
+        if data.vehicle is not None:
+            _save(Vehicle(policy=policy, **data.vehicle), actor)
+        if data.building is not None:
+            _save(Building(policy=policy, **data.building), actor)
+        if data.agency is not None:
+            customer_link_agency(actor=actor, customer=policyholder, agency=data.agency)
+            for customer, _relation in data.insured:
+                customer_link_agency(actor=actor, customer=customer, agency=data.agency)
+        record_event(actor=actor, action="policy.create", target=policy, summary=f"契約「{policy.number}」を登録した")
+        customer_changed([policyholder.pk, *(customer.pk for customer, _ in data.insured)])
+    return policy
+
+
+def policy_change_status(*, actor: User, policy: Policy, status: PolicyStatus, on: dt.date) -> Policy:
+    with transaction.atomic():
+        if not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+            raise PermissionDenied("この契約を更新する権限がありません。")
+        old = policy.get_status_display()
+        policy.status = status
+        policy.last_changed_on = on
+        _save(policy, actor)
+        record_event(
+            actor=actor,
+            action="policy.change_status",
+            target=policy,
+            summary=f"契約状態を「{old}」から「{policy.get_status_display()}」に変更した",
+        )
+        customer_changed([policy.policyholder_id])
+    return policy
+
+
+def premium_payment_record(
+    *,
+    actor: User,
+    policy: Policy,
+    paid_on: dt.date,
+    amount: int,
+    period_from: dt.date,
+    period_to: dt.date,
+    earthquake_portion: int = 0,
+) -> PremiumPayment:
+    with transaction.atomic():
+        payment = PremiumPayment(
+            policy=policy,
+            paid_on=paid_on,
+            amount=amount,
+            earthquake_portion=earthquake_portion,
+            period_from=period_from,
+            period_to=period_to,
+        )
+        _save(payment, actor)
+    return payment
+
+
+def claim_register(
+    *,
+    actor: User,
+    policy: Policy,
+    number: str,
+    accident_date: dt.date,
+    accident_place: str,
+    accident_type: str,
+    reported_on: dt.date,
+    reported_via: ReportChannel,
+    handler: User | None = None,
+) -> Claim:
+    with transaction.atomic():
+        if not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+            raise PermissionDenied("この契約の事故を登録する権限がありません。")
+        claim = Claim(
+            number=number,
+            policy=policy,
+            accident_date=accident_date,
+            accident_place=accident_place,
+            accident_type=accident_type,
+            reported_on=reported_on,
+            reported_via=reported_via,
+            status=ClaimStatus.REPORTED,
+            handler=handler,
+        )
+        _save(claim, actor)
+        record_event(actor=actor, action="claim.register", target=claim, summary=f"事故「{claim.number}」を受け付けた")
+        customer_changed([policy.policyholder_id])
+    return claim
