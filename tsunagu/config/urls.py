@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .api import api
+
 admin.site.site_header = "つなぐ 管理画面"
 admin.site.site_title = "つなぐ"
 admin.site.index_title = "データ管理"
@@ -10,6 +12,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("tsunagu.search.urls")),
     path("", include("tsunagu.desk.urls")),
 ]

@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .access_log import log_access
 from .choices import AccessPurpose
-from .models import AccessLog, Agency, Agent, AuditEvent, Branch, Department, User
+from .models import AccessLog, Agency, Agent, ApiToken, AuditEvent, Branch, Department, User
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
@@ -99,3 +99,15 @@ class AccessLogAdmin(AuditEventAdmin):
     list_display = ["id", "at", "username", "customer_id", "purpose", "screen", "client_address"]  # type: ignore[assignment]
     list_filter = ["purpose"]  # type: ignore[assignment]
     search_fields = ["username", "=customer_id", "screen"]  # type: ignore[assignment]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    """Tokens are issued by the api_token_create service; here they can be viewed and revoked."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+    search_fields = ["name", "user__username", "prefix"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

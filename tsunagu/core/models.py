@@ -213,3 +213,22 @@ class AccessLogHead(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "アクセスログ先頭"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="ユーザー")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField("先頭8文字", max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("発行日時", auto_now_add=True)
+    last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
+    revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "APIトークン"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

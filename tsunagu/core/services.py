@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
@@ -11,7 +13,7 @@ from django.db import transaction
 from .audit import record_event
 from .choices import Role
 from .context import history_user
-from .models import Agency, Department, User
+from .models import Agency, ApiToken, Department, User
 
 SYSTEM_USERNAME = "system"
 
@@ -68,3 +70,19 @@ def system_user() -> User:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token; the plain key is returned once and never stored."""
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken(user=user, name=name.strip(), prefix=key[:8], key_hash=hash_api_key(key))
+        token.full_clean()
+        history_user(token, actor)
+        token.save()
+        record_event(actor=actor, action="api_token.create", target=token, summary=f"APIトークン「{token.name}」を発行した")
+    return token, key
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
