@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "tsunagu.policies",
     "tsunagu.interactions",
     "tsunagu.search",
+    "tsunagu.cases",
+    "tsunagu.documents",
     "tsunagu.desk",
     "tsunagu.demo",
 ]
@@ -72,8 +74,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while a writer commits; IMMEDIATE avoids lock-upgrade deadlocks.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

@@ -14,5 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("tsunagu.search.urls")),
+    path("cases/", include("tsunagu.cases.urls")),
+    path("documents/", include("tsunagu.documents.urls")),
     path("", include("tsunagu.desk.urls")),
 ]

@@ -47,7 +47,9 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(ValidationError)
     def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return api.create_response(request, {"detail": "入力内容に誤りがあります。", "errors": _messages(exc)}, status=400)
+        return api.create_response(
+            request, {"detail": "入力内容に誤りがあります。", "errors": _messages(exc)}, status=400
+        )
 
     @api.exception_handler(PermissionDenied)
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

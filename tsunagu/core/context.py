@@ -22,7 +22,8 @@ class RequestContext:
     screen: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("tsunagu_request", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("tsunagu_request", default=_EMPTY)
 
 
 def current() -> RequestContext:

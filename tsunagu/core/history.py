@@ -36,7 +36,7 @@ def _display(record: Any, name: str) -> str:
 def change_rows(history: QuerySet[Any], limit: int = 20) -> list[ChangeRow]:
     """Newest first. Fetches limit+1 rows once and diffs neighbours in memory (no N+1)."""
     records = list(history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
-    rows = []
+    rows: list[ChangeRow] = []
     for newer, older in pairwise([*records, None]):
         if len(rows) == limit:
             break
@@ -50,8 +50,6 @@ def change_rows(history: QuerySet[Any], limit: int = 20) -> list[ChangeRow]:
             delta = newer.diff_against(older)
             for change in delta.changes:
                 label = str(newer.instance_type._meta.get_field(change.field).verbose_name)
-                row.changes.append(
-                    FieldChange(label, _display(older, change.field), _display(newer, change.field))
-                )
+                row.changes.append(FieldChange(label, _display(older, change.field), _display(newer, change.field)))
         rows.append(row)
     return rows

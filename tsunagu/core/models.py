@@ -48,9 +48,7 @@ class Agency(models.Model):
 
     code = models.CharField("代理店コード", max_length=20, unique=True)
     name = models.CharField("代理店名", max_length=200)
-    branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="agencies", verbose_name="営業拠点"
-    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="agencies", verbose_name="営業拠点")
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
 
@@ -68,9 +66,7 @@ class Agent(models.Model):
     registration_number = models.CharField("募集人登録番号", max_length=20, unique=True)
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("フリガナ", max_length=100, blank=True)
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="agents", verbose_name="代理店"
-    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="agents", verbose_name="代理店")
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
 
@@ -147,9 +143,7 @@ class AuditEvent(models.Model):
     """A business event written by a service ("顧客を登録した"), with the acting user."""
 
     at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="実行者"
-    )
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="実行者")
     action = models.CharField("操作", max_length=60, db_index=True)
     target_type = models.CharField("対象種別", max_length=60)
     target_id = models.CharField("対象ID", max_length=40)
@@ -174,9 +168,7 @@ class AccessLog(models.Model):
 
     id = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField("日時")
-    user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="利用者"
-    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="利用者")
     username = models.CharField("ユーザー名", max_length=150)
     # Plain ids, not foreign keys: the log outlives merges and must not cascade.
     customer_id = models.BigIntegerField("顧客ID", null=True, db_index=True)
@@ -213,6 +205,9 @@ class AccessLogHead(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "アクセスログ先頭"
+
+    def __str__(self) -> str:
+        return f"#{self.last_id}"
 
 
 class ApiToken(models.Model):

@@ -109,17 +109,13 @@ def collapse_spaces(text: str) -> str:
 
 
 def hiragana_to_katakana(text: str) -> str:
-    return "".join(
-        chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text
-    )
+    return "".join(chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text)
 
 
 def is_kana_reading(text: str) -> bool:
     """True when the text is a reading: katakana (any width), hiragana, spaces and ー only."""
     folded = hiragana_to_katakana(nfkc(text))
-    return bool(folded.strip()) and all(
-        ("\u30a1" <= c <= "\u30fa") or c in "ー・ " for c in collapse_spaces(folded)
-    )
+    return bool(folded.strip()) and all(("\u30a1" <= c <= "\u30fa") or c in "ー・ " for c in collapse_spaces(folded))
 
 
 def to_katakana_reading(text: str) -> str:

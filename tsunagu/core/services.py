@@ -80,7 +80,9 @@ def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
         token.full_clean()
         history_user(token, actor)
         token.save()
-        record_event(actor=actor, action="api_token.create", target=token, summary=f"APIトークン「{token.name}」を発行した")
+        record_event(
+            actor=actor, action="api_token.create", target=token, summary=f"APIトークン「{token.name}」を発行した"
+        )
     return token, key
 
 
