@@ -1,5 +1,24 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "cases"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("new/", views.case_new, name="new"),
+    path("mine/", views.my_cases, name="mine"),
+    path("queue/", views.queue, name="queue"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("faq/", views.faq, name="faq"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/transition/", views.case_transition, name="transition"),
+    path("<int:pk>/handoff/", views.case_handoff, name="handoff"),
+    path("<int:pk>/note/", views.case_note, name="note"),
+    path("<int:pk>/call/", views.case_call, name="call"),
+    path("<int:pk>/identity/", views.case_identity, name="identity"),
+    path("<int:pk>/answer/", views.case_answer, name="answer"),
+    path("<int:pk>/complaint/", views.case_complaint, name="complaint"),
+    path("<int:pk>/cancellation/", views.case_cancellation, name="cancellation"),
+    path("<int:pk>/documents/<int:doc>/<str:action>/", views.document_action, name="document"),
+    path("<int:pk>/tasks/<int:task>/done/", views.task_done, name="task_done"),
+]

@@ -5,3 +5,5 @@ from tsunagu.core.api import build_api
 api = build_api()
 # Routers are added here as apps gain API endpoints, e.g.:
 # api.add_router("/customers/", "tsunagu.search.api.router")
+api.add_router("/customers/", "tsunagu.search.api.router")
+api.add_router("/cases/", "tsunagu.cases.api.router")

@@ -19,6 +19,10 @@ _DASH_RE = re.compile(f"[{re.escape(_DASHES)}]")
 _SPACE_RE = re.compile(r"[\s\u3000]+")
 _VARIATION_SELECTOR_RE = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Spacing dakuten/handakuten (か゛) become combining marks, so that NFKC composes them (が).
+_SPACING_MARKS = str.maketrans({"\u309b": "\u3099", "\u309c": "\u309a"})
+# Combining (han)dakuten left over when no composed kana exists (ッ゛, ン゜): noise for matching.
+_LONE_KANA_MARK_RE = re.compile("[\u3099\u309a]")
 
 # Kanji variants (異体字) folded to the common form for keys only, never for display.
 KANJI_VARIANTS: dict[str, str] = {
@@ -51,7 +55,7 @@ KANJI_VARIANTS: dict[str, str] = {
     "黑": "黒",
     "𠮷": "吉",
     "栁": "柳",
-    "晴": "晴",
+    "\ufa12": "晴",  # 晴 compatibility form (NFKC folds it too; the table works without NFKC)
     "淸": "清",
     "曻": "昇",
     "圡": "土",
@@ -67,7 +71,8 @@ KANJI_VARIANTS: dict[str, str] = {
     "舘": "館",
     "蘓": "蘇",
     "峯": "峰",
-    "嶺": "嶺",
+    "\uf9b5": "嶺",  # 嶺 compatibility form
+    "\uf9dc": "隆",  # 隆 compatibility form
     "冩": "写",
     "亞": "亜",
     "惡": "悪",
@@ -79,6 +84,9 @@ _KANJI_TABLE = str.maketrans(KANJI_VARIANTS)
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _FUZZY_KANA = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ"})
+# ヴァイオリン ~ バイオリン: ヴ with a small vowel is the ba-row syllable.
+_VU_SYLLABLES = {"ヴァ": "バ", "ヴィ": "ビ", "ヴェ": "ベ", "ヴォ": "ボ"}
+_VU_RE = re.compile("ヴ[ァィェォ]")
 _VOWEL_OF: dict[str, str] = {}
 for _vowel, _row in {
     "ア": "アカガサザタダナハバパマヤャラワァ",
@@ -100,8 +108,17 @@ def has_control_characters(text: str) -> bool:
 
 
 def nfkc(text: str) -> str:
-    """NFKC plus removal of variation selectors, which NFKC keeps."""
-    return _VARIATION_SELECTOR_RE.sub("", unicodedata.normalize("NFKC", text))
+    """NFKC plus removal of variation selectors, which NFKC keeps; か゛ is read as が."""
+    return _VARIATION_SELECTOR_RE.sub("", unicodedata.normalize("NFKC", text.translate(_SPACING_MARKS)))
+
+
+def _compose(text: str) -> str:
+    """Re-compose after spaces were dropped or kana converted (ワ + ゛ → ヷ, A + ´ → Á).
+
+    Without this a key is not a fixed point: normalizing it again would compose what the first
+    pass left apart.
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 def collapse_spaces(text: str) -> str:
@@ -120,7 +137,7 @@ def is_kana_reading(text: str) -> bool:
 
 def to_katakana_reading(text: str) -> str:
     """Canonical stored reading: full-width katakana with single half-width spaces."""
-    return collapse_spaces(hiragana_to_katakana(nfkc(text)))
+    return _compose(collapse_spaces(hiragana_to_katakana(nfkc(text))))
 
 
 def fold_kanji_variants(text: str) -> str:
@@ -129,12 +146,17 @@ def fold_kanji_variants(text: str) -> str:
 
 def name_key(text: str) -> str:
     """Key for a kanji (or any) name: NFKC, variant folding, no spaces, katakana for kana."""
-    return _SPACE_RE.sub("", fold_kanji_variants(hiragana_to_katakana(nfkc(text))))
+    return _compose(_SPACE_RE.sub("", fold_kanji_variants(hiragana_to_katakana(nfkc(text)))))
+
+
+def name_search_key(text: str) -> str:
+    """Key for substring search over names: name_key, lower-cased (ABC商事 ~ abc商事)."""
+    return name_key(text).lower()
 
 
 def kana_key(text: str) -> str:
     """Key for a reading: katakana, no spaces. Keeps ー and small kana (exact comparison)."""
-    return _SPACE_RE.sub("", hiragana_to_katakana(nfkc(text)))
+    return _compose(_SPACE_RE.sub("", hiragana_to_katakana(nfkc(text))))
 
 
 def fuzzy_kana_key(text: str) -> str:
@@ -142,7 +164,8 @@ def fuzzy_kana_key(text: str) -> str:
 
     サトー, サトウ and さとう give the same key; so do オオノ and オーノ.
     """
-    kana = kana_key(text).replace("ヴ", "ブ").translate(_FUZZY_KANA)
+    kana = _LONE_KANA_MARK_RE.sub("", kana_key(text))
+    kana = _VU_RE.sub(lambda m: _VU_SYLLABLES[m.group()], kana).replace("ヴ", "ブ").translate(_FUZZY_KANA)
     out: list[str] = []
     for ch in kana:
         if ch == "ー" and out:
@@ -161,7 +184,7 @@ MOBILE_PREFIXES = ("070", "080", "090")
 
 
 def digits_only(text: str) -> str:
-    return "".join(c for c in nfkc(text) if c.isdigit())
+    return "".join(c for c in nfkc(text) if "0" <= c <= "9")
 
 
 def phone_digits(text: str) -> str:
@@ -169,13 +192,21 @@ def phone_digits(text: str) -> str:
     value = nfkc(text).strip()
     digits = digits_only(value)
     if value.startswith("+81") or (digits.startswith("81") and len(digits) in (11, 12)):
-        digits = "0" + digits[2:]
+        # +81 replaces the trunk 0; "+81 (0)3 …" writes it anyway.
+        digits = "0" + digits[2:].removeprefix("0")
     return digits
 
 
+# Only these services have 11-digit numbers; every other number (landlines, 0120, 0570) has 10.
+ELEVEN_DIGIT_PREFIXES = ("020", "050", "060", "070", "080", "090", "0800")
+
+
 def is_valid_phone(digits: str) -> bool:
-    """Japanese phone numbers: 10 digits (landline, 050, 0120) or 11 (mobile, 0800, 050 IP)."""
-    return digits.startswith("0") and len(digits) in (10, 11)
+    """Japanese phone numbers: 0 then a non-zero digit (00 is the international prefix);
+    11 digits for mobile, IP (050), M2M (020) and 0800 numbers, 10 digits for all others."""
+    if not (digits.isascii() and digits.isdigit() and digits.startswith("0")) or digits.startswith("00"):
+        return False
+    return len(digits) == (11 if digits.startswith(ELEVEN_DIGIT_PREFIXES) else 10)
 
 
 def is_mobile(digits: str) -> bool:
@@ -205,7 +236,7 @@ def format_postal_code(digits: str) -> str:
 
 def identifier_key(text: str) -> str:
     """Policy, claim and certificate numbers: case- and width-insensitive, no hyphens/spaces."""
-    return _SPACE_RE.sub("", _DASH_RE.sub("", nfkc(text))).upper()
+    return _compose(_SPACE_RE.sub("", _DASH_RE.sub("", nfkc(text))).upper())
 
 
 def email_key(text: str) -> str:
@@ -342,12 +373,22 @@ def _kanji_number(text: str) -> str:
     return str(total + current)
 
 
+_BLOCK_SEPARATOR_RE = re.compile(r"(\d+)(?:丁目|番地|番|号|の)(?=\d)")
+_BLOCK_SUFFIX_RE = re.compile(r"(\d+)(?:番地|号|番)")
+
+
 def address_key(text: str) -> str:
-    """Canonical address for matching: 1丁目2番3号, 一丁目二番三号 and 1-2-3 give the same key."""
-    value = nfkc(text)
+    """Canonical address for matching: 1丁目2番3号, 一丁目二番三号 and 1-2-3 give the same key.
+
+    Every folding that can create a block-number pattern (spaces, variants such as 條 → 条, 之 → の)
+    runs before the block numbers are rewritten, so that the key is a fixed point.
+    """
+    value = fold_kanji_variants(_SPACE_RE.sub("", nfkc(text)))
+    value = value.replace("ヶ", "ケ").replace("が", "ケ").replace("ガ", "ケ").replace("之", "の")
     value = _KANJI_NUMBER_RE.sub(lambda m: _kanji_number(m.group()), value)
     value = _DASH_RE.sub("-", value)
-    value = re.sub(r"(\d+)\s*(?:丁目|番地|番|号|の)\s*(?=\d)", r"\1-", value)
-    value = re.sub(r"(\d+)\s*(?:番地|号|番)", r"\1", value)
-    value = value.replace("ヶ", "ケ").replace("が", "ケ").replace("ガ", "ケ").replace("之", "の")
-    return fold_kanji_variants(_SPACE_RE.sub("", value))
+    while True:  # "1番の2" → "1の2" → "1-2": repeat until nothing changes (each pass shortens it)
+        rewritten = _BLOCK_SUFFIX_RE.sub(r"\1", _BLOCK_SEPARATOR_RE.sub(r"\1-", value))
+        if rewritten == value:
+            return _compose(value)
+        value = rewritten

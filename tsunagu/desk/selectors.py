@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
+from tsunagu.cases.selectors import case_events_for_customer, case_list_for_customer, open_case_count_for_customer
+from tsunagu.core import masking
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.history import change_rows
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
+from tsunagu.documents.selectors import document_list_for_customer
 from tsunagu.interactions.selectors import interaction_list_for_customer, interaction_recent
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 from tsunagu.policies.selectors import claim_list_for_customer, policy_list_for_customer
+
+# Renewal guidance starts this many days before expiry (満期案内).
+RENEWAL_NOTICE_DAYS = 90
+TIMELINE_LIMIT = 100
 
 
 def home_summary(*, user: User, screen: str) -> dict[str, Any]:
@@ -33,12 +44,68 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Renewal:
+    label: str
+    css: str = ""
+
+
+def renewal_status(policy: Policy, today: dt.date) -> Renewal:
+    """更改状況 of a policy, derived from its status, period and successor."""
+    if hasattr(policy, "next_policy"):  # reverse one-to-one: absent raises, hasattr is False
+        return Renewal("更改済", "ok")
+    if policy.status in (PolicyStatus.CANCELLED, PolicyStatus.LAPSED, PolicyStatus.VOIDED):
+        return Renewal("—")
+    days = (policy.expiry - today).days
+    if policy.status == PolicyStatus.MATURED or days < 0:
+        return Renewal("満期・未更改", "warn")
+    if days <= RENEWAL_NOTICE_DAYS:
+        return Renewal(f"満期まで{days}日・未更改", "warn")
+    return Renewal("継続中")
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    policy: Policy
+    renewal: Renewal
+
+
 def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict[str, Any]:
+    """Everything on the customer page, in a fixed number of queries (asserted by a test).
+
+    customer_get scopes the customer and writes the access-log row before any data is returned.
+    """
+    customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
+    today = timezone.localdate()
+    policies = policy_list_for_customer(user=user, customer=customer)
+    claims = claim_list_for_customer(user=user, customer=customer)
+    cases = case_list_for_customer(user=user, customer=customer)
+    open_claims = [c for c in claims if c.status not in CLOSED_CLAIM_STATUSES]
+    masked = masking.masked_fields(user)
+    return {
+        "customer": customer,
+        "policy_rows": [PolicyRow(p, renewal_status(p, today)) for p in policies],
+        "claims": claims,
+        "open_claim_count": len(open_claims),
+        "customer_cases": cases,
+        "open_case_count": open_case_count_for_customer(user=user, customer=customer),
+        "case_events": case_events_for_customer(user=user, customer=customer, limit=10),
+        "documents": document_list_for_customer(user=user, customer=customer)[:20],
+        "interactions": interaction_list_for_customer(
+            user=user, customer=customer, channel=channel, limit=TIMELINE_LIMIT
+        ),
+        "history": change_rows(customer.history.all(), limit=20),
+        "masked_fields": masked,
+        "history_values_hidden": bool(masked),
+    }
+
+
+def customer_timeline(*, user: User, pk: int, channel: str, screen: str) -> dict[str, Any]:
+    """The timeline alone (channel filter): the customer is fetched (and logged) again."""
     customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
     return {
         "customer": customer,
-        "policies": policy_list_for_customer(user=user, customer=customer),
-        "claims": claim_list_for_customer(user=user, customer=customer),
-        "interactions": interaction_list_for_customer(user=user, customer=customer, channel=channel),
-        "history": change_rows(customer.history.all(), limit=20),
+        "interactions": interaction_list_for_customer(
+            user=user, customer=customer, channel=channel, limit=TIMELINE_LIMIT
+        ),
     }

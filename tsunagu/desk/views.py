@@ -4,39 +4,48 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.http import AuthedRequest
 from tsunagu.customers.selectors import customer_get
 from tsunagu.interactions.choices import Channel
 from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.interactions.services import interaction_log
 
 from .forms import InteractionForm
-from .selectors import customer_360, home_summary
+from .selectors import TIMELINE_LIMIT, customer_360, customer_timeline, home_summary
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "desk/home.html", home_summary(user=request.user, screen="ホーム"))
 
 
-@login_required
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _channel(request: AuthedRequest) -> str:
     channel = request.GET.get("channel", "")
+    return channel if channel in Channel.values else ""
+
+
+@login_required
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The customer 360 in one response; htmx channel-filter requests get only the timeline."""
+    channel = _channel(request)
+    if request.htmx and not request.htmx.boosted:
+        context = customer_timeline(user=request.user, pk=pk, channel=channel, screen="顧客詳細(履歴絞り込み)")
+        context.update(channels=Channel.choices, channel=channel)
+        return render(request, "desk/customer_detail.html#timeline", context)
     context = customer_360(user=request.user, pk=pk, channel=channel, screen="顧客詳細")
-    context["form"] = InteractionForm()
-    context["channels"] = Channel.choices
-    context["channel"] = channel
-    template = "desk/customer_detail.html#timeline" if request.htmx else "desk/customer_detail.html"
-    return render(request, template, context)
+    context.update(form=InteractionForm(), channels=Channel.choices, channel=channel)
+    return render(request, "desk/customer_detail.html", context)
 
 
 @login_required
 @require_POST
-def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
+def interaction_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Quick action "log a call": saved without leaving the page (htmx swaps the panel)."""
     customer = customer_get(user=request.user, pk=pk, purpose=AccessPurpose.VIEW, screen="コンタクト登録")
     form = InteractionForm(request.POST)
     if form.is_valid():
@@ -49,8 +58,9 @@ def interaction_create(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "form": form,
-        "interactions": interaction_list_for_customer(user=request.user, customer=customer),
+        "interactions": interaction_list_for_customer(user=request.user, customer=customer, limit=TIMELINE_LIMIT),
         "channels": Channel.choices,
         "channel": "",
     }
+    # Always 200: htmx does not swap 4xx responses by default, and the form errors must be shown.
     return render(request, "desk/customer_detail.html#interactions-panel", context)

@@ -22,6 +22,8 @@ class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "口座振替"
     CREDIT_CARD = "credit_card", "クレジットカード"
     PAYMENT_SLIP = "payment_slip", "払込票"
+    # 団体扱(給与天引): the employer collects the premium; no deduction certificate (§a.1).
+    PAYROLL = "payroll", "団体扱(給与天引)"
 
 
 class PaymentFrequency(models.TextChoices):

@@ -173,3 +173,31 @@ def claim_register(
         record_event(actor=actor, action="claim.register", target=claim, summary=f"事故「{claim.number}」を受け付けた")
         customer_changed([policy.policyholder_id])
     return claim
+
+
+def policy_change_payment(
+    *, actor: User, policy: Policy, payment_method: str, payment_frequency: str | None = None, on: dt.date
+) -> Policy:
+    """口座・支払方法変更: change how the premium is paid (history kept, audit event written)."""
+    with transaction.atomic():
+        if not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+            raise PermissionDenied("この契約を更新する権限がありません。")
+        old = f"{policy.get_payment_method_display()}・{policy.get_payment_frequency_display()}"
+        policy.payment_method = payment_method
+        if payment_frequency:
+            policy.payment_frequency = payment_frequency
+        policy.last_changed_on = on
+        try:
+            _save(policy, actor)
+        except Exception:
+            policy.refresh_from_db()
+            raise
+        record_event(
+            actor=actor,
+            action="policy.change_payment",
+            target=policy,
+            summary=f"払込方法を「{old}」から「{policy.get_payment_method_display()}・"
+            f"{policy.get_payment_frequency_display()}」に変更した",
+        )
+        customer_changed([policy.policyholder_id])
+    return policy

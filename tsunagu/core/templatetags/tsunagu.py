@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import template
 
-from tsunagu.core import normalize
+from tsunagu.core import masking, normalize
 
 register = template.Library()
 
@@ -21,3 +21,17 @@ def yen(value: int | None) -> str:
 @register.filter
 def postal(value: str) -> str:
     return normalize.format_postal_code(value)
+
+
+@register.simple_tag(takes_context=True)
+def masked(context: template.Context, field: str, value: object) -> str:
+    """{% masked "customer.phone" p.number %}: the value as the current user may see it."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return masking.display(user, field, value)
+
+
+@register.simple_tag(takes_context=True)
+def sees_full(context: template.Context, field: str) -> bool:
+    """{% sees_full "customer.birth_date" as full %}: whether the current user sees the field unmasked."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return masking.sees_full(user, field)

@@ -1,0 +1,200 @@
+"""REST endpoints for cases (OpenAPI at /api/docs). They call the same services and selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import Department, User
+from tsunagu.customers.selectors import customer_get
+from tsunagu.policies.models import Policy
+
+from . import selectors, services
+from .models import Case
+
+router = Router(tags=["案件"])
+
+
+class CaseIn(Schema):
+    case_type: str = Field(
+        description="change / accident / policy_reissue / certificate_reissue / inquiry / complaint / cancellation"
+    )
+    sub_type: str = ""
+    channel: str = Field(description="phone / email / chat / web / in_person / post")
+    customer_id: int
+    policy_id: int | None = None
+    subject: str
+    description: str = ""
+    priority: str = "normal"
+    extra: dict[str, Any] = Field(default_factory=dict, description="種別ごとの項目(例: 事故受付の occurred_at, place)")
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    case_type: str
+    case_type_label: str
+    sub_type: str
+    channel: str
+    status: str
+    status_label: str
+    priority: str
+    customer_id: int
+    policy_id: int | None
+    claim_id: int | None
+    subject: str
+    department: str | None
+    assignee: str | None
+    opened_on: dt.date
+    due_date: dt.date
+    is_open: bool
+    is_overdue: bool
+    resolution_summary: str
+
+
+class CaseListOut(Schema):
+    total: int
+    page: int
+    results: list[CaseOut]
+
+
+class TransitionIn(Schema):
+    to: str
+    note: str = ""
+    resolution_summary: str = ""
+    department_id: int | None = None
+
+
+class ListFilters(Schema):
+    status: str = ""
+    case_type: str = ""
+    department_id: int | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    open_only: bool = True
+    overdue_only: bool = False
+    page: int = 1
+
+
+def _out(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "case_type": case.case_type,
+        "case_type_label": case.get_case_type_display(),
+        "sub_type": case.sub_type,
+        "channel": case.channel,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "priority": case.priority,
+        "customer_id": case.customer_id,
+        "policy_id": case.policy_id,
+        "claim_id": case.claim_id,
+        "subject": case.subject,
+        "department": case.department.name if case.department else None,
+        "assignee": str(case.assignee) if case.assignee else None,
+        "opened_on": case.opened_on,
+        "due_date": case.due_date,
+        "is_open": case.is_open,
+        "is_overdue": case.is_overdue,
+        "resolution_summary": case.resolution_summary,
+    }
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _parse_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    parsed = dict(extra)
+    for key in ("occurred_at",):
+        if isinstance(parsed.get(key), str):
+            try:
+                parsed[key] = dt.datetime.fromisoformat(parsed[key])
+            except ValueError as error:
+                raise ValidationError(
+                    {key: "日時は ISO 8601 形式で指定してください(例: 2026-06-01T14:30+09:00)。"}
+                ) from error
+    for key in ("effective_date",):
+        if isinstance(parsed.get(key), str):
+            try:
+                parsed[key] = dt.date.fromisoformat(parsed[key])
+            except ValueError as error:
+                raise ValidationError({key: "日付は YYYY-MM-DD 形式で指定してください。"}) from error
+    return parsed
+
+
+@router.post("/", response={201: CaseOut}, summary="案件を登録する")
+def create_case(request: HttpRequest, payload: CaseIn) -> Status:
+    user = _user(request)
+    customer = customer_get(user=user, pk=payload.customer_id, purpose=AccessPurpose.API, screen="API:案件登録")
+    policy = None
+    if payload.policy_id is not None:
+        policy = Policy.objects.visible_to(user).filter(pk=payload.policy_id).first()
+        if policy is None:
+            raise Http404
+    case = services.case_create(
+        actor=user,
+        data=services.CaseInput(
+            case_type=payload.case_type,
+            sub_type=payload.sub_type,
+            channel=payload.channel,
+            customer=customer,
+            policy=policy,
+            subject=payload.subject,
+            description=payload.description,
+            priority=payload.priority,
+            extra=_parse_extra(payload.extra),
+        ),
+    )
+    return Status(
+        201, _out(selectors.case_get(user=user, pk=case.pk, screen="API:案件登録", purpose=AccessPurpose.API))
+    )
+
+
+@router.get("/", response=CaseListOut, summary="案件を一覧する(絞り込み)")
+def list_cases(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    result = selectors.case_list(
+        user=_user(request),
+        filters=selectors.CaseFilters(
+            status=filters.status,
+            case_type=filters.case_type,
+            department_id=filters.department_id,
+            assignee_id=filters.assignee_id,
+            customer_id=filters.customer_id,
+            open_only=filters.open_only,
+            overdue_only=filters.overdue_only,
+        ),
+        page=filters.page,
+        screen="API:案件一覧",
+    )
+    return {"total": result.total, "page": result.page, "results": [_out(c) for c in result.cases]}
+
+
+@router.get("/{int:case_id}/", response=CaseOut, summary="案件を参照する")
+def read_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    return _out(selectors.case_get(user=_user(request), pk=case_id, screen="API:案件参照", purpose=AccessPurpose.API))
+
+
+@router.post("/{int:case_id}/transition/", response=CaseOut, summary="案件の状態を変更する")
+def transition_case(request: HttpRequest, case_id: int, payload: TransitionIn) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API)
+    department = get_object_or_404(Department, pk=payload.department_id) if payload.department_id else None
+    services.case_transition(
+        actor=user,
+        case=case,
+        to=payload.to,
+        note=payload.note,
+        resolution_summary=payload.resolution_summary,
+        department=department,
+    )
+    return _out(selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API))

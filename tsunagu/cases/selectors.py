@@ -1,0 +1,241 @@
+"""Every read of cases, scoped to the user; reads that show customers' data are access-logged.
+
+The desk composes its customer page from `case_list_for_customer`, `open_case_count_for_customer`
+and `case_events_for_customer`, and its home page from `overdue_summary_for_user`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import Department, User
+from tsunagu.customers.models import Customer
+
+from .choices import CaseType
+from .models import Case, CaseEvent, CaseTask, KnowledgeArticle, RetentionGuidance, faq_key
+from .services.types import can_see_complaint_sensitive
+
+PAGE_SIZE = 50
+LIST_RELATED = ("customer", "policy", "department", "assignee", "agency")
+
+
+@dataclass
+class CaseFilters:
+    status: str = ""
+    case_type: str = ""
+    department_id: int | None = None
+    assignee_id: int | None = None
+    agency_id: int | None = None
+    customer_id: int | None = None
+    open_only: bool = True
+    overdue_only: bool = False
+
+
+@dataclass
+class CasePage:
+    cases: list[Case]
+    total: int
+    page: int
+    page_size: int = PAGE_SIZE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _log_list(user: User, cases: list[Case], screen: str) -> None:
+    if cases:
+        log_access(
+            user=user, customer_ids=sorted({c.customer_id for c in cases}), purpose=AccessPurpose.LIST, screen=screen
+        )
+
+
+def case_queryset(*, user: User, filters: CaseFilters, today: dt.date | None = None) -> QuerySet[Case]:
+    queryset = Case.objects.visible_to(user)
+    if filters.open_only or filters.overdue_only:
+        queryset = queryset.filter(is_open=True)
+    if filters.overdue_only:
+        queryset = queryset.filter(due_date__lt=today or timezone.localdate(), paused_since__isnull=True)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.case_type:
+        queryset = queryset.filter(case_type=filters.case_type)
+    if filters.department_id:
+        queryset = queryset.filter(department_id=filters.department_id)
+    if filters.assignee_id:
+        queryset = queryset.filter(assignee_id=filters.assignee_id)
+    if filters.agency_id:
+        queryset = queryset.filter(agency_id=filters.agency_id)
+    if filters.customer_id:
+        queryset = queryset.filter(customer_id=filters.customer_id)
+    return queryset
+
+
+def case_list(*, user: User, filters: CaseFilters, page: int = 1, screen: str = "案件一覧") -> CasePage:
+    """Open cases first by due date (oldest first); closed ones newest first."""
+    queryset = case_queryset(user=user, filters=filters)
+    order = ("due_date", "id") if (filters.open_only or filters.overdue_only) else ("-id",)
+    page = max(1, page)
+    cases = list(queryset.select_related(*LIST_RELATED).order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    total = queryset.count()
+    _log_list(user, cases, screen)
+    return CasePage(cases=cases, total=total, page=page)
+
+
+def my_cases(*, user: User, page: int = 1) -> CasePage:
+    return case_list(user=user, filters=CaseFilters(assignee_id=user.pk), page=page, screen="担当案件")
+
+
+def department_queue(*, user: User, department: Department, page: int = 1) -> CasePage:
+    return case_list(user=user, filters=CaseFilters(department_id=department.pk), page=page, screen="部署キュー")
+
+
+def overdue_list(*, user: User, page: int = 1, department_id: int | None = None) -> CasePage:
+    result = case_list(
+        user=user,
+        filters=CaseFilters(overdue_only=True, department_id=department_id),
+        page=page,
+        screen="対応漏れ一覧",
+    )
+    result.extra["tasks"] = overdue_tasks(user=user)
+    return result
+
+
+def overdue_tasks(*, user: User, limit: int = 50) -> list[CaseTask]:
+    return list(
+        CaseTask.objects.filter(
+            done_at__isnull=True, due_date__lt=timezone.localdate(), case__in=Case.objects.visible_to(user)
+        )
+        .select_related("case", "department", "assignee")
+        .order_by("due_date", "id")[:limit]
+    )
+
+
+def overdue_breakdown(*, user: User, today: dt.date | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Overdue open cases counted per person, department and agency (within the user's scope)."""
+    overdue = case_queryset(user=user, filters=CaseFilters(overdue_only=True), today=today)
+    rows: dict[str, Any] = {
+        "person": list(
+            overdue.values("assignee_id", "assignee__display_name", "assignee__username")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:50]
+        ),
+        "department": list(overdue.values("department_id", "department__name").annotate(n=Count("id")).order_by("-n")),
+        "agency": list(
+            overdue.exclude(agency__isnull=True)
+            .values("agency_id", "agency__name")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+        ),
+    }
+    return rows
+
+
+def overdue_summary_for_user(*, user: User, today: dt.date | None = None) -> dict[str, int]:
+    """Counts for the home page: overdue cases assigned to me, in my department/agency, and tasks."""
+    today = today or timezone.localdate()
+    overdue = case_queryset(user=user, filters=CaseFilters(overdue_only=True), today=today)
+    mine = overdue.filter(assignee_id=user.pk).count()
+    if user.department_id is not None:
+        team = overdue.filter(department_id=user.department_id).count()
+    elif user.agency_id is not None:
+        team = overdue.count()  # agency staff's scope is their agency
+    else:
+        team = 0
+    tasks = CaseTask.objects.filter(done_at__isnull=True, due_date__lt=today).filter(
+        Q(assignee_id=user.pk) | Q(assignee__isnull=True, department_id=user.department_id or -1)
+    )
+    return {
+        "mine": mine,
+        "team": team,
+        "tasks": tasks.filter(case__in=Case.objects.visible_to(user)).count(),
+        "open_mine": Case.objects.visible_to(user).filter(is_open=True, assignee_id=user.pk).count(),
+    }
+
+
+def case_get(*, user: User, pk: int, screen: str = "案件詳細", purpose: AccessPurpose = AccessPurpose.VIEW) -> Case:
+    """One case with everything the detail screen shows, or 404 outside the user's scope (logged)."""
+    case = (
+        Case.objects.visible_to(user)
+        .select_related(*LIST_RELATED, "claim", "created_by", "policy__product")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise Http404("案件が見つかりません。")
+    log_access(user=user, customer_ids=[case.customer_id], purpose=purpose, screen=screen, detail={"case": case.number})
+    return case
+
+
+def case_get_by_number(*, user: User, number: str, screen: str = "案件詳細") -> Case:
+    found = Case.objects.visible_to(user).filter(number=number.strip().upper()).values_list("pk", flat=True).first()
+    if found is None:
+        raise Http404("案件が見つかりません。")
+    return case_get(user=user, pk=found, screen=screen)
+
+
+def case_timeline(*, user: User, case: Case) -> list[CaseEvent]:
+    """The case's events, newest first (the case was fetched, scoped and logged, by case_get)."""
+    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("-at", "-id"))
+
+
+def complaint_sensitive_visible(*, user: User) -> bool:
+    return can_see_complaint_sensitive(user)
+
+
+def retention_guidance_for(*, case: Case) -> list[RetentionGuidance]:
+    """Guidance for the cancellation reason: the policy's line first, then the general ones."""
+    if case.case_type != CaseType.CANCELLATION:
+        return []
+    line = case.policy.line if case.policy else ""
+    reason = case.cancellation.reason
+    rows = RetentionGuidance.objects.filter(reason=reason, is_active=True, line__in=["", line])
+    return sorted(rows, key=lambda g: (g.line == "", g.order, g.pk))
+
+
+def faq_search(*, user: User, query: str, limit: int = 20) -> list[KnowledgeArticle]:
+    """Japanese full-text search over published FAQ: every word must appear (normalized)."""
+    if not user.is_authenticated:
+        return []
+    terms = [faq_key(term) for term in query.split() if faq_key(term)]
+    queryset = KnowledgeArticle.objects.filter(is_published=True)
+    for term in terms:
+        queryset = queryset.filter(search_key__contains=term)
+    return list(queryset.order_by("title")[:limit])
+
+
+# --- for the desk's customer page ---------------------------------------------------------------
+
+
+def case_list_for_customer(*, user: User, customer: Customer, limit: int = 20) -> list[Case]:
+    """The customer's cases the user may see, open ones first. The desk fetched the customer through
+    customer_get (scoped and logged), so this read is not logged again."""
+    return list(
+        Case.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("department", "assignee", "policy")
+        .order_by("-is_open", "due_date", "-id")[:limit]
+    )
+
+
+def open_case_count_for_customer(*, user: User, customer: Customer) -> int:
+    return Case.objects.visible_to(user).filter(customer=customer, is_open=True).count()
+
+
+def case_events_for_customer(*, user: User, customer: Customer, limit: int = 30) -> list[CaseEvent]:
+    """Case events for the customer page's timeline (newest first)."""
+    cases = Case.objects.visible_to(user).filter(customer=customer)
+    return list(CaseEvent.objects.filter(case__in=cases).select_related("case", "actor").order_by("-at", "-id")[:limit])

@@ -1,0 +1,44 @@
+"""Every write to cases. Views, API and commands call these; they never save models themselves."""
+
+from .create import CaseInput, case_create
+from .overdue import overdue_snapshot_record
+from .progress import (
+    case_add_note,
+    case_assign,
+    case_handoff,
+    case_log_call,
+    case_transition,
+    document_receive,
+    document_report_deficiency,
+    document_resolve_deficiency,
+    task_complete,
+)
+from .types import (
+    can_see_complaint_sensitive,
+    cancellation_record,
+    change_update,
+    complaint_update,
+    identity_verify,
+    inquiry_answer,
+)
+
+__all__ = [
+    "CaseInput",
+    "can_see_complaint_sensitive",
+    "cancellation_record",
+    "case_add_note",
+    "case_assign",
+    "case_create",
+    "case_handoff",
+    "case_log_call",
+    "case_transition",
+    "change_update",
+    "complaint_update",
+    "document_receive",
+    "document_report_deficiency",
+    "document_resolve_deficiency",
+    "identity_verify",
+    "inquiry_answer",
+    "overdue_snapshot_record",
+    "task_complete",
+]

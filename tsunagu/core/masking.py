@@ -1,0 +1,108 @@
+"""Field masking per role: one registry that every screen and API uses.
+
+A rule names the roles that see a field in full; everyone else sees the masked form. Users with no
+role see masked values (the safe default); superusers see everything. Add a field by registering a
+rule here, never by checking roles in a template or view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .choices import Role
+
+MASK = "*"
+
+
+@dataclass(frozen=True)
+class MaskRule:
+    field: str
+    label: str
+    full_roles: frozenset[Role]
+    mask: Callable[[Any], str]
+    show: Callable[[Any], str] = str
+
+
+def mask_digits_keep_last(value: str, keep: int = 4) -> str:
+    """090-1234-5678 → ***-****-5678: separators stay, all digits but the last `keep` hidden."""
+    total = sum(c.isdigit() for c in value)
+    seen = 0
+    out = []
+    for ch in value:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > total - keep else MASK)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_birth_date(value: dt.date) -> str:
+    """Year only: enough for age bands, not enough to identify."""
+    return f"{value.year}年**月**日"
+
+
+def show_birth_date(value: dt.date) -> str:
+    return f"{value:%Y/%m/%d}"
+
+
+def mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}{MASK * 3}@{domain}" if domain else MASK * 3
+
+
+def mask_text(value: str) -> str:
+    return MASK * 4 if value else ""
+
+
+# Roles whose work needs the customer's full contact data and birth date.
+CONTACT_ROLES = frozenset(
+    {
+        Role.OPERATOR,
+        Role.AGENCY_STAFF,
+        Role.CLAIMS_HANDLER,
+        Role.COMPLAINTS_OFFICER,
+        Role.DATA_STEWARD,
+        Role.COMPLIANCE_AUDITOR,
+        Role.ADMIN,
+    }
+)
+
+RULES: dict[str, MaskRule] = {}
+
+
+def register(rule: MaskRule) -> None:
+    RULES[rule.field] = rule
+
+
+register(MaskRule("customer.birth_date", "生年月日", CONTACT_ROLES, mask_birth_date, show_birth_date))
+register(MaskRule("customer.phone", "電話番号", CONTACT_ROLES, mask_digits_keep_last))
+register(MaskRule("customer.email", "メールアドレス", CONTACT_ROLES, mask_email))
+register(MaskRule("customer.street", "町域・番地", CONTACT_ROLES, mask_text))
+register(MaskRule("customer.note", "備考", CONTACT_ROLES, mask_text))
+register(MaskRule("relative.phone", "親族の電話番号", CONTACT_ROLES, mask_digits_keep_last))
+register(MaskRule("relative.name", "親族の氏名", CONTACT_ROLES, lambda v: f"{str(v)[:1]}{MASK * 2}"))
+
+
+def sees_full(user: Any, field: str) -> bool:
+    rule = RULES[field]
+    if getattr(user, "is_superuser", False):
+        return True
+    roles = getattr(user, "roles", frozenset())
+    return any(role.value in roles for role in rule.full_roles)
+
+
+def display(user: Any, field: str, value: Any) -> str:
+    """The value as this user may see it ("" for empty values)."""
+    if value is None or value == "":
+        return ""
+    rule = RULES[field]
+    return rule.show(value) if sees_full(user, field) else rule.mask(value)
+
+
+def masked_fields(user: Any) -> list[str]:
+    """Fields this user sees masked (for a notice on screen)."""
+    return [rule.label for rule in RULES.values() if rule.full_roles and not sees_full(user, rule.field)]

@@ -1,0 +1,146 @@
+"""Load demo data: the organization through the ORM, then customers in chunks through bulk inserts.
+
+Memory stays bounded: each chunk of customers (default 2,000, about 70,000 rows) is generated,
+written in one transaction and dropped before the next. Loading again adds more customers (drawn
+from the seed and the number of customers already there, so they are new people); a database that
+holds customers but no demo data is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.management import call_command, get_commands
+from django.db import connection, transaction
+from django.db.models import Max
+
+from tsunagu.core.audit import record_event
+from tsunagu.core.models import AuditEvent
+from tsunagu.core.services import system_user
+from tsunagu.customers.models import Customer
+from tsunagu.interactions.models import Interaction
+from tsunagu.policies.models import Claim, Policy
+
+from .generator import Chunk, Generator, Ids
+from .org import ensure_org
+from .tables import EXPLICIT_ID_MODELS, specs
+from .writer import BulkWriter, analyze, reset_sequences
+
+DEMO_ACTION = "demo.load"
+HISTORY_REASON = "デモデータ投入"
+SEARCH_INDEX_COMMAND = "rebuild_search_index"
+DEFAULT_CHUNK_SIZE = 2_000
+
+
+class DemoDataRefused(Exception):
+    """Loading was refused; the message says why, in Japanese."""
+
+
+@dataclass
+class LoadResult:
+    customers: int
+    seed: int
+    as_of: dt.date
+    existing_customers: int
+    counts: dict[str, int] = field(default_factory=dict)  # rows per table, history rows included
+    generate_seconds: float = 0.0
+    write_seconds: float = 0.0
+    search_index_seconds: float | None = None  # None: no search index command to run
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+ProgressCallback = Callable[[int, int], None]  # (customers written so far, rows written so far)
+
+
+def _next_ids() -> Ids:
+    def next_id(model: type[Customer] | type[Policy] | type[Claim] | type[Interaction]) -> int:
+        return (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+
+    return Ids(
+        customer=next_id(Customer), policy=next_id(Policy), claim=next_id(Claim), interaction=next_id(Interaction)
+    )
+
+
+def _tune_connection() -> None:
+    """Bigger page cache for index maintenance while loading (connection-scoped, SQLite only)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-262144")
+            cursor.execute("PRAGMA temp_store=MEMORY")
+
+
+def _write_chunk(writer: BulkWriter, chunk: Chunk, counts: dict[str, int]) -> None:
+    with transaction.atomic():
+        for name, spec in specs().items():
+            rows = chunk.rows.get(name, [])
+            history_dates = (
+                chunk.customer_history_dates
+                if name == "customers"
+                else chunk.policy_history_dates
+                if name == "policies"
+                else []
+            )
+            writer.insert(spec, rows, history_dates=history_dates)
+            counts[name] = counts.get(name, 0) + len(rows)
+            if history_dates:
+                counts[f"{name}_history"] = counts.get(f"{name}_history", 0) + len(history_dates)
+
+
+def demo_data_load(
+    *,
+    customers: int,
+    seed: int,
+    as_of: dt.date,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    search_index: bool = True,
+    on_progress: ProgressCallback | None = None,
+) -> LoadResult:
+    started = time.perf_counter()
+    existing = Customer.objects.count()
+    if existing and not AuditEvent.objects.filter(action=DEMO_ACTION).exists():
+        raise DemoDataRefused(
+            f"このデータベースにはデモデータ以外の顧客が {existing:,} 件登録されているため、デモデータは投入しません。"
+            "空のデータベースを指定してください(DATABASE_URL)。"
+        )
+    actor = system_user()
+    with transaction.atomic():
+        org = ensure_org(actor, existing + customers)
+    result = LoadResult(customers=customers, seed=seed, as_of=as_of, existing_customers=existing)
+    generator = Generator(seed=f"tsunagu-demo:{seed}:{existing}", as_of=as_of, org=org, ids=_next_ids())
+    writer = BulkWriter(history_user_id=actor.pk, history_reason=HISTORY_REASON)
+    _tune_connection()
+    done = 0
+    while done < customers:
+        size = min(chunk_size, customers - done)
+        t0 = time.perf_counter()
+        chunk = generator.chunk(size)
+        t1 = time.perf_counter()
+        _write_chunk(writer, chunk, result.counts)
+        result.generate_seconds += t1 - t0
+        result.write_seconds += time.perf_counter() - t1
+        done += size
+        if on_progress is not None:
+            on_progress(done, writer.rows_written)
+    with transaction.atomic():
+        reset_sequences(EXPLICIT_ID_MODELS)
+        record_event(
+            actor=actor,
+            action=DEMO_ACTION,
+            target=actor,
+            summary=f"デモデータを投入した(顧客 {customers:,} 件、シード {seed})",
+            data={"customers": customers, "seed": seed, "as_of": as_of.isoformat(), "rows": writer.rows_written},
+        )
+    analyze([spec.table for spec in specs().values()])
+    if search_index and SEARCH_INDEX_COMMAND in get_commands():
+        t0 = time.perf_counter()
+        call_command(SEARCH_INDEX_COMMAND)
+        result.search_index_seconds = time.perf_counter() - t0
+    result.seconds = time.perf_counter() - started
+    return result

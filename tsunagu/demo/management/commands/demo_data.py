@@ -1,0 +1,127 @@
+"""`manage.py demo_data --customers N --seed S`: realistic demo data, deterministic for a seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from argparse import ArgumentParser, ArgumentTypeError
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from tsunagu.demo.loader import DEFAULT_CHUNK_SIZE, DemoDataRefused, LoadResult, demo_data_load
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"「{value}」は日付として読み取れません(例: 2026-04-01)。") from None
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ArgumentTypeError(f"「{value}」は整数ではありません。") from None
+    if number < 1:
+        raise ArgumentTypeError("1以上の整数を指定してください。")
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "デモデータ(顧客・契約・補償・入金・事故・コンタクト履歴、組織とデモ用ユーザー)を投入します。"
+        "同じシードと基準日なら同じデータになります。データのある状態で再実行すると顧客を追加します。"
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--customers", type=_positive, default=2_000, help="投入する顧客数(既定: 2000)")
+        parser.add_argument("--seed", type=int, default=1, help="乱数のシード(既定: 1)")
+        parser.add_argument("--as-of", type=_date, default=None, help="基準日 YYYY-MM-DD(既定: 今日)")
+        parser.add_argument(
+            "--chunk-size", type=_positive, default=DEFAULT_CHUNK_SIZE, help="1トランザクションで書く顧客数"
+        )
+        parser.add_argument("--no-search-index", action="store_true", help="検索インデックスを再構築しない")
+        parser.add_argument("--no-progress", action="store_true", help="進捗バーを表示しない")
+        parser.add_argument("--stats-file", type=Path, default=None, help="件数と所要時間をJSONで書き出すファイル")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        customers: int = options["customers"]
+        as_of: dt.date = options["as_of"] or timezone.localdate()
+        console = Console(stderr=True)
+        progress = Progress(
+            TextColumn("[bold]デモデータ投入"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("顧客"),
+            TextColumn("{task.fields[rows]:>12,} 行"),
+            TimeElapsedColumn(),
+            TextColumn("残り"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=options["no_progress"],
+        )
+        with progress:
+            task = progress.add_task("demo", total=customers, rows=0)
+
+            def on_progress(done: int, rows: int) -> None:
+                progress.update(task, completed=done, rows=rows)
+
+            try:
+                result = demo_data_load(
+                    customers=customers,
+                    seed=options["seed"],
+                    as_of=as_of,
+                    chunk_size=options["chunk_size"],
+                    search_index=not options["no_search_index"],
+                    on_progress=on_progress,
+                )
+            except DemoDataRefused as error:
+                raise CommandError(str(error)) from None
+        self._report(result)
+        if options["stats_file"] is not None:
+            options["stats_file"].write_text(json.dumps(_stats(result), ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def _report(self, result: LoadResult) -> None:
+        counts = result.counts
+        if result.existing_customers:
+            self.stdout.write(f"既存のデモデータ(顧客 {result.existing_customers:,} 件)に追加しました。")
+        self.stdout.write(
+            f"内訳: 契約 {counts.get('policies', 0):,} 件、補償 {counts.get('coverages', 0):,} 件、"
+            f"入金 {counts.get('payments', 0):,} 件、事故 {counts.get('claims', 0):,} 件、"
+            f"コンタクト履歴 {counts.get('interactions', 0):,} 件、住所 {counts.get('addresses', 0):,} 件、"
+            f"電話番号 {counts.get('phones', 0):,} 件、変更履歴 "
+            f"{counts.get('customers_history', 0) + counts.get('policies_history', 0):,} 件"
+        )
+        search = (
+            f"、検索インデックス {result.search_index_seconds:.1f} 秒" if result.search_index_seconds is not None else ""
+        )
+        seconds = max(result.seconds, 1e-9)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"デモデータを投入しました: 顧客 {result.customers:,} 件、全 {result.rows:,} 行、"
+                f"{result.seconds:.1f} 秒(生成 {result.generate_seconds:.1f} 秒、書き込み {result.write_seconds:.1f} 秒"
+                f"{search})。{result.customers / seconds:,.0f} 顧客/秒、{result.rows / seconds:,.0f} 行/秒"
+                f"(シード {result.seed}、基準日 {result.as_of.isoformat()})"
+            )
+        )
+
+
+def _stats(result: LoadResult) -> dict[str, Any]:
+    return {
+        "customers": result.customers,
+        "existing_customers": result.existing_customers,
+        "seed": result.seed,
+        "as_of": result.as_of.isoformat(),
+        "rows": result.rows,
+        "counts": result.counts,
+        "seconds": round(result.seconds, 3),
+        "generate_seconds": round(result.generate_seconds, 3),
+        "write_seconds": round(result.write_seconds, 3),
+        "search_index_seconds": None if result.search_index_seconds is None else round(result.search_index_seconds, 3),
+    }

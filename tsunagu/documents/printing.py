@@ -1,0 +1,99 @@
+"""Print units: one print file (many certificates, one font subset) plus its vendor data file.
+
+Runs in worker processes (no Django): the parent sends a `PrintJob`, the worker draws, writes the
+files atomically and returns their keys and hashes; the parent then registers the documents in one
+transaction. A crash before that transaction leaves files nobody refers to, never a half-registered
+document.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .fonts import register_font
+from .pdf import CertificateSheet, render
+from .storage import DocumentStorage, StoredFile
+
+VENDOR_FORMAT = "TSUNAGU-JISHIN-KOJO-1"
+VENDOR_ENCODING = "utf-8"
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    storage: DocumentStorage
+    font_dir: Path
+    tax_year: int
+    issue_date: dt.date
+    print_key: str
+    data_key: str
+    post: tuple[CertificateSheet, ...] = ()
+    electronic: tuple[tuple[str, CertificateSheet], ...] = ()  # (storage key, sheet)
+
+
+@dataclass
+class PrintResult:
+    print_file: StoredFile | None = None
+    data_file: StoredFile | None = None
+    pages: dict[str, tuple[int, int]] = field(default_factory=dict)  # number -> (first page, page count)
+    electronic: dict[str, StoredFile] = field(default_factory=dict)
+    sheets: int = 0
+
+
+def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: StoredFile) -> bytes:
+    """The printing vendor's data file: header, one detail row per certificate line, control total.
+
+    Layout: docs/formats/deduction_certificates.md.
+    """
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(["H", VENDOR_FORMAT, job.tax_year, job.issue_date.isoformat(), print_file.key, print_file.sha256])
+    rows = certified_total = declared_total = 0
+    for sheet in job.post:
+        first, _count = pages[sheet.document_number]
+        for line in sheet.lines:
+            w.writerow(
+                [
+                    "D",
+                    sheet.document_number,
+                    first,
+                    sheet.postal_code,
+                    sheet.address,
+                    sheet.holder_name,
+                    line.policy_number,
+                    line.category_code,
+                    line.category,
+                    line.insured_object_code,
+                    line.insured_object,
+                    line.location,
+                    line.period,
+                    line.payment_mode_code,
+                    line.payment_mode,
+                    line.certified,
+                    line.declared,
+                ]
+            )
+            rows += 1
+            certified_total += line.certified
+            declared_total += line.declared
+    w.writerow(["T", len(job.post), rows, certified_total, declared_total])
+    return out.getvalue().encode(VENDOR_ENCODING)
+
+
+def run_print_job(job: PrintJob) -> PrintResult:
+    font = register_font(job.font_dir)
+    result = PrintResult()
+    if job.post:
+        page = 1
+        for sheet in job.post:
+            result.pages[sheet.document_number] = (page, sheet.page_count)
+            page += sheet.page_count
+        result.print_file = job.storage.put(job.print_key, render(job.post, font))
+        result.data_file = job.storage.put(job.data_key, vendor_data(job, result.pages, result.print_file))
+    for key, sheet in job.electronic:
+        result.electronic[sheet.document_number] = job.storage.put(key, render([sheet], font))
+    result.sheets = len(job.post) + len(job.electronic)
+    return result

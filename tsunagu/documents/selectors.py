@@ -1,0 +1,63 @@
+"""Reads of issued documents: scoped to the user; opening a document is access-logged."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import User
+from tsunagu.customers.models import Customer
+
+from .config import get_storage
+from .models import Document
+
+
+def document_list_for_customer(*, user: User, customer: Customer) -> list[Document]:
+    """The customer's documents the user may see, newest first (metadata only: no access log row)."""
+    return list(
+        Document.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("issued_by")
+        .order_by("-issued_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class OpenedDocument:
+    document: Document
+    filename: str
+    content: bytes
+
+
+def _pages(data: bytes, first: int, count: int) -> bytes:
+    """One customer's pages out of a vendor print file, which holds other customers' certificates too."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader, writer = PdfReader(io.BytesIO(data)), PdfWriter()
+    for index in range(first - 1, first - 1 + count):
+        writer.add_page(reader.pages[index])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
+    """Fetch a document's file, or 404 outside the user's scope. The read is logged before returning."""
+    document = Document.objects.visible_to(user).filter(pk=pk).first()
+    if document is None:
+        raise Http404("帳票が見つかりません。")
+    log_access(
+        user=user,
+        customer_ids=[document.customer_id],
+        purpose=AccessPurpose.VIEW,
+        screen=screen,
+        detail={"document": document.number},
+    )
+    data = get_storage().read(document.storage_key)
+    if document.page is not None:
+        data = _pages(data, document.page, document.page_count)
+    return OpenedDocument(document, f"{document.number}.pdf", data)

@@ -1,0 +1,166 @@
+"""Customer search: the one read that the search box, the search page and the API all call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from tsunagu.core import masking
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import User
+from tsunagu.customers.choices import CustomerKind
+from tsunagu.customers.models import Address, Customer, Phone
+from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
+from tsunagu.policies.models import Claim, Policy
+
+from . import engine
+from .query import TIER_LABELS, QueryError, TokenClass, parse
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+TOKEN_CLASS_LABELS = {
+    TokenClass.EMAIL: "メールアドレス",
+    TokenClass.DATE: "生年月日",
+    TokenClass.POSTAL: "郵便番号",
+    TokenClass.PHONE: "電話番号・証券番号",
+    TokenClass.DIGITS: "番号の一部",
+    TokenClass.IDENTIFIER: "証券番号・事故番号",
+    TokenClass.KANA: "フリガナ",
+    TokenClass.NAME: "氏名",
+}
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    customer_id: int
+    number: str
+    name: str
+    name_kana: str
+    is_corporate: bool
+    age: int | None
+    is_elderly: bool
+    phone_masked: str
+    address_summary: str
+    policy_count: int
+    open_claim_count: int
+    tier: int
+    badges: tuple[str, ...]
+
+    @property
+    def match_label(self) -> str:
+        return TIER_LABELS[self.tier]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    rows: list[SearchRow]
+    has_more: bool
+    understood_as: list[tuple[str, str]] = field(default_factory=list)  # (token, how it was read)
+
+
+def _scope(user: User) -> engine.Scope:
+    """Customer.objects.visible_to(user), compiled into a check on the candidate (sd.customer_id)."""
+    visible = Customer.objects.visible_to(user)
+    if visible.query.is_empty():
+        return engine.Scope(empty=True)
+    if not visible.query.where:
+        return engine.Scope()
+    candidate = RawSQL("sd.customer_id", (), output_field=BigIntegerField())
+    sql, params = visible.filter(pk=candidate).order_by().values("pk").query.sql_with_params()
+    return engine.Scope(sql=sql, params=tuple(params))
+
+
+def _count_per_holder(queryset: Policy | Claim | object, holder_field: str) -> Subquery:
+    return Subquery(
+        queryset.filter(**{holder_field: OuterRef("pk")})  # type: ignore[attr-defined]
+        .order_by()
+        .values(holder_field)
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
+    if not hits:
+        return []
+    policies = _count_per_holder(Policy.objects.visible_to(user), "policyholder")
+    open_claims = _count_per_holder(
+        Claim.objects.visible_to(user).exclude(status__in=CLOSED_CLAIM_STATUSES), "policy__policyholder"
+    )
+    customers = {
+        c.pk: c
+        for c in Customer.objects.visible_to(user)
+        .filter(pk__in=[h.customer_id for h in hits])
+        .annotate(policy_count=Coalesce(policies, 0), open_claim_count=Coalesce(open_claims, 0))
+        .prefetch_related(
+            Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id"), to_attr="phone_list"),
+            Prefetch("addresses", queryset=Address.objects.order_by("-is_primary", "id"), to_attr="address_list"),
+        )
+    }
+    rows = []
+    for hit in hits:
+        c = customers.get(hit.customer_id)
+        if c is None:  # the index is ahead of a concurrent delete, or outside scope: never shown
+            continue
+        phone = c.phone_list[0].number if c.phone_list else ""  # type: ignore[attr-defined]
+        address = c.address_list[0].summary if c.address_list else ""  # type: ignore[attr-defined]
+        badges = []
+        if c.is_elderly:
+            badges.append("高齢者")
+        if c.open_claim_count:  # type: ignore[attr-defined]
+            badges.append(f"事故対応中 {c.open_claim_count}件")  # type: ignore[attr-defined]
+        rows.append(
+            SearchRow(
+                customer_id=c.pk,
+                number=c.number,
+                name=c.name,
+                name_kana=c.name_kana,
+                is_corporate=c.kind == CustomerKind.CORPORATE,
+                age=c.age,
+                is_elderly=c.is_elderly,
+                # Result lists show only the last 4 digits to everyone: they are for picking a row.
+                phone_masked=masking.mask_digits_keep_last(phone),
+                address_summary=address,
+                policy_count=c.policy_count,  # type: ignore[attr-defined]
+                open_claim_count=c.open_claim_count,  # type: ignore[attr-defined]
+                tier=hit.tier,
+                badges=tuple(badges),
+            )
+        )
+    return rows
+
+
+def search_customers(*, user: User, q: str | None, limit: int = DEFAULT_LIMIT, screen: str = "") -> SearchResults:
+    """Ranked customers matching every token of `q` that the user may see; the search is logged.
+
+    Raises ValidationError (field "q", Japanese message) for empty, overlong or control-character input.
+    """
+    try:
+        parsed = parse(q)
+    except QueryError as error:
+        raise ValidationError({"q": [str(error)]}) from None
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    hits = engine.search(parsed, scope=_scope(user), limit=limit + 1)
+    rows = _rows(user, hits[:limit])
+    ids = [r.customer_id for r in rows]
+    log_access(
+        user=user,
+        customer_ids=ids,
+        purpose=AccessPurpose.SEARCH,
+        screen=screen,
+        detail={"q": parsed.text, "result_ids": ids},
+    )
+    return SearchResults(
+        query=parsed.text,
+        rows=rows,
+        has_more=len(hits) > limit,
+        understood_as=[(t.text, TOKEN_CLASS_LABELS[t.cls]) for t in parsed.tokens],
+    )
