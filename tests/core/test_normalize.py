@@ -235,7 +235,9 @@ def test_digits_only_keeps_ascii_digits_and_nothing_else():
     assert normalize.digits_only("٣٤٥") == ""  # Arabic-Indic digits are not phone or postal digits
 
 
-@pytest.mark.parametrize("notation", ["〒100-0001", "100-0001", "1000001", "１００－０００１", "〒 100 0001", "100ー0001"])
+@pytest.mark.parametrize(
+    "notation", ["〒100-0001", "100-0001", "1000001", "１００－０００１", "〒 100 0001", "100ー0001"]
+)
 def test_postal_code_notations_give_seven_digits(notation):
     assert normalize.postal_code_digits(notation) == "1000001"
 
@@ -245,7 +247,9 @@ def test_postal_codes_are_formatted_with_a_hyphen_for_display():
     assert normalize.format_postal_code("12345") == "12345"
 
 
-@pytest.mark.parametrize("notation", ["PN-0001", "ＰＮ０００１", "pn0001", "PN 0001", "ｐｎ－０００１", "PN‐0001", "PN−0001"])
+@pytest.mark.parametrize(
+    "notation", ["PN-0001", "ＰＮ０００１", "pn0001", "PN 0001", "ｐｎ－０００１", "PN‐0001", "PN−0001"]
+)
 def test_identifier_key_ignores_case_width_hyphens_and_spaces(notation):
     assert normalize.identifier_key(notation) == "PN0001"
 

@@ -129,6 +129,9 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
             return checked, ChainBreak(log.id, "行の内容がハッシュと一致しません(この行が改ざんされた可能性)。")
         prev_hash, expected_id, checked = log.hash, expected_id + 1, checked + 1
     head = AccessLogHead.objects.filter(id=1).first()
+    if head is None and checked:
+        # The head records the last row; without it, deleting rows at the end would go unnoticed.
+        return checked, ChainBreak(expected_id, "最終行の記録(AccessLogHead)がありません(末尾の行が削除された可能性)。")
     if head is not None and (head.last_id, head.last_hash) != (expected_id - 1, prev_hash):
         return checked, ChainBreak(expected_id, f"末尾の行が欠落しています(記録上の最終行は {head.last_id})。")
     return checked, None

@@ -1,41 +1,104 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .access_log import log_access
 from .choices import AccessPurpose
-from .models import AccessLog, Agency, Agent, ApiToken, AuditEvent, Branch, Department, User
+from .models import AccessLog, AccessLogHead, Agency, Agent, ApiToken, AuditEvent, Branch, Department, User
 
 
-class ScopedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+def _related_model(model: type[Model], path: str) -> type[Model]:
+    for part in path.split("__"):
+        related = model._meta.get_field(part).related_model
+        assert isinstance(related, type), f"{model.__name__}.{part} is not a relation"
+        model = related
+    return model
+
+
+class ScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin that shows only what the user may see and logs reads of customers' data.
 
-    `customer_field` names the path from the model to the customer ("" for Customer itself).
+    Scope: the model's own `visible_to`, or else that of the model `scope_field` leads to
+    ("customer", "policy"): an address is visible when its customer is.
+    `customer_field` is the path from the model to the customer ("" for Customer itself,
+    "policy__policyholder" for a claim); None for models that hold no customer's data.
     """
 
     customer_field: str | None = None
+    scope_field: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
         visible_to = getattr(queryset, "visible_to", None)
-        return visible_to(request.user) if visible_to is not None else queryset
+        if visible_to is not None:
+            return visible_to(request.user)  # type: ignore[no-any-return]
+        if self.scope_field:
+            scope = _related_model(self.model, self.scope_field)._default_manager.visible_to(  # type: ignore[attr-defined]
+                request.user
+            )
+            return queryset.filter(**{f"{self.scope_field}__in": scope})
+        return queryset
+
+    def _log_read(self, request: HttpRequest, pks: list[Any], screen: str) -> None:
+        if self.customer_field is None or not pks:
+            return
+        path = self.customer_field or "pk"
+        customer_ids = set(self.model._default_manager.filter(pk__in=pks).values_list(path, flat=True))
+        log_access(
+            user=request.user,  # type: ignore[arg-type]
+            customer_ids=sorted(i for i in customer_ids if i is not None),
+            purpose=AccessPurpose.ADMIN,
+            screen=f"管理画面:{self.model._meta.verbose_name}{screen}",
+        )
 
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().change_view(request, object_id, *args, **kwargs)
-        if self.customer_field is not None and response.status_code == 200:
-            obj = self.get_object(request, object_id)
+        if response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
             if obj is not None:
-                customer_id = obj.pk if not self.customer_field else getattr(obj, f"{self.customer_field}_id")
-                log_access(
-                    user=request.user,  # type: ignore[arg-type]
-                    customer_ids=[customer_id],
-                    purpose=AccessPurpose.ADMIN,
-                    screen=f"管理画面:{self.model._meta.verbose_name}",
-                )
+                self._log_read(request, [obj.pk], "")
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if response.status_code == 200 and changelist is not None:
+            self._log_read(request, [obj.pk for obj in changelist.result_list], "一覧")
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None and not request.user.is_superuser:
+            # Outside the user's scope: the same answer as for a row that never existed.
+            # (Only superusers, who see every row, may read the history of deleted rows.)
+            raise Http404("対象が見つかりません。")
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200 and obj is not None:
+            self._log_read(request, [obj.pk], "の変更履歴")
+        return response
+
+
+class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg]
+    """ScopedAdmin for models with django-simple-history; past versions are scoped and read-only too."""
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None and not request.user.is_superuser:
+            raise Http404("対象が見つかりません。")
+        if request.method == "POST" and self.revert_disabled(request, obj):
+            # simple_history saves a POSTed past version even with reverting disabled.
+            raise PermissionDenied("過去の版に戻すことはできません。")
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if response.status_code == 200 and obj is not None:
+            self._log_read(request, [obj.pk], "の過去の版")
         return response
 
 
@@ -111,3 +174,12 @@ class ApiTokenAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(AccessLogHead)
+class AccessLogHeadAdmin(AuditEventAdmin):
+    """The chain's tip: shown for checking, never edited (verify_access_log compares it)."""
+
+    list_display = ["id", "last_id", "last_hash"]  # type: ignore[assignment]
+    list_filter = []  # type: ignore[assignment]
+    search_fields = []  # type: ignore[assignment]

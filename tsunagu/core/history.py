@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
 HISTORY_TYPES = {"+": "登録", "~": "変更", "-": "削除"}
@@ -29,8 +30,19 @@ class ChangeRow:
 
 
 def _display(record: Any, name: str) -> str:
-    value = getattr(record, name)
-    return "" if value is None else str(value)
+    """The value as staff read it: choice labels (男性, not male), はい/いいえ for flags."""
+    try:
+        value = getattr(record, name)
+    except ObjectDoesNotExist:  # a foreign key to a row deleted since: show its id
+        value = getattr(record, f"{name}_id")
+    if value is None:
+        return ""
+    model_field = record.instance_type._meta.get_field(name)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    return str(value)
 
 
 def change_rows(history: QuerySet[Any], limit: int = 20) -> list[ChangeRow]:

@@ -163,6 +163,16 @@ class AppendOnlyError(Exception):
     pass
 
 
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Bulk updates and deletes bypass Model.save/delete; refuse them for append-only tables."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model._meta.verbose_name}は変更できません。")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model._meta.verbose_name}は削除できません。")
+
+
 class AccessLog(models.Model):
     """One read of personal data. Append-only; each row carries the hash of the one before."""
 
@@ -179,6 +189,8 @@ class AccessLog(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "アクセスログ"
         ordering = ["-id"]
@@ -190,6 +202,8 @@ class AccessLog(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("アクセスログは変更できません。")
+        # INSERT only: a new instance given an existing id must fail, not overwrite that row.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

@@ -165,7 +165,9 @@ def fuzzy_kana_key(text: str) -> str:
     サトー, サトウ and さとう give the same key; so do オオノ and オーノ.
     """
     kana = _LONE_KANA_MARK_RE.sub("", kana_key(text))
-    kana = _VU_RE.sub(lambda m: _VU_SYLLABLES[m.group()], kana).replace("ヴ", "ブ").translate(_FUZZY_KANA)
+    kana = _VU_RE.sub(lambda m: _VU_SYLLABLES[m.group()], kana).replace("ヴ", "ブ")
+    # Small kana first, so that a long vowel after one (ッー) is folded like after its full form.
+    kana = kana.translate(_FUZZY_KANA).translate(_SMALL_KANA)
     out: list[str] = []
     for ch in kana:
         if ch == "ー" and out:
@@ -173,7 +175,7 @@ def fuzzy_kana_key(text: str) -> str:
             # オー and エー are written オウ/エイ as often as オオ/エエ: fold them to one form.
             ch = {"オ": "ウ", "エ": "イ"}.get(prev_vowel, prev_vowel) or ch
         out.append(ch)
-    folded = "".join(out).translate(_SMALL_KANA)
+    folded = "".join(out)
     # オオ → オウ so that オオノ ~ オーノ ~ オウノ.
     return re.sub(r"(?<=[オコゴソゾトドノホボポモヨロ])オ", "ウ", folded)
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from tsunagu.core.admin import ScopedHistoryAdmin
 
@@ -49,13 +48,16 @@ class CustomerAdmin(ScopedHistoryAdmin):
 
 @admin.register(Address, Phone, Email, Relative, FormerName)
 class ContactPointAdmin(ScopedHistoryAdmin):
+    scope_field = "customer"
     customer_field = "customer"
     raw_id_fields = ["customer"]
     show_full_result_count = False
 
 
 @admin.register(CustomerAgency)
-class CustomerAgencyAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class CustomerAgencyAdmin(ScopedHistoryAdmin):
+    scope_field = "customer"
+    customer_field = "customer"
     list_display = ["customer", "agency", "since"]
     raw_id_fields = ["customer"]
     autocomplete_fields = ["agency"]

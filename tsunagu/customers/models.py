@@ -28,6 +28,8 @@ from .choices import (
     Relation,
 )
 
+PHONE_MESSAGE = "電話番号は0から始まる10桁または11桁で入力してください(例: 03-1234-5678)。"
+
 
 def validate_reading(value: str) -> None:
     if not normalize.is_kana_reading(value):
@@ -42,11 +44,7 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
         if user.is_superuser or user.department_id is not None:
             return self
         if user.agency_id is not None:
-            return self.filter(
-                Exists(
-                    CustomerAgency.objects.filter(customer=OuterRef("pk"), agency_id=user.agency_id)
-                )
-            )
+            return self.filter(Exists(CustomerAgency.objects.filter(customer=OuterRef("pk"), agency_id=user.agency_id)))
         return self.none()
 
 
@@ -84,6 +82,10 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_keys()
+        super().save(*args, **kwargs)
 
     @property
     def number(self) -> str:
@@ -123,14 +125,12 @@ class Customer(models.Model):
                 errors["gender"] = "法人には性別を登録できません。"
             if self.corporate_number and not normalize.is_valid_corporate_number(self.corporate_number):
                 errors["corporate_number"] = "法人番号は13桁の数字で、チェックデジットが正しいものを入力してください。"
+            elif self.corporate_number:
+                self.corporate_number = normalize.digits_only(self.corporate_number)  # full-width → ASCII
         elif self.corporate_number:
             errors["corporate_number"] = "個人のお客さまには法人番号を登録できません。"
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.refresh_keys()
-        super().save(*args, **kwargs)
 
 
 class CustomerAgency(models.Model):
@@ -186,7 +186,8 @@ class Address(PrimaryFlagModel):
 
     @property
     def full_text(self) -> str:
-        return f"〒{normalize.format_postal_code(self.postal_code)} {self.prefecture}{self.city}{self.street} {self.building}".strip()
+        postal = normalize.format_postal_code(self.postal_code)
+        return f"〒{postal} {self.prefecture}{self.city}{self.street} {self.building}".strip()
 
     @property
     def summary(self) -> str:
@@ -208,23 +209,21 @@ class Phone(PrimaryFlagModel):
         verbose_name = verbose_name_plural = "電話番号"
         ordering = ["-is_primary", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["customer"], condition=models.Q(is_primary=True), name="phone_one_primary"
-            )
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(is_primary=True), name="phone_one_primary")
         ]
 
     def __str__(self) -> str:
         return self.number
 
-    def clean(self) -> None:
-        digits = normalize.phone_digits(self.number)
-        if not normalize.is_valid_phone(digits):
-            raise ValidationError({"number": "電話番号は0から始まる10桁または11桁で入力してください(例: 03-1234-5678)。"})
-        self.digits = digits
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.digits = normalize.phone_digits(self.number)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        digits = normalize.phone_digits(self.number)
+        if not normalize.is_valid_phone(digits):
+            raise ValidationError({"number": PHONE_MESSAGE})
+        self.digits = digits
 
 
 class Email(PrimaryFlagModel):
@@ -238,9 +237,7 @@ class Email(PrimaryFlagModel):
         verbose_name = verbose_name_plural = "メールアドレス"
         ordering = ["-is_primary", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["customer"], condition=models.Q(is_primary=True), name="email_one_primary"
-            )
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(is_primary=True), name="email_one_primary")
         ]
 
     def __str__(self) -> str:
@@ -272,7 +269,7 @@ class Relative(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if not normalize.is_valid_phone(normalize.phone_digits(self.phone)):
-            errors["phone"] = "電話番号は0から始まる10桁または11桁で入力してください(例: 03-1234-5678)。"
+            errors["phone"] = PHONE_MESSAGE
         if self.consent_date and self.consent_date > timezone.localdate():
             errors["consent_date"] = "同意日に未来の日付は指定できません。"
         if self.name_kana:

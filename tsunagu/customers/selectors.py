@@ -41,7 +41,5 @@ def customer_list(*, user: User, limit: int = 50, screen: str = "") -> list[Cust
     customers = list(
         Customer.objects.visible_to(user).prefetch_related("addresses", "phones").order_by("-updated_at")[:limit]
     )
-    log_access(
-        user=user, customer_ids=[c.pk for c in customers], purpose=AccessPurpose.LIST, screen=screen
-    )
+    log_access(user=user, customer_ids=[c.pk for c in customers], purpose=AccessPurpose.LIST, screen=screen)
     return customers

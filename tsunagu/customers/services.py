@@ -11,8 +11,8 @@ from django.db import transaction
 
 from tsunagu.core import normalize
 from tsunagu.core.audit import record_event
-from tsunagu.core.events import customer_changed
 from tsunagu.core.context import history_user
+from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, User
 
 from .choices import AddressKind, EmailKind, NameChangeReason, PhoneKind
@@ -98,7 +98,7 @@ def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None =
         )
         _save(customer, actor)
         if agency is not None:
-            customer_link_agency(actor=actor, customer=customer, agency=agency)
+            _link_agency(actor=actor, customer=customer, agency=agency)
         for index, address in enumerate(data.addresses):
             address_add(actor=actor, customer=customer, data=address, primary=index == 0)
         for index, (kind, number) in enumerate(data.phones):
@@ -158,9 +158,7 @@ def customer_change_name(
             customer.refresh_from_db()
             raise
         _save(
-            FormerName(
-                customer=customer, name=old_name, name_kana=old_kana, reason=reason, changed_on=changed_on
-            ),
+            FormerName(customer=customer, name=old_name, name_kana=old_kana, reason=reason, changed_on=changed_on),
             actor,
         )
         record_event(
@@ -175,14 +173,27 @@ def customer_change_name(
 
 
 def customer_link_agency(*, actor: User, customer: Customer, agency: Agency) -> CustomerAgency:
-    link, created = CustomerAgency.objects.get_or_create(customer=customer, agency=agency)
-    if created:
-        record_event(
-            actor=actor,
-            action="customer.link_agency",
-            target=customer,
-            summary=f"担当代理店に「{agency.name}」を追加した",
-        )
+    """Let `agency` serve the customer. Agency staff may link only customers they already serve,
+    and only to their own agency: linking is what makes a customer visible to an agency."""
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        if actor.agency_id is not None and agency.pk != actor.agency_id:
+            raise PermissionDenied("他の代理店を担当代理店に追加することはできません。")
+        return _link_agency(actor=actor, customer=customer, agency=agency)
+
+
+def _link_agency(*, actor: User, customer: Customer, agency: Agency) -> CustomerAgency:
+    link = CustomerAgency.objects.filter(customer=customer, agency=agency).first()
+    if link is not None:
+        return link
+    link = CustomerAgency(customer=customer, agency=agency)
+    _save(link, actor)
+    record_event(
+        actor=actor,
+        action="customer.link_agency",
+        target=customer,
+        summary=f"担当代理店に「{agency.name}」を追加した",
+    )
     return link
 
 

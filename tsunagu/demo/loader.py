@@ -46,8 +46,10 @@ class LoadResult:
     as_of: dt.date
     existing_customers: int
     counts: dict[str, int] = field(default_factory=dict)  # rows per table, history rows included
+    setup_seconds: float = 0.0  # organization, products and demo users (password hashing dominates)
     generate_seconds: float = 0.0
     write_seconds: float = 0.0
+    finish_seconds: float = 0.0  # sequences, audit event, planner statistics
     search_index_seconds: float | None = None  # None: no search index command to run
     seconds: float = 0.0
 
@@ -73,7 +75,6 @@ def _tune_connection() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size=-262144")
-            cursor.execute("PRAGMA temp_store=MEMORY")
 
 
 def _write_chunk(writer: BulkWriter, chunk: Chunk, counts: dict[str, int]) -> None:
@@ -113,9 +114,12 @@ def demo_data_load(
     with transaction.atomic():
         org = ensure_org(actor, existing + customers)
     result = LoadResult(customers=customers, seed=seed, as_of=as_of, existing_customers=existing)
+    result.setup_seconds = time.perf_counter() - started
     generator = Generator(seed=f"tsunagu-demo:{seed}:{existing}", as_of=as_of, org=org, ids=_next_ids())
     writer = BulkWriter(history_user_id=actor.pk, history_reason=HISTORY_REASON)
     _tune_connection()
+    # Generating and writing run one after the other on purpose: a generator thread was measured
+    # 35% slower in total (GIL convoy with sqlite3's executemany), see docs/demo-data.md.
     done = 0
     while done < customers:
         size = min(chunk_size, customers - done)
@@ -128,6 +132,7 @@ def demo_data_load(
         done += size
         if on_progress is not None:
             on_progress(done, writer.rows_written)
+    t0 = time.perf_counter()
     with transaction.atomic():
         reset_sequences(EXPLICIT_ID_MODELS)
         record_event(
@@ -138,6 +143,7 @@ def demo_data_load(
             data={"customers": customers, "seed": seed, "as_of": as_of.isoformat(), "rows": writer.rows_written},
         )
     analyze([spec.table for spec in specs().values()])
+    result.finish_seconds = time.perf_counter() - t0
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
         call_command(SEARCH_INDEX_COMMAND)

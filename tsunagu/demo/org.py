@@ -86,10 +86,7 @@ def agency_count_for(total_customers: int) -> int:
 def _agency_name(index: int) -> str:
     rng = random.Random(f"tsunagu-agency-{index}")
     suffix = rng.choice(AGENCY_SUFFIXES)
-    if rng.random() < 0.5:
-        stem = surname_pool().pick(rng)[0]
-    else:
-        stem = rng.choice(COMPANY_STEMS)[0]
+    stem = surname_pool().pick(rng)[0] if rng.random() < 0.5 else rng.choice(COMPANY_STEMS)[0]
     roll = rng.random()
     if roll < 0.45:
         return f"株式会社{stem}{suffix}"
@@ -164,9 +161,7 @@ def ensure_products(actor: User) -> dict[str, int]:
     return existing
 
 
-def ensure_users(
-    actor: User, departments: dict[DepartmentKind, Department], agencies: list[Agency]
-) -> dict[str, User]:
+def ensure_users(actor: User, departments: dict[DepartmentKind, Department], agencies: list[Agency]) -> dict[str, User]:
     """Create the demo staff that do not exist yet; existing accounts are left as they are."""
     users: dict[str, User] = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
     for demo in DEMO_USERS:

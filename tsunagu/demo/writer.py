@@ -53,7 +53,7 @@ class TableSpec:
 
 
 def _column_names(model: type[models.Model], attnames: Sequence[str]) -> tuple[str, ...]:
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    by_attname = {f.attname: f.column or f.attname for f in model._meta.concrete_fields}
     return tuple(by_attname[name] for name in attnames)
 
 
@@ -74,7 +74,9 @@ def _fill_in(model: type[models.Model], columns: Sequence[str]) -> tuple[tuple[s
         elif f.db_default is not NOT_PROVIDED:
             continue  # the database fills it
         else:
-            raise ValueError(f"デモデータ: {model._meta.label}.{f.attname} に入れる値がありません(既定値のない列です)。")
+            raise ValueError(
+                f"デモデータ: {model._meta.label}.{f.attname} に入れる値がありません(既定値のない列です)。"
+            )
         if isinstance(f, models.JSONField):
             value = f.get_db_prep_value(value, connection)
         extra_columns.append(f.attname)

@@ -3,13 +3,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tsunagu.core.admin import ScopedHistoryAdmin
+from tsunagu.core.admin import ScopedAdmin
 
 from .models import Interaction
 
 
 @admin.register(Interaction)
-class InteractionAdmin(ScopedHistoryAdmin):
+class InteractionAdmin(ScopedAdmin):
     """Read-only: contacts are appended through the service, corrected by a new entry."""
 
     customer_field = "customer"

@@ -7,26 +7,26 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from tsunagu.core.models import AppendOnlyError, User
+from tsunagu.core.models import AppendOnlyError, AppendOnlyQuerySet, User
 from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Claim, Policy
 
 from .choices import Channel, Direction
 
 
-class InteractionQuerySet(models.QuerySet["Interaction"]):
+class InteractionQuerySet(AppendOnlyQuerySet):
     def visible_to(self, user: User | Any) -> InteractionQuerySet:
-        """Agency staff see their customers' contacts, except those about other agencies' policies."""
+        """Agency staff see their customers' contacts, except those about other agencies' policies or claims."""
         visible = self.filter(customer__in=Customer.objects.visible_to(user))
         if getattr(user, "agency_id", None) is not None and not user.is_superuser:
-            visible = visible.filter(Q(policy__isnull=True) | Q(policy__agency_id=user.agency_id))
+            visible = visible.filter(Q(policy__isnull=True) | Q(policy__agency_id=user.agency_id)).filter(
+                Q(claim__isnull=True) | Q(claim__policy__agency_id=user.agency_id)
+            )
         return visible
 
 
 class Interaction(models.Model):
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="interactions", verbose_name="顧客"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="interactions", verbose_name="顧客")
     channel = models.CharField("チャネル", max_length=12, choices=Channel.choices)
     direction = models.CharField("方向", max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     occurred_at = models.DateTimeField("日時")
@@ -62,6 +62,7 @@ class Interaction(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("コンタクト履歴は変更できません。訂正は新しい記録として登録してください。")
+        kwargs["force_insert"] = True  # a new instance given an existing id must not overwrite that row
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

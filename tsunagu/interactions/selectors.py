@@ -13,9 +13,7 @@ def interaction_list_for_customer(
     queryset = Interaction.objects.visible_to(user).filter(customer=customer)
     if channel:
         queryset = queryset.filter(channel=channel)
-    return list(
-        queryset.select_related("staff", "policy", "claim", "corrects").order_by("-occurred_at", "-id")[:limit]
-    )
+    return list(queryset.select_related("staff", "policy", "claim", "corrects").order_by("-occurred_at", "-id")[:limit])
 
 
 def interaction_recent(*, user: User, limit: int = 20) -> list[Interaction]:

@@ -33,6 +33,11 @@ def interaction_log(
     with transaction.atomic():
         if not Customer.objects.visible_to(actor).filter(pk=customer.pk).exists():
             raise PermissionDenied("この顧客のコンタクト履歴を登録する権限がありません。")
+        # Agency staff may see a shared customer but not another agency's policies and claims.
+        if policy is not None and not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+            raise PermissionDenied("この契約を参照する権限がありません。")
+        if claim is not None and not Claim.objects.visible_to(actor).filter(pk=claim.pk).exists():
+            raise PermissionDenied("この事故を参照する権限がありません。")
         errors: dict[str, str] = {}
         if policy is not None and policy.policyholder_id != customer.pk:
             errors["policy"] = "関連契約はこの顧客の契約から選んでください。"
@@ -64,6 +69,8 @@ def interaction_log(
 
 def interaction_correct(*, actor: User, original: Interaction, subject: str, notes: str) -> Interaction:
     """A correction is a new entry that points at the one it corrects; the original stays."""
+    if not Interaction.objects.visible_to(actor).filter(pk=original.pk).exists():
+        raise PermissionDenied("このコンタクト履歴を訂正する権限がありません。")
     if Interaction.objects.filter(corrects=original).exists():
         raise ValidationError("この記録は既に訂正されています。最新の訂正記録を訂正してください。")
     return interaction_log(

@@ -46,15 +46,45 @@ class PolicyAdmin(ScopedHistoryAdmin):
     inlines = [CoverageInline, InsuredInline, VehicleInline, BuildingInline]
 
 
-@admin.register(PremiumPayment)
-class PremiumPaymentAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
-    list_display = ["policy", "paid_on", "amount", "earthquake_portion"]
+class PolicyPartAdmin(ScopedHistoryAdmin):
+    """What a policy covers and what was paid on it: visible with the policy."""
+
+    scope_field = "policy"
+    customer_field = "policy__policyholder"
     raw_id_fields = ["policy"]
     show_full_result_count = False
 
 
+@admin.register(Coverage)
+class CoverageAdmin(PolicyPartAdmin):
+    list_display = ["policy", "name", "sum_insured", "premium", "is_earthquake"]
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(PolicyPartAdmin):
+    customer_field = "customer"
+    list_display = ["policy", "customer", "relation"]
+    raw_id_fields = ["policy", "customer"]
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(PolicyPartAdmin):
+    list_display = ["policy", "model_name", "registration_number", "nonfleet_grade"]
+
+
+@admin.register(Building)
+class BuildingAdmin(PolicyPartAdmin):
+    list_display = ["policy", "location", "structure_class", "use"]
+
+
+@admin.register(PremiumPayment)
+class PremiumPaymentAdmin(PolicyPartAdmin):
+    list_display = ["policy", "paid_on", "amount", "earthquake_portion"]
+
+
 @admin.register(Claim)
 class ClaimAdmin(ScopedHistoryAdmin):
+    customer_field = "policy__policyholder"
     list_display = ["number", "policy", "accident_date", "accident_type", "status", "reported_via"]
     list_filter = ["status", "reported_via"]
     search_fields = ["=number"]

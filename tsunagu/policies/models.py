@@ -70,9 +70,7 @@ class Policy(models.Model):
     annual_premium = models.BigIntegerField("年間保険料(円)")
     payment_method = models.CharField("払込方法", max_length=20, choices=PaymentMethod.choices)
     payment_frequency = models.CharField("払込回数", max_length=12, choices=PaymentFrequency.choices)
-    policyholder = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="policies", verbose_name="契約者"
-    )
+    policyholder = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="policies", verbose_name="契約者")
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="policies", verbose_name="代理店"
     )
@@ -125,9 +123,7 @@ class Policy(models.Model):
         self.number = normalize.identifier_key(self.number)
         if not self.number:
             errors["number"] = "証券番号を入力してください。"
-        elif (
-            Policy.objects.filter(number=self.number).exclude(pk=self.pk).exists()
-        ):
+        elif Policy.objects.filter(number=self.number).exclude(pk=self.pk).exists():
             errors["number"] = f"証券番号「{self.number}」は既に登録されています。"
         if self.inception and self.expiry and self.inception >= self.expiry:
             errors["expiry"] = "保険終期は保険始期より後の日付にしてください。"
@@ -222,6 +218,11 @@ class Building(models.Model):
     def __str__(self) -> str:
         return self.location
 
+    def clean(self) -> None:
+        code = self.postal_code
+        if code and not (len(code) == 7 and code.isascii() and code.isdigit()):
+            raise ValidationError({"postal_code": "郵便番号は7桁の数字で入力してください(例: 100-0001)。"})
+
 
 class PremiumPayment(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="payments")
@@ -244,8 +245,10 @@ class PremiumPayment(models.Model):
         errors: dict[str, str] = {}
         if self.amount is not None and self.amount < 0:
             errors["amount"] = "入金額に負の金額は指定できません。"
-        if self.earthquake_portion is not None and self.amount is not None and not (
-            0 <= self.earthquake_portion <= self.amount
+        if (
+            self.earthquake_portion is not None
+            and self.amount is not None
+            and not (0 <= self.earthquake_portion <= self.amount)
         ):
             errors["earthquake_portion"] = "地震保険料は0円以上、入金額以下にしてください。"
         if self.period_from and self.period_to and self.period_from > self.period_to:

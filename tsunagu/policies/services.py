@@ -9,9 +9,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from tsunagu.core import normalize
 from tsunagu.core.audit import record_event
-from tsunagu.core.events import customer_changed
 from tsunagu.core.context import history_user
+from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, Agent, User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.services import customer_link_agency
@@ -65,6 +66,13 @@ def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> 
     if actor.agency_id is not None and (data.agency is None or data.agency.pk != actor.agency_id):
         raise PermissionDenied("自代理店以外の契約は登録できません。")
     with transaction.atomic():
+        # The policy links its customers to the agency, which makes them visible to its staff:
+        # only customers (and a previous policy) the actor already sees may be used.
+        customer_ids = {policyholder.pk, *(customer.pk for customer, _ in data.insured)}
+        if Customer.objects.visible_to(actor).filter(pk__in=customer_ids).count() != len(customer_ids):
+            raise PermissionDenied("この顧客の契約を登録する権限がありません。")
+        if data.previous_policy is not None and not _visible(actor, data.previous_policy):
+            raise PermissionDenied("この前契約を参照する権限がありません。")
         policy = Policy(
             number=data.number,
             line=data.product.line,
@@ -92,7 +100,9 @@ def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> 
         if data.vehicle is not None:
             _save(Vehicle(policy=policy, **data.vehicle), actor)
         if data.building is not None:
-            _save(Building(policy=policy, **data.building), actor)
+            building = dict(data.building)
+            building["postal_code"] = normalize.postal_code_digits(building.get("postal_code", ""))
+            _save(Building(policy=policy, **building), actor)
         if data.agency is not None:
             customer_link_agency(actor=actor, customer=policyholder, agency=data.agency)
             for customer, _relation in data.insured:
@@ -102,9 +112,13 @@ def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> 
     return policy
 
 
+def _visible(actor: User, policy: Policy) -> bool:
+    return Policy.objects.visible_to(actor).filter(pk=policy.pk).exists()
+
+
 def policy_change_status(*, actor: User, policy: Policy, status: PolicyStatus, on: dt.date) -> Policy:
     with transaction.atomic():
-        if not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+        if not _visible(actor, policy):
             raise PermissionDenied("この契約を更新する権限がありません。")
         old = policy.get_status_display()
         policy.status = status
@@ -131,6 +145,8 @@ def premium_payment_record(
     earthquake_portion: int = 0,
 ) -> PremiumPayment:
     with transaction.atomic():
+        if not _visible(actor, policy):
+            raise PermissionDenied("この契約の入金を記録する権限がありません。")
         payment = PremiumPayment(
             policy=policy,
             paid_on=paid_on,
@@ -156,7 +172,7 @@ def claim_register(
     handler: User | None = None,
 ) -> Claim:
     with transaction.atomic():
-        if not Policy.objects.visible_to(actor).filter(pk=policy.pk).exists():
+        if not _visible(actor, policy):
             raise PermissionDenied("この契約の事故を登録する権限がありません。")
         claim = Claim(
             number=number,

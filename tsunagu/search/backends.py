@@ -80,6 +80,9 @@ class Backend:
     def truncate(self, cursor: CursorWrapper) -> None:
         raise NotImplementedError
 
+    def before_index_create(self, cursor: CursorWrapper) -> None:
+        """Called after the bulk load, before dropped indexes are created again."""
+
     def after_rebuild(self, cursor: CursorWrapper, last_seq: int) -> None:
         """Bring sequences and statistics up to date after a bulk load."""
 
@@ -230,6 +233,12 @@ class PostgreSQLBackend(Backend):
 
     def truncate(self, cursor: CursorWrapper) -> None:
         cursor.execute(f"TRUNCATE {TERM}, {DOC}")
+
+    def before_index_create(self, cursor: CursorWrapper) -> None:
+        # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED; CREATE INDEX refuses to run while
+        # their checks are pending, so run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def after_rebuild(self, cursor: CursorWrapper, last_seq: int) -> None:
         cursor.execute("SELECT setval('search_doc_seq', %s)", [max(last_seq, 1)])

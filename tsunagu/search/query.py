@@ -117,13 +117,14 @@ def _has_controls(text: str) -> bool:
 
 
 def validate(text: str | None) -> str:
-    value = (text or "").strip()
+    raw = text or ""
+    if _has_controls(raw):  # before strip(): Python strips some controls (U+0085) as whitespace
+        raise QueryError("検索語に制御文字が含まれています。文字を入力し直してください。")
+    value = raw.strip()
     if not value:
         raise QueryError("検索語を入力してください。")
     if len(value) > MAX_QUERY_LENGTH:
         raise QueryError(f"検索語は{MAX_QUERY_LENGTH}文字以内で入力してください(現在{len(value)}文字)。")
-    if _has_controls(value):
-        raise QueryError("検索語に制御文字が含まれています。文字を入力し直してください。")
     return value
 
 

@@ -131,6 +131,7 @@ def search_index_rebuild(
                 done += len(rows)
                 if progress:
                     progress(done, total)
+        backend.before_index_create(cursor)
         for create_sql in dropped:
             cursor.execute(create_sql)
         backend.after_rebuild(cursor, total)

@@ -61,9 +61,7 @@ class Chunk:
     @property
     def total_rows(self) -> int:
         return (
-            sum(len(r) for r in self.rows.values())
-            + len(self.customer_history_dates)
-            + len(self.policy_history_dates)
+            sum(len(r) for r in self.rows.values()) + len(self.customer_history_dates) + len(self.policy_history_dates)
         )
 
 

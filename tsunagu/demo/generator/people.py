@@ -34,7 +34,11 @@ GENDERS: Weighted[str] = Weighted(
     [(Gender.MALE.value, 0.485), (Gender.FEMALE.value, 0.51), (Gender.OTHER.value, 0.002), ("", 0.003)]
 )
 KANA_SOURCES: Weighted[str] = Weighted(
-    [(KanaSource.SELF_DECLARED.value, 0.85), (KanaSource.ID_DOCUMENT.value, 0.13), (KanaSource.FAMILY_REGISTER.value, 0.02)]
+    [
+        (KanaSource.SELF_DECLARED.value, 0.85),
+        (KanaSource.ID_DOCUMENT.value, 0.13),
+        (KanaSource.FAMILY_REGISTER.value, 0.02),
+    ]
 )
 CHANNELS: Weighted[str] = Weighted(
     [(ContactChannel.PHONE.value, 0.55), (ContactChannel.EMAIL.value, 0.15), (ContactChannel.POST.value, 0.2),
@@ -200,7 +204,11 @@ class PeopleMixin(GeneratorBase):
         cid = info.id
         self.add_address(chunk, cid, AddressKind.HEAD_OFFICE if person.corporate else AddressKind.HOME, home, True)
         if self.chance(0.12):
-            kind = self.one_of((AddressKind.BILLING, AddressKind.OTHER) if person.corporate else (AddressKind.BILLING, AddressKind.WORK))
+            kind = self.one_of(
+                (AddressKind.BILLING, AddressKind.OTHER)
+                if person.corporate
+                else (AddressKind.BILLING, AddressKind.WORK)
+            )
             self.add_address(chunk, cid, kind, self.place(), False)
         if person.corporate:
             office = self.landline(home.area_code)

@@ -218,7 +218,11 @@ class PolicyMixin(PeopleMixin):
         terms = self.terms(info, person, spec, term)
         roll = self.rng.random()
         terms.frequency = (
-            PaymentFrequency.ANNUAL if roll < 0.6 else PaymentFrequency.MONTHLY if roll < 0.9 else PaymentFrequency.LUMP_SUM
+            PaymentFrequency.ANNUAL
+            if roll < 0.6
+            else PaymentFrequency.MONTHLY
+            if roll < 0.9
+            else PaymentFrequency.LUMP_SUM
         )
         if terms.frequency == PaymentFrequency.MONTHLY and terms.method == PaymentMethod.PAYMENT_SLIP:
             terms.method = PaymentMethod.BANK_TRANSFER
@@ -265,7 +269,7 @@ class PolicyMixin(PeopleMixin):
             chunk.add("vehicles", (pid, car, self.plate(place), grade, accident_years))
         elif line in (FIRE, QUAKE):
             corporate = person.corporate
-            building_sum = self.between(30, 300 if corporate else 45) * (1_000_000 if corporate else 1_000_000)
+            building_sum = self.between(30, 300 if corporate else 45) * 1_000_000
             contents_sum = self.between(5, 50 if corporate else 12) * 1_000_000
             roll = self.rng.random()
             insured = (
@@ -287,12 +291,8 @@ class PolicyMixin(PeopleMixin):
                     quake_sum = min(50_000_000, building_sum // 2) if insured != InsuredObject.CONTENTS else 0
                     quake_sum += min(10_000_000, contents_sum // 2) if insured != InsuredObject.BUILDING else 0
                     parts.append(("地震保険", quake_sum, 30, True))
-            use = (
-                BuildingUse.GENERAL if corporate else BuildingUse.MIXED if self.chance(0.08) else BuildingUse.DWELLING
-            )
-            chunk.add(
-                "buildings", (pid, place.text, place.postal_code, STRUCTURES.pick(self.rng), use, insured)
-            )
+            use = BuildingUse.GENERAL if corporate else BuildingUse.MIXED if self.chance(0.08) else BuildingUse.DWELLING
+            chunk.add("buildings", (pid, place.text, place.postal_code, STRUCTURES.pick(self.rng), use, insured))
         elif line == PA:
             parts.append(("死亡・後遺障害", self.between(5, 30) * 1_000_000, 60, False))
             parts.append(("入院保険金日額", self.between(3, 10) * 1_000, 25, False))
@@ -310,7 +310,9 @@ class PolicyMixin(PeopleMixin):
         self.payments(chunk, policy, terms, premium, eq_premium / premium if premium else 0.0)
         self.maybe_claim(chunk, info, policy)
 
-    def coverages(self, chunk: Chunk, policy_id: int, premium: int, parts: list[tuple[str, int | None, float, bool]]) -> int:
+    def coverages(
+        self, chunk: Chunk, policy_id: int, premium: int, parts: list[tuple[str, int | None, float, bool]]
+    ) -> int:
         """Split the premium over the coverages (the last takes the rounding); returns the earthquake part."""
         total_share = sum(share for _, _, share, _ in parts)
         remaining, earthquake = premium, 0
@@ -406,6 +408,19 @@ class PolicyMixin(PeopleMixin):
         place = f"{info.place_summary}{self.one_of(ACCIDENT_PLACE_SUFFIXES)}"
         chunk.add(
             "claims",
-            (claim_id, number, policy.id, accident, place, accident_type, reported, via, status, handler, amount, closed_on),
+            (
+                claim_id,
+                number,
+                policy.id,
+                accident,
+                place,
+                accident_type,
+                reported,
+                via,
+                status,
+                handler,
+                amount,
+                closed_on,
+            ),
         )
         info.claims.append(ClaimInfo(claim_id, number, policy, reported, closed_on))

@@ -99,13 +99,16 @@ class Command(BaseCommand):
             f"{counts.get('customers_history', 0) + counts.get('policies_history', 0):,} 件"
         )
         search = (
-            f"、検索インデックス {result.search_index_seconds:.1f} 秒" if result.search_index_seconds is not None else ""
+            f"、検索インデックス {result.search_index_seconds:.1f} 秒"
+            if result.search_index_seconds is not None
+            else ""
         )
         seconds = max(result.seconds, 1e-9)
         self.stdout.write(
             self.style.SUCCESS(
                 f"デモデータを投入しました: 顧客 {result.customers:,} 件、全 {result.rows:,} 行、"
-                f"{result.seconds:.1f} 秒(生成 {result.generate_seconds:.1f} 秒、書き込み {result.write_seconds:.1f} 秒"
+                f"{result.seconds:.1f} 秒(準備 {result.setup_seconds:.1f} 秒、生成 {result.generate_seconds:.1f} 秒、"
+                f"書き込み {result.write_seconds:.1f} 秒、仕上げ {result.finish_seconds:.1f} 秒"
                 f"{search})。{result.customers / seconds:,.0f} 顧客/秒、{result.rows / seconds:,.0f} 行/秒"
                 f"(シード {result.seed}、基準日 {result.as_of.isoformat()})"
             )
@@ -121,7 +124,9 @@ def _stats(result: LoadResult) -> dict[str, Any]:
         "rows": result.rows,
         "counts": result.counts,
         "seconds": round(result.seconds, 3),
+        "setup_seconds": round(result.setup_seconds, 3),
         "generate_seconds": round(result.generate_seconds, 3),
         "write_seconds": round(result.write_seconds, 3),
+        "finish_seconds": round(result.finish_seconds, 3),
         "search_index_seconds": None if result.search_index_seconds is None else round(result.search_index_seconds, 3),
     }

@@ -1,0 +1,93 @@
+"""Agency staff find only their agency's customers: through the service, the page and the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.core.services import api_token_create
+from tsunagu.search.selectors import search_customers
+
+from .conftest import names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_hq_operator_finds_everyone(hq_operator, people):
+    assert set(names(hq_operator, "山田")) == {"山田 花子", "山田 太郎"}
+
+
+def test_agency_a_staff_find_only_agency_a_customers(agency_a_staff, people):
+    assert names(agency_a_staff, "山田") == ["山田 花子"]
+    assert names(agency_a_staff, "田中") == ["田中 誠"]
+    assert names(agency_a_staff, "5678") == ["山田 花子"]
+
+
+def test_agency_b_staff_see_nothing_of_agency_a(agency_b_staff, people):
+    assert names(agency_b_staff, "山田") == ["山田 太郎"]
+    for q in ["山田 花子", "やまだ はなこ", "090-1234-5678", "TS-2026-000123", "hanako@example.jp", "田中", "S45.3.1"]:
+        assert names(agency_b_staff, q) == [], q
+
+
+def test_scope_applies_before_the_limit(agency_b_staff, people):
+    # 山田 花子 ranks higher for "山田花子" at HQ; agency B must still get its own 山田 in one result.
+    assert names(agency_b_staff, "やまだ", limit=1) == ["山田 太郎"]
+
+
+def test_no_department_no_agency_sees_nothing(people, org):
+    from tsunagu.core.models import User
+
+    nobody = User.objects.create_user(username="nobody", password="x-nobody-pass-2026")
+    assert names(nobody, "山田") == []
+
+
+def test_policy_counts_are_scoped(agency_b_staff, hq_operator, people, org):
+    from tests.conftest import make_policy
+
+    make_policy(hq_operator, people["yamada_taro"], agency=org["agency_a"])
+    assert search_customers(user=hq_operator, q="山田太郎").rows[0].policy_count == 2
+    assert search_customers(user=agency_b_staff, q="山田太郎").rows[0].policy_count == 1
+
+
+def test_html_is_scoped(client, agency_b_staff, people):
+    client.force_login(agency_b_staff)
+    body = client.get("/search/", {"q": "山田"}).content.decode()
+    assert "山田 太郎" in body
+    assert "山田 花子" not in body
+
+
+def test_htmx_fragment_is_scoped(client, agency_b_staff, people):
+    client.force_login(agency_b_staff)
+    response = client.get("/search/", {"q": "やまだ"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="search-results"' in body and "<html" not in body
+    assert "山田 太郎" in body and "山田 花子" not in body
+
+
+def test_api_with_token_is_scoped(client, agency_b_staff, people):
+    _, key = api_token_create(actor=agency_b_staff, user=agency_b_staff, name="test")
+    response = client.get("/api/customers/search", {"q": "山田"}, HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert [r["name"] for r in response.json()["results"]] == ["山田 太郎"]
+
+
+def test_api_session_and_shape(client, hq_operator, people):
+    client.force_login(hq_operator)
+    body = client.get("/api/customers/search", {"q": "山田 5678"}).json()
+    assert body["count"] == 1
+    hit = body["results"][0]
+    assert hit["name"] == "山田 花子"
+    assert hit["name_kana"] == "ヤマダ ハナコ"
+    assert hit["phone_masked"] == "***-****-5678"
+    assert hit["url"] == f"/customers/{people['yamada_hanako'].pk}/"
+    assert hit["policy_count"] == 1
+    assert hit["match"] == "姓または名が一致"
+
+
+def test_api_requires_authentication(client, people):
+    assert client.get("/api/customers/search", {"q": "山田"}).status_code == 401
+
+
+def test_html_requires_login(client, people):
+    response = client.get("/search/", {"q": "山田"})
+    assert response.status_code == 302
