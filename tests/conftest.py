@@ -51,9 +51,7 @@ def org(db):
 
 
 def _user(username: str, roles: list[Role], **kwargs) -> User:
-    return user_create(
-        actor=None, username=username, password=PASSWORD, display_name=username, roles=roles, **kwargs
-    )
+    return user_create(actor=None, username=username, password=PASSWORD, display_name=username, roles=roles, **kwargs)
 
 
 @pytest.fixture
@@ -82,9 +80,7 @@ def make_customer(actor: User, *, agency: Agency | None = None, **overrides) -> 
         name=overrides.pop("name", "山田 太郎"),
         name_kana=overrides.pop("name_kana", "ヤマダ タロウ"),
         birth_date=overrides.pop("birth_date", dt.date(1970, 3, 1)),
-        addresses=overrides.pop(
-            "addresses", [AddressInput("100-0001", "東京都", "千代田区", "千代田1-1", "")]
-        ),
+        addresses=overrides.pop("addresses", [AddressInput("100-0001", "東京都", "千代田区", "千代田1-1", "")]),
         phones=overrides.pop("phones", [("mobile", "090-1234-5678")]),
         emails=overrides.pop("emails", [("personal", "taro@example.jp")]),
         **overrides,
@@ -92,7 +88,9 @@ def make_customer(actor: User, *, agency: Agency | None = None, **overrides) -> 
     return customer_create(actor=actor, data=data, agency=agency)
 
 
-def make_policy(actor: User, holder: Customer, *, agency: Agency | None, line: str = LineOfBusiness.AUTO, **kw) -> Policy:
+def make_policy(
+    actor: User, holder: Customer, *, agency: Agency | None, line: str = LineOfBusiness.AUTO, **kw
+) -> Policy:
     product = Product.objects.get(line=line)
     today = dt.date(2026, 4, 1)
     data = PolicyInput(

@@ -17,6 +17,7 @@ from tsunagu.policies.services import claim_register
 
 _claims = itertools.count(1)
 
+
 @pytest.fixture
 def analyst(org) -> User:
     return user_create(

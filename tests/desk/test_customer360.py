@@ -38,17 +38,23 @@ def test_header(client, hq_operator, rich_customer):
         reason=NameChangeReason.MARRIAGE, changed_on=dt.date(2026, 4, 1),
     )  # fmt: skip
     body = page(client, hq_operator, rich_customer)
-    assert "鈴木 花子" in body and "スズキ ハナコ" in body
+    assert "鈴木 花子" in body
+    assert "スズキ ハナコ" in body
     assert "高齢者" in body
     assert f"{rich_customer.age}歳" in body
-    assert "1950/03/01" in body and "昭和25年3月1日" in body
+    assert "1950/03/01" in body
+    assert "昭和25年3月1日" in body
     # Contact points, primary first.
     phones = [body.index(n) for n in ("080-9999-0000", "03-1111-2222", "090-1234-5678")]
     assert phones == sorted(phones)
     assert "second@example.jp" in body
-    assert "希望連絡方法" in body and "DM" in body
-    assert "登録親族" in body and "山田 一郎" in body and "090-5555-6666" in body
-    assert "旧氏名" in body and "山田 花子" in body
+    assert "希望連絡方法" in body
+    assert "DM" in body
+    assert "登録親族" in body
+    assert "山田 一郎" in body
+    assert "090-5555-6666" in body
+    assert "旧氏名" in body
+    assert "山田 花子" in body
 
 
 def test_panels(client, hq_operator, org, rich_customer):
@@ -59,8 +65,10 @@ def test_panels(client, hq_operator, org, rich_customer):
     assert "事故対応中 2件" in body
     assert "あおぞら保険サービス" in body  # the policy's agency
     assert "満期まで" in body or "継続中" in body
-    assert 'id="timeline"' in body and "連絡 2" in body
-    assert "案件" in body and "発行帳票" in body
+    assert 'id="timeline"' in body
+    assert "連絡 2" in body
+    assert "案件" in body
+    assert "発行帳票" in body
     # Newest contact first.
     assert body.index("連絡 2") < body.index("連絡 1") < body.index("連絡 0")
 
@@ -71,8 +79,10 @@ def test_channel_filter(client, hq_operator, org, rich_customer):
     response = client.get(f"/customers/{rich_customer.pk}/", {"channel": "email"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert body.startswith('\n  <ol class="timeline" id="timeline">') or body.lstrip().startswith("<ol")
-    assert "連絡 0" in body and "連絡 2" in body
-    assert "連絡 1" not in body and "連絡 3" not in body
+    assert "連絡 0" in body
+    assert "連絡 2" in body
+    assert "連絡 1" not in body
+    assert "連絡 3" not in body
 
 
 def test_log_a_call_without_leaving_the_page(client, hq_operator, rich_customer):
@@ -84,7 +94,8 @@ def test_log_a_call_without_leaving_the_page(client, hq_operator, rich_customer)
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="interactions-panel"' in body and "住所変更の問い合わせ" in body
+    assert 'id="interactions-panel"' in body
+    assert "住所変更の問い合わせ" in body
     assert rich_customer.interactions.get().subject == "住所変更の問い合わせ"
 
 
@@ -120,7 +131,9 @@ def test_agency_staff_see_their_customer(client, agency_a_staff, hq_operator, or
 
 
 @pytest.mark.parametrize(("policies", "interactions"), [(1, 1), (6, 12)])
-def test_query_count_is_bounded(client, django_assert_max_num_queries, hq_operator, org, rich_customer, policies, interactions):
+def test_query_count_is_bounded(
+    client, django_assert_max_num_queries, hq_operator, org, rich_customer, policies, interactions
+):
     add_activity(hq_operator, rich_customer, org, policies=policies, interactions=interactions)
     client.force_login(hq_operator)
     with django_assert_max_num_queries(QUERY_BUDGET):

@@ -100,3 +100,11 @@ def test_tokens_are_read_as_what_they_look_like():
         "kana", "digits", "name", "date", "identifier", "email", "postal", "phone",
     ]  # fmt: skip
     assert query.split_tokens("+81 90 1234 5678 山田") == ["+819012345678", "山田"]
+
+
+def test_four_digits_are_the_last_four_not_the_start():
+    four = {(i.kind.value, i.op.value) for i in query.parse("0367").tokens[0].interps}
+    assert ("pr", "prefix") in four
+    assert ("ph", "prefix") not in four
+    three = {(i.kind.value, i.op.value) for i in query.parse("090").tokens[0].interps}
+    assert ("ph", "prefix") in three

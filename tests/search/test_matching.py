@@ -37,7 +37,16 @@ def test_fuzzy_reading_long_vowel(hq_operator, people):
 
 
 @pytest.mark.parametrize(
-    "q", ["090-1234-5678", "09012345678", "０９０－１２３４－５６７８", "090 1234 5678", "(090)1234-5678", "+81 90-1234-5678", "+819012345678"]
+    "q",
+    [
+        "090-1234-5678",
+        "09012345678",
+        "０９０－１２３４－５６７８",
+        "090 1234 5678",
+        "(090)1234-5678",
+        "+81 90-1234-5678",
+        "+819012345678",
+    ],
 )
 def test_phone_in_any_notation(hq_operator, people, q):
     assert names(hq_operator, q) == ["山田 花子"]
@@ -60,7 +69,10 @@ def test_last_four_with_name(hq_operator, people):
     assert names(hq_operator, "田中 5678") == []
 
 
-@pytest.mark.parametrize("q", ["TS-2026-000123", "TS2026000123", "ts-2026-000123", "ＴＳ－２０２６－０００１２３", "ｔｓ２０２６０００１２３"])
+@pytest.mark.parametrize(
+    "q",
+    ["TS-2026-000123", "TS2026000123", "ts-2026-000123", "ＴＳ－２０２６－０００１２３", "ｔｓ２０２６０００１２３"],
+)
 def test_policy_number_any_width_case_or_hyphens(hq_operator, people, q):
     assert names(hq_operator, q) == ["山田 花子"]
 
@@ -94,12 +106,16 @@ def test_postal_code(hq_operator, people, q):
     assert names(hq_operator, q) == ["佐藤 陽子"]
 
 
-@pytest.mark.parametrize("q", ["hiroko@example.jp", "HIROKO@EXAMPLE.JP", "ｈｉｒｏｋｏ＠ｅｘａｍｐｌｅ．ｊｐ", "hiroko@"])
+@pytest.mark.parametrize(
+    "q", ["hiroko@example.jp", "HIROKO@EXAMPLE.JP", "ｈｉｒｏｋｏ＠ｅｘａｍｐｌｅ．ｊｐ", "hiroko@"]
+)
 def test_email(hq_operator, people, q):
     assert names(hq_operator, q) == ["佐藤 陽子"]
 
 
-@pytest.mark.parametrize("q", ["S45.3.1", "s45/3/1", "昭和45年3月1日", "1970-03-01", "1970/3/1", "19700301", "Ｓ４５．３．１"])
+@pytest.mark.parametrize(
+    "q", ["S45.3.1", "s45/3/1", "昭和45年3月1日", "1970-03-01", "1970/3/1", "19700301", "Ｓ４５．３．１"]
+)
 def test_birth_date_western_or_wareki(hq_operator, people, q):
     assert set(names(hq_operator, q)) == {"山田 花子", "田中 誠"}
 

@@ -70,14 +70,29 @@ QUERIES = [
 ]  # fmt: skip
 
 
+PLANS = {
+    "enumerate": {"ENUMERATION_CAP": 10**6},
+    "by_tier": {"ENUMERATION_CAP": -1},
+    "by_tier_walks": {"ENUMERATION_CAP": -1, "DENSE": 0},
+    "by_tier_short_walks": {"ENUMERATION_CAP": -1, "DENSE": 0, "WINDOW": 2},
+}
+
+
 @pytest.mark.parametrize("limit", [1, 2, 20])
-def test_both_strategies_give_the_same_results(hq_operator, people, monkeypatch, limit):
-    """Enumerate-then-sort and tier-by-tier with early stop are two plans for one answer."""
+def test_all_plans_give_the_same_results(hq_operator, agency_a_staff, people, monkeypatch, limit):
+    """Enumerate-then-sort, tier-by-tier with early stop, and newest-first walks: one answer."""
     results = {}
-    for few in (0, 10**9):
-        monkeypatch.setattr(engine, "FEW_CANDIDATES", few)
-        results[few] = {q: tiers_limited(hq_operator, q, limit) for q in QUERIES}
-    assert results[0] == results[10**9]
+    for plan, settings in PLANS.items():
+        with monkeypatch.context() as patch:
+            for name, value in settings.items():
+                patch.setattr(engine, name, value)
+            results[plan] = {
+                (user.username, q): tiers_limited(user, q, limit)
+                for user in (hq_operator, agency_a_staff)
+                for q in QUERIES
+            }
+    for plan in PLANS:
+        assert results[plan] == results["enumerate"], plan
 
 
 def tiers_limited(user, q, limit):
@@ -87,7 +102,6 @@ def tiers_limited(user, q, limit):
 def test_enumeration_cap_falls_back_to_tiers(hq_operator, people, monkeypatch):
     expected = names(hq_operator, "山田")
     monkeypatch.setattr(engine, "ENUMERATION_CAP", 1)
-    monkeypatch.setattr(engine, "FEW_CANDIDATES", 10**9)
     assert names(hq_operator, "山田") == expected
 
 

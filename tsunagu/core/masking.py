@@ -91,7 +91,7 @@ def sees_full(user: Any, field: str) -> bool:
     rule = RULES[field]
     if getattr(user, "is_superuser", False):
         return True
-    roles = getattr(user, "roles", frozenset())
+    roles: frozenset[str] = getattr(user, "roles", frozenset())
     return any(role.value in roles for role in rule.full_roles)
 
 

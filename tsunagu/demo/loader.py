@@ -9,6 +9,7 @@ holds customers but no demo data is refused.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +95,18 @@ def _write_chunk(writer: BulkWriter, chunk: Chunk, counts: dict[str, int]) -> No
                 counts[f"{name}_history"] = counts.get(f"{name}_history", 0) + len(history_dates)
 
 
+def _generate(generator: Generator, size: int) -> Chunk:
+    """One chunk with the cyclic garbage collector paused: the rows are acyclic tuples, and the
+    collector's passes over them cost about 6% of the generation time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return generator.chunk(size)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def demo_data_load(
     *,
     customers: int,
@@ -124,7 +137,7 @@ def demo_data_load(
     while done < customers:
         size = min(chunk_size, customers - done)
         t0 = time.perf_counter()
-        chunk = generator.chunk(size)
+        chunk = _generate(generator, size)
         t1 = time.perf_counter()
         _write_chunk(writer, chunk, result.counts)
         result.generate_seconds += t1 - t0

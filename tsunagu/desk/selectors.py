@@ -20,7 +20,7 @@ from tsunagu.documents.selectors import document_list_for_customer
 from tsunagu.interactions.selectors import interaction_list_for_customer, interaction_recent
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
-from tsunagu.policies.selectors import claim_list_for_customer, policy_list_for_customer
+from tsunagu.policies.selectors import policy_list_for_customer
 
 # Renewal guidance starts this many days before expiry (満期案内).
 RENEWAL_NOTICE_DAYS = 90
@@ -64,6 +64,21 @@ def renewal_status(policy: Policy, today: dt.date) -> Renewal:
     return Renewal("継続中")
 
 
+def _claims_of(policies: list[Policy]) -> list[Claim]:
+    """The claims on these (already scoped) policies, newest first.
+
+    Claim.objects.visible_to(user) means exactly "claims on policies the user may see"; its form
+    `policy IN (SELECT id FROM visible policies)` makes SQLite walk every policy when the user may
+    see all of them (3 ms at 30,000 policies, linear in the book), so the page reuses the policies
+    it already scoped instead of calling claim_list_for_customer.
+    """
+    return list(
+        Claim.objects.filter(policy__in=[p.pk for p in policies])
+        .select_related("policy", "handler")
+        .order_by("-reported_on", "-id")
+    )
+
+
 @dataclass(frozen=True)
 class PolicyRow:
     policy: Policy
@@ -78,7 +93,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
     customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
     today = timezone.localdate()
     policies = policy_list_for_customer(user=user, customer=customer)
-    claims = claim_list_for_customer(user=user, customer=customer)
+    claims = _claims_of(policies) if policies else []
     cases = case_list_for_customer(user=user, customer=customer)
     open_claims = [c for c in claims if c.status not in CLOSED_CLAIM_STATUSES]
     masked = masking.masked_fields(user)

@@ -135,7 +135,7 @@ class Policy(models.Model):
             errors["product"] = "商品の保険種目と契約の保険種目が一致しません。"
         if self.sales_channel == SalesChannel.AGENCY and self.agency_id is None:
             errors["agency"] = "代理店扱の契約には代理店を指定してください。"
-        if self.agent_id and self.agency_id and self.agent.agency_id != self.agency_id:
+        if self.agent is not None and self.agency_id and self.agent.agency_id != self.agency_id:
             errors["agent"] = "募集人は契約の代理店に所属している必要があります。"
         if errors:
             raise ValidationError(errors)

@@ -15,7 +15,13 @@ router = Router(tags=["顧客検索"])
 
 
 class SearchParams(Schema):
-    q: str = Field("", description="検索語(空白区切りで AND)。氏名・フリガナ・電話番号(下4桁可)・証券番号・事故番号・郵便番号・メール・生年月日(和暦可)")
+    q: str = Field(
+        "",
+        description=(
+            "検索語(空白区切りで AND)。氏名・フリガナ・電話番号(下4桁可)・証券番号・事故番号・"
+            "郵便番号・メール・生年月日(和暦可)"
+        ),
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="最大件数")
 
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.backends.utils import CursorWrapper
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 
 from .documents import Document, encode_gram, encoded_grams
 
@@ -26,12 +26,15 @@ TRIGRAM_MIN = 3
 
 @dataclass(frozen=True)
 class Source:
-    """A FROM/WHERE that yields candidate rows, with `sd` the CustomerDoc alias."""
+    """FROM/WHERE yielding candidates; `sd` is the CustomerDoc alias unless `lean` (terms only)."""
 
     from_sql: str
     where_sql: str
     params: tuple[Any, ...]
     order_sql: str  # newest first: lets the database stop after LIMIT rows
+    id_sql: str = "sd.customer_id"
+    seq_sql: str = "sd.seq"
+    lean: bool = False  # no CustomerDoc row joined: no checks, scope or tier CASE possible
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,32 @@ def _in_list(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def term_source(kind: str, key: str, *, prefix: bool) -> Source:
-    join = f"{TERM} st JOIN {DOC} sd ON sd.customer_id = st.customer_id"
+def term_source(kind: str, key: str, *, prefix: bool, lean: bool = False) -> Source:
+    params: tuple[str, ...]
     if prefix:
         # A B-tree range, not LIKE: Django's startswith emits LIKE ... ESCAPE, which SQLite
         # cannot serve from the index (shared/notes/search-measurements.md).
-        return Source(join, "st.kind = %s AND st.key >= %s AND st.key < %s", (kind, key, key + "\U0010ffff"), "st.seq DESC")
-    return Source(join, "st.kind = %s AND st.key = %s", (kind, key), "st.seq DESC")
+        where, params = "st.kind = %s AND st.key >= %s AND st.key < %s", (kind, key, key + "\U0010ffff")
+    else:
+        where, params = "st.kind = %s AND st.key = %s", (kind, key)
+    if lean:  # index-only: (kind, key, seq, customer_id) covers the whole query
+        return Source(f"{TERM} st", where, params, "st.seq DESC", "st.customer_id", "st.seq", lean=True)
+    return Source(f"{TERM} st JOIN {DOC} sd ON sd.customer_id = st.customer_id", where, params, "st.seq DESC")
+
+
+def dense_source(check_sql: str, params: tuple[Any, ...], *, min_seq: int) -> Source:
+    """Walk CustomerDocs newest first down to `min_seq`, testing each: for keys so common that the
+    next matches are found after a few hundred rows, while collecting and sorting them all would
+    not. The caller falls back to the key's own source when the walk finds too few."""
+    return Source(f"{DOC} sd", f"sd.seq >= %s AND {check_sql}", (min_seq, *params), "sd.seq DESC")
 
 
 class Backend:
     vendor = ""
     contains_fn = ""
+    # Whether name_source yields rows newest first from the index itself (then LIMIT stops early
+    # even for very common names, and no dense fallback is needed).
+    ordered_name_index = False
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self.connection = connection
@@ -66,6 +83,10 @@ class Backend:
         return f"{self.contains_fn}({column}, %s) > 0"
 
     def name_source(self, key: str) -> Source:
+        raise NotImplementedError
+
+    def name_count_sql(self, key: str) -> tuple[str, tuple[Any, ...]]:
+        """`SELECT 1 …` over the rows that contain `key` (for a capped count, no join)."""
         raise NotImplementedError
 
     def next_seqs(self, cursor: CursorWrapper, count: int) -> list[int]:
@@ -86,6 +107,9 @@ class Backend:
     def after_rebuild(self, cursor: CursorWrapper, last_seq: int) -> None:
         """Bring sequences and statistics up to date after a bulk load."""
 
+    def after_commit(self, cursor: CursorWrapper) -> None:
+        """Maintenance that cannot run inside a transaction (after a rebuild outside any atomic block)."""
+
     def secondary_indexes(self, cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
         """(name, CREATE statement) of indexes that can be dropped during a bulk load."""
         raise NotImplementedError
@@ -103,14 +127,25 @@ class Backend:
 class SQLiteBackend(Backend):
     vendor = "sqlite"
     contains_fn = "instr"
+    ordered_name_index = True
+
+    @staticmethod
+    def _fts(key: str) -> tuple[str, str]:
+        if len(key) >= TRIGRAM_MIN:
+            return "search_name_tri", '"' + key.replace('"', '""') + '"'
+        return "search_name_gram", '"' + encode_gram(key) + '"'
 
     def name_source(self, key: str) -> Source:
-        if len(key) >= TRIGRAM_MIN:
-            table, match = "search_name_tri", '"' + key.replace('"', '""') + '"'
-        else:
-            table, match = "search_name_gram", '"' + encode_gram(key) + '"'
-        # CROSS JOIN keeps the FTS table outermost: SQLite may otherwise scan the base table.
-        return Source(f"{table} f CROSS JOIN {DOC} sd ON sd.seq = f.rowid", f"{table} MATCH %s", (match,), "f.rowid DESC")
+        table, match = self._fts(key)
+        # CROSS JOIN keeps the FTS table outermost (SQLite may otherwise scan the base table), and
+        # FTS5 returns rowids (= seq) newest first, so LIMIT stops early however common the name.
+        return Source(
+            f"{table} f CROSS JOIN {DOC} sd ON sd.seq = f.rowid", f"{table} MATCH %s", (match,), "f.rowid DESC"
+        )
+
+    def name_count_sql(self, key: str) -> tuple[str, tuple[Any, ...]]:
+        table, match = self._fts(key)
+        return f"SELECT 1 FROM {table} WHERE {table} MATCH %s", (match,)
 
     def next_seqs(self, cursor: CursorWrapper, count: int) -> list[int]:
         # SQLite has one writer at a time (IMMEDIATE transactions), so MAX + 1 cannot race.
@@ -183,14 +218,17 @@ class PostgreSQLBackend(Backend):
     vendor = "postgresql"
     contains_fn = "strpos"
 
-    def name_source(self, key: str) -> Source:
+    @staticmethod
+    def _condition(key: str) -> tuple[str, str]:
         if len(key) >= TRIGRAM_MIN:
             pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            condition, param = "names LIKE %s", pattern
-        else:
-            condition, param = "grams @> ARRAY[%s]::text[]", key  # type: ignore[assignment]
-        # MATERIALIZED: always read the GIN index; the planner must not walk the seq index
-        # hoping for an early match (a full scan when the name is rare).
+            return "names LIKE %s", pattern
+        return "grams @> ARRAY[%s]::text[]", key
+
+    def name_source(self, key: str) -> Source:
+        condition, param = self._condition(key)
+        # MATERIALIZED: always read the GIN index; the planner must not walk the seq index hoping
+        # for an early match (a full scan when the name is rare). Common names use dense_source.
         return Source(
             f"(WITH m AS MATERIALIZED (SELECT customer_id FROM {DOC} WHERE {condition}) SELECT customer_id FROM m) mm "
             f"JOIN {DOC} sd ON sd.customer_id = mm.customer_id",
@@ -199,6 +237,10 @@ class PostgreSQLBackend(Backend):
             "sd.seq DESC",
         )
 
+    def name_count_sql(self, key: str) -> tuple[str, tuple[Any, ...]]:
+        condition, param = self._condition(key)
+        return f"SELECT 1 FROM {DOC} WHERE {condition}", (param,)
+
     def next_seqs(self, cursor: CursorWrapper, count: int) -> list[int]:
         cursor.execute("SELECT nextval('search_doc_seq') FROM generate_series(1, %s)", [count])
         return sorted(int(row[0]) for row in cursor.fetchall())
@@ -206,6 +248,13 @@ class PostgreSQLBackend(Backend):
     def delete(self, cursor: CursorWrapper, customer_ids: Sequence[int]) -> None:
         if not customer_ids:
             return
+        # Two transactions re-indexing one customer (two operators logging calls at once) must not
+        # both insert its row: the second waits here, and its DELETEs (new statements, new snapshot
+        # under READ COMMITTED) then remove what the first one wrote.
+        cursor.execute(
+            f"SELECT customer_id FROM {DOC} WHERE customer_id = ANY(%s) ORDER BY customer_id FOR UPDATE",
+            [list(customer_ids)],
+        )
         cursor.execute(f"DELETE FROM {TERM} WHERE customer_id = ANY(%s)", [list(customer_ids)])
         cursor.execute(f"DELETE FROM {DOC} WHERE customer_id = ANY(%s)", [list(customer_ids)])
 
@@ -216,7 +265,9 @@ class PostgreSQLBackend(Backend):
             raw = cursor.cursor
             with raw.copy(f"COPY {DOC} (customer_id, seq, names, keys, activity_at, grams) FROM STDIN") as copy:
                 for r in rows:
-                    copy.write_row((r.doc.customer_id, r.seq, r.doc.names, r.doc.keys, r.activity_at, list(r.doc.grams)))
+                    copy.write_row(
+                        (r.doc.customer_id, r.seq, r.doc.names, r.doc.keys, r.activity_at, list(r.doc.grams))
+                    )
             with raw.copy(f"COPY {TERM} (customer_id, kind, key, seq) FROM STDIN") as copy:
                 for r in rows:
                     for kind, key in r.doc.terms:
@@ -232,6 +283,7 @@ class PostgreSQLBackend(Backend):
         )
 
     def truncate(self, cursor: CursorWrapper) -> None:
+        self.before_index_create(cursor)  # TRUNCATE, too, refuses to run with pending FK checks
         cursor.execute(f"TRUNCATE {TERM}, {DOC}")
 
     def before_index_create(self, cursor: CursorWrapper) -> None:
@@ -245,10 +297,15 @@ class PostgreSQLBackend(Backend):
         cursor.execute(f"ANALYZE {DOC}")
         cursor.execute(f"ANALYZE {TERM}")
 
+    def after_commit(self, cursor: CursorWrapper) -> None:
+        # Sets the visibility map, so that term lookups are index-only scans.
+        cursor.execute(f"VACUUM (ANALYZE) {TERM}, {DOC}")
+
     def secondary_indexes(self, cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
         cursor.execute(
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            "WHERE x.indrelid = %s::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
             [table],
         )
         return [(name, sql) for name, sql in cursor.fetchall()]

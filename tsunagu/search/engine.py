@@ -3,12 +3,15 @@
 Order: tier (0 identifier, 1 full name, 2 name part, 3 partial), then `seq` descending (the most
 recently changed customer first), which is unique, so both databases give the same order.
 
-Two strategies, chosen by a static estimate of how many customers the rarest token matches:
-- few candidates (a phone's last digits, a birth date, a long name): enumerate them all through
-  that token's index sources, compute each one's tier with a CASE over the document row, sort.
-- many candidates (a common 2-character surname, a short reading): per tier, read that tier's
-  exact-key sources newest first and stop at LIMIT; then the rarest token's sources for tier 3.
-Both return identical results; only their cost differs.
+Two strategies; both return identical results, only their cost differs:
+- few: tokens are counted in their index (cheapest static estimate first, each count capped); the
+  first token with at most ENUMERATION_CAP rows drives: its candidates are enumerated, checked
+  against the other tokens, given their tier with a CASE over the document row, and sorted.
+- by tier: when every token is common, per tier read that tier's exact-key sources newest first
+  and stop at LIMIT; then the sources of the token with the lowest static estimate for tier 3. A
+  source too common to collect and sort (more than DENSE rows) is first read as a walk over the
+  WINDOW newest documents, testing each; only if that window holds too few matches is the source
+  itself read and sorted.
 """
 
 from __future__ import annotations
@@ -20,13 +23,26 @@ from typing import Any
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from .backends import Backend, Source, backend_for, term_source
-from .query import TIER_FULL_NAME, TIER_IDENTIFIER, TIER_NAME_PART, TIER_PARTIAL, Boost, Interp, Kind, Op, ParsedQuery
+from .backends import Backend, Source, backend_for, dense_source, term_source
+from .query import (
+    TIER_FULL_NAME,
+    TIER_IDENTIFIER,
+    TIER_NAME_PART,
+    TIER_PARTIAL,
+    Boost,
+    Interp,
+    Kind,
+    Op,
+    ParsedQuery,
+    Token,
+)
 
-# A token estimated to match fewer customers (per million) than this drives the "few" strategy.
-FEW_CANDIDATES = 3000
-# Hard cap on rows read per source in the "few" strategy; past it, fall back to tiers.
-ENUMERATION_CAP = 5000
+# At most this many candidate rows are enumerated and ranked in full.
+ENUMERATION_CAP = 300
+# Above this many rows, a prefix or (PostgreSQL) name source is first tried as a newest-first walk
+# over at most WINDOW documents.
+DENSE = 2000
+WINDOW = 5000
 
 
 @dataclass(frozen=True)
@@ -45,74 +61,163 @@ class Scope:
     empty: bool = False
 
 
-class _Sql:
-    """Builds the shared WHERE pieces for one query."""
+Step = tuple[str, list[Any]]
 
-    def __init__(self, backend: Backend, query: ParsedQuery, scope: Scope) -> None:
+
+class _Planner:
+    def __init__(self, cursor: CursorWrapper, backend: Backend, query: ParsedQuery, scope: Scope) -> None:
+        self.cursor = cursor
         self.backend = backend
         self.query = query
         self.scope = scope
+        # With one token and no scope, every source implies the match: no document row is needed.
+        self.lean = len(query.tokens) == 1 and not scope.sql
+        self._floor: int | None = None
 
-    def interp_check(self, interp: Interp) -> tuple[str, list[Any]]:
+    # --- checks on the document row ------------------------------------------------------------
+
+    def interp_check(self, interp: Interp) -> Step:
         if interp.kind == Kind.NAME_TEXT:
             return self.backend.contains("sd.names"), [interp.key]
         needle = f" {interp.kind}:{interp.key}" + (" " if interp.op == Op.EQ else "")
         return self.backend.contains("sd.keys"), [needle]
 
-    def boost_check(self, boost: Boost) -> tuple[str, list[Any]]:
+    def boost_check(self, boost: Boost) -> Step:
         return self.backend.contains("sd.keys"), [f" {boost.kind}:{boost.key} "]
 
     @staticmethod
-    def any_of(parts: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    def any_of(parts: list[Step]) -> Step:
         if not parts:
             return "FALSE", []
         return "(" + " OR ".join(sql for sql, _ in parts) + ")", [p for _, params in parts for p in params]
 
-    def token_checks(self) -> tuple[str, list[Any]]:
+    def token_checks(self) -> Step:
         """Every token must match: an AND of (any interpretation matches)."""
-        sqls, params = [], []
-        for token in self.query.tokens:
-            sql, p = self.any_of([self.interp_check(i) for i in token.interps])
-            sqls.append(sql)
-            params += p
-        return " AND ".join(sqls), params
+        steps = [self.any_of([self.interp_check(i) for i in t.interps]) for t in self.query.tokens]
+        return " AND ".join(sql for sql, _ in steps), [p for _, params in steps for p in params]
 
-    def tier_case(self) -> tuple[str, list[Any]]:
-        t0 = self.any_of([self.interp_check(i) for t in self.query.tokens for i in t.interps if i.tier == TIER_IDENTIFIER])
-        t1 = self.any_of([self.boost_check(b) for b in self.query.all_boosts() if b.tier == TIER_FULL_NAME])
-        t2 = self.any_of([self.boost_check(b) for b in self.query.all_boosts() if b.tier == TIER_NAME_PART])
-        sql = f"CASE WHEN {t0[0]} THEN {TIER_IDENTIFIER} WHEN {t1[0]} THEN {TIER_FULL_NAME} WHEN {t2[0]} THEN {TIER_NAME_PART} ELSE {TIER_PARTIAL} END"
+    def tier_case(self) -> Step:
+        boosts = self.query.all_boosts()
+        t0 = self.any_of(
+            [self.interp_check(i) for t in self.query.tokens for i in t.interps if i.tier == TIER_IDENTIFIER]
+        )
+        t1 = self.any_of([self.boost_check(b) for b in boosts if b.tier == TIER_FULL_NAME])
+        t2 = self.any_of([self.boost_check(b) for b in boosts if b.tier == TIER_NAME_PART])
+        sql = (
+            f"CASE WHEN {t0[0]} THEN {TIER_IDENTIFIER} WHEN {t1[0]} THEN {TIER_FULL_NAME} "
+            f"WHEN {t2[0]} THEN {TIER_NAME_PART} ELSE {TIER_PARTIAL} END"
+        )
         return sql, t0[1] + t1[1] + t2[1]
 
-    def select(
-        self, source: Source, *, tier_sql: tuple[str, list[Any]], exclude: Sequence[int], limit: int, ordered: bool
-    ) -> tuple[str, list[Any]]:
-        checks, check_params = self.token_checks()
-        where = [f"({source.where_sql})", checks]
-        params: list[Any] = [*source.params, *check_params]
-        if self.scope.sql:
-            where.append(f"EXISTS ({self.scope.sql})")
-            params += list(self.scope.params)
+    # --- sources ---------------------------------------------------------------------------------
+
+    def source(self, kind: str, op: Op, key: str, *, lean: bool) -> Source:
+        if kind == Kind.NAME_TEXT:
+            return self.backend.name_source(key)
+        return term_source(kind, key, prefix=op == Op.PREFIX, lean=lean)
+
+    def count(self, interp: Interp, cap: int) -> int:
+        """How many index rows the interpretation has, counting no further than cap + 1."""
+        if interp.kind == Kind.NAME_TEXT:
+            sql, params = self.backend.name_count_sql(interp.key)
+        else:
+            source = term_source(interp.kind, interp.key, prefix=interp.op == Op.PREFIX, lean=True)
+            sql, params = f"SELECT 1 FROM {source.from_sql} WHERE {source.where_sql}", source.params
+        self.cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) c", [*params, cap + 1])
+        return int(self.cursor.fetchone()[0])
+
+    def count_token(self, token: Token, cap: int) -> int:
+        rows = 0
+        for interp in token.interps:
+            rows += self.count(interp, cap - rows)
+            if rows > cap:
+                break
+        return rows
+
+    def sortless(self, interp: Interp) -> bool:
+        """Whether the index yields this interpretation's rows newest first by itself."""
+        return interp.op == Op.EQ or (interp.kind == Kind.NAME_TEXT and self.backend.ordered_name_index)
+
+    def exact_source(self, interp: Interp) -> Source:
+        return self.source(interp.kind, interp.op, interp.key, lean=self.lean)
+
+    def walk_floor(self) -> int:
+        """The seq above which the WINDOW newest documents lie (0: the walk covers every document)."""
+        if self._floor is None:
+            self.cursor.execute("SELECT seq FROM search_customerdoc ORDER BY seq DESC LIMIT 1 OFFSET %s", [WINDOW - 1])
+            row = self.cursor.fetchone()
+            self._floor = int(row[0]) if row else 0
+        return self._floor
+
+    def read_newest(self, interp: Interp, *, tier: int, exclude: Sequence[int], need: int) -> list[Hit]:
+        tier_sql: Step = (str(tier), [])
+        if not self.sortless(interp) and self.count(interp, DENSE) > DENSE:
+            check, params = self.interp_check(interp)
+            floor = self.walk_floor()
+            walk = dense_source(check, tuple(params), min_seq=floor)
+            hits = self.run(self.select(walk, tier_sql=tier_sql, exclude=exclude, limit=need, ordered=True))
+            if len(hits) >= need or floor == 0:
+                return hits
+        source = self.exact_source(interp)
+        return self.run(self.select(source, tier_sql=tier_sql, exclude=exclude, limit=need, ordered=True))
+
+    # --- statements ------------------------------------------------------------------------------
+
+    def select(self, source: Source, *, tier_sql: Step, exclude: Sequence[int], limit: int, ordered: bool) -> Step:
+        where = [f"({source.where_sql})"]
+        params: list[Any] = list(source.params)
+        if not source.lean:
+            checks, check_params = self.token_checks()
+            where.append(checks)
+            params += check_params
+            if self.scope.sql:
+                where.append(f"EXISTS ({self.scope.sql})")
+                params += list(self.scope.params)
         if exclude:
-            where.append(f"sd.customer_id NOT IN ({', '.join(['%s'] * len(exclude))})")
+            where.append(f"{source.id_sql} NOT IN ({', '.join(['%s'] * len(exclude))})")
             params += list(exclude)
         order = f" ORDER BY {source.order_sql}" if ordered else ""
         sql = (
-            f"SELECT sd.customer_id, sd.seq, {tier_sql[0]} FROM {source.from_sql} "
+            f"SELECT {source.id_sql}, {source.seq_sql}, {tier_sql[0]} FROM {source.from_sql} "
             f"WHERE {' AND '.join(where)}{order} LIMIT %s"
         )
         return sql, [*tier_sql[1], *params, limit]
 
+    def run(self, step: Step) -> list[Hit]:
+        self.cursor.execute(*step)
+        return [Hit(int(cid), int(tier), int(seq)) for cid, seq, tier in self.cursor.fetchall()]
 
-def _source(backend: Backend, kind: str, op: Op, key: str) -> Source:
-    if kind == Kind.NAME_TEXT:
-        return backend.name_source(key)
-    return term_source(kind, key, prefix=op == Op.PREFIX)
+    # --- strategies ------------------------------------------------------------------------------
 
+    def enumerate(self, interps: Sequence[Interp]) -> list[Hit]:
+        hits: dict[int, Hit] = {}
+        tier_sql = self.tier_case()
+        for interp in interps:
+            source = self.source(interp.kind, interp.op, interp.key, lean=False)
+            for hit in self.run(self.select(source, tier_sql=tier_sql, exclude=(), limit=DENSE, ordered=False)):
+                hits[hit.customer_id] = hit
+        return _sort(hits)
 
-def _run(cursor: CursorWrapper, sql_params: tuple[str, list[Any]]) -> list[Hit]:
-    cursor.execute(*sql_params)
-    return [Hit(int(cid), int(tier), int(seq)) for cid, seq, tier in cursor.fetchall()]
+    def by_tier(self, driver: Sequence[Interp], limit: int) -> list[Hit]:
+        found: list[Hit] = []
+        boosts = self.query.all_boosts()
+        plans: list[tuple[int, list[Interp]]] = [
+            (TIER_IDENTIFIER, [i for t in self.query.tokens for i in t.interps if i.tier == TIER_IDENTIFIER]),
+            (TIER_FULL_NAME, [Interp(b.kind, Op.EQ, b.key) for b in boosts if b.tier == TIER_FULL_NAME]),
+            (TIER_NAME_PART, [Interp(b.kind, Op.EQ, b.key) for b in boosts if b.tier == TIER_NAME_PART]),
+            (TIER_PARTIAL, list(driver)),
+        ]
+        for tier, interps in plans:
+            need = limit - len(found)
+            if need <= 0:
+                break
+            tier_hits: dict[int, Hit] = {}
+            exclude = [h.customer_id for h in found]
+            for interp in dict.fromkeys(interps):
+                for hit in self.read_newest(interp, tier=tier, exclude=exclude, need=need):
+                    tier_hits.setdefault(hit.customer_id, hit)
+            found += _sort(tier_hits)[:need]
+        return found
 
 
 def _sort(hits: dict[int, Hit]) -> list[Hit]:
@@ -123,55 +228,10 @@ def search(query: ParsedQuery, *, scope: Scope, limit: int) -> list[Hit]:
     """Up to `limit` hits, best first."""
     if scope.empty or not query.tokens:
         return []
-    backend = backend_for(connection)
-    sql = _Sql(backend, query, scope)
-    driver = min(query.tokens, key=lambda t: t.cost)
+    by_estimate = sorted(query.tokens, key=lambda t: t.cost)
     with connection.cursor() as cursor:
-        if driver.cost <= FEW_CANDIDATES:
-            hits = _enumerate(cursor, backend, sql, driver.interps)
-            if hits is not None:
-                return _sort(hits)[:limit]
-        return _by_tier(cursor, backend, sql, driver.interps, limit)
-
-
-def _enumerate(cursor: CursorWrapper, backend: Backend, sql: _Sql, interps: Sequence[Interp]) -> dict[int, Hit] | None:
-    """All candidates of the driver token with their tiers, or None when there are too many."""
-    hits: dict[int, Hit] = {}
-    tier_sql = sql.tier_case()
-    for interp in interps:
-        source = _source(backend, interp.kind, interp.op, interp.key)
-        rows = _run(cursor, sql.select(source, tier_sql=tier_sql, exclude=(), limit=ENUMERATION_CAP + 1, ordered=False))
-        if len(rows) > ENUMERATION_CAP:
-            return None
-        for hit in rows:
-            hits[hit.customer_id] = hit
-    return hits
-
-
-def _by_tier(
-    cursor: CursorWrapper, backend: Backend, sql: _Sql, driver_interps: Sequence[Interp], limit: int
-) -> list[Hit]:
-    found: list[Hit] = []
-    boosts = sql.query.all_boosts()
-    plans: list[tuple[int, list[tuple[str, Op, str]]]] = [
-        (
-            TIER_IDENTIFIER,
-            [(i.kind, i.op, i.key) for t in sql.query.tokens for i in t.interps if i.tier == TIER_IDENTIFIER],
-        ),
-        (TIER_FULL_NAME, [(b.kind, Op.EQ, b.key) for b in boosts if b.tier == TIER_FULL_NAME]),
-        (TIER_NAME_PART, [(b.kind, Op.EQ, b.key) for b in boosts if b.tier == TIER_NAME_PART]),
-        (TIER_PARTIAL, [(i.kind, i.op, i.key) for i in driver_interps]),
-    ]
-    for tier, sources in plans:
-        need = limit - len(found)
-        if need <= 0:
-            break
-        tier_hits: dict[int, Hit] = {}
-        exclude = [h.customer_id for h in found]
-        for kind, op, key in dict.fromkeys(sources):
-            source = _source(backend, kind, op, key)
-            statement = sql.select(source, tier_sql=(str(tier), []), exclude=exclude, limit=need, ordered=True)
-            for hit in _run(cursor, statement):
-                tier_hits.setdefault(hit.customer_id, hit)
-        found += _sort(tier_hits)[:need]
-    return found
+        planner = _Planner(cursor, backend_for(connection), query, scope)
+        for token in by_estimate:
+            if planner.count_token(token, ENUMERATION_CAP) <= ENUMERATION_CAP:
+                return planner.enumerate(token.interps)[:limit]
+        return planner.by_tier(by_estimate[0].interps, limit)

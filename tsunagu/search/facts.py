@@ -24,7 +24,9 @@ def _customer_filter(field: str, ids: Sequence[int] | None, id_range: tuple[int,
     return Q(**{f"{field}__gte": id_range[0], f"{field}__lt": id_range[1]})
 
 
-def load_facts(*, ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None) -> dict[int, CustomerFacts]:
+def load_facts(
+    *, ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None
+) -> dict[int, CustomerFacts]:
     """Facts for the customers with these ids (or ids in [start, end)); missing ids are absent."""
     facts = {
         cid: CustomerFacts(cid, name, kana, family or "", given or "", birth)
@@ -35,7 +37,9 @@ def load_facts(*, ids: Sequence[int] | None = None, id_range: tuple[int, int] | 
     if not facts:
         return facts
     by_customer = _customer_filter("customer_id", ids, id_range)
-    for cid, name, kana in FormerName.objects.filter(by_customer).order_by().values_list("customer_id", "name", "name_kana"):
+    for cid, name, kana in (
+        FormerName.objects.filter(by_customer).order_by().values_list("customer_id", "name", "name_kana")
+    ):
         facts[cid].former_names.append((name, kana))
     for cid, number in Phone.objects.filter(by_customer).order_by().values_list("customer_id", "number"):
         facts[cid].phone_digits.append(normalize.phone_digits(number))
@@ -46,7 +50,9 @@ def load_facts(*, ids: Sequence[int] | None = None, id_range: tuple[int, int] | 
     holder = _customer_filter("policyholder_id", ids, id_range)
     for cid, number in Policy.objects.filter(holder).order_by().values_list("policyholder_id", "number"):
         facts[cid].policy_numbers.append(normalize.identifier_key(number))
-    for cid, number in InsuredPerson.objects.filter(by_customer).order_by().values_list("customer_id", "policy__number"):
+    for cid, number in (
+        InsuredPerson.objects.filter(by_customer).order_by().values_list("customer_id", "policy__number")
+    ):
         facts[cid].policy_numbers.append(normalize.identifier_key(number))
     claim_holder = _customer_filter("policy__policyholder_id", ids, id_range)
     for cid, number in Claim.objects.filter(claim_holder).order_by().values_list("policy__policyholder_id", "number"):

@@ -177,8 +177,11 @@ def _digit_interps(digits: str) -> list[Interp]:
     if len(digits) >= 4:
         # The last N digits of a phone number: a prefix of the reversed digits.
         interps.append(Interp(Kind.PHONE_REVERSED, Op.PREFIX, digits[::-1], cost=1.5e6 / 10 ** len(digits)))
-    if digits.startswith("0") and len(digits) < 10:
-        interps.append(Interp(Kind.PHONE, Op.PREFIX, digits, cost=5e5 if len(digits) <= 3 else 1.5e6 / 10 ** (len(digits) - 1)))
+    # The start of a number being typed ("090", "03", "09012"); exactly 4 digits are the last 4.
+    if digits.startswith("0") and len(digits) < 10 and len(digits) != 4:
+        interps.append(
+            Interp(Kind.PHONE, Op.PREFIX, digits, cost=5e5 if len(digits) <= 3 else 1.5e6 / 10 ** (len(digits) - 1))
+        )
     if len(digits) == 7:
         interps.append(Interp(Kind.POSTAL, Op.EQ, digits, cost=50))
     return interps

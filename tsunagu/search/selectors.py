@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import BigIntegerField, Count, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from tsunagu.core import masking
 from tsunagu.core.access_log import log_access
@@ -16,7 +15,7 @@ from tsunagu.core.models import User
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Address, Customer, Phone
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
-from tsunagu.policies.models import Claim, Policy
+from tsunagu.policies.models import Policy
 
 from . import engine
 from .query import TIER_LABELS, QueryError, TokenClass, parse
@@ -77,46 +76,68 @@ def _scope(user: User) -> engine.Scope:
     return engine.Scope(sql=sql, params=tuple(params))
 
 
-def _count_per_holder(queryset: Policy | Claim | object, holder_field: str) -> Subquery:
-    return Subquery(
-        queryset.filter(**{holder_field: OuterRef("pk")})  # type: ignore[attr-defined]
+def _counts(user: User, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(policies, open claims) per policyholder, counted over the policies the user may see.
+
+    Claim.objects.visible_to is "claims of visible policies", so counting claims through the visible
+    policies applies the same rule in one grouped query (its `policy IN (all visible policies)` form
+    makes SQLite read every policy id when the user may see all of them).
+    """
+    rows = (
+        Policy.objects.visible_to(user)
+        .filter(policyholder_id__in=ids)
         .order_by()
-        .values(holder_field)
-        .annotate(n=Count("id"))
-        .values("n")[:1],
-        output_field=IntegerField(),
+        .values("policyholder_id")
+        .annotate(
+            policies=Count("id", distinct=True),
+            open_claims=Count("claims", filter=~Q(claims__status__in=CLOSED_CLAIM_STATUSES)),
+        )
     )
+    return {r["policyholder_id"]: (r["policies"], r["open_claims"]) for r in rows}
+
+
+def _first_per_customer(rows: list[tuple[int, str]]) -> dict[int, str]:
+    first: dict[int, str] = {}
+    for customer_id, value in rows:
+        first.setdefault(customer_id, value)
+    return first
 
 
 def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
+    """Display rows in hit order. Plain value queries: this runs on every keystroke pause."""
     if not hits:
         return []
-    policies = _count_per_holder(Policy.objects.visible_to(user), "policyholder")
-    open_claims = _count_per_holder(
-        Claim.objects.visible_to(user).exclude(status__in=CLOSED_CLAIM_STATUSES), "policy__policyholder"
-    )
+    ids = [h.customer_id for h in hits]
     customers = {
-        c.pk: c
-        for c in Customer.objects.visible_to(user)
-        .filter(pk__in=[h.customer_id for h in hits])
-        .annotate(policy_count=Coalesce(policies, 0), open_claim_count=Coalesce(open_claims, 0))
-        .prefetch_related(
-            Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id"), to_attr="phone_list"),
-            Prefetch("addresses", queryset=Address.objects.order_by("-is_primary", "id"), to_attr="address_list"),
-        )
+        pk: Customer(pk=pk, kind=kind, name=name, name_kana=kana, birth_date=birth)
+        for pk, kind, name, kana, birth in Customer.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .order_by()
+        .values_list("id", "kind", "name", "name_kana", "birth_date")
     }
+    phones = _first_per_customer(
+        list(
+            Phone.objects.filter(customer_id__in=ids).order_by("-is_primary", "id").values_list("customer_id", "number")
+        )
+    )
+    addresses = {
+        cid: f"{prefecture}{city}"
+        for cid, prefecture, city in Address.objects.filter(customer_id__in=ids)
+        .order_by("customer_id", "is_primary", "-id")  # the last one per customer wins: primary, else first
+        .values_list("customer_id", "prefecture", "city")
+    }
+    counts = _counts(user, ids)
     rows = []
     for hit in hits:
         c = customers.get(hit.customer_id)
         if c is None:  # the index is ahead of a concurrent delete, or outside scope: never shown
             continue
-        phone = c.phone_list[0].number if c.phone_list else ""  # type: ignore[attr-defined]
-        address = c.address_list[0].summary if c.address_list else ""  # type: ignore[attr-defined]
+        policy_count, open_claims = counts.get(c.pk, (0, 0))
         badges = []
         if c.is_elderly:
             badges.append("高齢者")
-        if c.open_claim_count:  # type: ignore[attr-defined]
-            badges.append(f"事故対応中 {c.open_claim_count}件")  # type: ignore[attr-defined]
+        if open_claims:
+            badges.append(f"事故対応中 {open_claims}件")
         rows.append(
             SearchRow(
                 customer_id=c.pk,
@@ -127,10 +148,10 @@ def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
                 age=c.age,
                 is_elderly=c.is_elderly,
                 # Result lists show only the last 4 digits to everyone: they are for picking a row.
-                phone_masked=masking.mask_digits_keep_last(phone),
-                address_summary=address,
-                policy_count=c.policy_count,  # type: ignore[attr-defined]
-                open_claim_count=c.open_claim_count,  # type: ignore[attr-defined]
+                phone_masked=masking.mask_digits_keep_last(phones.get(c.pk, "")),
+                address_summary=addresses.get(c.pk, ""),
+                policy_count=policy_count,
+                open_claim_count=open_claims,
                 tier=hit.tier,
                 badges=tuple(badges),
             )

@@ -122,7 +122,8 @@ def search_index_rebuild(
                 end = start + chunk_size
                 facts = load_facts(id_range=(start, end))
                 cursor.execute(
-                    "SELECT customer_id, seq, activity_at FROM search_rebuild_order WHERE customer_id >= %s AND customer_id < %s",
+                    "SELECT customer_id, seq, activity_at FROM search_rebuild_order "
+                    "WHERE customer_id >= %s AND customer_id < %s",
                     [start, end],
                 )
                 order = {int(cid): (int(seq), _as_datetime(at)) for cid, seq, at in cursor.fetchall()}
@@ -136,6 +137,9 @@ def search_index_rebuild(
             cursor.execute(create_sql)
         backend.after_rebuild(cursor, total)
         cursor.execute("DROP TABLE IF EXISTS search_rebuild_order")
+    with connection.cursor() as cursor:
+        if not connection.in_atomic_block:
+            backend.after_commit(cursor)
         size = backend.index_size_bytes(cursor)
     return RebuildResult(customers=done, seconds=time.perf_counter() - started, size_bytes=size)
 

@@ -160,6 +160,7 @@ class PolicyMixin(PeopleMixin):
         previous_id: int | None,
         *,
         may_end_early: bool,
+        may_change: bool = True,
         last_changed_on: dt.date | None = None,
         contract_date: dt.date | None = None,
     ) -> PolicyInfo:
@@ -183,7 +184,7 @@ class PolicyMixin(PeopleMixin):
                 last_changed_on = end
             else:
                 status = PolicyStatus.IN_FORCE.value
-                if last_changed_on is None and self.chance(0.1):
+                if may_change and last_changed_on is None and self.chance(0.1):
                     last_changed_on = self.date_between(inception, min(self.as_of, expiry - DAY))
         if contract_date is None:
             contract_date = min(self.as_of, inception - dt.timedelta(days=self.between(0, 45)))
@@ -237,7 +238,7 @@ class PolicyMixin(PeopleMixin):
             changed = self.date_between(dt.date(2007, 1, 1), min(self.latest_date, expiry - DAY))
         policy = self.policy_row(
             chunk, info, terms, inception, terms.premium, None,
-            may_end_early=True, last_changed_on=changed, contract_date=contract_date,
+            may_end_early=True, may_change=False, last_changed_on=changed, contract_date=contract_date,
         )  # fmt: skip
         self.details(chunk, info, person, policy, terms, terms.premium, home, 20, VEHICLES.pick(self.rng))
 
