@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "tsunagu.interactions",
     "tsunagu.search",
     "tsunagu.cases",
+    "tsunagu.identity",
     "tsunagu.documents",
     "tsunagu.desk",
     "tsunagu.demo",

@@ -1,0 +1,1 @@
+"""Every write of identity resolution: import, matching, review, merge and unmerge."""
