@@ -1,0 +1,164 @@
+"""Splink comparisons and blocking rules over the features of features.py (DuckDB SQL).
+
+Design (see docs/identity-matching.md):
+- family and given name are separate comparisons (kanji key with variants folded, then the
+  reading), so that a household member (same family, other given name) and a married-name change
+  (other family, same given name) are told apart by which one disagrees;
+- address, postal code and the home landline are ONE comparison ("location"): household members
+  share all three, and as one comparison they count once instead of three times;
+- the birth date has its own levels for a day/month swap and a one-digit slip;
+- mobile and email are personal identifiers, separate from the landline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Level = dict[str, Any]
+Comparison = dict[str, Any]
+
+
+def _null(*columns: str) -> Level:
+    sql = " OR ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in columns)
+    if len(columns) > 1:
+        sql = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in columns)
+    return {"sql_condition": sql, "label_for_charts": "null", "is_null_level": True}
+
+
+def _level(sql: str, label: str, **extra: Any) -> Level:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+ELSE: Level = {"sql_condition": "ELSE", "label_for_charts": "else"}
+
+
+def name_part(part: str, *, tf: bool) -> Comparison:
+    """Family ('fam') or given ('giv') name: kanji key, reading, fuzzy, else."""
+    k, r = f"{part}_kanji", f"{part}_kana"
+    exact_extra: dict[str, Any] = {"tf_adjustment_column": k, "tf_adjustment_weight": 1.0} if tf else {}
+    return {
+        "output_column_name": "family_name" if part == "fam" else "given_name",
+        "comparison_levels": [
+            _null(k, r),
+            _level(f"{k}_l = {k}_r", "kanji", **exact_extra),
+            _level(f"{r}_l = {r}_r", "reading"),
+            _level(
+                f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.92 OR damerau_levenshtein({r}_l, {r}_r) <= 1",
+                "fuzzy",
+            ),
+            _level(f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.85", "similar"),
+            ELSE,
+        ],
+    }
+
+
+def birth_date() -> Comparison:
+    swapped = "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))"
+    return {
+        "output_column_name": "birth_date",
+        "comparison_levels": [
+            _null("dob"),
+            _level("dob_l = dob_r", "exact"),
+            _level(swapped, "day_month_swapped"),
+            _level("damerau_levenshtein(dob_l, dob_r) <= 1", "one_digit"),
+            _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7) OR substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "partial"),
+            ELSE,
+        ],
+    }
+
+
+def identifier(column: str, name: str, *, fuzzy: int = 1) -> Comparison:
+    return {
+        "output_column_name": name,
+        "comparison_levels": [
+            _null(column),
+            _level(f"{column}_l = {column}_r", "exact"),
+            _level(f"damerau_levenshtein({column}_l, {column}_r) <= {fuzzy}", "typo"),
+            ELSE,
+        ],
+    }
+
+
+def email() -> Comparison:
+    return {
+        "output_column_name": "email",
+        "comparison_levels": [
+            _null("email_n"),
+            _level("email_n_l = email_n_r", "exact"),
+            _level(
+                "damerau_levenshtein(email_n_l, email_n_r) <= 2 OR split_part(email_n_l, '@', 1) = split_part(email_n_r, '@', 1)",
+                "typo",
+            ),
+            ELSE,
+        ],
+    }
+
+
+def location() -> Comparison:
+    """Address, postal code and home landline as one comparison: a household signal, counted once."""
+    return {
+        "output_column_name": "location",
+        "comparison_levels": [
+            _null("addr", "postal", "landline"),
+            _level("addr_l = addr_r AND landline_l = landline_r", "address_and_landline"),
+            _level("addr_l = addr_r", "address"),
+            _level("landline_l = landline_r", "landline"),
+            _level("postal_l = postal_r AND jaro_winkler_similarity(addr_l, addr_r) >= 0.9", "postal_similar_address"),
+            _level("jaro_winkler_similarity(addr_l, addr_r) >= 0.95", "similar_address"),
+            _level("postal_l = postal_r", "postal"),
+            ELSE,
+        ],
+    }
+
+
+def sex() -> Comparison:
+    return {
+        "output_column_name": "gender",
+        "comparison_levels": [_null("sex"), _level("sex_l = sex_r", "exact"), ELSE],
+    }
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Records sharing every column's value are compared. Also the index keys of blocking_keys()."""
+
+    name: str
+    columns: tuple[str, ...]
+
+    def sql(self) -> str:
+        return " AND ".join(f"l.{c} = r.{c}" for c in self.columns)
+
+
+BLOCKING_RULES: tuple[BlockingRule, ...] = (
+    BlockingRule("name_r", ("kana_key",)),
+    BlockingRule("name_k", ("kanji_key",)),
+    BlockingRule("dob_tail_r", ("dob", "tail_kana")),
+    BlockingRule("dob_tail_k", ("dob", "tail_kanji")),
+    BlockingRule("dob_head_k", ("dob", "head_kanji")),
+    BlockingRule("mobile", ("mobile_n",)),
+    BlockingRule("email", ("email_n",)),
+    BlockingRule("landline", ("landline",)),
+    BlockingRule("postal_tail_k", ("postal", "tail_kanji")),
+    BlockingRule("dob_postal", ("dob", "postal")),
+    BlockingRule("addr_tail_r", ("addr", "tail_kana")),
+    BlockingRule("other_id", ("other_id_n",)),
+)
+
+
+def comparisons_for(columns_present: Sequence[str]) -> list[Comparison]:
+    """The comparisons whose features occur in the training data (FEBRL has no kana, no phone)."""
+    present = set(columns_present)
+    out: list[Comparison] = [name_part("fam", tf=True), name_part("giv", tf=False), birth_date()]
+    if "mobile_n" in present:
+        out.append(identifier("mobile_n", "mobile"))
+    if "email_n" in present:
+        out.append(email())
+    if present & {"addr", "postal", "landline"}:
+        out.append(location())
+    if "sex" in present:
+        out.append(sex())
+    if "other_id_n" in present:
+        out.append(identifier("other_id_n", "other_id"))
+    return out

@@ -1,0 +1,349 @@
+"""The matcher: a Splink (DuckDB) Fellegi-Sunter model, a deterministic rule layer and thresholds.
+
+Training is unsupervised: u probabilities from random sampling, m probabilities by expectation
+maximisation, the prior from deterministic rules; labels are never used. Thresholds are derived
+from the trained model's own score distribution (thresholds.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsunagu.identity.matching import comparisons as cmp
+from tsunagu.identity.matching import rules
+from tsunagu.identity.matching.features import (
+    FEATURE_COLUMNS,
+    OPTIONAL_FIELDS,
+    RECORD_FIELDS,
+    SurnameLexicon,
+    is_prepared,
+    learn_surnames,
+    prepare,
+)
+from tsunagu.identity.matching.thresholds import Thresholds, choose_thresholds
+
+MODEL_VERSION = 1
+UNIQUE_ID = "record_id"
+# Records used to fit m probabilities by EM (sampled uniformly: the match share of blocked pairs
+# is kept) and to choose thresholds. Beyond this the estimates do not move; time does.
+TRAIN_RECORDS = 120_000
+TF_COLUMNS = ("fam_kanji",)
+TF_TABLE_LIMIT = 50_000
+
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    record_id: str
+    match_probability: float
+    match_weight: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _duckdb_api() -> Any:
+    import duckdb
+    from splink import DuckDBAPI
+
+    connection = duckdb.connect()
+    connection.execute("SET preserve_insertion_order = false")
+    return DuckDBAPI(connection=connection)
+
+
+def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
+    """The columns Splink needs: id, source and features (strings, nulls as None)."""
+    columns = [UNIQUE_ID, "source_system", *FEATURE_COLUMNS]
+    frame = prepared[columns].copy()
+    frame["source_system"] = frame["source_system"].astype(object).where(frame["source_system"].notna(), None)
+    return frame
+
+
+def _present_features(prepared: pd.DataFrame) -> list[str]:
+    return [c for c in FEATURE_COLUMNS if prepared[c].notna().any()]
+
+
+def _settings(present: Sequence[str]) -> dict[str, Any]:
+    rules_present = [r for r in cmp.BLOCKING_RULES if all(c in present for c in r.columns)]
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": UNIQUE_ID,
+        "comparisons": cmp.comparisons_for(present),
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": r.sql(), "sql_dialect": "duckdb"} for r in rules_present
+        ],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "probability_two_random_records_match": 1e-4,
+        "em_convergence": 0.001,
+        "max_iterations": 20,
+    }
+
+
+class Matcher:
+    """Trained matching model. Persist with to_json(); restore with from_json()."""
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        thresholds: Thresholds,
+        *,
+        surnames: SurnameLexicon | None = None,
+        tf_tables: Mapping[str, Mapping[str, float]] | None = None,
+        training: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.thresholds = thresholds
+        self.surnames = surnames or SurnameLexicon()
+        self.tf_tables = {k: dict(v) for k, v in (tf_tables or {}).items()}
+        self.training = dict(training or {})
+        self._levels: dict[str, list[_Level]] | None = None
+
+    # --- training ---------------------------------------------------------------------------
+
+    @classmethod
+    def train(cls, records: pd.DataFrame, *, seed: int = 42) -> Matcher:
+        """Fit the model without labels: u by random sampling, m by EM, prior by rules."""
+        from splink import Linker
+
+        prepared = records if is_prepared(records) else prepare(records)
+        surnames = learn_surnames(records) if not is_prepared(records) else learn_surnames(prepared)
+        present = _present_features(prepared)
+        settings = _settings(present)
+        n = len(prepared)
+        db_api = _duckdb_api()
+        linker = Linker(db_api.register(_feature_frame(prepared)), settings)
+        linker.training.estimate_probability_two_random_records_match(
+            rules.deterministic_rules(present), recall=rules.DETERMINISTIC_RECALL
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+        proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
+        for rule in rules.em_blocking_rules(present):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=proportion
+            )
+        trained = linker.misc.save_model_to_json()
+        tf_tables = {c: _tf_table(prepared[c]) for c in TF_COLUMNS}
+        matcher = cls(
+            trained,
+            Thresholds(auto_link=0.99, review=0.5),
+            surnames=surnames,
+            tf_tables=tf_tables,
+            training={"records": n, "em_record_proportion": proportion, "features": present},
+        )
+        sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
+        scores = matcher.predict(sample, min_probability=1e-6, with_evidence=False)["match_probability"]
+        matcher.thresholds = choose_thresholds(scores.to_numpy())
+        return matcher
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": MODEL_VERSION,
+                "settings": self.settings,
+                "thresholds": {"auto_link": self.thresholds.auto_link, "review": self.thresholds.review},
+                "surnames": self.surnames.to_dict(),
+                "tf_tables": self.tf_tables,
+                "training": self.training,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, s: str) -> Matcher:
+        data = json.loads(s)
+        if data.get("version") != MODEL_VERSION:
+            raise ValueError(f"名寄せモデルの形式 (version {data.get('version')}) に対応していません。")
+        return cls(
+            data["settings"],
+            Thresholds(**data["thresholds"]),
+            surnames=SurnameLexicon.from_dict(data["surnames"]),
+            tf_tables=data["tf_tables"],
+            training=data["training"],
+        )
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def _prepare(self, records: pd.DataFrame) -> pd.DataFrame:
+        if is_prepared(records):
+            return records
+        return prepare(records, surnames=self.surnames.merge(learn_surnames(records)))
+
+    def predict(
+        self, records: pd.DataFrame, *, min_probability: float | None = None, with_evidence: bool = True
+    ) -> pd.DataFrame:
+        """Deduplicate within `records`: scored candidate pairs at or above `min_probability`
+        (default: the review threshold), after the rule layer."""
+        from splink import Linker
+
+        floor = self.thresholds.review if min_probability is None else min_probability
+        prepared = self._prepare(records)
+        db_api = _duckdb_api()
+        linker = Linker(db_api.register(_feature_frame(prepared)), self.settings)
+        levels = self._levels_of(linker)
+        # The rule layer only lowers probabilities, so pairs below the floor can be dropped first.
+        raw = linker.inference.predict(threshold_match_probability=floor or None, warning_mode="never")
+        pairs = raw.as_pandas_dataframe()
+        raw.drop_table_from_database_and_remove_from_cache()
+        return self._finish(pairs, levels, floor, with_evidence)
+
+    def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
+        if self._levels is None:
+            self._levels = _level_table(linker)
+        return self._levels
+
+    def _finish(
+        self, pairs: pd.DataFrame, levels: Mapping[str, list[_Level]], floor: float, with_evidence: bool
+    ) -> pd.DataFrame:
+        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds)
+        pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
+        out = pairs[["record_id_l", "record_id_r", "match_probability", "match_weight", "rule"]].copy()
+        if with_evidence:
+            out["evidence"] = _evidence(pairs, levels)
+        return out.sort_values(["record_id_l", "record_id_r"], kind="stable").reset_index(drop=True)
+
+    def match_one(self, record: Mapping[str, Any], candidates: pd.DataFrame) -> list[Candidate]:
+        """Score one new or changed record against `candidates` (records found by blocking_keys),
+        best first. Both are raw records (RECORD_FIELDS); they are prepared here."""
+        if len(candidates) == 0:
+            return []
+        one = pd.DataFrame([{k: record.get(k) for k in (*RECORD_FIELDS, *OPTIONAL_FIELDS)}])
+        both = pd.concat([one, candidates.reset_index(drop=True)], ignore_index=True)
+        prepared = self._prepare(both) if not is_prepared(candidates) else None
+        if prepared is None:
+            prepared = pd.concat([self._prepare(one), candidates], ignore_index=True)
+        features = _feature_frame(prepared)
+        for column in TF_COLUMNS:
+            table = self.tf_tables.get(column, {})
+            default = min(table.values()) if table else None
+            features[f"tf_{column}"] = features[column].map(lambda v, t=table, d=default: t.get(v, d) if v else None)
+        left = features.iloc[:1]
+        right = features.iloc[1:]
+        right = right[right[UNIQUE_ID] != str(record.get(UNIQUE_ID))]
+        scored, levels = self._score_pairs(left, right)
+        result = self._finish(scored, levels, 0.0, True)
+        result = result.sort_values("match_weight", ascending=False, kind="stable")
+        return [
+            Candidate(str(row.record_id_r), float(row.match_probability), float(row.match_weight), row.evidence)
+            for row in result.itertuples()
+        ]
+
+    def _score_pairs(self, left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[_Level]]]:
+        from splink import Linker
+
+        db_api = _duckdb_api()
+        linker = Linker(db_api.register(pd.concat([left, right], ignore_index=True)), self.settings)
+        scored = linker.inference.score_pairs(db_api.register(left), db_api.register(right)).as_pandas_dataframe()
+        return scored, self._levels_of(linker)
+
+    # --- clustering -------------------------------------------------------------------------
+
+    def cluster(
+        self, pairs: pd.DataFrame, *, threshold: float | None = None, record_ids: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """Connected components of the pairs at or above `threshold` (default: auto_link).
+
+        Returns record_id → cluster id (the smallest record_id in the cluster). Records of
+        `record_ids` that link to nothing are their own cluster.
+        """
+        cut = self.thresholds.auto_link if threshold is None else threshold
+        linked = pairs[pairs["match_probability"] >= cut]
+        return connected_components(
+            linked["record_id_l"].astype(str).tolist(), linked["record_id_r"].astype(str).tolist(), record_ids
+        )
+
+
+def connected_components(
+    left: Sequence[str], right: Sequence[str], record_ids: Iterable[str] | None = None
+) -> dict[str, str]:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as components
+
+    ids = pd.Index(pd.unique(pd.Series([*left, *right, *(record_ids or [])], dtype=object)))
+    if len(ids) == 0:
+        return {}
+    li, ri = ids.get_indexer(left), ids.get_indexer(right)
+    graph = coo_matrix((np.ones(len(li), dtype=np.int8), (li, ri)), shape=(len(ids), len(ids)))
+    _count, labels = components(graph, directed=False)
+    frame = pd.DataFrame({"id": ids, "label": labels})
+    root = frame.groupby("label")["id"].transform("min")
+    return dict(zip(frame["id"], root, strict=True))
+
+
+def _tf_table(values: pd.Series) -> dict[str, float]:
+    counts = values.dropna().value_counts()
+    total = float(counts.sum()) or 1.0
+    return {str(k): float(v) / total for k, v in counts.head(TF_TABLE_LIMIT).items()}
+
+
+@dataclass(frozen=True)
+class _Level:
+    gamma: int
+    label: str
+    weight: float
+
+
+def _level_table(linker: Any) -> dict[str, list[_Level]]:
+    """Per comparison, its levels with the match weight Splink gives them (null level: 0)."""
+    out: dict[str, list[_Level]] = {}
+    for comparison in linker._settings_obj.comparisons:
+        levels = []
+        for level in comparison.comparison_levels:
+            weight = 0.0 if level.is_null_level else float(level._log2_bayes_factor)
+            levels.append(_Level(int(level.comparison_vector_value), str(level.label_for_charts), weight))
+        out[comparison.output_column_name] = levels
+    return out
+
+
+def add_gammas(pairs: pd.DataFrame, levels: Mapping[str, list[_Level]]) -> pd.DataFrame:
+    """Recover each comparison's level (gamma_*) from its match weight (mw_*), which Splink keeps.
+
+    Splink writes the level's weight for each pair; the nearest level weight identifies the level
+    (weights of distinct levels differ by far more than float noise).
+    """
+    out = pairs
+    for name, table in levels.items():
+        column = f"mw_{name}"
+        if column not in out.columns:
+            continue
+        weights = np.array([lv.weight for lv in table])
+        gammas = np.array([lv.gamma for lv in table])
+        values = out[column].astype(float).fillna(0.0).to_numpy()
+        nearest = np.abs(values[:, None] - weights[None, :]).argmin(axis=1) if len(values) else np.array([], int)
+        out[f"gamma_{name}"] = gammas[nearest] if len(values) else np.array([], dtype=np.int64)
+    return out
+
+
+def _evidence(pairs: pd.DataFrame, levels: Mapping[str, list[_Level]]) -> list[dict[str, Any]]:
+    """Per pair: comparison → {"level": label, "weight": match weight in bits (tf included)}."""
+    n = len(pairs)
+    columns: list[tuple[str, list[str], np.ndarray]] = []
+    for name, table in levels.items():
+        gamma_col = f"gamma_{name}"
+        if gamma_col not in pairs.columns:
+            continue
+        labels = {lv.gamma: lv.label for lv in table}
+        level = pairs[gamma_col].map(labels).fillna("?").tolist()
+        weight = pairs[f"mw_{name}"].astype(float).fillna(0.0).to_numpy()
+        if f"mw_tf_adj_{name}" in pairs.columns:
+            weight = weight + pairs[f"mw_tf_adj_{name}"].astype(float).fillna(0.0).to_numpy()
+        weight = np.round(weight, 2)
+        columns.append((name, level, weight))
+    out: list[dict[str, Any]] = [{} for _ in range(n)]
+    for name, level, weight in columns:
+        for i in range(n):
+            out[i][name] = {"level": level[i], "weight": float(weight[i])}
+    rule_values = pairs["rule"].tolist() if "rule" in pairs.columns else [None] * n
+    for i, rule in enumerate(rule_values):
+        if rule:
+            out[i]["rule"] = {"level": rule, "weight": None}
+    return out

@@ -1,0 +1,92 @@
+"""The deterministic rule layer on top of the Fellegi-Sunter scores, and the training rules.
+
+The probabilistic model adds up evidence as if fields were independent. Two known traps break
+that assumption, so two rules decide them by design rather than by threshold:
+
+- **given-name conflict** (household members, twins): the given names clearly disagree (neither
+  the kanji, nor the reading, nor a one-character slip agree). Such a pair is never linked. If a
+  personal identifier (mobile, email, shared id) agrees too, it goes to review at most.
+- **no personal evidence**: surname, address, postal code and the home landline all describe a
+  household, not a person. A pair needs at least one personal field to agree (given name, birth
+  date, mobile, email, shared id) to be linked automatically; without one it is review at most.
+
+A married-name change (other family name, same given name and birth date) passes both rules and
+is scored by the model; the family-name disagreement costs it a few bits, the agreeing given name,
+birth date, mobile and email carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from tsunagu.identity.matching.thresholds import Thresholds
+
+GIVEN_NAME_CONFLICT = "given_name_conflict"
+NO_PERSONAL_EVIDENCE = "no_personal_evidence"
+# A conflicting pair without any agreeing personal identifier is scored down to this.
+REJECTED_PROBABILITY = 0.0
+# Deterministic rules give the prior (share of matches among all pairs); their assumed recall:
+DETERMINISTIC_RECALL = 0.9
+
+
+def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
+    column = f"gamma_{name}"
+    if column not in pairs.columns:
+        return np.full(len(pairs), -1, dtype=np.int64)
+    return pairs[column].fillna(-1).astype(np.int64).to_numpy()
+
+
+def _top(pairs: pd.DataFrame, name: str) -> np.ndarray:
+    """True where the comparison is at its best (exact) level."""
+    gamma = _gamma(pairs, name)
+    return (gamma > 0) & (gamma == gamma.max(initial=0))
+
+
+def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """Add `rule` and cap `match_probability` / `match_weight` where a rule applies."""
+    out = pairs.copy()
+    probability = out["match_probability"].astype(float).to_numpy().copy()
+    given = _gamma(out, "given_name")
+    personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id")
+    personal = (given > 0) | (_gamma(out, "birth_date") > 0) | personal_id
+
+    conflict = given == 0
+    rule = np.full(len(out), None, dtype=object)
+    review_cap = thresholds.review
+    capped_review = conflict & personal_id
+    rejected = conflict & ~personal_id
+    no_personal = ~conflict & ~personal
+    probability[capped_review] = np.minimum(probability[capped_review], review_cap)
+    rule[conflict] = GIVEN_NAME_CONFLICT
+    probability[rejected] = np.minimum(probability[rejected], REJECTED_PROBABILITY)
+    probability[no_personal] = np.minimum(probability[no_personal], review_cap)
+    rule[no_personal] = NO_PERSONAL_EVIDENCE
+
+    changed = probability != out["match_probability"].to_numpy()
+    weight = out["match_weight"].astype(float).to_numpy().copy()
+    with np.errstate(divide="ignore"):
+        clipped = np.clip(probability[changed], 1e-12, 1 - 1e-12)
+        weight[changed] = np.log2(clipped / (1 - clipped))
+    out["match_probability"] = probability
+    out["match_weight"] = weight
+    out["rule"] = rule
+    return out
+
+
+def deterministic_rules(present: Sequence[str]) -> list[str]:
+    """Rules that admit (almost) no false positives; used to estimate the prior only."""
+    out = ["l.kanji_key = r.kanji_key AND l.dob = r.dob"]
+    for column in ("mobile_n", "email_n", "other_id_n"):
+        if column in present:
+            out.append(f"l.{column} = r.{column} AND l.dob = r.dob")
+    return out
+
+
+def em_blocking_rules(present: Sequence[str]) -> list[str]:
+    """EM sessions on pairs that are mostly matches (EM finds the match class reliably there):
+    birth date and the end of the name (trains family name, phones, email, location), then full
+    name and postal code (trains birth date, phones, email)."""
+    return ["l.dob = r.dob AND l.tail_kanji = r.tail_kanji", "l.kanji_key = r.kanji_key AND l.postal = r.postal"]
