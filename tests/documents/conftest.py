@@ -117,3 +117,33 @@ def book(hq_operator, org):
 @pytest.fixture(autouse=True)
 def _fast_hashers(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def document_dir(settings, tmp_path):
+    settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "var-documents"
+    return settings.TSUNAGU_DOCUMENT_DIR
+
+
+def open_case(actor, customer, policy, case_type, *, verify=True, receive=True):
+    """A reissue case for `policy`, with its documents received and (by default) identity verified."""
+    from tsunagu.cases.choices import CaseChannel, CaseType
+    from tsunagu.cases.services import CaseInput, case_create, document_receive, identity_verify
+
+    case = case_create(
+        actor=actor,
+        data=CaseInput(
+            case_type=case_type,
+            channel=CaseChannel.PHONE,
+            customer=customer,
+            policy=policy,
+            subject=f"{CaseType(case_type).label}のご依頼",
+        ),
+    )
+    if receive:
+        for document in case.documents.all():
+            document_receive(actor=actor, document=document)
+    if verify:
+        identity_verify(actor=actor, case=case, method="phone_qa")
+    case.refresh_from_db()
+    return case

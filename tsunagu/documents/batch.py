@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -93,6 +94,15 @@ class ChunkPlan:
     holders: int = 0
 
 
+@dataclass(frozen=True)
+class ReissueMode:
+    """A single holder's certificate issued again: every category, next versions, old ones superseded."""
+
+    note: str  # printed beside the title, e.g. 再発行(1回目) or 訂正版
+    channel: str | None = None  # None: the customer's preferred channel
+    document_note: str = ""
+
+
 @dataclass
 class BatchOptions:
     tax_year: int
@@ -138,7 +148,14 @@ def _facts_for(policies: list[Policy], tax_year: int) -> dict[int, ContractFacts
     }
 
 
-def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, actor: User) -> ChunkPlan:
+def plan_chunk(
+    holder_ids: list[int],
+    opts: BatchOptions,
+    batch: DocumentBatch | None,
+    actor: User,
+    *,
+    reissue: ReissueMode | None = None,
+) -> ChunkPlan:
     """Read one chunk of policyholders and decide every row and file it will produce."""
     plan = ChunkPlan(holders=len(holder_ids))
     policies = list(
@@ -155,6 +172,18 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
         .exclude(status=CertificateStatus.SUPERSEDED)
         .values_list("policy_id", "category")
     )
+    row_versions: dict[tuple[int, str], int] = {}
+    if reissue is not None:
+        current = set()
+        row_versions = {
+            (policy_id, category): v
+            for policy_id, category, v in DeductionCertificate.objects.filter(
+                policy__in=[p.pk for p in policies], tax_year=opts.tax_year
+            )
+            .values("policy_id", "category")
+            .annotate(v=Max("version"))
+            .values_list("policy_id", "category", "v")
+        }
     versions = dict(
         Document.objects.filter(
             doc_type=DocumentType.DEDUCTION_CERTIFICATE, customer_id__in=holder_ids, tax_year=opts.tax_year
@@ -201,6 +230,7 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
                     period_start=policy.inception,
                     period_end=policy.expiry,
                     payment_mode=PAYMENT_MODE_BY_FREQUENCY.get(policy.payment_frequency, CertificatePaymentMode.OTHER),
+                    version=row_versions.get((policy.pk, amounts.category.value), 0) + 1,
                     batch=batch,
                 )
                 if result.exclusion:
@@ -226,7 +256,7 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
             address=full_address,
             insurer_name=insurer_name(),
             lines=tuple(lines),
-            reissue_note=f"再発行({version - 1}回目)" if version > 1 else "",
+            reissue_note=reissue.note if reissue else (f"再発行({version - 1}回目)" if version > 1 else ""),
         )
         missing = [c for text in sheet.texts() for c in font.missing(text)]
         if missing:
@@ -236,7 +266,11 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
         channel = (
             DeliveryChannel.ELECTRONIC if holder.preferred_channel in ELECTRONIC_CHANNELS else DeliveryChannel.POST
         )
+        if reissue is not None and reissue.channel:
+            channel = DeliveryChannel(reissue.channel)
         key = f"deduction/{opts.tax_year}/electronic/{number}.pdf"
+        if reissue is not None:  # a unique key: a concurrent attempt can never overwrite a registered file
+            key = f"deduction/{opts.tax_year}/reissue/{number}-{uuid.uuid4().hex[:8]}.pdf"
         document = Document(
             number=number,
             doc_type=DocumentType.DEDUCTION_CERTIFICATE,
@@ -254,6 +288,7 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
             storage_key=key if channel == DeliveryChannel.ELECTRONIC else "",
             page_count=sheet.page_count,
             batch=batch,
+            note=reissue.document_note if reissue else "",
         )
         plan.documents.append(document)
         plan.certificates.extend((number, row) for row in rows)
@@ -262,7 +297,10 @@ def plan_chunk(holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, 
         else:
             post.append(sheet)
     if post or electronic:
-        base = f"deduction/{opts.tax_year}/print/batch{batch.pk:06d}-{holder_ids[0]:010d}"
+        if batch is not None:
+            base = f"deduction/{opts.tax_year}/print/batch{batch.pk:06d}-{holder_ids[0]:010d}"
+        else:
+            base = f"deduction/{opts.tax_year}/reissue/print-{holder_ids[0]:010d}-{uuid.uuid4().hex[:8]}"
         plan.job = PrintJob(
             storage=opts.storage,
             font_dir=font_dir(),
@@ -293,7 +331,7 @@ def _line(row: DeductionCertificate, policy_number: str) -> CertificateLine:
     )
 
 
-def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentBatch, actor: User) -> int:
+def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentBatch | None, actor: User) -> int:
     """Register the chunk's documents and certificate rows in one transaction, after the files exist."""
     with transaction.atomic():
         for document in plan.documents:
@@ -323,7 +361,7 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 target_type=Document._meta.label_lower,
                 target_id=str(doc.pk),
                 summary=f"地震保険料控除証明書 {doc.number} を発行した({doc.get_delivery_channel_display()})",
-                data={"batch": batch.pk, "tax_year": doc.tax_year},
+                data={"batch": batch.pk if batch else None, "tax_year": doc.tax_year, "version": doc.version},
             )
             for doc in plan.documents
         )
@@ -333,14 +371,16 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 customer_ids=[doc.customer_id for doc in plan.documents],
                 purpose=AccessPurpose.COMMAND,
                 screen="deduction_certificates",
-                detail={"batch": batch.pk, "purpose": "地震保険料控除証明書の作成"},
+                detail={"batch": batch.pk if batch else None, "purpose": "地震保険料控除証明書の作成"},
             )
-        DocumentBatch.objects.filter(pk=batch.pk).update(
-            documents_issued=F("documents_issued") + len(plan.documents),
-            certificates_written=F("certificates_written") + sum(1 for _, r in plan.certificates if not r.excluded),
-            excluded=F("excluded") + sum(1 for _, r in plan.certificates if r.excluded),
-            skipped=F("skipped") + len(plan.skipped),
-        )
+        if batch is not None:
+            DocumentBatch.objects.filter(pk=batch.pk).update(
+                documents_issued=F("documents_issued") + len(plan.documents),
+                certificates_written=F("certificates_written") + sum(1 for _, r in plan.certificates if not r.excluded),
+                excluded=F("excluded") + sum(1 for _, r in plan.certificates if r.excluded),
+                skipped=F("skipped") + len(plan.skipped),
+                processed=F("processed") + plan.holders,
+            )
     return len(plan.documents)
 
 
@@ -394,6 +434,7 @@ def run_certificate_batch(
     )
     holders = pending_holders(tax_year)
     total = len(holders)
+    DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
     skipped: list[Skipped] = []
     try:
         if workers > 0:
@@ -411,8 +452,10 @@ def run_certificate_batch(
             for ids in _chunks(holders, chunk_size):
                 plan = plan_chunk(ids, opts, batch, actor)
                 _finish((plan, None), batch, actor, skipped, total, progress, inline=True)
-    except BaseException:
-        DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, finished_at=timezone.now())
+    except BaseException as exc:
+        DocumentBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
         raise
     batch.refresh_from_db()
     if skipped:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from tsunagu.cases.models import Case
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 from tsunagu.policies.choices import InsuredObject
@@ -47,13 +48,23 @@ class DocumentBatch(models.Model):
     excluded = models.PositiveIntegerField("対象外件数", default=0)
     skipped = models.PositiveIntegerField("除外(例外)件数", default=0)
     exceptions_key = models.CharField("例外レポート", max_length=300, blank=True)
+    target_month = models.CharField("対象月", max_length=7, blank=True)  # contract notices: YYYY-MM
+    total = models.PositiveIntegerField("処理対象件数", default=0)
+    processed = models.PositiveIntegerField("処理済件数", default=0)
+    error = models.TextField("中断の理由", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "帳票バッチ"
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.tax_year or ''} #{self.pk}"
+        return f"{self.get_kind_display()} {self.tax_year or self.target_month} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == BatchStatus.COMPLETED:
+            return 100
+        return min(100, int(100 * self.processed / self.total)) if self.total else 0
 
 
 class Document(models.Model):
@@ -87,6 +98,11 @@ class Document(models.Model):
     superseded_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes", verbose_name="差替後"
     )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="issued_documents", verbose_name="案件"
+    )
+    notice_for = models.DateField("応当日(契約内容のお知らせ)", null=True, blank=True)
+    note = models.CharField("発行理由", max_length=200, blank=True)
     history = HistoricalRecords()
 
     objects = DocumentQuerySet.as_manager()
@@ -110,6 +126,16 @@ class Document(models.Model):
                 fields=["policy", "version"],
                 condition=Q(doc_type=DocumentType.POLICY),
                 name="document_policy_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["policy"],
+                condition=Q(doc_type=DocumentType.POLICY, status=DocumentStatus.ISSUED),
+                name="document_one_current_policy",
+            ),
+            models.UniqueConstraint(
+                fields=["policy", "notice_for"],
+                condition=Q(doc_type=DocumentType.CONTRACT_NOTICE),
+                name="document_one_notice_per_anniversary",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="document_version_positive"),
         ]
@@ -185,3 +211,46 @@ class DeductionCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tax_year}年分 {self.policy_id} {self.get_category_display()}"
+
+
+class DownloadLink(models.Model):
+    """An expiring link to one electronically delivered document. Only the signed token opens it."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="links", verbose_name="帳票")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="発行者")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    expires_at = models.DateTimeField("有効期限")
+    open_count = models.PositiveIntegerField("ダウンロード回数", default=0)
+    last_opened_at = models.DateTimeField("最終ダウンロード日時", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ダウンロードリンク"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} 〜{self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class ContractNoticeReply(models.Model):
+    """The customer's answer to a 契約内容のお知らせ; 変更あり opens a 異動 case."""
+
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="notice_reply", verbose_name="お知らせ"
+    )
+    has_changes = models.BooleanField("変更あり")
+    triggers = models.JSONField("該当する変更", default=list, blank=True)
+    note = models.TextField("お客さまの記入内容", blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="異動案件"
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="記録者")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "契約内容のお知らせへの回答"
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} {'変更あり' if self.has_changes else '変更なし'}"

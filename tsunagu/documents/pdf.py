@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -21,6 +22,20 @@ PAGE_W, PAGE_H = A4
 LEFT = 18 * mm
 RIGHT = PAGE_W - 18 * mm
 ROWS_PER_PAGE = 6
+
+
+class Sheet(Protocol):
+    """Anything drawn into a print file: certificates, reissued policies, contract notices."""
+
+    @property
+    def document_number(self) -> str: ...
+
+    @property
+    def page_count(self) -> int: ...
+
+    def texts(self) -> Iterator[str]: ...
+
+    def draw(self, c: Canvas, font: RegisteredFont) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,28 @@ class CertificateSheet:
     @property
     def page_count(self) -> int:
         return max(1, -(-len(self.lines) // ROWS_PER_PAGE))
+
+    def draw(self, c: Canvas, font: RegisteredFont) -> None:
+        _draw_sheet(c, self, font)
+
+
+def fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
+    return _fit(canvas, text, font, size, width)
+
+
+def draw_recipient(c: Canvas, f: str, *, postal_code: str, address: str, name: str, number_label: str) -> float:
+    """The window-envelope block every mailed document starts with; returns the y below it."""
+    y = PAGE_H - 20 * mm
+    c.setFont(f, 9)
+    c.drawString(LEFT, y, f"〒{postal_code}")
+    c.drawRightString(RIGHT, y, number_label)
+    y -= 5 * mm
+    c.setFont(f, _fit(c, address, f, 10.5, 110 * mm))
+    c.drawString(LEFT, y, address)
+    y -= 8 * mm
+    c.setFont(f, _fit(c, name + " 様", f, 14, 110 * mm))
+    c.drawString(LEFT, y, f"{name} 様")
+    return y - 16 * mm
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -143,14 +180,14 @@ def _draw_line(c: Canvas, f: str, line: CertificateLine, y: float) -> float:
     return top - height - 3 * mm
 
 
-def render(sheets: Sequence[CertificateSheet], font: RegisteredFont, *, title: str = "地震保険料控除証明書") -> bytes:
+def render(sheets: Sequence[Sheet], font: RegisteredFont, *, title: str = "地震保険料控除証明書") -> bytes:
     """One PDF holding the sheets in order (each sheet starts on a new page)."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=True, pageCompression=1)
     c.setTitle(title)
-    c.setAuthor(sheets[0].insurer_name if sheets else "")
+    c.setAuthor(str(getattr(sheets[0], "insurer_name", "")) if sheets else "")
     for sheet in sheets:
-        _draw_sheet(c, sheet, font)
+        sheet.draw(c, font)
     c.save()
     return buf.getvalue()
 
@@ -159,4 +196,13 @@ def sheet_period(start_text: str, end_text: str) -> str:
     return f"{start_text} 〜 {end_text}"
 
 
-__all__ = ["CertificateLine", "CertificateSheet", "render", "sheet_period", "wareki_date"]
+__all__ = [
+    "CertificateLine",
+    "CertificateSheet",
+    "Sheet",
+    "draw_recipient",
+    "fit",
+    "render",
+    "sheet_period",
+    "wareki_date",
+]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fonts import register_font
-from .pdf import CertificateSheet, render
+from .pdf import CertificateSheet, Sheet, render
 from .storage import DocumentStorage, StoredFile
 
 VENDOR_FORMAT = "TSUNAGU-JISHIN-KOJO-1"
@@ -30,8 +30,10 @@ class PrintJob:
     issue_date: dt.date
     print_key: str
     data_key: str
-    post: tuple[CertificateSheet, ...] = ()
-    electronic: tuple[tuple[str, CertificateSheet], ...] = ()  # (storage key, sheet)
+    post: tuple[Sheet, ...] = ()
+    electronic: tuple[tuple[str, Sheet], ...] = ()  # (storage key, sheet)
+    title: str = "地震保険料控除証明書"
+    vendor_file: bool = True  # certificates: the printing vendor's data file beside the print file
 
 
 @dataclass
@@ -53,6 +55,7 @@ def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: St
     w.writerow(["H", VENDOR_FORMAT, job.tax_year, job.issue_date.isoformat(), print_file.key, print_file.sha256])
     rows = certified_total = declared_total = 0
     for sheet in job.post:
+        assert isinstance(sheet, CertificateSheet)
         first, _count = pages[sheet.document_number]
         for line in sheet.lines:
             w.writerow(
@@ -91,9 +94,10 @@ def run_print_job(job: PrintJob) -> PrintResult:
         for sheet in job.post:
             result.pages[sheet.document_number] = (page, sheet.page_count)
             page += sheet.page_count
-        result.print_file = job.storage.put(job.print_key, render(job.post, font))
-        result.data_file = job.storage.put(job.data_key, vendor_data(job, result.pages, result.print_file))
+        result.print_file = job.storage.put(job.print_key, render(job.post, font, title=job.title))
+        if job.vendor_file:
+            result.data_file = job.storage.put(job.data_key, vendor_data(job, result.pages, result.print_file))
     for key, sheet in job.electronic:
-        result.electronic[sheet.document_number] = job.storage.put(key, render([sheet], font))
+        result.electronic[sheet.document_number] = job.storage.put(key, render([sheet], font, title=job.title))
     result.sheets = len(job.post) + len(job.electronic)
     return result

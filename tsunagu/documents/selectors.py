@@ -13,7 +13,8 @@ from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from .config import get_storage
-from .models import Document
+from .models import Document, DocumentBatch
+from .storage import DocumentStorage
 
 
 def document_list_for_customer(*, user: User, customer: Customer) -> list[Document]:
@@ -57,7 +58,30 @@ def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
         screen=screen,
         detail={"document": document.number},
     )
-    data = get_storage().read(document.storage_key)
+    return OpenedDocument(document, f"{document.number}.pdf", document_file(document, get_storage()))
+
+
+def document_file(document: Document, storage: DocumentStorage) -> bytes:
+    """The document's own PDF: its pages only when it sits in a shared print file."""
+    data = storage.read(document.storage_key)
     if document.page is not None:
         data = _pages(data, document.page, document.page_count)
-    return OpenedDocument(document, f"{document.number}.pdf", data)
+    return data
+
+
+def can_see_batches(user: User) -> bool:
+    """Batches span every customer: head-office staff only (agency staff see none)."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or user.department_id is not None))
+
+
+def batch_list(*, user: User, limit: int = 50) -> list[DocumentBatch]:
+    if not can_see_batches(user):
+        return []
+    return list(DocumentBatch.objects.select_related("started_by").order_by("-started_at", "-id")[:limit])
+
+
+def batch_get(*, user: User, pk: int) -> DocumentBatch:
+    batch = DocumentBatch.objects.select_related("started_by").filter(pk=pk).first() if can_see_batches(user) else None
+    if batch is None:
+        raise Http404("バッチが見つかりません。")
+    return batch

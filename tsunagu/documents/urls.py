@@ -6,4 +6,8 @@ app_name = "documents"
 
 urlpatterns: list[URLPattern] = [
     path("<int:pk>/", views.document_download, name="download"),
+    path("cases/<int:pk>/issue/", views.case_issue, name="case_issue"),
+    path("link/<str:token>/", views.link_download, name="link"),
+    path("batches/", views.batches, name="batches"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
 ]

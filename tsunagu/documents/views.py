@@ -1,15 +1,121 @@
+"""Document screens: open a document, issue from a reissue case, expiring links, batch progress."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from typing import Any
 
-from .selectors import document_open
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from tsunagu.cases.choices import CaseType
+from tsunagu.cases.models import Case, IdentityVerification
+from tsunagu.cases.selectors import case_get
+from tsunagu.core.http import AuthedRequest
+
+from .certificate_reissue import certificate_reissue, reissue_years
+from .choices import DeliveryChannel, DocumentType
+from .links import LinkError, download_link_open
+from .models import Document
+from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
+from .selectors import batch_get, batch_list, document_open
+
+ISSUABLE = (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE)
 
 
 @login_required
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     opened = document_open(user=request.user, pk=pk, screen="帳票の表示")  # type: ignore[arg-type]
-    response = HttpResponse(opened.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{opened.filename}"'
+    return _pdf(opened.content, opened.filename)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
+    address = registered_address(case.customer)
+    today = timezone.localdate()
+    return {
+        "case": case,
+        "identity_verified": IdentityVerification.objects.filter(case=case).exists(),
+        "address": address_text(address) if address else "",
+        "postal_code": address.postal_code if address else "",
+        "issued": list(Document.objects.visible_to(request.user).filter(case=case).order_by("-issued_at", "-id")),
+        "channels": DeliveryChannel.choices,
+        "preferred_electronic": case.customer.preferred_channel in ("email", "web"),
+        "years": list(reversed(reissue_years(today))),
+        "is_policy": case.case_type == CaseType.POLICY_REISSUE,
+    }
+
+
+@login_required
+def case_issue(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET: the issue panel of a reissue case (htmx partial on the case page). POST: issue."""
+    case = case_get(user=request.user, pk=pk, screen="帳票の再発行")
+    if case.case_type not in ISSUABLE:
+        messages.error(request, "この案件の種別では帳票を発行できません。")
+        return redirect("cases:detail", pk=pk)
+    if request.method != "POST":
+        return render(request, "documents/_case_issue_panel.html", _case_panel_context(request, case))
+    channel = request.POST.get("delivery_channel", "")
+    mail_to = request.POST.get("mail_to", "").strip() or None
+    try:
+        if case.case_type == CaseType.POLICY_REISSUE:
+            issued = policy_reissue(actor=request.user, case=case, delivery_channel=channel, mail_to=mail_to)
+        else:
+            try:
+                year = int(request.POST.get("tax_year", ""))
+            except ValueError:
+                raise ValidationError({"tax_year": "年分を選んでください。"}) from None
+            issued = certificate_reissue(
+                actor=request.user, case=case, tax_year=year, delivery_channel=channel or None, mail_to=mail_to
+            )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or "権限がありません。")
+    else:
+        messages.success(request, _issued_message(request, issued))
+    return redirect("cases:detail", pk=pk)
+
+
+def _issued_message(request: HttpRequest, issued: IssuedDocument) -> str:
+    doc = issued.document
+    text = f"{doc.get_doc_type_display()} {doc.number} を発行しました({doc.get_delivery_channel_display()})。"
+    if issued.token and issued.link is not None:
+        url = request.build_absolute_uri(reverse("documents:link", args=[issued.token]))
+        expires = timezone.localtime(issued.link.expires_at)
+        text += f" ダウンロードURL(有効期限 {expires:%Y/%m/%d %H:%M}): {url}"
+    return text
+
+
+def link_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's download: no login, the signed token is the key. Expired → 410 with a message."""
+    user = request.user if request.user.is_authenticated else None
+    try:
+        opened = download_link_open(token=token, user=user)  # type: ignore[arg-type]
+    except LinkError as error:
+        status = 410 if error.expired else 404
+        return render(request, "documents/link_error.html", {"message": error.message}, status=status)
+    return _pdf(opened.content, opened.filename)
+
+
+@login_required
+def batches(request: AuthedRequest) -> HttpResponse:
+    return render(request, "documents/batch_list.html", {"batches": batch_list(user=request.user)})
+
+
+@login_required
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = batch_get(user=request.user, pk=pk)
+    template = "documents/batch_detail.html#progress" if request.htmx else "documents/batch_detail.html"
+    return render(request, template, {"batch": batch, "kinds": dict(DocumentType.choices)})

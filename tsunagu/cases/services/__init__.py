@@ -4,6 +4,7 @@ from .create import CaseInput, case_create
 from .overdue import overdue_snapshot_record
 from .progress import (
     case_add_note,
+    case_add_task,
     case_assign,
     case_handoff,
     case_log_call,
@@ -13,6 +14,7 @@ from .progress import (
     document_resolve_deficiency,
     task_complete,
 )
+from .reassign import cases_move_to_customer
 from .types import (
     can_see_complaint_sensitive,
     cancellation_record,
@@ -27,11 +29,13 @@ __all__ = [
     "can_see_complaint_sensitive",
     "cancellation_record",
     "case_add_note",
+    "case_add_task",
     "case_assign",
     "case_create",
     "case_handoff",
     "case_log_call",
     "case_transition",
+    "cases_move_to_customer",
     "change_update",
     "complaint_update",
     "document_receive",

@@ -284,6 +284,34 @@ def document_resolve_deficiency(*, actor: User, document: CaseDocument) -> CaseD
     return locked
 
 
+def case_add_task(
+    *,
+    actor: User,
+    case: Case,
+    title: str,
+    due_days: int = 3,
+    department: Department | None = None,
+    assignee: User | None = None,
+) -> CaseTask:
+    """A follow-up task on an open case (e.g. for the agency after a customer's reply)."""
+    if not title.strip():
+        raise ValidationError({"title": "タスクの内容を入力してください。"})
+    with transaction.atomic():
+        locked = lock_case(actor, case)
+        if not locked.is_open:
+            raise ValidationError("完了・取下げ済みの案件にはタスクを追加できません。")
+        task = CaseTask(
+            case=locked,
+            title=title.strip()[:200],
+            department=department,
+            assignee=assignee,
+            due_date=current_calendar().add_business_days(timezone.localdate(), due_days),
+        )
+        save(task, actor)
+        event(locked, actor, EventKind.TASK, f"タスク「{task.title}」を登録した(期限 {task.due_date:%Y/%m/%d})")
+    return task
+
+
 def task_complete(*, actor: User, task: CaseTask) -> CaseTask:
     with transaction.atomic():
         case = lock_case(actor, task.case)
