@@ -78,3 +78,6 @@ def person(
     email: str = "taro@example.jp",
 ) -> list[str]:
     return [rid, name, kana, birth, gender, postal, address, phone, mobile, email]
+
+
+from tests.cases.conftest import departments  # noqa: E402,F401  (case routing needs the departments)

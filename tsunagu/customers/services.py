@@ -275,3 +275,86 @@ def relative_add(
             actor=actor, action="customer.add_relative", target=customer, summary=f"親族「{relative.name}」を登録した"
         )
     return relative
+
+
+# --- identity resolution (名寄せ): merge and unmerge move rows between customers -------------
+
+GOLDEN_FIELDS = ("name", "family_name", "given_name", "name_kana", "birth_date", "gender")
+DETAIL_MODELS: dict[str, type[Address] | type[Phone] | type[Email] | type[Relative] | type[FormerName]] = {
+    "addresses": Address,
+    "phones": Phone,
+    "emails": Email,
+    "relatives": Relative,
+    "former_names": FormerName,
+}
+
+
+def customer_apply_golden(*, actor: User, customer: Customer, values: dict[str, Any], summary: str) -> dict[str, Any]:
+    """Set the golden record's identity fields (name included) without recording a former name:
+    used by identity resolution, whose lineage says where each value came from. Returns the old values."""
+    unknown = set(values) - set(GOLDEN_FIELDS)
+    if unknown:
+        raise ValidationError(f"変更できない項目です: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        before = {name: getattr(customer, name) for name in values}
+        for name, value in values.items():
+            setattr(customer, name, value)
+        try:
+            _save(customer, actor)
+        except ValidationError:
+            customer.refresh_from_db()
+            raise
+        changed = {k: [str(before[k]), str(getattr(customer, k))] for k in values if before[k] != getattr(customer, k)}
+        if changed:
+            record_event(actor=actor, action="customer.apply_golden", target=customer, summary=summary, data=changed)
+            customer_changed([customer.pk])
+    return before
+
+
+def customer_details_move(
+    *, actor: User, to_customer: Customer, rows: dict[str, list[int]], primary: dict[str, list[int]] | None = None
+) -> dict[str, list[int]]:
+    """Move contact points, relatives and former names (by id) to `to_customer`, keeping their ids;
+    each move is a history row. Moved rows are not primary, except those listed in `primary` when the
+    target has no primary of that kind. Returns the ids moved per kind."""
+    moved: dict[str, list[int]] = {}
+    primary = primary or {}
+    with transaction.atomic():
+        _ensure_can_write(actor, to_customer)
+        touched = {to_customer.pk}
+        for kind, ids in rows.items():
+            model = DETAIL_MODELS[kind]
+            for row in model.objects.filter(pk__in=ids).order_by("pk"):
+                touched.add(row.customer_id)
+                if not Customer.objects.visible_to(actor).filter(pk=row.customer_id).exists():
+                    raise PermissionDenied("この顧客を更新する権限がありません。")
+                row.customer = to_customer
+                if isinstance(row, Address | Phone | Email):
+                    wants = row.pk in primary.get(kind, [])
+                    others = type(row).objects.filter(customer=to_customer, is_primary=True)
+                    row.is_primary = wants and not others.exists()
+                history_user(row, actor)
+                row._change_reason = "名寄せによる顧客の付け替え"  # type: ignore[union-attr]
+                row.save()
+                moved.setdefault(kind, []).append(row.pk)
+        customer_changed(touched)
+    return moved
+
+
+def customer_unlink_agency(*, actor: User, customer: Customer, agency: Agency) -> bool:
+    """Remove an agency link (used when an unmerge takes back a link the merge added)."""
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        link = CustomerAgency.objects.filter(customer=customer, agency=agency).first()
+        if link is None:
+            return False
+        history_user(link, actor)
+        link.delete()
+        record_event(
+            actor=actor,
+            action="customer.unlink_agency",
+            target=customer,
+            summary=f"担当代理店から「{agency.name}」を外した",
+        )
+    return True

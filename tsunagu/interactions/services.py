@@ -85,3 +85,30 @@ def interaction_correct(*, actor: User, original: Interaction, subject: str, not
         claim=original.claim,
         corrects=original,
     )
+
+
+def interactions_move_to_customer(*, actor: User, to_customer: Customer, ids: list[int], reason: str) -> list[int]:
+    """Re-attach contact history entries to another customer (identity merge and unmerge).
+
+    The entries' content stays untouched (append-only); only the customer they belong to changes,
+    and each move is written as an audit event, this table having no row history of its own."""
+    from tsunagu.core.audit import record_event
+
+    with transaction.atomic():
+        if not Customer.objects.visible_to(actor).filter(pk=to_customer.pk).exists():
+            raise PermissionDenied("この顧客を更新する権限がありません。")
+        rows = list(Interaction.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", "customer_id"))
+        if len(rows) != len(set(ids)):
+            raise PermissionDenied("このコンタクト履歴を更新する権限がありません。")
+        # The base manager bypasses the append-only queryset: this is a change of owner, not of content.
+        Interaction._base_manager.filter(pk__in=[pk for pk, _ in rows]).update(customer=to_customer)
+        for pk, from_customer in rows:
+            record_event(
+                actor=actor,
+                action="interaction.reassign",
+                target=Interaction(pk=pk),
+                summary=f"コンタクト履歴の顧客を付け替えた({reason})",
+                data={"from_customer": from_customer, "to_customer": to_customer.pk},
+            )
+        customer_changed({to_customer.pk, *(c for _, c in rows)})
+    return [pk for pk, _ in rows]

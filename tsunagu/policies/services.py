@@ -217,3 +217,36 @@ def policy_change_payment(
         )
         customer_changed([policy.policyholder_id])
     return policy
+
+
+def policies_move_to_customer(
+    *, actor: User, to_customer: Customer, policy_ids: list[int], insured_ids: list[int], reason: str
+) -> tuple[list[int], list[int]]:
+    """Make `to_customer` the policyholder of the policies (claims follow their policy) and the
+    insured person of the insured rows; used by identity merge and unmerge. Each moved row gets a
+    history row. Insured rows that would insure the same customer twice on one policy stay.
+    Returns the policy ids and insured ids moved."""
+    moved_policies: list[int] = []
+    moved_insured: list[int] = []
+    with transaction.atomic():
+        if not Customer.objects.visible_to(actor).filter(pk=to_customer.pk).exists():
+            raise PermissionDenied("この顧客を更新する権限がありません。")
+        touched = {to_customer.pk}
+        for policy in Policy.objects.visible_to(actor).filter(pk__in=policy_ids).order_by("pk"):
+            touched.add(policy.policyholder_id)
+            policy.policyholder = to_customer
+            policy._change_reason = reason  # type: ignore[attr-defined]
+            _save(policy, actor)
+            moved_policies.append(policy.pk)
+        for insured in InsuredPerson.objects.filter(pk__in=insured_ids).order_by("pk"):
+            if InsuredPerson.objects.filter(policy_id=insured.policy_id, customer=to_customer).exists():
+                continue
+            touched.add(insured.customer_id)
+            insured.customer = to_customer
+            insured._change_reason = reason  # type: ignore[attr-defined]
+            _save(insured, actor)
+            moved_insured.append(insured.pk)
+        if len(moved_policies) != len(set(policy_ids)):
+            raise PermissionDenied("この契約を更新する権限がありません。")
+        customer_changed(touched)
+    return moved_policies, moved_insured
