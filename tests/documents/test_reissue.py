@@ -85,7 +85,9 @@ def test_mail_reissue_reflects_the_policy_and_completes_the_case(hq_operator, in
         "東京都千代田区千代田1-1",
         "1000001",
     )
-    assert doc.case == case and result.token == "" and result.link is None
+    assert doc.case == case
+    assert result.token == ""
+    assert result.link is None
     data = get_storage().read(doc.storage_key)
     assert hashlib.sha256(data).hexdigest() == doc.sha256
     text = pdf_text(data)
@@ -162,7 +164,8 @@ def test_electronic_delivery_gives_an_expiring_logged_link(hq_operator, insured_
     holder, policy = insured_policy
     case = open_case(hq_operator, holder, policy, CaseType.POLICY_REISSUE)
     result = policy_reissue(actor=hq_operator, case=case, delivery_channel=DeliveryChannel.ELECTRONIC)
-    assert result.token and result.link is not None
+    assert result.token
+    assert result.link is not None
     assert result.link.expires_at > timezone.now() + dt.timedelta(days=13)
     before = AccessLog.objects.filter(screen="電子交付ダウンロード").count()
     opened = download_link_open(token=result.token)
@@ -207,7 +210,8 @@ def test_failure_after_the_file_leaves_nothing_registered(hq_operator, insured_p
     monkeypatch.setattr(reissue_module, "complete_reissue_case", boom)
     with pytest.raises(RuntimeError):
         policy_reissue(actor=hq_operator, case=case, delivery_channel=DeliveryChannel.ELECTRONIC)
-    assert not Document.objects.exists() and not DownloadLink.objects.exists()
+    assert not Document.objects.exists()
+    assert not DownloadLink.objects.exists()
     assert not AuditEvent.objects.filter(action="document.reissue_policy").exists()
     case.refresh_from_db()
     assert case.is_open
@@ -230,7 +234,8 @@ def test_case_page_hook_panel_and_issue_view(client, hq_operator, agency_b_staff
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert f"/documents/cases/{case.pk}/issue/" in page
     panel = client.get(f"/documents/cases/{case.pk}/issue/", HTTP_HX_REQUEST="true").content.decode()
-    assert "証券を再発行する" in panel and "東京都千代田区千代田1-1" in panel
+    assert "証券を再発行する" in panel
+    assert "東京都千代田区千代田1-1" in panel
     refused = client.post(
         f"/documents/cases/{case.pk}/issue/", {"delivery_channel": "post", "mail_to": "北海道札幌市1-1"}, follow=True
     )
@@ -241,7 +246,8 @@ def test_case_page_hook_panel_and_issue_view(client, hq_operator, agency_b_staff
     token = body.split("/documents/link/")[1].split("/")[0]
     client.logout()
     response = client.get(f"/documents/link/{token}/")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
     client.force_login(agency_b_staff)
     assert client.get(f"/documents/cases/{case.pk}/issue/").status_code == 404
 

@@ -125,10 +125,10 @@ def path_to_issue(case_type: str, status: str) -> list[str]:
         path = paths.pop(0)
         for nxt in sorted(table.get(path[-1], frozenset())):
             if nxt == CaseStatus.AWAITING_ISSUE:
-                return path[1:] + [nxt]
+                return [*path[1:], nxt]
             if nxt not in seen and nxt not in _NOT_VIA:
                 seen.add(nxt)
-                paths.append(path + [nxt])
+                paths.append([*path, nxt])
     return []
 
 
