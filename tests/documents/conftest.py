@@ -27,12 +27,15 @@ def fire_policy(actor, holder, *, agency=None, quake=12_000, frequency=PaymentFr
         holder,
         agency=agency,
         line=LineOfBusiness.FIRE,
-        annual_premium=30_000 + quake,
+        annual_premium=kw.pop("annual_premium", 30_000 + quake),
         payment_frequency=frequency,
-        coverages=[
-            CoverageInput(name="火災", premium=30_000, sum_insured=20_000_000),
-            CoverageInput(name="地震保険", premium=quake, sum_insured=10_000_000, is_earthquake=True),
-        ],
+        coverages=kw.pop(
+            "coverages",
+            [
+                CoverageInput(name="火災", premium=30_000, sum_insured=20_000_000),
+                CoverageInput(name="地震保険", premium=quake, sum_insured=10_000_000, is_earthquake=True),
+            ],
+        ),
         building=kw.pop(
             "building",
             {"location": "東京都千代田区千代田1-1", "structure_class": "H", "insured_object": InsuredObject.BUILDING},

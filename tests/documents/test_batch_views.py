@@ -1,0 +1,53 @@
+"""Batch progress pages: head-office staff see batches; agency staff see none; htmx polls a partial."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.documents.choices import BatchStatus, DocumentType
+from tsunagu.documents.models import DocumentBatch
+
+from .conftest import ISSUE_DATE
+
+
+@pytest.fixture
+def running(hq_operator):
+    return DocumentBatch.objects.create(
+        kind=DocumentType.DEDUCTION_CERTIFICATE,
+        tax_year=2026,
+        issue_date=ISSUE_DATE,
+        started_by=hq_operator,
+        total=200,
+        processed=50,
+    )
+
+
+def test_operator_sees_progress_and_htmx_partial_polls(client, hq_operator, running):
+    client.force_login(hq_operator)
+    listing = client.get("/documents/batches/").content.decode()
+    assert "50 / 200(25%)" in listing
+    page = client.get(f"/documents/batches/{running.pk}/").content.decode()
+    assert 'value="25"' in page
+    assert "every 2s" in page
+    partial = client.get(f"/documents/batches/{running.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert partial.strip().startswith('<section class="card" id="batch-progress"')
+    assert "<html" not in partial
+    running.status, running.processed = BatchStatus.COMPLETED, 200
+    running.save()
+    done = client.get(f"/documents/batches/{running.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "every 2s" not in done  # polling stops once the batch is finished
+    assert "100%" in done
+
+
+def test_failed_batch_says_how_to_resume(client, hq_operator, running):
+    running.status, running.error = BatchStatus.FAILED, "KeyboardInterrupt: "
+    running.save()
+    client.force_login(hq_operator)
+    assert "再実行すると続きから処理します" in client.get(f"/documents/batches/{running.pk}/").content.decode()
+
+
+def test_agency_staff_and_anonymous_see_no_batches(client, agency_a_staff, running):
+    assert client.get("/documents/batches/").status_code == 302  # to login
+    client.force_login(agency_a_staff)
+    assert "50 / 200" not in client.get("/documents/batches/").content.decode()
+    assert client.get(f"/documents/batches/{running.pk}/").status_code == 404
