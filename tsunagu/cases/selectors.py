@@ -7,6 +7,7 @@ and `case_events_for_customer`, and its home page from `overdue_summary_for_user
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,6 +230,28 @@ def case_list_for_customer(*, user: User, customer: Customer, limit: int = 20) -
         .select_related("department", "assignee", "policy")
         .order_by("-is_open", "due_date", "-id")[:limit]
     )
+
+
+def open_case_badges(user: User, customer_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Search-result badges: open complaints and other open cases the user may see, per customer."""
+    rows = (
+        Case.objects.visible_to(user)
+        .filter(customer_id__in=customer_ids, is_open=True)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            complaints=Count("id", filter=Q(case_type=CaseType.COMPLAINT)),
+            others=Count("id", filter=~Q(case_type=CaseType.COMPLAINT)),
+        )
+    )
+    badges: dict[int, list[str]] = {}
+    for row in rows:
+        labels = badges.setdefault(row["customer_id"], [])
+        if row["complaints"]:
+            labels.append(f"苦情対応中 {row['complaints']}件")
+        if row["others"]:
+            labels.append(f"未完了案件 {row['others']}件")
+    return badges
 
 
 def open_case_count_for_customer(*, user: User, customer: Customer) -> int:

@@ -18,6 +18,7 @@ from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
 from tsunagu.policies.models import Policy
 
 from . import engine
+from .badges import badges_for
 from .query import TIER_LABELS, QueryError, TokenClass, parse
 
 DEFAULT_LIMIT = 20
@@ -127,6 +128,7 @@ def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
         .values_list("customer_id", "prefecture", "city")
     }
     counts = _counts(user, ids)
+    extra_badges = badges_for(user, ids)
     rows = []
     for hit in hits:
         c = customers.get(hit.customer_id)
@@ -138,6 +140,7 @@ def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
             badges.append("高齢者")
         if open_claims:
             badges.append(f"事故対応中 {open_claims}件")
+        badges.extend(extra_badges.get(c.pk, ()))
         rows.append(
             SearchRow(
                 customer_id=c.pk,
