@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.config.settings")
+os.environ.setdefault("DJANGO_DEBUG", "0")  # server time as deployed: no query recording
 
 import django
 
