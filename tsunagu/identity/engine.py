@@ -21,6 +21,21 @@ def blocking_keys(record: dict[str, str | None]) -> list[str]:
     return sorted(set(matching().blocking_keys(record)))
 
 
+def blocking_keys_many(records: list[dict[str, str | None]]) -> list[list[str]]:
+    """Keys for many records at once: one prepare() for the lot (per record it costs ~0.2 s)."""
+    if not records:
+        return []
+    from tsunagu.identity.matching.blocking import keys_of_prepared
+
+    prepared = matching().prepare(frame(records))
+    rows = prepared.to_dict("records")
+    return [sorted(set(keys_of_prepared({k: _none(v) for k, v in row.items()}))) for row in rows]
+
+
+def _none(value: Any) -> Any:
+    return None if isinstance(value, float) and value != value else value
+
+
 def frame(records: Iterable[dict[str, str | None]]) -> Any:
     """A DataFrame of matcher records with every field present (the engine's `prepare` input)."""
     import pandas as pd

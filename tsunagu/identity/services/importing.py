@@ -290,18 +290,13 @@ def keys_refresh(source: SourceSystem, records: list[SourceRecord]) -> bool:
     if not records:
         return True
     try:
-        from ..engine import blocking_keys, record_for
+        from ..engine import blocking_keys_many, record_for
+
+        many = blocking_keys_many([record_for(r.pk, source.code, r.features) for r in records])
     except ImportError:  # pragma: no cover - only before the engine is installed
-        return False
-    try:
-        keys = [
-            BlockingKey(record_id=r.pk, key=key[:200])
-            for r in records
-            for key in blocking_keys(record_for(r.pk, source.code, r.features))
-        ]
-    except ImportError:
         logger.warning("matching engine not available; blocking keys are built by the next full run")
         return False
+    keys = [BlockingKey(record_id=r.pk, key=key[:200]) for r, ks in zip(records, many, strict=True) for key in ks]
     BlockingKey.objects.filter(record_id__in=[r.pk for r in records]).delete()
     BlockingKey.objects.bulk_create(keys, batch_size=5000, ignore_conflicts=True)
     return True
