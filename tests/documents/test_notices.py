@@ -20,8 +20,8 @@ from tsunagu.documents.choices import BatchStatus, DocumentType
 from tsunagu.documents.config import get_storage
 from tsunagu.documents.models import ContractNoticeReply, Document
 from tsunagu.documents.notice_replies import contract_notice_reply_record
-from tsunagu.documents.selectors import document_file
 from tsunagu.documents.notices import anniversary, mailing_list_key, month_start, run_contract_notices
+from tsunagu.documents.selectors import document_file
 from tsunagu.policies.models import Policy
 from tsunagu.policies.services import CoverageInput
 
@@ -45,7 +45,7 @@ def long_term(hq_operator, org, document_dir):
     a = make_customer(op, name="長期 一郎", name_kana="チョウキ イチロウ")
     b = make_customer(op, name="直扱 花子", name_kana="ジカアツカイ ハナコ")
     nobody = make_customer(op, name="住所 なし", name_kana="ジュウショ ナシ", addresses=[])
-    five = dict(inception=D(2024, 5, 10), expiry=D(2029, 5, 10), contract_date=D(2024, 4, 1))
+    five = {"inception": D(2024, 5, 10), "expiry": D(2029, 5, 10), "contract_date": D(2024, 4, 1)}
     policies = {
         # agency A, with earthquake cover: notice
         "agency": fire_policy(op, a, agency=org["agency_a"], **five),

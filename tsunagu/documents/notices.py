@@ -33,6 +33,7 @@ from tsunagu.customers.models import Address
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Coverage, Policy
 
+from . import bulk
 from .choices import BatchStatus, DeliveryChannel, DocumentStatus, DocumentType
 from .config import font_dir, get_storage, insurer_name
 from .fonts import describe_missing, register_font
@@ -246,18 +247,20 @@ def register_notices(plan: NoticePlan, result: PrintResult | None, batch: Docume
             if stored is None:
                 raise RuntimeError(f"帳票ファイルが作成されていません: {document.number}")
             document.sha256, document.size_bytes = stored.sha256, stored.size
-        Document.objects.bulk_create(plan.documents)
-        Document.history.bulk_history_create(plan.documents, default_user=actor)  # type: ignore[attr-defined]
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                actor=actor,
-                action="document.issue_contract_notice",
-                target_type=Document._meta.label_lower,
-                target_id=str(doc.pk),
-                summary=f"契約内容のお知らせ {doc.number} を発行した({doc.get_delivery_channel_display()})",
-                data={"batch": batch.pk, "anniversary": doc.notice_for.isoformat() if doc.notice_for else None},
-            )
-            for doc in plan.documents
+        bulk.insert(plan.documents, key="number")
+        bulk.insert_history(plan.documents, user_id=actor.pk)
+        bulk.insert(
+            [
+                AuditEvent(
+                    actor=actor,
+                    action="document.issue_contract_notice",
+                    target_type=Document._meta.label_lower,
+                    target_id=str(doc.pk),
+                    summary=f"契約内容のお知らせ {doc.number} を発行した({doc.get_delivery_channel_display()})",
+                    data={"batch": batch.pk, "anniversary": doc.notice_for.isoformat() if doc.notice_for else None},
+                )
+                for doc in plan.documents
+            ]
         )
         if plan.documents:
             log_access(

@@ -1,0 +1,94 @@
+"""Fast multi-row inserts for the batches' hot path (documents, certificate rows, their history).
+
+Django's bulk_create compiles every value through the field machinery (~25-50 µs per value,
+measured: 2/3 of the certificate batch's time). The batches insert plain values, so this helper
+adapts them directly and uses one `executemany` per table. It writes the same rows as bulk_create
+plus simple_history's bulk_history_create (history type "+", the actor as history user), on
+SQLite and PostgreSQL alike. Primary keys are read back by a unique column in one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def _adapt(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(field, models.JSONField):
+        return field.get_db_prep_save(value, connection)
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _insertable(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+
+
+def _execute(model: type[models.Model], fields: list[models.Field[Any, Any]], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[start : start + 1000])
+
+
+def insert(objs: Sequence[models.Model], *, key: str | None = None) -> None:
+    """Insert unsaved instances of one model; with `key` (a unique field) their pks are set."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insertable(model)
+    now = timezone.now()
+    rows = []
+    for obj in objs:
+        values = []
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                setattr(obj, f.attname, now)
+            values.append(_adapt(f, getattr(obj, f.attname)))
+        rows.append(tuple(values))
+    _execute(model, fields, rows)
+    if key is not None:
+        wanted = [getattr(obj, key) for obj in objs]
+        found: dict[Any, int] = {}
+        for start in range(0, len(wanted), 900):
+            found.update(
+                model._default_manager.filter(**{f"{key}__in": wanted[start : start + 900]}).values_list(key, "pk")
+            )
+        for obj in objs:
+            obj.pk = found[getattr(obj, key)]
+            obj._state.adding = False
+
+
+def insert_history(objs: Sequence[models.Model], *, user_id: int | None) -> None:
+    """The "+" (created) history rows of saved instances, as simple_history would write them."""
+    if not objs:
+        return
+    history_model = type(objs[0]).history.model  # type: ignore[attr-defined]
+    fields = _insertable(history_model)
+    now = timezone.now()
+    special = {"history_date": now, "history_change_reason": None, "history_type": "+", "history_user_id": user_id}
+    rows = []
+    for obj in objs:
+        values = []
+        for f in fields:
+            value = special[f.attname] if f.attname in special else getattr(obj, f.attname)
+            values.append(_adapt(f, value))
+        rows.append(tuple(values))
+    _execute(history_model, fields, rows)
