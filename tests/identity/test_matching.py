@@ -12,7 +12,7 @@ from tsunagu.customers.models import Customer
 from tsunagu.identity.choices import PairStatus, RunStatus
 from tsunagu.identity.models import BlockingKey, CandidatePair, MatchModel, SourceRecord
 from tsunagu.identity.services.importing import records_import
-from tsunagu.identity.services.matching import match_run_execute, match_run_start
+from tsunagu.identity.services.matching import match_run_start
 from tsunagu.identity.services.merging import active_merge_of
 from tsunagu.identity.services.review import pair_decide
 
@@ -63,7 +63,8 @@ def matched(steward, sources, django_capture_on_commit_callbacks):
 def test_full_run_builds_golden_customers(steward, matched):
     base, dupes, run = matched
     assert run.status == RunStatus.DONE, run.message
-    assert run.model is not None and MatchModel.objects.get(is_active=True) == run.model
+    assert run.model is not None
+    assert MatchModel.objects.get(is_active=True) == run.model
     assert BlockingKey.objects.exists()
     # every record has a customer; duplicates share one
     assert not SourceRecord.objects.filter(customer__isnull=True).exists()
@@ -120,7 +121,8 @@ def test_review_decisions(steward, matched):
     pair.refresh_from_db()
     left.refresh_from_db()
     right.refresh_from_db()
-    assert pair.status == PairStatus.LINKED and pair.decided_by == steward
+    assert pair.status == PairStatus.LINKED
+    assert pair.decided_by == steward
     from tsunagu.identity.services.resolution import current_customer_id
 
     assert current_customer_id(left.customer_id) == current_customer_id(right.customer_id)

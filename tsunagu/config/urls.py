@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("tsunagu.search.urls")),
     path("cases/", include("tsunagu.cases.urls")),
     path("documents/", include("tsunagu.documents.urls")),
+    path("identity/", include("tsunagu.identity.urls")),
     path("", include("tsunagu.desk.urls")),
 ]

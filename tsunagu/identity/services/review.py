@@ -42,7 +42,8 @@ def pair_decide(
             if cl is None and cr is None:
                 golden_create(actor=actor, records=[left, right])
             elif cl is None or cr is None:
-                target = Customer.objects.get(pk=cl or cr)
+                target_pk = cl if cl is not None else cr
+                target = Customer.objects.get(pk=target_pk)
                 _attach(actor, target, [left if cl is None else right])
             elif cl != cr:
                 ids = sorted((cl, cr))

@@ -1,0 +1,96 @@
+"""Screens: stewards only (others get 403, anonymous users the login page), reads access-logged,
+upload with a Japanese error report, merge and unmerge from the screens, the commands."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.conftest import PASSWORD, make_customer
+from tsunagu.core.models import AccessLog
+from tsunagu.identity.models import CustomerMerge, ImportBatch, SourceRecord
+
+from .conftest import csv_bytes, person
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/identity/", "/identity/import/", "/identity/review/"]
+
+
+@pytest.mark.parametrize("persona", ["hq_operator", "agency_a_staff", "agency_b_staff", "auditor"])
+def test_other_roles_get_403(persona, request, client, sources, hq_operator):
+    request.getfixturevalue(persona)
+    customer = make_customer(hq_operator)
+    client.login(username=persona, password=PASSWORD)
+    for url in [*PAGES, f"/identity/customers/{customer.pk}/"]:
+        assert client.get(url).status_code == 403, url
+    assert client.post("/identity/runs/start/").status_code == 403
+    assert client.post(f"/identity/customers/{customer.pk}/merge/", {"absorbed": 1, "reason": "x"}).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/identity/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_steward_uploads_and_sees_the_error_report(steward, sources, client):
+    client.login(username="steward", password=PASSWORD)
+    assert client.get("/identity/").status_code == 200
+    data = csv_bytes([person("A-1"), person("A-2", birth="2999-01-01")], encoding="cp932")
+    response = client.post(
+        "/identity/import/",
+        {"source": "AGENCY", "file": SimpleUploadedFile("a.csv", data), "encoding": "", "profile": ""},
+    )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/identity/batches/{batch.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "エラー 1" in page
+    assert "生年月日" in page
+    report = client.get(f"/identity/batches/{batch.pk}/errors.csv")
+    text = report.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "行番号,列,エラー内容,ソースID"
+    assert text.splitlines()[1].startswith("3,生年月日,")
+    broken = client.post(
+        "/identity/import/", {"source": "AGENCY", "file": SimpleUploadedFile("b.csv", b"PK\x03\x04xx")}
+    )
+    assert broken.status_code == 200
+    assert "XLSXファイルとして読み取れません" in broken.content.decode()
+    assert ImportBatch.objects.count() == 1
+
+
+def test_merge_and_unmerge_from_the_screens_are_logged(steward, hq_operator, client):
+    a = make_customer(hq_operator, name="山田 太郎")
+    b = make_customer(hq_operator, name="山田 太郎", birth_date=None)
+    client.login(username="steward", password=PASSWORD)
+    before = AccessLog.objects.count()
+    assert client.get(f"/identity/customers/{a.pk}/").status_code == 200
+    assert AccessLog.objects.filter(customer_id=a.pk, username="steward").exists()
+    response = client.post(f"/identity/customers/{a.pk}/merge/", {"absorbed": b.pk, "reason": "同一人物"})
+    merge = CustomerMerge.objects.get()
+    assert response.status_code == 302
+    assert client.get(f"/identity/merges/{merge.pk}/").status_code == 200
+    assert client.post(f"/identity/merges/{merge.pk}/unmerge/", {"reason": "別人"}).status_code == 302
+    merge.refresh_from_db()
+    assert merge.status == "undone"
+    assert AccessLog.objects.count() > before
+    again = client.post(f"/identity/customers/{a.pk}/merge/", {"absorbed": a.pk, "reason": "x"})
+    assert again.status_code == 400
+    assert "同じ顧客どうしは統合できません" in again.content.decode()
+
+
+def test_import_command(steward, sources, tmp_path, capsys):
+    path = tmp_path / "a.csv"
+    path.write_bytes(csv_bytes([person("C-1"), person("C-2", phone="12")], encoding="cp932"))
+    call_command("import_records", "AGENCY", str(path), "--encoding", "cp932", "--no-match")
+    out = capsys.readouterr().out
+    assert "新規 1 件" in out
+    assert "エラー 3行目 電話番号" in out
+    assert SourceRecord.objects.count() == 1
+    with pytest.raises(CommandError, match="ソースシステム「NOPE」は登録されていません"):
+        call_command("import_records", "NOPE", str(path))
+    with pytest.raises(CommandError, match="見つかりません"):
+        call_command("import_records", "AGENCY", str(tmp_path / "none.csv"))

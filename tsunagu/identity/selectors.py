@@ -1,0 +1,130 @@
+"""Reads for the identity screens: stewards only; customers scoped with visible_to and every read
+of personal data access-logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import User
+from tsunagu.customers.models import Customer
+
+from .choices import PairStatus
+from .models import CandidatePair, CustomerMerge, FieldLineage, ImportBatch, MatchRun, SourceRecord, SourceSystem
+from .services.common import STEWARD_ONLY, is_steward
+
+
+def _check(user: User) -> None:
+    if not is_steward(user):
+        raise PermissionDenied(STEWARD_ONLY)
+
+
+def _visible_ids(user: User, ids: set[int]) -> set[int]:
+    return set(Customer.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def dashboard(*, user: User) -> dict[str, Any]:
+    _check(user)
+    return {
+        "sources": list(SourceSystem.objects.all()),
+        "batches": list(ImportBatch.objects.select_related("source", "imported_by")[:10]),
+        "runs": list(MatchRun.objects.select_related("model", "started_by")[:5]),
+        "review_count": CandidatePair.objects.filter(status=PairStatus.REVIEW).count(),
+        "merges": list(CustomerMerge.objects.select_related("survivor", "absorbed")[:10]),
+    }
+
+
+def batch_get(*, user: User, pk: int, screen: str = "") -> ImportBatch:
+    _check(user)
+    batch = ImportBatch.objects.select_related("source", "imported_by").filter(pk=pk).first()
+    if batch is None:
+        raise Http404("取込バッチが見つかりません。")
+    # Staged rows hold personal data of no customer yet: the read is logged without a customer.
+    log_access(user=user, customer_ids=[], purpose=AccessPurpose.VIEW, screen=screen, detail={"batch": pk})
+    return batch
+
+
+def run_get(*, user: User, pk: int) -> MatchRun:
+    _check(user)
+    run = MatchRun.objects.select_related("model").filter(pk=pk).first()
+    if run is None:
+        raise Http404("照合実行が見つかりません。")
+    return run
+
+
+def _log_records(user: User, records: list[SourceRecord], screen: str, purpose: AccessPurpose) -> None:
+    customer_ids = {r.customer_id for r in records if r.customer_id is not None}
+    visible = _visible_ids(user, customer_ids)
+    if customer_ids - visible:
+        raise Http404("見つかりません。")
+    log_access(
+        user=user,
+        customer_ids=sorted(visible) or [None],
+        purpose=purpose,
+        screen=screen,
+        detail={"source_records": sorted(r.pk for r in records)},
+    )
+
+
+def review_queue(*, user: User, limit: int = 50, offset: int = 0, screen: str = "") -> list[CandidatePair]:
+    _check(user)
+    pairs = list(
+        CandidatePair.objects.filter(status=PairStatus.REVIEW)
+        .select_related("record_l__source", "record_r__source")
+        .order_by("-match_probability", "id")[offset : offset + limit]
+    )
+    for pair in pairs:
+        pair.left, pair.right = pair.record_l, pair.record_r  # type: ignore[attr-defined]
+    records = [r for p in pairs for r in (p.record_l, p.record_r)]
+    customer_ids = {r.customer_id for r in records if r.customer_id is not None}
+    visible = _visible_ids(user, customer_ids)
+    pairs = [p for p in pairs if {p.record_l.customer_id, p.record_r.customer_id} - {None} <= visible]
+    _log_records(user, [r for p in pairs for r in (p.record_l, p.record_r)], screen, AccessPurpose.LIST)
+    return pairs
+
+
+def pair_get(*, user: User, pk: int, screen: str = "") -> CandidatePair:
+    _check(user)
+    pair = (
+        CandidatePair.objects.select_related("record_l__source", "record_r__source", "decided_by").filter(pk=pk).first()
+    )
+    if pair is None:
+        raise Http404("名寄せ候補が見つかりません。")
+    _log_records(user, [pair.record_l, pair.record_r], screen, AccessPurpose.VIEW)
+    return pair
+
+
+def customer_identity(*, user: User, pk: int, screen: str = "") -> dict[str, Any]:
+    """A customer's source records, lineage and merges (scoped and logged by customer_get)."""
+    from tsunagu.customers.selectors import customer_get
+
+    _check(user)
+    customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
+    merges = CustomerMerge.objects.select_related("survivor", "absorbed").filter(survivor=customer) | (
+        CustomerMerge.objects.select_related("survivor", "absorbed").filter(absorbed=customer)
+    )
+    return {
+        "customer": customer,
+        "records": list(SourceRecord.objects.filter(customer=customer).select_related("source")),
+        "lineage": list(FieldLineage.objects.filter(customer=customer).select_related("source_record__source")),
+        "merges": list(merges.order_by("-id")),
+    }
+
+
+def merge_get(*, user: User, pk: int, screen: str = "") -> CustomerMerge:
+    _check(user)
+    merge = CustomerMerge.objects.select_related("survivor", "absorbed", "merged_by", "undone_by").filter(pk=pk).first()
+    if merge is None or len(_visible_ids(user, {merge.survivor_id, merge.absorbed_id})) != 2:
+        raise Http404("統合が見つかりません。")
+    log_access(
+        user=user,
+        customer_ids=[merge.survivor_id, merge.absorbed_id],
+        purpose=AccessPurpose.VIEW,
+        screen=screen,
+        detail={"merge": pk},
+    )
+    return merge

@@ -1,0 +1,232 @@
+"""Data stewards' screens (名寄せ). Views parse input, call one selector or service, and render."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tsunagu.core.http import AuthedRequest
+from tsunagu.customers.models import Customer
+
+from . import selectors
+from .forms import DecisionForm, ImportForm, MergeForm, ReasonForm
+from .models import StagedRow
+from .records import FIELD_LABELS
+from .services.importing import records_import
+from .services.matching import match_run_start
+from .services.merging import customer_merge, customer_unmerge
+from .services.review import pair_decide
+
+EVIDENCE_LABELS = {
+    **FIELD_LABELS,
+    "name": "氏名",
+    "kanji": "氏名(漢字)",
+    "kana": "フリガナ",
+    "dob": "生年月日",
+    "postal": "郵便番号",
+    "addr": "住所",
+    "landline": "固定電話",
+    "mobile_n": "携帯電話",
+    "email_n": "メール",
+    "rule": "ルール",
+}
+
+
+def _errors(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [str(m) for errors in error.error_dict.values() for e in errors for m in e.messages]
+    return [str(m) for m in error.messages]
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    context = selectors.dashboard(user=request.user)
+    return render(request, "identity/home.html", context)
+
+
+@login_required
+def import_upload(request: AuthedRequest) -> HttpResponse:
+    selectors.dashboard(user=request.user)  # stewards only
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = records_import(
+                actor=request.user,
+                source_code=form.cleaned_data["source"].code,
+                data=upload.read(),
+                file_name=upload.name,
+                encoding=form.cleaned_data["encoding"],
+                profile_name=form.cleaned_data["profile"],
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            batch = result.batch
+            messages.success(
+                request,
+                f"取り込みました: 新規{batch.created_count}件・更新{batch.updated_count}件・"
+                f"変更なし{batch.unchanged_count}件・エラー{batch.invalid_count}件",
+            )
+            for warning in result.warnings[:20]:
+                messages.warning(request, warning)
+            return redirect("identity:batch", pk=batch.pk)
+    return render(request, "identity/import.html", {"form": form})
+
+
+@login_required
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_get(user=request.user, pk=pk, screen="取込結果")
+    rows = StagedRow.objects.filter(batch=batch).order_by("row_number")[:500]
+    return render(request, "identity/batch.html", {"batch": batch, "rows": rows})
+
+
+@login_required
+def batch_errors_csv(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The error report: row number, column, reason, then the original values (UTF-8 with BOM)."""
+    batch = selectors.batch_get(user=request.user, pk=pk, screen="取込エラー一覧CSV")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["行番号", "列", "エラー内容", "ソースID"])
+    for row in StagedRow.objects.filter(batch=batch).order_by("row_number").iterator():
+        for error in row.errors:
+            writer.writerow([row.row_number, error["column"], error["message"], row.source_id])
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def run_start(request: AuthedRequest) -> HttpResponse:
+    selectors.dashboard(user=request.user)
+    run = match_run_start(actor=request.user, retrain=request.POST.get("retrain") == "1")
+    return redirect("identity:run", pk=run.pk)
+
+
+@login_required
+def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    run = selectors.run_get(user=request.user, pk=pk)
+    template = "identity/_run.html" if request.htmx else "identity/run.html"
+    return render(request, template, {"run": run})
+
+
+@login_required
+def review_list(request: AuthedRequest) -> HttpResponse:
+    pairs = selectors.review_queue(user=request.user, screen="名寄せ確認一覧")
+    return render(request, "identity/review.html", {"pairs": pairs})
+
+
+def _side_by_side(pair: Any) -> list[dict[str, Any]]:
+    left, right = pair.record_l.values, pair.record_r.values
+    return [
+        {
+            "label": label,
+            "left": left.get(name, ""),
+            "right": right.get(name, ""),
+            "same": left.get(name) == right.get(name),
+        }
+        for name, label in FIELD_LABELS.items()
+        if name not in ("record_id", "source_system") and (left.get(name) or right.get(name))
+    ]
+
+
+@login_required
+def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    pair = selectors.pair_get(user=request.user, pk=pk, screen="名寄せ候補の確認")
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        survivor_pk = form.cleaned_data["survivor"]
+        survivor = Customer.objects.visible_to(request.user).filter(pk=survivor_pk).first() if survivor_pk else None
+        try:
+            pair_decide(
+                actor=request.user,
+                pair=pair,
+                link=form.cleaned_data["decision"] == "link",
+                note=form.cleaned_data["note"],
+                survivor=survivor,
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, "判定を記録しました。")
+            return redirect("identity:review")
+    evidence = [
+        {"name": EVIDENCE_LABELS.get(name, name), "level": item.get("level"), "weight": item.get("weight")}
+        for name, item in (pair.evidence or {}).items()
+        if isinstance(item, dict)
+    ]
+    return render(
+        request,
+        "identity/pair.html",
+        {"pair": pair, "rows": _side_by_side(pair), "evidence": evidence, "form": form},
+    )
+
+
+@login_required
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    context = selectors.customer_identity(user=request.user, pk=pk, screen="顧客の名寄せ情報")
+    context["form"] = MergeForm()
+    return render(request, "identity/customer.html", context)
+
+
+@login_required
+@require_POST
+def customer_merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    context = selectors.customer_identity(user=request.user, pk=pk, screen="顧客の統合")
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        absorbed = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["absorbed"]).first()
+        if absorbed is None:
+            form.add_error("absorbed", "統合する顧客が見つかりません。")
+        else:
+            try:
+                merge = customer_merge(
+                    actor=request.user,
+                    survivor=context["customer"],
+                    absorbed=absorbed,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, "顧客を統合しました。")
+                return redirect("identity:merge", pk=merge.pk)
+    context["form"] = form
+    return render(request, "identity/customer.html", context, status=400)
+
+
+@login_required
+def merge_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    merge = selectors.merge_get(user=request.user, pk=pk, screen="顧客の統合")
+    return render(request, "identity/merge.html", {"merge": merge, "form": ReasonForm()})
+
+
+@login_required
+@require_POST
+def unmerge_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    merge = selectors.merge_get(user=request.user, pk=pk, screen="顧客の統合解除")
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            result = customer_unmerge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, "統合を解除しました。")
+            for name, (_old, _new, current) in result.kept_on_survivor.items():
+                messages.warning(request, f"{name}は統合後に変更されていたため、変更後の値「{current}」を残しました。")
+            return redirect("identity:merge", pk=merge.pk)
+    return render(request, "identity/merge.html", {"merge": merge, "form": form}, status=400)
