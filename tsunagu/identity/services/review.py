@@ -43,6 +43,7 @@ def pair_decide(
                 golden_create(actor=actor, records=[left, right])
             elif cl is None or cr is None:
                 target_pk = cl if cl is not None else cr
+                assert target_pk is not None
                 target = Customer.objects.get(pk=target_pk)
                 _attach(actor, target, [left if cl is None else right])
             elif cl != cr:
