@@ -191,12 +191,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=500)
     parser.add_argument("--database-url", default=None, help="既定: var/bench/ のSQLite")
+    parser.add_argument("--build-only", action="store_true", help="データを作るだけ(バッチは実行しない)")
     args = parser.parse_args()
 
     bench_dir = setup_django(args.policies, args.database_url)
     t0 = time.perf_counter()
     source = build_data(args.policies, args.seed)
     emit("data_setup_seconds", round(time.perf_counter() - t0, 2), "s", source=source)
+    if args.build_only:
+        return
 
     from tsunagu.core.services import system_user
     from tsunagu.documents.batch import run_certificate_batch

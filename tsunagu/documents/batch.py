@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tsunagu.core.access_log import log_access
@@ -29,8 +30,8 @@ from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.customers.choices import ContactChannel, CustomerKind
-from tsunagu.customers.models import Address, Customer
-from tsunagu.policies.choices import PolicyStatus
+from tsunagu.customers.models import Address
+from tsunagu.policies.choices import InsuredObject, PolicyStatus
 from tsunagu.policies.models import Coverage, Policy, PremiumPayment
 
 from . import bulk
@@ -59,10 +60,6 @@ ELECTRONIC_CHANNELS = {ContactChannel.EMAIL, ContactChannel.WEB}
 ProgressFn = Callable[[int, int], None]
 
 
-def certificate_number(tax_year: int, customer: Customer, version: int) -> str:
-    return f"JC{tax_year}-{customer.number}-{version:02d}"
-
-
 def _candidate_policies(tax_year: int) -> Q:
     start, end = dt.date(tax_year, 1, 1), dt.date(tax_year, 12, 31)
     old_long_term = Q(
@@ -74,7 +71,7 @@ def _candidate_policies(tax_year: int) -> Q:
     return (
         Q(inception__lte=end, expiry__gte=start)
         & ~Q(status=PolicyStatus.VOIDED)
-        & (Q(pk__in=Coverage.objects.filter(is_earthquake=True).values("policy_id")) | old_long_term)
+        & (Q(Exists(Coverage.objects.filter(policy_id=OuterRef("pk"), is_earthquake=True))) | old_long_term)
     )
 
 
@@ -85,12 +82,81 @@ class Skipped:
     reason: str
 
 
+@dataclass(slots=True)
+class DocumentRecord:
+    """A `Document` row to insert (plain values; the batch never builds model instances)."""
+
+    number: str
+    customer_id: int
+    tax_year: int
+    version: int
+    issued_by_id: int
+    issued_at: dt.datetime
+    delivery_channel: str
+    delivery_name: str
+    delivery_postal_code: str
+    delivery_address: str
+    storage_backend: str
+    storage_key: str
+    page_count: int
+    batch_id: int | None
+    note: str = ""
+    doc_type: str = DocumentType.DEDUCTION_CERTIFICATE.value
+    status: str = DocumentStatus.ISSUED.value
+    page: int | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    policy_id: int | None = None
+    superseded_by_id: int | None = None
+    case_id: int | None = None
+    notice_for: dt.date | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class CertificateRecord:
+    """A `DeductionCertificate` row to insert."""
+
+    policy_id: int
+    customer_id: int
+    tax_year: int
+    category: str
+    status: str
+    excluded: bool
+    exclusion_reason: str
+    issue_date: dt.date
+    certified_amount: int
+    declared_amount: int
+    product_name: str
+    insured_object: str
+    location: str
+    period_start: dt.date
+    period_end: dt.date
+    payment_mode: str
+    version: int
+    batch_id: int | None
+    document_id: int | None = None
+    created_at: dt.datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    actor_id: int
+    action: str
+    target_type: str
+    target_id: str
+    summary: str
+    data: dict[str, object]
+    at: dt.datetime | None = None
+
+
 @dataclass
 class ChunkPlan:
     """What one chunk will register once its files are written."""
 
-    documents: list[Document] = field(default_factory=list)
-    certificates: list[tuple[str | None, DeductionCertificate]] = field(default_factory=list)  # (doc number, row)
+    documents: list[DocumentRecord] = field(default_factory=list)
+    certificates: list[tuple[str | None, CertificateRecord]] = field(default_factory=list)  # (doc number, row)
     job: PrintJob | None = None
     skipped: list[Skipped] = field(default_factory=list)
     holders: int = 0
@@ -115,8 +181,39 @@ class BatchOptions:
     rules: d.DeductionRules = d.DEFAULT_RULES
 
 
-def _facts_for(policies: list[Policy], tax_year: int) -> dict[int, ContractFacts]:
-    ids = [p.pk for p in policies]
+# Columns read per candidate policy: plain tuples, one query per chunk (no model instances).
+_POLICY_COLUMNS = (
+    "id",
+    "number",
+    "policyholder_id",
+    "payment_method",
+    "payment_frequency",
+    "status",
+    "contract_date",
+    "inception",
+    "expiry",
+    "term_years",
+    "has_maturity_refund",
+    "last_changed_on",
+    "product__name",
+    "building__insured_object",
+    "building__location",
+    "policyholder__kind",
+    "policyholder__name",
+    "policyholder__preferred_channel",
+)
+INSURED_OBJECT_LABELS = dict(InsuredObject.choices)
+PAYMENT_MODE_LABELS = dict(CertificatePaymentMode.choices)
+CATEGORY_LABELS = dict(CertificateCategory.choices)
+
+
+def customer_number(customer_id: int) -> str:
+    """`Customer.number` from the id alone (the same format; tests compare it with the property)."""
+    return f"K{customer_id:09d}"
+
+
+def _facts_for(policies: list[tuple[Any, ...]], tax_year: int) -> dict[int, ContractFacts]:
+    ids = [p[0] for p in policies]
     quake = dict(
         Coverage.objects.filter(policy_id__in=ids, is_earthquake=True)
         .values("policy_id")
@@ -124,27 +221,31 @@ def _facts_for(policies: list[Policy], tax_year: int) -> dict[int, ContractFacts
         .values_list("policy_id", "total")
     )
     payments: dict[int, list[PaymentFact]] = defaultdict(list)
-    rows = PremiumPayment.objects.filter(
-        policy_id__in=ids, paid_on__gte=dt.date(tax_year - 10, 1, 1), paid_on__lte=dt.date(tax_year, 12, 31)
-    ).values_list("policy_id", "paid_on", "amount", "earthquake_portion", "period_from", "period_to")
+    rows = (
+        PremiumPayment.objects.filter(
+            policy_id__in=ids, paid_on__gte=dt.date(tax_year - 10, 1, 1), paid_on__lte=dt.date(tax_year, 12, 31)
+        )
+        .order_by("policy_id", "paid_on", "id")
+        .values_list("policy_id", "paid_on", "amount", "earthquake_portion", "period_from", "period_to")
+    )
     for policy_id, paid_on, amount, quake_portion, period_from, period_to in rows:
         payments[policy_id].append(PaymentFact(paid_on, amount, quake_portion, period_from, period_to))
     return {
-        p.pk: ContractFacts(
-            policy_id=p.pk,
-            number=p.number,
-            holder_is_individual=p.policyholder.kind == CustomerKind.INDIVIDUAL,
-            payment_method=p.payment_method,
-            payment_frequency=p.payment_frequency,
-            status=p.status,
-            contract_date=p.contract_date,
-            inception=p.inception,
-            expiry=p.expiry,
-            term_years=p.term_years,
-            has_maturity_refund=p.has_maturity_refund,
-            last_changed_on=p.last_changed_on,
-            earthquake_annual_premium=quake.get(p.pk) or 0,
-            payments=tuple(sorted(payments.get(p.pk, []), key=lambda x: x.paid_on)),
+        p[0]: ContractFacts(
+            policy_id=p[0],
+            number=p[1],
+            holder_is_individual=p[15] == CustomerKind.INDIVIDUAL,
+            payment_method=p[3],
+            payment_frequency=p[4],
+            status=p[5],
+            contract_date=p[6],
+            inception=p[7],
+            expiry=p[8],
+            term_years=p[9],
+            has_maturity_refund=p[10],
+            last_changed_on=p[11],
+            earthquake_annual_premium=quake.get(p[0]) or 0,
+            payments=tuple(payments.get(p[0], ())),  # ordered by paid_on in the query
         )
         for p in policies
     }
@@ -158,29 +259,40 @@ def plan_chunk(
     *,
     reissue: ReissueMode | None = None,
 ) -> ChunkPlan:
-    """Read one chunk of policyholders and decide every row and file it will produce."""
+    """Read one chunk of policyholders and decide every row and file it will produce.
+
+    Set-based: a handful of queries per chunk returning plain tuples; the amounts come from the pure
+    rules (`certificate_data.contract_certificate`)."""
     plan = ChunkPlan(holders=len(holder_ids))
     policies = list(
         Policy.objects.filter(_candidate_policies(opts.tax_year), policyholder_id__in=holder_ids)
-        .select_related("product", "building", "policyholder")
         .order_by("policyholder_id", "id")
+        .values_list(*_POLICY_COLUMNS)
     )
+    if not policies:
+        return plan
+    policy_ids = [p[0] for p in policies]
     facts = _facts_for(policies, opts.tax_year)
-    addresses: dict[int, Address] = {}
-    for found in Address.objects.filter(customer_id__in=holder_ids).order_by("customer_id", "-is_primary", "id"):
-        addresses.setdefault(found.customer_id, found)
-    current = set(
-        DeductionCertificate.objects.filter(policy__in=[p.pk for p in policies], tax_year=opts.tax_year)
-        .exclude(status=CertificateStatus.SUPERSEDED)
-        .values_list("policy_id", "category")
-    )
+    addresses: dict[int, tuple[str, str, str, str, str]] = {}
+    for customer_id, *parts in (
+        Address.objects.filter(customer_id__in=holder_ids)
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "postal_code", "prefecture", "city", "street", "building")
+    ):
+        addresses.setdefault(customer_id, tuple(parts))  # type: ignore[arg-type]
+    current: set[tuple[int, str]] = set()
     row_versions: dict[tuple[int, str], int] = {}
-    if reissue is not None:
-        current = set()
+    if reissue is None:
+        current = set(
+            DeductionCertificate.objects.filter(policy_id__in=policy_ids, tax_year=opts.tax_year)
+            .exclude(status=CertificateStatus.SUPERSEDED)
+            .values_list("policy_id", "category")
+        )
+    else:
         row_versions = {
             (policy_id, category): v
             for policy_id, category, v in DeductionCertificate.objects.filter(
-                policy__in=[p.pk for p in policies], tax_year=opts.tax_year
+                policy_id__in=policy_ids, tax_year=opts.tax_year
             )
             .values("policy_id", "category")
             .annotate(v=Max("version"))
@@ -196,103 +308,106 @@ def plan_chunk(
     )
     font = register_font(font_dir())
     issue_text = wareki_date(opts.issue_date)
-    by_holder: dict[int, list[Policy]] = defaultdict(list)
+    insurer = insurer_name()
+    batch_id = batch.pk if batch is not None else None
+    by_holder: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for policy in policies:
-        by_holder[policy.policyholder_id].append(policy)
+        by_holder[policy[2]].append(policy)
     post: list[CertificateSheet] = []
     electronic: list[tuple[str, CertificateSheet]] = []
     now = timezone.now()
     for holder_id, holder_policies in by_holder.items():
-        holder = holder_policies[0].policyholder
+        first = holder_policies[0]
+        holder_number, holder_name, holder_channel = customer_number(holder_id), first[16], first[17]
         lines: list[CertificateLine] = []
-        rows: list[DeductionCertificate] = []
+        rows: list[CertificateRecord] = []
         for policy in holder_policies:
-            result = contract_certificate(facts[policy.pk], tax_year=opts.tax_year, issue_date=opts.issue_date)
+            policy_id, policy_number = policy[0], policy[1]
+            result = contract_certificate(facts[policy_id], tax_year=opts.tax_year, issue_date=opts.issue_date)
             if result.skip_reason:
-                plan.skipped.append(Skipped(holder.number, policy.number, result.skip_reason))
+                plan.skipped.append(Skipped(holder_number, policy_number, result.skip_reason))
                 continue
-            building = getattr(policy, "building", None)
+            has_building = policy[14] is not None
             for amounts in result.amounts:
-                if (policy.pk, amounts.category.value) in current:
+                category = amounts.category.value
+                if (policy_id, category) in current:
                     continue
-                row = DeductionCertificate(
-                    policy=policy,
-                    customer=holder,
+                row = CertificateRecord(
+                    policy_id=policy_id,
+                    customer_id=holder_id,
                     tax_year=opts.tax_year,
-                    category=amounts.category.value,
-                    status=CertificateStatus.EXCLUDED if result.exclusion else CertificateStatus.ISSUED,
+                    category=category,
+                    status=CertificateStatus.EXCLUDED.value if result.exclusion else CertificateStatus.ISSUED.value,
                     excluded=result.exclusion is not None,
                     exclusion_reason=result.exclusion.value if result.exclusion else "",
                     issue_date=opts.issue_date,
                     certified_amount=amounts.certified,
                     declared_amount=amounts.declared,
-                    product_name=policy.product.name,
-                    insured_object=building.insured_object if building else "",
-                    location=building.location if building else "",
-                    period_start=policy.inception,
-                    period_end=policy.expiry,
-                    payment_mode=PAYMENT_MODE_BY_FREQUENCY.get(policy.payment_frequency, CertificatePaymentMode.OTHER),
-                    version=row_versions.get((policy.pk, amounts.category.value), 0) + 1,
-                    batch=batch,
+                    product_name=policy[12],
+                    insured_object=policy[13] if has_building else "",
+                    location=policy[14] if has_building else "",
+                    period_start=policy[7],
+                    period_end=policy[8],
+                    payment_mode=PAYMENT_MODE_BY_FREQUENCY.get(policy[4], CertificatePaymentMode.OTHER.value),
+                    version=row_versions.get((policy_id, category), 0) + 1,
+                    batch_id=batch_id,
                 )
                 if result.exclusion:
                     plan.certificates.append((None, row))
                     continue
                 rows.append(row)
-                lines.append(_line(row, policy.number))
+                lines.append(_line(row, policy_number))
         if not rows:
             continue
         address = addresses.get(holder_id)
         if address is None:
-            plan.skipped.append(Skipped(holder.number, "", "契約者の住所が登録されていません"))
+            plan.skipped.append(Skipped(holder_number, "", "契約者の住所が登録されていません"))
             continue
+        postal_code, prefecture, city, street, building = address
         version = (versions.get(holder_id) or 0) + 1
-        number = certificate_number(opts.tax_year, holder, version)
-        full_address = f"{address.prefecture}{address.city}{address.street} {address.building}".strip()
+        number = f"JC{opts.tax_year}-{holder_number}-{version:02d}"
+        full_address = f"{prefecture}{city}{street} {building}".strip()
         sheet = CertificateSheet(
             document_number=number,
             tax_year=opts.tax_year,
             issue_date_text=issue_text,
-            holder_name=holder.name,
-            postal_code=f"{address.postal_code[:3]}-{address.postal_code[3:]}",
+            holder_name=holder_name,
+            postal_code=f"{postal_code[:3]}-{postal_code[3:]}",
             address=full_address,
-            insurer_name=insurer_name(),
+            insurer_name=insurer,
             lines=tuple(lines),
             reissue_note=reissue.note if reissue else (f"再発行({version - 1}回目)" if version > 1 else ""),
         )
         missing = [c for text in sheet.texts() for c in font.missing(text)]
         if missing:
             reason = f"フォントにない文字があるため印刷できません: {describe_missing(list(dict.fromkeys(missing)))}"
-            plan.skipped.append(Skipped(holder.number, "", reason))
+            plan.skipped.append(Skipped(holder_number, "", reason))
             continue
-        channel = (
-            DeliveryChannel.ELECTRONIC if holder.preferred_channel in ELECTRONIC_CHANNELS else DeliveryChannel.POST
-        )
+        channel = DeliveryChannel.ELECTRONIC if holder_channel in ELECTRONIC_CHANNELS else DeliveryChannel.POST
         if reissue is not None and reissue.channel:
             channel = DeliveryChannel(reissue.channel)
         key = f"deduction/{opts.tax_year}/electronic/{number}.pdf"
         if reissue is not None:  # a unique key: a concurrent attempt can never overwrite a registered file
             key = f"deduction/{opts.tax_year}/reissue/{number}-{uuid.uuid4().hex[:8]}.pdf"
-        document = Document(
-            number=number,
-            doc_type=DocumentType.DEDUCTION_CERTIFICATE,
-            status=DocumentStatus.ISSUED,
-            customer=holder,
-            tax_year=opts.tax_year,
-            version=version,
-            issued_by=actor,
-            issued_at=now,
-            delivery_channel=channel,
-            delivery_name=holder.name,
-            delivery_postal_code=address.postal_code,
-            delivery_address=full_address,
-            storage_backend=opts.storage.name,
-            storage_key=key if channel == DeliveryChannel.ELECTRONIC else "",
-            page_count=sheet.page_count,
-            batch=batch,
-            note=reissue.document_note if reissue else "",
+        plan.documents.append(
+            DocumentRecord(
+                number=number,
+                customer_id=holder_id,
+                tax_year=opts.tax_year,
+                version=version,
+                issued_by_id=actor.pk,
+                issued_at=now,
+                delivery_channel=channel.value,
+                delivery_name=holder_name,
+                delivery_postal_code=postal_code,
+                delivery_address=full_address,
+                storage_backend=opts.storage.name,
+                storage_key=key if channel == DeliveryChannel.ELECTRONIC else "",
+                page_count=sheet.page_count,
+                batch_id=batch_id,
+                note=reissue.document_note if reissue else "",
+            )
         )
-        plan.documents.append(document)
         plan.certificates.extend((number, row) for row in rows)
         if channel == DeliveryChannel.ELECTRONIC:
             electronic.append((key, sheet))
@@ -316,15 +431,17 @@ def plan_chunk(
     return plan
 
 
-def _line(row: DeductionCertificate, policy_number: str) -> CertificateLine:
+def _line(row: CertificateRecord, policy_number: str) -> CertificateLine:
     return CertificateLine(
         policy_number=policy_number,
         product_name=row.product_name,
-        insured_object=row.get_insured_object_display() if row.insured_object else "その他",
+        insured_object=INSURED_OBJECT_LABELS.get(row.insured_object, row.insured_object)
+        if row.insured_object
+        else "その他",
         location=row.location,
         period=f"{short_date(row.period_start)} 〜 {short_date(row.period_end)}",
-        payment_mode=row.get_payment_mode_display(),
-        category=CertificateCategory(row.category).label,
+        payment_mode=PAYMENT_MODE_LABELS.get(row.payment_mode, row.payment_mode),
+        category=CATEGORY_LABELS[row.category],
         certified=row.certified_amount,
         declared=row.declared_amount,
         category_code=CATEGORY_CODES[d.Category(row.category)],
@@ -347,27 +464,31 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
             if stored is None:
                 raise RuntimeError(f"帳票ファイルが作成されていません: {document.number}")
             document.sha256, document.size_bytes = stored.sha256, stored.size
-        bulk.insert(plan.documents, key="number")
-        bulk.insert_history(plan.documents, user_id=actor.pk)
-        by_number = {doc.number: doc for doc in plan.documents}
+        bulk.insert_records(Document, plan.documents, returning=("number",))
+        bulk.insert_history(plan.documents, user_id=actor.pk, model=Document)
+        ids = {doc.number: doc.id for doc in plan.documents}
         rows = []
         for number, row in plan.certificates:
-            row.document = by_number[number] if number else None
+            row.document_id = ids[number] if number else None
             rows.append(row)
-        DeductionCertificate.objects.bulk_create(rows)
-        bulk.insert_history(rows, user_id=actor.pk)
-        bulk.insert(
+        bulk.insert_records(DeductionCertificate, rows, returning=("policy_id", "category"))
+        bulk.insert_history(rows, user_id=actor.pk, model=DeductionCertificate)
+        target_type = Document._meta.label_lower
+        batch_id = batch.pk if batch else None
+        bulk.insert_records(
+            AuditEvent,
             [
-                AuditEvent(
-                    actor=actor,
+                AuditRecord(
+                    actor_id=actor.pk,
                     action="document.issue_deduction_certificate",
-                    target_type=Document._meta.label_lower,
-                    target_id=str(doc.pk),
-                    summary=f"地震保険料控除証明書 {doc.number} を発行した({doc.get_delivery_channel_display()})",
-                    data={"batch": batch.pk if batch else None, "tax_year": doc.tax_year, "version": doc.version},
+                    target_type=target_type,
+                    target_id=str(doc.id),
+                    summary=f"地震保険料控除証明書 {doc.number} を発行した"
+                    f"({DeliveryChannel(doc.delivery_channel).label})",
+                    data={"batch": batch_id, "tax_year": doc.tax_year, "version": doc.version},
                 )
                 for doc in plan.documents
-            ]
+            ],
         )
         if plan.documents:
             log_access(
@@ -375,7 +496,7 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 customer_ids=[doc.customer_id for doc in plan.documents],
                 purpose=AccessPurpose.COMMAND,
                 screen="deduction_certificates",
-                detail={"batch": batch.pk if batch else None, "purpose": "地震保険料控除証明書の作成"},
+                detail={"batch": batch_id, "purpose": "地震保険料控除証明書の作成"},
             )
         if batch is not None:
             DocumentBatch.objects.filter(pk=batch.pk).update(
@@ -388,23 +509,46 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
     return len(plan.documents)
 
 
-def pending_holders(tax_year: int) -> list[int]:
-    """Policyholders with a candidate contract and no current certificate document for the year."""
+def _pending(tax_year: int) -> QuerySet[Policy]:
     done = Document.objects.filter(
-        doc_type=DocumentType.DEDUCTION_CERTIFICATE, tax_year=tax_year, status=DocumentStatus.ISSUED
-    ).values("customer_id")
-    return list(
-        Policy.objects.filter(_candidate_policies(tax_year))
-        .exclude(policyholder_id__in=done)
-        .order_by("policyholder_id")
-        .values_list("policyholder_id", flat=True)
-        .distinct()
+        customer_id=OuterRef("policyholder_id"),
+        doc_type=DocumentType.DEDUCTION_CERTIFICATE,
+        tax_year=tax_year,
+        status=DocumentStatus.ISSUED,
     )
+    return Policy.objects.filter(_candidate_policies(tax_year)).exclude(Exists(done))
 
 
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def pending_holder_count(tax_year: int) -> int:
+    """Policyholders with a candidate contract and no current certificate document for the year."""
+    return _pending(tax_year).values("policyholder_id").distinct().count()
+
+
+def pending_holder_chunks(tax_year: int, size: int) -> Iterator[list[int]]:
+    """The pending policyholders in id order, `size` at a time (keyset pages: memory stays flat)."""
+    after = 0
+    while True:
+        ids = list(
+            _pending(tax_year)
+            .filter(policyholder_id__gt=after)
+            .order_by("policyholder_id")
+            .values_list("policyholder_id", flat=True)
+            .distinct()[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _timed(chunks: Iterator[list[int]], timing: dict[str, float]) -> Iterator[list[int]]:
+    while True:
+        started = time.perf_counter()
+        ids = next(chunks, None)
+        timing["select_seconds"] += time.perf_counter() - started
+        if ids is None:
+            return
+        yield ids
 
 
 def run_certificate_batch(
@@ -444,9 +588,8 @@ def run_certificate_batch(
         summary=f"{tax_year}年分 地震保険料控除証明書の一括発行を開始した",
     )
     started = time.perf_counter()
-    holders = pending_holders(tax_year)
+    total = pending_holder_count(tax_year)
     timing["select_seconds"] += time.perf_counter() - started
-    total = len(holders)
     DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
     skipped: list[Skipped] = []
     try:
@@ -454,7 +597,7 @@ def run_certificate_batch(
             # "spawn": workers start clean (no copy of the parent's database connections) and need no Django.
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
                 in_flight: list[tuple[ChunkPlan, Future[PrintResult] | None]] = []
-                for ids in _chunks(holders, chunk_size):
+                for ids in _timed(pending_holder_chunks(tax_year, chunk_size), timing):
                     started = time.perf_counter()
                     plan = plan_chunk(ids, opts, batch, actor)
                     timing["plan_seconds"] += time.perf_counter() - started
@@ -464,7 +607,7 @@ def run_certificate_batch(
                 while in_flight:
                     _finish(in_flight.pop(0), batch, actor, skipped, total, progress, timing=timing)
         else:
-            for ids in _chunks(holders, chunk_size):
+            for ids in _timed(pending_holder_chunks(tax_year, chunk_size), timing):
                 started = time.perf_counter()
                 plan = plan_chunk(ids, opts, batch, actor)
                 timing["plan_seconds"] += time.perf_counter() - started

@@ -76,11 +76,12 @@ def insert(objs: Sequence[models.Model], *, key: str | None = None) -> None:
             obj._state.adding = False
 
 
-def insert_history(objs: Sequence[models.Model], *, user_id: int | None) -> None:
-    """The "+" (created) history rows of saved instances, as simple_history would write them."""
+def insert_history(objs: Sequence[Any], *, user_id: int | None, model: type[models.Model] | None = None) -> None:
+    """The "+" (created) history rows of saved instances (or of inserted records of `model`), as
+    simple_history would write them."""
     if not objs:
         return
-    history_model = type(objs[0]).history.model  # type: ignore[attr-defined]
+    history_model = (model or type(objs[0])).history.model  # type: ignore[attr-defined,union-attr]
     fields = _insertable(history_model)
     now = timezone.now()
     special = {"history_date": now, "history_change_reason": None, "history_type": "+", "history_user_id": user_id}
@@ -92,3 +93,57 @@ def insert_history(objs: Sequence[models.Model], *, user_id: int | None) -> None
             values.append(_adapt(f, value))
         rows.append(tuple(values))
     _execute(history_model, fields, rows)
+
+
+_MISSING = object()
+
+
+def insert_records(model: type[models.Model], records: Sequence[Any], *, returning: Sequence[str] = ()) -> None:
+    """Insert plain records (objects with the model's attnames, e.g. slots dataclasses) as rows of `model`.
+
+    Attributes a record lacks take the field's default; auto_now(_add) fields left None get now. With
+    `returning` (a key unique within `records`, e.g. ("number",)), each record's `id` is set from a
+    multi-row INSERT ... RETURNING (SQLite >= 3.35, PostgreSQL) matched by that key, not by position.
+    """
+    if not records:
+        return
+    fields = _insertable(model)
+    now = timezone.now()
+    defaults = {f.attname: (f.get_default() if f.has_default() else None) for f in fields}
+    auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    rows = []
+    for record in records:
+        values = []
+        for f in fields:
+            value = getattr(record, f.attname, _MISSING)
+            if value is _MISSING:
+                value = defaults[f.attname]
+            if value is None and f.attname in auto:
+                value = now
+                if hasattr(record, f.attname):
+                    setattr(record, f.attname, now)
+            values.append(_adapt(f, value))
+        rows.append(tuple(values))
+    if not returning:
+        _execute(model, fields, rows)
+        return
+    if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - SQLite < 3.35
+        raise RuntimeError("このデータベースは INSERT ... RETURNING に対応していません。")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    pk_column = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    key_fields = [model._meta.get_field(name) for name in returning]
+    back = ", ".join([pk_column, *(quote(str(f.column)) for f in key_fields)])  # type: ignore[union-attr]
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(500, 30_000 // len(fields)))
+    by_key = {tuple(getattr(r, name) for name in returning): r for r in records}
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            sql = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+                f"{', '.join([one] * len(part))} RETURNING {back}"
+            )
+            cursor.execute(sql, [value for row in part for value in row])
+            for pk, *key in cursor.fetchall():
+                by_key[tuple(key)].id = pk

@@ -124,9 +124,9 @@ def _issue(
                 history_user(row, actor)
                 row.save(update_fields=["status"])
             for document in plan.documents:
-                document.case = case
+                document.case_id = case.pk if case is not None else None
             register_chunk(plan, result, None, actor)
-            new = plan.documents[0]
+            new = Document.objects.get(number=plan.documents[0].number)
             for doc in old_docs:
                 doc.superseded_by = new
                 history_user(doc, actor)
