@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -30,6 +30,28 @@ def _adapt(field: models.Field[Any, Any], value: Any) -> Any:
     if isinstance(value, dt.date):
         return connection.ops.adapt_datefield_value(value)
     return value
+
+
+def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """`_adapt` specialised for one field, decided once per insert (the hot path calls it per value).
+
+    Datetimes are memoised: a batch writes the same `now` into thousands of rows."""
+    if isinstance(field, models.JSONField):
+        return lambda value: None if value is None else field.get_db_prep_save(value, connection)
+    if isinstance(field, models.DateTimeField):
+        seen: dict[dt.datetime, Any] = {}
+
+        def datetime_value(value: Any) -> Any:
+            if value is None:
+                return None
+            if value not in seen:
+                seen[value] = connection.ops.adapt_datetimefield_value(value)
+            return seen[value]
+
+        return datetime_value
+    if isinstance(field, models.DateField):
+        return lambda value: None if value is None else connection.ops.adapt_datefield_value(value)
+    return lambda value: value.value if isinstance(value, enum.Enum) else value
 
 
 def _insertable(model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -85,13 +107,11 @@ def insert_history(objs: Sequence[Any], *, user_id: int | None, model: type[mode
     fields = _insertable(history_model)
     now = timezone.now()
     special = {"history_date": now, "history_change_reason": None, "history_type": "+", "history_user_id": user_id}
+    fixed = {name: _adapter(history_model._meta.get_field(name))(value) for name, value in special.items()}
+    plan = [(f.attname, _adapter(f), f.attname in fixed) for f in fields]
     rows = []
     for obj in objs:
-        values = []
-        for f in fields:
-            value = special[f.attname] if f.attname in special else getattr(obj, f.attname)
-            values.append(_adapt(f, value))
-        rows.append(tuple(values))
+        rows.append(tuple(fixed[name] if is_fixed else adapt(getattr(obj, name)) for name, adapt, is_fixed in plan))
     _execute(history_model, fields, rows)
 
 
@@ -111,18 +131,19 @@ def insert_records(model: type[models.Model], records: Sequence[Any], *, returni
     now = timezone.now()
     defaults = {f.attname: (f.get_default() if f.has_default() else None) for f in fields}
     auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    plan = [(f.attname, _adapter(f), defaults[f.attname], f.attname in auto) for f in fields]
     rows = []
     for record in records:
         values = []
-        for f in fields:
-            value = getattr(record, f.attname, _MISSING)
+        for attname, adapt, default, is_auto in plan:
+            value = getattr(record, attname, _MISSING)
             if value is _MISSING:
-                value = defaults[f.attname]
-            if value is None and f.attname in auto:
+                value = default
+            if value is None and is_auto:
                 value = now
-                if hasattr(record, f.attname):
-                    setattr(record, f.attname, now)
-            values.append(_adapt(f, value))
+                if hasattr(record, attname):
+                    setattr(record, attname, now)
+            values.append(adapt(value))
         rows.append(tuple(values))
     if not returning:
         _execute(model, fields, rows)
