@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tsunagu.core import normalize
 
@@ -124,27 +128,13 @@ class SurnameLexicon:
         kanji = data.get("kanji", {})
         kana = data.get("kana", {})
         readings = data.get("readings", {})
-        assert isinstance(kanji, dict) and isinstance(kana, dict) and isinstance(readings, dict)
+        assert isinstance(kanji, dict)
+        assert isinstance(kana, dict)
+        assert isinstance(readings, dict)
         return cls(Counter(kanji), Counter(kana), {k: Counter(v) for k, v in readings.items()})
 
 
 _SPLIT_RE = re.compile(r"[\s\u3000]+")
-
-
-def _clean(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return _clean_text(str(value))
-
-
-@lru_cache(maxsize=1 << 18)
-def _clean_text(text: str) -> str:
-    return normalize.collapse_spaces(normalize.nfkc(text)) if text else ""
-
-
-def _parts(text: str) -> tuple[str, str] | None:
-    pieces = _SPLIT_RE.split(text.strip(), maxsplit=1)
-    return (pieces[0], pieces[1]) if len(pieces) == 2 and pieces[0] and pieces[1] else None
 
 
 @lru_cache(maxsize=1 << 18)
@@ -160,90 +150,14 @@ def _name_key(text: str) -> str:
     return normalize.name_key(text).lower()
 
 
-@dataclass(frozen=True)
-class _Names:
-    full_k: str
-    fam_kanji: str
-    giv_kanji: str
-    full_r: str
-    fam_kana: str
-    giv_kana: str
-
-
-def _raw_names(
-    name: str, family: str, given: str, kana: str, fam_kana: str, giv_kana: str
-) -> tuple[tuple[str, str] | None, str, tuple[str, str] | None, str]:
-    """(kanji split or None, kanji full, reading split or None, reading full) from one record."""
-    if family or given:
-        k_split: tuple[str, str] | None = (_name_key(family), _name_key(given)) if family and given else None
-        k_full = _name_key(family + given)
-    else:
-        parts = _parts(name)
-        k_split = (_name_key(parts[0]), _name_key(parts[1])) if parts else None
-        k_full = _name_key(name)
-    if fam_kana or giv_kana:
-        r_split = (_reading(fam_kana), _reading(giv_kana)) if fam_kana and giv_kana else None
-        r_full = _reading(fam_kana + giv_kana)
-    else:
-        parts = _parts(kana)
-        r_split = (_reading(parts[0]), _reading(parts[1])) if parts else None
-        r_full = _reading(kana)
-    if r_split is not None and not all(r_split):
-        r_split = None
-    return k_split, k_full, r_split, r_full
-
-
-_RawNames = tuple[tuple[str, str] | None, str, tuple[str, str] | None, str]
-_NAME_COLUMNS = ("name_kanji", "family_name", "given_name", "name_kana", "family_kana", "given_kana")
-
-
-def _name_tuples(records: pd.DataFrame) -> list[tuple[object, ...]]:
-    columns = [_column(records, c).astype(object) for c in _NAME_COLUMNS]
-    return list(zip(*[c.where(c.notna(), "").tolist() for c in columns], strict=True))
-
-
-def _raw_names_of(rows: list[tuple[object, ...]]) -> tuple[list[_RawNames], dict[tuple[object, ...], _RawNames]]:
-    cache: dict[tuple[object, ...], _RawNames] = {}
-    out: list[_RawNames] = []
-    for row in rows:
-        raw = cache.get(row)
-        if raw is None:
-            raw = _raw_names(*(_clean(v) for v in row))
-            cache[row] = raw
-        out.append(raw)
-    return out, cache
-
-
-def _learn(raws: Iterable[_RawNames]) -> SurnameLexicon:
-    lexicon = SurnameLexicon()
-    for k_split, _k_full, r_split, _r_full in raws:
-        if k_split is not None:
-            lexicon.add(k_split[0], r_split[0] if r_split else None)
-        elif r_split is not None:
-            lexicon.add("", r_split[0])
-    return lexicon
-
-
 def learn_surnames(records: pd.DataFrame) -> SurnameLexicon:
-    """Family names from every record whose source splits the name (field or separator)."""
-    return _learn(_raw_names_of(_name_tuples(records))[0])
+    """Family names from every record whose source splits the name (field or separator).
 
-
-def split_names(
-    name: str, family: str, given: str, kana: str, fam_kana: str, giv_kana: str, lexicon: SurnameLexicon
-) -> _Names:
-    return _split_raw(_raw_names(name, family, given, kana, fam_kana, giv_kana), lexicon)
-
-
-def _split_raw(raw: _RawNames, lexicon: SurnameLexicon) -> _Names:
-    k_split, k_full, r_split, r_full = raw
-    if k_split is None and k_full:
-        k_split = lexicon.split_kanji(k_full)
-    if r_split is None and r_full:
-        r_split = lexicon.split_kana(r_full, k_split[0] if k_split else None)
-    fam_kanji, giv_kanji = k_split or ("", "")
-    fam_kana, giv_kana = r_split or ("", "")
-    return _Names(k_full, fam_kanji, giv_kanji, r_full, fam_kana, giv_kana)
+    A frame from prepare() carries the lexicon it learned (attrs["surnames"])."""
+    found = records.attrs.get("surnames")
+    if isinstance(found, SurnameLexicon):
+        return found
+    return _names(_with_fields(records), None)[1]
 
 
 # --- dates, phones, addresses ---------------------------------------------------------------------
@@ -314,73 +228,221 @@ def _column(records: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(records), index=records.index, dtype=object)
 
 
-def _map_unique(series: pd.Series, function: Callable[[str], object]) -> pd.Series:
-    """Apply `function` once per distinct value (cleaned to str; missing → '')."""
-    values = series.astype(object).where(series.notna(), "")
-    uniques = pd.unique(values)
-    table = {value: function(_clean(value)) for value in uniques}
-    return values.map(table)
+def _map_unique(series: pd.Series, function: Callable[[str], Any], *, fast: pd.Series | None = None) -> pd.Series:
+    """Apply `function` once per distinct value (as str, stripped; missing → '').
+
+    `fast`, where given, holds values already computed by an exact vectorized fast path (e.g.
+    a postal code already written as 7 ASCII digits); only the other values go to `function`.
+    """
+    values = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    todo = values if fast is None else values[fast.isna()]
+    uniques = pd.unique(todo).tolist()
+    table = {value: function(value) for value in uniques}
+    mapped = todo.map(table)
+    if fast is None:
+        return mapped
+    return fast.astype(object).where(fast.notna(), mapped)
+
+
+_ASCII_PHONE_RE = r"^0[0-9\-() ]+$"
+_SIMPLE_POSTAL_RE = r"^〒?[0-9]{3}-?[0-9]{4}$"
+
+
+def _fast_phone(values: pd.Series) -> pd.Series:
+    """phone_key for ASCII numbers starting with 0: the digits (then validity), else NaN."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    simple = text.str.match(_ASCII_PHONE_RE)
+    digits = text[simple].str.replace(r"[^0-9]", "", regex=True)
+    valid = [normalize.is_valid_phone(d) for d in digits.tolist()]
+    out = pd.Series(np.nan, index=values.index, dtype=object)
+    out[simple] = digits.where(valid, "")
+    out[text == ""] = ""
+    return out
+
+
+def _fast_postal(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    simple = text.str.match(_SIMPLE_POSTAL_RE)
+    out = pd.Series(np.nan, index=values.index, dtype=object)
+    out[simple] = text[simple].str.replace(r"[^0-9]", "", regex=True)
+    out[text == ""] = ""
+    return out
+
+
+def _fast_email(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    simple = text.map(str.isascii) & text.str.contains("@", regex=False)
+    out = pd.Series(np.nan, index=values.index, dtype=object)
+    out[simple] = text[simple].str.lower()
+    out[text == ""] = ""
+    return out
+
+
+def _fast_date(values: pd.Series) -> pd.Series:
+    """ISO dates for 19700301 and 1970-03-01 (parsed by pandas); other notations NaN."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    out = pd.Series(np.nan, index=values.index, dtype=object)
+    for pattern, fmt in ((r"^[0-9]{8}$", "%Y%m%d"), (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "%Y-%m-%d")):
+        match = text.str.match(pattern)
+        parsed = pd.to_datetime(text[match], format=fmt, errors="coerce")
+        ok = parsed.notna()
+        out[match[match].index[ok.to_numpy()]] = parsed[ok].dt.strftime("%Y-%m-%d")
+    out[text == ""] = ""
+    return out
+
+
+def _other_id_key(text: str) -> str:
+    return normalize.identifier_key(text) if text else ""
+
+
+def _with_fields(records: pd.DataFrame) -> pd.DataFrame:
+    out = records.copy()
+    for name in (*RECORD_FIELDS, *OPTIONAL_FIELDS):
+        if name not in out.columns:
+            out[name] = None
+    return out
 
 
 def _nullable(series: pd.Series) -> pd.Series:
     return series.where(series != "", None).astype(object)
 
 
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+
+
+def _text(series: pd.Series, *, kana: bool = False) -> pd.Series:
+    """Strings ('' when missing), NFKC, spaces collapsed to one half-width space (Arrow kernels).
+
+    For readings also hiragana → katakana, so that fewer distinct values reach the key functions
+    (which do both again: the result is the same).
+    """
+    values = pa.array(series.astype(object).where(series.notna(), "").astype(str).tolist(), type=pa.string())
+    values = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(values, "NFKC"), r"\s+", " "))
+    text = pd.Series(values.to_pylist(), index=series.index, dtype=object)
+    return text.str.translate(_HIRAGANA_TO_KATAKANA) if kana else text
+
+
+def _split(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(part before the first space, part after it or '')."""
+    parts = [t.partition(" ") for t in text.tolist()]
+    first = pd.Series([p[0] for p in parts], index=text.index, dtype=object)
+    return first, pd.Series([p[2] for p in parts], index=text.index, dtype=object)
+
+
+def _map_values(series: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    uniques = pd.unique(series)
+    return series.map({value: function(value) for value in uniques})
+
+
+def _names(
+    out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True
+) -> tuple[pd.DataFrame, SurnameLexicon]:
+    """Name keys for every row, computed once per distinct name part (vectorized)."""
+    name, family, given = _text(out["name_kanji"]), _text(out["family_name"]), _text(out["given_name"])
+    kana = _text(out["name_kana"], kana=True)
+    fam_kana, giv_kana = _text(out["family_kana"], kana=True), _text(out["given_kana"], kana=True)
+    fields_k = (family != "") & (given != "")
+    fam_raw, giv_raw = _split(name)
+    fam_raw = fam_raw.where(~fields_k, family)
+    giv_raw = giv_raw.where(~fields_k, given)
+    full_raw = name.where(family + given == "", family + given)
+    fields_r = (fam_kana != "") & (giv_kana != "")
+    famr_raw, givr_raw = _split(kana)
+    famr_raw = famr_raw.where(~fields_r, fam_kana)
+    givr_raw = givr_raw.where(~fields_r, giv_kana)
+    fullr_raw = kana.where(fam_kana + giv_kana == "", fam_kana + giv_kana)
+
+    fam_k, giv_k = _map_values(fam_raw, _name_key), _map_values(giv_raw, _name_key)
+    split_k = (fam_k != "") & (giv_k != "")
+    full_k = fam_k + giv_k
+    full_k[~split_k] = _map_values(full_raw[~split_k], _name_key)
+    fam_r, giv_r = _map_values(famr_raw, _reading), _map_values(givr_raw, _reading)
+    split_r = (fam_r != "") & (giv_r != "")
+    full_r = fam_r + giv_r
+    full_r[~split_r] = _map_values(fullr_raw[~split_r], _reading)
+
+    lexicon = SurnameLexicon()
+    if learn:
+        lexicon.kanji.update(fam_k[split_k].value_counts().to_dict())
+        lexicon.kana.update(fam_r[split_r].value_counts().to_dict())
+        both = split_k & split_r
+        for (k, r), count in pd.DataFrame({"k": fam_k[both], "r": fam_r[both]}).value_counts().items():
+            lexicon.readings.setdefault(str(k), Counter())[str(r)] += int(count)
+    if surnames is not None:
+        lexicon = lexicon.merge(surnames) if learn else surnames
+
+    # Unsplit names: the longest known family name, once per distinct full name.
+    todo_k = ~split_k & (full_k != "")
+    found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
+    fam_k = fam_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[0]))
+    giv_k = giv_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[1]))
+    fam_k, giv_k = fam_k.where(split_k | todo_k, ""), giv_k.where(split_k | todo_k, "")
+    todo_r = ~split_r & (full_r != "")
+    pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
+    found_r = {(r, k): lexicon.split_kana(r, k or None) for r, k in zip(pairs["r"], pairs["k"], strict=True)}
+    keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
+    fam_r = fam_r.copy()
+    giv_r = giv_r.copy()
+    fam_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[0] for key in keys_r]
+    giv_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[1] for key in keys_r]
+    fam_r, giv_r = fam_r.where(split_r | todo_r, ""), giv_r.where(split_r | todo_r, "")
+    frame = pd.DataFrame(
+        {
+            "kanji_key": full_k,
+            "fam_kanji": fam_k,
+            "giv_kanji": giv_k,
+            "kana_key": full_r,
+            "fam_kana": fam_r,
+            "giv_kana": giv_r,
+        }
+    )
+    return frame, lexicon
+
+
 def is_prepared(records: pd.DataFrame) -> bool:
     return PREPARED_MARKER in records.columns
 
 
-def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None) -> pd.DataFrame:
+def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, learn: bool = True) -> pd.DataFrame:
     """Derive the normalized matching features; the original columns are returned untouched.
 
-    Missing input columns are allowed (treated as empty). `surnames` splits unsplit names; by
-    default it is learned from the records themselves.
+    Missing input columns are allowed (treated as empty). Unsplit names are split at the
+    longest known family name: those learned from the records' own split names (`learn`) plus
+    `surnames` (e.g. the lexicon of a trained model).
     """
-    out = records.copy()
-    for name in (*RECORD_FIELDS, *OPTIONAL_FIELDS):
-        if name not in out.columns:
-            out[name] = None
+    out = _with_fields(records)
     out["record_id"] = out["record_id"].astype(str)
-    rows = _name_tuples(out)
-    raws, raw_cache = _raw_names_of(rows)
-    lexicon = _learn(raws) if surnames is None else surnames
-    split_cache = {row: _split_raw(raw, lexicon) for row, raw in raw_cache.items()}
-    names = [split_cache[row] for row in rows]
-    for attr, column in (
-        ("full_k", "kanji_key"),
-        ("fam_kanji", "fam_kanji"),
-        ("giv_kanji", "giv_kanji"),
-        ("full_r", "kana_key"),
-        ("fam_kana", "fam_kana"),
-        ("giv_kana", "giv_kana"),
-    ):
-        out[column] = _nullable(pd.Series([getattr(n, attr) for n in names], index=out.index, dtype=object))
+    names, lexicon = _names(out, surnames, learn=learn)
+    out.attrs["surnames"] = lexicon
+    for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana"):
+        out[column] = _nullable(names[column])
     out["head_kanji"] = out["kanji_key"].str[:2]
     out["tail_kanji"] = out["kanji_key"].str[-2:]
     out["tail_kana"] = out["kana_key"].str[-2:]
 
-    out["dob"] = _nullable(_map_unique(out["birth_date"], birth_date_iso))
+    out["dob"] = _nullable(_map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"])))
     out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
-    out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key))
+    out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
     parts = _map_unique(out["address"], address_parts)
-    out["addr"] = _nullable(parts.map(lambda p: p[0]))
-    out["addr_bld"] = _nullable(parts.map(lambda p: p[1]))
+    phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]))
+    mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
+    email = _map_unique(out["email"], email_normalized, fast=_fast_email(out["email"]))
+    out["addr"] = _nullable(parts.str[0])
+    out["addr_bld"] = _nullable(parts.str[1])
 
-    phone = _map_unique(out["phone"], phone_key)
-    mobile = _map_unique(out["mobile"], phone_key)
     phone_is_mobile = phone.map(normalize.is_mobile)
     mobile_is_mobile = mobile.map(normalize.is_mobile)
     # A mobile is personal wherever it was entered; any other number is the household's line.
     out["mobile_n"] = _nullable(mobile.where(mobile_is_mobile, phone.where(phone_is_mobile, "")))
     landline = phone.where(~phone_is_mobile & (phone != ""), mobile.where(~mobile_is_mobile, ""))
     out["landline"] = _nullable(landline)
-    out["email_n"] = _nullable(_map_unique(out["email"], email_normalized))
-    out["other_id_n"] = _nullable(_map_unique(out["other_id"], lambda v: normalize.identifier_key(v) if v else ""))
+    out["email_n"] = _nullable(email)
+    out["other_id_n"] = _nullable(_map_unique(out["other_id"], _other_id_key))
     return out
 
 
 def prepare_record(record: Mapping[str, object], *, surnames: SurnameLexicon | None = None) -> dict[str, object]:
     """prepare() for one record, as a dict (for match_one and blocking_keys)."""
     frame = pd.DataFrame([{k: record.get(k) for k in (*RECORD_FIELDS, *OPTIONAL_FIELDS)}])
-    row = prepare(frame, surnames=surnames or SurnameLexicon()).iloc[0].to_dict()
+    row = prepare(frame, surnames=surnames, learn=False).iloc[0].to_dict()
     return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}

@@ -34,6 +34,7 @@ UNIQUE_ID = "record_id"
 # Records used to fit m probabilities by EM (sampled uniformly: the match share of blocked pairs
 # is kept) and to choose thresholds. Beyond this the estimates do not move; time does.
 TRAIN_RECORDS = 120_000
+U_PAIRS = 5e5
 TF_COLUMNS = ("fam_kanji",)
 TF_TABLE_LIMIT = 50_000
 
@@ -108,12 +109,12 @@ class Matcher:
     # --- training ---------------------------------------------------------------------------
 
     @classmethod
-    def train(cls, records: pd.DataFrame, *, seed: int = 42) -> Matcher:
+    def train(cls, records: pd.DataFrame, *, seed: int = 42, u_pairs: float = U_PAIRS) -> Matcher:
         """Fit the model without labels: u by random sampling, m by EM, prior by rules."""
         from splink import Linker
 
         prepared = records if is_prepared(records) else prepare(records)
-        surnames = learn_surnames(records) if not is_prepared(records) else learn_surnames(prepared)
+        surnames = learn_surnames(prepared)
         present = _present_features(prepared)
         settings = _settings(present)
         n = len(prepared)
@@ -122,13 +123,14 @@ class Matcher:
         linker.training.estimate_probability_two_random_records_match(
             rules.deterministic_rules(present), recall=rules.DETERMINISTIC_RECALL
         )
-        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
         for rule in rules.em_blocking_rules(present):
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, record_sample_proportion=proportion
             )
         trained = linker.misc.save_model_to_json()
+        trained.pop("linker_uid", None)  # random per linker: the model is the same without it
         tf_tables = {c: _tf_table(prepared[c]) for c in TF_COLUMNS}
         matcher = cls(
             trained,
@@ -176,7 +178,7 @@ class Matcher:
     def _prepare(self, records: pd.DataFrame) -> pd.DataFrame:
         if is_prepared(records):
             return records
-        return prepare(records, surnames=self.surnames.merge(learn_surnames(records)))
+        return prepare(records, surnames=self.surnames)
 
     def predict(
         self, records: pd.DataFrame, *, min_probability: float | None = None, with_evidence: bool = True

