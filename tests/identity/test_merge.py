@@ -135,3 +135,26 @@ def test_chained_merges_unmerge_in_order(steward, pair, hq_operator):
     customer_unmerge(actor=steward, merge=second, reason="x")
     customer_unmerge(actor=steward, merge=first, reason="x")
     assert [customer_state(x) for x in (a, b, c)] == before
+
+
+def test_merge_marks_the_absorbed_customer_and_takes_it_out_of_search(steward, hq_operator, pair):
+    from tsunagu.search.selectors import search_customers
+
+    def found(q: str) -> set[int]:
+        return {row.customer_id for row in search_customers(user=hq_operator, q=q).rows}
+
+    a, b, _, _ = pair
+    assert found("ワタナベ ケイコ") == {a.pk, b.pk}
+    merge = customer_merge(actor=steward, survivor=a, absorbed=b, reason="同一人物")
+    b.refresh_from_db()
+    assert b.merged_into_id == a.pk
+    assert b.history.first().merged_into_id == a.pk  # with row history
+    assert b.history.first().history_user == steward
+    assert found("ワタナベ ケイコ") == {a.pk}
+    assert found("0355550000") == {a.pk}  # the moved landline is found on the survivor
+
+    customer_unmerge(actor=steward, merge=merge, reason="別人")
+    b.refresh_from_db()
+    assert b.merged_into_id is None
+    assert found("ワタナベ ケイコ") == {a.pk, b.pk}
+    assert found("0355550000") == {b.pk}

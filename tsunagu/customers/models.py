@@ -66,6 +66,17 @@ class Customer(models.Model):
         "希望連絡方法", max_length=12, choices=ContactChannel.choices, default=ContactChannel.PHONE
     )
     note = models.TextField("備考", blank=True)
+    # Set only by identity resolution (customer_set_merged_into): this customer was merged into
+    # another one and is kept for history; it is no longer a live customer (not searchable).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="absorbed_customers",
+        verbose_name="統合先の顧客",
+        editable=False,
+    )
     # Derived keys for search and matching (normalize.py); never shown.
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     kana_key = models.CharField(max_length=200, editable=False, db_index=True)

@@ -358,3 +358,25 @@ def customer_unlink_agency(*, actor: User, customer: Customer, agency: Agency) -
             summary=f"担当代理店から「{agency.name}」を外した",
         )
     return True
+
+
+def customer_set_merged_into(*, actor: User, customer: Customer, into: Customer | None, reason: str) -> Customer:
+    """Mark `customer` as merged into `into` (None: live again, after an unmerge). Only identity
+    resolution calls this; the row history records the change with `reason`, and both customers
+    are re-indexed (a merged customer leaves the search index, and comes back when unmerged)."""
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        if into is not None:
+            _ensure_can_write(actor, into)
+            if into.pk == customer.pk:
+                raise ValidationError("顧客を自分自身に統合することはできません。")
+        old = customer.merged_into_id
+        new = into.pk if into is not None else None
+        if old == new:
+            return customer
+        customer.merged_into = into
+        history_user(customer, actor)
+        customer._change_reason = reason  # type: ignore[attr-defined]
+        customer.save(update_fields=["merged_into", "updated_at"])
+        customer_changed([customer.pk, *(pk for pk in (old, new) if pk is not None)])
+    return customer

@@ -25,6 +25,7 @@ from tsunagu.policies.selectors import policy_list_for_customer
 # Renewal guidance starts this many days before expiry (満期案内).
 RENEWAL_NOTICE_DAYS = 90
 TIMELINE_LIMIT = 100
+MERGED_NO_WRITES = "この顧客は別の顧客に統合されています。統合先の顧客に登録してください。"
 
 
 def home_summary(*, user: User, screen: str) -> dict[str, Any]:
@@ -85,12 +86,39 @@ class PolicyRow:
     renewal: Renewal
 
 
+def surviving_customer(*, user: User, customer: Customer) -> Customer | None:
+    """The live customer a merged-away customer now lives on (following chained merges), if the
+    user may see it; None when it is outside the user's scope."""
+    seen = {customer.pk}
+    target_id = customer.merged_into_id
+    while target_id is not None:
+        target = Customer.objects.visible_to(user).filter(pk=target_id).first()
+        if target is None:
+            return None
+        if target.merged_into_id is None or target.merged_into_id in seen:
+            return target
+        seen.add(target.pk)
+        target_id = target.merged_into_id
+    return None
+
+
+def merged_notice(*, user: User, customer: Customer) -> dict[str, Any] | None:
+    """For a customer merged into another one (名寄せ): what the notice page shows instead of the
+    normal page. None for a live customer. The caller has already scoped and logged the read."""
+    if customer.merged_into_id is None:
+        return None
+    return {"customer": customer, "survivor": surviving_customer(user=user, customer=customer)}
+
+
 def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict[str, Any]:
     """Everything on the customer page, in a fixed number of queries (asserted by a test).
 
     customer_get scopes the customer and writes the access-log row before any data is returned.
+    A merged-away customer gets only the notice context (`merged_notice`, key "merged").
     """
     customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
+    if (notice := merged_notice(user=user, customer=customer)) is not None:
+        return {**notice, "merged": True}
     today = timezone.localdate()
     policies = policy_list_for_customer(user=user, customer=customer)
     claims = _claims_of(policies) if policies else []
@@ -118,6 +146,8 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
 def customer_timeline(*, user: User, pk: int, channel: str, screen: str) -> dict[str, Any]:
     """The timeline alone (channel filter): the customer is fetched (and logged) again."""
     customer = customer_get(user=user, pk=pk, purpose=AccessPurpose.VIEW, screen=screen)
+    if (notice := merged_notice(user=user, customer=customer)) is not None:
+        return {**notice, "merged": True}
     return {
         "customer": customer,
         "interactions": interaction_list_for_customer(

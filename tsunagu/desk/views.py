@@ -16,7 +16,7 @@ from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.interactions.services import interaction_log
 
 from .forms import InteractionForm
-from .selectors import TIMELINE_LIMIT, customer_360, customer_timeline, home_summary
+from .selectors import MERGED_NO_WRITES, TIMELINE_LIMIT, customer_360, customer_timeline, home_summary
 
 
 @login_required
@@ -35,9 +35,14 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     channel = _channel(request)
     if request.htmx and not request.htmx.boosted:
         context = customer_timeline(user=request.user, pk=pk, channel=channel, screen="顧客詳細(履歴絞り込み)")
+        if context.get("merged"):
+            return render(request, "desk/customer_merged.html#notice", context)
         context.update(channels=Channel.choices, channel=channel)
         return render(request, "desk/customer_detail.html#timeline", context)
     context = customer_360(user=request.user, pk=pk, channel=channel, screen="顧客詳細")
+    if context.get("merged"):
+        # Merged away (名寄せ): a notice with a link to the surviving customer, not the normal page.
+        return render(request, "desk/customer_merged.html", context)
     context.update(form=InteractionForm(), channels=Channel.choices, channel=channel)
     return render(request, "desk/customer_detail.html", context)
 
@@ -48,7 +53,9 @@ def interaction_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Quick action "log a call": saved without leaving the page (htmx swaps the panel)."""
     customer = customer_get(user=request.user, pk=pk, purpose=AccessPurpose.VIEW, screen="コンタクト登録")
     form = InteractionForm(request.POST)
-    if form.is_valid():
+    if customer.merged_into_id is not None:
+        form.add_error(None, MERGED_NO_WRITES)
+    elif form.is_valid():
         try:
             interaction_log(actor=request.user, customer=customer, **form.cleaned_data)
         except ValidationError as error:

@@ -24,18 +24,35 @@ def _customer_filter(field: str, ids: Sequence[int] | None, id_range: tuple[int,
     return Q(**{f"{field}__gte": id_range[0], f"{field}__lt": id_range[1]})
 
 
+class _SkipMissing(dict[int, CustomerFacts]):
+    """Facts by customer id; rows of customers left out (merged away) go to a throwaway entry."""
+
+    def __missing__(self, key: int) -> CustomerFacts:
+        return CustomerFacts(key, "", "", "", "", None)
+
+
 def load_facts(
     *, ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None
 ) -> dict[int, CustomerFacts]:
-    """Facts for the customers with these ids (or ids in [start, end)); missing ids are absent."""
+    """Facts for the customers with these ids (or ids in [start, end)); missing ids are absent.
+
+    Customers merged into another one (identity resolution) are absent too: they are not live
+    customers, so they leave the index and come back only when the merge is undone.
+    """
     facts = {
         cid: CustomerFacts(cid, name, kana, family or "", given or "", birth)
         for cid, name, kana, family, given, birth in Customer.objects.filter(_customer_filter("id", ids, id_range))
+        .filter(merged_into__isnull=True)
         .order_by()
         .values_list("id", "name", "name_kana", "family_name", "given_name", "birth_date")
     }
     if not facts:
         return facts
+    if ids is not None:
+        ids = list(facts)  # merged-away customers' rows are not needed
+    else:
+        # An id range may hold merged-away customers: their rows are read and skipped.
+        facts = _SkipMissing(facts)
     by_customer = _customer_filter("customer_id", ids, id_range)
     for cid, name, kana in (
         FormerName.objects.filter(by_customer).order_by().values_list("customer_id", "name", "name_kana")

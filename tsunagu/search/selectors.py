@@ -112,7 +112,7 @@ def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
     customers = {
         pk: Customer(pk=pk, kind=kind, name=name, name_kana=kana, birth_date=birth)
         for pk, kind, name, kana, birth in Customer.objects.visible_to(user)
-        .filter(pk__in=ids)
+        .filter(pk__in=ids, merged_into__isnull=True)  # a merged-away customer is never listed
         .order_by()
         .values_list("id", "kind", "name", "name_kana", "birth_date")
     }

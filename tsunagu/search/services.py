@@ -92,6 +92,7 @@ def _order_by_activity(cursor: Any, greatest: Callable[[str, str], str]) -> int:
         f"  SELECT c.id AS id, {activity} AS act FROM {customers} c LEFT JOIN ("
         f"    SELECT customer_id, MAX(occurred_at) AS last_at FROM {interactions} GROUP BY customer_id"
         "  ) i ON i.customer_id = c.id"
+        "  WHERE c.merged_into_id IS NULL"  # merged-away customers are not indexed (facts.py)
         ") x"
     )
     cursor.execute("SELECT COUNT(*) FROM search_rebuild_order")

@@ -36,6 +36,7 @@ from tsunagu.customers.services import (
     customer_apply_golden,
     customer_details_move,
     customer_link_agency,
+    customer_set_merged_into,
     customer_unlink_agency,
 )
 from tsunagu.interactions.models import Interaction
@@ -68,6 +69,7 @@ def customer_state(customer: Customer) -> dict[str, Any]:
     customer.refresh_from_db()
     return {
         "fields": {name: _value(getattr(customer, name)) for name in GOLDEN_FIELDS},
+        "merged_into": customer.merged_into_id,
         "policies": sorted(Policy.objects.filter(policyholder=customer).values_list("pk", flat=True)),
         "insured": sorted(InsuredPerson.objects.filter(customer=customer).values_list("pk", flat=True)),
         "interactions": sorted(Interaction.objects.filter(customer=customer).values_list("pk", flat=True)),
@@ -169,6 +171,7 @@ def customer_merge(
             actor=actor, customer=survivor, others=[absorbed], add_contacts=False, summary=f"{why}(名寄せの採用値)"
         )
         changes["lineage_after"] = lineage_snapshot(survivor)
+        customer_set_merged_into(actor=actor, customer=absorbed, into=survivor, reason=why)
         merge = CustomerMerge(
             survivor=survivor,
             absorbed=absorbed,
@@ -268,6 +271,7 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
                 pair.status, pair.decided_by, pair.decided_at = PairStatus.NOT_LINKED, actor, now
                 pair.note = f"統合解除: {reason}"[:300]
                 save(pair, actor, "統合解除")
+        customer_set_merged_into(actor=actor, customer=absorbed, into=None, reason=why)
         merge.status, merge.undone_by, merge.undone_at, merge.undo_reason = MergeStatus.UNDONE, actor, now, reason
         save(merge, actor)
         data = {"merge": merge.pk, "reason": reason, "kept_on_survivor": result.kept_on_survivor}
