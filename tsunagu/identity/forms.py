@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .models import SourceSystem
+from .models import MappingProfile, SourceSystem
 
 ENCODINGS = [("", "自動判定"), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8(BOM付き)"), ("cp932", "Shift_JIS(CP932)")]
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -38,3 +39,110 @@ class ReasonForm(forms.Form):
 class MergeForm(forms.Form):
     absorbed = forms.IntegerField(label="統合する顧客(顧客ID)", min_value=1)
     reason = forms.CharField(label="理由", max_length=300)
+
+
+# --- source systems and column-mapping profiles ------------------------------------------------
+
+
+def _field_choices() -> list[tuple[str, str]]:
+    from .records import FIELD_LABELS, MAPPABLE_FIELDS
+
+    return [(name, f"{FIELD_LABELS.get(name, name)}({name})") for name in MAPPABLE_FIELDS]
+
+
+def _apply_profile_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    for field, messages in error.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+class SourceSystemForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Admin form: the verified fields as check boxes instead of raw JSON."""
+
+    verified_fields = forms.MultipleChoiceField(
+        label="本人確認済みの項目", choices=_field_choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = SourceSystem
+        fields = ["code", "name", "priority", "verified_fields", "is_active"]
+
+
+class MappingProfileAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Admin form: columns as JSON {file column: record field}, validated like the steward screen."""
+
+    class Meta:
+        model = MappingProfile
+        fields = ["source", "name", "columns", "encoding", "is_default"]
+
+    def clean(self) -> dict[str, Any]:
+        from .services.sources import mapping_profile_clean
+
+        cleaned = super().clean() or {}
+        columns = cleaned.get("columns")
+        if not isinstance(columns, dict):
+            self.add_error("columns", '列の対応は {"ファイルの列名": "項目名"} の形式で入力してください。')
+            return cleaned
+        try:
+            cleaned["columns"], cleaned["encoding"] = mapping_profile_clean(
+                columns=columns, encoding=cleaned.get("encoding") or ""
+            )
+        except ValidationError as error:
+            _apply_profile_errors(self, error)
+        return cleaned
+
+
+class MappingProfileForm(forms.Form):
+    """The steward screen: one row per file column (column name → record field), up to
+    PROFILE_ROWS rows; blank rows are ignored."""
+
+    PROFILE_ROWS = 20
+
+    name = forms.CharField(label="プロファイル名", max_length=100, initial="標準")
+    encoding = forms.ChoiceField(label="文字コード", choices=ENCODINGS, required=False)
+    is_default = forms.BooleanField(label="このソースの既定にする", required=False, initial=True)
+
+    def __init__(self, *args: Any, initial_columns: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "(使わない)"), *_field_choices()]
+        items = list((initial_columns or {}).items())
+        for index in range(max(self.PROFILE_ROWS, len(items) + 3)):
+            column, target = items[index] if index < len(items) else ("", "")
+            self.fields[f"column_{index}"] = forms.CharField(
+                label=f"列名 {index + 1}", max_length=100, required=False, initial=column
+            )
+            self.fields[f"target_{index}"] = forms.ChoiceField(
+                label=f"対応する項目 {index + 1}", choices=choices, required=False, initial=target
+            )
+
+    @property
+    def row_count(self) -> int:
+        return sum(1 for name in self.fields if name.startswith("column_"))
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"column_{i}"], self[f"target_{i}"]) for i in range(self.row_count)]
+
+    def clean(self) -> dict[str, Any]:
+        from .services.sources import mapping_profile_clean
+
+        cleaned = super().clean() or {}
+        columns: dict[str, str] = {}
+        for index in range(self.row_count):
+            column = (cleaned.get(f"column_{index}") or "").strip()
+            target = cleaned.get(f"target_{index}") or ""
+            if column and not target:
+                self.add_error(f"target_{index}", f"列「{column}」に対応する項目を選んでください。")
+            elif target and not column:
+                self.add_error(f"column_{index}", "列名を入力してください。")
+            elif column in columns:
+                self.add_error(f"column_{index}", f"列「{column}」が2回指定されています。")
+            elif column:
+                columns[column] = target
+        try:
+            cleaned["columns"], cleaned["encoding"] = mapping_profile_clean(
+                columns=columns, encoding=cleaned.get("encoding") or ""
+            )
+        except ValidationError as error:
+            _apply_profile_errors(self, error)
+        return cleaned

@@ -14,7 +14,16 @@ from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from .choices import PairStatus
-from .models import CandidatePair, CustomerMerge, FieldLineage, ImportBatch, MatchRun, SourceRecord, SourceSystem
+from .models import (
+    CandidatePair,
+    CustomerMerge,
+    FieldLineage,
+    ImportBatch,
+    MappingProfile,
+    MatchRun,
+    SourceRecord,
+    SourceSystem,
+)
 from .services.common import STEWARD_ONLY, is_steward
 
 
@@ -30,12 +39,28 @@ def _visible_ids(user: User, ids: set[int]) -> set[int]:
 def dashboard(*, user: User) -> dict[str, Any]:
     _check(user)
     return {
-        "sources": list(SourceSystem.objects.all()),
+        "sources": list(SourceSystem.objects.prefetch_related("profiles")),
         "batches": list(ImportBatch.objects.select_related("source", "imported_by")[:10]),
         "runs": list(MatchRun.objects.select_related("model", "started_by")[:5]),
         "review_count": CandidatePair.objects.filter(status=PairStatus.REVIEW).count(),
         "merges": list(CustomerMerge.objects.select_related("survivor", "absorbed")[:10]),
     }
+
+
+def source_get(*, user: User, code: str) -> SourceSystem:
+    _check(user)
+    source = SourceSystem.objects.filter(code=code).first()
+    if source is None:
+        raise Http404("ソースシステムが見つかりません。")
+    return source
+
+
+def profile_get(*, user: User, pk: int) -> MappingProfile:
+    _check(user)
+    profile = MappingProfile.objects.select_related("source").filter(pk=pk).first()
+    if profile is None:
+        raise Http404("列マッピングが見つかりません。")
+    return profile
 
 
 def batch_get(*, user: User, pk: int, screen: str = "") -> ImportBatch:

@@ -17,13 +17,14 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.customers.models import Customer
 
 from . import selectors
-from .forms import DecisionForm, ImportForm, MergeForm, ReasonForm
+from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm
 from .models import StagedRow
 from .records import FIELD_LABELS
 from .services.importing import records_import
 from .services.matching import match_run_start
 from .services.merging import customer_merge, customer_unmerge
 from .services.review import pair_decide
+from .services.sources import mapping_profile_save
 
 EVIDENCE_LABELS = {
     **FIELD_LABELS,
@@ -81,6 +82,37 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
                 messages.warning(request, warning)
             return redirect("identity:batch", pk=batch.pk)
     return render(request, "identity/import.html", {"form": form})
+
+
+@login_required
+def profile_edit(request: AuthedRequest, code: str = "", pk: int | None = None) -> HttpResponse:
+    """Create (per source) or edit a column-mapping profile."""
+    profile = selectors.profile_get(user=request.user, pk=pk) if pk is not None else None
+    source = profile.source if profile is not None else selectors.source_get(user=request.user, code=code)
+    initial = (
+        {"name": profile.name, "encoding": profile.encoding, "is_default": profile.is_default} if profile else None
+    )
+    form = MappingProfileForm(
+        request.POST or None, initial=initial, initial_columns=dict(profile.columns) if profile else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = mapping_profile_save(
+                actor=request.user,
+                source=source,
+                columns=form.cleaned_data["columns"],
+                name=profile.name if profile else form.cleaned_data["name"],
+                encoding=form.cleaned_data["encoding"],
+                is_default=form.cleaned_data["is_default"],
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"列マッピング「{source.code}: {saved.name}」を保存しました。")
+            return redirect("identity:home")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "identity/profile.html", {"form": form, "source": source, "profile": profile}, status=status)
 
 
 @login_required

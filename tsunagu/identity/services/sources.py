@@ -15,9 +15,15 @@ from .common import ensure_steward, save
 
 
 def source_system_register(
-    *, actor: User, code: str, name: str, priority: int = 100, verified_fields: list[str] | None = None
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    priority: int = 100,
+    verified_fields: list[str] | None = None,
+    is_active: bool = True,
 ) -> SourceSystem:
-    """Register a source (or update its name, priority and verified fields)."""
+    """Register a source (or update its name, priority, verified fields and whether it is active)."""
     ensure_steward(actor)
     unknown = set(verified_fields or []) - set(MAPPABLE_FIELDS)
     if unknown:
@@ -28,29 +34,24 @@ def source_system_register(
         source.name = name.strip()
         source.priority = priority
         source.verified_fields = sorted(verified_fields or [])
+        source.is_active = is_active
         save(source, actor)
         record_event(
             actor=actor,
             action="identity.source_register" if created else "identity.source_update",
             target=source,
             summary=f"ソースシステム「{source.name}」を{'登録' if created else '更新'}した",
-            data={"priority": priority, "verified_fields": source.verified_fields},
+            data={"priority": priority, "verified_fields": source.verified_fields, "is_active": is_active},
         )
     return source
 
 
-def mapping_profile_save(
-    *,
-    actor: User,
-    source: SourceSystem,
-    columns: dict[str, str],
-    name: str = "標準",
-    encoding: str = "",
-    is_default: bool = True,
-) -> MappingProfile:
-    """Save a column mapping {source column: record field}; each field may be mapped once."""
-    ensure_steward(actor)
+def mapping_profile_clean(*, columns: dict[str, str], encoding: str = "") -> tuple[dict[str, str], str]:
+    """The columns {source column: record field} without blanks, and the canonical encoding; raises
+    ValidationError (Japanese, per problem) unless every target is a record field mapped once, and a
+    source id column and a name column (氏名, or 姓) are present. Forms call this to show the errors."""
     errors: list[str] = []
+    encoding_errors: list[str] = []
     cleaned = {str(k).strip(): str(v).strip() for k, v in columns.items() if str(k).strip() and str(v).strip()}
     for column, target in cleaned.items():
         if target not in MAPPABLE_FIELDS:
@@ -66,9 +67,29 @@ def mapping_profile_save(
         try:
             encoding = canonical_encoding(encoding)
         except FileReadError as exc:
-            errors.append(str(exc))
-    if errors:
-        raise ValidationError({"columns": errors})
+            encoding_errors.append(str(exc))
+    if errors or encoding_errors:
+        raise ValidationError(
+            {key: value for key, value in (("columns", errors), ("encoding", encoding_errors)) if value}
+        )
+    return cleaned, encoding
+
+
+def mapping_profile_save(
+    *,
+    actor: User,
+    source: SourceSystem,
+    columns: dict[str, str],
+    name: str = "標準",
+    encoding: str = "",
+    is_default: bool = True,
+) -> MappingProfile:
+    """Save a column mapping {source column: record field}; each field may be mapped once."""
+    ensure_steward(actor)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "プロファイル名を入力してください。"})
+    cleaned, encoding = mapping_profile_clean(columns=columns, encoding=encoding)
     with transaction.atomic():
         profile = MappingProfile.objects.filter(source=source, name=name).first() or MappingProfile(
             source=source, name=name
