@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -37,3 +40,46 @@ def save(instance: Any, actor: User | None, reason: str = "") -> None:
     if reason:
         instance._change_reason = reason
     instance.save()
+
+
+def save_customer_link(record: Any, actor: User | None, reason: str) -> None:
+    """Save a source record whose only change is its customer (a row the service just read and
+    a customer it just scoped): no full_clean (its FK and unique checks cost ~5 queries a row)."""
+    history_user(record, actor)
+    record._change_reason = reason
+    record.save(update_fields=["customer"])
+
+
+# --- one search-index update per identity action ---------------------------------------------
+# A golden customer is created with addresses, phones and e-mails, a merge moves dozens of rows:
+# each of those writes re-indexes the customer (core.events.customer_changed → search). Inside
+# `one_index_update()` the per-write updates are suspended and the customers they named are
+# re-indexed once, before the block ends, in the same transaction (the index still never
+# disagrees with committed data).
+
+_collected: ContextVar[set[int] | None] = ContextVar("tsunagu_identity_changed_customers", default=None)
+
+
+def collect_changed(customer_ids: list[int]) -> None:
+    """core.events subscriber (IdentityConfig.ready): remember the ids while a block is open."""
+    collected = _collected.get()
+    if collected is not None:
+        collected.update(customer_ids)
+
+
+@contextmanager
+def one_index_update() -> Iterator[None]:
+    """Use inside the action's transaction. Nested blocks join the outer one."""
+    from tsunagu.search.services import indexing_suspended, search_index_update
+
+    if _collected.get() is not None:
+        yield
+        return
+    ids: set[int] = set()
+    token = _collected.set(ids)
+    try:
+        with indexing_suspended():
+            yield
+    finally:
+        _collected.reset(token)
+    search_index_update(sorted(ids))

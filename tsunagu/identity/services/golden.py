@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from tsunagu.core import normalize
 from tsunagu.core.context import history_user
@@ -26,7 +27,7 @@ from tsunagu.customers.services import (
 from ..models import FieldLineage, SourceRecord
 from ..records import split_address
 from ..survivorship import GROUPS, Candidate, Choice, choose, lineage_value
-from .common import save
+from .common import one_index_update, save, save_customer_link
 
 IDENTITY_GROUPS = ("name", "name_kana", "birth_date", "gender")
 CONTACT_GROUPS = ("address", "phone", "mobile", "email")
@@ -149,7 +150,7 @@ def golden_create(*, actor: User, records: list[SourceRecord]) -> Customer | Non
     for candidate in _ordered(choices, record_candidates(records), "email"):
         if normalize.email_key(candidate.value["email"]) not in {normalize.email_key(e) for _, e in emails}:
             emails.append((EmailKind.PERSONAL, candidate.value["email"]))
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         customer = customer_create(
             actor=actor,
             data=CustomerInput(
@@ -167,7 +168,7 @@ def golden_create(*, actor: User, records: list[SourceRecord]) -> Customer | Non
         )
         for record in records:
             record.customer = customer
-            save(record, actor, "名寄せ: 新しい顧客を作成")
+            save_customer_link(record, actor, "名寄せ: 新しい顧客を作成")
         lineage_write(actor=actor, customer=customer, choices=choices)
     return customer
 
@@ -184,7 +185,10 @@ def _ordered(choices: dict[str, Choice], candidates: dict[str, list[Candidate]],
 
 
 def lineage_write(*, actor: User, customer: Customer, choices: dict[str, Choice]) -> None:
+    """Changed rows are saved one by one; new rows (every row of a new golden customer) are
+    inserted together with their history rows (values come from validated records and rules)."""
     existing = {row.field: row for row in FieldLineage.objects.filter(customer=customer)}
+    created: list[FieldLineage] = []
     for group, choice in choices.items():
         value = lineage_value(group, choice.candidate.value)
         row = existing.get(group) or FieldLineage(customer=customer, field=group)
@@ -192,7 +196,12 @@ def lineage_write(*, actor: User, customer: Customer, choices: dict[str, Choice]
         if row.pk is not None and (row.value, row.source_record_id, row.rule, row.verified) == new:
             continue
         row.value, row.source_record_id, row.rule, row.verified = new
-        save(row, actor)
+        if row.pk is None:
+            created.append(row)
+        else:
+            save(row, actor)
+    if created:
+        bulk_create_with_history(created, FieldLineage, default_user=actor)
 
 
 def lineage_snapshot(customer: Customer) -> dict[str, dict[str, Any]]:

@@ -46,7 +46,7 @@ from tsunagu.policies.services import policies_move_to_customer
 
 from ..choices import MergeStatus, PairStatus
 from ..models import CandidatePair, CustomerMerge, SourceRecord
-from .common import ensure_steward, save
+from .common import ensure_steward, one_index_update, save, save_customer_link
 from .golden import golden_refresh, lineage_restore, lineage_snapshot
 
 DETAIL_KINDS = ("addresses", "phones", "emails", "relatives", "former_names")
@@ -125,7 +125,7 @@ def customer_merge(
         raise ValidationError({"reason": "統合の理由を入力してください。"})
     if survivor.pk == absorbed.pk:
         raise ValidationError("同じ顧客どうしは統合できません。")
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         survivor = _lock_visible(actor, survivor.pk)
         absorbed = _lock_visible(actor, absorbed.pk)
         for customer in (survivor, absorbed):
@@ -159,7 +159,7 @@ def customer_merge(
         records = list(SourceRecord.objects.filter(customer=absorbed).order_by("pk"))
         for record in records:
             record.customer = survivor
-            save(record, actor, why)
+            save_customer_link(record, actor, why)
         changes["records"] = [r.pk for r in records]
         added: list[int] = []
         for agency_id in a_state["agencies"]:
@@ -201,7 +201,7 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "統合解除の理由を入力してください。"})
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.status != MergeStatus.ACTIVE:
             raise ValidationError("この統合は既に解除されています。")
@@ -237,7 +237,7 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
         customer_details_move(actor=actor, to_customer=absorbed, rows=changes["details"], primary=primary)
         for record in SourceRecord.objects.filter(pk__in=changes["records"], customer=survivor):
             record.customer = absorbed
-            save(record, actor, why)
+            save_customer_link(record, actor, why)
         for agency_id in changes["agencies_added"]:
             still_needed = Policy.objects.filter(policyholder=survivor, agency_id=agency_id).exists()
             if not still_needed:

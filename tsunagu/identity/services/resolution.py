@@ -15,7 +15,7 @@ from tsunagu.customers.models import Customer
 from .. import engine
 from ..choices import MergeStatus, PairStatus
 from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord
-from .common import save
+from .common import one_index_update, save, save_customer_link
 from .golden import golden_create, golden_refresh
 from .merging import customer_merge
 
@@ -104,7 +104,7 @@ def _resolve_group(actor: User, members: list[SourceRecord], run: MatchRun | Non
     unlinked = [r for r in members if r.customer_id is None]
     if len(customer_ids) <= 1 and not unlinked:
         return
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         if not customer_ids:
             golden_create(actor=actor, records=unlinked)
             return
@@ -116,10 +116,11 @@ def _resolve_group(actor: User, members: list[SourceRecord], run: MatchRun | Non
 
 
 def _attach(actor: User, customer: Customer, records: list[SourceRecord]) -> None:
-    for record in records:
-        record.customer = customer
-        save(record, actor, "名寄せ: 既存の顧客に紐付け")
-    golden_refresh(actor=actor, customer=customer)
+    with transaction.atomic(), one_index_update():
+        for record in records:
+            record.customer = customer
+            save_customer_link(record, actor, "名寄せ: 既存の顧客に紐付け")
+        golden_refresh(actor=actor, customer=customer)
 
 
 def candidates_for(record: SourceRecord) -> list[SourceRecord]:
@@ -153,7 +154,7 @@ def match_incremental(*, actor: User, record_ids: list[int]) -> int:
     model, matcher = loaded
     resolved = 0
     for record in SourceRecord.objects.filter(pk__in=record_ids).select_related("source").order_by("pk"):
-        with transaction.atomic():
+        with transaction.atomic(), one_index_update():
             resolve_one(actor=actor, record=record, model=model, matcher=matcher)
         resolved += 1
     return resolved

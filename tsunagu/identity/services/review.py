@@ -12,7 +12,7 @@ from tsunagu.customers.models import Customer
 
 from ..choices import PairStatus
 from ..models import CandidatePair, SourceRecord
-from .common import ensure_steward, save
+from .common import ensure_steward, one_index_update, save
 from .golden import golden_create
 from .merging import customer_merge
 from .resolution import _attach, current_customer_id
@@ -25,7 +25,7 @@ def pair_decide(
     customers, the survivor chosen by the steward or the older one); a not-link is kept so that
     later runs never link the pair automatically."""
     ensure_steward(actor)
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         pair = CandidatePair.objects.select_for_update().get(pk=pair.pk)
         left = SourceRecord.objects.select_related("source").get(pk=pair.record_l_id)
         right = SourceRecord.objects.select_related("source").get(pk=pair.record_r_id)
@@ -78,7 +78,7 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
     ensure_steward(actor)
     if not reason.strip():
         raise ValidationError({"reason": "理由を入力してください。"})
-    with transaction.atomic():
+    with transaction.atomic(), one_index_update():
         record = SourceRecord.objects.select_for_update().select_related("source").get(pk=record.pk)
         if record.customer_id is None:
             raise ValidationError("このソースレコードはどの顧客にも紐付いていません。")
