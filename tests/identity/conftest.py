@@ -81,3 +81,126 @@ def person(
 
 
 from tests.cases.conftest import departments  # noqa: E402,F401  (case routing needs the departments)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Personas are created and logged in per test: PBKDF2 would be most of these tests' time."""
+    from tests.core.helpers import FAST_HASHERS
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+# --- a matcher trained once per test session ---------------------------------------------------
+
+
+def sample_rows(n: int = 80, seed: int = 3) -> tuple[list[dict], list[dict], list[list[str]], list[list[str]]]:
+    """The test population: n people in the agency system, about half again in the policy system
+    (as variants). Returns (people, duplicated people, agency rows, policy rows)."""
+    import random
+
+    from . import generator
+
+    rng = random.Random(seed)
+    base = generator.people(n, seed=seed)
+    agency = [generator.row(f"A{i}", p) for i, p in enumerate(base)]
+    dupes = [p for p in base if rng.random() < 0.5]
+    policy = [generator.row(f"P{p['person']}", generator.variant(p, rng)) for p in dupes]
+    return base, dupes, agency, policy
+
+
+def matcher_records(rows: list[list[str]], source: str) -> list[dict]:
+    """Rows as the import turns them into matcher records (validated, features derived)."""
+    import datetime as dt
+
+    from tsunagu.identity import engine
+    from tsunagu.identity.records import validate_row
+
+    records = []
+    for cells in rows:
+        values = {COLUMNS[h]: cells[i] for i, h in enumerate(HEADER)}
+        checked = validate_row(values, today=dt.date(2026, 6, 1))
+        assert not checked.errors, checked.errors
+        records.append(engine.record_for(f"{source}{checked.source_id}", source, checked.features))
+    return records
+
+
+def _degraded(p: dict, step: int, rng) -> dict:
+    """The same person, less and less alike: each step changes one more field."""
+    q = dict(p)
+    changes = [
+        ("email", ""),
+        ("mobile", f"080-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"),
+        ("address", p["address"].rsplit("-", 1)[0] + "-99"),
+        ("phone", f"06-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"),
+        ("postal", "999-" + p["postal"][-4:]),
+        ("birth", p["birth"][:-2] + ("01" if p["birth"][-2:] != "01" else "02")),
+    ]
+    for name, value in changes[:step]:
+        q[name] = value
+    return q
+
+
+@pytest.fixture(scope="session")
+def trained_model():
+    """Train the real matcher once on the generated population (no database, no labels) and keep
+    its JSON and thresholds; tests store it as the active MatchModel. Also picks a pair that the
+    model puts in the review band, so that the review tests never depend on luck."""
+    import random
+
+    pytest.importorskip("splink")
+    from tsunagu.identity import engine
+
+    from . import generator
+
+    _, _, agency, policy = sample_rows()
+    frame = engine.frame(matcher_records(agency, "A") + matcher_records(policy, "P"))
+    matcher = engine.matching().Matcher.train(frame)
+    auto_link, review = matcher.thresholds.auto_link, matcher.thresholds.review
+
+    rng = random.Random(11)
+    people = generator.people(12, seed=101)
+    rows, pairs = [], []
+    for i, p in enumerate(people):
+        rows.append(generator.row(f"R{i}", p))
+        for step in range(1, 7):
+            rows.append(generator.row(f"R{i}-{step}", _degraded(p, step, rng)))
+            pairs.append((f"R{i}", f"R{i}-{step}", i, step))
+    records = matcher_records(rows, "X")
+    scored = matcher.predict(engine.frame(records), min_probability=0.0)
+    probability = {}
+    for row in scored.itertuples(index=False):
+        probability[frozenset((str(row.record_id_l), str(row.record_id_r)))] = float(row.match_probability)
+    by_id = {r[0]: r for r in rows}
+    keys = dict(zip([r["record_id"] for r in records], engine.blocking_keys_many(records), strict=True))
+    # The model's own band; when the model leaves none (review == auto_link), a pair the model
+    # scores between 0.5 and auto-link stands in, and the stored review threshold is set below it.
+    low = review if review < auto_link else 0.5
+    review_pair = None
+    for left, right, _i, _step in pairs:
+        p = probability.get(frozenset((f"X{left}", f"X{right}")))
+        if p is not None and low <= p < auto_link and set(keys[f"X{left}"]) & set(keys[f"X{right}"]):
+            review_pair = (by_id[left], by_id[right], p)
+            break
+    assert review_pair is not None, f"no generated pair scores in [{low}, {auto_link})"
+    return {
+        "json": matcher.to_json(),
+        "auto_link": auto_link,
+        "review": review,
+        "review_pair": review_pair,
+        "review_for_pair": min(review, low),
+    }
+
+
+@pytest.fixture
+def active_model(trained_model, steward):
+    from tsunagu.identity.models import MatchModel
+
+    return MatchModel.objects.create(
+        version=1,
+        model_json=trained_model["json"],
+        auto_link=trained_model["auto_link"],
+        review=trained_model["review_for_pair"],  # the model's review threshold unless it leaves no band
+        trained_by=steward,
+        is_active=True,
+    )

@@ -17,47 +17,50 @@ from tsunagu.identity.services.merging import active_merge_of
 from tsunagu.identity.services.review import pair_decide
 
 from . import generator
-from .conftest import csv_bytes
+from .conftest import csv_bytes, sample_rows
 
 pytest.importorskip("splink")
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
 def _load(steward, n=80, seed=3):
-    rng = random.Random(seed)
-    base = generator.people(n, seed=seed)
-    agency = [generator.row(f"A{i}", p) for i, p in enumerate(base)]
-    dupes = [p for p in base if rng.random() < 0.5]
-    policy = [generator.row(f"P{p['person']}", generator.variant(p, rng)) for p in dupes]
+    base, dupes, agency, policy = sample_rows(n, seed)
     records_import(actor=steward, source_code="AGENCY", data=csv_bytes(agency), file_name="a.csv")
     records_import(actor=steward, source_code="POLICY", data=csv_bytes(policy), file_name="p.csv")
     return base, dupes
 
 
-def _run(steward):
-    run = match_run_start(actor=steward)
-    run.refresh_from_db()
-    return run
-
-
-_trained: dict[str, MatchModel] = {}
-
-
 @pytest.fixture
-def matched(steward, sources, django_capture_on_commit_callbacks):
-    """Records of two sources, matched by a full run (the model is trained once per session)."""
+def matched(steward, sources, django_capture_on_commit_callbacks, trained_model):
+    """Records of two sources, matched by a full run with the session's model (trained once on
+    the same generated population: conftest.trained_model)."""
     base, dupes = _load(steward)
-    if "model" in _trained:  # reuse the trained model: same data, same model
-        cached = _trained["model"]
-        MatchModel.objects.create(
-            version=1, model_json=cached.model_json, auto_link=cached.auto_link, review=cached.review,
-            trained_by=steward, is_active=True,
-        )  # fmt: skip
+    MatchModel.objects.create(
+        version=1, model_json=trained_model["json"], auto_link=trained_model["auto_link"],
+        review=trained_model["review"], trained_by=steward, is_active=True,
+    )  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         run = match_run_start(actor=steward)
     run.refresh_from_db()
-    _trained.setdefault("model", MatchModel.objects.get(is_active=True))
     return base, dupes, run
+
+
+def test_model_train_stores_the_active_model(steward, sources, trained_model, monkeypatch):
+    """model_train on the database's records (the engine's training itself is the session's)."""
+    from tsunagu.identity import engine
+    from tsunagu.identity.services.matching import model_train
+
+    _load(steward, n=10)
+    matching = engine.matching()
+    monkeypatch.setattr(matching.Matcher, "train", classmethod(lambda cls, frame: cls.from_json(trained_model["json"])))
+    first = model_train(actor=steward)
+    second = model_train(actor=steward)
+    first.refresh_from_db()
+    assert (first.version, second.version) == (1, 2)
+    assert not first.is_active
+    assert second.is_active
+    assert second.trained_on == SourceRecord.objects.count()
+    assert second.auto_link == trained_model["auto_link"]
 
 
 def test_full_run_builds_golden_customers(steward, matched):
@@ -111,12 +114,18 @@ def test_not_link_is_respected_by_later_runs(steward, matched, django_capture_on
     assert a.customer_id != b.customer_id
 
 
-def test_review_decisions(steward, matched):
-    pair = CandidatePair.objects.filter(status=PairStatus.REVIEW).first()
-    if pair is None:
-        pytest.skip("no pair in the review band for this sample")
-    left = SourceRecord.objects.get(pk=pair.record_l_id)
-    right = SourceRecord.objects.get(pk=pair.record_r_id)
+def test_review_decisions(steward, sources, active_model, trained_model):
+    """A pair the model puts in the review band (picked by conftest.trained_model from the
+    model's own scores): the import queues it for review, and a steward's link joins them."""
+    left_row, right_row, _ = trained_model["review_pair"]
+    records_import(actor=steward, source_code="AGENCY", data=csv_bytes([left_row]), file_name="a.csv")
+    records_import(actor=steward, source_code="POLICY", data=csv_bytes([right_row]), file_name="p.csv")
+    left = SourceRecord.objects.get(external_id=left_row[0])
+    right = SourceRecord.objects.get(external_id=right_row[0])
+    pair = CandidatePair.objects.get(record_l_id=min(left.pk, right.pk), record_r_id=max(left.pk, right.pk))
+    assert pair.status == PairStatus.REVIEW
+    assert active_model.review <= pair.match_probability < active_model.auto_link
+    assert left.customer_id != right.customer_id  # not joined automatically
     pair_decide(actor=steward, pair=pair, link=True, note="電話で確認")
     pair.refresh_from_db()
     left.refresh_from_db()
