@@ -96,7 +96,8 @@ def score(
 
 def run_dataset(path: Path) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    tags = dict(zip(frame["record_id"], frame.get("variations", pd.Series([""] * len(frame))).str.split("|"), strict=True))
+    variations = frame["variations"] if "variations" in frame.columns else pd.Series([""] * len(frame))
+    tags = dict(zip(frame["record_id"], variations.str.split("|"), strict=True))
     records = frame.drop(columns=[c for c in ("cluster_id", "household_id", "variations") if c in frame.columns])
     score(path.name, records, frame.set_index("record_id")["cluster_id"], tags)
 

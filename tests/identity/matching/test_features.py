@@ -26,7 +26,7 @@ def test_prepare_keeps_originals_and_adds_features():
 def test_missing_columns_are_allowed():
     out = prepare(pd.DataFrame([{"record_id": 1, "name_kanji": "佐藤花子"}]))
     assert out.loc[0, "record_id"] == "1"
-    assert out.loc[0, "dob"] is None
+    assert pd.isna(out.loc[0, "dob"])
     assert set(RECORD_FIELDS) <= set(out.columns)
 
 
@@ -37,7 +37,7 @@ def test_birth_date_notations(text):
     assert birth_date_iso(text) == "1970-03-01"
 
 
-@pytest.mark.parametrize("text", ["", "不明", "1970-02-30"])
+@pytest.mark.parametrize("text", ["", "不明", "1970-02-30", "S45.2.30"])
 def test_unreadable_birth_date_is_missing(text):
     assert birth_date_iso(text) == ""
 

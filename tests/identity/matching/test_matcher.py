@@ -10,7 +10,7 @@ import pytest
 
 from tests.identity.matching.conftest import person
 from tests.identity.matching.generator import generate
-from tsunagu.identity.matching import Candidate, Matcher, Thresholds, blocking_keys, prepare
+from tsunagu.identity.matching import Candidate, Matcher, Thresholds, blocking_keys, blocking_keys_many, prepare
 from tsunagu.identity.matching.rules import GIVEN_NAME_CONFLICT
 from tsunagu.identity.matching.thresholds import choose_thresholds
 
@@ -153,20 +153,20 @@ def test_from_json_rejects_an_unknown_version(matcher):
 
 
 def test_match_one_is_fast_and_ranks_the_duplicate_first(matcher, records):
-    dup = records[records["variations"].str.startswith("dup")].iloc[0]
-    new = dup.drop(labels=["cluster_id", "household_id", "variations"]).to_dict()
-    keys = set(blocking_keys(new))
-    existing = records[records["record_id"] != new["record_id"]]
-    has_key = [
-        bool(keys & set(blocking_keys(r)))
-        for r in existing.drop(columns=["cluster_id", "household_id", "variations"]).to_dict("records")
-    ]
-    candidates = existing[has_key].drop(columns=["cluster_id", "household_id", "variations"])
+    raw = records.drop(columns=["cluster_id", "household_id", "variations"])
+    index: dict[str, set[int]] = {}
+    for row, keys in enumerate(blocking_keys_many(raw)):
+        for key in keys:
+            index.setdefault(key, set()).add(row)
+    dup = records[records["variations"].str.startswith("dup")].index[0]
+    new = raw.loc[dup].to_dict()
+    found = set().union(*(index.get(key, set()) for key in blocking_keys(new))) - {dup}
+    candidates = raw.loc[sorted(found)]
     started = time.perf_counter()
     ranked = matcher.match_one(new, candidates)
     assert time.perf_counter() - started < 1.0
     best = ranked[0]
-    assert records.set_index("record_id").loc[best.record_id, "cluster_id"] == dup["cluster_id"]
+    assert records.set_index("record_id").loc[best.record_id, "cluster_id"] == records.loc[dup, "cluster_id"]
     assert best.match_probability >= matcher.thresholds.review
     assert {"family_name", "given_name", "birth_date"} <= set(best.evidence)
     assert [c.match_weight for c in ranked] == sorted((c.match_weight for c in ranked), reverse=True)
@@ -176,13 +176,16 @@ def test_match_one_without_candidates(matcher):
     assert matcher.match_one(person(), pd.DataFrame()) == []
 
 
-def test_blocking_keys_find_every_pair_the_batch_compares(matcher, records, predictions):
-    raw = records.drop(columns=["cluster_id", "household_id", "variations"]).set_index("record_id", drop=False)
-    keys = {rid: set(blocking_keys(row)) for rid, row in raw.head(600).to_dict("index").items()}
-    sample = predictions[predictions["record_id_l"].isin(keys) & predictions["record_id_r"].isin(keys)]
-    assert len(sample) > 0
-    for left, right in zip(sample["record_id_l"], sample["record_id_r"], strict=True):
+def test_blocking_keys_find_every_pair_the_batch_compares(records, predictions):
+    raw = records.drop(columns=["cluster_id", "household_id", "variations"])
+    keys = dict(zip(raw["record_id"], map(set, blocking_keys_many(raw)), strict=True))
+    for left, right in zip(predictions["record_id_l"], predictions["record_id_r"], strict=True):
         assert keys[left] & keys[right]
+
+
+def test_blocking_keys_of_one_record_equal_the_batch_keys(records):
+    raw = records.drop(columns=["cluster_id", "household_id", "variations"]).head(20)
+    assert [blocking_keys(r) for r in raw.to_dict("records")] == blocking_keys_many(raw)
 
 
 def test_cluster_connected_components(matcher):

@@ -5,7 +5,7 @@ candidates with blocking_keys(), and calls Matcher.match_one / predict / cluster
 See docs/identity-matching.md.
 """
 
-from tsunagu.identity.matching.blocking import blocking_keys
+from tsunagu.identity.matching.blocking import blocking_keys, blocking_keys_many
 from tsunagu.identity.matching.features import FEATURE_COLUMNS, OPTIONAL_FIELDS, RECORD_FIELDS, prepare
 from tsunagu.identity.matching.model import Candidate, Matcher
 from tsunagu.identity.matching.thresholds import Thresholds
@@ -18,5 +18,6 @@ __all__ = [
     "Matcher",
     "Thresholds",
     "blocking_keys",
+    "blocking_keys_many",
     "prepare",
 ]

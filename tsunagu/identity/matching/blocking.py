@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from tsunagu.identity.matching.comparisons import BLOCKING_RULES
-from tsunagu.identity.matching.features import prepare_record
+from tsunagu.identity.matching.features import is_prepared, prepare, prepare_record
 
 
 def keys_of_prepared(prepared: Mapping[str, Any]) -> list[str]:
@@ -26,3 +28,11 @@ def keys_of_prepared(prepared: Mapping[str, Any]) -> list[str]:
 def blocking_keys(record: Mapping[str, Any]) -> list[str]:
     """The keys a record is blocked on (record fields as in RECORD_FIELDS, original values)."""
     return keys_of_prepared(prepare_record(record))
+
+
+def blocking_keys_many(records: pd.DataFrame) -> list[list[str]]:
+    """blocking_keys() for every row of `records` (raw or prepared), in one vectorized pass."""
+    prepared = records if is_prepared(records) else prepare(records, learn=False)
+    columns = {c for rule in BLOCKING_RULES for c in rule.columns}
+    data = {c: prepared[c].astype(object).where(prepared[c].notna(), None).tolist() for c in columns}
+    return [keys_of_prepared({c: data[c][i] for c in columns}) for i in range(len(prepared))]

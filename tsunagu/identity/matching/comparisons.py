@@ -44,18 +44,30 @@ def name_part(part: str, *, tf: bool) -> Comparison:
             _null(k, r),
             _level(f"{k}_l = {k}_r", "kanji", **exact_extra),
             _level(f"{r}_l = {r}_r", "reading"),
+            # Family and given name entered the other way round (common in romaji and Western data).
+            _level(
+                "(fam_kanji_l = giv_kanji_r AND giv_kanji_l = fam_kanji_r)"
+                " OR (fam_kana_l = giv_kana_r AND giv_kana_l = fam_kana_r)",
+                "swapped",
+            ),
             _level(
                 f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.92 OR damerau_levenshtein({r}_l, {r}_r) <= 1",
                 "fuzzy",
             ),
             _level(f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.85", "similar"),
+            # Other kanji and no reading on one side: may be a homophone (明 / 彰 アキラ); weaker
+            # than a clear disagreement, which needs both readings.
+            _level(f"{r}_l IS NULL OR {r}_r IS NULL", "kanji_differs_reading_unknown"),
             ELSE,
         ],
     }
 
 
 def birth_date() -> Comparison:
-    swapped = "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))"
+    swapped = (
+        "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4)"
+        " AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))"
+    )
     return {
         "output_column_name": "birth_date",
         "comparison_levels": [
@@ -69,13 +81,14 @@ def birth_date() -> Comparison:
     }
 
 
-def identifier(column: str, name: str, *, fuzzy: int = 1) -> Comparison:
+def identifier(column: str, name: str) -> Comparison:
     return {
         "output_column_name": name,
         "comparison_levels": [
             _null(column),
             _level(f"{column}_l = {column}_r", "exact"),
-            _level(f"damerau_levenshtein({column}_l, {column}_r) <= {fuzzy}", "typo"),
+            _level(f"damerau_levenshtein({column}_l, {column}_r) <= 1", "typo"),
+            _level(f"damerau_levenshtein({column}_l, {column}_r) <= 2", "two_typos"),
             ELSE,
         ],
     }
@@ -88,7 +101,8 @@ def email() -> Comparison:
             _null("email_n"),
             _level("email_n_l = email_n_r", "exact"),
             _level(
-                "damerau_levenshtein(email_n_l, email_n_r) <= 2 OR split_part(email_n_l, '@', 1) = split_part(email_n_r, '@', 1)",
+                "damerau_levenshtein(email_n_l, email_n_r) <= 2"
+                " OR split_part(email_n_l, '@', 1) = split_part(email_n_r, '@', 1)",
                 "typo",
             ),
             ELSE,
@@ -132,8 +146,11 @@ class BlockingRule:
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (
-    BlockingRule("name_r", ("kana_key",)),
-    BlockingRule("name_k", ("kanji_key",)),
+    # The full name alone would compare every pair of namesakes (quadratic in common names);
+    # with the birth year, the month and day, or the postal code it still finds slips in each.
+    BlockingRule("name_r_year", ("kana_key", "dob_y")),
+    BlockingRule("name_k_md", ("kanji_key", "dob_md")),
+    BlockingRule("name_k_postal", ("kanji_key", "postal")),
     BlockingRule("dob_tail_r", ("dob", "tail_kana")),
     BlockingRule("dob_tail_k", ("dob", "tail_kanji")),
     BlockingRule("dob_head_k", ("dob", "head_kanji")),
@@ -141,6 +158,8 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("email", ("email_n",)),
     BlockingRule("landline", ("landline",)),
     BlockingRule("postal_tail_k", ("postal", "tail_kanji")),
+    BlockingRule("postal_head_k", ("postal", "head_kanji")),
+    BlockingRule("dob_addr", ("dob", "addr")),
     BlockingRule("dob_postal", ("dob", "postal")),
     BlockingRule("addr_tail_r", ("addr", "tail_kana")),
     BlockingRule("other_id", ("other_id_n",)),

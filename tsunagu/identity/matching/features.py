@@ -54,6 +54,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "tail_kanji",  # last two characters of kanji_key (blocking)
     "tail_kana",  # last two characters of kana_key (blocking)
     "dob",  # ISO 8601 date, or null when missing or not a date
+    "dob_y",  # year (blocking)
+    "dob_md",  # month and day (blocking)
     "sex",
     "postal",
     "addr",  # canonical address without prefecture and building
@@ -64,6 +66,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "other_id_n",
 )
 PREPARED_MARKER = "kanji_key"
+ARROW_STRING = pd.ArrowDtype(pa.string())
 
 
 # --- names -------------------------------------------------------------------------------------
@@ -81,6 +84,9 @@ class SurnameLexicon:
     kanji: Counter[str] = field(default_factory=Counter)
     kana: Counter[str] = field(default_factory=Counter)
     readings: dict[str, Counter[str]] = field(default_factory=dict)
+    # Given names seen split: a split whose remainder is a known given name is preferred.
+    given_kanji: Counter[str] = field(default_factory=Counter)
+    given_kana: Counter[str] = field(default_factory=Counter)
 
     MIN_COUNT = 2
 
@@ -93,27 +99,39 @@ class SurnameLexicon:
             self.kana[family_r] += 1
 
     def merge(self, other: SurnameLexicon) -> SurnameLexicon:
-        merged = SurnameLexicon(self.kanji + other.kanji, self.kana + other.kana, {})
+        merged = SurnameLexicon(
+            self.kanji + other.kanji,
+            self.kana + other.kana,
+            {},
+            self.given_kanji + other.given_kanji,
+            self.given_kana + other.given_kana,
+        )
         for source in (self.readings, other.readings):
             for key, counter in source.items():
                 merged.readings.setdefault(key, Counter()).update(counter)
         return merged
 
+    @staticmethod
+    def _best(full: str, families: Counter[str], givens: Counter[str], longest: int, minimum: int) -> int:
+        """Length of the family part: known family + known given name first, else the longest
+        known family name; 0 when none is known."""
+        sizes = [n for n in range(min(len(full) - 1, longest), 0, -1) if families.get(full[:n], 0) >= minimum]
+        for size in sizes:
+            if givens.get(full[size:], 0) >= 1:
+                return size
+        return sizes[0] if sizes else 0
+
     def split_kanji(self, full: str) -> tuple[str, str] | None:
-        for size in range(min(len(full) - 1, 4), 0, -1):
-            if self.kanji.get(full[:size], 0) >= self.MIN_COUNT:
-                return full[:size], full[size:]
-        return None
+        size = self._best(full, self.kanji, self.given_kanji, 4, self.MIN_COUNT)
+        return (full[:size], full[size:]) if size else None
 
     def split_kana(self, full: str, family_k: str | None = None) -> tuple[str, str] | None:
         if family_k and family_k in self.readings:
             for reading, _count in self.readings[family_k].most_common():
                 if full.startswith(reading) and len(full) > len(reading):
                     return reading, full[len(reading) :]
-        for size in range(min(len(full) - 1, 7), 0, -1):
-            if self.kana.get(full[:size], 0) >= self.MIN_COUNT:
-                return full[:size], full[size:]
-        return None
+        size = self._best(full, self.kana, self.given_kana, 7, self.MIN_COUNT)
+        return (full[:size], full[size:]) if size else None
 
     def to_dict(self, *, limit: int = 20000) -> dict[str, object]:
         kanji = dict(self.kanji.most_common(limit))
@@ -121,6 +139,8 @@ class SurnameLexicon:
             "kanji": kanji,
             "kana": dict(self.kana.most_common(limit)),
             "readings": {k: dict(self.readings[k].most_common(3)) for k in kanji if k in self.readings},
+            "given_kanji": dict(self.given_kanji.most_common(limit)),
+            "given_kana": dict(self.given_kana.most_common(limit)),
         }
 
     @classmethod
@@ -131,7 +151,17 @@ class SurnameLexicon:
         assert isinstance(kanji, dict)
         assert isinstance(kana, dict)
         assert isinstance(readings, dict)
-        return cls(Counter(kanji), Counter(kana), {k: Counter(v) for k, v in readings.items()})
+        given_kanji = data.get("given_kanji", {})
+        given_kana = data.get("given_kana", {})
+        assert isinstance(given_kanji, dict)
+        assert isinstance(given_kana, dict)
+        return cls(
+            Counter(kanji),
+            Counter(kana),
+            {k: Counter(v) for k, v in readings.items()},
+            Counter(given_kanji),
+            Counter(given_kana),
+        )
 
 
 _SPLIT_RE = re.compile(r"[\s\u3000]+")
@@ -155,8 +185,8 @@ def learn_surnames(records: pd.DataFrame) -> SurnameLexicon:
 
     A frame from prepare() carries the lexicon it learned (attrs["surnames"])."""
     found = records.attrs.get("surnames")
-    if isinstance(found, SurnameLexicon):
-        return found
+    if isinstance(found, _Carried):
+        return found.value
     return _names(_with_fields(records), None)[1]
 
 
@@ -164,12 +194,19 @@ def learn_surnames(records: pd.DataFrame) -> SurnameLexicon:
 
 
 def birth_date_iso(text: str) -> str:
-    """ISO date for any notation parse_date reads (Western, 和暦, compact); '' when unreadable."""
+    """ISO date for any notation parse_date reads (Western, 和暦, compact); '' when unreadable.
+
+    An impossible date written as 8 digits (19560231, a slip) keeps its digits in ISO layout, so
+    that the birth-date comparison can still see the one-digit slip.
+    """
     if not text:
         return ""
     try:
         return normalize.parse_date(text).value.isoformat()
     except normalize.DateParseError:
+        digits = normalize.digits_only(text)
+        if len(digits) == 8 and len(normalize.nfkc(text).strip()) == 8:
+            return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
         return ""
 
 
@@ -228,13 +265,27 @@ def _column(records: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(records), index=records.index, dtype=object)
 
 
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """The column as Arrow strings, '' where missing, surrounding white space removed."""
+    values = series.astype(object).where(series.notna(), "").tolist()
+    try:
+        array = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([str(v) for v in values], type=pa.string())
+    return pc.utf8_trim_whitespace(array)
+
+
+def _object(array: pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(array.to_pylist(), index=index, dtype=object)
+
+
 def _map_unique(series: pd.Series, function: Callable[[str], Any], *, fast: pd.Series | None = None) -> pd.Series:
     """Apply `function` once per distinct value (as str, stripped; missing → '').
 
     `fast`, where given, holds values already computed by an exact vectorized fast path (e.g.
     a postal code already written as 7 ASCII digits); only the other values go to `function`.
     """
-    values = series.astype(object).where(series.notna(), "").astype(str).str.strip()
+    values = _object(_arrow_strings(series), series.index)
     todo = values if fast is None else values[fast.isna()]
     uniques = pd.unique(todo).tolist()
     table = {value: function(value) for value in uniques}
@@ -248,39 +299,41 @@ _ASCII_PHONE_RE = r"^0[0-9\-() ]+$"
 _SIMPLE_POSTAL_RE = r"^〒?[0-9]{3}-?[0-9]{4}$"
 
 
+def _fast_digits(series: pd.Series, pattern: str) -> tuple[pa.Array, pd.Series]:
+    """Digits of the values that match `pattern` (NaN elsewhere; '' for missing values)."""
+    text = _arrow_strings(series)
+    simple = pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+    digits = pc.replace_substring_regex(text, r"[^0-9]", "")
+    out = pd.Series(np.nan, index=series.index, dtype=object)
+    out[simple] = np.asarray(digits.to_pylist(), dtype=object)[simple]
+    out[(pc.equal(text, "")).to_numpy(zero_copy_only=False)] = ""
+    return text, out
+
+
 def _fast_phone(values: pd.Series) -> pd.Series:
     """phone_key for ASCII numbers starting with 0: the digits (then validity), else NaN."""
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    simple = text.str.match(_ASCII_PHONE_RE)
-    digits = text[simple].str.replace(r"[^0-9]", "", regex=True)
-    valid = [normalize.is_valid_phone(d) for d in digits.tolist()]
-    out = pd.Series(np.nan, index=values.index, dtype=object)
-    out[simple] = digits.where(valid, "")
-    out[text == ""] = ""
+    _text, out = _fast_digits(values, _ASCII_PHONE_RE)
+    known = out.notna() & (out != "")
+    out[known] = [d if normalize.is_valid_phone(d) else "" for d in out[known].tolist()]
     return out
 
 
 def _fast_postal(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    simple = text.str.match(_SIMPLE_POSTAL_RE)
-    out = pd.Series(np.nan, index=values.index, dtype=object)
-    out[simple] = text[simple].str.replace(r"[^0-9]", "", regex=True)
-    out[text == ""] = ""
-    return out
+    return _fast_digits(values, _SIMPLE_POSTAL_RE)[1]
 
 
 def _fast_email(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    simple = text.map(str.isascii) & text.str.contains("@", regex=False)
+    text = _arrow_strings(values)
+    simple = pc.and_(pc.string_is_ascii(text), pc.match_substring(text, "@")).to_numpy(zero_copy_only=False)
     out = pd.Series(np.nan, index=values.index, dtype=object)
-    out[simple] = text[simple].str.lower()
-    out[text == ""] = ""
+    out[simple] = np.asarray(pc.utf8_lower(text).to_pylist(), dtype=object)[simple]
+    out[(pc.equal(text, "")).to_numpy(zero_copy_only=False)] = ""
     return out
 
 
 def _fast_date(values: pd.Series) -> pd.Series:
     """ISO dates for 19700301 and 1970-03-01 (parsed by pandas); other notations NaN."""
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    text = _object(_arrow_strings(values), values.index)
     out = pd.Series(np.nan, index=values.index, dtype=object)
     for pattern, fmt in ((r"^[0-9]{8}$", "%Y%m%d"), (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "%Y-%m-%d")):
         match = text.str.match(pattern)
@@ -316,8 +369,8 @@ def _text(series: pd.Series, *, kana: bool = False) -> pd.Series:
     For readings also hiragana → katakana, so that fewer distinct values reach the key functions
     (which do both again: the result is the same).
     """
-    values = pa.array(series.astype(object).where(series.notna(), "").astype(str).tolist(), type=pa.string())
-    values = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(values, "NFKC"), r"\s+", " "))
+    values = pc.utf8_normalize(_arrow_strings(series), "NFKC")
+    values = pc.utf8_trim_whitespace(pc.replace_substring_regex(values, r"\s+", " "))
     text = pd.Series(values.to_pylist(), index=series.index, dtype=object)
     return text.str.translate(_HIRAGANA_TO_KATAKANA) if kana else text
 
@@ -365,6 +418,8 @@ def _names(
     if learn:
         lexicon.kanji.update(fam_k[split_k].value_counts().to_dict())
         lexicon.kana.update(fam_r[split_r].value_counts().to_dict())
+        lexicon.given_kanji.update(giv_k[split_k].value_counts().to_dict())
+        lexicon.given_kana.update(giv_r[split_r].value_counts().to_dict())
         both = split_k & split_r
         for (k, r), count in pd.DataFrame({"k": fam_k[both], "r": fam_r[both]}).value_counts().items():
             lexicon.readings.setdefault(str(k), Counter())[str(r)] += int(count)
@@ -413,7 +468,6 @@ def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, le
     out = _with_fields(records)
     out["record_id"] = out["record_id"].astype(str)
     names, lexicon = _names(out, surnames, learn=learn)
-    out.attrs["surnames"] = lexicon
     for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana"):
         out[column] = _nullable(names[column])
     out["head_kanji"] = out["kanji_key"].str[:2]
@@ -421,6 +475,8 @@ def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, le
     out["tail_kana"] = out["kana_key"].str[-2:]
 
     out["dob"] = _nullable(_map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"])))
+    out["dob_y"] = out["dob"].str[:4]
+    out["dob_md"] = out["dob"].str[5:]
     out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
     out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
     parts = _map_unique(out["address"], address_parts)
@@ -438,11 +494,26 @@ def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, le
     out["landline"] = _nullable(landline)
     out["email_n"] = _nullable(email)
     out["other_id_n"] = _nullable(_map_unique(out["other_id"], _other_id_key))
+    # Arrow strings: a third of the memory of Python strings, and DuckDB reads them without a copy.
+    for column in FEATURE_COLUMNS:
+        out[column] = out[column].astype(ARROW_STRING)
+    out.attrs["surnames"] = _Carried(lexicon)
     return out
+
+
+class _Carried:
+    """Holds the lexicon in DataFrame.attrs: pandas deep-copies attrs on every operation, this
+    one is shared instead (it is not modified after prepare)."""
+
+    def __init__(self, value: SurnameLexicon) -> None:
+        self.value = value
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _Carried:
+        return self
 
 
 def prepare_record(record: Mapping[str, object], *, surnames: SurnameLexicon | None = None) -> dict[str, object]:
     """prepare() for one record, as a dict (for match_one and blocking_keys)."""
     frame = pd.DataFrame([{k: record.get(k) for k in (*RECORD_FIELDS, *OPTIONAL_FIELDS)}])
     row = prepare(frame, surnames=surnames, learn=False).iloc[0].to_dict()
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+    return {k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in row.items()}

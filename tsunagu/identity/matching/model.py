@@ -63,6 +63,7 @@ def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
     columns = [UNIQUE_ID, "source_system", *FEATURE_COLUMNS]
     frame = prepared[columns].copy()
     frame["source_system"] = frame["source_system"].astype(object).where(frame["source_system"].notna(), None)
+    frame.attrs = {}
     return frame
 
 
@@ -120,9 +121,8 @@ class Matcher:
         n = len(prepared)
         db_api = _duckdb_api()
         linker = Linker(db_api.register(_feature_frame(prepared)), settings)
-        linker.training.estimate_probability_two_random_records_match(
-            rules.deterministic_rules(present), recall=rules.DETERMINISTIC_RECALL
-        )
+        deterministic: list[Any] = list(rules.deterministic_rules(present))
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
         for rule in rules.em_blocking_rules(present):
@@ -227,7 +227,8 @@ class Matcher:
         for column in TF_COLUMNS:
             table = self.tf_tables.get(column, {})
             default = min(table.values()) if table else None
-            features[f"tf_{column}"] = features[column].map(lambda v, t=table, d=default: t.get(v, d) if v else None)
+            values = features[column].astype(object).where(features[column].notna(), None)
+            features[f"tf_{column}"] = [table.get(v, default) if v else None for v in values]
         left = features.iloc[:1]
         right = features.iloc[1:]
         right = right[right[UNIQUE_ID] != str(record.get(UNIQUE_ID))]
@@ -270,7 +271,8 @@ def connected_components(
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components as components
 
-    ids = pd.Index(pd.unique(pd.Series([*left, *right, *(record_ids or [])], dtype=object)))
+    extra = [str(r) for r in record_ids] if record_ids is not None else []
+    ids = pd.Index(pd.unique(pd.Series([*left, *right, *extra], dtype=object)))
     if len(ids) == 0:
         return {}
     li, ri = ids.get_indexer(left), ids.get_indexer(right)
