@@ -113,10 +113,14 @@ class Generator:
             address, building, postal = self._address()
             landline = self._landline() if rng.random() < 0.6 else None
             size = rng.choices((1, 2, 3, 4), weights=(50, 25, 15, 10))[0]
+            given_names: set[str] = set()
             for _member in range(size):
                 gender = rng.choice(("male", "female"))
                 dob = self._dob()
                 given, given_kana = self._given(gender, dob[0])
+                while given in given_names:  # siblings never share a given name
+                    given, given_kana = self._given(gender, dob[0])
+                given_names.add(given)
                 mobile = self._phone(rng.choice(("090", "080", "070"))) if rng.random() < 0.8 else None
                 email = f"u{len(out)}x{rng.randint(10, 99)}@{rng.choice(EMAIL_DOMAINS)}" if rng.random() < 0.6 else None
                 out.append(

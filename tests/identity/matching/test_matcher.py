@@ -214,3 +214,17 @@ def test_small_generated_set_also_trains():
     small = generate(300, seed=3).drop(columns=["cluster_id", "household_id", "variations"])
     model = Matcher.train(small, u_pairs=2e4)
     assert 0.0 < model.thresholds.review <= model.thresholds.auto_link
+
+
+def test_parent_and_child_of_the_same_name_are_not_auto_linked(matcher):
+    father = person(record_id="A", birth_date="1950-04-01", mobile=None, email=None)
+    son = person(record_id="B", birth_date="1980-06-12", mobile=None, email=None)
+    scored = _score(matcher, father, son)
+    assert scored.match_probability < matcher.thresholds.auto_link
+    assert scored.evidence["rule"]["level"] == "birth_date_conflict"
+
+
+def test_names_entered_the_other_way_round(matcher):
+    a = person(record_id="A", name_kanji="山田 太郎", name_kana="ヤマダ タロウ")
+    b = person(record_id="B", name_kanji="太郎 山田", name_kana="タロウ ヤマダ")
+    assert _score(matcher, a, b).evidence["family_name"]["level"] == "swapped"

@@ -55,6 +55,13 @@ def name_part(part: str, *, tf: bool) -> Comparison:
                 "fuzzy",
             ),
             _level(f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.85", "similar"),
+            _level(
+                "jaro_winkler_similarity(fam_kanji_l, giv_kanji_r) >= 0.85"
+                " AND jaro_winkler_similarity(giv_kanji_l, fam_kanji_r) >= 0.85",
+                "swapped_fuzzy",
+            ),
+            _level("fam_kanji_l = giv_kanji_r OR giv_kanji_l = fam_kanji_r", "crossed"),
+            _level(f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.7 AND length({k}_l) > 3", "weak"),
             # Other kanji and no reading on one side: may be a homophone (明 / 彰 アキラ); weaker
             # than a clear disagreement, which needs both readings.
             _level(f"{r}_l IS NULL OR {r}_r IS NULL", "kanji_differs_reading_unknown"),
@@ -75,6 +82,12 @@ def birth_date() -> Comparison:
             _level("dob_l = dob_r", "exact"),
             _level(swapped, "day_month_swapped"),
             _level("damerau_levenshtein(dob_l, dob_r) <= 1", "one_digit"),
+            _level("damerau_levenshtein(dob_l, dob_r) <= 2", "two_digits"),
+            # A generation apart (同名の親子 at one address): the rule layer never auto-links it.
+            _level(
+                "abs(try_cast(substr(dob_l, 1, 4) AS INTEGER) - try_cast(substr(dob_r, 1, 4) AS INTEGER)) >= 10",
+                "years_apart",
+            ),
             _level("substr(dob_l, 1, 7) = substr(dob_r, 1, 7) OR substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "partial"),
             ELSE,
         ],
@@ -160,6 +173,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("postal_tail_k", ("postal", "tail_kanji")),
     BlockingRule("postal_head_k", ("postal", "head_kanji")),
     BlockingRule("dob_addr", ("dob", "addr")),
+    # Family and given name in either order (swapped in romaji and Western data).
+    BlockingRule("names_postal", ("name_set", "postal")),
+    BlockingRule("names_year", ("name_set", "dob_y")),
     BlockingRule("dob_postal", ("dob", "postal")),
     BlockingRule("addr_tail_r", ("addr", "tail_kana")),
     BlockingRule("other_id", ("other_id_n",)),

@@ -8,9 +8,11 @@ a million records with repeated names, dates and postal codes are prepared in se
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -50,6 +52,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "kana_key",  # reading key (fuzzy kana), no spaces
     "fam_kana",
     "giv_kana",
+    "name_set",  # family and given kanji key in sorted order (blocking, either name order)
     "head_kanji",  # first two characters of kanji_key (blocking)
     "tail_kanji",  # last two characters of kanji_key (blocking)
     "tail_kana",  # last two characters of kana_key (blocking)
@@ -279,7 +282,41 @@ def _object(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(array.to_pylist(), index=index, dtype=object)
 
 
-def _map_unique(series: pd.Series, function: Callable[[str], Any], *, fast: pd.Series | None = None) -> pd.Series:
+class _Mapper:
+    """Maps a function over distinct values; in `workers` processes when there are many.
+
+    Workers come from a forkserver with this module preloaded (a parent running DuckDB threads is
+    never forked). As with any multiprocessing, the calling script needs a __main__ guard.
+    """
+
+    PARALLEL_MIN_VALUES = 20_000
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, function: Callable[[str], Any], values: list[str]) -> list[Any]:
+        if self.workers <= 1 or len(values) < self.PARALLEL_MIN_VALUES:
+            return [function(v) for v in values]
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        chunk = max(2000, len(values) // (self.workers * 4))
+        return list(self._pool.map(function, values, chunksize=chunk))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+_SERIAL = _Mapper()
+
+
+def _map_unique(
+    series: pd.Series, function: Callable[[str], Any], *, fast: pd.Series | None = None, mapper: _Mapper = _SERIAL
+) -> pd.Series:
     """Apply `function` once per distinct value (as str, stripped; missing → '').
 
     `fast`, where given, holds values already computed by an exact vectorized fast path (e.g.
@@ -288,7 +325,7 @@ def _map_unique(series: pd.Series, function: Callable[[str], Any], *, fast: pd.S
     values = _object(_arrow_strings(series), series.index)
     todo = values if fast is None else values[fast.isna()]
     uniques = pd.unique(todo).tolist()
-    table = {value: function(value) for value in uniques}
+    table = dict(zip(uniques, mapper.map(function, uniques), strict=True))
     mapped = todo.map(table)
     if fast is None:
         return mapped
@@ -382,13 +419,13 @@ def _split(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return first, pd.Series([p[2] for p in parts], index=text.index, dtype=object)
 
 
-def _map_values(series: pd.Series, function: Callable[[str], str]) -> pd.Series:
-    uniques = pd.unique(series)
-    return series.map({value: function(value) for value in uniques})
+def _map_values(series: pd.Series, function: Callable[[str], str], mapper: _Mapper = _SERIAL) -> pd.Series:
+    uniques = pd.unique(series).tolist()
+    return series.map(dict(zip(uniques, mapper.map(function, uniques), strict=True)))
 
 
 def _names(
-    out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True
+    out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True, mapper: _Mapper = _SERIAL
 ) -> tuple[pd.DataFrame, SurnameLexicon]:
     """Name keys for every row, computed once per distinct name part (vectorized)."""
     name, family, given = _text(out["name_kanji"]), _text(out["family_name"]), _text(out["given_name"])
@@ -405,14 +442,14 @@ def _names(
     givr_raw = givr_raw.where(~fields_r, giv_kana)
     fullr_raw = kana.where(fam_kana + giv_kana == "", fam_kana + giv_kana)
 
-    fam_k, giv_k = _map_values(fam_raw, _name_key), _map_values(giv_raw, _name_key)
+    fam_k, giv_k = _map_values(fam_raw, _name_key, mapper), _map_values(giv_raw, _name_key, mapper)
     split_k = (fam_k != "") & (giv_k != "")
     full_k = fam_k + giv_k
-    full_k[~split_k] = _map_values(full_raw[~split_k], _name_key)
-    fam_r, giv_r = _map_values(famr_raw, _reading), _map_values(givr_raw, _reading)
+    full_k[~split_k] = _map_values(full_raw[~split_k], _name_key, mapper)
+    fam_r, giv_r = _map_values(famr_raw, _reading, mapper), _map_values(givr_raw, _reading, mapper)
     split_r = (fam_r != "") & (giv_r != "")
     full_r = fam_r + giv_r
-    full_r[~split_r] = _map_values(fullr_raw[~split_r], _reading)
+    full_r[~split_r] = _map_values(fullr_raw[~split_r], _reading, mapper)
 
     lexicon = SurnameLexicon()
     if learn:
@@ -426,6 +463,10 @@ def _names(
     if surnames is not None:
         lexicon = lexicon.merge(surnames) if learn else surnames
 
+    # Both names in sorted order, only where the record itself splits them: a blocking key must
+    # not depend on the lexicon (blocking_keys() sees one record alone).
+    low, high = fam_k.where(fam_k <= giv_k, giv_k), giv_k.where(fam_k <= giv_k, fam_k)
+    name_set = (low + "|" + high).where(split_k, "")
     # Unsplit names: the longest known family name, once per distinct full name.
     todo_k = ~split_k & (full_k != "")
     found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
@@ -449,6 +490,7 @@ def _names(
             "kana_key": full_r,
             "fam_kana": fam_r,
             "giv_kana": giv_r,
+            "name_set": name_set,
         }
     )
     return frame, lexicon
@@ -458,29 +500,42 @@ def is_prepared(records: pd.DataFrame) -> bool:
     return PREPARED_MARKER in records.columns
 
 
-def prepare(records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, learn: bool = True) -> pd.DataFrame:
+def prepare(
+    records: pd.DataFrame, *, surnames: SurnameLexicon | None = None, learn: bool = True, workers: int = 1
+) -> pd.DataFrame:
     """Derive the normalized matching features; the original columns are returned untouched.
 
     Missing input columns are allowed (treated as empty). Unsplit names are split at the
     longest known family name: those learned from the records' own split names (`learn`) plus
-    `surnames` (e.g. the lexicon of a trained model).
+    `surnames` (e.g. the lexicon of a trained model). `workers` > 1 computes the distinct
+    values of large columns in that many processes (batch runs; the script needs a __main__ guard).
     """
+    mapper = _Mapper(workers)
+    try:
+        return _prepare(records, surnames, learn, mapper)
+    finally:
+        mapper.close()
+
+
+def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool, mapper: _Mapper) -> pd.DataFrame:
     out = _with_fields(records)
     out["record_id"] = out["record_id"].astype(str)
-    names, lexicon = _names(out, surnames, learn=learn)
-    for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana"):
+    names, lexicon = _names(out, surnames, learn=learn, mapper=mapper)
+    for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana", "name_set"):
         out[column] = _nullable(names[column])
     out["head_kanji"] = out["kanji_key"].str[:2]
     out["tail_kanji"] = out["kanji_key"].str[-2:]
     out["tail_kana"] = out["kana_key"].str[-2:]
 
-    out["dob"] = _nullable(_map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"])))
+    out["dob"] = _nullable(
+        _map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"]), mapper=mapper)
+    )
     out["dob_y"] = out["dob"].str[:4]
     out["dob_md"] = out["dob"].str[5:]
     out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
     out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
-    parts = _map_unique(out["address"], address_parts)
-    phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]))
+    parts = _map_unique(out["address"], address_parts, mapper=mapper)
+    phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
     email = _map_unique(out["email"], email_normalized, fast=_fast_email(out["email"]))
     out["addr"] = _nullable(parts.str[0])

@@ -268,19 +268,23 @@ class Matcher:
 def connected_components(
     left: Sequence[str], right: Sequence[str], record_ids: Iterable[str] | None = None
 ) -> dict[str, str]:
+    """record_id → smallest record_id of its connected component (scipy, vectorized)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components as components
 
     extra = [str(r) for r in record_ids] if record_ids is not None else []
-    ids = pd.Index(pd.unique(pd.Series([*left, *right, *extra], dtype=object)))
+    ids = np.unique(np.asarray([*left, *right, *extra], dtype=object).astype(str))  # sorted
     if len(ids) == 0:
         return {}
-    li, ri = ids.get_indexer(left), ids.get_indexer(right)
+    li = np.searchsorted(ids, np.asarray(left, dtype=object).astype(str))
+    ri = np.searchsorted(ids, np.asarray(right, dtype=object).astype(str))
     graph = coo_matrix((np.ones(len(li), dtype=np.int8), (li, ri)), shape=(len(ids), len(ids)))
-    _count, labels = components(graph, directed=False)
-    frame = pd.DataFrame({"id": ids, "label": labels})
-    root = frame.groupby("label")["id"].transform("min")
-    return dict(zip(frame["id"], root, strict=True))
+    count, labels = components(graph, directed=False)
+    # ids are sorted, so the smallest position in a component is its smallest record_id.
+    first = np.full(count, len(ids), dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(len(ids)))
+    roots = ids[first[labels]]
+    return dict(zip(ids.tolist(), roots.tolist(), strict=True))
 
 
 def _tf_table(values: pd.Series) -> dict[str, float]:

@@ -7,8 +7,8 @@ that assumption, so two rules decide them by design rather than by threshold:
   the kanji, nor the reading, nor a one-character slip agree). Such a pair is never linked. If a
   personal identifier (mobile, email, shared id) agrees too, it goes to review at most.
 - **birth-date conflict** (a parent and child of the same name at one address, 同名の親子): the
-  birth dates disagree beyond a day/month swap or a one-digit slip. Without an
-  agreeing personal identifier such a pair goes to review at most.
+  birth years are ten or more years apart. Without an agreeing personal identifier such a pair
+  goes to review at most.
 - **no personal evidence**: surname, address, postal code and the home landline all describe a
   household, not a person. A pair needs at least one personal field to agree (given name, birth
   date, mobile, email, shared id) to be linked automatically; without one it is review at most.
@@ -30,7 +30,10 @@ from tsunagu.identity.matching.thresholds import Thresholds
 GIVEN_NAME_CONFLICT = "given_name_conflict"
 NO_PERSONAL_EVIDENCE = "no_personal_evidence"
 BIRTH_DATE_CONFLICT = "birth_date_conflict"
-PARTIAL_BIRTH_DATE = 1  # gamma of the birth_date level "partial" (same year and month, or same day)
+# birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
+# 2 years apart (≥ 10 years), 1 partial, 0 else.
+BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
+BIRTH_DATE_YEARS_APART = 2
 # A conflicting pair without any agreeing personal identifier is scored down to this.
 REJECTED_PROBABILITY = 0.0
 # Deterministic rules give the prior (share of matches among all pairs); their assumed recall:
@@ -56,7 +59,8 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     probability = out["match_probability"].astype(float).to_numpy().copy()
     given = _gamma(out, "given_name")
     personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id")
-    personal = (given > 0) | (_gamma(out, "birth_date") > PARTIAL_BIRTH_DATE) | personal_id
+    dob = _gamma(out, "birth_date")
+    personal = (given > 0) | (dob >= BIRTH_DATE_AGREES) | personal_id
 
     conflict = given == 0
     rule = np.full(len(out), None, dtype=object)
@@ -69,9 +73,7 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     probability[rejected] = np.minimum(probability[rejected], REJECTED_PROBABILITY)
     probability[no_personal] = np.minimum(probability[no_personal], review_cap)
     rule[no_personal] = NO_PERSONAL_EVIDENCE
-    # Levels of birth_date: 4 exact, 3 day/month swapped, 2 one digit, 1 partial, 0 else.
-    dob = _gamma(out, "birth_date")
-    dob_conflict = ~conflict & personal & (dob >= 0) & (dob <= PARTIAL_BIRTH_DATE) & ~personal_id
+    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
 
