@@ -28,7 +28,11 @@ demo: migrate
 	fi
 	@$(PY) manage.py demo_logins
 
+# One background worker (batches, full match runs) beside the web server; both stop together.
 run: demo
+	@$(PY) manage.py db_worker --no-startup-delay > var/worker.log 2>&1 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	echo "バックグラウンドワーカーを起動しました(ログ: var/worker.log)"; \
 	$(PY) manage.py runserver $(HOST)
 
 test: install

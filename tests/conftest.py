@@ -24,6 +24,16 @@ from tsunagu.policies.models import Policy, Product
 from tsunagu.policies.services import CoverageInput, PolicyInput, policy_create
 
 PASSWORD = "tsunagu-test-pass-2026"
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    """Queued tasks run in the enqueuing process, so tests see their effect at commit. The database
+    backend and its worker are tested on their own (tests/documents/test_batch_start.py)."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 _numbers = itertools.count(1)
 
 

@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "tsunagu.core",
     "tsunagu.customers",
     "tsunagu.policies",
@@ -84,6 +86,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (long batches, full match runs): django-tasks with its database backend, run by
+# `manage.py db_worker` (one worker on SQLite; any number on PostgreSQL). `make run` starts one.
+TASKS = {"default": {"BACKEND": os.environ.get("TSUNAGU_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desk:home"

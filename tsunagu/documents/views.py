@@ -17,8 +17,9 @@ from tsunagu.cases.models import Case, IdentityVerification
 from tsunagu.cases.selectors import case_get
 from tsunagu.core.http import AuthedRequest
 
+from .batch_start import batch_enqueue, can_start_batches
 from .certificate_reissue import certificate_reissue, reissue_years
-from .choices import DeliveryChannel, DocumentType
+from .choices import BatchStatus, DeliveryChannel, DocumentType
 from .links import LinkError, download_link_open
 from .models import Document
 from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
@@ -111,7 +112,34 @@ def link_download(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def batches(request: AuthedRequest) -> HttpResponse:
-    return render(request, "documents/batch_list.html", {"batches": batch_list(user=request.user)})
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            batch_enqueue(
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                target=request.POST.get("target", ""),
+                issue_date=request.POST.get("issue_date", ""),
+            )
+        except ValidationError as error:
+            errors = error.message_dict
+        else:
+            messages.success(request, "バッチを予約しました。ワーカーが開始すると下の一覧に進捗が表示されます。")
+            return redirect("documents:batches")
+    recent = batch_list(user=request.user)
+    context = {
+        "batches": recent,
+        "can_start": can_start_batches(request.user),
+        "errors": errors,
+        "form_values": request.POST if errors else {},
+        "kinds": [
+            (DocumentType.DEDUCTION_CERTIFICATE, "地震保険料控除証明書(対象年分)"),
+            (DocumentType.CONTRACT_NOTICE, "契約内容のお知らせ(対象月)"),
+        ],
+        "running": any(b.status == BatchStatus.RUNNING for b in recent),
+    }
+    template = "documents/batch_list.html#table" if request.htmx else "documents/batch_list.html"
+    return render(request, template, context, status=400 if errors else 200)
 
 
 @login_required

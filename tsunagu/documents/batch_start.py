@@ -1,0 +1,86 @@
+"""Starting the long batches from the screen: validate, audit, and queue a background task.
+
+The task runs in `manage.py db_worker` (django-tasks database backend). It is queued after the
+transaction commits, so a rolled-back request never starts a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tsunagu.core.audit import record_event
+from tsunagu.core.choices import DepartmentKind, Role
+from tsunagu.core.models import User
+
+from . import deduction as d
+from .choices import DocumentType
+from .notices import month_start
+
+
+def can_start_batches(user: User) -> bool:
+    """Batches mail every customer: administrators and the 契約管理 department only."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    return user.department is not None and user.department.kind == DepartmentKind.POLICY_ADMIN
+
+
+def _issue_date(text: str) -> dt.date:
+    if not text.strip():
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError({"issue_date": f"発行日はYYYY-MM-DDで指定してください(指定値: 「{text}」)。"}) from None
+
+
+def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "") -> None:
+    """Queue the certificate batch (`target` = tax year, e.g. "2026") or the contract notices
+    (`target` = month, e.g. "2026-05"); the batch appears on the batch pages when a worker starts it."""
+    from .tasks import certificate_batch_task, contract_notice_task
+
+    if not can_start_batches(actor):
+        raise PermissionDenied("帳票バッチを開始できるのは管理者と契約管理部の担当者だけです。")
+    when = _issue_date(issue_date)
+    if kind == DocumentType.DEDUCTION_CERTIFICATE:
+        try:
+            tax_year = int(target.strip())
+            d.rules_for(tax_year)
+        except ValueError as exc:  # DeductionInputError is a ValueError
+            message = (
+                str(exc)
+                if isinstance(exc, d.DeductionInputError)
+                else f"対象年分は西暦4桁で指定してください(指定値: 「{target}」)。"
+            )
+            raise ValidationError({"target": message}) from None
+        if when.year < tax_year:
+            raise ValidationError({"issue_date": f"証明日({when})が対象年分({tax_year}年)より前です。"})
+        summary = f"{tax_year}年分 地震保険料控除証明書の一括発行を予約した"
+
+        def enqueue() -> None:
+            certificate_batch_task.enqueue(actor.pk, tax_year, when.isoformat())
+    elif kind == DocumentType.CONTRACT_NOTICE:
+        try:
+            month = month_start(target)
+        except ValueError as exc:
+            raise ValidationError({"target": str(exc)}) from None
+        summary = f"{month:%Y年%m月}分 契約内容のお知らせの作成を予約した"
+
+        def enqueue() -> None:
+            contract_notice_task.enqueue(actor.pk, month.isoformat(), when.isoformat())
+    else:
+        raise ValidationError({"kind": f"開始できない帳票の種類です(指定値: 「{kind}」)。"})
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action="document.batch_enqueue",
+            target=actor,
+            summary=summary,
+            data={"kind": kind, "target": target},
+        )
+        transaction.on_commit(enqueue)
