@@ -10,7 +10,9 @@ Every run trains the model without labels (Matcher.train), predicts and clusters
 model's own thresholds; labels are read only to score the result. Pairwise precision, recall and
 F1 are computed on the pairs at or above the auto-link threshold. `recall_<tag>` is the recall
 over true pairs with at least one record carrying the tag (the dataset's `variations` column,
-analysis only). `blocking_recall` is the share of true pairs that the blocking rules compare.
+analysis only) at the auto-link threshold; `review_recall_<tag>` the same at the review threshold
+(linked or queued for review). `blocking_recall` is the share of true pairs that the blocking
+rules compare.
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ def score(
             pairs = by_tag[tag]
             found = sum(1 for p in pairs if p in linked)
             emit(BENCH, f"recall_{tag}", found / len(pairs), "ratio", pairs=len(pairs), **info)
+        for tag in sorted(by_tag):  # linked or in the review queue
+            pairs = by_tag[tag]
+            found = sum(1 for p in pairs if p in reviewed)
+            emit(BENCH, f"review_recall_{tag}", found / len(pairs), "ratio", pairs=len(pairs), **info)
 
 
 def run_dataset(path: Path) -> None:

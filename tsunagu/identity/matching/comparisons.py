@@ -178,6 +178,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("names_year", ("name_set", "dob_y")),
     BlockingRule("dob_postal", ("dob", "postal")),
     BlockingRule("addr_tail_r", ("addr", "tail_kana")),
+    BlockingRule("addr_head_k", ("addr", "head_kanji")),
     BlockingRule("other_id", ("other_id_n",)),
 )
 
@@ -185,7 +186,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
 def comparisons_for(columns_present: Sequence[str]) -> list[Comparison]:
     """The comparisons whose features occur in the training data (FEBRL has no kana, no phone)."""
     present = set(columns_present)
-    out: list[Comparison] = [name_part("fam", tf=True), name_part("giv", tf=False), birth_date()]
+    out: list[Comparison] = [name_part("fam", tf=True), name_part("giv", tf=True), birth_date()]
     if "mobile_n" in present:
         out.append(identifier("mobile_n", "mobile"))
     if "email_n" in present:

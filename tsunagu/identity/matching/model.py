@@ -35,7 +35,7 @@ UNIQUE_ID = "record_id"
 # is kept) and to choose thresholds. Beyond this the estimates do not move; time does.
 TRAIN_RECORDS = 120_000
 U_PAIRS = 5e5
-TF_COLUMNS = ("fam_kanji",)
+TF_COLUMNS = ("fam_kanji", "giv_kanji")
 TF_TABLE_LIMIT = 50_000
 
 logging.getLogger("splink").setLevel(logging.WARNING)
