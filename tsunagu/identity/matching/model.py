@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,8 @@ class Matcher:
         self.tf_tables = {k: dict(v) for k, v in (tf_tables or {}).items()}
         self.training = dict(training or {})
         self._levels: dict[str, list[_Level]] | None = None
+        self._scorer: tuple[Any, Any] | None = None  # (DuckDB API, Linker) reused by match_one
+        self._scorer_lock = threading.Lock()  # one DuckDB connection: one scoring at a time
 
     # --- training ---------------------------------------------------------------------------
 
@@ -241,12 +244,21 @@ class Matcher:
         ]
 
     def _score_pairs(self, left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[_Level]]]:
+        """Score left × right with a linker kept for this matcher (one DuckDB connection)."""
         from splink import Linker
 
-        db_api = _duckdb_api()
-        linker = Linker(db_api.register(pd.concat([left, right], ignore_index=True)), self.settings)
-        scored = linker.inference.score_pairs(db_api.register(left), db_api.register(right)).as_pandas_dataframe()
-        return scored, self._levels_of(linker)
+        with self._scorer_lock:
+            if self._scorer is None:
+                db_api = _duckdb_api()
+                self._scorer = (db_api, Linker(db_api.register(left.iloc[:0]), self.settings))
+            db_api, linker = self._scorer
+            left_df, right_df = db_api.register(left), db_api.register(right)
+            result = linker.inference.score_pairs(left_df, right_df)
+            scored = result.as_pandas_dataframe()
+            result.drop_table_from_database_and_remove_from_cache()
+            for frame in (left_df, right_df):
+                frame.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+            return scored, self._levels_of(linker)
 
     # --- clustering -------------------------------------------------------------------------
 
