@@ -135,6 +135,7 @@ def location() -> Comparison:
             _level("postal_l = postal_r AND jaro_winkler_similarity(addr_l, addr_r) >= 0.9", "postal_similar_address"),
             _level("jaro_winkler_similarity(addr_l, addr_r) >= 0.95", "similar_address"),
             _level("postal_l = postal_r", "postal"),
+            _level("jaro_winkler_similarity(addr_l, addr_r) >= 0.85", "weakly_similar_address"),
             ELSE,
         ],
     }
