@@ -167,10 +167,14 @@ def trained_model():
             rows.append(generator.row(f"R{i}-{step}", _degraded(p, step, rng)))
             pairs.append((f"R{i}", f"R{i}-{step}", i, step))
     records = matcher_records(rows, "X")
-    scored = matcher.predict(engine.frame(records), min_probability=0.0)
-    probability = {}
-    for row in scored.itertuples(index=False):
-        probability[frozenset((str(row.record_id_l), str(row.record_id_r)))] = float(row.match_probability)
+    by_record = {r["record_id"]: r for r in records}
+
+    def incremental_probability(left: str, right: str) -> float | None:
+        # Scored as the import scores it: the second record against the first, one at a time
+        # (batch `predict` uses the batch's own term frequencies and may differ slightly).
+        found = matcher.match_one(by_record[f"X{right}"], engine.frame([by_record[f"X{left}"]]))
+        return float(found[0].match_probability) if found else None
+
     by_id = {r[0]: r for r in rows}
     keys = dict(zip([r["record_id"] for r in records], engine.blocking_keys_many(records), strict=True))
     # The model's own band; when the model leaves none (review == auto_link), a pair the model
@@ -178,8 +182,10 @@ def trained_model():
     low = review if review < auto_link else 0.5
     review_pair = None
     for left, right, _i, _step in pairs:
-        p = probability.get(frozenset((f"X{left}", f"X{right}")))
-        if p is not None and low <= p < auto_link and set(keys[f"X{left}"]) & set(keys[f"X{right}"]):
+        if not set(keys[f"X{left}"]) & set(keys[f"X{right}"]):
+            continue
+        p = incremental_probability(left, right)
+        if p is not None and low <= p < auto_link:
             review_pair = (by_id[left], by_id[right], p)
             break
     assert review_pair is not None, f"no generated pair scores in [{low}, {auto_link})"
