@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -141,9 +142,23 @@ def test_round_trip_through_json_gives_the_same_predictions(matcher, records, pr
     assert restored.to_json() == matcher.to_json()
 
 
+def _rounded(value: object) -> object:
+    """The model with floats cut to 9 significant digits: DuckDB sums in parallel, so the last
+    bits of an estimate depend on thread scheduling, not on the data or the seed."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def test_training_is_deterministic(records):
     raw = records.drop(columns=["cluster_id", "household_id", "variations"]).head(1500)
-    assert Matcher.train(raw, u_pairs=2e4).to_json() == Matcher.train(raw, u_pairs=2e4).to_json()
+    first = json.loads(Matcher.train(raw, u_pairs=2e4).to_json())
+    second = json.loads(Matcher.train(raw, u_pairs=2e4).to_json())
+    assert _rounded(first) == _rounded(second)
 
 
 def test_from_json_rejects_an_unknown_version(matcher):
