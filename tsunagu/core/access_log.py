@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from . import context
+from . import bulk, context
 from .choices import AccessPurpose
 from .models import AccessLog, AccessLogHead, User
 
@@ -83,26 +83,48 @@ def log_access(
     """Append one row per customer read (or one row with no customer, e.g. an empty search)."""
     ctx = context.current()
     ids = list(customer_ids) or [None]
+    # One read, one moment: every row of the call shares the timestamp (and its ISO form in the hash).
+    at = timezone.now()
+    at_iso = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    authenticated = user is not None and user.is_authenticated
+    user_id = user.pk if authenticated else None  # type: ignore[union-attr]
+    username = getattr(user, "username", "") or ""
+    screen = (screen or ctx.screen)[:100]
+    detail = detail or {}
     with transaction.atomic():
         head, _ = AccessLogHead.objects.select_for_update().get_or_create(id=1)
         rows: list[AccessLog] = []
         for customer_id in ids:
-            log = AccessLog(
-                id=head.last_id + 1,
-                at=timezone.now(),
-                user=user if user is not None and user.is_authenticated else None,
-                username=getattr(user, "username", "") or "",
+            row_id = head.last_id + 1
+            digest = row_hash(
+                prev_hash=head.last_hash,
+                id=row_id,
+                at_iso=at_iso,
+                user_id=user_id,
+                username=username,
                 customer_id=customer_id,
                 purpose=purpose.value,
-                screen=(screen or ctx.screen)[:100],
-                detail=detail or {},
+                screen=screen,
+                detail=detail,
                 client_address=ctx.client_address,
-                prev_hash=head.last_hash,
             )
-            log.hash = _hash_of(log, head.last_hash)
-            head.last_id, head.last_hash = log.id, log.hash
-            rows.append(log)
-        AccessLog.objects.bulk_create(rows)
+            rows.append(
+                AccessLog(
+                    id=row_id,
+                    at=at,
+                    user_id=user_id,
+                    username=username,
+                    customer_id=customer_id,
+                    purpose=purpose.value,
+                    screen=screen,
+                    detail=detail,
+                    client_address=ctx.client_address,
+                    prev_hash=head.last_hash,
+                    hash=digest,
+                )
+            )
+            head.last_id, head.last_hash = row_id, digest
+        bulk.insert(rows)  # plain multi-row INSERT: batches log tens of thousands of reads at once
         head.save(update_fields=["last_id", "last_hash"])
     return rows
 

@@ -9,6 +9,7 @@ certificate for the year are skipped, so a re-run or a run after a crash issues 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -25,6 +26,7 @@ from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from tsunagu.core import bulk
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose
@@ -34,7 +36,6 @@ from tsunagu.customers.models import Address
 from tsunagu.policies.choices import InsuredObject, PolicyStatus
 from tsunagu.policies.models import Coverage, Policy, PremiumPayment
 
-from . import bulk
 from . import deduction as d
 from .certificate_data import PAYMENT_MODE_BY_FREQUENCY, ContractFacts, PaymentFact, contract_certificate
 from .choices import (
@@ -157,6 +158,8 @@ class ChunkPlan:
 
     documents: list[DocumentRecord] = field(default_factory=list)
     certificates: list[tuple[str | None, CertificateRecord]] = field(default_factory=list)  # (doc number, row)
+    # Electronic stage of a vendor-data run: certificate rows already recorded, now given their document.
+    attach: list[tuple[str, list[int]]] = field(default_factory=list)  # (doc number, certificate ids)
     job: PrintJob | None = None
     skipped: list[Skipped] = field(default_factory=list)
     holders: int = 0
@@ -179,6 +182,9 @@ class BatchOptions:
     chunk_size: int = 500
     workers: int = 2
     rules: d.DeductionRules = d.DEFAULT_RULES
+    # The printing vendor composes the mailed certificates from the data file (no print PDF); the
+    # electronic deliveries' PDFs are drawn afterwards from the recorded rows (`issue_electronic`).
+    vendor_prints: bool = False
 
 
 # Columns read per candidate policy: plain tuples, one query per chunk (no model instances).
@@ -251,6 +257,30 @@ def _facts_for(policies: list[tuple[Any, ...]], tax_year: int) -> dict[int, Cont
     }
 
 
+def _addresses(holder_ids: list[int]) -> dict[int, tuple[str, str, str, str, str]]:
+    """Each holder's mailing address (the primary one, else the oldest)."""
+    addresses: dict[int, tuple[str, str, str, str, str]] = {}
+    for customer_id, *parts in (
+        Address.objects.filter(customer_id__in=holder_ids)
+        .order_by("customer_id", "-is_primary", "id")
+        .values_list("customer_id", "postal_code", "prefecture", "city", "street", "building")
+    ):
+        addresses.setdefault(customer_id, tuple(parts))  # type: ignore[arg-type]
+    return addresses
+
+
+def _document_versions(holder_ids: list[int], tax_year: int) -> dict[int, int]:
+    """The latest certificate document version per holder for the year."""
+    return dict(
+        Document.objects.filter(
+            doc_type=DocumentType.DEDUCTION_CERTIFICATE, customer_id__in=holder_ids, tax_year=tax_year
+        )
+        .values("customer_id")
+        .annotate(v=Max("version"))
+        .values_list("customer_id", "v")
+    )
+
+
 def plan_chunk(
     holder_ids: list[int],
     opts: BatchOptions,
@@ -273,13 +303,7 @@ def plan_chunk(
         return plan
     policy_ids = [p[0] for p in policies]
     facts = _facts_for(policies, opts.tax_year)
-    addresses: dict[int, tuple[str, str, str, str, str]] = {}
-    for customer_id, *parts in (
-        Address.objects.filter(customer_id__in=holder_ids)
-        .order_by("customer_id", "-is_primary", "id")
-        .values_list("customer_id", "postal_code", "prefecture", "city", "street", "building")
-    ):
-        addresses.setdefault(customer_id, tuple(parts))  # type: ignore[arg-type]
+    addresses = _addresses(holder_ids)
     current: set[tuple[int, str]] = set()
     row_versions: dict[tuple[int, str], int] = {}
     if reissue is None:
@@ -298,23 +322,12 @@ def plan_chunk(
             .annotate(v=Max("version"))
             .values_list("policy_id", "category", "v")
         }
-    versions = dict(
-        Document.objects.filter(
-            doc_type=DocumentType.DEDUCTION_CERTIFICATE, customer_id__in=holder_ids, tax_year=opts.tax_year
-        )
-        .values("customer_id")
-        .annotate(v=Max("version"))
-        .values_list("customer_id", "v")
-    )
-    font = register_font(font_dir())
-    issue_text = wareki_date(opts.issue_date)
-    insurer = insurer_name()
+    versions = _document_versions(holder_ids, opts.tax_year)
+    sheets = _SheetMaker(opts, reissue)
     batch_id = batch.pk if batch is not None else None
     by_holder: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for policy in policies:
         by_holder[policy[2]].append(policy)
-    post: list[CertificateSheet] = []
-    electronic: list[tuple[str, CertificateSheet]] = []
     now = timezone.now()
     for holder_id, holder_policies in by_holder.items():
         first = holder_policies[0]
@@ -359,79 +372,188 @@ def plan_chunk(
                 lines.append(_line(row, policy_number))
         if not rows:
             continue
-        address = addresses.get(holder_id)
-        if address is None:
-            plan.skipped.append(Skipped(holder_number, "", "契約者の住所が登録されていません"))
-            continue
-        postal_code, prefecture, city, street, building = address
-        version = (versions.get(holder_id) or 0) + 1
-        number = f"JC{opts.tax_year}-{holder_number}-{version:02d}"
-        full_address = f"{prefecture}{city}{street} {building}".strip()
-        sheet = CertificateSheet(
-            document_number=number,
-            tax_year=opts.tax_year,
-            issue_date_text=issue_text,
-            holder_name=holder_name,
-            postal_code=f"{postal_code[:3]}-{postal_code[3:]}",
-            address=full_address,
-            insurer_name=insurer,
-            lines=tuple(lines),
-            reissue_note=reissue.note if reissue else (f"再発行({version - 1}回目)" if version > 1 else ""),
-        )
-        missing = [c for text in sheet.texts() for c in font.missing(text)]
-        if missing:
-            reason = f"フォントにない文字があるため印刷できません: {describe_missing(list(dict.fromkeys(missing)))}"
-            plan.skipped.append(Skipped(holder_number, "", reason))
-            continue
         channel = DeliveryChannel.ELECTRONIC if holder_channel in ELECTRONIC_CHANNELS else DeliveryChannel.POST
         if reissue is not None and reissue.channel:
             channel = DeliveryChannel(reissue.channel)
-        key = f"deduction/{opts.tax_year}/electronic/{number}.pdf"
-        if reissue is not None:  # a unique key: a concurrent attempt can never overwrite a registered file
-            key = f"deduction/{opts.tax_year}/reissue/{number}-{uuid.uuid4().hex[:8]}.pdf"
-        plan.documents.append(
-            DocumentRecord(
-                number=number,
-                customer_id=holder_id,
-                tax_year=opts.tax_year,
-                version=version,
-                issued_by_id=actor.pk,
-                issued_at=now,
-                delivery_channel=channel.value,
-                delivery_name=holder_name,
-                delivery_postal_code=postal_code,
-                delivery_address=full_address,
-                storage_backend=opts.storage.name,
-                storage_key=key if channel == DeliveryChannel.ELECTRONIC else "",
-                page_count=sheet.page_count,
-                batch_id=batch_id,
-                note=reissue.document_note if reissue else "",
-            )
-        )
-        plan.certificates.extend((number, row) for row in rows)
-        if channel == DeliveryChannel.ELECTRONIC:
-            electronic.append((key, sheet))
-        else:
-            post.append(sheet)
-    if post or electronic:
-        if batch is not None:
-            base = f"deduction/{opts.tax_year}/print/batch{batch.pk:06d}-{holder_ids[0]:010d}"
-        else:
-            base = f"deduction/{opts.tax_year}/reissue/print-{holder_ids[0]:010d}-{uuid.uuid4().hex[:8]}"
-        plan.job = PrintJob(
-            storage=opts.storage,
-            font_dir=font_dir(),
-            tax_year=opts.tax_year,
-            issue_date=opts.issue_date,
-            print_key=f"{base}.pdf",
-            data_key=f"{base}.csv",
-            post=tuple(post),
-            electronic=tuple(electronic),
-        )
+        version = (versions.get(holder_id) or 0) + 1
+        made = sheets.make(plan, holder_id, holder_name, addresses.get(holder_id), version, lines)
+        if made is None:
+            continue
+        if opts.vendor_prints and channel == DeliveryChannel.ELECTRONIC:
+            # Recorded now (checked printable above); its PDF and document come in the electronic stage.
+            plan.certificates.extend((None, row) for row in rows)
+            continue
+        sheet, address = made
+        plan.documents.append(sheets.document(sheet, version, holder_id, address, channel, batch_id, actor, now))
+        plan.certificates.extend((sheet.document_number, row) for row in rows)
+    plan.job = sheets.job(batch, holder_ids)
     return plan
 
 
-def _line(row: CertificateRecord, policy_number: str) -> CertificateLine:
+class _SheetMaker:
+    """Builds the holders' certificate sheets and document records of one chunk, and its print job."""
+
+    def __init__(self, opts: BatchOptions, reissue: ReissueMode | None) -> None:
+        self.opts, self.reissue = opts, reissue
+        self.font = register_font(font_dir())
+        self.issue_text = wareki_date(opts.issue_date)
+        self.insurer = insurer_name()
+        self.post: list[CertificateSheet] = []
+        self.electronic: list[tuple[str, CertificateSheet]] = []
+
+    def make(
+        self,
+        plan: ChunkPlan,
+        holder_id: int,
+        holder_name: str,
+        address: tuple[str, str, str, str, str] | None,
+        version: int,
+        lines: list[CertificateLine],
+    ) -> tuple[CertificateSheet, tuple[str, str]] | None:
+        """The sheet and (postal code, address) — or None, with the reason recorded, when it cannot be printed."""
+        holder_number = customer_number(holder_id)
+        if address is None:
+            plan.skipped.append(Skipped(holder_number, "", "契約者の住所が登録されていません"))
+            return None
+        postal_code, prefecture, city, street, building = address
+        number = f"JC{self.opts.tax_year}-{holder_number}-{version:02d}"
+        full_address = f"{prefecture}{city}{street} {building}".strip()
+        reissue = self.reissue
+        sheet = CertificateSheet(
+            document_number=number,
+            tax_year=self.opts.tax_year,
+            issue_date_text=self.issue_text,
+            holder_name=holder_name,
+            postal_code=f"{postal_code[:3]}-{postal_code[3:]}",
+            address=full_address,
+            insurer_name=self.insurer,
+            lines=tuple(lines),
+            reissue_note=reissue.note if reissue else (f"再発行({version - 1}回目)" if version > 1 else ""),
+        )
+        missing = [c for text in sheet.texts() for c in self.font.missing(text)]
+        if missing:
+            reason = f"フォントにない文字があるため印刷できません: {describe_missing(list(dict.fromkeys(missing)))}"
+            plan.skipped.append(Skipped(holder_number, "", reason))
+            return None
+        return sheet, (postal_code, full_address)
+
+    def document(
+        self,
+        sheet: CertificateSheet,
+        version: int,
+        holder_id: int,
+        address: tuple[str, str],
+        channel: DeliveryChannel,
+        batch_id: int | None,
+        actor: User,
+        now: dt.datetime,
+    ) -> DocumentRecord:
+        """The document record of a printable sheet; the sheet joins the print file or the electronic files."""
+        opts, reissue, number = self.opts, self.reissue, sheet.document_number
+        key = f"deduction/{opts.tax_year}/electronic/{number}.pdf"
+        if reissue is not None:  # a unique key: a concurrent attempt can never overwrite a registered file
+            key = f"deduction/{opts.tax_year}/reissue/{number}-{uuid.uuid4().hex[:8]}.pdf"
+        if channel == DeliveryChannel.ELECTRONIC:
+            self.electronic.append((key, sheet))
+        else:
+            self.post.append(sheet)
+        return DocumentRecord(
+            number=number,
+            customer_id=holder_id,
+            tax_year=opts.tax_year,
+            version=version,
+            issued_by_id=actor.pk,
+            issued_at=now,
+            delivery_channel=channel.value,
+            delivery_name=sheet.holder_name,
+            delivery_postal_code=address[0],
+            delivery_address=address[1],
+            storage_backend=opts.storage.name,
+            storage_key=key if channel == DeliveryChannel.ELECTRONIC else "",
+            page_count=sheet.page_count,
+            batch_id=batch_id,
+            note=reissue.document_note if reissue else "",
+        )
+
+    def job(self, batch: DocumentBatch | None, holder_ids: list[int]) -> PrintJob | None:
+        if not (self.post or self.electronic):
+            return None
+        year = self.opts.tax_year
+        if batch is not None:
+            base = f"deduction/{year}/print/batch{batch.pk:06d}-{holder_ids[0]:010d}"
+        else:
+            base = f"deduction/{year}/reissue/print-{holder_ids[0]:010d}-{uuid.uuid4().hex[:8]}"
+        return PrintJob(
+            storage=self.opts.storage,
+            font_dir=font_dir(),
+            tax_year=year,
+            issue_date=self.opts.issue_date,
+            print_key=f"{base}.pdf",
+            data_key=f"{base}.csv",
+            post=tuple(self.post),
+            electronic=tuple(self.electronic),
+            print_pdf=not self.opts.vendor_prints,
+        )
+
+
+def _unattached(tax_year: int) -> QuerySet[DeductionCertificate]:
+    """Recorded, printable certificate rows still without a document (a vendor-data run's
+    electronic deliveries, until the electronic stage draws them)."""
+    return DeductionCertificate.objects.filter(
+        tax_year=tax_year, status=CertificateStatus.ISSUED, excluded=False, document__isnull=True
+    )
+
+
+def electronic_holder_chunks(tax_year: int, size: int) -> Iterator[list[int]]:
+    after = 0
+    while True:
+        ids = list(
+            _unattached(tax_year)
+            .filter(customer_id__gt=after)
+            .order_by("customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()[:size]
+        )
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def plan_electronic_chunk(
+    holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch | None, actor: User
+) -> ChunkPlan:
+    """The electronic documents of recorded rows: the PDF shows exactly the recorded amounts."""
+    plan = ChunkPlan(holders=len(holder_ids))
+    rows: dict[int, list[DeductionCertificate]] = defaultdict(list)
+    for row in (
+        _unattached(opts.tax_year)
+        .filter(customer_id__in=holder_ids)
+        .annotate(policy_number=F("policy__number"), holder_name=F("customer__name"))
+        .order_by("customer_id", "policy_id", "category")
+    ):
+        rows[row.customer_id].append(row)
+    addresses = _addresses(holder_ids)
+    versions = _document_versions(holder_ids, opts.tax_year)
+    sheets = _SheetMaker(opts, None)
+    batch_id = batch.pk if batch is not None else None
+    now = timezone.now()
+    for holder_id, holder_rows in rows.items():
+        lines = [_line(row, row.policy_number) for row in holder_rows]  # type: ignore[attr-defined]
+        version = (versions.get(holder_id) or 0) + 1
+        name = holder_rows[0].holder_name  # type: ignore[attr-defined]
+        made = sheets.make(plan, holder_id, name, addresses.get(holder_id), version, lines)
+        if made is None:
+            continue
+        sheet, address = made
+        channel = DeliveryChannel.ELECTRONIC
+        plan.documents.append(sheets.document(sheet, version, holder_id, address, channel, batch_id, actor, now))
+        plan.attach.append((sheet.document_number, [row.pk for row in holder_rows]))
+    plan.job = sheets.job(batch, holder_ids)
+    return plan
+
+
+def _line(row: CertificateRecord | DeductionCertificate, policy_number: str) -> CertificateLine:
     return CertificateLine(
         policy_number=policy_number,
         product_name=row.product_name,
@@ -457,10 +579,10 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
             if document.delivery_channel == DeliveryChannel.ELECTRONIC:
                 stored = result.electronic[document.number] if result else None
                 document.page = None
-            else:
-                stored = result.print_file if result else None
+            else:  # mailed: a page of the print file, or (vendor composes) records of the data file
+                stored = (result.print_file or result.data_file) if result else None
                 document.storage_key = stored.key if stored else ""
-                document.page = result.pages[document.number][0] if result else None
+                document.page = result.pages[document.number][0] if result and result.print_file else None
             if stored is None:
                 raise RuntimeError(f"帳票ファイルが作成されていません: {document.number}")
             document.sha256, document.size_bytes = stored.sha256, stored.size
@@ -473,6 +595,11 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
             rows.append(row)
         bulk.insert_records(DeductionCertificate, rows, returning=("policy_id", "category"))
         bulk.insert_history(rows, user_id=actor.pk, model=DeductionCertificate)
+        if plan.attach:
+            for number, certificate_ids in plan.attach:
+                DeductionCertificate.objects.filter(pk__in=certificate_ids).update(document_id=ids[number])
+            attached = DeductionCertificate.objects.filter(pk__in=[i for _, group in plan.attach for i in group])
+            bulk.insert_history(list(attached), user_id=actor.pk, history_type="~")
         target_type = Document._meta.label_lower
         batch_id = batch.pk if batch else None
         bulk.insert_records(
@@ -490,10 +617,12 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 for doc in plan.documents
             ],
         )
-        if plan.documents:
+        readers = {doc.customer_id for doc in plan.documents}
+        readers.update(row.customer_id for _, row in plan.certificates if not row.excluded)
+        if readers:
             log_access(
                 user=actor,
-                customer_ids=[doc.customer_id for doc in plan.documents],
+                customer_ids=sorted(readers),
                 purpose=AccessPurpose.COMMAND,
                 screen="deduction_certificates",
                 detail={"batch": batch_id, "purpose": "地震保険料控除証明書の作成"},
@@ -559,13 +688,17 @@ def run_certificate_batch(
     storage: DocumentStorage | None = None,
     workers: int = 2,
     chunk_size: int = 500,
+    vendor_prints: bool = False,
     progress: ProgressFn | None = None,
     stats: dict[str, float] | None = None,
 ) -> DocumentBatch:
     """Run (or resume) the batch for `tax_year`; returns the batch row with its counts.
 
-    `stats`, when given, receives the parent's seconds spent planning (read + compute), waiting for
-    the PDF workers and registering (the benchmark reports them)."""
+    Two stages: every holder's certificate rows with the mailed documents (print file, or with
+    `vendor_prints` only the vendor's data file), then the electronic deliveries whose rows were
+    recorded without a document (a vendor-data run draws them from the rows once all are recorded).
+    `stats`, when given, receives the parent's seconds spent selecting, planning (read + compute),
+    waiting for the workers and registering, and `records_stage_seconds` (the benchmark reports them)."""
     timing = stats if stats is not None else {}
     for name in ("select_seconds", "plan_seconds", "wait_seconds", "register_seconds"):
         timing.setdefault(name, 0.0)
@@ -576,6 +709,7 @@ def run_certificate_batch(
         chunk_size=chunk_size,
         workers=workers,
         rules=d.rules_for(tax_year),
+        vendor_prints=vendor_prints,
     )
     register_font(font_dir())  # make the font once, before workers start
     batch = DocumentBatch.objects.create(
@@ -585,33 +719,25 @@ def run_certificate_batch(
         actor=actor,
         action="document.certificate_batch_start",
         target=batch,
-        summary=f"{tax_year}年分 地震保険料控除証明書の一括発行を開始した",
+        summary=f"{tax_year}年分 地震保険料控除証明書の一括発行を開始した"
+        + ("(印刷業者向けデータ)" if vendor_prints else ""),
     )
     started = time.perf_counter()
     total = pending_holder_count(tax_year)
     timing["select_seconds"] += time.perf_counter() - started
     DocumentBatch.objects.filter(pk=batch.pk).update(total=total)
     skipped: list[Skipped] = []
+    progress_of = _Progress(batch, total, progress)
     try:
-        if workers > 0:
-            # "spawn": workers start clean (no copy of the parent's database connections) and need no Django.
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                in_flight: list[tuple[ChunkPlan, Future[PrintResult] | None]] = []
-                for ids in _timed(pending_holder_chunks(tax_year, chunk_size), timing):
-                    started = time.perf_counter()
-                    plan = plan_chunk(ids, opts, batch, actor)
-                    timing["plan_seconds"] += time.perf_counter() - started
-                    in_flight.append((plan, pool.submit(run_print_job, plan.job) if plan.job else None))
-                    while len(in_flight) > workers:
-                        _finish(in_flight.pop(0), batch, actor, skipped, total, progress, timing=timing)
-                while in_flight:
-                    _finish(in_flight.pop(0), batch, actor, skipped, total, progress, timing=timing)
-        else:
-            for ids in _timed(pending_holder_chunks(tax_year, chunk_size), timing):
-                started = time.perf_counter()
-                plan = plan_chunk(ids, opts, batch, actor)
-                timing["plan_seconds"] += time.perf_counter() - started
-                _finish((plan, None), batch, actor, skipped, total, progress, inline=True, timing=timing)
+        with _pool(workers) as pool:
+            holders = _timed(pending_holder_chunks(tax_year, chunk_size), timing)
+            _run_stage(holders, plan_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
+            timing["records_stage_seconds"] = time.perf_counter() - started
+            remaining = _unattached(tax_year).values("customer_id").distinct().count()
+            if remaining:
+                progress_of.grow(remaining)
+                holders = _timed(electronic_holder_chunks(tax_year, chunk_size), timing)
+                _run_stage(holders, plan_electronic_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
     except BaseException as exc:
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -631,13 +757,67 @@ def run_certificate_batch(
     return batch
 
 
+class _Progress:
+    """Progress of a batch across its stages: the total grows when the electronic stage starts."""
+
+    def __init__(self, batch: DocumentBatch, total: int, report: ProgressFn | None) -> None:
+        self.batch, self.total, self.report = batch, total, report
+
+    def grow(self, more: int) -> None:
+        self.total += more
+        DocumentBatch.objects.filter(pk=self.batch.pk).update(total=self.total)
+
+    def advance(self, holders: int) -> None:
+        if self.report is not None:
+            self.report(holders, self.total)
+
+
+@contextlib.contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    if workers <= 0:
+        yield None
+        return
+    # "spawn": workers start clean (no copy of the parent's database connections) and need no Django.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield pool
+
+
+Planner = Callable[[list[int], BatchOptions, DocumentBatch | None, User], ChunkPlan]
+
+
+def _run_stage(
+    chunks: Iterator[list[int]],
+    planner: Planner,
+    opts: BatchOptions,
+    batch: DocumentBatch,
+    actor: User,
+    pool: ProcessPoolExecutor | None,
+    skipped: list[Skipped],
+    progress: _Progress,
+    timing: dict[str, float],
+) -> None:
+    """Plan chunks in the parent while up to `workers` print jobs run; register each in order."""
+    in_flight: list[tuple[ChunkPlan, Future[PrintResult] | None]] = []
+    for ids in chunks:
+        started = time.perf_counter()
+        plan = planner(ids, opts, batch, actor)
+        timing["plan_seconds"] += time.perf_counter() - started
+        if pool is None:
+            _finish((plan, None), batch, actor, skipped, progress, inline=True, timing=timing)
+            continue
+        in_flight.append((plan, pool.submit(run_print_job, plan.job) if plan.job else None))
+        while len(in_flight) > opts.workers:
+            _finish(in_flight.pop(0), batch, actor, skipped, progress, timing=timing)
+    while in_flight:
+        _finish(in_flight.pop(0), batch, actor, skipped, progress, timing=timing)
+
+
 def _finish(
     item: tuple[ChunkPlan, Future[PrintResult] | None],
     batch: DocumentBatch,
     actor: User,
     skipped: list[Skipped],
-    total: int,
-    progress: ProgressFn | None,
+    progress: _Progress,
     *,
     inline: bool = False,
     timing: dict[str, float],
@@ -653,8 +833,7 @@ def _finish(
     register_chunk(plan, result, batch, actor)
     timing["register_seconds"] += time.perf_counter() - registered
     skipped.extend(plan.skipped)
-    if progress is not None:
-        progress(plan.holders, total)
+    progress.advance(plan.holders)
 
 
 def _write_exceptions(opts: BatchOptions, batch: DocumentBatch, skipped: list[Skipped]) -> str:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
+from tsunagu.core import bulk
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose
@@ -33,7 +34,6 @@ from tsunagu.customers.models import Address
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Coverage, Policy
 
-from . import bulk
 from .choices import BatchStatus, DeliveryChannel, DocumentStatus, DocumentType
 from .config import font_dir, get_storage, insurer_name
 from .fonts import describe_missing, register_font

@@ -34,6 +34,7 @@ class PrintJob:
     electronic: tuple[tuple[str, Sheet], ...] = ()  # (storage key, sheet)
     title: str = "地震保険料控除証明書"
     vendor_file: bool = True  # certificates: the printing vendor's data file beside the print file
+    print_pdf: bool = True  # False: the vendor composes the mailed sheets from the data file alone
 
 
 @dataclass
@@ -45,18 +46,20 @@ class PrintResult:
     sheets: int = 0
 
 
-def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: StoredFile) -> bytes:
+def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: StoredFile | None) -> bytes:
     """The printing vendor's data file: header, one detail row per certificate line, control total.
 
-    Layout: docs/formats/deduction_certificates.md.
+    Without a print file (the vendor composes the sheets) the header's file fields and the page
+    numbers are empty. Layout: docs/formats/deduction_certificates.md.
     """
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["H", VENDOR_FORMAT, job.tax_year, job.issue_date.isoformat(), print_file.key, print_file.sha256])
+    file_fields = [print_file.key, print_file.sha256] if print_file else ["", ""]
+    w.writerow(["H", VENDOR_FORMAT, job.tax_year, job.issue_date.isoformat(), *file_fields])
     rows = certified_total = declared_total = 0
     for sheet in job.post:
         assert isinstance(sheet, CertificateSheet)
-        first, _count = pages[sheet.document_number]
+        first = pages[sheet.document_number][0] if print_file else ""
         for line in sheet.lines:
             w.writerow(
                 [
@@ -94,7 +97,8 @@ def run_print_job(job: PrintJob) -> PrintResult:
         for sheet in job.post:
             result.pages[sheet.document_number] = (page, sheet.page_count)
             page += sheet.page_count
-        result.print_file = job.storage.put(job.print_key, render(job.post, font, title=job.title))
+        if job.print_pdf:
+            result.print_file = job.storage.put(job.print_key, render(job.post, font, title=job.title))
         if job.vendor_file:
             result.data_file = job.storage.put(job.data_key, vendor_data(job, result.pages, result.print_file))
     for key, sheet in job.electronic:

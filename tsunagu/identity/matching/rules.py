@@ -47,10 +47,10 @@ def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
     return pairs[column].fillna(-1).astype(np.int64).to_numpy()
 
 
-def _top(pairs: pd.DataFrame, name: str) -> np.ndarray:
-    """True where the comparison is at its best (exact) level."""
+def _top(pairs: pd.DataFrame, name: str, *, below: int = 0) -> np.ndarray:
+    """True where the comparison is at its best (exact) level, or at most `below` levels under it."""
     gamma = _gamma(pairs, name)
-    return (gamma > 0) & (gamma == gamma.max(initial=0))
+    return (gamma > 0) & (gamma >= gamma.max(initial=0) - below)
 
 
 def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
@@ -59,6 +59,9 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     probability = out["match_probability"].astype(float).to_numpy().copy()
     given = _gamma(out, "given_name")
     personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id")
+    # A shared id with one slip is still that person's id (unlike a mobile one digit off, which
+    # may be a family plan's next number): it answers a birth-date conflict.
+    id_or_slip = personal_id | _top(out, "other_id", below=1)
     dob = _gamma(out, "birth_date")
     personal = (given > 0) | (dob >= BIRTH_DATE_AGREES) | personal_id
 
@@ -73,7 +76,7 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     probability[rejected] = np.minimum(probability[rejected], REJECTED_PROBABILITY)
     probability[no_personal] = np.minimum(probability[no_personal], review_cap)
     rule[no_personal] = NO_PERSONAL_EVIDENCE
-    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
+    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~id_or_slip
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
 
@@ -98,7 +101,16 @@ def deterministic_rules(present: Sequence[str]) -> list[str]:
 
 
 def em_blocking_rules(present: Sequence[str]) -> list[str]:
-    """EM sessions on pairs that are mostly matches (EM finds the match class reliably there):
-    birth date and the end of the name (trains family name, phones, email, location), then full
-    name and postal code (trains birth date, phones, email)."""
-    return ["l.dob = r.dob AND l.tail_kanji = r.tail_kanji", "l.kanji_key = r.kanji_key AND l.postal = r.postal"]
+    """EM sessions on pairs that are mostly matches (EM finds the match class reliably there).
+
+    Splink leaves out of a session every comparison whose columns the session's rule uses, so
+    each rule names the columns it conditions on: birth date and the end of the name (trains
+    family name, phones, email, location), both name parts and the postal code (trains birth
+    date, phones, email, location; not the names, whose agreement the rule forces), and a
+    personal identifier (trains names and birth date where they change: married names, slips).
+    """
+    out = ["l.dob = r.dob AND l.tail_kanji = r.tail_kanji", "l.fam_kanji = r.fam_kanji AND l.giv_kanji = r.giv_kanji AND l.postal = r.postal"]
+    ids = [c for c in ("mobile_n", "other_id_n") if c in present]
+    if ids:
+        out.append(f"l.{ids[0]} = r.{ids[0]}")
+    return out

@@ -1,4 +1,4 @@
-"""Fast multi-row inserts for the batches' hot path (documents, certificate rows, their history).
+"""Fast multi-row inserts for batch hot paths (documents, certificate rows, their history, access log).
 
 Django's bulk_create compiles every value through the field machinery (~25-50 µs per value,
 measured: 2/3 of the certificate batch's time). The batches insert plain values, so this helper
@@ -98,15 +98,22 @@ def insert(objs: Sequence[models.Model], *, key: str | None = None) -> None:
             obj._state.adding = False
 
 
-def insert_history(objs: Sequence[Any], *, user_id: int | None, model: type[models.Model] | None = None) -> None:
-    """The "+" (created) history rows of saved instances (or of inserted records of `model`), as
-    simple_history would write them."""
+def insert_history(
+    objs: Sequence[Any], *, user_id: int | None, model: type[models.Model] | None = None, history_type: str = "+"
+) -> None:
+    """The history rows of saved instances (or of inserted records of `model`), as simple_history
+    would write them: "+" for created rows, "~" for changed ones (pass their new state)."""
     if not objs:
         return
     history_model = (model or type(objs[0])).history.model  # type: ignore[attr-defined,union-attr]
     fields = _insertable(history_model)
     now = timezone.now()
-    special = {"history_date": now, "history_change_reason": None, "history_type": "+", "history_user_id": user_id}
+    special = {
+        "history_date": now,
+        "history_change_reason": None,
+        "history_type": history_type,
+        "history_user_id": user_id,
+    }
     fixed = {name: _adapter(history_model._meta.get_field(name))(value) for name, value in special.items()}
     plan = [(f.attname, _adapter(f), f.attname in fixed) for f in fields]
     rows = []
