@@ -109,7 +109,10 @@ def em_blocking_rules(present: Sequence[str]) -> list[str]:
     date, phones, email, location; not the names, whose agreement the rule forces), and a
     personal identifier (trains names and birth date where they change: married names, slips).
     """
-    out = ["l.dob = r.dob AND l.tail_kanji = r.tail_kanji", "l.fam_kanji = r.fam_kanji AND l.giv_kanji = r.giv_kanji AND l.postal = r.postal"]
+    out = [
+        "l.dob = r.dob AND l.tail_kanji = r.tail_kanji",
+        "l.fam_kanji = r.fam_kanji AND l.giv_kanji = r.giv_kanji AND l.postal = r.postal",
+    ]
     ids = [c for c in ("mobile_n", "other_id_n") if c in present]
     if ids:
         out.append(f"l.{ids[0]} = r.{ids[0]}")
