@@ -148,3 +148,65 @@ def test_worker_processes_render_the_same_records(hq_operator, book, storage):
     assert batch.documents_issued == 2
     for doc in Document.objects.all():
         assert hashlib.sha256(storage.read(doc.storage_key)).hexdigest() == doc.sha256
+
+
+def test_vendor_data_run_records_everything_and_draws_only_electronic_pdfs(hq_operator, book, storage):
+    batch = run(hq_operator, storage, vendor_prints=True)
+    assert batch.status == BatchStatus.COMPLETED
+    assert (batch.documents_issued, batch.certificates_written, batch.excluded, batch.skipped) == (2, 3, 2, 2)
+
+    # Mailed: the vendor composes the certificate from the data file, which the document points at.
+    a = Document.objects.get(customer=book["a"])
+    assert a.delivery_channel == DeliveryChannel.POST
+    assert a.storage_key.endswith(".csv") and a.page is None
+    data = storage.read(a.storage_key)
+    assert hashlib.sha256(data).hexdigest() == a.sha256
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    header, details, trailer = rows[0], rows[1:-1], rows[-1]
+    assert header == ["H", "TSUNAGU-JISHIN-KOJO-1", "2026", "2026-10-15", "", ""]
+    assert [(r[1], r[2]) for r in details] == [(a.number, ""), (a.number, "")]
+    assert trailer == ["T", "1", "2", str(7_000 + 20_000), str(9_000 + 20_000)]
+    assert not list((storage.root / "deduction" / "2026" / "print").glob("*.pdf"))
+
+    # Electronic: drawn after every row was recorded, and its rows now point at it (with history).
+    f = Document.objects.get(customer=book["f"])
+    assert f.delivery_channel == DeliveryChannel.ELECTRONIC and f.number == f"JC2026-{book['f'].number}-01"
+    assert hashlib.sha256(storage.read(f.storage_key)).hexdigest() == f.sha256
+    assert "7,500円" in pdf_text(storage.read(f.storage_key))
+    row = f.certificates.get()
+    assert row.history.filter(history_type="~", document_id=f.pk, history_user=hq_operator).exists()
+    assert DeductionCertificate.objects.filter(excluded=False, document__isnull=True).count() == 0
+
+
+def test_electronic_pdf_shows_the_recorded_amounts(hq_operator, book, storage, monkeypatch):
+    real = batch_module.plan_electronic_chunk
+
+    def change_payments_first(ids, opts, batch, actor):
+        # A payment corrected between the stages changes nothing already recorded.
+        book["lump"].payments.update(earthquake_portion=50_000)
+        return real(ids, opts, batch, actor)
+
+    monkeypatch.setattr(batch_module, "plan_electronic_chunk", change_payments_first)
+    run(hq_operator, storage, vendor_prints=True)
+    f = Document.objects.get(customer=book["f"])
+    assert f.certificates.get().certified_amount == 7_500
+    assert "7,500円" in pdf_text(storage.read(f.storage_key))
+
+
+def test_crash_in_the_electronic_stage_resumes_without_duplicates(hq_operator, book, storage, monkeypatch):
+    real = batch_module.plan_electronic_chunk
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_module, "plan_electronic_chunk", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(hq_operator, storage, vendor_prints=True)
+    assert not Document.objects.filter(customer=book["f"]).exists()
+    assert DeductionCertificate.objects.filter(customer=book["f"], document__isnull=True).count() == 1
+    monkeypatch.setattr(batch_module, "plan_electronic_chunk", real)
+    resumed = run(hq_operator, storage)  # a plain run finishes what the vendor-data run left
+    assert resumed.documents_issued == 1
+    assert Document.objects.filter(customer=book["f"]).count() == 1
+    assert DeductionCertificate.objects.count() == 5
+    assert DeductionCertificate.objects.filter(excluded=False, document__isnull=True).count() == 0

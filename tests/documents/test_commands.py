@@ -113,6 +113,18 @@ def test_deduction_certificates_command(hq_operator, book, settings, tmp_path):
     assert (tmp_path / "docs" / "deduction" / "2026" / "reports").is_dir()
 
 
+def test_deduction_certificates_command_for_the_printing_vendor(hq_operator, book, settings, tmp_path):
+    settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "docs"
+    out = io.StringIO()
+    args = ["--tax-year", "2026", "--issue-date", ISSUE_DATE.isoformat(), "--workers", "0", "--vendor-prints"]
+    call_command("deduction_certificates", *args, stdout=out, stderr=io.StringIO())
+    assert "発行 2件" in out.getvalue()
+    mailed = Document.objects.get(delivery_channel="post")
+    assert mailed.storage_key.endswith(".csv")
+    assert not list((tmp_path / "docs" / "deduction" / "2026" / "print").glob("*.pdf"))
+    assert Document.objects.get(delivery_channel="electronic").storage_key.endswith(".pdf")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

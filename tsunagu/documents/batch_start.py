@@ -39,9 +39,10 @@ def _issue_date(text: str) -> dt.date:
         raise ValidationError({"issue_date": f"発行日はYYYY-MM-DDで指定してください(指定値: 「{text}」)。"}) from None
 
 
-def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "") -> None:
-    """Queue the certificate batch (`target` = tax year, e.g. "2026") or the contract notices
-    (`target` = month, e.g. "2026-05"); the batch appears on the batch pages when a worker starts it."""
+def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "", vendor_prints: bool = False) -> None:
+    """Queue the certificate batch (`target` = tax year, e.g. "2026"; `vendor_prints`: the printing
+    vendor composes the mailed certificates from the data file) or the contract notices (`target` =
+    month, e.g. "2026-05"); the batch appears on the batch pages when a worker starts it."""
     from .tasks import certificate_batch_task, contract_notice_task
 
     if not can_start_batches(actor):
@@ -60,10 +61,12 @@ def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "") 
             raise ValidationError({"target": message}) from None
         if when.year < tax_year:
             raise ValidationError({"issue_date": f"証明日({when})が対象年分({tax_year}年)より前です。"})
-        summary = f"{tax_year}年分 地震保険料控除証明書の一括発行を予約した"
+        summary = f"{tax_year}年分 地震保険料控除証明書の一括発行を予約した" + (
+            "(印刷業者向けデータ)" if vendor_prints else ""
+        )
 
         def enqueue() -> None:
-            certificate_batch_task.enqueue(actor.pk, tax_year, when.isoformat())
+            certificate_batch_task.enqueue(actor.pk, tax_year, when.isoformat(), vendor_prints)
     elif kind == DocumentType.CONTRACT_NOTICE:
         try:
             month = month_start(target)
@@ -81,6 +84,6 @@ def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "") 
             action="document.batch_enqueue",
             target=actor,
             summary=summary,
-            data={"kind": kind, "target": target},
+            data={"kind": kind, "target": target, "vendor_prints": vendor_prints},
         )
         transaction.on_commit(enqueue)

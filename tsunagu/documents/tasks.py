@@ -15,12 +15,15 @@ from tsunagu.core.models import User
 
 
 @task()
-def certificate_batch_task(actor_id: int, tax_year: int, issue_date: str) -> int:
+def certificate_batch_task(actor_id: int, tax_year: int, issue_date: str, vendor_prints: bool = False) -> int:
     from .batch import run_certificate_batch
 
     with request_context(screen="バックグラウンド: 控除証明書一括発行"):
         batch = run_certificate_batch(
-            actor=User.objects.get(pk=actor_id), tax_year=tax_year, issue_date=dt.date.fromisoformat(issue_date)
+            actor=User.objects.get(pk=actor_id),
+            tax_year=tax_year,
+            issue_date=dt.date.fromisoformat(issue_date),
+            vendor_prints=vendor_prints,
         )
     return batch.pk
 

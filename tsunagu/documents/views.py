@@ -120,6 +120,7 @@ def batches(request: AuthedRequest) -> HttpResponse:
                 kind=request.POST.get("kind", ""),
                 target=request.POST.get("target", ""),
                 issue_date=request.POST.get("issue_date", ""),
+                vendor_prints=request.POST.get("vendor_prints") == "1",
             )
         except ValidationError as error:
             errors = error.message_dict

@@ -178,9 +178,15 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("names_postal", ("name_set", "postal")),
     BlockingRule("names_year", ("name_set", "dob_y")),
     BlockingRule("dob_postal", ("dob", "postal")),
+    # Birth date within the delivery area: both names changed or corrupted, postal code slipped.
+    BlockingRule("dob_area", ("dob", "postal_area")),
     BlockingRule("addr_tail_r", ("addr", "tail_kana")),
     BlockingRule("addr_head_k", ("addr", "head_kanji")),
     BlockingRule("other_id", ("other_id_n",)),
+    BlockingRule("oid_head_k", ("oid_head", "head_kanji")),
+    BlockingRule("oid_tail_k", ("oid_tail", "head_kanji")),
+    BlockingRule("oid_head_t", ("oid_head", "tail_kanji")),
+    BlockingRule("oid_tail_t", ("oid_tail", "tail_kanji")),
 )
 
 

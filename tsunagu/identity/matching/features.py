@@ -61,12 +61,15 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "dob_md",  # month and day (blocking)
     "sex",
     "postal",
+    "postal_area",  # first three digits of the postal code: the delivery area (blocking)
     "addr",  # canonical address without prefecture and building
     "addr_bld",  # building and room, canonical
     "landline",  # a non-mobile number: a household signal
     "mobile_n",  # a mobile number (070/080/090) from either phone column
     "email_n",
     "other_id_n",
+    "oid_head",
+    "oid_tail",
 )
 PREPARED_MARKER = "kanji_key"
 ARROW_STRING = pd.ArrowDtype(pa.string())
@@ -534,6 +537,7 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     out["dob_md"] = out["dob"].str[5:]
     out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
     out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
+    out["postal_area"] = out["postal"].str[:3]
     parts = _map_unique(out["address"], address_parts, mapper=mapper)
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
@@ -549,6 +553,9 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     out["landline"] = _nullable(landline)
     out["email_n"] = _nullable(email)
     out["other_id_n"] = _nullable(_map_unique(out["other_id"], _other_id_key))
+    half = out["other_id_n"].str.len() // 2
+    out["oid_head"] = [v[: h] if isinstance(v, str) else None for v, h in zip(out["other_id_n"], half.fillna(0).astype(int))]
+    out["oid_tail"] = [v[h:] if isinstance(v, str) else None for v, h in zip(out["other_id_n"], half.fillna(0).astype(int))]
     # Arrow strings: a third of the memory of Python strings, and DuckDB reads them without a copy.
     for column in FEATURE_COLUMNS:
         out[column] = out[column].astype(ARROW_STRING)

@@ -1,6 +1,9 @@
 """Annual deduction-certificate batch: records, print files, vendor data files, exceptions report.
 
-    manage.py deduction_certificates --tax-year 2026 [--issue-date 2026-10-15] [--actor USER]
+    manage.py deduction_certificates --tax-year 2026 [--issue-date 2026-10-15] [--actor USER] [--vendor-prints]
+
+With --vendor-prints the printing vendor composes the mailed certificates from the data file (no
+print PDF is drawn); electronic deliveries still get their PDFs, drawn from the recorded rows.
 
 Re-running (also after a crash) continues where it stopped and never issues a duplicate.
 """
@@ -32,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default=None, help="実行者のユーザー名(省略時はシステムユーザー)")
         parser.add_argument("--workers", type=int, default=2, help="PDF作成のワーカープロセス数(0で同一プロセス)")
         parser.add_argument("--chunk-size", type=int, default=500, help="1印刷ファイルあたりの契約者数")
+        parser.add_argument(
+            "--vendor-prints",
+            action="store_true",
+            help="郵送分は印刷業者向けデータのみ作成する(印刷用PDFを作らない。電子交付分のPDFは作成する)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         tax_year: int = options["tax_year"]
@@ -67,6 +75,7 @@ class Command(BaseCommand):
                     issue_date=issue_date,
                     workers=options["workers"],
                     chunk_size=options["chunk_size"],
+                    vendor_prints=options["vendor_prints"],
                     progress=progress,
                 )
         self.stdout.write(
