@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import bulk, context
@@ -72,6 +72,21 @@ def _hash_of(log: AccessLog, prev_hash: str) -> str:
     )
 
 
+_LOG_COLUMNS = (
+    "id",
+    "at",
+    "user_id",
+    "username",
+    "customer_id",
+    "purpose",
+    "screen",
+    "detail",
+    "client_address",
+    "prev_hash",
+    "hash",
+)
+
+
 def log_access(
     *,
     user: User | None,
@@ -79,25 +94,28 @@ def log_access(
     purpose: AccessPurpose,
     screen: str = "",
     detail: dict[str, Any] | None = None,
-) -> list[AccessLog]:
-    """Append one row per customer read (or one row with no customer, e.g. an empty search)."""
+) -> int:
+    """Append one row per customer read (or one row with no customer, e.g. an empty search);
+    returns how many rows were written."""
     ctx = context.current()
     ids = list(customer_ids) or [None]
     # One read, one moment: every row of the call shares the timestamp (and its ISO form in the hash).
     at = timezone.now()
     at_iso = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    authenticated = user is not None and user.is_authenticated
-    user_id = user.pk if authenticated else None  # type: ignore[union-attr]
+    user_id = user.pk if user is not None and user.is_authenticated else None
     username = getattr(user, "username", "") or ""
     screen = (screen or ctx.screen)[:100]
     detail = detail or {}
+    # Values in database form once per call: batches log tens of thousands of reads at once.
+    at_db = connection.ops.adapt_datetimefield_value(at)
+    detail_db = AccessLog._meta.get_field("detail").get_db_prep_save(detail, connection)  # type: ignore[union-attr]
     with transaction.atomic():
         head, _ = AccessLogHead.objects.select_for_update().get_or_create(id=1)
-        rows: list[AccessLog] = []
+        rows: list[tuple[Any, ...]] = []
         for customer_id in ids:
-            row_id = head.last_id + 1
+            row_id, prev_hash = head.last_id + 1, head.last_hash
             digest = row_hash(
-                prev_hash=head.last_hash,
+                prev_hash=prev_hash,
                 id=row_id,
                 at_iso=at_iso,
                 user_id=user_id,
@@ -108,25 +126,12 @@ def log_access(
                 detail=detail,
                 client_address=ctx.client_address,
             )
-            rows.append(
-                AccessLog(
-                    id=row_id,
-                    at=at,
-                    user_id=user_id,
-                    username=username,
-                    customer_id=customer_id,
-                    purpose=purpose.value,
-                    screen=screen,
-                    detail=detail,
-                    client_address=ctx.client_address,
-                    prev_hash=head.last_hash,
-                    hash=digest,
-                )
-            )
+            values = (row_id, at_db, user_id, username, customer_id, purpose.value, screen, detail_db)
+            rows.append((*values, ctx.client_address, prev_hash, digest))
             head.last_id, head.last_hash = row_id, digest
-        bulk.insert(rows)  # plain multi-row INSERT: batches log tens of thousands of reads at once
+        bulk.insert_tuples(AccessLog, _LOG_COLUMNS, rows)
         head.save(update_fields=["last_id", "last_hash"])
-    return rows
+    return len(rows)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,11 @@ def _execute(model: type[models.Model], fields: list[models.Field[Any, Any]], ro
             cursor.executemany(sql, rows[start : start + 1000])
 
 
+def insert_tuples(model: type[models.Model], attnames: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows whose values the caller already adapted for the database, columns named by attname."""
+    _execute(model, [model._meta.get_field(name) for name in attnames], rows)  # type: ignore[misc]
+
+
 def insert(objs: Sequence[models.Model], *, key: str | None = None) -> None:
     """Insert unsaved instances of one model; with `key` (a unique field) their pks are set."""
     if not objs:

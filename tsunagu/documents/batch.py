@@ -430,9 +430,9 @@ class _SheetMaker:
             lines=tuple(lines),
             reissue_note=reissue.note if reissue else (f"再発行({version - 1}回目)" if version > 1 else ""),
         )
-        missing = [c for text in sheet.texts() for c in self.font.missing(text)]
+        missing = self.font.missing("".join(sheet.texts()))
         if missing:
-            reason = f"フォントにない文字があるため印刷できません: {describe_missing(list(dict.fromkeys(missing)))}"
+            reason = f"フォントにない文字があるため印刷できません: {describe_missing(missing)}"
             plan.skipped.append(Skipped(holder_number, "", reason))
             return None
         return sheet, (postal_code, full_address)

@@ -9,6 +9,7 @@ shared/notes/pdf-measurements.md). No Django here: worker processes use it direc
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,14 @@ class RegisteredFont:
     path: Path
     codepoints: frozenset[int]
 
+    @functools.cached_property
+    def characters(self) -> frozenset[str]:
+        return frozenset(map(chr, self.codepoints))
+
     def missing(self, text: str) -> list[str]:
-        """Characters of `text` the font cannot draw (they would print as boxes)."""
+        """Characters of `text` the font cannot draw (they would print as boxes), in order."""
+        if self.characters.issuperset(text):  # the common case, one set operation per sheet
+            return []
         seen: list[str] = []
         for char in text:
             if ord(char) not in self.codepoints and not char.isspace() and char not in seen:

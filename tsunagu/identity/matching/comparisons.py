@@ -61,6 +61,11 @@ def name_part(part: str, *, tf: bool) -> Comparison:
                 "swapped_fuzzy",
             ),
             _level("fam_kanji_l = giv_kanji_r OR giv_kanji_l = fam_kanji_r", "crossed"),
+            _level(
+                "jaro_winkler_similarity(fam_kanji_l, giv_kanji_r) >= 0.9"
+                " OR jaro_winkler_similarity(giv_kanji_l, fam_kanji_r) >= 0.9",
+                "crossed_fuzzy",
+            ),
             _level(f"jaro_winkler_similarity({k}_l, {k}_r) >= 0.7 AND length({k}_l) > 3", "weak"),
             # Other kanji and no reading on one side: may be a homophone (明 / 彰 アキラ); weaker
             # than a clear disagreement, which needs both readings.

@@ -470,13 +470,19 @@ def _names(
     # not depend on the lexicon (blocking_keys() sees one record alone).
     low, high = fam_k.where(fam_k <= giv_k, giv_k), giv_k.where(fam_k <= giv_k, fam_k)
     name_set = (low + "|" + high).where(split_k, "")
+    # Only one name field filled (and no full name): the source says which part it is.
+    fam_only_k = (family != "") & (given == "") & (name == "")
+    giv_only_k = (given != "") & (family == "") & (name == "")
+    fam_only_r = (fam_kana != "") & (giv_kana == "") & (kana == "")
+    giv_only_r = (giv_kana != "") & (fam_kana == "") & (kana == "")
     # Unsplit names: the longest known family name, once per distinct full name.
-    todo_k = ~split_k & (full_k != "")
+    todo_k = ~split_k & (full_k != "") & ~fam_only_k & ~giv_only_k
     found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
     fam_k = fam_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[0]))
     giv_k = giv_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[1]))
     fam_k, giv_k = fam_k.where(split_k | todo_k, ""), giv_k.where(split_k | todo_k, "")
-    todo_r = ~split_r & (full_r != "")
+    fam_k, giv_k = fam_k.where(~fam_only_k, full_k), giv_k.where(~giv_only_k, full_k)
+    todo_r = ~split_r & (full_r != "") & ~fam_only_r & ~giv_only_r
     pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
     found_r = {(r, k): lexicon.split_kana(r, k or None) for r, k in zip(pairs["r"], pairs["k"], strict=True)}
     keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
@@ -485,6 +491,7 @@ def _names(
     fam_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[0] for key in keys_r]
     giv_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[1] for key in keys_r]
     fam_r, giv_r = fam_r.where(split_r | todo_r, ""), giv_r.where(split_r | todo_r, "")
+    fam_r, giv_r = fam_r.where(~fam_only_r, full_r), giv_r.where(~giv_only_r, full_r)
     frame = pd.DataFrame(
         {
             "kanji_key": full_k,
