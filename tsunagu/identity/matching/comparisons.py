@@ -188,6 +188,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("addr_tail_r", ("addr", "tail_kana")),
     BlockingRule("addr_head_k", ("addr", "head_kanji")),
     BlockingRule("other_id", ("other_id_n",)),
+    # A slip in the shared id leaves one half intact; with the head or tail of the name.
     BlockingRule("oid_head_k", ("oid_head", "head_kanji")),
     BlockingRule("oid_tail_k", ("oid_tail", "head_kanji")),
     BlockingRule("oid_head_t", ("oid_head", "tail_kanji")),

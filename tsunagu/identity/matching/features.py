@@ -68,8 +68,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "mobile_n",  # a mobile number (070/080/090) from either phone column
     "email_n",
     "other_id_n",
-    "oid_head",
-    "oid_tail",
+    "oid_head",  # first half of other_id_n (blocking)
+    "oid_tail",  # second half of other_id_n (blocking)
 )
 PREPARED_MARKER = "kanji_key"
 ARROW_STRING = pd.ArrowDtype(pa.string())
@@ -470,19 +470,13 @@ def _names(
     # not depend on the lexicon (blocking_keys() sees one record alone).
     low, high = fam_k.where(fam_k <= giv_k, giv_k), giv_k.where(fam_k <= giv_k, fam_k)
     name_set = (low + "|" + high).where(split_k, "")
-    # Only one name field filled (and no full name): the source says which part it is.
-    fam_only_k = (family != "") & (given == "") & (name == "")
-    giv_only_k = (given != "") & (family == "") & (name == "")
-    fam_only_r = (fam_kana != "") & (giv_kana == "") & (kana == "")
-    giv_only_r = (giv_kana != "") & (fam_kana == "") & (kana == "")
     # Unsplit names: the longest known family name, once per distinct full name.
-    todo_k = ~split_k & (full_k != "") & ~fam_only_k & ~giv_only_k
+    todo_k = ~split_k & (full_k != "")
     found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
     fam_k = fam_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[0]))
     giv_k = giv_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[1]))
     fam_k, giv_k = fam_k.where(split_k | todo_k, ""), giv_k.where(split_k | todo_k, "")
-    fam_k, giv_k = fam_k.where(~fam_only_k, full_k), giv_k.where(~giv_only_k, full_k)
-    todo_r = ~split_r & (full_r != "") & ~fam_only_r & ~giv_only_r
+    todo_r = ~split_r & (full_r != "")
     pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
     found_r = {(r, k): lexicon.split_kana(r, k or None) for r, k in zip(pairs["r"], pairs["k"], strict=True)}
     keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
@@ -491,7 +485,6 @@ def _names(
     fam_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[0] for key in keys_r]
     giv_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[1] for key in keys_r]
     fam_r, giv_r = fam_r.where(split_r | todo_r, ""), giv_r.where(split_r | todo_r, "")
-    fam_r, giv_r = fam_r.where(~fam_only_r, full_r), giv_r.where(~giv_only_r, full_r)
     frame = pd.DataFrame(
         {
             "kanji_key": full_k,
@@ -560,9 +553,10 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     out["landline"] = _nullable(landline)
     out["email_n"] = _nullable(email)
     out["other_id_n"] = _nullable(_map_unique(out["other_id"], _other_id_key))
-    half = out["other_id_n"].str.len() // 2
-    out["oid_head"] = [v[: h] if isinstance(v, str) else None for v, h in zip(out["other_id_n"], half.fillna(0).astype(int))]
-    out["oid_tail"] = [v[h:] if isinstance(v, str) else None for v, h in zip(out["other_id_n"], half.fillna(0).astype(int))]
+    # Halves of the shared id (blocking): a one-character slip leaves one of them intact.
+    ids = out["other_id_n"].tolist()
+    out["oid_head"] = [v[: len(v) // 2] if isinstance(v, str) else None for v in ids]
+    out["oid_tail"] = [v[len(v) // 2 :] if isinstance(v, str) else None for v in ids]
     # Arrow strings: a third of the memory of Python strings, and DuckDB reads them without a copy.
     for column in FEATURE_COLUMNS:
         out[column] = out[column].astype(ARROW_STRING)
