@@ -59,6 +59,7 @@ CATEGORY_CODES = {d.Category.EARTHQUAKE: "1", d.Category.OLD_LONG_TERM: "2"}
 INSURED_OBJECT_CODES = {"building": "1", "contents": "2", "both": "3"}
 ELECTRONIC_CHANNELS = {ContactChannel.EMAIL, ContactChannel.WEB}
 ProgressFn = Callable[[int, int], None]
+ELECTRONIC_CHUNK = 50  # holders per chunk in the electronic stage
 
 
 def _candidate_policies(tax_year: int) -> Q:
@@ -736,7 +737,8 @@ def run_certificate_batch(
             remaining = _unattached(tax_year).values("customer_id").distinct().count()
             if remaining:
                 progress_of.grow(remaining)
-                holders = _timed(electronic_holder_chunks(tax_year, chunk_size), timing)
+                # Small chunks: single PDFs cost the same in any grouping, and this spreads them over the workers.
+                holders = _timed(electronic_holder_chunks(tax_year, min(chunk_size, ELECTRONIC_CHUNK)), timing)
                 _run_stage(holders, plan_electronic_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
     except BaseException as exc:
         DocumentBatch.objects.filter(pk=batch.pk).update(
