@@ -182,6 +182,7 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     # Family and given name in either order (swapped in romaji and Western data).
     BlockingRule("names_postal", ("name_set", "postal")),
     BlockingRule("names_year", ("name_set", "dob_y")),
+    BlockingRule("names_area", ("name_set", "postal_area")),
     BlockingRule("dob_postal", ("dob", "postal")),
     # Birth date within the delivery area: both names changed or corrupted, postal code slipped.
     BlockingRule("dob_area", ("dob", "postal_area")),

@@ -58,10 +58,9 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     out = pairs.copy()
     probability = out["match_probability"].astype(float).to_numpy().copy()
     given = _gamma(out, "given_name")
-    personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id")
-    # A shared id with one slip is still that person's id (unlike a mobile one digit off, which
-    # may be a family plan's next number): it answers a birth-date conflict.
-    id_or_slip = personal_id | _top(out, "other_id", below=1)
+    # A shared id with one slip is still that person's id; a mobile one digit off is not (it
+    # may be the next number of a family plan), nor an email with a typo.
+    personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id", below=1)
     dob = _gamma(out, "birth_date")
     personal = (given > 0) | (dob >= BIRTH_DATE_AGREES) | personal_id
 
@@ -76,7 +75,7 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     probability[rejected] = np.minimum(probability[rejected], REJECTED_PROBABILITY)
     probability[no_personal] = np.minimum(probability[no_personal], review_cap)
     rule[no_personal] = NO_PERSONAL_EVIDENCE
-    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~id_or_slip
+    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
 
