@@ -193,12 +193,29 @@ class Matcher:
         floor = self.thresholds.review if min_probability is None else min_probability
         prepared = self._prepare(records)
         db_api = _duckdb_api()
-        linker = Linker(db_api.register(_feature_frame(prepared)), self.settings)
+        table = db_api.register(_feature_frame(prepared))
+        linker = Linker(table, self.settings)
         levels = self._levels_of(linker)
-        # The rule layer only lowers probabilities, so pairs below the floor can be dropped first.
+        # The rule layer lowers probabilities, so pairs below the floor can be dropped first; the
+        # one rule that lifts (personal fields agree) gets its candidates from a second, narrow
+        # pass whatever their score.
         raw = linker.inference.predict(threshold_match_probability=floor or None, warning_mode="never")
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
+        lift_rules = rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
+        if floor and lift_rules:
+            settings = {
+                **self.settings,
+                "blocking_rules_to_generate_predictions": [
+                    {"blocking_rule": r, "sql_dialect": "duckdb"} for r in lift_rules
+                ],
+            }
+            lift = Linker(table, settings)
+            extra = lift.inference.predict(warning_mode="never")
+            more = extra.as_pandas_dataframe()
+            extra.drop_table_from_database_and_remove_from_cache()
+            more = more[more["match_probability"] < floor]  # the rest came with the first pass
+            pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
         return self._finish(pairs, levels, floor, with_evidence)
 
     def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
@@ -209,7 +226,8 @@ class Matcher:
     def _finish(
         self, pairs: pd.DataFrame, levels: Mapping[str, list[_Level]], floor: float, with_evidence: bool
     ) -> pd.DataFrame:
-        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds)
+        top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
+        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top)
         pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
         out = pairs[["record_id_l", "record_id_r", "match_probability", "match_weight", "rule"]].copy()
         if with_evidence:

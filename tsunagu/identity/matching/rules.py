@@ -13,14 +13,20 @@ that assumption, so two rules decide them by design rather than by threshold:
   household, not a person. A pair needs at least one personal field to agree (given name, birth
   date, mobile, email, shared id) to be linked automatically; without one it is review at most.
 
-A married-name change (other family name, same given name and birth date) passes both rules and
+A married-name change (other family name, same given name and birth date) passes these rules and
 is scored by the model; the family-name disagreement costs it a few bits, the agreeing given name,
-birth date, mobile and email carry it.
+birth date, mobile and email carry it. One rule lifts instead of capping:
+
+- **personal fields agree**: the given name (kanji or reading), the birth date (exact, day/month
+  swapped or one digit off) and a personal identifier (mobile, email, shared id: exactly) agree. That
+  is the person, whatever the family name says (marriage, divorce, adoption): linked at least at
+  auto_link. The model alone undercounts it, because a changed surname usually comes with a
+  move and new contacts, which the independence assumption counts as separate evidence against.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,9 +36,12 @@ from tsunagu.identity.matching.thresholds import Thresholds
 GIVEN_NAME_CONFLICT = "given_name_conflict"
 NO_PERSONAL_EVIDENCE = "no_personal_evidence"
 BIRTH_DATE_CONFLICT = "birth_date_conflict"
+PERSONAL_FIELDS_AGREE = "personal_fields_agree"
 # birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
 # 2 years apart (≥ 10 years), 1 partial, 0 else.
 BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
+BIRTH_DATE_SLIP = 4  # one digit or better: the same date, mistyped
+PERSONAL_IDS = ("mobile_n", "email_n", "other_id_n")
 BIRTH_DATE_YEARS_APART = 2
 # A conflicting pair without any agreeing personal identifier is scored down to this.
 REJECTED_PROBABILITY = 0.0
@@ -47,20 +56,24 @@ def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
     return pairs[column].fillna(-1).astype(np.int64).to_numpy()
 
 
-def _top(pairs: pd.DataFrame, name: str, *, below: int = 0) -> np.ndarray:
-    """True where the comparison is at its best (exact) level, or at most `below` levels under it."""
-    gamma = _gamma(pairs, name)
-    return (gamma > 0) & (gamma >= gamma.max(initial=0) - below)
+def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Add `rule` and cap (or lift) `match_probability` / `match_weight` where a rule applies.
 
+    `top`: comparison → gamma of its best level (from the model); by default the best level seen.
+    """
 
-def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """Add `rule` and cap `match_probability` / `match_weight` where a rule applies."""
+    def best(name: str, below: int = 0) -> np.ndarray:
+        """At the comparison's best (exact) level, or at most `below` levels under it."""
+        gamma = _gamma(out, name)
+        highest = top[name] if top and name in top else gamma.max(initial=0)
+        return (gamma > 0) & (gamma >= highest - below)
+
     out = pairs.copy()
     probability = out["match_probability"].astype(float).to_numpy().copy()
     given = _gamma(out, "given_name")
     # A shared id with one slip is still that person's id; a mobile one digit off is not (it
     # may be the next number of a family plan), nor an email with a typo.
-    personal_id = _top(out, "mobile") | _top(out, "email") | _top(out, "other_id", below=1)
+    personal_id = best("mobile") | best("email") | best("other_id", below=1)
     dob = _gamma(out, "birth_date")
     personal = (given > 0) | (dob >= BIRTH_DATE_AGREES) | personal_id
 
@@ -78,6 +91,12 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
+    # No conflict rule can apply here (the given name and birth date agree).
+    exact_id = best("mobile") | best("email") | best("other_id")
+    identified = best("given_name", below=1) & (dob >= BIRTH_DATE_SLIP) & exact_id
+    lifted = identified & (probability < thresholds.auto_link)
+    probability[lifted] = thresholds.auto_link
+    rule[lifted] = PERSONAL_FIELDS_AGREE
 
     changed = probability != out["match_probability"].to_numpy()
     weight = out["match_weight"].astype(float).to_numpy().copy()
@@ -116,3 +135,12 @@ def em_blocking_rules(present: Sequence[str]) -> list[str]:
     if ids:
         out.append(f"l.{ids[0]} = r.{ids[0]}")
     return out
+
+
+def lift_blocking_rules(present: Sequence[str]) -> list[str]:
+    """Pairs the personal-fields rule may lift although the model scores them below any floor:
+    a personal identifier and the given name agree, the family name does not. (A subset of the
+    prediction blocking: the identifiers are blocking rules of their own.)"""
+    given = "(l.giv_kanji = r.giv_kanji OR l.giv_kana = r.giv_kana)"
+    family = "(l.fam_kanji IS DISTINCT FROM r.fam_kanji)"
+    return [f"l.{c} = r.{c} AND {given} AND {family}" for c in PERSONAL_IDS if c in present]
