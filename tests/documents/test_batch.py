@@ -132,7 +132,11 @@ def test_missing_glyph_is_reported_not_drawn(hq_operator, book, storage):
 
 def test_batch_is_audited_and_access_logged(hq_operator, book, storage):
     batch = run(hq_operator, storage)
-    assert AuditEvent.objects.filter(action="document.issue_deduction_certificate").count() == 2
+    # One event per registered chunk, naming its documents.
+    (issued,) = AuditEvent.objects.filter(action="document.issue_deduction_certificates")
+    assert issued.target_id == str(batch.pk)
+    assert sorted(issued.data["documents"]) == sorted(Document.objects.values_list("number", flat=True))
+    assert "2件を発行した" in issued.summary
     assert AuditEvent.objects.filter(action="document.certificate_batch_complete", target_id=str(batch.pk)).exists()
     assert set(AccessLog.objects.filter(screen="deduction_certificates").values_list("customer_id", flat=True)) == {
         book["a"].pk,

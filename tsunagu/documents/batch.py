@@ -295,11 +295,17 @@ def plan_chunk(
     Set-based: a handful of queries per chunk returning plain tuples; the amounts come from the pure
     rules (`certificate_data.contract_certificate`)."""
     plan = ChunkPlan(holders=len(holder_ids))
-    policies = list(
-        Policy.objects.filter(_candidate_policies(opts.tax_year), policyholder_id__in=holder_ids)
+    # Chunks are ascending id pages, so a range reads them with a tiny query; holders in the range
+    # but not in the chunk (done already) are dropped here.
+    wanted = set(holder_ids)
+    in_range = {"policyholder_id__gte": min(holder_ids), "policyholder_id__lte": max(holder_ids)}
+    policies = [
+        p
+        for p in Policy.objects.filter(_candidate_policies(opts.tax_year), **in_range)
         .order_by("policyholder_id", "id")
         .values_list(*_POLICY_COLUMNS)
-    )
+        if p[2] in wanted
+    ]
     if not policies:
         return plan
     policy_ids = [p[0] for p in policies]
@@ -308,8 +314,9 @@ def plan_chunk(
     current: set[tuple[int, str]] = set()
     row_versions: dict[tuple[int, str], int] = {}
     if reissue is None:
+        # By the policies' current holder: a row issued to an earlier holder still counts.
         current = set(
-            DeductionCertificate.objects.filter(policy_id__in=policy_ids, tax_year=opts.tax_year)
+            DeductionCertificate.objects.filter(policy__in=Policy.objects.filter(**in_range), tax_year=opts.tax_year)
             .exclude(status=CertificateStatus.SUPERSEDED)
             .values_list("policy_id", "category")
         )
@@ -601,23 +608,30 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 DeductionCertificate.objects.filter(pk__in=certificate_ids).update(document_id=ids[number])
             attached = DeductionCertificate.objects.filter(pk__in=[i for _, group in plan.attach for i in group])
             bulk.insert_history(list(attached), user_id=actor.pk, history_type="~")
-        target_type = Document._meta.label_lower
         batch_id = batch.pk if batch else None
-        bulk.insert_records(
-            AuditEvent,
-            [
-                AuditRecord(
-                    actor_id=actor.pk,
-                    action="document.issue_deduction_certificate",
-                    target_type=target_type,
-                    target_id=str(doc.id),
-                    summary=f"地震保険料控除証明書 {doc.number} を発行した"
-                    f"({DeliveryChannel(doc.delivery_channel).label})",
-                    data={"batch": batch_id, "tax_year": doc.tax_year, "version": doc.version},
-                )
-                for doc in plan.documents
-            ],
-        )
+        if plan.documents:
+            # One event per registered chunk, naming its documents (each document's own history
+            # row already records who issued it and when).
+            mailed = sum(1 for doc in plan.documents if doc.delivery_channel == DeliveryChannel.POST)
+            target = (
+                (DocumentBatch._meta.label_lower, batch_id)
+                if batch
+                else (Document._meta.label_lower, ids[plan.documents[0].number])
+            )
+            event = AuditRecord(
+                actor_id=actor.pk,
+                action="document.issue_deduction_certificates",
+                target_type=target[0],
+                target_id=str(target[1]),
+                summary=f"地震保険料控除証明書 {len(plan.documents):,}件を発行した"
+                f"(郵送 {mailed:,}件・電子 {len(plan.documents) - mailed:,}件)",
+                data={
+                    "batch": batch_id,
+                    "tax_year": plan.documents[0].tax_year,
+                    "documents": [doc.number for doc in plan.documents],
+                },
+            )
+            bulk.insert_records(AuditEvent, [event])
         readers = {doc.customer_id for doc in plan.documents}
         readers.update(row.customer_id for _, row in plan.certificates if not row.excluded)
         if readers:
