@@ -12,7 +12,7 @@ import pytest
 from tests.identity.matching.conftest import person
 from tests.identity.matching.generator import generate
 from tsunagu.identity.matching import Candidate, Matcher, Thresholds, blocking_keys, blocking_keys_many, prepare
-from tsunagu.identity.matching.rules import GIVEN_NAME_CONFLICT
+from tsunagu.identity.matching.rules import GIVEN_NAME_CONFLICT, PERSONAL_FIELDS_AGREE
 from tsunagu.identity.matching.thresholds import choose_thresholds
 
 
@@ -95,9 +95,27 @@ def test_married_name_change_is_linked_or_reviewed(matcher):
         postal_code="530-0001", phone=None,
     )  # fmt: skip
     scored = _score(matcher, before, after)
-    assert scored.match_probability >= matcher.thresholds.review
+    # Given name, birth date, mobile and email agree: linked whatever the new surname costs.
+    assert scored.match_probability >= matcher.thresholds.auto_link
     assert scored.evidence["family_name"]["weight"] < 0
     assert scored.evidence["given_name"]["weight"] > 0
+
+
+def test_married_name_with_slips_and_the_same_mobile_is_linked_in_batch_and_incremental(matcher):
+    """A new surname, the given name in other kanji of the same reading, a birth-date slip, moved:
+    only the mobile agrees exactly. The model alone scores it far below review."""
+    before = person(
+        record_id="A", name_kanji="工藤 純子", name_kana="クドウ ジュンコ", birth_date="1997-05-15", email=None
+    )
+    after = person(
+        record_id="B", name_kanji="岡本 順子", name_kana="オカモト ジュンコ", birth_date="1996-05-15", email=None,
+        address="大阪府大阪市北区梅田3-1-1", postal_code="530-0001", phone=None,
+    )  # fmt: skip
+    scored = _score(matcher, before, after)
+    assert scored.match_probability >= matcher.thresholds.auto_link
+    assert scored.evidence["rule"]["level"] == PERSONAL_FIELDS_AGREE
+    batch = matcher.predict(pd.DataFrame([before, after]))  # default floor: the review threshold
+    assert batch["match_probability"].tolist() == [scored.match_probability]
 
 
 def test_same_person_in_other_notation_is_auto_linked(matcher):
