@@ -56,3 +56,9 @@ def test_the_best_level_comes_from_the_model_not_the_batch():
     # Only a mobile typo in the batch: it is not the exact level (3), so no personal id agrees.
     pairs = _pair(0.95, family_name=10, given_name=0, birth_date=0, mobile=2)
     assert rules.apply(pairs, THRESHOLDS, TOP)["match_probability"].iloc[0] == 0.0
+
+
+def test_the_home_landline_with_given_name_and_birth_date_lifts_too():
+    moved_in_married = {"family_name": 0, "given_name": 10, "birth_date": 5, "mobile": -1}
+    assert _apply(0.15, **moved_in_married, location=5) == (0.9, rules.PERSONAL_FIELDS_AGREE)
+    assert _apply(0.15, **moved_in_married, location=6) == (0.15, None)  # the address alone: no

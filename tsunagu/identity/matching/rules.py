@@ -18,7 +18,8 @@ is scored by the model; the family-name disagreement costs it a few bits, the ag
 birth date, mobile and email carry it. One rule lifts instead of capping:
 
 - **personal fields agree**: the given name (kanji or reading), the birth date (exact, day/month
-  swapped or one digit off) and a personal identifier (mobile, email, shared id: exactly) agree. That
+  swapped or one digit off) and a personal identifier (mobile, email, shared id: exactly) or the
+  home landline agree (household members differ in given name and birth date). That
   is the person, whatever the family name says (marriage, divorce, adoption): linked at least at
   auto_link. The model alone undercounts it, because a changed surname usually comes with a
   move and new contacts, which the independence assumption counts as separate evidence against.
@@ -42,6 +43,8 @@ PERSONAL_FIELDS_AGREE = "personal_fields_agree"
 BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
 BIRTH_DATE_SLIP = 4  # one digit or better: the same date, mistyped
 PERSONAL_IDS = ("mobile_n", "email_n", "other_id_n")
+# location levels (gamma): 7 address and landline, 6 address, 5 landline, 4 … 0 weaker.
+LANDLINE_AGREES = (7, 5)
 BIRTH_DATE_YEARS_APART = 2
 # A conflicting pair without any agreeing personal identifier is scored down to this.
 REJECTED_PROBABILITY = 0.0
@@ -92,7 +95,9 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | 
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
     # No conflict rule can apply here (the given name and birth date agree).
-    exact_id = best("mobile") | best("email") | best("other_id")
+    # The home landline identifies a household; with the given name and birth date, its member.
+    landline = np.isin(_gamma(out, "location"), LANDLINE_AGREES)
+    exact_id = best("mobile") | best("email") | best("other_id") | landline
     identified = best("given_name", below=1) & (dob >= BIRTH_DATE_SLIP) & exact_id
     lifted = identified & (probability < thresholds.auto_link)
     probability[lifted] = thresholds.auto_link
@@ -143,4 +148,4 @@ def lift_blocking_rules(present: Sequence[str]) -> list[str]:
     prediction blocking: the identifiers are blocking rules of their own.)"""
     given = "(l.giv_kanji = r.giv_kanji OR l.giv_kana = r.giv_kana)"
     family = "(l.fam_kanji IS DISTINCT FROM r.fam_kanji)"
-    return [f"l.{c} = r.{c} AND {given} AND {family}" for c in PERSONAL_IDS if c in present]
+    return [f"l.{c} = r.{c} AND {given} AND {family}" for c in (*PERSONAL_IDS, "landline") if c in present]
