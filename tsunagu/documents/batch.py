@@ -595,19 +595,19 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
                 raise RuntimeError(f"帳票ファイルが作成されていません: {document.number}")
             document.sha256, document.size_bytes = stored.sha256, stored.size
         bulk.insert_records(Document, plan.documents, returning=("number",))
-        bulk.insert_history(plan.documents, user_id=actor.pk, model=Document)
+        bulk.copy_to_history(Document, [doc.id for doc in plan.documents if doc.id], user_id=actor.pk)
         ids = {doc.number: doc.id for doc in plan.documents}
         rows = []
         for number, row in plan.certificates:
             row.document_id = ids[number] if number else None
             rows.append(row)
         bulk.insert_records(DeductionCertificate, rows, returning=("policy_id", "category"))
-        bulk.insert_history(rows, user_id=actor.pk, model=DeductionCertificate)
+        bulk.copy_to_history(DeductionCertificate, [row.id for row in rows if row.id], user_id=actor.pk)
         if plan.attach:
             for number, certificate_ids in plan.attach:
                 DeductionCertificate.objects.filter(pk__in=certificate_ids).update(document_id=ids[number])
-            attached = DeductionCertificate.objects.filter(pk__in=[i for _, group in plan.attach for i in group])
-            bulk.insert_history(list(attached), user_id=actor.pk, history_type="~")
+            attached = [i for _, group in plan.attach for i in group]
+            bulk.copy_to_history(DeductionCertificate, attached, user_id=actor.pk, history_type="~")
         batch_id = batch.pk if batch else None
         if plan.documents:
             # One event per registered chunk, naming its documents (each document's own history
