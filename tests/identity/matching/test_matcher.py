@@ -33,8 +33,8 @@ def test_accuracy_on_generated_records(matcher, records, predictions):
     linked = _pairs(predictions[predictions["match_probability"] >= matcher.thresholds.auto_link])
     precision = len(linked & truth) / len(linked)
     recall = len(linked & truth) / len(truth)
-    assert precision >= 0.99
-    assert recall >= 0.95
+    assert precision >= 0.995  # the product's precision target (1.0 on this seed)
+    assert recall >= 0.99  # 0.9957 on this seed
     assert len(_pairs(predictions) & truth) / len(truth) >= 0.999  # blocking recall
 
 
