@@ -7,6 +7,7 @@ import hashlib
 import io
 
 import pytest
+from django.db import connection
 from pypdf import PdfReader
 
 from tsunagu.core.models import AccessLog, AuditEvent
@@ -162,7 +163,8 @@ def test_vendor_data_run_records_everything_and_draws_only_electronic_pdfs(hq_op
     # Mailed: the vendor composes the certificate from the data file, which the document points at.
     a = Document.objects.get(customer=book["a"])
     assert a.delivery_channel == DeliveryChannel.POST
-    assert a.storage_key.endswith(".csv") and a.page is None
+    assert a.storage_key.endswith(".csv")
+    assert a.page is None
     data = storage.read(a.storage_key)
     assert hashlib.sha256(data).hexdigest() == a.sha256
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
@@ -174,7 +176,8 @@ def test_vendor_data_run_records_everything_and_draws_only_electronic_pdfs(hq_op
 
     # Electronic: drawn after every row was recorded, and its rows now point at it (with history).
     f = Document.objects.get(customer=book["f"])
-    assert f.delivery_channel == DeliveryChannel.ELECTRONIC and f.number == f"JC2026-{book['f'].number}-01"
+    assert f.delivery_channel == DeliveryChannel.ELECTRONIC
+    assert f.number == f"JC2026-{book['f'].number}-01"
     assert hashlib.sha256(storage.read(f.storage_key)).hexdigest() == f.sha256
     assert "7,500円" in pdf_text(storage.read(f.storage_key))
     row = f.certificates.get()
@@ -214,3 +217,40 @@ def test_crash_in_the_electronic_stage_resumes_without_duplicates(hq_operator, b
     assert Document.objects.filter(customer=book["f"]).count() == 1
     assert DeductionCertificate.objects.count() == 5
     assert DeductionCertificate.objects.filter(excluded=False, document__isnull=True).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # workers read committed data with their own connections
+@pytest.mark.parametrize("vendor_prints", [False, True])
+def test_planning_workers_issue_what_the_parent_would(hq_operator, book, storage, vendor_prints):
+    stats: dict[str, float] = {}
+    batch = run_certificate_batch(
+        actor=hq_operator,
+        tax_year=2026,
+        issue_date=ISSUE_DATE,
+        storage=storage,
+        workers=1,
+        chunk_size=1,
+        vendor_prints=vendor_prints,
+        stats=stats,
+    )
+    # PostgreSQL: the worker plans; SQLite's in-memory test database: the parent plans (the worker
+    # could not open it).
+    assert stats["planned_in_workers"] == (connection.vendor != "sqlite")
+    assert (batch.documents_issued, batch.certificates_written, batch.excluded, batch.skipped) == (2, 3, 2, 2)
+    for doc in Document.objects.all():
+        assert hashlib.sha256(storage.read(doc.storage_key)).hexdigest() == doc.sha256
+    rows = {r.policy_id: (r.certified_amount, r.declared_amount) for r in DeductionCertificate.objects.all()}
+    assert rows[book["monthly"].pk] == (7_000, 9_000)
+    assert rows[book["lump"].pk] == (7_500, 7_500)
+    assert DeductionCertificate.objects.filter(excluded=False, document__isnull=True).count() == 0
+
+
+def test_plan_and_print_plans_and_draws_one_chunk(hq_operator, book, storage):
+    from tsunagu.documents.batch import BatchOptions, plan_and_print, plan_chunk
+
+    opts = BatchOptions(tax_year=2026, issue_date=ISSUE_DATE, storage=storage)
+    plan, result = plan_and_print(plan_chunk, [book["a"].pk, book["f"].pk], opts, None, hq_operator)
+    assert [doc.customer_id for doc in plan.documents] == [book["a"].pk, book["f"].pk]
+    assert result is not None
+    assert result.print_file is not None
+    assert set(result.electronic) == {plan.documents[1].number}

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -54,6 +55,7 @@ from .models import DeductionCertificate, Document, DocumentBatch
 from .pdf import CertificateLine, CertificateSheet
 from .printing import PrintJob, PrintResult, run_print_job
 from .storage import DocumentStorage
+from .worker import django_worker
 
 CATEGORY_CODES = {d.Category.EARTHQUAKE: "1", d.Category.OLD_LONG_TERM: "2"}
 INSURED_OBJECT_CODES = {"building": "1", "contents": "2", "both": "3"}
@@ -745,9 +747,11 @@ def run_certificate_batch(
     skipped: list[Skipped] = []
     progress_of = _Progress(batch, total, progress)
     try:
-        with _pool(workers) as pool:
+        planning = workers > 0 and _workers_can_plan()
+        timing["planned_in_workers"] = float(planning)
+        with _pool(workers, planning=planning) as pool:
             holders = _timed(pending_holder_chunks(tax_year, chunk_size), timing)
-            _run_stage(holders, plan_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
+            _run_stage(holders, plan_chunk, opts, batch, actor, pool, skipped, progress_of, timing, planning=planning)
             timing["records_stage_seconds"] = time.perf_counter() - started
             timing["records_stage_cpu_seconds"] = time.process_time() - cpu_started
             remaining = _unattached(tax_year).values("customer_id").distinct().count()
@@ -755,7 +759,8 @@ def run_certificate_batch(
                 progress_of.grow(remaining)
                 # Small chunks: single PDFs cost the same in any grouping, and this spreads them over the workers.
                 holders = _timed(electronic_holder_chunks(tax_year, min(chunk_size, ELECTRONIC_CHUNK)), timing)
-                _run_stage(holders, plan_electronic_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
+                stage = (plan_electronic_chunk, opts, batch, actor, pool, skipped, progress_of, timing)
+                _run_stage(holders, *stage, planning=planning)
     except BaseException as exc:
         DocumentBatch.objects.filter(pk=batch.pk).update(
             status=BatchStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -790,17 +795,41 @@ class _Progress:
             self.report(holders, self.total)
 
 
+def _workers_can_plan() -> bool:
+    """Worker processes read the database themselves only where they see what the parent sees:
+    outside a transaction (tests run inside one) and on a database another process can open."""
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()  # type: ignore[attr-defined]
+    return not connection.in_atomic_block and not in_memory
+
+
+def plan_and_print(
+    planner: Planner, holder_ids: list[int], opts: BatchOptions, batch: DocumentBatch, actor: User
+) -> tuple[ChunkPlan, PrintResult | None]:
+    """One chunk planned and its files written, in a worker; the parent only registers it."""
+    plan = planner(holder_ids, opts, batch, actor)
+    return plan, (run_print_job(plan.job) if plan.job else None)
+
+
 @contextlib.contextmanager
-def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+def _pool(workers: int, *, planning: bool) -> Iterator[ProcessPoolExecutor | None]:
     if workers <= 0:
         yield None
         return
-    # "spawn": workers start clean (no copy of the parent's database connections) and need no Django.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    # "spawn": workers start clean (no copy of the parent's database connections). Drawing workers
+    # need no Django; planning workers set it up on the parent's database.
+    initializer: dict[str, Any] = {}
+    if planning:
+        initializer = {
+            "initializer": django_worker,
+            "initargs": (settings.SETTINGS_MODULE, dict(connection.settings_dict)),
+        }
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), **initializer) as pool:
         yield pool
 
 
 Planner = Callable[[list[int], BatchOptions, DocumentBatch | None, User], ChunkPlan]
+# A chunk being drawn: (plan, print job) when the parent planned it, (None, plan and print) when a worker did.
+InFlight = tuple[ChunkPlan | None, "Future[Any] | None"]
 
 
 def _run_stage(
@@ -813,17 +842,23 @@ def _run_stage(
     skipped: list[Skipped],
     progress: _Progress,
     timing: dict[str, float],
+    *,
+    planning: bool = False,
 ) -> None:
-    """Plan chunks in the parent while up to `workers` print jobs run; register each in order."""
-    in_flight: list[tuple[ChunkPlan, Future[PrintResult] | None]] = []
+    """Plan chunks (in the parent, or with `planning` in the workers) while up to `workers` chunks
+    are drawn; register each in order, in the parent."""
+    in_flight: list[InFlight] = []
     for ids in chunks:
-        started = time.perf_counter()
-        plan = planner(ids, opts, batch, actor)
-        timing["plan_seconds"] += time.perf_counter() - started
-        if pool is None:
-            _finish((plan, None), batch, actor, skipped, progress, inline=True, timing=timing)
-            continue
-        in_flight.append((plan, pool.submit(run_print_job, plan.job) if plan.job else None))
+        if pool is not None and planning:
+            in_flight.append((None, pool.submit(plan_and_print, planner, ids, opts, batch, actor)))
+        else:
+            started = time.perf_counter()
+            plan = planner(ids, opts, batch, actor)
+            timing["plan_seconds"] += time.perf_counter() - started
+            if pool is None:
+                _finish((plan, None), batch, actor, skipped, progress, inline=True, timing=timing)
+                continue
+            in_flight.append((plan, pool.submit(run_print_job, plan.job) if plan.job else None))
         while len(in_flight) > opts.workers:
             _finish(in_flight.pop(0), batch, actor, skipped, progress, timing=timing)
     while in_flight:
@@ -831,7 +866,7 @@ def _run_stage(
 
 
 def _finish(
-    item: tuple[ChunkPlan, Future[PrintResult] | None],
+    item: InFlight,
     batch: DocumentBatch,
     actor: User,
     skipped: list[Skipped],
@@ -840,12 +875,18 @@ def _finish(
     inline: bool = False,
     timing: dict[str, float],
 ) -> None:
-    plan, future = item
+    planned, future = item
     started = time.perf_counter()
-    if inline and plan.job is not None:
-        result: PrintResult | None = run_print_job(plan.job)
+    result: PrintResult | None
+    if planned is None:  # planned and drawn by a worker
+        assert future is not None
+        plan, result = future.result()
     else:
-        result = future.result() if future is not None else None
+        plan = planned
+        if inline and plan.job is not None:
+            result = run_print_job(plan.job)
+        else:
+            result = future.result() if future is not None else None
     registered = time.perf_counter()
     timing["wait_seconds"] += registered - started
     register_chunk(plan, result, batch, actor)
