@@ -231,6 +231,7 @@ def test_planning_workers_issue_what_the_parent_would(hq_operator, book, storage
         workers=1,
         chunk_size=1,
         vendor_prints=vendor_prints,
+        plan_in_workers=True,
         stats=stats,
     )
     # PostgreSQL: the worker plans; SQLite's in-memory test database: the parent plans (the worker

@@ -62,6 +62,7 @@ INSURED_OBJECT_CODES = {"building": "1", "contents": "2", "both": "3"}
 ELECTRONIC_CHANNELS = {ContactChannel.EMAIL, ContactChannel.WEB}
 ProgressFn = Callable[[int, int], None]
 ELECTRONIC_CHUNK = 50  # holders per chunk in the electronic stage
+PLAN_IN_WORKERS_FROM = 10_000  # pending holders from which the workers also plan (`plan_in_workers=None`)
 
 
 def _candidate_policies(tax_year: int) -> Q:
@@ -706,6 +707,7 @@ def run_certificate_batch(
     workers: int = 2,
     chunk_size: int = 500,
     vendor_prints: bool = False,
+    plan_in_workers: bool | None = None,
     progress: ProgressFn | None = None,
     stats: dict[str, float] | None = None,
 ) -> DocumentBatch:
@@ -714,6 +716,7 @@ def run_certificate_batch(
     Two stages: every holder's certificate rows with the mailed documents (print file, or with
     `vendor_prints` only the vendor's data file), then the electronic deliveries whose rows were
     recorded without a document (a vendor-data run draws them from the rows once all are recorded).
+    `plan_in_workers`: None decides by the batch's size (see `_workers_can_plan` for when they can).
     `stats`, when given, receives the parent's seconds spent selecting, planning (read + compute),
     waiting for the workers and registering, and `records_stage_seconds` / `records_stage_cpu_seconds`
     (the benchmark reports them)."""
@@ -747,7 +750,9 @@ def run_certificate_batch(
     skipped: list[Skipped] = []
     progress_of = _Progress(batch, total, progress)
     try:
-        planning = workers > 0 and _workers_can_plan()
+        # A planning worker's start-up (Django, ~2 s) pays off on long batches only.
+        wanted = plan_in_workers if plan_in_workers is not None else total >= PLAN_IN_WORKERS_FROM
+        planning = workers > 0 and wanted and _workers_can_plan()
         timing["planned_in_workers"] = float(planning)
         with _pool(workers, planning=planning) as pool:
             holders = _timed(pending_holder_chunks(tax_year, chunk_size), timing)
