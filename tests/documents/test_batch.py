@@ -255,3 +255,23 @@ def test_plan_and_print_plans_and_draws_one_chunk(hq_operator, book, storage):
     assert result is not None
     assert result.print_file is not None
     assert set(result.electronic) == {plan.documents[1].number}
+
+
+def test_opening_a_vendor_composed_certificate_shows_a_copy_from_the_data_file(hq_operator, book, storage, settings):
+    from tsunagu.documents.selectors import document_open
+
+    settings.TSUNAGU_DOCUMENT_DIR = storage.root
+    run(hq_operator, storage, vendor_prints=True)
+    a = Document.objects.get(customer=book["a"])
+    opened = document_open(user=hq_operator, pk=a.pk, screen="test")
+    text = pdf_text(opened.content)
+    for expected in (
+        "髙橋 一郎 様",
+        "控え(印刷業者向けデータから作成)",
+        "証明額 7,000円",
+        "申告額 9,000円",
+        "20,000円",
+    ):
+        assert expected in text
+    assert book["monthly"].product.name in text
+    assert AccessLog.objects.filter(customer_id=book["a"].pk, detail__document=a.number).exists()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fonts import register_font
-from .pdf import CertificateSheet, Sheet, render
+from .formatting import wareki_date
+from .pdf import CertificateLine, CertificateSheet, Sheet, render
 from .storage import DocumentStorage, StoredFile
 
 VENDOR_FORMAT = "TSUNAGU-JISHIN-KOJO-1"
@@ -80,6 +81,7 @@ def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: St
                     line.payment_mode,
                     line.certified,
                     line.declared,
+                    line.product_name,
                 ]
             )
             rows += 1
@@ -87,6 +89,47 @@ def vendor_data(job: PrintJob, pages: dict[str, tuple[int, int]], print_file: St
             declared_total += line.declared
     w.writerow(["T", len(job.post), rows, certified_total, declared_total])
     return out.getvalue().encode(VENDOR_ENCODING)
+
+
+def sheet_from_vendor_data(data: bytes, document_number: str, *, insurer_name: str) -> CertificateSheet:
+    """One certificate as the vendor was asked to print it, read back from a data file (the office's
+    copy of a vendor-composed certificate, which has no PDF of its own)."""
+    rows = list(csv.reader(io.StringIO(data.decode(VENDOR_ENCODING))))
+    header = rows[0]
+    if header[:2] != ["H", VENDOR_FORMAT]:
+        raise ValueError(f"印刷業者向けデータの形式が違います: {header[:2]}")
+    details = [row for row in rows[1:] if row[0] == "D" and row[1] == document_number]
+    if not details:
+        raise ValueError(f"印刷業者向けデータに {document_number} がありません。")
+    lines = tuple(
+        CertificateLine(
+            policy_number=row[6],
+            product_name=row[17] if len(row) > 17 else "",
+            insured_object=row[10],
+            location=row[11],
+            period=row[12],
+            payment_mode=row[14],
+            category=row[8],
+            certified=int(row[15]),
+            declared=int(row[16]),
+            category_code=row[7],
+            payment_mode_code=row[13],
+            insured_object_code=row[9],
+        )
+        for row in details
+    )
+    first = details[0]
+    return CertificateSheet(
+        document_number=document_number,
+        tax_year=int(header[2]),
+        issue_date_text=wareki_date(dt.date.fromisoformat(header[3])),
+        holder_name=first[5],
+        postal_code=first[3],
+        address=first[4],
+        insurer_name=insurer_name,
+        lines=lines,
+        reissue_note="控え(印刷業者向けデータから作成)",
+    )
 
 
 def run_print_job(job: PrintJob) -> PrintResult:

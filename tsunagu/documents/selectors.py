@@ -12,8 +12,11 @@ from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
-from .config import get_storage
+from .config import font_dir, get_storage, insurer_name
+from .fonts import register_font
 from .models import Document, DocumentBatch
+from .pdf import render
+from .printing import sheet_from_vendor_data
 from .storage import DocumentStorage
 
 
@@ -62,8 +65,12 @@ def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
 
 
 def document_file(document: Document, storage: DocumentStorage) -> bytes:
-    """The document's own PDF: its pages only when it sits in a shared print file."""
+    """The document's own PDF: its pages only when it sits in a shared print file; for a certificate
+    the printing vendor composed, a copy drawn from its records in the vendor data file."""
     data = storage.read(document.storage_key)
+    if document.storage_key.endswith(".csv"):
+        sheet = sheet_from_vendor_data(data, document.number, insurer_name=insurer_name())
+        return render([sheet], register_font(font_dir()))
     if document.page is not None:
         data = _pages(data, document.page, document.page_count)
     return data
