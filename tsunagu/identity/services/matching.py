@@ -88,13 +88,30 @@ def _set(run: MatchRun, **fields: Any) -> None:
     run.save(update_fields=list(fields))
 
 
-def keys_rebuild_missing(progress: Progress | None = None) -> int:
-    """Blocking keys for records imported before the engine was available."""
-    missing = list(SourceRecord.objects.filter(blocking_keys__isnull=True).select_related("source").order_by("pk"))
-    many = engine.blocking_keys_many([engine.record_for(r.pk, r.source.code, r.features) for r in missing])
-    keys = [BlockingKey(record_id=r.pk, key=key[:200]) for r, ks in zip(missing, many, strict=True) for key in ks]
-    BlockingKey.objects.bulk_create(keys, batch_size=5000, ignore_conflicts=True)
-    return len(missing)
+def keys_refresh(chunk: int = 5000) -> int:
+    """Bring every record's stored blocking keys up to what the engine derives now (new records
+    have none; a changed key scheme makes stored ones stale); returns how many records changed."""
+    changed, after = 0, 0
+    while True:
+        records = list(SourceRecord.objects.filter(pk__gt=after).select_related("source").order_by("pk")[:chunk])
+        if not records:
+            return changed
+        after = records[-1].pk
+        many = engine.blocking_keys_many([engine.record_for(r.pk, r.source.code, r.features) for r in records])
+        wanted = {(r.pk, key[:200]) for r, keys in zip(records, many, strict=True) for key in keys}
+        stored = set(
+            BlockingKey.objects.filter(record_id__gte=records[0].pk, record_id__lte=after).values_list(
+                "record_id", "key"
+            )
+        )
+        redo = {record_id for record_id, _ in stored ^ wanted}
+        if not redo:
+            continue
+        with transaction.atomic():
+            BlockingKey.objects.filter(record_id__in=redo).delete()
+            fresh = [BlockingKey(record_id=r, key=k) for r, k in wanted if r in redo]
+            BlockingKey.objects.bulk_create(fresh, batch_size=5000)
+        changed += len(redo)
 
 
 def match_run_execute(*, run_id: int, progress: Progress | None = None) -> MatchRun:
@@ -105,7 +122,7 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
     _set(run, status=RunStatus.RUNNING, started_at=timezone.now())
     try:
         started = time.perf_counter()
-        keys_rebuild_missing()
+        keys_refresh()
         frame = all_records_frame()
         loaded = None if run.kind == RunKind.TRAIN else matcher_load()
         if loaded is None:
