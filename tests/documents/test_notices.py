@@ -209,3 +209,42 @@ def test_command(hq_operator, long_term):
     assert "2026-05: 作成 2件、例外 3件" in out.getvalue()
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("contract_notices", "--month", "5月")
+
+
+def test_reply_screen_records_the_answer_and_the_customer_page_shows_it(
+    client, hq_operator, agency_a_staff, agency_b_staff, long_term
+):
+    run_contract_notices(actor=hq_operator, month=MAY, issue_date=ISSUE)
+    notice = Document.objects.get(policy=long_term["agency"], doc_type=DocumentType.CONTRACT_NOTICE)
+    url = f"/documents/{notice.pk}/reply/"
+
+    client.force_login(agency_b_staff)
+    assert client.get(url).status_code == 404  # another agency's customer
+
+    client.force_login(agency_a_staff)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "転居" in page.content.decode()
+    assert AccessLog.objects.filter(
+        user=agency_a_staff, screen="お知らせ回答の記録", customer_id=notice.customer_id
+    ).exists()
+
+    bad = client.post(url, {"triggers": ["moved"]})
+    assert bad.status_code == 400
+    assert "「変更あり」か「変更なし」を選んでください" in bad.content.decode()
+    empty = client.post(url, {"has_changes": "yes"})
+    assert empty.status_code == 400
+    assert "該当する項目か変更内容を入力してください" in empty.content.decode()
+    assert not ContractNoticeReply.objects.exists()
+
+    done = client.post(url, {"has_changes": "yes", "triggers": ["moved"], "note": "来月転居", "channel": "phone"})
+    assert done.status_code == 302
+    reply = ContractNoticeReply.objects.get()
+    assert reply.case is not None
+    assert reply.case.channel == "phone"
+    customer_page = client.get(done.url).content.decode()
+    assert reply.case.number in customer_page
+    assert "回答を記録しました" in customer_page
+    again = client.get(url).content.decode()
+    assert "記録済みの回答" in again
+    assert 'id="notice-reply-form"' not in again

@@ -25,7 +25,7 @@ def document_list_for_customer(*, user: User, customer: Customer) -> list[Docume
     return list(
         Document.objects.visible_to(user)
         .filter(customer=customer)
-        .select_related("issued_by")
+        .select_related("issued_by", "notice_reply__case")
         .order_by("-issued_at", "-id")
     )
 

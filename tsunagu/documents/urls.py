@@ -6,6 +6,7 @@ app_name = "documents"
 
 urlpatterns: list[URLPattern] = [
     path("<int:pk>/", views.document_download, name="download"),
+    path("<int:pk>/reply/", views.notice_reply, name="notice_reply"),
     path("cases/<int:pk>/issue/", views.case_issue, name="case_issue"),
     path("link/<str:token>/", views.link_download, name="link"),
     path("batches/", views.batches, name="batches"),

@@ -1,4 +1,5 @@
-"""Document screens: open a document, issue from a reissue case, expiring links, batch progress."""
+"""Document screens: open a document, issue from a reissue case, expiring links, batch progress,
+record a customer's reply to a 契約内容のお知らせ."""
 
 from __future__ import annotations
 
@@ -7,21 +8,25 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from tsunagu.cases.choices import CaseType
+from tsunagu.cases.choices import CaseChannel, CaseType
 from tsunagu.cases.models import Case, IdentityVerification
 from tsunagu.cases.selectors import case_get
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 
 from .batch_start import batch_enqueue, can_start_batches
 from .certificate_reissue import certificate_reissue, reissue_years
 from .choices import BatchStatus, DeliveryChannel, DocumentType
 from .links import LinkError, download_link_open
-from .models import Document
+from .models import ContractNoticeReply, Document
+from .notice_replies import contract_notice_reply_record
+from .notice_sheet import CHANGE_TRIGGERS
 from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
 from .selectors import batch_get, batch_list, document_open
 
@@ -148,3 +153,63 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = batch_get(user=request.user, pk=pk)
     template = "documents/batch_detail.html#progress" if request.htmx else "documents/batch_detail.html"
     return render(request, template, {"batch": batch, "kinds": dict(DocumentType.choices)})
+
+
+@login_required
+def notice_reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET: the customer's reply to a 契約内容のお知らせ (the form, or the recorded answer). POST: record it."""
+    notice = (
+        Document.objects.visible_to(request.user)
+        .filter(pk=pk, doc_type=DocumentType.CONTRACT_NOTICE)
+        .select_related("customer", "policy")
+        .first()
+    )
+    if notice is None:
+        raise Http404("契約内容のお知らせが見つかりません。")
+    log_access(
+        user=request.user,
+        customer_ids=[notice.customer_id],
+        purpose=AccessPurpose.VIEW,
+        screen="お知らせ回答の記録",
+        detail={"document": notice.number},
+    )
+    errors: list[str] = []
+    form: dict[str, Any] = {"has_changes": "", "triggers": [], "note": "", "channel": CaseChannel.POST}
+    if request.method == "POST":
+        form = {
+            "has_changes": request.POST.get("has_changes", ""),
+            "triggers": request.POST.getlist("triggers"),
+            "note": request.POST.get("note", ""),
+            "channel": request.POST.get("channel", CaseChannel.POST),
+        }
+        try:
+            if form["has_changes"] not in ("yes", "no"):
+                raise ValidationError("「変更あり」か「変更なし」を選んでください。")
+            if form["channel"] not in CaseChannel.values:
+                raise ValidationError(f"受付経路が正しくありません(指定値: 「{form['channel']}」)。")
+            reply = contract_notice_reply_record(
+                actor=request.user,
+                document=notice,
+                has_changes=form["has_changes"] == "yes",
+                triggers=form["triggers"],
+                note=form["note"],
+                channel=form["channel"],
+            )
+        except ValidationError as error:
+            errors = error.messages
+        except PermissionDenied as error:
+            errors = [str(error) or "権限がありません。"]
+        else:
+            text = f"{notice.number} の回答を記録しました"
+            text += f"(異動案件 {reply.case.number} を起票しました)。" if reply.case else "(変更なし)。"
+            messages.success(request, text)
+            return redirect("desk:customer_detail", pk=notice.customer_id)
+    context = {
+        "notice": notice,
+        "reply": ContractNoticeReply.objects.filter(document=notice).select_related("case", "recorded_by").first(),
+        "triggers": [(key, label, hint) for key, (label, hint) in CHANGE_TRIGGERS.items()],
+        "channels": CaseChannel.choices,
+        "form": form,
+        "errors": errors,
+    }
+    return render(request, "documents/notice_reply.html", context, status=400 if errors else 200)
