@@ -126,3 +126,14 @@ def customer_a(hq_operator, org) -> Customer:
     customer = make_customer(hq_operator, name="山田 花子", name_kana="やまだ はなこ")
     make_policy(hq_operator, customer, agency=org["agency_a"])
     return customer
+
+
+@pytest.fixture
+def case_reference_data(db):  # type: ignore[no-untyped-def]
+    """The case rules and reference lists the migrations seed; a transactional test's flush removes
+    them for the transactional tests after it, so those that open cases seed them again."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("tsunagu.cases.migrations.0002_seed_reference_data").seed(apps, None)

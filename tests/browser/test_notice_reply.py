@@ -17,6 +17,7 @@ def test_agency_staff_records_a_reply_with_changes_from_the_customer_page(
     hq_operator,
     agency_a_staff,
     long_term,  # noqa: F811
+    case_reference_data,
 ):
     run_contract_notices(actor=hq_operator, month=MAY, issue_date=ISSUE)
     customer = long_term["agency"].policyholder
