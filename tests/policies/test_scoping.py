@@ -37,11 +37,11 @@ def shared_customer(hq_operator, org):
     """A customer with one policy at agency A, one at agency B and a direct one, each with a claim."""
     customer = make_customer(hq_operator, name="共有 花子", name_kana="キョウユウ ハナコ")
     policies = {
-        "a": make_policy(hq_operator, customer, agency=org["agency_a"], number="PA-1"),
-        "b": make_policy(hq_operator, customer, agency=org["agency_b"], number="PB-1"),
-        "direct": make_policy(hq_operator, customer, agency=None, number="PD-1"),
+        "a": make_policy(hq_operator, customer, agency=org["agency_a"], number="PA-731901"),
+        "b": make_policy(hq_operator, customer, agency=org["agency_b"], number="PB-731902"),
+        "direct": make_policy(hq_operator, customer, agency=None, number="PD-731903"),
     }
-    claims = {key: _claim(hq_operator, policy, number=f"C-{key}") for key, policy in policies.items()}
+    claims = {key: _claim(hq_operator, policy, number=f"CLM-{key}-731904") for key, policy in policies.items()}
     return customer, policies, claims
 
 
@@ -88,10 +88,12 @@ def test_the_customer_page_shows_agency_b_nothing_and_agency_a_only_its_policies
     customer, _policies, _claims = shared_customer
     client.force_login(agency_a_staff)
     page = client.get(f"/customers/{customer.pk}/").content.decode()
-    assert "PA1" in page
-    assert "PB1" not in page
-    assert "PD1" not in page
-    assert "CB" not in page
+    # Numbers long enough never to turn up by chance inside a CSRF token on the page.
+    assert "PA731901" in page
+    assert "PB731902" not in page
+    assert "PD731903" not in page
+    assert "CLMA731904" in page
+    assert "CLMB731904" not in page
 
 
 # --- writes ----------------------------------------------------------------------------------
