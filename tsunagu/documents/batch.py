@@ -515,20 +515,22 @@ def _unattached(tax_year: int) -> QuerySet[DeductionCertificate]:
     )
 
 
-def electronic_holder_chunks(tax_year: int, size: int) -> Iterator[list[int]]:
+def _id_pages(rows: QuerySet[Any], column: str, size: int) -> Iterator[list[int]]:
+    """The distinct values of `column` (a holder id) in ascending order, `size` at a time (keyset
+    pages: memory stays flat)."""
     after = 0
     while True:
         ids = list(
-            _unattached(tax_year)
-            .filter(customer_id__gt=after)
-            .order_by("customer_id")
-            .values_list("customer_id", flat=True)
-            .distinct()[:size]
+            rows.filter(**{f"{column}__gt": after}).order_by(column).values_list(column, flat=True).distinct()[:size]
         )
         if not ids:
             return
         yield ids
         after = ids[-1]
+
+
+def electronic_holder_chunks(tax_year: int, size: int) -> Iterator[list[int]]:
+    return _id_pages(_unattached(tax_year), "customer_id", size)
 
 
 def plan_electronic_chunk(
@@ -672,20 +674,8 @@ def pending_holder_count(tax_year: int) -> int:
 
 
 def pending_holder_chunks(tax_year: int, size: int) -> Iterator[list[int]]:
-    """The pending policyholders in id order, `size` at a time (keyset pages: memory stays flat)."""
-    after = 0
-    while True:
-        ids = list(
-            _pending(tax_year)
-            .filter(policyholder_id__gt=after)
-            .order_by("policyholder_id")
-            .values_list("policyholder_id", flat=True)
-            .distinct()[:size]
-        )
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
+    """The pending policyholders in id order, `size` at a time."""
+    return _id_pages(_pending(tax_year), "policyholder_id", size)
 
 
 def _timed(chunks: Iterator[list[int]], timing: dict[str, float]) -> Iterator[list[int]]:
