@@ -117,6 +117,20 @@ def test_family_and_given_fields_win_over_the_full_name():
     assert row["giv_kana"] == "コジロウ"
 
 
+@pytest.mark.parametrize(
+    ("family", "given", "expected"),
+    [
+        ("mcgregor", None, ("mcgregor", None)),  # FEBRL leaves given names empty: the surname stays one
+        (None, "madison", (None, "madison")),
+        ("佐々木", "", ("佐々木", None)),
+        ("山田 太郎", None, ("山田", "太郎")),  # the whole name in the family column: split at the space
+    ],
+)
+def test_a_single_name_field_is_the_part_its_column_says(family, given, expected):
+    row = features(name_kanji=None, family_name=family, given_name=given, name_kana=None)
+    assert (row["fam_kanji"], row["giv_kanji"]) == expected
+
+
 def test_kanji_variants_fold():
     assert features(name_kanji="齋藤 眞一")["kanji_key"] == features(name_kanji="斎藤 真一")["kanji_key"]
 

@@ -101,6 +101,19 @@ def test_married_name_change_is_linked_or_reviewed(matcher):
     assert scored.evidence["given_name"]["weight"] > 0
 
 
+def test_married_and_moved_with_new_contacts_goes_to_review(matcher):
+    """Only the given name and the birth date are left: a data steward decides (never dropped,
+    never linked by that alone)."""
+    before = person(record_id="A", name_kanji="鈴木 美咲", name_kana="スズキ ミサキ")
+    after = person(
+        record_id="B", name_kanji="田中 美咲", name_kana="タナカ ミサキ", address="大阪府大阪市北区梅田3-1-1",
+        postal_code="530-0001", phone="06-6345-0000", mobile="080-9999-0000", email="misaki.tanaka@example.com",
+    )  # fmt: skip
+    scored = _score(matcher, before, after)
+    assert matcher.thresholds.review <= scored.match_probability < matcher.thresholds.auto_link
+    assert scored.evidence["rule"]["level"] == "possible_name_change"
+
+
 def test_married_name_with_slips_and_the_same_mobile_is_linked_in_batch_and_incremental(matcher):
     """A new surname, the given name in other kanji of the same reading, a birth-date slip, moved:
     only the mobile agrees exactly. The model alone scores it far below review."""
@@ -236,6 +249,14 @@ def test_choose_thresholds_from_a_bimodal_score_distribution():
     thresholds = choose_thresholds(scores)
     assert 0.9 <= thresholds.auto_link <= 0.999
     assert thresholds.review < thresholds.auto_link
+
+
+def test_review_threshold_stays_at_most_one_half():
+    """A pair the model holds more likely a match than not is never dropped unseen, and "review
+    at most" stays below auto-link even when nearly every score is high."""
+    scores = np.concatenate([np.full(5000, 0.9999), np.full(10, 0.6)])
+    thresholds = choose_thresholds(scores)
+    assert thresholds.review == 0.5 < thresholds.auto_link
 
 
 def test_thresholds_must_be_ordered():

@@ -49,7 +49,34 @@ def test_only_household_fields_agree_goes_to_review_at_most():
 def test_personal_fields_lift_a_changed_surname(given, birth_date, mobile, lifted):
     """Given name (kanji or reading), birth date (at most a slip) and an exact mobile: linked."""
     probability, rule = _apply(0.01, family_name=0, given_name=given, birth_date=birth_date, mobile=mobile, location=0)
-    assert (probability, rule) == ((0.9, rules.PERSONAL_FIELDS_AGREE) if lifted else (0.01, None))
+    assert probability == 0.9 if lifted else probability < 0.9
+    assert rule == rules.PERSONAL_FIELDS_AGREE if lifted else rule != rules.PERSONAL_FIELDS_AGREE
+
+
+@pytest.mark.parametrize(
+    ("family", "given", "birth_date", "expected"),
+    [
+        (0, 10, 6, (0.2, rules.POSSIBLE_NAME_CHANGE)),  # other surname, same given name and birthday
+        (0, 9, 6, (0.2, rules.POSSIBLE_NAME_CHANGE)),  # the given name's reading
+        (0, 10, 4, (0.01, None)),  # a slip in the birth date: too common among strangers
+        (0, 7, 6, (0.01, None)),  # a fuzzy given name
+        (10, 10, 6, (0.01, None)),  # the same surname: not a name change (the model decides)
+        (-1, 10, 6, (0.01, None)),  # no surname on one side
+    ],
+)
+def test_a_possible_name_change_goes_to_review(family, given, birth_date, expected):
+    """Married and moved with new contacts: only the given name and birth date are left, which
+    strangers share too. A data steward decides; the rule never links."""
+    pair = {
+        "family_name": family,
+        "given_name": given,
+        "birth_date": birth_date,
+        "mobile": 0,
+        "email": 0,
+        "location": 0,
+    }
+    assert _apply(0.01, **pair) == expected
+    assert _apply(0.5, **pair)[0] == 0.5  # it only raises, up to the review threshold
 
 
 def test_the_best_level_comes_from_the_model_not_the_batch():

@@ -194,6 +194,11 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("oid_tail_k", ("oid_tail", "head_kanji")),
     BlockingRule("oid_head_t", ("oid_head", "tail_kanji")),
     BlockingRule("oid_tail_t", ("oid_tail", "tail_kanji")),
+    # A slip in the shared id and both names replaced: half of the id within the postal code.
+    BlockingRule("oid_head_postal", ("oid_head", "postal")),
+    BlockingRule("oid_tail_postal", ("oid_tail", "postal")),
+    # Birth year mistyped, postal code slipped: the birthday with the head of the name.
+    BlockingRule("md_head_k", ("dob_md", "head_kanji")),
 )
 
 

@@ -427,6 +427,23 @@ def _map_values(series: pd.Series, function: Callable[[str], str], mapper: _Mapp
     return series.map(dict(zip(uniques, mapper.map(function, uniques), strict=True)))
 
 
+def _name_parts(full: pd.Series, family: pd.Series, given: pd.Series) -> tuple[pd.Series, ...]:
+    """(family, given, whole name, single) before keying, from a full-name column and the split
+    columns. Both split columns filled: they are the parts. One of them alone (FEBRL leaves given
+    names empty; a source may lack a 名): that part is what the source says it is, and the other
+    stays unknown (`single`); a space inside it still separates both parts. Otherwise the full name
+    is split at its first space, and an unsplit one later by the surname lexicon."""
+    fields = (family != "") & (given != "")
+    alone = (family != "") ^ (given != "")
+    spaced = alone & (family + given).str.contains(" ", regex=False)
+    first, rest = _split(full.where(~spaced, family + given))
+    single = alone & ~spaced
+    fam_raw = first.where(~fields, family).where(~single, family)
+    giv_raw = rest.where(~fields, given).where(~single, given)
+    whole = full.where(family + given == "", family + given)
+    return fam_raw, giv_raw, whole, single
+
+
 def _names(
     out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True, mapper: _Mapper = _SERIAL
 ) -> tuple[pd.DataFrame, SurnameLexicon]:
@@ -434,16 +451,8 @@ def _names(
     name, family, given = _text(out["name_kanji"]), _text(out["family_name"]), _text(out["given_name"])
     kana = _text(out["name_kana"], kana=True)
     fam_kana, giv_kana = _text(out["family_kana"], kana=True), _text(out["given_kana"], kana=True)
-    fields_k = (family != "") & (given != "")
-    fam_raw, giv_raw = _split(name)
-    fam_raw = fam_raw.where(~fields_k, family)
-    giv_raw = giv_raw.where(~fields_k, given)
-    full_raw = name.where(family + given == "", family + given)
-    fields_r = (fam_kana != "") & (giv_kana != "")
-    famr_raw, givr_raw = _split(kana)
-    famr_raw = famr_raw.where(~fields_r, fam_kana)
-    givr_raw = givr_raw.where(~fields_r, giv_kana)
-    fullr_raw = kana.where(fam_kana + giv_kana == "", fam_kana + giv_kana)
+    fam_raw, giv_raw, full_raw, single_k = _name_parts(name, family, given)
+    famr_raw, givr_raw, fullr_raw, single_r = _name_parts(kana, fam_kana, giv_kana)
 
     fam_k, giv_k = _map_values(fam_raw, _name_key, mapper), _map_values(giv_raw, _name_key, mapper)
     split_k = (fam_k != "") & (giv_k != "")
@@ -471,12 +480,12 @@ def _names(
     low, high = fam_k.where(fam_k <= giv_k, giv_k), giv_k.where(fam_k <= giv_k, fam_k)
     name_set = (low + "|" + high).where(split_k, "")
     # Unsplit names: the longest known family name, once per distinct full name.
-    todo_k = ~split_k & (full_k != "")
+    todo_k = ~split_k & (full_k != "") & ~single_k
     found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
     fam_k = fam_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[0]))
     giv_k = giv_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[1]))
-    fam_k, giv_k = fam_k.where(split_k | todo_k, ""), giv_k.where(split_k | todo_k, "")
-    todo_r = ~split_r & (full_r != "")
+    fam_k, giv_k = fam_k.where(split_k | todo_k | single_k, ""), giv_k.where(split_k | todo_k | single_k, "")
+    todo_r = ~split_r & (full_r != "") & ~single_r
     pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
     found_r = {(r, k): lexicon.split_kana(r, k or None) for r, k in zip(pairs["r"], pairs["k"], strict=True)}
     keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
@@ -484,7 +493,7 @@ def _names(
     giv_r = giv_r.copy()
     fam_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[0] for key in keys_r]
     giv_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[1] for key in keys_r]
-    fam_r, giv_r = fam_r.where(split_r | todo_r, ""), giv_r.where(split_r | todo_r, "")
+    fam_r, giv_r = fam_r.where(split_r | todo_r | single_r, ""), giv_r.where(split_r | todo_r | single_r, "")
     frame = pd.DataFrame(
         {
             "kanji_key": full_k,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tsunagu.identity.matching import comparisons as cmp
-from tsunagu.identity.matching import rules
+from tsunagu.identity.matching import linkage, rules
 from tsunagu.identity.matching.features import (
     FEATURE_COLUMNS,
     OPTIONAL_FIELDS,
@@ -72,14 +72,22 @@ def _present_features(prepared: pd.DataFrame) -> list[str]:
     return [c for c in FEATURE_COLUMNS if prepared[c].notna().any()]
 
 
-def _settings(present: Sequence[str]) -> dict[str, Any]:
+# Linkage of deduplicated sources: only pairs across two sources are compared.
+ACROSS_SOURCES = "l.source_system IS DISTINCT FROM r.source_system"
+
+
+def _across(rule: str, link_only: bool) -> str:
+    return f"({rule}) AND {ACROSS_SOURCES}" if link_only else rule
+
+
+def _settings(present: Sequence[str], *, link_only: bool = False) -> dict[str, Any]:
     rules_present = [r for r in cmp.BLOCKING_RULES if all(c in present for c in r.columns)]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": UNIQUE_ID,
         "comparisons": cmp.comparisons_for(present),
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": r.sql(), "sql_dialect": "duckdb"} for r in rules_present
+            {"blocking_rule": _across(r.sql(), link_only), "sql_dialect": "duckdb"} for r in rules_present
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
@@ -113,39 +121,59 @@ class Matcher:
     # --- training ---------------------------------------------------------------------------
 
     @classmethod
-    def train(cls, records: pd.DataFrame, *, seed: int = 42, u_pairs: float = U_PAIRS) -> Matcher:
-        """Fit the model without labels: u by random sampling, m by EM, prior by rules."""
+    def train(
+        cls, records: pd.DataFrame, *, seed: int = 42, u_pairs: float = U_PAIRS, link_only: bool = False
+    ) -> Matcher:
+        """Fit the model without labels: u by random sampling, m by EM, prior by rules.
+
+        `link_only`: the sources are each deduplicated already (every person at most once per
+        `source_system`), so only pairs across sources are compared and matched (linkage)."""
         from splink import Linker
 
         prepared = records if is_prepared(records) else prepare(records)
         surnames = learn_surnames(prepared)
         present = _present_features(prepared)
-        settings = _settings(present)
+        settings = _settings(present, link_only=link_only)
         n = len(prepared)
         db_api = _duckdb_api()
         linker = Linker(db_api.register(_feature_frame(prepared)), settings)
-        deterministic: list[Any] = list(rules.deterministic_rules(present))
+        deterministic: list[Any] = [_across(r, link_only) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
         for rule in rules.em_blocking_rules(present):
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, record_sample_proportion=proportion
+                _across(rule, link_only), record_sample_proportion=proportion
             )
         trained = linker.misc.save_model_to_json()
         trained.pop("linker_uid", None)  # random per linker: the model is the same without it
+        if link_only:
+            # Splink divides the matches it found by all n(n-1)/2 pairs; only pairs across
+            # sources can match.
+            across = _pairs_across(prepared["source_system"])
+            if across:
+                prior = trained["probability_two_random_records_match"] * (n * (n - 1) / 2) / across
+                trained["probability_two_random_records_match"] = min(prior, 0.5)
         tf_tables = {c: _tf_table(prepared[c]) for c in TF_COLUMNS}
         matcher = cls(
             trained,
             Thresholds(auto_link=0.99, review=0.5),
             surnames=surnames,
             tf_tables=tf_tables,
-            training={"records": n, "em_record_proportion": proportion, "features": present},
+            training={"records": n, "em_record_proportion": proportion, "features": present, "link_only": link_only},
         )
         sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
-        scores = matcher.predict(sample, min_probability=1e-6, with_evidence=False)["match_probability"]
+        scored = matcher.predict(sample, min_probability=1e-6, with_evidence=False)
+        # A pair the name-change rule put in the queue carries the provisional review threshold:
+        # it counts with the model's own probability.
+        renamed = scored["rule"] == rules.POSSIBLE_NAME_CHANGE
+        scores = scored["match_probability"].where(~renamed, scored["model_probability"])
         matcher.thresholds = choose_thresholds(scores.to_numpy())
         return matcher
+
+    @property
+    def link_only(self) -> bool:
+        return bool(self.training.get("link_only"))
 
     # --- persistence ------------------------------------------------------------------------
 
@@ -199,10 +227,18 @@ class Matcher:
         # The rule layer lowers probabilities, so pairs below the floor can be dropped first; the
         # one rule that lifts (personal fields agree) gets its candidates from a second, narrow
         # pass whatever their score.
-        raw = linker.inference.predict(threshold_match_probability=floor or None, warning_mode="never")
+        # Linkage: a record's candidates compete (linkage.py), weak ones included.
+        first_floor = min(floor, linkage.MIN_PAIRWISE) if self.link_only and floor else floor
+        raw = linker.inference.predict(threshold_match_probability=first_floor or None, warning_mode="never")
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
-        lift_rules = rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
+        if self.link_only:
+            source_of = pd.Series(prepared["source_system"].to_numpy(), index=prepared[UNIQUE_ID].astype(str))
+            pairs = linkage.one_to_one(pairs, source_of)
+        lift_rules = [
+            _across(r, self.link_only)
+            for r in rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
+        ]
         if floor and lift_rules:
             settings = {
                 **self.settings,
@@ -214,7 +250,7 @@ class Matcher:
             extra = lift.inference.predict(warning_mode="never")
             more = extra.as_pandas_dataframe()
             extra.drop_table_from_database_and_remove_from_cache()
-            more = more[more["match_probability"] < floor]  # the rest came with the first pass
+            more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
         return self._finish(pairs, levels, floor, with_evidence)
 
@@ -229,7 +265,9 @@ class Matcher:
         top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
         pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top)
         pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
-        out = pairs[["record_id_l", "record_id_r", "match_probability", "match_weight", "rule"]].copy()
+        out = pairs[
+            ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
+        ].copy()
         if with_evidence:
             out["evidence"] = _evidence(pairs, levels)
         return out.sort_values(["record_id_l", "record_id_r"], kind="stable").reset_index(drop=True)
@@ -253,6 +291,9 @@ class Matcher:
         left = features.iloc[:1]
         right = features.iloc[1:]
         right = right[right[UNIQUE_ID] != str(record.get(UNIQUE_ID))]
+        if self.link_only:
+            source = left["source_system"].iloc[0]
+            right = right[right["source_system"].map(lambda other: other != source)]
         scored, levels = self._score_pairs(left, right)
         result = self._finish(scored, levels, 0.0, True)
         result = result.sort_values("match_weight", ascending=False, kind="stable")
@@ -315,6 +356,12 @@ def connected_components(
     np.minimum.at(first, labels, np.arange(len(ids)))
     roots = ids[first[labels]]
     return dict(zip(ids.tolist(), roots.tolist(), strict=True))
+
+
+def _pairs_across(sources: pd.Series) -> float:
+    """Pairs of records from two different sources (a missing source is a source of its own)."""
+    counts = sources.astype(object).where(sources.notna(), None).value_counts(dropna=False).to_numpy(dtype=float)
+    return float((counts.sum() ** 2 - (counts**2).sum()) / 2)
 
 
 def _tf_table(values: pd.Series) -> dict[str, float]:

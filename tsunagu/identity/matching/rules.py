@@ -23,6 +23,13 @@ birth date, mobile and email carry it. One rule lifts instead of capping:
   is the person, whatever the family name says (marriage, divorce, adoption): linked at least at
   auto_link. The model alone undercounts it, because a changed surname usually comes with a
   move and new contacts, which the independence assumption counts as separate evidence against.
+
+And one raises to review only:
+
+- **possible name change**: the given name and the exact birth date agree, the family name does
+  not. With a move and new contacts nothing else agrees, and strangers with the same given name
+  and birthday look the same (on the dev set a quarter of such pairs are different people), so
+  a data steward decides: at least the review threshold, never auto-linked by this rule.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ GIVEN_NAME_CONFLICT = "given_name_conflict"
 NO_PERSONAL_EVIDENCE = "no_personal_evidence"
 BIRTH_DATE_CONFLICT = "birth_date_conflict"
 PERSONAL_FIELDS_AGREE = "personal_fields_agree"
+POSSIBLE_NAME_CHANGE = "possible_name_change"
 # birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
 # 2 years apart (≥ 10 years), 1 partial, 0 else.
 BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
@@ -60,7 +68,8 @@ def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """Add `rule` and cap (or lift) `match_probability` / `match_weight` where a rule applies.
+    """Add `rule` and cap (or lift) `match_probability` / `match_weight` where a rule applies;
+    `model_probability` keeps the model's own.
 
     `top`: comparison → gamma of its best level (from the model); by default the best level seen.
     """
@@ -102,12 +111,18 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | 
     lifted = identified & (probability < thresholds.auto_link)
     probability[lifted] = thresholds.auto_link
     rule[lifted] = PERSONAL_FIELDS_AGREE
+    family = _gamma(out, "family_name")
+    renamed = best("given_name", below=1) & best("birth_date") & (family >= 0) & ~best("family_name", below=1)
+    queued = renamed & (probability < review_cap)
+    probability[queued] = review_cap
+    rule[queued] = POSSIBLE_NAME_CHANGE
 
     changed = probability != out["match_probability"].to_numpy()
     weight = out["match_weight"].astype(float).to_numpy().copy()
     with np.errstate(divide="ignore"):
         clipped = np.clip(probability[changed], 1e-12, 1 - 1e-12)
         weight[changed] = np.log2(clipped / (1 - clipped))
+    out["model_probability"] = out["match_probability"]
     out["match_probability"] = probability
     out["match_weight"] = weight
     out["rule"] = rule
@@ -143,9 +158,11 @@ def em_blocking_rules(present: Sequence[str]) -> list[str]:
 
 
 def lift_blocking_rules(present: Sequence[str]) -> list[str]:
-    """Pairs the personal-fields rule may lift although the model scores them below any floor:
-    a personal identifier and the given name agree, the family name does not. (A subset of the
-    prediction blocking: the identifiers are blocking rules of their own.)"""
+    """Pairs the raising rules may lift although the model scores them below any floor: the
+    given name and a personal identifier (personal fields agree) or the birth date (possible name
+    change) agree, the family name does not. (A subset of the prediction blocking: the
+    identifiers and the birth date with the end of the name are blocking rules of their own.)"""
     given = "(l.giv_kanji = r.giv_kanji OR l.giv_kana = r.giv_kana)"
     family = "(l.fam_kanji IS DISTINCT FROM r.fam_kanji)"
-    return [f"l.{c} = r.{c} AND {given} AND {family}" for c in (*PERSONAL_IDS, "landline") if c in present]
+    keys = [c for c in (*PERSONAL_IDS, "landline", "dob") if c in present]
+    return [f"l.{c} = r.{c} AND {given} AND {family}" for c in keys]

@@ -8,7 +8,9 @@ above t, and the expected false positives the sum of 1 - p. So:
   kept within [AUTO_LINK_MIN, AUTO_LINK_MAX] and raised, if needed, until the expected precision
   of the auto-linked pairs is at least TARGET_PRECISION;
 - review: the lowest threshold above which the model expects REVIEW_RECALL of all its matches
-  (what is below is, by the model's own account, noise), kept below auto_link.
+  (what is below is, by the model's own account, noise), at most REVIEW_MAX: a pair the model
+  holds more likely a match than not is never dropped unseen (and the rules' "review at most"
+  cap stays below auto_link).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ AUTO_LINK_MAX = 0.999
 TARGET_PRECISION = 0.995
 REVIEW_RECALL = 0.999
 REVIEW_MIN = 0.05
+REVIEW_MAX = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,5 +56,5 @@ def choose_thresholds(probabilities: np.ndarray) -> Thresholds:
         auto = min(AUTO_LINK_MAX, 1 - (1 - auto) / 2)
     index = int(np.searchsorted(expected_tp, REVIEW_RECALL * total))
     review = float(p[min(index, len(p) - 1)])
-    review = float(np.clip(review, REVIEW_MIN, auto))
+    review = float(np.clip(review, REVIEW_MIN, min(REVIEW_MAX, auto)))
     return Thresholds(auto_link=round(auto, 6), review=round(review, 6))

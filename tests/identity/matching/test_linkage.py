@@ -1,0 +1,94 @@
+"""Linkage of deduplicated sources: the one-to-one posterior and the link-only matcher."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.identity.matching.conftest import person
+from tests.identity.matching.generator import generate
+from tsunagu.identity.matching import Matcher, prepare
+from tsunagu.identity.matching.linkage import one_to_one
+
+
+def _pairs(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["record_id_l", "record_id_r", "match_probability"])
+    frame["match_weight"] = 0.0
+    return frame
+
+
+def _sources(ids_a: int, ids_b: int) -> pd.Series:
+    ids = [f"a{i}" for i in range(ids_a)] + [f"b{i}" for i in range(ids_b)]
+    return pd.Series(["A"] * ids_a + ["B"] * ids_b, index=ids)
+
+
+def test_a_lone_candidate_of_a_source_that_nearly_always_matches_rises():
+    # Nine records of A are surely in B; a9 has one plausible candidate (pairwise 0.3).
+    pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(9)] + [("a9", "b9", 0.3)])
+    out = one_to_one(pairs, _sources(10, 10))
+    assert out["match_probability"].iloc[-1] > 0.7
+    assert out["match_probability"].iloc[0] > 0.999
+
+
+def test_two_candidates_for_one_record_compete():
+    pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(8)] + [("a8", "b8", 0.95), ("a8", "b9", 0.95)])
+    out = one_to_one(pairs, _sources(9, 10))
+    assert (out["match_probability"].iloc[-2:] < 0.5).all()
+
+
+def test_a_weak_candidate_stays_weak_where_few_records_match():
+    # One record of A in ten has a match: the share matched is small, a weak lone pair stays weak.
+    pairs = _pairs([("a0", "b0", 0.9999), ("a1", "b1", 0.01)])
+    out = one_to_one(pairs, _sources(10, 10))
+    assert out["match_probability"].iloc[1] < 0.05
+
+
+def test_the_pair_keeps_the_lower_of_both_directions():
+    # b0 is a lone candidate for a1, but a0 is a far better candidate for b0.
+    pairs = _pairs([("a0", "b0", 0.999), ("a1", "b0", 0.3)] + [(f"a{i}", f"b{i}", 0.9999) for i in range(2, 9)])
+    out = one_to_one(pairs, _sources(9, 9))
+    assert out["match_probability"].iloc[1] < 0.01
+
+
+@pytest.fixture(scope="module")
+def two_sources() -> pd.DataFrame:
+    """Generated people in two deduplicated sources: A has each person once, B the second record
+    of those who have one."""
+    records = generate(1500, seed=11)
+    order = records.groupby("cluster_id").cumcount()
+    first = records[order == 0].assign(source_system="A")
+    second = records[order == 1].assign(source_system="B")
+    return pd.concat([first, second], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def link_matcher(two_sources) -> Matcher:
+    return Matcher.train(
+        two_sources.drop(columns=["cluster_id", "household_id", "variations"]), u_pairs=5e4, link_only=True
+    )
+
+
+def test_link_only_compares_across_sources_and_finds_the_pairs(two_sources, link_matcher):
+    records = two_sources.drop(columns=["cluster_id", "household_id", "variations"])
+    matcher = link_matcher
+    assert matcher.link_only
+    assert Matcher.from_json(matcher.to_json()).link_only
+    pairs = matcher.predict(prepare(records), min_probability=0.0)
+    source = dict(zip(records["record_id"], records["source_system"], strict=True))
+    assert (pairs["record_id_l"].map(source) != pairs["record_id_r"].map(source)).all()
+    cluster = dict(zip(two_sources["record_id"], two_sources["cluster_id"], strict=True))
+    truth = {tuple(sorted(ids)) for ids in two_sources.groupby("cluster_id")["record_id"].agg(list) if len(ids) == 2}
+    linked = pairs[pairs["match_probability"] >= matcher.thresholds.auto_link]
+    found = {tuple(sorted(p)) for p in zip(linked["record_id_l"], linked["record_id_r"], strict=True)}
+    correct = sum(1 for a, b in found if cluster[a] == cluster[b])
+    assert correct / len(found) >= 0.99
+    assert len(found & truth) / len(truth) >= 0.95
+
+
+def test_link_only_match_one_skips_its_own_source(link_matcher):
+    matcher = link_matcher
+    record = person(record_id="N1", source_system="A")
+    same_source = person(record_id="N2", source_system="A")
+    other_source = person(record_id="N3", source_system="B")
+    candidates = pd.DataFrame([same_source, other_source])
+    assert [c.record_id for c in matcher.match_one(record, candidates)] == ["N3"]

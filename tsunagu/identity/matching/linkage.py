@@ -1,0 +1,62 @@
+"""Linkage of deduplicated sources: each person occurs at most once per source.
+
+The pairwise model scores every pair as if it were alone. Between two deduplicated sources a
+record has at most one match in the other source, so its candidates there compete: with pairwise
+odds o_b for each candidate b and a share π of the record's source that has a match in the other
+source at all, the probability that b is the match is
+
+    P(b) = o_b / ((1 − π) + Σ_b' o_b')
+
+(a sole plausible candidate of a record that very likely has a match rises; two namesakes that
+both score high fall to review). π is the model's own expectation: the sum of the pairwise
+probabilities across the two sources over the number of records, never a label. A pair keeps the
+lower of its two directions (b must be a's match and a b's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# π is kept below 1: a source of which *every* record is linked would let any lone candidate,
+# however weak, become certain.
+MAX_SHARE_MATCHED = 0.999
+# Pairs below this pairwise probability are not scored for the posterior (they cannot reach the
+# review threshold even as a lone candidate: o / (1 − π) < 0.05 with π ≤ MAX_SHARE_MATCHED).
+MIN_PAIRWISE = 1e-5
+
+
+def one_to_one(pairs: pd.DataFrame, source_of: pd.Series) -> pd.DataFrame:
+    """`pairs` (record_id_l, record_id_r, match_probability, match_weight) across sources, all
+    scored pairs down to MIN_PAIRWISE; `source_of`: record_id → source. Returns the pairs with
+    the one-to-one probability (and its weight) in place of the pairwise one."""
+    if pairs.empty:
+        return pairs
+    out = pairs.copy()
+    p = np.clip(out["match_probability"].astype(float).to_numpy(), 0.0, 1 - 1e-12)
+    odds = p / (1.0 - p)
+    left, right = out["record_id_l"].to_numpy(), out["record_id_r"].to_numpy()
+    source_l = out["record_id_l"].map(source_of).astype(object).to_numpy()
+    source_r = out["record_id_r"].map(source_of).astype(object).to_numpy()
+    # Each pair seen from both ends: row i from its left record, row n + i from its right one.
+    ends = pd.DataFrame(
+        {
+            "id": np.concatenate([left, right]),
+            "own": np.concatenate([source_l, source_r]),
+            "other": np.concatenate([source_r, source_l]),
+            "p": np.concatenate([p, p]),
+            "odds": np.concatenate([odds, odds]),
+        }
+    )
+    # π for each (own source → other source): expected matches / records of the own source.
+    expected = ends.groupby(["own", "other"], dropna=False)["p"].transform("sum").to_numpy()
+    size = ends["own"].map(source_of.astype(object).value_counts(dropna=False)).astype(float).to_numpy()
+    share = np.minimum(expected / np.maximum(size, 1.0), MAX_SHARE_MATCHED)
+    competing = ends.groupby(["id", "other"], dropna=False)["odds"].transform("sum").to_numpy()
+    both = ends["odds"].to_numpy() / ((1.0 - share) + competing)
+    posterior = np.minimum(both[: len(out)], both[len(out) :])
+    out["match_probability"] = posterior
+    with np.errstate(divide="ignore"):
+        clipped = np.clip(posterior, 1e-12, 1 - 1e-12)
+        out["match_weight"] = np.log2(clipped / (1 - clipped))
+    return out
