@@ -8,12 +8,14 @@ import time
 
 import pytest
 
+from tsunagu.core.models import AuditEvent
 from tsunagu.customers.models import Customer
 from tsunagu.identity.choices import PairStatus, RunStatus
 from tsunagu.identity.models import BlockingKey, CandidatePair, MatchModel, SourceRecord
 from tsunagu.identity.services.importing import records_import
 from tsunagu.identity.services.matching import match_run_start
 from tsunagu.identity.services.review import pair_decide
+from tsunagu.identity.services.sources import source_system_register
 
 from . import generator
 from .conftest import csv_bytes, sample_rows
@@ -51,8 +53,19 @@ def test_model_train_stores_the_active_model(steward, sources, trained_model, mo
 
     _load(steward, n=10)
     matching = engine.matching()
-    monkeypatch.setattr(matching.Matcher, "train", classmethod(lambda cls, frame: cls.from_json(trained_model["json"])))
+    seen: list[dict] = []
+
+    def train(cls, frame, **options):
+        seen.append(options)
+        return cls.from_json(trained_model["json"])
+
+    monkeypatch.setattr(matching.Matcher, "train", classmethod(train))
     first = model_train(actor=steward)
+    # A source declared to hold each person once is trained as such (linkage.py).
+    policy = sources["POLICY"]
+    source_system_register(
+        actor=steward, code=policy.code, name=policy.name, priority=policy.priority, deduplicated=True
+    )  # fmt: skip
     second = model_train(actor=steward)
     first.refresh_from_db()
     assert (first.version, second.version) == (1, 2)
@@ -60,6 +73,10 @@ def test_model_train_stores_the_active_model(steward, sources, trained_model, mo
     assert second.is_active
     assert second.trained_on == SourceRecord.objects.count()
     assert second.auto_link == trained_model["auto_link"]
+    assert seen == [{"deduplicated_sources": []}, {"deduplicated_sources": ["POLICY"]}]
+    assert AuditEvent.objects.filter(action="identity.model_train").latest("id").data["deduplicated_sources"] == [
+        "POLICY"
+    ]
 
 
 def test_full_run_builds_golden_customers(steward, matched):

@@ -10,7 +10,9 @@ from django.core.management.base import CommandError
 
 from tests.conftest import PASSWORD, make_customer
 from tsunagu.core.models import AccessLog
-from tsunagu.identity.models import CustomerMerge, ImportBatch, SourceRecord
+from tsunagu.identity.choices import PairStatus
+from tsunagu.identity.models import CandidatePair, CustomerMerge, ImportBatch, SourceRecord
+from tsunagu.identity.services.importing import records_import
 
 from .conftest import csv_bytes, person
 
@@ -80,6 +82,32 @@ def test_merge_and_unmerge_from_the_screens_are_logged(steward, hq_operator, cli
     again = client.post(f"/identity/customers/{a.pk}/merge/", {"absorbed": a.pk, "reason": "x"})
     assert again.status_code == 400
     assert "同じ顧客どうしは統合できません" in again.content.decode()
+
+
+def test_pair_screen_explains_the_evidence_in_japanese(steward, sources, client):
+    rows = [
+        person("M1", name="鈴木 美咲", kana="スズキ ミサキ", email="misaki@example.jp"),
+        person("M2", name="田中 美咲", kana="タナカ ミサキ", email="misaki.tanaka@example.com"),
+    ]
+    records_import(actor=steward, source_code="AGENCY", data=csv_bytes(rows), file_name="m.csv", match=False)
+    pair = CandidatePair.objects.create(
+        record_l=SourceRecord.objects.get(external_id="M1"),
+        record_r=SourceRecord.objects.get(external_id="M2"),
+        match_probability=0.15,
+        match_weight=-2.5,
+        evidence={
+            "family_name": {"level": "else", "weight": -5.0},
+            "given_name": {"level": "kanji", "weight": 7.2},
+            "rule": {"level": "possible_name_change", "weight": None},
+        },
+        status=PairStatus.REVIEW,
+    )
+    client.login(username="steward", password=PASSWORD)
+    page = client.get(f"/identity/review/{pair.pk}/").content.decode()
+    assert "<td>姓</td><td>不一致</td>" in page
+    assert "<td>名</td><td>漢字一致</td>" in page
+    assert "改姓の可能性、要確認" in page
+    assert "possible_name_change" not in page
 
 
 def test_import_command(steward, sources, tmp_path, capsys):

@@ -100,8 +100,8 @@ class NullableScope(ScopedAdmin):
 @admin.register(SourceSystem)
 class SourceSystemAdmin(StewardOnly, SimpleHistoryAdmin):  # type: ignore[type-arg]
     form = SourceSystemForm
-    list_display = ["code", "name", "priority", "verified_list", "is_active", "created_at"]
-    list_filter = ["is_active"]
+    list_display = ["code", "name", "priority", "verified_list", "deduplicated", "is_active", "created_at"]
+    list_filter = ["is_active", "deduplicated"]
     search_fields = ["code", "name"]
     ordering = ["priority", "code"]
 
@@ -122,6 +122,7 @@ class SourceSystemAdmin(StewardOnly, SimpleHistoryAdmin):  # type: ignore[type-a
             priority=obj.priority,
             verified_fields=list(obj.verified_fields or []),
             is_active=obj.is_active,
+            deduplicated=obj.deduplicated,
         )
         obj.pk = saved.pk
 

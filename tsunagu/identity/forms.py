@@ -66,7 +66,7 @@ class SourceSystemForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = SourceSystem
-        fields = ["code", "name", "priority", "verified_fields", "is_active"]
+        fields = ["code", "name", "priority", "verified_fields", "deduplicated", "is_active"]
 
 
 class MappingProfileAdminForm(forms.ModelForm):  # type: ignore[type-arg]

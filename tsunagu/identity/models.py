@@ -29,6 +29,14 @@ class SourceSystem(models.Model):
     priority = models.PositiveSmallIntegerField("優先度(小さいほど優先)", default=100)
     # Fields this system verifies against identity documents: its values win survivorship.
     verified_fields = models.JSONField("本人確認済みの項目", default=list, blank=True)
+    # A customer master with one record per person (a policy system's customer numbers): its
+    # records are never matched with each other, and a record links to at most one of them.
+    deduplicated = models.BooleanField(
+        "重複なし(1人1レコード)",
+        default=False,
+        help_text="このシステムでは同じ人が2件以上登録されないとき。システム内どうしは照合せず、"
+        "他のシステムのレコードはこのシステムのうち最も確からしい1件とだけ統合します。",
+    )
     is_active = models.BooleanField("有効", default=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     history = HistoricalRecords()

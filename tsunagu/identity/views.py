@@ -38,6 +38,45 @@ EVIDENCE_LABELS = {
     "mobile_n": "携帯電話",
     "email_n": "メール",
     "rule": "ルール",
+    "location": "住所・郵便番号・固定電話",
+    "other_id": "共通ID",
+}
+
+# Levels of the matching engine's comparisons and its rules (tsunagu.identity.matching), for
+# data stewards.
+LEVEL_LABELS = {
+    "null": "片方が未登録",
+    "kanji": "漢字一致",
+    "reading": "読み一致(漢字違い)",
+    "swapped": "姓名が逆",
+    "fuzzy": "1文字違い",
+    "similar": "類似",
+    "swapped_fuzzy": "姓名が逆(表記ゆれあり)",
+    "crossed": "姓と名が入れ替わって一致",
+    "crossed_fuzzy": "姓と名が入れ替わって類似",
+    "weak": "やや類似",
+    "kanji_differs_reading_unknown": "漢字違い(読み不明)",
+    "else": "不一致",
+    "exact": "一致",
+    "day_month_swapped": "月日が逆",
+    "one_digit": "1桁違い",
+    "two_digits": "2桁違い",
+    "years_apart": "10年以上離れている",
+    "partial": "年月または月日のみ一致",
+    "typo": "1文字違い",
+    "two_typos": "2文字違い",
+    "address_and_landline": "住所・固定電話とも一致",
+    "address": "住所一致",
+    "landline": "固定電話一致",
+    "postal_similar_address": "郵便番号一致・住所類似",
+    "similar_address": "住所類似",
+    "postal": "郵便番号のみ一致",
+    "weakly_similar_address": "住所やや類似",
+    "given_name_conflict": "名が異なる(別人: 家族の可能性)",
+    "birth_date_conflict": "同姓同名で生年が10年以上離れている(親子の可能性、自動統合しない)",
+    "no_personal_evidence": "世帯の情報のみ一致(自動統合しない)",
+    "personal_fields_agree": "名・生年月日・個人の連絡先が一致(改姓でも同一人物)",
+    "possible_name_change": "名と生年月日が一致・姓が異なる(改姓の可能性、要確認)",
 }
 
 
@@ -194,7 +233,11 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, "判定を記録しました。")
             return redirect("identity:review")
     evidence = [
-        {"name": EVIDENCE_LABELS.get(name, name), "level": item.get("level"), "weight": item.get("weight")}
+        {
+            "name": EVIDENCE_LABELS.get(name, name),
+            "level": LEVEL_LABELS.get(str(item.get("level")), item.get("level")),
+            "weight": item.get("weight"),
+        }
         for name, item in (pair.evidence or {}).items()
         if isinstance(item, dict)
     ]

@@ -1,4 +1,4 @@
-"""Linkage of deduplicated sources: the one-to-one posterior and the link-only matcher."""
+"""Deduplicated sources: the one-to-one posterior and the matcher that links across them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from tests.identity.matching.conftest import person
 from tests.identity.matching.generator import generate
 from tsunagu.identity.matching import Matcher, prepare
 from tsunagu.identity.matching.linkage import one_to_one
+
+BOTH = ("A", "B")
 
 
 def _pairs(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -25,29 +27,35 @@ def _sources(ids_a: int, ids_b: int) -> pd.Series:
 def test_a_lone_candidate_of_a_source_that_nearly_always_matches_rises():
     # Nine records of A are surely in B; a9 has one plausible candidate (pairwise 0.3).
     pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(9)] + [("a9", "b9", 0.3)])
-    out = one_to_one(pairs, _sources(10, 10))
+    out = one_to_one(pairs, _sources(10, 10), BOTH)
     assert out["match_probability"].iloc[-1] > 0.7
     assert out["match_probability"].iloc[0] > 0.999
 
 
 def test_two_candidates_for_one_record_compete():
     pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(8)] + [("a8", "b8", 0.95), ("a8", "b9", 0.95)])
-    out = one_to_one(pairs, _sources(9, 10))
+    out = one_to_one(pairs, _sources(9, 10), BOTH)
     assert (out["match_probability"].iloc[-2:] < 0.5).all()
 
 
 def test_a_weak_candidate_stays_weak_where_few_records_match():
     # One record of A in ten has a match: the share matched is small, a weak lone pair stays weak.
     pairs = _pairs([("a0", "b0", 0.9999), ("a1", "b1", 0.01)])
-    out = one_to_one(pairs, _sources(10, 10))
+    out = one_to_one(pairs, _sources(10, 10), BOTH)
     assert out["match_probability"].iloc[1] < 0.05
 
 
 def test_the_pair_keeps_the_lower_of_both_directions():
     # b0 is a lone candidate for a1, but a0 is a far better candidate for b0.
     pairs = _pairs([("a0", "b0", 0.999), ("a1", "b0", 0.3)] + [(f"a{i}", f"b{i}", 0.9999) for i in range(2, 9)])
-    out = one_to_one(pairs, _sources(9, 9))
+    out = one_to_one(pairs, _sources(9, 9), BOTH)
     assert out["match_probability"].iloc[1] < 0.01
+
+
+def test_candidates_in_a_source_that_may_hold_duplicates_do_not_compete():
+    pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(8)] + [("a8", "b8", 0.95), ("a8", "b9", 0.95)])
+    out = one_to_one(pairs, _sources(9, 10), ["A"])  # B may hold a person twice
+    assert (out["match_probability"].iloc[-2:] == 0.95).all()
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +72,15 @@ def two_sources() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def link_matcher(two_sources) -> Matcher:
     return Matcher.train(
-        two_sources.drop(columns=["cluster_id", "household_id", "variations"]), u_pairs=5e4, link_only=True
+        two_sources.drop(columns=["cluster_id", "household_id", "variations"]), u_pairs=5e4, deduplicated_sources=BOTH
     )
 
 
-def test_link_only_compares_across_sources_and_finds_the_pairs(two_sources, link_matcher):
+def test_two_deduplicated_sources_are_linked_across_only(two_sources, link_matcher):
     records = two_sources.drop(columns=["cluster_id", "household_id", "variations"])
     matcher = link_matcher
-    assert matcher.link_only
-    assert Matcher.from_json(matcher.to_json()).link_only
+    assert matcher.deduplicated_sources == {"A", "B"}
+    assert Matcher.from_json(matcher.to_json()).deduplicated_sources == {"A", "B"}
     pairs = matcher.predict(prepare(records), min_probability=0.0)
     source = dict(zip(records["record_id"], records["source_system"], strict=True))
     assert (pairs["record_id_l"].map(source) != pairs["record_id_r"].map(source)).all()
@@ -85,7 +93,20 @@ def test_link_only_compares_across_sources_and_finds_the_pairs(two_sources, link
     assert len(found & truth) / len(truth) >= 0.95
 
 
-def test_link_only_match_one_skips_its_own_source(link_matcher):
+def test_only_the_declared_source_is_spared_its_own_pairs(two_sources):
+    records = two_sources.drop(columns=["cluster_id", "household_id", "variations"])
+    doubled = records[records["source_system"] == "B"].assign(record_id=lambda f: f["record_id"] + "-2")
+    records = pd.concat([records, doubled], ignore_index=True)  # B now holds each of its people twice
+    matcher = Matcher.train(records, u_pairs=5e4, deduplicated_sources=["A"])
+    pairs = matcher.predict(prepare(records))
+    source = dict(zip(records["record_id"], records["source_system"], strict=True))
+    inside = pairs[pairs["record_id_l"].map(source) == pairs["record_id_r"].map(source)]
+    assert set(inside["record_id_l"].map(source)) == {"B"}
+    twins = inside[inside["record_id_l"] + "-2" == inside["record_id_r"]]
+    assert (twins["match_probability"] >= matcher.thresholds.auto_link).mean() > 0.95
+
+
+def test_match_one_skips_candidates_of_its_own_deduplicated_source(link_matcher):
     matcher = link_matcher
     record = person(record_id="N1", source_system="A")
     same_source = person(record_id="N2", source_system="A")

@@ -197,8 +197,9 @@ BLOCKING_RULES: tuple[BlockingRule, ...] = (
     # A slip in the shared id and both names replaced: half of the id within the postal code.
     BlockingRule("oid_head_postal", ("oid_head", "postal")),
     BlockingRule("oid_tail_postal", ("oid_tail", "postal")),
-    # Birth year mistyped, postal code slipped: the birthday with the head of the name.
-    BlockingRule("md_head_k", ("dob_md", "head_kanji")),
+    # Birth year mistyped and postal code slipped: the birthday with the head of the name, within
+    # the delivery area.
+    BlockingRule("md_head_area", ("dob_md", "head_kanji", "postal_area")),
 )
 
 

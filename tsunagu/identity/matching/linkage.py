@@ -1,7 +1,9 @@
-"""Linkage of deduplicated sources: each person occurs at most once per source.
+"""Linkage with deduplicated sources: each person occurs at most once in such a source.
 
-The pairwise model scores every pair as if it were alone. Between two deduplicated sources a
-record has at most one match in the other source, so its candidates there compete: with pairwise
+A data steward may declare a source deduplicated (a policy system's customer master with one
+record per customer). Its records are then never compared with each other, and a record has at
+most one match in it. The pairwise model scores every pair as if it were alone; within a
+deduplicated source a record's candidates compete instead: with pairwise
 odds o_b for each candidate b and a share π of the record's source that has a match in the other
 source at all, the probability that b is the match is
 
@@ -9,11 +11,14 @@ source at all, the probability that b is the match is
 
 (a sole plausible candidate of a record that very likely has a match rises; two namesakes that
 both score high fall to review). π is the model's own expectation: the sum of the pairwise
-probabilities across the two sources over the number of records, never a label. A pair keeps the
-lower of its two directions (b must be a's match and a b's).
+probabilities between the two sources over the number of records, never a label. A pair between
+two deduplicated sources keeps the lower of its two directions (b must be a's match and a b's);
+a pair with a source that may hold duplicates keeps its pairwise probability on that side.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -26,11 +31,12 @@ MAX_SHARE_MATCHED = 0.999
 MIN_PAIRWISE = 1e-5
 
 
-def one_to_one(pairs: pd.DataFrame, source_of: pd.Series) -> pd.DataFrame:
-    """`pairs` (record_id_l, record_id_r, match_probability, match_weight) across sources, all
-    scored pairs down to MIN_PAIRWISE; `source_of`: record_id → source. Returns the pairs with
-    the one-to-one probability (and its weight) in place of the pairwise one."""
-    if pairs.empty:
+def one_to_one(pairs: pd.DataFrame, source_of: pd.Series, deduplicated: Collection[str]) -> pd.DataFrame:
+    """`pairs` (record_id_l, record_id_r, match_probability, match_weight): all scored pairs
+    down to MIN_PAIRWISE; `source_of`: record_id → source; `deduplicated`: the sources holding
+    each person at most once. Returns the pairs with the one-to-one probability (and its weight)
+    in place of the pairwise one."""
+    if pairs.empty or not deduplicated:
         return pairs
     out = pairs.copy()
     p = np.clip(out["match_probability"].astype(float).to_numpy(), 0.0, 1 - 1e-12)
@@ -53,7 +59,9 @@ def one_to_one(pairs: pd.DataFrame, source_of: pd.Series) -> pd.DataFrame:
     size = ends["own"].map(source_of.astype(object).value_counts(dropna=False)).astype(float).to_numpy()
     share = np.minimum(expected / np.maximum(size, 1.0), MAX_SHARE_MATCHED)
     competing = ends.groupby(["id", "other"], dropna=False)["odds"].transform("sum").to_numpy()
-    both = ends["odds"].to_numpy() / ((1.0 - share) + competing)
+    # Only candidates in a deduplicated source compete; elsewhere the pairwise probability stands.
+    exclusive = ends["other"].isin(list(deduplicated)).to_numpy()
+    both = np.where(exclusive, ends["odds"].to_numpy() / ((1.0 - share) + competing), ends["p"].to_numpy())
     posterior = np.minimum(both[: len(out)], both[len(out) :])
     out["match_probability"] = posterior
     with np.errstate(divide="ignore"):

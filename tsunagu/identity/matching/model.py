@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,22 +72,22 @@ def _present_features(prepared: pd.DataFrame) -> list[str]:
     return [c for c in FEATURE_COLUMNS if prepared[c].notna().any()]
 
 
-# Linkage of deduplicated sources: only pairs across two sources are compared.
-ACROSS_SOURCES = "l.source_system IS DISTINCT FROM r.source_system"
+def _restricted(rule: str, deduplicated: Collection[str]) -> str:
+    """The rule without pairs inside a deduplicated source (linkage.py)."""
+    if not deduplicated:
+        return rule
+    codes = ", ".join("'" + code.replace("'", "''") + "'" for code in sorted(deduplicated))
+    return f"({rule}) AND NOT (l.source_system = r.source_system AND l.source_system IN ({codes}))"
 
 
-def _across(rule: str, link_only: bool) -> str:
-    return f"({rule}) AND {ACROSS_SOURCES}" if link_only else rule
-
-
-def _settings(present: Sequence[str], *, link_only: bool = False) -> dict[str, Any]:
+def _settings(present: Sequence[str], *, deduplicated: Collection[str] = ()) -> dict[str, Any]:
     rules_present = [r for r in cmp.BLOCKING_RULES if all(c in present for c in r.columns)]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": UNIQUE_ID,
         "comparisons": cmp.comparisons_for(present),
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": _across(r.sql(), link_only), "sql_dialect": "duckdb"} for r in rules_present
+            {"blocking_rule": _restricted(r.sql(), deduplicated), "sql_dialect": "duckdb"} for r in rules_present
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
@@ -122,37 +122,44 @@ class Matcher:
 
     @classmethod
     def train(
-        cls, records: pd.DataFrame, *, seed: int = 42, u_pairs: float = U_PAIRS, link_only: bool = False
+        cls,
+        records: pd.DataFrame,
+        *,
+        seed: int = 42,
+        u_pairs: float = U_PAIRS,
+        deduplicated_sources: Collection[str] = (),
     ) -> Matcher:
         """Fit the model without labels: u by random sampling, m by EM, prior by rules.
 
-        `link_only`: the sources are each deduplicated already (every person at most once per
-        `source_system`), so only pairs across sources are compared and matched (linkage)."""
+        `deduplicated_sources`: sources (`source_system`) that hold each person at most once; their
+        records are never compared with each other, and candidates in them compete (linkage.py).
+        Every source deduplicated: a pure linkage (FEBRL4)."""
         from splink import Linker
 
         prepared = records if is_prepared(records) else prepare(records)
         surnames = learn_surnames(prepared)
         present = _present_features(prepared)
-        settings = _settings(present, link_only=link_only)
+        deduplicated = sorted(set(deduplicated_sources))
+        settings = _settings(present, deduplicated=deduplicated)
         n = len(prepared)
         db_api = _duckdb_api()
         linker = Linker(db_api.register(_feature_frame(prepared)), settings)
-        deterministic: list[Any] = [_across(r, link_only) for r in rules.deterministic_rules(present)]
+        deterministic: list[Any] = [_restricted(r, deduplicated) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
         for rule in rules.em_blocking_rules(present):
             linker.training.estimate_parameters_using_expectation_maximisation(
-                _across(rule, link_only), record_sample_proportion=proportion
+                _restricted(rule, deduplicated), record_sample_proportion=proportion
             )
         trained = linker.misc.save_model_to_json()
         trained.pop("linker_uid", None)  # random per linker: the model is the same without it
-        if link_only:
-            # Splink divides the matches it found by all n(n-1)/2 pairs; only pairs across
-            # sources can match.
-            across = _pairs_across(prepared["source_system"])
-            if across:
-                prior = trained["probability_two_random_records_match"] * (n * (n - 1) / 2) / across
+        if deduplicated:
+            # Splink divides the matches it found by all n(n-1)/2 pairs; pairs inside a
+            # deduplicated source cannot match.
+            comparable = _comparable_pairs(prepared["source_system"], deduplicated)
+            if comparable:
+                prior = trained["probability_two_random_records_match"] * (n * (n - 1) / 2) / comparable
                 trained["probability_two_random_records_match"] = min(prior, 0.5)
         tf_tables = {c: _tf_table(prepared[c]) for c in TF_COLUMNS}
         matcher = cls(
@@ -160,7 +167,12 @@ class Matcher:
             Thresholds(auto_link=0.99, review=0.5),
             surnames=surnames,
             tf_tables=tf_tables,
-            training={"records": n, "em_record_proportion": proportion, "features": present, "link_only": link_only},
+            training={
+                "records": n,
+                "em_record_proportion": proportion,
+                "features": present,
+                "deduplicated_sources": deduplicated,
+            },
         )
         sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
         scored = matcher.predict(sample, min_probability=1e-6, with_evidence=False)
@@ -172,8 +184,8 @@ class Matcher:
         return matcher
 
     @property
-    def link_only(self) -> bool:
-        return bool(self.training.get("link_only"))
+    def deduplicated_sources(self) -> frozenset[str]:
+        return frozenset(self.training.get("deduplicated_sources", ()))
 
     # --- persistence ------------------------------------------------------------------------
 
@@ -228,15 +240,16 @@ class Matcher:
         # one rule that lifts (personal fields agree) gets its candidates from a second, narrow
         # pass whatever their score.
         # Linkage: a record's candidates compete (linkage.py), weak ones included.
-        first_floor = min(floor, linkage.MIN_PAIRWISE) if self.link_only and floor else floor
+        deduplicated = self.deduplicated_sources
+        first_floor = min(floor, linkage.MIN_PAIRWISE) if deduplicated and floor else floor
         raw = linker.inference.predict(threshold_match_probability=first_floor or None, warning_mode="never")
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
-        if self.link_only:
+        if deduplicated:
             source_of = pd.Series(prepared["source_system"].to_numpy(), index=prepared[UNIQUE_ID].astype(str))
-            pairs = linkage.one_to_one(pairs, source_of)
+            pairs = linkage.one_to_one(pairs, source_of, deduplicated)
         lift_rules = [
-            _across(r, self.link_only)
+            _restricted(r, deduplicated)
             for r in rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
         ]
         if floor and lift_rules:
@@ -291,9 +304,9 @@ class Matcher:
         left = features.iloc[:1]
         right = features.iloc[1:]
         right = right[right[UNIQUE_ID] != str(record.get(UNIQUE_ID))]
-        if self.link_only:
-            source = left["source_system"].iloc[0]
-            right = right[right["source_system"].map(lambda other: other != source)]
+        source = left["source_system"].iloc[0]
+        if source in self.deduplicated_sources:
+            right = right[right["source_system"] != source]
         scored, levels = self._score_pairs(left, right)
         result = self._finish(scored, levels, 0.0, True)
         result = result.sort_values("match_weight", ascending=False, kind="stable")
@@ -358,10 +371,12 @@ def connected_components(
     return dict(zip(ids.tolist(), roots.tolist(), strict=True))
 
 
-def _pairs_across(sources: pd.Series) -> float:
-    """Pairs of records from two different sources (a missing source is a source of its own)."""
-    counts = sources.astype(object).where(sources.notna(), None).value_counts(dropna=False).to_numpy(dtype=float)
-    return float((counts.sum() ** 2 - (counts**2).sum()) / 2)
+def _comparable_pairs(sources: pd.Series, deduplicated: Collection[str]) -> float:
+    """Pairs of records that may match: all but those inside one deduplicated source."""
+    counts = sources.value_counts()
+    inside = counts[counts.index.isin(list(deduplicated))].to_numpy(dtype=float)
+    n = float(len(sources))
+    return n * (n - 1) / 2 - float((inside * (inside - 1) / 2).sum())
 
 
 def _tf_table(values: pd.Series) -> dict[str, float]:

@@ -16,7 +16,7 @@ from tsunagu.core.models import User
 
 from .. import engine
 from ..choices import PairStatus, RunKind, RunStatus
-from ..models import BlockingKey, CandidatePair, MatchModel, MatchRun, SourceRecord
+from ..models import BlockingKey, CandidatePair, MatchModel, MatchRun, SourceRecord, SourceSystem
 from .common import ensure_steward
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ def model_train(*, actor: User, frame: Any | None = None) -> MatchModel:
         from django.core.exceptions import ValidationError
 
         raise ValidationError("学習には2件以上のソースレコードが必要です。先にファイルを取り込んでください。")
-    matcher = engine.matching().Matcher.train(frame)
+    deduplicated = list(SourceSystem.objects.filter(deduplicated=True).values_list("code", flat=True))
+    matcher = engine.matching().Matcher.train(frame, deduplicated_sources=deduplicated)
     with transaction.atomic():
         version = (MatchModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         MatchModel.objects.filter(is_active=True).update(is_active=False)
@@ -55,7 +56,7 @@ def model_train(*, actor: User, frame: Any | None = None) -> MatchModel:
             action="identity.model_train",
             target=model,
             summary=f"名寄せモデル v{version} を学習した(自動統合 {model.auto_link:.4f}・要確認 {model.review:.4f})",
-            data={"records": len(frame)},
+            data={"records": len(frame), "deduplicated_sources": sorted(deduplicated)},
         )
     _cache[model.pk] = matcher
     return model

@@ -22,8 +22,10 @@ def source_system_register(
     priority: int = 100,
     verified_fields: list[str] | None = None,
     is_active: bool = True,
+    deduplicated: bool = False,
 ) -> SourceSystem:
-    """Register a source (or update its name, priority, verified fields and whether it is active)."""
+    """Register a source (or update its name, priority, verified fields, whether it holds each
+    person once and whether it is active). `deduplicated` takes effect at the next training."""
     ensure_steward(actor)
     unknown = set(verified_fields or []) - set(MAPPABLE_FIELDS)
     if unknown:
@@ -35,13 +37,19 @@ def source_system_register(
         source.priority = priority
         source.verified_fields = sorted(verified_fields or [])
         source.is_active = is_active
+        source.deduplicated = deduplicated
         save(source, actor)
         record_event(
             actor=actor,
             action="identity.source_register" if created else "identity.source_update",
             target=source,
             summary=f"ソースシステム「{source.name}」を{'登録' if created else '更新'}した",
-            data={"priority": priority, "verified_fields": source.verified_fields, "is_active": is_active},
+            data={
+                "priority": priority,
+                "verified_fields": source.verified_fields,
+                "is_active": is_active,
+                "deduplicated": deduplicated,
+            },
         )
     return source
 
