@@ -77,6 +77,7 @@ LEVEL_LABELS = {
     "no_personal_evidence": "世帯の情報のみ一致(自動統合しない)",
     "personal_fields_agree": "名・生年月日・個人の連絡先が一致(改姓でも同一人物)",
     "possible_name_change": "名と生年月日が一致・姓が異なる(改姓の可能性、要確認)",
+    "competing_candidates": "重複なしのシステムに同じくらい確からしい候補が複数(要確認)",
 }
 
 

@@ -8,7 +8,8 @@ import pytest
 from tests.identity.matching.conftest import person
 from tests.identity.matching.generator import generate
 from tsunagu.identity.matching import Matcher, prepare
-from tsunagu.identity.matching.linkage import one_to_one
+from tsunagu.identity.matching.linkage import COMPETING_CANDIDATES, at_most_one_link, one_record, one_to_one
+from tsunagu.identity.matching.thresholds import Thresholds
 
 BOTH = ("A", "B")
 
@@ -56,6 +57,35 @@ def test_candidates_in_a_source_that_may_hold_duplicates_do_not_compete():
     pairs = _pairs([(f"a{i}", f"b{i}", 0.9999) for i in range(8)] + [("a8", "b8", 0.95), ("a8", "b9", 0.95)])
     out = one_to_one(pairs, _sources(9, 10), ["A"])  # B may hold a person twice
     assert (out["match_probability"].iloc[-2:] == 0.95).all()
+
+
+def test_one_records_candidates_in_a_deduplicated_source_compete_without_rising():
+    scored = pd.DataFrame(
+        {
+            "record_id_l": ["n"] * 4,
+            "record_id_r": ["b0", "b1", "c0", "b2"],
+            "match_probability": [0.99, 0.99, 0.99, 0.3],
+            "match_weight": 0.0,
+        }
+    )
+    source_of = pd.Series({"b0": "B", "b1": "B", "b2": "B", "c0": "C"})
+    out = one_record(scored, source_of, ["B"])["match_probability"].tolist()
+    assert out[0] == out[1] < 0.5  # two people of B cannot both be this record
+    assert out[2] == 0.99  # C may hold duplicates: pairwise
+    assert out[3] < 0.3  # a weak rival falls too, it never rises
+    alone = one_record(scored.iloc[[0]], source_of, ["B"])["match_probability"].iloc[0]
+    assert alone == pytest.approx(0.99)
+
+
+def test_a_record_is_never_linked_to_two_records_of_a_deduplicated_source():
+    """Even where a rule lifted both pairs: they go to review."""
+    pairs = _pairs([("a0", "b0", 0.95), ("a0", "b1", 0.95), ("a1", "b2", 0.95)])
+    pairs["rule"] = [None, "personal_fields_agree", None]
+    out = at_most_one_link(pairs, _sources(2, 3), ["B"], Thresholds(auto_link=0.9, review=0.3))
+    assert out["match_probability"].tolist() == [0.3, 0.3, 0.95]
+    assert out["rule"].tolist() == [COMPETING_CANDIDATES, COMPETING_CANDIDATES, None]
+    # A source that may hold duplicates: both links stand.
+    assert at_most_one_link(pairs, _sources(2, 3), ["A"], Thresholds(0.9, 0.3))["match_probability"].min() == 0.95
 
 
 @pytest.fixture(scope="module")
@@ -112,4 +142,12 @@ def test_match_one_skips_candidates_of_its_own_deduplicated_source(link_matcher)
     same_source = person(record_id="N2", source_system="A")
     other_source = person(record_id="N3", source_system="B")
     candidates = pd.DataFrame([same_source, other_source])
-    assert [c.record_id for c in matcher.match_one(record, candidates)] == ["N3"]
+    (only,) = matcher.match_one(record, candidates)
+    assert only.record_id == "N3"
+    assert only.match_probability >= matcher.thresholds.auto_link
+    # Two records of B that both look like the new record: B holds a person once, so neither is
+    # linked automatically.
+    twin = person(record_id="N4", source_system="B")
+    both = matcher.match_one(record, pd.DataFrame([other_source, twin]))
+    assert [c.record_id for c in both] == ["N3", "N4"] or [c.record_id for c in both] == ["N4", "N3"]
+    assert all(c.match_probability < matcher.thresholds.auto_link for c in both)

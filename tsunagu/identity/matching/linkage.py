@@ -23,6 +23,10 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from tsunagu.identity.matching.thresholds import Thresholds
+
+COMPETING_CANDIDATES = "competing_candidates"
+
 # π is kept below 1: a source of which *every* record is linked would let any lone candidate,
 # however weak, become certain.
 MAX_SHARE_MATCHED = 0.999
@@ -62,9 +66,54 @@ def one_to_one(pairs: pd.DataFrame, source_of: pd.Series, deduplicated: Collecti
     # Only candidates in a deduplicated source compete; elsewhere the pairwise probability stands.
     exclusive = ends["other"].isin(list(deduplicated)).to_numpy()
     both = np.where(exclusive, ends["odds"].to_numpy() / ((1.0 - share) + competing), ends["p"].to_numpy())
-    posterior = np.minimum(both[: len(out)], both[len(out) :])
-    out["match_probability"] = posterior
+    return _with_probability(out, np.minimum(both[: len(out)], both[len(out) :]))
+
+
+def one_record(scored: pd.DataFrame, source_of: pd.Series, deduplicated: Collection[str]) -> pd.DataFrame:
+    """Incremental matching: one record's candidates (`record_id_r`), scored pairwise. Candidates
+    in one deduplicated source compete as in `one_to_one`, but with π = 0: a single record gives
+    no estimate of how often its source has a match, so a lone candidate keeps its pairwise
+    probability and only rivals fall (two records of a deduplicated source are two people; the
+    record must not be linked to both)."""
+    if scored.empty or not deduplicated:
+        return scored
+    p = np.clip(scored["match_probability"].astype(float).to_numpy(), 0.0, 1 - 1e-12)
+    odds = p / (1.0 - p)
+    source = scored["record_id_r"].map(source_of).astype(object)
+    competing = pd.Series(odds, index=scored.index).groupby(source.to_numpy(), dropna=False).transform("sum")
+    exclusive = source.isin(list(deduplicated)).to_numpy()
+    return _with_probability(scored.copy(), np.where(exclusive, odds / (1.0 + competing.to_numpy()), p))
+
+
+def at_most_one_link(
+    pairs: pd.DataFrame, source_of: pd.Series, deduplicated: Collection[str], thresholds: Thresholds
+) -> pd.DataFrame:
+    """After the rule layer (which may lift a pair whatever the model says): a record that would
+    be linked automatically to two or more records of one deduplicated source is linked to none
+    of them; they go to review (rule COMPETING_CANDIDATES). Two records of such a source are two
+    people, so linking both would merge them."""
+    if pairs.empty or not deduplicated:
+        return pairs
+    out = pairs.copy()
+    linked = out["match_probability"].to_numpy() >= thresholds.auto_link
+    clash = np.zeros(len(out), dtype=bool)
+    for own, other in (("record_id_l", "record_id_r"), ("record_id_r", "record_id_l")):
+        other_source = out[other].map(source_of).astype(object)
+        exclusive = other_source.isin(list(deduplicated)).to_numpy() & linked
+        keys = pd.DataFrame({"id": out[own].to_numpy(), "source": other_source.to_numpy()})[exclusive]
+        many = keys.groupby(["id", "source"], dropna=False)["id"].transform("size") > 1
+        clash[np.flatnonzero(exclusive)[many.to_numpy()]] = True
+    out.loc[clash, "match_probability"] = thresholds.review
+    out.loc[clash, "rule"] = COMPETING_CANDIDATES
     with np.errstate(divide="ignore"):
-        clipped = np.clip(posterior, 1e-12, 1 - 1e-12)
+        review = np.clip(thresholds.review, 1e-12, 1 - 1e-12)
+        out.loc[clash, "match_weight"] = float(np.log2(review / (1 - review)))
+    return out
+
+
+def _with_probability(out: pd.DataFrame, probability: np.ndarray) -> pd.DataFrame:
+    out["match_probability"] = probability
+    with np.errstate(divide="ignore"):
+        clipped = np.clip(probability, 1e-12, 1 - 1e-12)
         out["match_weight"] = np.log2(clipped / (1 - clipped))
     return out

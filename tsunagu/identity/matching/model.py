@@ -246,8 +246,7 @@ class Matcher:
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
         if deduplicated:
-            source_of = pd.Series(prepared["source_system"].to_numpy(), index=prepared[UNIQUE_ID].astype(str))
-            pairs = linkage.one_to_one(pairs, source_of, deduplicated)
+            pairs = linkage.one_to_one(pairs, self._sources(prepared), deduplicated)
         lift_rules = [
             _restricted(r, deduplicated)
             for r in rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
@@ -265,18 +264,29 @@ class Matcher:
             extra.drop_table_from_database_and_remove_from_cache()
             more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
-        return self._finish(pairs, levels, floor, with_evidence)
+        return self._finish(pairs, levels, floor, with_evidence, self._sources(prepared))
 
     def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
         if self._levels is None:
             self._levels = _level_table(linker)
         return self._levels
 
+    @staticmethod
+    def _sources(frame: pd.DataFrame) -> pd.Series:
+        """record_id → source_system."""
+        return pd.Series(frame["source_system"].to_numpy(), index=frame[UNIQUE_ID].astype(str))
+
     def _finish(
-        self, pairs: pd.DataFrame, levels: Mapping[str, list[_Level]], floor: float, with_evidence: bool
+        self,
+        pairs: pd.DataFrame,
+        levels: Mapping[str, list[_Level]],
+        floor: float,
+        with_evidence: bool,
+        source_of: pd.Series,
     ) -> pd.DataFrame:
         top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
         pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top)
+        pairs = linkage.at_most_one_link(pairs, source_of, self.deduplicated_sources, self.thresholds)
         pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
         out = pairs[
             ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
@@ -308,7 +318,9 @@ class Matcher:
         if source in self.deduplicated_sources:
             right = right[right["source_system"] != source]
         scored, levels = self._score_pairs(left, right)
-        result = self._finish(scored, levels, 0.0, True)
+        source_of = self._sources(pd.concat([left, right]))
+        scored = linkage.one_record(scored, source_of, self.deduplicated_sources)
+        result = self._finish(scored, levels, 0.0, True, source_of)
         result = result.sort_values("match_weight", ascending=False, kind="stable")
         return [
             Candidate(str(row.record_id_r), float(row.match_probability), float(row.match_weight), row.evidence)
