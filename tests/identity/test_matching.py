@@ -18,7 +18,7 @@ from tsunagu.identity.services.review import pair_decide
 from tsunagu.identity.services.sources import source_system_register
 
 from . import generator
-from .conftest import csv_bytes, sample_rows
+from .conftest import csv_bytes, person, sample_rows
 
 pytest.importorskip("splink")
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -208,3 +208,39 @@ def test_a_full_run_refreshes_stale_blocking_keys(steward, sources):
     stored = [sorted(r.blocking_keys.values_list("key", flat=True)) for r in SourceRecord.objects.order_by("pk")]
     assert stored == [sorted(keys) for keys in engine.blocking_keys_many(records)]
     assert keys_refresh() == 0
+
+
+def test_an_automatic_link_never_joins_two_records_of_a_deduplicated_source(steward, sources):
+    """x links to p1 and, through y, to p2; the policy system holds each person once, so p1 and p2
+    are two people: the weaker automatic link goes back to review."""
+    from tsunagu.identity.services.resolution import resolve_all
+
+    policy = sources["POLICY"]
+    source_system_register(actor=steward, code="POLICY", name=policy.name, priority=policy.priority, deduplicated=True)
+    rows = [
+        person("X", name="佐藤 一郎", kana="サトウ イチロウ"),
+        person("Y", name="佐藤 一朗", kana="サトウ イチロウ"),
+    ]
+    records_import(actor=steward, source_code="AGENCY", data=csv_bytes(rows), file_name="a.csv", match=False)
+    rows = [
+        person("P1", name="佐藤 一郎", kana="サトウ イチロウ"),
+        person("P2", name="佐藤 一朗", kana="サトウ イチロウ"),
+    ]
+    records_import(actor=steward, source_code="POLICY", data=csv_bytes(rows), file_name="p.csv", match=False)
+    x, y, p1, p2 = (SourceRecord.objects.get(external_id=e) for e in ("X", "Y", "P1", "P2"))
+
+    def auto(a, b, probability):
+        return CandidatePair.objects.create(
+            record_l=a, record_r=b, match_probability=probability, match_weight=5, status=PairStatus.AUTO_LINKED
+        )
+
+    auto(x, p1, 0.99)
+    auto(x, y, 0.98)
+    weaker = auto(y, p2, 0.95)
+    resolve_all(actor=steward)
+    for record in (x, y, p1, p2):
+        record.refresh_from_db()
+    assert x.customer_id == y.customer_id == p1.customer_id
+    assert p2.customer_id != p1.customer_id
+    weaker.refresh_from_db()
+    assert weaker.status == PairStatus.REVIEW

@@ -35,33 +35,42 @@ def current_customer_id(customer_id: int | None) -> int | None:
 
 
 class _Components:
-    """Union-find with cannot-link constraints (not-link decisions are never crossed)."""
+    """Union-find with cannot-link constraints (not-link decisions are never crossed) and, for
+    automatic links, deduplicated sources (two records of a source that holds each person once
+    are two people: an automatic link never puts them into one component, even through others)."""
 
-    def __init__(self, cannot: Iterable[tuple[int, int]]) -> None:
+    def __init__(self, cannot: Iterable[tuple[int, int]], exclusive_source: dict[int, str] | None = None) -> None:
         self.parent: dict[int, int] = {}
         self.members: dict[int, set[int]] = {}
         self.cannot: dict[int, set[int]] = defaultdict(set)
+        self.exclusive_source = exclusive_source or {}
+        self.sources: dict[int, set[str]] = {}
         for a, b in cannot:
             self.cannot[a].add(b)
             self.cannot[b].add(a)
 
     def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        self.members.setdefault(x, {x})
+        if x not in self.parent:
+            self.parent[x] = x
+            self.members[x] = {x}
+            self.sources[x] = {self.exclusive_source[x]} if x in self.exclusive_source else set()
         while self.parent[x] != x:
             self.parent[x] = self.parent[self.parent[x]]
             x = self.parent[x]
         return x
 
-    def union(self, a: int, b: int) -> bool:
+    def union(self, a: int, b: int, *, automatic: bool = False) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
         small, large = sorted((ra, rb), key=lambda r: len(self.members[r]))
         if any(self.cannot[m] & self.members[large] for m in self.members[small]):
             return False
+        if automatic and self.sources[small] & self.sources[large]:
+            return False
         self.parent[small] = large
         self.members[large] |= self.members.pop(small)
+        self.sources[large] |= self.sources.pop(small)
         return True
 
     def groups(self) -> list[set[int]]:
@@ -70,11 +79,13 @@ class _Components:
 
 def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = None, run: MatchRun | None = None) -> int:
     """Every record to a customer: records already on one customer stay together; auto-linked and
-    steward-linked pairs join clusters (never across a not-link); a cluster spanning several
+    steward-linked pairs join clusters (never across a not-link; an auto-link never joins two
+    records of one deduplicated source, it goes back to review); a cluster spanning several
     customers merges them into the oldest; an unlinked cluster becomes a new customer."""
     records = {r.pk: r for r in SourceRecord.objects.select_related("source").order_by("pk")}
     not_linked = CandidatePair.objects.filter(status=PairStatus.NOT_LINKED).values_list("record_l_id", "record_r_id")
-    components = _Components(not_linked)
+    exclusive = {pk: r.source.code for pk, r in records.items() if r.source.deduplicated}
+    components = _Components(not_linked, exclusive)
     by_customer: dict[int, list[int]] = defaultdict(list)
     for pk, record in records.items():
         components.find(pk)
@@ -88,7 +99,8 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
         "status", "-match_probability"
     )  # steward links ("linked") before automatic ones
     for pair in linked.values_list("record_l_id", "record_r_id", "status", "pk"):
-        if not components.union(pair[0], pair[1]) and pair[2] == PairStatus.AUTO_LINKED:
+        automatic = pair[2] == PairStatus.AUTO_LINKED
+        if not components.union(pair[0], pair[1], automatic=automatic) and automatic:
             CandidatePair.objects.filter(pk=pair[3]).update(status=PairStatus.REVIEW)
     groups = components.groups()
     for done, group in enumerate(groups, start=1):
