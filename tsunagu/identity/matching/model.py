@@ -236,9 +236,9 @@ class Matcher:
         table = db_api.register(_feature_frame(prepared))
         linker = Linker(table, self.settings)
         levels = self._levels_of(linker)
-        # The rule layer lowers probabilities, so pairs below the floor can be dropped first; the
-        # one rule that lifts (personal fields agree) gets its candidates from a second, narrow
-        # pass whatever their score.
+        # The rule layer mostly lowers probabilities, so pairs below the floor can be dropped
+        # first; the rules that raise (personal fields agree, possible name change) get their
+        # candidates from a second, narrow pass whatever their score.
         # Linkage: a record's candidates compete (linkage.py), weak ones included.
         deduplicated = self.deduplicated_sources
         first_floor = min(floor, linkage.MIN_PAIRWISE) if deduplicated and floor else floor
