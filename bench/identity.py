@@ -72,7 +72,8 @@ def score(
     prepared = prepare(records, workers=WORKERS)
     matcher = Matcher.train(prepared, deduplicated_sources=deduplicated_sources)
     candidates = matcher.predict(prepared, min_probability=0.0, with_evidence=False)
-    clusters = matcher.cluster(candidates, record_ids=prepared["record_id"])
+    sources = pd.Series(prepared["source_system"].to_numpy(), index=prepared["record_id"].astype(str))
+    clusters = matcher.cluster(candidates, record_ids=prepared["record_id"], sources=sources)
     seconds = time.perf_counter() - t0
     truth = true_pairs(cluster_of)
     blocked = _pair_set(candidates)

@@ -8,7 +8,13 @@ import pytest
 from tests.identity.matching.conftest import person
 from tests.identity.matching.generator import generate
 from tsunagu.identity.matching import Matcher, prepare
-from tsunagu.identity.matching.linkage import COMPETING_CANDIDATES, at_most_one_link, one_record, one_to_one
+from tsunagu.identity.matching.linkage import (
+    COMPETING_CANDIDATES,
+    at_most_one_link,
+    exclusive_components,
+    one_record,
+    one_to_one,
+)
 from tsunagu.identity.matching.thresholds import Thresholds
 
 BOTH = ("A", "B")
@@ -88,6 +94,14 @@ def test_a_record_is_never_linked_to_two_records_of_a_deduplicated_source():
     assert at_most_one_link(pairs, _sources(2, 3), ["A"], Thresholds(0.9, 0.3))["match_probability"].min() == 0.95
 
 
+def test_a_cluster_never_holds_two_records_of_a_deduplicated_source():
+    # x—b0 and y—b1 are strong, x—y joins them: b0 and b1 are two people of B, so x—y is skipped.
+    pairs = _pairs([("x", "b0", 0.99), ("y", "b1", 0.98), ("x", "y", 0.95), ("b1", "z", 0.94)])
+    source_of = pd.Series({"x": "A", "y": "A", "b0": "B", "b1": "B", "z": "C"})
+    clusters = exclusive_components(pairs, source_of, ["B"], ["x", "y", "b0", "b1", "z", "w"])
+    assert clusters == {"x": "b0", "b0": "b0", "y": "b1", "b1": "b1", "z": "b1", "w": "w"}
+
+
 @pytest.fixture(scope="module")
 def two_sources() -> pd.DataFrame:
     """Generated people in two deduplicated sources: A has each person once, B the second record
@@ -121,6 +135,10 @@ def test_two_deduplicated_sources_are_linked_across_only(two_sources, link_match
     correct = sum(1 for a, b in found if cluster[a] == cluster[b])
     assert correct / len(found) >= 0.99
     assert len(found & truth) / len(truth) >= 0.95
+    sources = pd.Series(records["source_system"].to_numpy(), index=records["record_id"])
+    clusters = pd.Series(matcher.cluster(pairs, record_ids=records["record_id"], sources=sources))
+    per_cluster = pd.DataFrame({"cluster": clusters, "source": clusters.index.map(source)})
+    assert per_cluster.groupby(["cluster", "source"]).size().max() == 1
 
 
 def test_only_the_declared_source_is_spared_its_own_pairs(two_sources):

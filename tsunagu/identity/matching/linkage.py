@@ -111,6 +111,39 @@ def at_most_one_link(
     return out
 
 
+def exclusive_components(
+    pairs: pd.DataFrame, source_of: pd.Series, deduplicated: Collection[str], record_ids: list[str]
+) -> dict[str, str]:
+    """Clusters of linked `pairs` (strongest first) that never hold two records of one
+    deduplicated source, even through other records: a union that would is skipped.
+    record_id → smallest record_id of its cluster."""
+    exclusive = set(deduplicated)
+    parent: dict[str, str] = {}
+    sources: dict[str, set[str]] = {}
+
+    def find(x: str) -> str:
+        if x not in parent:
+            parent[x] = x
+            source = source_of.get(x)
+            sources[x] = {source} if source in exclusive else set()
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    ordered = pairs.sort_values("match_probability", ascending=False, kind="stable")
+    for a, b in zip(ordered["record_id_l"].astype(str), ordered["record_id_r"].astype(str), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb or sources[ra] & sources[rb]:
+            continue
+        low, high = sorted((ra, rb))
+        parent[high] = low  # the root stays the smallest record_id
+        sources[low] |= sources.pop(high)
+    for x in record_ids:
+        find(x)
+    return {x: find(x) for x in parent}
+
+
 def _with_probability(out: pd.DataFrame, probability: np.ndarray) -> pd.DataFrame:
     out["match_probability"] = probability
     with np.errstate(divide="ignore"):

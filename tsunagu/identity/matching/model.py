@@ -347,15 +347,25 @@ class Matcher:
     # --- clustering -------------------------------------------------------------------------
 
     def cluster(
-        self, pairs: pd.DataFrame, *, threshold: float | None = None, record_ids: Iterable[str] | None = None
+        self,
+        pairs: pd.DataFrame,
+        *,
+        threshold: float | None = None,
+        record_ids: Iterable[str] | None = None,
+        sources: pd.Series | None = None,
     ) -> dict[str, str]:
         """Connected components of the pairs at or above `threshold` (default: auto_link).
 
         Returns record_id → cluster id (the smallest record_id in the cluster). Records of
-        `record_ids` that link to nothing are their own cluster.
+        `record_ids` that link to nothing are their own cluster. With `sources` (record_id →
+        source_system) and deduplicated sources in the model, no cluster holds two records of
+        one deduplicated source (the weaker link is skipped).
         """
         cut = self.thresholds.auto_link if threshold is None else threshold
         linked = pairs[pairs["match_probability"] >= cut]
+        if sources is not None and self.deduplicated_sources:
+            ids = [str(r) for r in record_ids] if record_ids is not None else []
+            return linkage.exclusive_components(linked, sources, self.deduplicated_sources, ids)
         return connected_components(
             linked["record_id_l"].astype(str).tolist(), linked["record_id_r"].astype(str).tolist(), record_ids
         )
