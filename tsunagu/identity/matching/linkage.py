@@ -23,6 +23,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
+from tsunagu.identity.matching.rules import odds_of, weight_of
 from tsunagu.identity.matching.thresholds import Thresholds
 
 COMPETING_CANDIDATES = "competing_candidates"
@@ -43,8 +44,7 @@ def one_to_one(pairs: pd.DataFrame, source_of: pd.Series, deduplicated: Collecti
     if pairs.empty or not deduplicated:
         return pairs
     out = pairs.copy()
-    p = np.clip(out["match_probability"].astype(float).to_numpy(), 0.0, 1 - 1e-12)
-    odds = p / (1.0 - p)
+    p, odds = odds_of(out["match_probability"])
     left, right = out["record_id_l"].to_numpy(), out["record_id_r"].to_numpy()
     source_l = out["record_id_l"].map(source_of).astype(object).to_numpy()
     source_r = out["record_id_r"].map(source_of).astype(object).to_numpy()
@@ -77,8 +77,7 @@ def one_record(scored: pd.DataFrame, source_of: pd.Series, deduplicated: Collect
     record must not be linked to both)."""
     if scored.empty or not deduplicated:
         return scored
-    p = np.clip(scored["match_probability"].astype(float).to_numpy(), 0.0, 1 - 1e-12)
-    odds = p / (1.0 - p)
+    p, odds = odds_of(scored["match_probability"])
     source = scored["record_id_r"].map(source_of).astype(object)
     competing = pd.Series(odds, index=scored.index).groupby(source.to_numpy(), dropna=False).transform("sum")
     exclusive = source.isin(list(deduplicated)).to_numpy()
@@ -104,10 +103,8 @@ def at_most_one_link(
         many = keys.groupby(["id", "source"], dropna=False)["id"].transform("size") > 1
         clash[np.flatnonzero(exclusive)[many.to_numpy()]] = True
     out.loc[clash, "match_probability"] = thresholds.review
+    out.loc[clash, "match_weight"] = float(weight_of(thresholds.review))
     out.loc[clash, "rule"] = COMPETING_CANDIDATES
-    with np.errstate(divide="ignore"):
-        review = np.clip(thresholds.review, 1e-12, 1 - 1e-12)
-        out.loc[clash, "match_weight"] = float(np.log2(review / (1 - review)))
     return out
 
 
@@ -146,7 +143,5 @@ def exclusive_components(
 
 def _with_probability(out: pd.DataFrame, probability: np.ndarray) -> pd.DataFrame:
     out["match_probability"] = probability
-    with np.errstate(divide="ignore"):
-        clipped = np.clip(probability, 1e-12, 1 - 1e-12)
-        out["match_weight"] = np.log2(clipped / (1 - clipped))
+    out["match_weight"] = weight_of(probability)
     return out

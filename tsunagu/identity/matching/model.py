@@ -241,12 +241,13 @@ class Matcher:
         # candidates from a second, narrow pass whatever their score.
         # Linkage: a record's candidates compete (linkage.py), weak ones included.
         deduplicated = self.deduplicated_sources
+        source_of = self._sources(prepared)
         first_floor = min(floor, linkage.MIN_PAIRWISE) if deduplicated and floor else floor
         raw = linker.inference.predict(threshold_match_probability=first_floor or None, warning_mode="never")
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
         if deduplicated:
-            pairs = linkage.one_to_one(pairs, self._sources(prepared), deduplicated)
+            pairs = linkage.one_to_one(pairs, source_of, deduplicated)
         lift_rules = [
             _restricted(r, deduplicated)
             for r in rules.lift_blocking_rules(self.training.get("features", FEATURE_COLUMNS))
@@ -264,7 +265,7 @@ class Matcher:
             extra.drop_table_from_database_and_remove_from_cache()
             more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
-        return self._finish(pairs, levels, floor, with_evidence, self._sources(prepared))
+        return self._finish(pairs, levels, floor, with_evidence, source_of)
 
     def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
         if self._levels is None:

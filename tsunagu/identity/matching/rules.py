@@ -119,14 +119,24 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | 
 
     changed = probability != out["match_probability"].to_numpy()
     weight = out["match_weight"].astype(float).to_numpy().copy()
-    with np.errstate(divide="ignore"):
-        clipped = np.clip(probability[changed], 1e-12, 1 - 1e-12)
-        weight[changed] = np.log2(clipped / (1 - clipped))
+    weight[changed] = weight_of(probability[changed])
     out["model_probability"] = out["match_probability"]
     out["match_probability"] = probability
     out["match_weight"] = weight
     out["rule"] = rule
     return out
+
+
+def weight_of(probability: np.ndarray | float) -> np.ndarray:
+    """The match weight (log2 odds, bits) of a probability set by a rule rather than the model."""
+    clipped = np.clip(np.asarray(probability, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log2(clipped / (1 - clipped))
+
+
+def odds_of(probability: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(probability, odds) as arrays, the probability kept just below 1."""
+    p = np.clip(probability.astype(float).to_numpy(), 0.0, 1 - 1e-12)
+    return p, p / (1.0 - p)
 
 
 def deterministic_rules(present: Sequence[str]) -> list[str]:
