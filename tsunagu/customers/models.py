@@ -8,12 +8,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from tsunagu.core import normalize
-from tsunagu.core.models import Agency, User
+from tsunagu.core import normalize, scoping
+from tsunagu.core.models import Agency
 
 from .choices import (
     PREFECTURE_CHOICES,
@@ -36,16 +36,18 @@ def validate_reading(value: str) -> None:
         raise ValidationError("フリガナはカタカナまたはひらがなで入力してください。")
 
 
-class CustomerQuerySet(models.QuerySet["Customer"]):
-    def visible_to(self, user: User | Any) -> CustomerQuerySet:
-        """The one place that decides which customers a user may see."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser or user.department_id is not None:
-            return self
-        if user.agency_id is not None:
-            return self.filter(Exists(CustomerAgency.objects.filter(customer=OuterRef("pk"), agency_id=user.agency_id)))
-        return self.none()
+def _served_by(customer_path: str, agency_id: int) -> Q:
+    """The customer at `customer_path` is served by the agency (see core.scoping)."""
+    return Q(Exists(CustomerAgency.objects.filter(customer=OuterRef(customer_path), agency_id=agency_id)))
+
+
+scoping.register_customer_link(_served_by)
+
+
+class CustomerQuerySet(scoping.ScopedQuerySet):
+    """Agency staff see exactly the customers their agency serves (core.scoping holds the ladder)."""
+
+    scope_rule = scoping.CustomerLink("pk")
 
 
 class Customer(models.Model):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from tsunagu.cases.models import Case
+from tsunagu.core import scoping
 from tsunagu.core.models import User
+from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 from tsunagu.policies.choices import InsuredObject
 from tsunagu.policies.models import Policy
@@ -28,9 +28,11 @@ from .deduction import EXCLUSION_LABELS, Exclusion
 EXCLUSION_CHOICES = [(e.value, EXCLUSION_LABELS[e]) for e in Exclusion]
 
 
-class DocumentQuerySet(models.QuerySet["Document"]):
-    def visible_to(self, user: User | Any) -> DocumentQuerySet:
-        return self.filter(customer__in=Customer.objects.visible_to(user))
+class DocumentQuerySet(scoping.ScopedQuerySet):
+    """A document is visible exactly when its policy is; without a policy, when its case is; with
+    neither, when its customer is (a contract notice names one agency's premiums and sums insured)."""
+
+    scope_rule = scoping.FirstOf(("policy", "case"), otherwise=scoping.CustomerLink("customer"))
 
 
 class DocumentBatch(models.Model):
@@ -185,6 +187,8 @@ class DeductionCertificate(models.Model):
     )
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "地震保険料控除証明データ"

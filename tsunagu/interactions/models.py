@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
 
+from tsunagu.core import scoping
 from tsunagu.core.models import AppendOnlyError, AppendOnlyQuerySet, User
 from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Claim, Policy
@@ -14,15 +14,12 @@ from tsunagu.policies.models import Claim, Policy
 from .choices import Channel, Direction
 
 
-class InteractionQuerySet(AppendOnlyQuerySet):
-    def visible_to(self, user: User | Any) -> InteractionQuerySet:
-        """Agency staff see their customers' contacts, except those about other agencies' policies or claims."""
-        visible = self.filter(customer__in=Customer.objects.visible_to(user))
-        if getattr(user, "agency_id", None) is not None and not user.is_superuser:
-            visible = visible.filter(Q(policy__isnull=True) | Q(policy__agency_id=user.agency_id)).filter(
-                Q(claim__isnull=True) | Q(claim__policy__agency_id=user.agency_id)
-            )
-        return visible
+class InteractionQuerySet(AppendOnlyQuerySet, scoping.ScopedQuerySet):
+    """Agency staff see their customers' contacts, except those about other agencies' policies or claims."""
+
+    scope_rule = scoping.All(
+        (scoping.CustomerLink("customer"), scoping.Via("policy", optional=True), scoping.Via("claim", optional=True))
+    )
 
 
 class Interaction(models.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from tsunagu.core import normalize
+from tsunagu.core import normalize, scoping
 from tsunagu.core.models import Agency, Agent, User
 from tsunagu.customers.models import Customer
 
@@ -33,15 +32,10 @@ from .choices import (
 OLD_LONG_TERM_CUTOFF = dt.date(2006, 12, 31)
 
 
-class PolicyQuerySet(models.QuerySet["Policy"]):
-    def visible_to(self, user: User | Any) -> PolicyQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser or user.department_id is not None:
-            return self
-        if user.agency_id is not None:
-            return self.filter(agency_id=user.agency_id)
-        return self.none()
+class PolicyQuerySet(scoping.ScopedQuerySet):
+    """Agency staff see the policies their agency handles, not a shared customer's other policies."""
+
+    scope_rule = scoping.AgencyField("agency")
 
 
 class Product(models.Model):
@@ -257,9 +251,8 @@ class PremiumPayment(models.Model):
             raise ValidationError(errors)
 
 
-class ClaimQuerySet(models.QuerySet["Claim"]):
-    def visible_to(self, user: User | Any) -> ClaimQuerySet:
-        return self.filter(policy__in=Policy.objects.visible_to(user))
+class ClaimQuerySet(scoping.ScopedQuerySet):
+    scope_rule = scoping.Via("policy")
 
 
 class Claim(models.Model):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from tsunagu.core import scoping
 from tsunagu.core.models import Agency, AppendOnlyError, Department, User
-from tsunagu.customers.models import Customer, CustomerAgency
+from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Claim, Policy
 
 from ..choices import CaseChannel, CaseStatus, CaseType, EventKind, Priority
@@ -19,18 +20,11 @@ from ..workflow import SUB_TYPES
 OPEN = Q(is_open=True)
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: User | Any) -> CaseQuerySet:
-        """HQ departments see every case; agency staff see cases of their agency's customers,
-        except those about another agency's policy (the same rule as the contact history)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser or user.department_id is not None:
-            return self
-        if user.agency_id is not None:
-            linked = CustomerAgency.objects.filter(customer=OuterRef("customer_id"), agency_id=user.agency_id)
-            return self.filter(Exists(linked)).filter(Q(policy__isnull=True) | Q(policy__agency_id=user.agency_id))
-        return self.none()
+class CaseQuerySet(scoping.ScopedQuerySet):
+    """Agency staff see cases of their agency's customers, except those about another agency's
+    policy (the same rule as the contact history)."""
+
+    scope_rule = scoping.All((scoping.CustomerLink("customer"), scoping.Via("policy", optional=True)))
 
 
 class Case(models.Model):

@@ -1,0 +1,158 @@
+"""The one access policy: which rows of customer data a user may see.
+
+The ladder is written once, here: head-office staff (a department) and superusers see every row,
+agency staff see the rows that belong to their agency, everyone else (no organisation, anonymous)
+sees nothing. A scoped model does not repeat the ladder; its queryset declares only *how its rows
+belong to an agency* as a `Rule`:
+
+- `AgencyField("agency")` — the row names its agency (a policy);
+- `CustomerLink("pk")` — the row is (or points at) a customer served by the agency; the customer
+  app supplies the link table through `customer_link`;
+- `Via("policy")` — the row is visible exactly when the related row is (a claim through its policy);
+  `Via("policy", optional=True)` also lets rows without one through;
+- `All(...)` — every rule must hold; `FirstOf(...)` — the first relation that is set decides
+  (a document: its policy if it has one, else its case, else its customer).
+
+Core cannot import the customer app (apps depend downward), so the customer-link condition is
+registered by the customers app at import time (`register_customer_link`).
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from django.db import models
+from django.db.models import Q
+
+
+class Reach(enum.Enum):
+    ALL = "all"  # head office: every row
+    AGENCY = "agency"  # agency staff: their agency's rows
+    NONE = "none"  # anonymous, or a user with no organisation
+
+
+def reach(user: Any) -> Reach:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return Reach.NONE
+    if user.is_superuser or user.department_id is not None:
+        return Reach.ALL
+    if user.agency_id is not None:
+        return Reach.AGENCY
+    return Reach.NONE
+
+
+def sees_all(user: Any) -> bool:
+    return reach(user) is Reach.ALL
+
+
+# (path to a customer's pk, agency id) -> condition; set by the customers app.
+_customer_link: Callable[[str, int], Q] | None = None
+
+
+def register_customer_link(condition: Callable[[str, int], Q]) -> None:
+    global _customer_link
+    _customer_link = condition
+
+
+class Rule(abc.ABC):
+    @abc.abstractmethod
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        """The rows of `model` (reached from the filtered model through `prefix`) of this agency."""
+
+
+def _join(prefix: str, field: str) -> str:
+    return f"{prefix}{field}"
+
+
+@dataclass(frozen=True)
+class AgencyField(Rule):
+    field: str
+
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        return Q(**{_join(prefix, f"{self.field}_id"): agency_id})
+
+
+@dataclass(frozen=True)
+class CustomerLink(Rule):
+    """`field` is the customer foreign key ("customer") or "pk" on the customer itself."""
+
+    field: str
+
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        if _customer_link is None:
+            raise RuntimeError("the customers app registers the customer link when it is imported")
+        return _customer_link(_join(prefix, self.field), agency_id)
+
+
+@dataclass(frozen=True)
+class Via(Rule):
+    field: str
+    optional: bool = False
+
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        related = model._meta.get_field(self.field).related_model
+        inner = rule_of(related).condition(related, _join(prefix, f"{self.field}__"), agency_id)  # type: ignore[arg-type]
+        if self.optional:
+            return Q(**{_join(prefix, f"{self.field}__isnull"): True}) | inner
+        return inner
+
+
+@dataclass(frozen=True)
+class All(Rule):
+    rules: tuple[Rule, ...]
+
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        combined = Q()
+        for rule in self.rules:
+            combined &= rule.condition(model, prefix, agency_id)
+        return combined
+
+
+@dataclass(frozen=True)
+class FirstOf(Rule):
+    """The first of the nullable relations that is set decides; `otherwise` when none is."""
+
+    fields: tuple[str, ...]
+    otherwise: Rule
+
+    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+        combined, none_before = Q(), Q()
+        for field in self.fields:
+            is_set = Q(**{_join(prefix, f"{field}__isnull"): False})
+            combined |= none_before & is_set & Via(field).condition(model, prefix, agency_id)
+            none_before &= Q(**{_join(prefix, f"{field}__isnull"): True})
+        return combined | (none_before & self.otherwise.condition(model, prefix, agency_id))
+
+
+def rule_of(model: type[models.Model]) -> Rule:
+    queryset_class = type(model._default_manager.get_queryset())
+    rule = getattr(queryset_class, "scope_rule", None)
+    if rule is None:
+        raise TypeError(f"{model._meta.label} declares no scope_rule")
+    return rule
+
+
+class ScopedQuerySet(models.QuerySet[Any]):
+    """Base for every queryset of customer data: `visible_to(user)` applies the one ladder."""
+
+    scope_rule: ClassVar[Rule]
+
+    def visible_to(self, user: Any) -> Self:
+        match reach(user):
+            case Reach.ALL:
+                return self
+            case Reach.AGENCY:
+                return self.filter(self.scope_rule.condition(self.model, "", user.agency_id))
+            case _:
+                return self.none()
+
+
+def scoped_models() -> list[type[models.Model]]:
+    """Every model whose default queryset is scoped (for contract tests)."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if isinstance(m._default_manager.get_queryset(), ScopedQuerySet)]
