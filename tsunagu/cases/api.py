@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.input import ApiId, ApiText
 from tsunagu.core.models import Department, User
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.models import Policy
@@ -25,14 +25,18 @@ class CaseIn(Schema):
     case_type: str = Field(
         description="change / accident / policy_reissue / certificate_reissue / inquiry / complaint / cancellation"
     )
-    sub_type: str = ""
+    sub_type: ApiText = ""
     channel: str = Field(description="phone / email / chat / web / in_person / post")
-    customer_id: int
-    policy_id: int | None = None
-    subject: str
-    description: str = ""
+    customer_id: ApiId
+    policy_id: ApiId | None = None
+    subject: ApiText
+    description: ApiText = ""
     priority: str = "normal"
-    extra: dict[str, Any] = Field(default_factory=dict, description="種別ごとの項目(例: 事故受付の occurred_at, place)")
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description="種別ごとの項目(例: 事故受付の occurred_at, place; 異動の new_values, effective_date; "
+        "苦情の category, customer_request)。種別ごとに型を検査し、誤りは項目ごとに日本語で返す。",
+    )
 
 
 class CaseOut(Schema):
@@ -66,20 +70,21 @@ class CaseListOut(Schema):
 
 class TransitionIn(Schema):
     to: str
-    note: str = ""
-    resolution_summary: str = ""
-    department_id: int | None = None
+    note: ApiText = ""
+    resolution_summary: ApiText = ""
+    department_id: ApiId | None = None
 
 
 class ListFilters(Schema):
+    # Ids and the page are bounded so that a huge number is a 422, not a database overflow (500).
     status: str = ""
     case_type: str = ""
-    department_id: int | None = None
-    assignee_id: int | None = None
-    customer_id: int | None = None
+    department_id: ApiId | None = None
+    assignee_id: ApiId | None = None
+    customer_id: ApiId | None = None
     open_only: bool = True
     overdue_only: bool = False
-    page: int = 1
+    page: int = Field(1, ge=1, le=selectors.MAX_PAGE)
 
 
 def _out(case: Case) -> dict[str, Any]:
@@ -113,25 +118,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _parse_extra(extra: dict[str, Any]) -> dict[str, Any]:
-    parsed = dict(extra)
-    for key in ("occurred_at",):
-        if isinstance(parsed.get(key), str):
-            try:
-                parsed[key] = dt.datetime.fromisoformat(parsed[key])
-            except ValueError as error:
-                raise ValidationError(
-                    {key: "日時は ISO 8601 形式で指定してください(例: 2026-06-01T14:30+09:00)。"}
-                ) from error
-    for key in ("effective_date",):
-        if isinstance(parsed.get(key), str):
-            try:
-                parsed[key] = dt.date.fromisoformat(parsed[key])
-            except ValueError as error:
-                raise ValidationError({key: "日付は YYYY-MM-DD 形式で指定してください。"}) from error
-    return parsed
-
-
 @router.post("/", response={201: CaseOut}, summary="案件を登録する")
 def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     user = _user(request)
@@ -152,7 +138,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
             subject=payload.subject,
             description=payload.description,
             priority=payload.priority,
-            extra=_parse_extra(payload.extra),
+            extra=payload.extra,
         ),
     )
     return Status(
@@ -180,12 +166,12 @@ def list_cases(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, A
 
 
 @router.get("/{int:case_id}/", response=CaseOut, summary="案件を参照する")
-def read_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def read_case(request: HttpRequest, case_id: ApiId) -> dict[str, Any]:
     return _out(selectors.case_get(user=_user(request), pk=case_id, screen="API:案件参照", purpose=AccessPurpose.API))
 
 
 @router.post("/{int:case_id}/transition/", response=CaseOut, summary="案件の状態を変更する")
-def transition_case(request: HttpRequest, case_id: int, payload: TransitionIn) -> dict[str, Any]:
+def transition_case(request: HttpRequest, case_id: ApiId, payload: TransitionIn) -> dict[str, Any]:
     user = _user(request)
     case = selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API)
     department = get_object_or_404(Department, pk=payload.department_id) if payload.department_id else None

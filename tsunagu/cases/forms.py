@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from tsunagu.core.input import BIGINT_MAX, TextCheckedForm
 from tsunagu.core.models import Department
 from tsunagu.customers.choices import NameChangeReason
 from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
@@ -31,7 +32,7 @@ def _policy_label(policy: Policy) -> str:
     return f"{policy.number} {policy.get_line_display()} {policy.get_status_display()}"
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(TextCheckedForm):
     """Common fields plus the fields of the chosen type (the template shows only those)."""
 
     channel = forms.ChoiceField(label="受付チャネル", choices=CaseChannel.choices)
@@ -146,39 +147,51 @@ class CaseCreateForm(forms.Form):
         return {}
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(TextCheckedForm):
     to = forms.ChoiceField(label="次の状態", choices=CaseStatus.choices)
     note = forms.CharField(label="メモ", required=False)
     resolution_summary = forms.CharField(label="対応結果", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class HandoffForm(forms.Form):
+class HandoffForm(TextCheckedForm):
     department = forms.ModelChoiceField(label="取次先", queryset=Department.objects.all())
     reason = forms.CharField(label="取次の理由")
 
 
-class NoteForm(forms.Form):
+class NoteForm(TextCheckedForm):
     text = forms.CharField(label="メモ", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CallForm(forms.Form):
+class CallForm(TextCheckedForm):
     subject = forms.CharField(label="件名", max_length=180)
     notes = forms.CharField(label="通話内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     direction = forms.ChoiceField(label="方向", choices=[("inbound", "受信"), ("outbound", "発信")])
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(TextCheckedForm):
     method = forms.ChoiceField(label="確認方法", choices=VerificationMethod.choices)
     document_type = forms.ChoiceField(label="確認書類", choices=IdentityDocument.choices, required=False)
     note = forms.CharField(label="備考", required=False)
 
 
-class InquiryAnswerForm(forms.Form):
+class InquiryAnswerForm(TextCheckedForm):
     answer = forms.CharField(label="回答", widget=forms.Textarea(attrs={"rows": 3}))
     articles = forms.CharField(label="参照したFAQ(ID, カンマ区切り)", required=False)
 
+    def clean_articles(self) -> list[int]:
+        """The FAQ ids as integers; anything else is a field error, not a database overflow."""
+        ids: list[int] = []
+        for part in self.cleaned_data["articles"].replace("、", ",").split(","):
+            text = part.strip()
+            if not text:
+                continue
+            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= BIGINT_MAX):
+                raise forms.ValidationError(f"FAQ の ID「{text[:30]}」は 1 以上の整数で指定してください。")
+            ids.append(int(text))
+        return ids
 
-class ComplaintForm(forms.Form):
+
+class ComplaintForm(TextCheckedForm):
     fact_finding = forms.CharField(label="事実確認メモ(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     cause = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     countermeasure = forms.CharField(label="対策", widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -190,12 +203,12 @@ class ComplaintForm(forms.Form):
     recurrence_prevention = forms.CharField(label="再発防止策", required=False)
 
 
-class CancellationForm(forms.Form):
+class CancellationForm(TextCheckedForm):
     offer_made = forms.CharField(label="ご提案した内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     outcome = forms.ChoiceField(label="結果", choices=[("", "未定"), *CancellationOutcome.choices], required=False)
     effective_date = forms.DateField(label="解約日", required=False, widget=DATE)
     refund_note = forms.CharField(label="返戻金について", required=False)
 
 
-class DeficiencyForm(forms.Form):
+class DeficiencyForm(TextCheckedForm):
     note = forms.CharField(label="不備内容")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.input import BIGINT_MAX
 from tsunagu.core.models import Agency, Department, User
 from tsunagu.customers.models import Customer
 
@@ -26,6 +27,8 @@ from .models import Case, CaseEvent, CaseTask, KnowledgeArticle, RetentionGuidan
 from .services.types import can_see_complaint_sensitive
 
 PAGE_SIZE = 50
+# The largest page whose OFFSET still fits the databases' signed 64-bit integer.
+MAX_PAGE = BIGINT_MAX // PAGE_SIZE
 LIST_RELATED = ("customer", "policy", "department", "assignee", "agency")
 
 

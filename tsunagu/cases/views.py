@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
+from tsunagu.core.input import query_int
 from tsunagu.core.models import Department
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.selectors import policy_list_for_customer
@@ -38,23 +39,22 @@ from .workflow import label, next_statuses
 
 
 def _page(request: AuthedRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    page = query_int(request.GET, "page", default=1, minimum=1, maximum=selectors.MAX_PAGE, label="ページ(page)")
+    assert page is not None
+    return page
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+def _id_param(params: Mapping[str, str], name: str, label: str) -> int | None:
+    """An id from the query string or form: absent → None, malformed or out of range → 400."""
+    return query_int(params, name, minimum=1, label=label)
 
 
 @login_required
 def case_new(request: AuthedRequest) -> HttpResponse:
     """`/cases/new/?customer=<pk>&type=<case type>`: the desk links here from the customer page."""
-    customer_pk = _int(request.GET.get("customer") or request.POST.get("customer"))
+    customer_pk = _id_param(request.GET, "customer", "顧客(customer)") or _id_param(
+        request.POST, "customer", "顧客(customer)"
+    )
     if customer_pk is None:
         raise Http404("顧客を指定してください。")
     customer = customer_get(user=request.user, pk=customer_pk, purpose=AccessPurpose.VIEW, screen="案件登録")
@@ -111,7 +111,7 @@ def my_cases(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def queue(request: AuthedRequest) -> HttpResponse:
-    department_id = _int(request.GET.get("department")) or request.user.department_id
+    department_id = _id_param(request.GET, "department", "部署(department)") or request.user.department_id
     departments = list(Department.objects.order_by("code"))
     department = next((d for d in departments if d.pk == department_id), None)
     if department is None:
@@ -128,7 +128,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
 @login_required
 def overdue(request: AuthedRequest) -> HttpResponse:
     result = selectors.overdue_list(
-        user=request.user, page=_page(request), department_id=_int(request.GET.get("department"))
+        user=request.user, page=_page(request), department_id=_id_param(request.GET, "department", "部署(department)")
     )
     return _list(
         request,
@@ -251,8 +251,7 @@ def case_identity(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     def call(case: Any, d: dict[str, Any]) -> object:
-        ids = [int(x) for x in d["articles"].replace("、", ",").split(",") if x.strip().isdigit()]
-        return services.inquiry_answer(actor=request.user, case=case, answer=d["answer"], article_ids=ids)
+        return services.inquiry_answer(actor=request.user, case=case, answer=d["answer"], article_ids=d["articles"])
 
     return _action(request, pk, InquiryAnswerForm, call)
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from tsunagu.core.input import BIGINT_MAX, ApiId, ApiText
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
@@ -56,23 +57,25 @@ class PairListOut(Schema):
 
 class PageIn(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    # Bounded so that offset + limit still fits the database's signed 64-bit integer: a larger
+    # value is a 422 here, not an overflow (500) in the query.
+    offset: int = Field(0, ge=0, le=BIGINT_MAX - MAX_PAGE)
 
 
 class DecisionIn(Schema):
     decision: str = Field(description="link(同一人物)または not_link(別人)")
-    note: str = ""
-    survivor_id: int | None = Field(None, description="2人の顧客を統合するとき残す顧客(省略時は古い方)")
+    note: ApiText = ""
+    survivor_id: ApiId | None = Field(None, description="2人の顧客を統合するとき残す顧客(省略時は古い方)")
 
 
 class MergeIn(Schema):
-    survivor_id: int
-    absorbed_id: int
-    reason: str
+    survivor_id: ApiId
+    absorbed_id: ApiId
+    reason: ApiText
 
 
 class UnmergeIn(Schema):
-    reason: str
+    reason: ApiText
 
 
 class MergeOut(Schema):
@@ -191,12 +194,12 @@ def list_review(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]:
 
 
 @router.get("/review/{pair_id}/", response=PairOut, summary="名寄せ候補を読む")
-def get_pair(request: HttpRequest, pair_id: int) -> dict[str, Any]:
+def get_pair(request: HttpRequest, pair_id: ApiId) -> dict[str, Any]:
     return _pair(selectors.pair_get(user=_user(request), pk=pair_id, screen="API:名寄せ候補"))
 
 
 @router.post("/review/{pair_id}/decision/", response=PairOut, summary="同一人物(link)か別人(not_link)かを判定する")
-def decide_pair(request: HttpRequest, pair_id: int, payload: DecisionIn) -> dict[str, Any]:
+def decide_pair(request: HttpRequest, pair_id: ApiId, payload: DecisionIn) -> dict[str, Any]:
     from django.core.exceptions import ValidationError
 
     user = _user(request)
@@ -219,12 +222,12 @@ def create_merge(request: HttpRequest, payload: MergeIn) -> Status:
 
 
 @router.get("/merges/{merge_id}/", response=MergeOut, summary="統合を読む")
-def get_merge(request: HttpRequest, merge_id: int) -> dict[str, Any]:
+def get_merge(request: HttpRequest, merge_id: ApiId) -> dict[str, Any]:
     return _merge(selectors.merge_get(user=_user(request), pk=merge_id, screen="API:顧客の統合"))
 
 
 @router.post("/merges/{merge_id}/unmerge/", response=UnmergeOut, summary="統合を解除する(統合前の状態に戻す)")
-def unmerge(request: HttpRequest, merge_id: int, payload: UnmergeIn) -> dict[str, Any]:
+def unmerge(request: HttpRequest, merge_id: ApiId, payload: UnmergeIn) -> dict[str, Any]:
     user = _user(request)
     merge = selectors.merge_get(user=user, pk=merge_id, screen="API:顧客の統合解除")
     result = customer_unmerge(actor=user, merge=merge, reason=payload.reason)
@@ -233,7 +236,7 @@ def unmerge(request: HttpRequest, merge_id: int, payload: UnmergeIn) -> dict[str
 
 
 @router.get("/batches/{batch_id}/", response=BatchOut, summary="取込バッチとエラー行を読む")
-def get_batch(request: HttpRequest, batch_id: int, page: Query[PageIn]) -> dict[str, Any]:
+def get_batch(request: HttpRequest, batch_id: ApiId, page: Query[PageIn]) -> dict[str, Any]:
     batch: ImportBatch = selectors.batch_get(user=_user(request), pk=batch_id, screen="API:取込結果")
     rows = StagedRow.objects.filter(batch=batch).order_by("row_number")[page.offset : page.offset + page.limit]
     return {

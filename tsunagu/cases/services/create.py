@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tsunagu.core.choices import DepartmentKind
 from tsunagu.core.events import customer_changed
+from tsunagu.core.input import text_problem
 from tsunagu.core.models import Department, User
 from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Policy
@@ -21,6 +22,7 @@ from ..choices import CaseStatus, CaseType, EventKind, Priority
 from ..models import Case, CaseDocument, CaseTypeRule, RequiredDocument
 from ..workflow import POLICY_REQUIRED, validate_sub_type
 from .common import event, next_number, save
+from .extra import clean_extra
 
 
 @dataclass
@@ -68,6 +70,10 @@ def _check_input(actor: User, data: CaseInput) -> None:
             errors["policy"] = f"{CaseType(data.case_type).label}には対象の契約を指定してください。"
     if not data.subject.strip():
         errors["subject"] = "件名を入力してください。"
+    for name, value in (("subject", data.subject), ("description", data.description)):
+        problem = text_problem(value)
+        if problem:
+            errors[name] = problem
     if data.policy is not None and data.policy.policyholder_id != data.customer.pk:
         errors["policy"] = "契約はこの顧客が契約者の契約から選んでください。"
     if errors:
@@ -128,7 +134,8 @@ def case_create(*, actor: User, data: CaseInput) -> Case:
     """Create a case of any type; type-specific fields come in `data.extra` (see services.types)."""
     from .types import create_panel
 
+    extra = clean_extra(data.case_type, data.extra)
     with transaction.atomic():
         case = case_open(actor=actor, data=data)
-        create_panel(actor=actor, case=case, extra=data.extra)
+        create_panel(actor=actor, case=case, extra=extra)
     return case

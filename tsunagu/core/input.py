@@ -1,0 +1,127 @@
+"""Checks on raw input shared by forms, API schemas, views and the request middleware.
+
+One place decides what text and what integers the application accepts, so a form, an API payload
+and a query string cannot disagree (and none can reach the database with a value it cannot store).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from django import forms
+from django.core.exceptions import BadRequest, ValidationError
+from pydantic import AfterValidator, Field
+
+# Both databases store integer keys as signed 64-bit; a larger value is an overflow error (a 500)
+# in the driver, so it must be refused before any query is built.
+BIGINT_MAX = 2**63 - 1
+
+
+class BadInput(BadRequest):
+    """A request the application cannot interpret (bad query parameter, undecodable body).
+
+    Answered with a Japanese 400 by `tsunagu.core.middleware` before anything is written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be accepted as text, or None. Tab, CR and LF are allowed (multi-line
+    fields); every other C0/C1 control (NUL above all: PostgreSQL cannot store it) and lone
+    surrogates (no UTF-8 encoding exists, so neither database can store them) are refused."""
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in "\t\r\n":
+            return "制御文字(NUL など)が含まれています。入力し直してください。"
+        if category == "Cs":
+            return "不正な文字(対になっていないサロゲート)が含まれています。入力し直してください。"
+    return None
+
+
+def validate_text(value: str) -> None:
+    """Django validator (forms, models) built on `text_problem`, as `ApiText` is for API schemas."""
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(problem, code="bad_characters")
+
+
+def _api_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        # pydantic turns a ValueError into a 422 entry for this field.
+        raise ValueError(problem)
+    return value
+
+
+# The type of every free-text field in an API schema.
+ApiText = Annotated[str, AfterValidator(_api_text)]
+# The type of every id in an API schema (path, query or body): a row id the database can hold.
+ApiId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+
+def find_bad_text(data: Any, path: str = "") -> tuple[str, str] | None:
+    """The first string in a decoded JSON document that `text_problem` refuses: (path, reason)."""
+    if isinstance(data, str):
+        problem = text_problem(data)
+        return (path or "本文", problem) if problem else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            key_text = str(key)
+            problem = text_problem(key_text)
+            if problem:
+                return (f"{path}.{key_text}" if path else key_text, problem)
+            found = find_bad_text(value, f"{path}.{key_text}" if path else key_text)
+            if found:
+                return found
+    if isinstance(data, list):
+        for index, value in enumerate(data):
+            found = find_bad_text(value, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class TextCheckedForm(forms.Form):
+    """Every text field of the form refuses what the API refuses (`text_problem`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(validate_text)
+
+
+# --- integers in query strings -------------------------------------------------------------
+
+
+def query_int(
+    params: Mapping[str, str],
+    name: str,
+    *,
+    default: int | None = None,
+    minimum: int = 0,
+    maximum: int = BIGINT_MAX,
+    label: str | None = None,
+) -> int | None:
+    """An integer query parameter within [minimum, maximum]; absent or empty → `default`.
+
+    Anything else (not a number, negative, past the database's range) is a BadInput (400),
+    never a silent default and never a database overflow."""
+    raw = params.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    shown = label or name
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
+        raise BadInput(f"{shown} は整数で指定してください(指定された値: {text[:30]})。")
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise BadInput(f"{shown} は {minimum} 以上 {maximum} 以下の整数で指定してください(指定された値: {text})。")
+    return value
