@@ -129,7 +129,12 @@ def insert_history(
 
 
 def copy_to_history(
-    model: type[models.Model], ids: Sequence[int], *, user_id: int | None, history_type: str = "+"
+    model: type[models.Model],
+    ids: Sequence[int],
+    *,
+    user_id: int | None,
+    history_type: str = "+",
+    reason: str | None = None,
 ) -> None:
     """History rows for rows of `model` by id, copied by the database (INSERT ... SELECT): the same
     rows simple_history writes, without passing every value through Python."""
@@ -148,9 +153,9 @@ def copy_to_history(
             part = list(ids[start : start + 900])
             cursor.execute(
                 f"INSERT INTO {quote(history_model._meta.db_table)} ({target}) "
-                f"SELECT {', '.join(columns)}, %s, NULL, %s, %s FROM {quote(model._meta.db_table)} "
+                f"SELECT {', '.join(columns)}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
                 f"WHERE {pk} IN ({', '.join(['%s'] * len(part))})",
-                [when, history_type, user_id, *part],
+                [when, reason, history_type, user_id, *part],
             )
 
 

@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from tsunagu.core import bulk
+from tsunagu.core import bulk, writes
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose
@@ -610,9 +610,8 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
         bulk.copy_to_history(DeductionCertificate, [row.id for row in rows if row.id], user_id=actor.pk)
         if plan.attach:
             for number, certificate_ids in plan.attach:
-                DeductionCertificate.objects.filter(pk__in=certificate_ids).update(document_id=ids[number])
-            attached = [i for _, group in plan.attach for i in group]
-            bulk.copy_to_history(DeductionCertificate, attached, user_id=actor.pk, history_type="~")
+                attached = DeductionCertificate.objects.filter(pk__in=certificate_ids)
+                writes.update_rows(attached, actor=actor, document_id=ids[number])
         batch_id = batch.pk if batch else None
         if plan.documents:
             # One event per registered chunk, naming its documents (each document's own history

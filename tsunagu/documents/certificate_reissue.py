@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from tsunagu.cases.choices import CaseType
 from tsunagu.cases.models import Case
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
-from tsunagu.core.context import history_user
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
@@ -112,8 +112,7 @@ def _issue(
             )
             for doc in old_docs:
                 doc.status = DocumentStatus.SUPERSEDED
-                history_user(doc, actor)
-                doc.save(update_fields=["status"])
+                writes.save(doc, actor=actor, clean=False, update_fields=["status"])
             old_rows = list(
                 DeductionCertificate.objects.select_for_update()
                 .filter(customer=customer, tax_year=tax_year, excluded=False)
@@ -121,16 +120,14 @@ def _issue(
             )
             for row in old_rows:
                 row.status = CertificateStatus.SUPERSEDED
-                history_user(row, actor)
-                row.save(update_fields=["status"])
+                writes.save(row, actor=actor, clean=False, update_fields=["status"])
             for document in plan.documents:
                 document.case_id = case.pk if case is not None else None
             register_chunk(plan, result, None, actor)
             new = Document.objects.get(number=plan.documents[0].number)
             for doc in old_docs:
                 doc.superseded_by = new
-                history_user(doc, actor)
-                doc.save(update_fields=["superseded_by"])
+                writes.save(doc, actor=actor, clean=False, update_fields=["superseded_by"])
             link, token = (None, "")
             if new.delivery_channel == DeliveryChannel.ELECTRONIC:
                 link, token = download_link_create(actor=actor, document=new)
@@ -239,7 +236,7 @@ def certificate_correct(
         plan = ChunkPlan()
     new = {(row.policy_id, row.category): (row.certified_amount, row.declared_amount) for _, row in plan.certificates}
     if new == current:
-        _clear_flags(customer, tax_year)
+        _clear_flags(actor, customer, tax_year)
         raise ValidationError("証明額・申告額に変更がないため、訂正の必要はありません。")
     if not plan.documents:
         raise ValidationError(
@@ -257,10 +254,11 @@ def certificate_correct(
     )
 
 
-def _clear_flags(customer: Customer, tax_year: int) -> None:
-    DeductionCertificate.objects.filter(
+def _clear_flags(actor: User, customer: Customer, tax_year: int) -> None:
+    flagged = DeductionCertificate.objects.filter(
         customer=customer, tax_year=tax_year, status=CertificateStatus.NEEDS_CORRECTION
-    ).update(status=CertificateStatus.ISSUED)
+    )
+    writes.update_rows(flagged, actor=actor, reason="金額に変更がないため要訂正を解除", status=CertificateStatus.ISSUED)
 
 
 @dataclass(frozen=True)
@@ -286,8 +284,7 @@ def certificates_needing_correction(*, actor: User, tax_year: int) -> list[Corre
             by_customer.setdefault(row.customer_id, []).append(row.policy.number)
             if row.status != CertificateStatus.NEEDS_CORRECTION:
                 row.status = CertificateStatus.NEEDS_CORRECTION
-                history_user(row, actor)
-                row.save(update_fields=["status"])
+                writes.save(row, actor=actor, clean=False, update_fields=["status"])
     return [CorrectionCandidate(cid, tuple(dict.fromkeys(numbers))) for cid, numbers in by_customer.items()]
 
 

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from tsunagu.core.models import User
+from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
 from .choices import BatchStatus, LineageRule, MergeStatus, PairStatus, RunKind, RunStatus
@@ -40,6 +41,7 @@ class SourceSystem(models.Model):
     is_active = models.BooleanField("有効", default=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "ソースシステム"
@@ -59,6 +61,7 @@ class MappingProfile(models.Model):
     is_default = models.BooleanField("既定", default=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "列マッピング"
@@ -133,6 +136,7 @@ class SourceRecord(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     changed_at = models.DateTimeField("内容の更新日時", db_index=True)
     history = HistoricalRecords(excluded_fields=["features"])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "ソースレコード"
@@ -237,6 +241,7 @@ class CandidatePair(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords(excluded_fields=["evidence"])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "名寄せ候補"
@@ -273,6 +278,7 @@ class CustomerMerge(models.Model):
     undone_at = models.DateTimeField("解除日時", null=True, blank=True)
     undo_reason = models.CharField("解除の理由", max_length=300, blank=True)
     history = HistoricalRecords(excluded_fields=["snapshot", "changes"])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "顧客の統合"
@@ -301,6 +307,7 @@ class FieldLineage(models.Model):
     verified = models.BooleanField("確認済み", default=False)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "採用値の出典"

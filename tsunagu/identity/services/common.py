@@ -1,4 +1,4 @@
-"""Helpers shared by the identity services: who may act, saving with history."""
+"""Helpers shared by the identity services: who may act, linking records, one index update."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from tsunagu.core import writes
 from tsunagu.core.choices import Role
-from tsunagu.core.context import history_user
 from tsunagu.core.models import User
 from tsunagu.core.services import SYSTEM_USERNAME
 
@@ -34,20 +34,10 @@ def ensure_steward(actor: User) -> None:
         raise PermissionDenied(STEWARD_ONLY)
 
 
-def save(instance: Any, actor: User | None, reason: str = "") -> None:
-    instance.full_clean()
-    history_user(instance, actor)
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-
-
 def save_customer_link(record: Any, actor: User | None, reason: str) -> None:
     """Save a source record whose only change is its customer (a row the service just read and
     a customer it just scoped): no full_clean (its FK and unique checks cost ~5 queries a row)."""
-    history_user(record, actor)
-    record._change_reason = reason
-    record.save(update_fields=["customer"])
+    writes.save(record, actor=actor, reason=reason, clean=False, update_fields=["customer"])
 
 
 # --- one search-index update per identity action ---------------------------------------------

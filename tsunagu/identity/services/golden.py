@@ -7,10 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
-from tsunagu.core import normalize
-from tsunagu.core.context import history_user
+from tsunagu.core import normalize, writes
 from tsunagu.core.models import User
 from tsunagu.customers.choices import PREFECTURES, CustomerKind, EmailKind, PhoneKind
 from tsunagu.customers.models import Customer
@@ -27,7 +25,7 @@ from tsunagu.customers.services import (
 from ..models import FieldLineage, SourceRecord
 from ..records import split_address
 from ..survivorship import GROUPS, Candidate, Choice, choose, lineage_value
-from .common import one_index_update, save, save_customer_link
+from .common import one_index_update, save_customer_link
 
 IDENTITY_GROUPS = ("name", "name_kana", "birth_date", "gender")
 CONTACT_GROUPS = ("address", "phone", "mobile", "email")
@@ -199,9 +197,9 @@ def lineage_write(*, actor: User, customer: Customer, choices: dict[str, Choice]
         if row.pk is None:
             created.append(row)
         else:
-            save(row, actor)
+            writes.save(row, actor=actor)
     if created:
-        bulk_create_with_history(created, FieldLineage, default_user=actor)
+        writes.bulk_create(created, actor=actor)
 
 
 def lineage_snapshot(customer: Customer) -> dict[str, dict[str, Any]]:
@@ -215,8 +213,7 @@ def lineage_restore(*, actor: User, customer: Customer, snapshot: dict[str, dict
         row = rows.get(group)
         if old is None:
             if row is not None:  # the field had no lineage before the merge
-                history_user(row, actor)
-                row.delete()
+                writes.delete(row, actor=actor, reason="統合解除")
             continue
         row = row or FieldLineage(customer=customer, field=group)
         row.value, row.source_record_id, row.rule, row.verified = (
@@ -225,7 +222,7 @@ def lineage_restore(*, actor: User, customer: Customer, snapshot: dict[str, dict
             old["rule"],
             old["verified"],
         )
-        save(row, actor, "統合解除")
+        writes.save(row, actor=actor, reason="統合解除")
 
 
 def identity_values(choices: dict[str, Choice]) -> dict[str, Any]:

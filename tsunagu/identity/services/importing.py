@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.models import User
 
@@ -259,7 +259,7 @@ def _upsert(
             else:
                 unchanged += 1
         if new:
-            bulk_create_with_history(new, SourceRecord, batch_size=CHUNK, default_user=actor)
+            writes.bulk_create(new, actor=actor, batch_size=CHUNK)
             if any(r.pk is None for r in new):  # backends without RETURNING
                 ids = dict(
                     SourceRecord.objects.filter(
@@ -270,13 +270,12 @@ def _upsert(
                     r.pk = ids[r.external_id]
             created.extend(r.pk for r in new)
         if changed:
-            bulk_update_with_history(
+            writes.bulk_update(
                 changed,
-                SourceRecord,
                 ["values", "features", "content_hash", "last_batch", "changed_at"],
+                actor=actor,
+                reason=f"取込 #{batch.pk}",
                 batch_size=CHUNK,
-                default_user=actor,
-                default_change_reason=f"取込 #{batch.pk}",
             )
             updated.extend(r.pk for r in changed)
         keys_refresh(source, new + changed)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.models import User
 
@@ -41,6 +42,8 @@ def model_train(*, actor: User, frame: Any | None = None) -> MatchModel:
     matcher = engine.matching().Matcher.train(frame, deduplicated_sources=deduplicated)
     with transaction.atomic():
         version = (MatchModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        # MatchModel keeps no row history (each version is immutable but for this flag); the
+        # activation of the new version is the audit event below.
         MatchModel.objects.filter(is_active=True).update(is_active=False)
         model = MatchModel.objects.create(
             version=version,
@@ -136,7 +139,7 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         if progress:
             progress("照合", 0, 1)
         pairs = matcher.predict(frame) if len(frame) >= 2 else None
-        found, auto, review = pairs_store(run=run, model=model, pairs=pairs)
+        found, auto, review = pairs_store(actor=run.started_by, run=run, model=model, pairs=pairs)
         _set(run, pairs_found=found, auto_linked=auto, queued_for_review=review)
 
         def step(done: int, total: int) -> None:
@@ -155,7 +158,7 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
     return run
 
 
-def pairs_store(*, run: MatchRun | None, model: MatchModel, pairs: Any) -> tuple[int, int, int]:
+def pairs_store(*, actor: User, run: MatchRun | None, model: MatchModel, pairs: Any) -> tuple[int, int, int]:
     """Write predicted pairs. ≥ auto_link: auto-linked; review band: review; decided pairs keep
     their decision (a not-link pair never auto-links again). Returns (pairs, auto, review)."""
     if pairs is None or len(pairs) == 0:
@@ -194,7 +197,8 @@ def pairs_store(*, run: MatchRun | None, model: MatchModel, pairs: Any) -> tuple
         final = pair.status if pair is not None else status
         auto += final == PairStatus.AUTO_LINKED
         review += final == PairStatus.REVIEW
-    CandidatePair.objects.bulk_create(new, batch_size=2000)
+    reason = f"名寄せの全件照合 #{run.pk}" if run is not None else "名寄せの照合"
+    writes.bulk_create(new, actor=actor, reason=reason, batch_size=2000)
     fields = ["status", "match_probability", "match_weight", "evidence", "model_version", "run"]
-    CandidatePair.objects.bulk_update(changed, fields, batch_size=2000)
+    writes.bulk_update(changed, fields, actor=actor, reason=reason, batch_size=2000)
     return len(new) + len(changed), auto, review

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import cases_move_to_customer
-from tsunagu.core import normalize
+from tsunagu.core import normalize, writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, User
@@ -46,7 +46,7 @@ from tsunagu.policies.services import policies_move_to_customer
 
 from ..choices import MergeStatus, PairStatus
 from ..models import CandidatePair, CustomerMerge, SourceRecord
-from .common import ensure_steward, one_index_update, save, save_customer_link
+from .common import ensure_steward, one_index_update, save_customer_link
 from .golden import golden_refresh, lineage_restore, lineage_snapshot
 
 DETAIL_KINDS = ("addresses", "phones", "emails", "relatives", "former_names")
@@ -181,7 +181,7 @@ def customer_merge(
             changes=changes,
             merged_by=actor,
         )
-        save(merge, actor)
+        writes.save(merge, actor=actor)
         data = {"merge": merge.pk, "reason": reason, "fields": changes["fields"]}
         summary = f"顧客 {absorbed.number} を {survivor.number} に統合した"
         record_event(actor=actor, action="identity.merge", target=survivor, summary=summary, data=data)
@@ -270,10 +270,10 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
             if {pair.record_l_id, pair.record_r_id} & a_records and {pair.record_l_id, pair.record_r_id} & s_records:
                 pair.status, pair.decided_by, pair.decided_at = PairStatus.NOT_LINKED, actor, now
                 pair.note = f"統合解除: {reason}"[:300]
-                save(pair, actor, "統合解除")
+                writes.save(pair, actor=actor, reason="統合解除")
         customer_set_merged_into(actor=actor, customer=absorbed, into=None, reason=why)
         merge.status, merge.undone_by, merge.undone_at, merge.undo_reason = MergeStatus.UNDONE, actor, now, reason
-        save(merge, actor)
+        writes.save(merge, actor=actor)
         data = {"merge": merge.pk, "reason": reason, "kept_on_survivor": result.kept_on_survivor}
         summary = f"顧客 {absorbed.number} と {survivor.number} の統合を解除した"
         record_event(actor=actor, action="identity.unmerge", target=survivor, summary=summary, data=data)

@@ -9,13 +9,14 @@ from typing import Any
 
 from django.db import transaction
 
+from tsunagu.core import writes
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from .. import engine
 from ..choices import MergeStatus, PairStatus
 from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord
-from .common import one_index_update, save, save_customer_link
+from .common import one_index_update, save_customer_link
 from .golden import golden_create, golden_refresh
 from .merging import customer_merge
 
@@ -101,7 +102,12 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
     for pair in linked.values_list("record_l_id", "record_r_id", "status", "pk"):
         automatic = pair[2] == PairStatus.AUTO_LINKED
         if not components.union(pair[0], pair[1], automatic=automatic) and automatic:
-            CandidatePair.objects.filter(pk=pair[3]).update(status=PairStatus.REVIEW)
+            writes.update_rows(
+                CandidatePair.objects.filter(pk=pair[3]),
+                actor=actor,
+                reason="自動統合できないため要確認に戻した",
+                status=PairStatus.REVIEW,
+            )
     groups = components.groups()
     for done, group in enumerate(groups, start=1):
         members = [records[pk] for pk in sorted(group)]
@@ -202,7 +208,7 @@ def resolve_one(*, actor: User, record: SourceRecord, model: Any, matcher: Any) 
                 pair.status = PairStatus.AUTO_LINKED if not pair.is_decided else pair.status
             elif own is not None and own == other_customer:
                 pair.status = PairStatus.AUTO_LINKED if not pair.is_decided else pair.status
-        save(pair, actor)
+        writes.save(pair, actor=actor)
     if chosen is not None:
         _attach(actor, chosen, [record])
     elif own is not None:

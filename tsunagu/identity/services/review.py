@@ -6,13 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from ..choices import PairStatus
 from ..models import CandidatePair, SourceRecord
-from .common import ensure_steward, one_index_update, save
+from .common import ensure_steward, one_index_update
 from .golden import golden_create
 from .merging import customer_merge
 from .resolution import _attach, current_customer_id
@@ -36,7 +37,7 @@ def pair_decide(
             )
         pair.status = PairStatus.LINKED if link else PairStatus.NOT_LINKED
         pair.decided_by, pair.decided_at, pair.note = actor, timezone.now(), note.strip()[:300]
-        save(pair, actor, "名寄せ候補の判定")
+        writes.save(pair, actor=actor, reason="名寄せ候補の判定")
         if link:
             reason = f"名寄せ候補 #{pair.pk} の確認で同一人物と判定" + (f": {pair.note}" if pair.note else "")
             if cl is None and cr is None:
@@ -87,7 +88,7 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
         if not others:
             raise ValidationError("この顧客のソースレコードはこの1件だけです。切り離す必要はありません。")
         record.customer = None
-        save(record, actor, f"名寄せ: 顧客 {old.number} から切り離し")
+        writes.save(record, actor=actor, reason=f"名寄せ: 顧客 {old.number} から切り離し")
         now = timezone.now()
         pairs = CandidatePair.objects.filter(
             Q(record_l=record, record_r__in=others) | Q(record_r=record, record_l__in=others)
@@ -95,7 +96,7 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
         for pair in pairs:
             pair.status, pair.decided_by, pair.decided_at = PairStatus.NOT_LINKED, actor, now
             pair.note = f"切り離し: {reason.strip()}"[:300]
-            save(pair, actor, "切り離し")
+            writes.save(pair, actor=actor, reason="切り離し")
         golden_refresh(actor=actor, customer=old)
         created = golden_create(actor=actor, records=[record])
         record_event(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.models import User
 
 from ..models import MappingProfile, SourceSystem
 from ..readers import FileReadError, canonical_encoding
 from ..records import FIELD_LABELS, MAPPABLE_FIELDS
-from .common import ensure_steward, save
+from .common import ensure_steward
 
 
 def source_system_register(
@@ -38,7 +39,7 @@ def source_system_register(
         source.verified_fields = sorted(verified_fields or [])
         source.is_active = is_active
         source.deduplicated = deduplicated
-        save(source, actor)
+        writes.save(source, actor=actor)
         record_event(
             actor=actor,
             action="identity.source_register" if created else "identity.source_update",
@@ -104,10 +105,9 @@ def mapping_profile_save(
         )
         profile.columns, profile.encoding, profile.is_default = cleaned, encoding, is_default
         if is_default:
-            MappingProfile.objects.filter(source=source, is_default=True).exclude(pk=profile.pk).update(
-                is_default=False
-            )
-        save(profile, actor)
+            others = MappingProfile.objects.filter(source=source, is_default=True).exclude(pk=profile.pk)
+            writes.update_rows(others, actor=actor, reason=f"既定を「{name}」に変更", is_default=False)
+        writes.save(profile, actor=actor)
         record_event(
             actor=actor,
             action="identity.profile_save",
