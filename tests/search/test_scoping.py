@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from tests.conftest import make_policy
 from tsunagu.core.services import api_token_create
 from tsunagu.search.selectors import search_customers
 
@@ -41,8 +44,6 @@ def test_no_department_no_agency_sees_nothing(people, org):
 
 
 def test_policy_counts_are_scoped(agency_b_staff, hq_operator, people, org):
-    from tests.conftest import make_policy
-
     make_policy(hq_operator, people["yamada_taro"], agency=org["agency_a"])
     assert search_customers(user=hq_operator, q="山田太郎").rows[0].policy_count == 2
     assert search_customers(user=agency_b_staff, q="山田太郎").rows[0].policy_count == 1
@@ -93,3 +94,46 @@ def test_api_requires_authentication(client, people):
 def test_html_requires_login(client, people):
     response = client.get("/search/", {"q": "山田"})
     assert response.status_code == 302
+
+
+def test_agency_staff_cannot_find_a_shared_customer_by_another_agencys_numbers(
+    agency_a_staff, agency_b_staff, hq_operator, people, org
+):
+    """Searching agency A's policy or claim number must not confirm it to agency B, even when B also
+    serves the customer (the index holds every number of the customer)."""
+    from tsunagu.policies.choices import ReportChannel
+    from tsunagu.policies.services import claim_register
+
+    hanako = people["yamada_hanako"]
+    make_policy(hq_operator, hanako, agency=org["agency_b"], number="TS-2026-000999")
+    claim_register(
+        actor=hq_operator,
+        policy=people["hanako_policy"],
+        number="CL-A-777777",
+        accident_date=dt.date(2026, 5, 1),
+        accident_place="東京都千代田区",
+        accident_type="追突",
+        reported_on=dt.date(2026, 5, 1),
+        reported_via=ReportChannel.CALL_CENTER,
+    )
+    assert names(hq_operator, "TS-2026-000123") == ["山田 花子"]
+    assert names(agency_a_staff, "TS-2026-000123") == ["山田 花子"]
+    assert names(agency_b_staff, "TS-2026-000999") == ["山田 花子"]  # B's own policy finds her
+    assert names(agency_b_staff, "山田 花子") == ["山田 花子"]  # B serves her
+    assert names(agency_b_staff, "TS-2026-000123") == []  # A's policy: no confirmation
+    assert names(agency_b_staff, "TS20260001") == []  # nor by a prefix of it
+    assert names(agency_b_staff, "CL-A-777777") == []  # nor A's claim
+    assert names(agency_a_staff, "CL-A-777777") == ["山田 花子"]
+    assert names(agency_b_staff, "TS-2026-0009") == ["山田 花子"]  # B's own prefix still works
+
+
+def test_masked_fields_do_not_match(analyst, hq_operator, people):
+    """An analyst sees phone numbers with only the last 4 digits, e-mail and birth date masked: a
+    search on the full value must not confirm it."""
+    assert names(hq_operator, "090-1234-5678") == ["山田 花子"]
+    assert names(analyst, "090-1234-5678") == []
+    assert names(analyst, "0901234") == []  # the start of the number is masked too
+    assert names(analyst, "hanako@example.jp") == []
+    assert names(analyst, "1970/3/1") == []
+    assert names(analyst, "5678 山田") == ["山田 花子"]  # the last 4 digits are shown, so they match
+    assert names(hq_operator, "hanako@example.jp") == ["山田 花子"]

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField, Count, Q
 from django.db.models.expressions import RawSQL
 
-from tsunagu.core import masking
+from tsunagu.core import masking, scoping
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Address, Customer, Phone
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
-from tsunagu.policies.models import Policy
+from tsunagu.policies.models import Claim, Policy
 
 from . import engine
 from .badges import badges_for
-from .query import TIER_LABELS, QueryError, TokenClass, parse
+from .query import TIER_LABELS, Interp, Kind, Op, ParsedQuery, QueryError, TokenClass, parse
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# A number prefix typed by agency staff is matched through at most this many of their own numbers.
+MAX_VISIBLE_NUMBERS = 50
 
 TOKEN_CLASS_LABELS = {
     TokenClass.EMAIL: "メールアドレス",
@@ -63,6 +65,54 @@ class SearchResults:
     rows: list[SearchRow]
     has_more: bool
     understood_as: list[tuple[str, str]] = field(default_factory=list)  # (token, how it was read)
+
+
+def _visible_numbers(user: User, interp: Interp) -> list[str]:
+    """The user's own policy or claim numbers that `interp` (EQ or PREFIX on the number key) matches."""
+    rows = Policy.objects if interp.kind == Kind.POLICY else Claim.objects
+    numbers = rows.visible_to(user).order_by("number")  # type: ignore[attr-defined]
+    if interp.op == Op.EQ:
+        numbers = numbers.filter(number=interp.key)
+    else:  # a range on the stored key (numbers are stored as identifier keys) keeps the B-tree
+        numbers = numbers.filter(number__gte=interp.key, number__lt=interp.key + "\uffff")
+    return list(numbers.values_list("number", flat=True)[:MAX_VISIBLE_NUMBERS])
+
+
+def _masked_away(user: User, interp: Interp) -> bool:
+    """Matching on a value the user sees masked would reveal it: such interpretations are dropped.
+    A phone number's last 4 digits are shown to everyone, so those still match."""
+    if interp.kind == Kind.PHONE or (interp.kind == Kind.PHONE_REVERSED and len(interp.key) > 4):
+        return not masking.sees_full(user, "customer.phone")
+    if interp.kind == Kind.EMAIL:
+        return not masking.sees_full(user, "customer.email")
+    if interp.kind == Kind.BIRTH_DATE:
+        return not masking.sees_full(user, "customer.birth_date")
+    return False
+
+
+def _within_sight(user: User, parsed: ParsedQuery) -> ParsedQuery | None:
+    """The query matching only what the user may see, or None when a token can match nothing.
+
+    The index holds every policy and claim number of a customer. For agency staff, a customer
+    shared with another agency must not be found through that agency's numbers (the search would
+    confirm a number they may not see), so number interpretations become exact matches on the
+    agency's own numbers. Masked fields never match (see `_masked_away`).
+    """
+    agency_bound = scoping.reach(user) is scoping.Reach.AGENCY
+    tokens = []
+    for token in parsed.tokens:
+        interps: list[Interp] = []
+        for interp in token.interps:
+            if _masked_away(user, interp):
+                continue
+            if agency_bound and interp.kind in (Kind.POLICY, Kind.CLAIM):
+                interps += [replace(interp, op=Op.EQ, key=n, cost=1) for n in _visible_numbers(user, interp)]
+            else:
+                interps.append(interp)
+        if not interps:
+            return None
+        tokens.append(replace(token, interps=tuple(dict.fromkeys(interps))))
+    return replace(parsed, tokens=tuple(tokens))
 
 
 def _scope(user: User) -> engine.Scope:
@@ -172,7 +222,8 @@ def search_customers(*, user: User, q: str | None, limit: int = DEFAULT_LIMIT, s
     except QueryError as error:
         raise ValidationError({"q": [str(error)]}) from None
     limit = max(1, min(int(limit), MAX_LIMIT))
-    hits = engine.search(parsed, scope=_scope(user), limit=limit + 1)
+    sighted = _within_sight(user, parsed)
+    hits = [] if sighted is None else engine.search(sighted, scope=_scope(user), limit=limit + 1)
     rows = _rows(user, hits[:limit])
     ids = [r.customer_id for r in rows]
     log_access(
