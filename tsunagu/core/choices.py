@@ -30,3 +30,68 @@ class AccessPurpose(models.TextChoices):
     API = "api", "API"
     COMMAND = "command", "コマンド"
     ADMIN = "admin", "管理画面"
+
+
+class AuditAction(models.TextChoices):
+    """Every business action an audit event may record (core.audit.record_event accepts only
+    these). The label is what screens show instead of the code. Add a member for a new action."""
+
+    # customers
+    CUSTOMER_CREATE = "customer.create", "顧客の登録"
+    CUSTOMER_UPDATE = "customer.update", "顧客情報の変更"
+    CUSTOMER_CHANGE_NAME = "customer.change_name", "氏名の変更"
+    CUSTOMER_LINK_AGENCY = "customer.link_agency", "担当代理店の追加"
+    CUSTOMER_UNLINK_AGENCY = "customer.unlink_agency", "担当代理店の解除"
+    CUSTOMER_ADD_RELATIVE = "customer.add_relative", "親族の登録"
+    CUSTOMER_APPLY_GOLDEN = "customer.apply_golden", "名寄せ結果の顧客情報への反映"
+    # policies and claims
+    POLICY_CREATE = "policy.create", "契約の登録"
+    POLICY_CHANGE_STATUS = "policy.change_status", "契約状態の変更"
+    POLICY_CHANGE_PAYMENT = "policy.change_payment", "払込方法の変更"
+    CLAIM_REGISTER = "claim.register", "事故の受付"
+    # cases
+    CASE_CREATE = "case.create", "案件の登録"
+    CASE_TRANSITION = "case.transition", "案件の状態変更"
+    CASE_HANDOFF = "case.handoff", "案件の引き継ぎ"
+    CASE_REGISTER_CLAIM = "case.register_claim", "案件からの事故受付"
+    CASE_APPLY_CHANGE = "case.apply_change", "異動の反映"
+    CASE_VERIFY_IDENTITY = "case.verify_identity", "本人確認"
+    CASE_APPLY_CANCELLATION = "case.apply_cancellation", "解約の反映"
+    CASE_OVERDUE_SNAPSHOT = "case.overdue_snapshot", "期限超過案件の記録"
+    # contact history
+    INTERACTION_REASSIGN = "interaction.reassign", "コンタクト履歴の顧客付け替え"
+    # documents
+    DOCUMENT_REISSUE_POLICY = "document.reissue_policy", "証券の再発行"
+    DOCUMENT_ISSUE_DEDUCTION_CERTIFICATES = "document.issue_deduction_certificates", "控除証明書の発行"
+    DOCUMENT_REISSUE_DEDUCTION_CERTIFICATE = "document.reissue_deduction_certificate", "控除証明書の再発行"
+    DOCUMENT_CORRECT_DEDUCTION_CERTIFICATE = "document.correct_deduction_certificate", "控除証明書の訂正"
+    DOCUMENT_CERTIFICATE_BATCH_START = "document.certificate_batch_start", "控除証明書バッチの開始"
+    DOCUMENT_CERTIFICATE_BATCH_COMPLETE = "document.certificate_batch_complete", "控除証明書バッチの完了"
+    DOCUMENT_ISSUE_CONTRACT_NOTICE = "document.issue_contract_notice", "契約内容のお知らせの発行"
+    DOCUMENT_CONTRACT_NOTICE_BATCH_START = "document.contract_notice_batch_start", "契約内容のお知らせバッチの開始"
+    DOCUMENT_CONTRACT_NOTICE_BATCH_COMPLETE = (
+        "document.contract_notice_batch_complete",
+        "契約内容のお知らせバッチの完了",
+    )
+    DOCUMENT_RECORD_NOTICE_REPLY = "document.record_notice_reply", "お知らせへの回答の記録"
+    DOCUMENT_BATCH_ENQUEUE = "document.batch_enqueue", "帳票作成の予約"
+    DOCUMENT_CREATE_DOWNLOAD_LINK = "document.create_download_link", "ダウンロードリンクの発行"
+    # identity resolution (名寄せ)
+    IDENTITY_SOURCE_REGISTER = "identity.source_register", "ソースシステムの登録"
+    IDENTITY_SOURCE_UPDATE = "identity.source_update", "ソースシステムの変更"
+    IDENTITY_PROFILE_SAVE = "identity.profile_save", "列マッピングの保存"
+    IDENTITY_IMPORT = "identity.import", "ソースレコードの取込"
+    IDENTITY_MODEL_TRAIN = "identity.model_train", "照合モデルの学習"
+    IDENTITY_RUN_START = "identity.run_start", "名寄せ全件照合の開始"
+    IDENTITY_PAIR_LINK = "identity.pair_link", "名寄せ候補を同一人と判定"
+    IDENTITY_PAIR_NOT_LINK = "identity.pair_not_link", "名寄せ候補を別人と判定"
+    IDENTITY_RECORD_DETACH = "identity.record_detach", "ソースレコードの切り離し"
+    IDENTITY_MERGE = "identity.merge", "顧客の統合(統合先)"
+    IDENTITY_MERGED_INTO = "identity.merged_into", "顧客の統合(統合元)"
+    IDENTITY_UNMERGE = "identity.unmerge", "顧客の統合解除(統合先)"
+    IDENTITY_UNMERGED = "identity.unmerged", "顧客の統合解除(統合元)"
+    # users and access
+    USER_CREATE = "user.create", "ユーザーの登録"
+    API_TOKEN_CREATE = "api_token.create", "APIトークンの発行"
+    # demo
+    DEMO_LOAD = "demo.load", "デモデータの投入"

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from tsunagu.core import normalize
+from tsunagu.core import normalize, writes
 from tsunagu.core.audit import record_event
-from tsunagu.core.context import history_user
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, User
 
@@ -70,12 +70,6 @@ def _ensure_can_write(actor: User, customer: Customer) -> None:
         raise PermissionDenied("この顧客を更新する権限がありません。")
 
 
-def _save(instance: Any, actor: User) -> None:
-    instance.full_clean()
-    history_user(instance, actor)
-    instance.save()
-
-
 def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None = None) -> Customer:
     """Register a customer with contact points. Agency staff's customers join their agency."""
     agency = agency or actor.agency
@@ -96,7 +90,7 @@ def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None =
             preferred_channel=data.preferred_channel,
             note=data.note,
         )
-        _save(customer, actor)
+        writes.save(customer, actor=actor)
         if agency is not None:
             _link_agency(actor=actor, customer=customer, agency=agency)
         for index, address in enumerate(data.addresses):
@@ -106,7 +100,10 @@ def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None =
         for index, (kind, email) in enumerate(data.emails):
             email_add(actor=actor, customer=customer, kind=kind, address=email, primary=index == 0)
         record_event(
-            actor=actor, action="customer.create", target=customer, summary=f"顧客「{customer.name}」を登録した"
+            actor=actor,
+            action=AuditAction.CUSTOMER_CREATE,
+            target=customer,
+            summary=f"顧客「{customer.name}」を登録した",
         )
         customer_changed([customer.pk])
     return customer
@@ -122,14 +119,18 @@ def customer_update(*, actor: User, customer: Customer, **changes: Any) -> Custo
         for name, value in changes.items():
             setattr(customer, name, value)
         try:
-            _save(customer, actor)
+            writes.save(customer, actor=actor)
         except ValidationError:
             customer.refresh_from_db()
             raise
         changed = {k: [str(before[k]), str(v)] for k, v in changes.items() if before[k] != v}
         if changed:
             record_event(
-                actor=actor, action="customer.update", target=customer, summary="顧客情報を変更した", data=changed
+                actor=actor,
+                action=AuditAction.CUSTOMER_UPDATE,
+                target=customer,
+                summary="顧客情報を変更した",
+                data=changed,
             )
             customer_changed([customer.pk])
     return customer
@@ -153,17 +154,17 @@ def customer_change_name(
         customer.name, customer.name_kana = name.strip(), name_kana
         customer.family_name, customer.given_name = family_name.strip(), given_name.strip()
         try:
-            _save(customer, actor)
+            writes.save(customer, actor=actor)
         except ValidationError:
             customer.refresh_from_db()
             raise
-        _save(
+        writes.save(
             FormerName(customer=customer, name=old_name, name_kana=old_kana, reason=reason, changed_on=changed_on),
-            actor,
+            actor=actor,
         )
         record_event(
             actor=actor,
-            action="customer.change_name",
+            action=AuditAction.CUSTOMER_CHANGE_NAME,
             target=customer,
             summary=f"氏名を「{old_name}」から「{customer.name}」に変更した",
             data={"reason": reason},
@@ -187,10 +188,10 @@ def _link_agency(*, actor: User, customer: Customer, agency: Agency) -> Customer
     if link is not None:
         return link
     link = CustomerAgency(customer=customer, agency=agency)
-    _save(link, actor)
+    writes.save(link, actor=actor)
     record_event(
         actor=actor,
-        action="customer.link_agency",
+        action=AuditAction.CUSTOMER_LINK_AGENCY,
         target=customer,
         summary=f"担当代理店に「{agency.name}」を追加した",
     )
@@ -200,8 +201,7 @@ def _link_agency(*, actor: User, customer: Customer, agency: Agency) -> Customer
 def _clear_primary(model: type[Address] | type[Phone] | type[Email], customer: Customer, actor: User) -> None:
     for other in model.objects.filter(customer=customer, is_primary=True):
         other.is_primary = False
-        history_user(other, actor)
-        other.save()
+        writes.save(other, actor=actor, clean=False)
 
 
 def address_add(*, actor: User, customer: Customer, data: AddressInput, primary: bool = False) -> Address:
@@ -219,7 +219,7 @@ def address_add(*, actor: User, customer: Customer, data: AddressInput, primary:
             building=data.building.strip(),
             is_primary=primary,
         )
-        _save(address, actor)
+        writes.save(address, actor=actor)
         customer_changed([customer.pk])
     return address
 
@@ -232,7 +232,7 @@ def phone_add(
         if primary:
             _clear_primary(Phone, customer, actor)
         phone = Phone(customer=customer, kind=kind, number=number.strip(), is_primary=primary)
-        _save(phone, actor)
+        writes.save(phone, actor=actor)
         customer_changed([customer.pk])
     return phone
 
@@ -245,7 +245,7 @@ def email_add(
         if primary:
             _clear_primary(Email, customer, actor)
         email = Email(customer=customer, kind=kind, address=address.strip(), is_primary=primary)
-        _save(email, actor)
+        writes.save(email, actor=actor)
         customer_changed([customer.pk])
     return email
 
@@ -270,9 +270,12 @@ def relative_add(
             phone=phone.strip(),
             consent_date=consent_date,
         )
-        _save(relative, actor)
+        writes.save(relative, actor=actor)
         record_event(
-            actor=actor, action="customer.add_relative", target=customer, summary=f"親族「{relative.name}」を登録した"
+            actor=actor,
+            action=AuditAction.CUSTOMER_ADD_RELATIVE,
+            target=customer,
+            summary=f"親族「{relative.name}」を登録した",
         )
     return relative
 
@@ -301,13 +304,15 @@ def customer_apply_golden(*, actor: User, customer: Customer, values: dict[str, 
         for name, value in values.items():
             setattr(customer, name, value)
         try:
-            _save(customer, actor)
+            writes.save(customer, actor=actor)
         except ValidationError:
             customer.refresh_from_db()
             raise
         changed = {k: [str(before[k]), str(getattr(customer, k))] for k in values if before[k] != getattr(customer, k)}
         if changed:
-            record_event(actor=actor, action="customer.apply_golden", target=customer, summary=summary, data=changed)
+            record_event(
+                actor=actor, action=AuditAction.CUSTOMER_APPLY_GOLDEN, target=customer, summary=summary, data=changed
+            )
             customer_changed([customer.pk])
     return before
 
@@ -334,9 +339,7 @@ def customer_details_move(
                     wants = row.pk in primary.get(kind, [])
                     others = type(row).objects.filter(customer=to_customer, is_primary=True)
                     row.is_primary = wants and not others.exists()
-                history_user(row, actor)
-                row._change_reason = "名寄せによる顧客の付け替え"  # type: ignore[union-attr]
-                row.save()
+                writes.save(row, actor=actor, reason="名寄せによる顧客の付け替え", clean=False)
                 moved.setdefault(kind, []).append(row.pk)
         customer_changed(touched)
     return moved
@@ -349,11 +352,10 @@ def customer_unlink_agency(*, actor: User, customer: Customer, agency: Agency) -
         link = CustomerAgency.objects.filter(customer=customer, agency=agency).first()
         if link is None:
             return False
-        history_user(link, actor)
-        link.delete()
+        writes.delete(link, actor=actor)
         record_event(
             actor=actor,
-            action="customer.unlink_agency",
+            action=AuditAction.CUSTOMER_UNLINK_AGENCY,
             target=customer,
             summary=f"担当代理店から「{agency.name}」を外した",
         )
@@ -375,8 +377,6 @@ def customer_set_merged_into(*, actor: User, customer: Customer, into: Customer 
         if old == new:
             return customer
         customer.merged_into = into
-        history_user(customer, actor)
-        customer._change_reason = reason  # type: ignore[attr-defined]
-        customer.save(update_fields=["merged_into", "updated_at"])
+        writes.save(customer, actor=actor, reason=reason, clean=False, update_fields=["merged_into", "updated_at"])
         customer_changed([customer.pk, *(pk for pk in (old, new) if pk is not None)])
     return customer

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import AuditEvent
 from tsunagu.core.services import system_user
 from tsunagu.customers.models import Customer
@@ -30,7 +31,7 @@ from .org import ensure_org
 from .tables import EXPLICIT_ID_MODELS, specs
 from .writer import BulkWriter, analyze, reset_sequences
 
-DEMO_ACTION = "demo.load"
+DEMO_ACTION = AuditAction.DEMO_LOAD
 HISTORY_REASON = "デモデータ投入"
 SEARCH_INDEX_COMMAND = "rebuild_search_index"
 DEFAULT_CHUNK_SIZE = 2_000

@@ -30,7 +30,7 @@ from django.utils import timezone
 from tsunagu.core import bulk, writes
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.customers.choices import ContactChannel, CustomerKind
 from tsunagu.customers.models import Address
@@ -148,7 +148,7 @@ class CertificateRecord:
 @dataclass(slots=True)
 class AuditRecord:
     actor_id: int
-    action: str
+    action: AuditAction
     target_type: str
     target_id: str
     summary: str
@@ -624,7 +624,7 @@ def register_chunk(plan: ChunkPlan, result: PrintResult | None, batch: DocumentB
             )
             event = AuditRecord(
                 actor_id=actor.pk,
-                action="document.issue_deduction_certificates",
+                action=AuditAction.DOCUMENT_ISSUE_DEDUCTION_CERTIFICATES,
                 target_type=target[0],
                 target_id=str(target[1]),
                 summary=f"地震保険料控除証明書 {len(plan.documents):,}件を発行した"
@@ -727,7 +727,7 @@ def run_certificate_batch(
     )
     record_event(
         actor=actor,
-        action="document.certificate_batch_start",
+        action=AuditAction.DOCUMENT_CERTIFICATE_BATCH_START,
         target=batch,
         summary=f"{tax_year}年分 地震保険料控除証明書の一括発行を開始した"
         + ("(印刷業者向けデータ)" if vendor_prints else ""),
@@ -767,7 +767,7 @@ def run_certificate_batch(
     batch.save(update_fields=["exceptions_key", "status", "finished_at"])
     record_event(
         actor=actor,
-        action="document.certificate_batch_complete",
+        action=AuditAction.DOCUMENT_CERTIFICATE_BATCH_COMPLETE,
         target=batch,
         summary=f"{tax_year}年分 地震保険料控除証明書を{batch.documents_issued:,}件発行した(例外 {batch.skipped:,}件)",
     )

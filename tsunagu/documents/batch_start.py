@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import DepartmentKind, Role
+from tsunagu.core.choices import AuditAction, DepartmentKind, Role
 from tsunagu.core.models import User
 
 from . import deduction as d
@@ -81,7 +81,7 @@ def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "", 
     with transaction.atomic():
         record_event(
             actor=actor,
-            action="document.batch_enqueue",
+            action=AuditAction.DOCUMENT_BATCH_ENQUEUE,
             target=actor,
             summary=summary,
             data={"kind": kind, "target": target, "vendor_prints": vendor_prints},

@@ -26,6 +26,7 @@ from tsunagu.cases.choices import CaseType
 from tsunagu.cases.models import Case
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
@@ -95,7 +96,14 @@ def _plan(
 
 
 def _issue(
-    *, actor: User, customer: Customer, tax_year: int, plan: ChunkPlan, case: Case | None, summary: str, action: str
+    *,
+    actor: User,
+    customer: Customer,
+    tax_year: int,
+    plan: ChunkPlan,
+    case: Case | None,
+    summary: str,
+    action: AuditAction,
 ) -> IssuedDocument:
     """Write the file, then in one transaction supersede the old certificate and register the new one."""
     assert plan.job is not None
@@ -197,7 +205,7 @@ def certificate_reissue(
         plan=plan,
         case=case,
         summary=f"{tax_year}年分 地震保険料控除証明書を再発行した",
-        action="document.reissue_deduction_certificate",
+        action=AuditAction.DOCUMENT_REISSUE_DEDUCTION_CERTIFICATE,
     )
 
 
@@ -250,7 +258,7 @@ def certificate_correct(
         plan=plan,
         case=None,
         summary=f"{tax_year}年分 地震保険料控除証明書を訂正した({reason.strip()})",
-        action="document.correct_deduction_certificate",
+        action=AuditAction.DOCUMENT_CORRECT_DEDUCTION_CERTIFICATE,
     )
 
 

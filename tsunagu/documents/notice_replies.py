@@ -7,8 +7,9 @@ from django.db import transaction
 
 from tsunagu.cases.choices import CaseChannel, CaseType, ChangeKind
 from tsunagu.cases.services import CaseInput, case_add_task, case_create
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
-from tsunagu.core.context import history_user
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.policies.models import Policy
 
@@ -88,11 +89,10 @@ def contract_notice_reply_record(
             case=case,
             recorded_by=actor,
         )
-        history_user(reply, actor)
-        reply.save()
+        writes.save(reply, actor=actor, clean=False)
         record_event(
             actor=actor,
-            action="document.record_notice_reply",
+            action=AuditAction.DOCUMENT_RECORD_NOTICE_REPLY,
             target=notice,
             summary=f"契約内容のお知らせ {notice.number} の回答を記録した"
             f"({'変更あり: ' + '、'.join(labels) if has_changes else '変更なし'}"

@@ -27,7 +27,7 @@ from django.utils import timezone
 from tsunagu.core import bulk
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.customers.models import Address
@@ -253,7 +253,7 @@ def register_notices(plan: NoticePlan, result: PrintResult | None, batch: Docume
             [
                 AuditEvent(
                     actor=actor,
-                    action="document.issue_contract_notice",
+                    action=AuditAction.DOCUMENT_ISSUE_CONTRACT_NOTICE,
                     target_type=Document._meta.label_lower,
                     target_id=str(doc.pk),
                     summary=f"契約内容のお知らせ {doc.number} を発行した({doc.get_delivery_channel_display()})",
@@ -306,7 +306,7 @@ def run_contract_notices(
     )
     record_event(
         actor=actor,
-        action="document.contract_notice_batch_start",
+        action=AuditAction.DOCUMENT_CONTRACT_NOTICE_BATCH_START,
         target=batch,
         summary=f"{month:%Y年%m月}応当の契約内容のお知らせの作成を開始した(対象 {len(pending):,}件)",
     )
@@ -332,7 +332,7 @@ def run_contract_notices(
     batch.save(update_fields=["exceptions_key", "status", "finished_at"])
     record_event(
         actor=actor,
-        action="document.contract_notice_batch_complete",
+        action=AuditAction.DOCUMENT_CONTRACT_NOTICE_BATCH_COMPLETE,
         target=batch,
         summary=f"{month:%Y年%m月}応当の契約内容のお知らせを{batch.documents_issued:,}件作成した"
         f"(例外 {batch.skipped:,}件、送付リスト {len(mailing)}代理店)",

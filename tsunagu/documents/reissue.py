@@ -24,10 +24,10 @@ from tsunagu.cases.models import Case, IdentityVerification
 from tsunagu.cases.services import case_transition
 from tsunagu.cases.services.progress import case_facts
 from tsunagu.cases.workflow import TRANSITIONS, completion_problems
+from tsunagu.core import writes
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import AccessPurpose
-from tsunagu.core.context import history_user
+from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.models import User
 from tsunagu.customers.models import Address, Customer
 from tsunagu.policies.models import Policy
@@ -252,8 +252,7 @@ def policy_reissue(
             )
             for doc in old:
                 doc.status = DocumentStatus.SUPERSEDED
-                history_user(doc, actor)
-                doc.save(update_fields=["status"])
+                writes.save(doc, actor=actor, clean=False, update_fields=["status"])
             document = Document(
                 number=number,
                 doc_type=DocumentType.POLICY,
@@ -275,18 +274,16 @@ def policy_reissue(
                 case=case,
                 note=f"証券再発行({version - 1}回目)",
             )
-            history_user(document, actor)
-            document.save()
+            writes.save(document, actor=actor, clean=False)
             for doc in old:
                 doc.superseded_by = document
-                history_user(doc, actor)
-                doc.save(update_fields=["superseded_by"])
+                writes.save(doc, actor=actor, clean=False, update_fields=["superseded_by"])
             link, token = (None, "")
             if delivery_channel == DeliveryChannel.ELECTRONIC:
                 link, token = download_link_create(actor=actor, document=document)
             record_event(
                 actor=actor,
-                action="document.reissue_policy",
+                action=AuditAction.DOCUMENT_REISSUE_POLICY,
                 target=document,
                 summary=f"証券を再発行した: {policy.number}({version - 1}回目、{channel_label}、帳票番号 {number})",
                 data={"case": case.number, "version": version, "channel": delivery_channel},

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
@@ -105,7 +106,7 @@ def interactions_move_to_customer(*, actor: User, to_customer: Customer, ids: li
         for pk, from_customer in rows:
             record_event(
                 actor=actor,
-                action="interaction.reassign",
+                action=AuditAction.INTERACTION_REASSIGN,
                 target=Interaction(pk=pk),
                 summary=f"コンタクト履歴の顧客を付け替えた({reason})",
                 data={"from_customer": from_customer, "to_customer": to_customer.pk},

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from tsunagu.core import normalize
+from tsunagu.core import normalize, writes
 from tsunagu.core.audit import record_event
-from tsunagu.core.context import history_user
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, Agent, User
 from tsunagu.customers.models import Customer
@@ -19,12 +19,6 @@ from tsunagu.customers.services import customer_link_agency
 
 from .choices import ClaimStatus, PolicyStatus, ReportChannel
 from .models import Building, Claim, Coverage, InsuredPerson, Policy, PremiumPayment, Product, Vehicle
-
-
-def _save(instance: Any, actor: User) -> None:
-    instance.full_clean()
-    history_user(instance, actor)
-    instance.save()
 
 
 @dataclass
@@ -92,22 +86,24 @@ def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> 
             has_maturity_refund=data.has_maturity_refund,
             previous_policy=data.previous_policy,
         )
-        _save(policy, actor)
+        writes.save(policy, actor=actor)
         for coverage in data.coverages:
-            _save(Coverage(policy=policy, **coverage.__dict__), actor)
+            writes.save(Coverage(policy=policy, **coverage.__dict__), actor=actor)
         for customer, relation in data.insured:
-            _save(InsuredPerson(policy=policy, customer=customer, relation=relation), actor)
+            writes.save(InsuredPerson(policy=policy, customer=customer, relation=relation), actor=actor)
         if data.vehicle is not None:
-            _save(Vehicle(policy=policy, **data.vehicle), actor)
+            writes.save(Vehicle(policy=policy, **data.vehicle), actor=actor)
         if data.building is not None:
             building = dict(data.building)
             building["postal_code"] = normalize.postal_code_digits(building.get("postal_code", ""))
-            _save(Building(policy=policy, **building), actor)
+            writes.save(Building(policy=policy, **building), actor=actor)
         if data.agency is not None:
             customer_link_agency(actor=actor, customer=policyholder, agency=data.agency)
             for customer, _relation in data.insured:
                 customer_link_agency(actor=actor, customer=customer, agency=data.agency)
-        record_event(actor=actor, action="policy.create", target=policy, summary=f"契約「{policy.number}」を登録した")
+        record_event(
+            actor=actor, action=AuditAction.POLICY_CREATE, target=policy, summary=f"契約「{policy.number}」を登録した"
+        )
         customer_changed([policyholder.pk, *(customer.pk for customer, _ in data.insured)])
     return policy
 
@@ -123,10 +119,10 @@ def policy_change_status(*, actor: User, policy: Policy, status: PolicyStatus, o
         old = policy.get_status_display()
         policy.status = status
         policy.last_changed_on = on
-        _save(policy, actor)
+        writes.save(policy, actor=actor)
         record_event(
             actor=actor,
-            action="policy.change_status",
+            action=AuditAction.POLICY_CHANGE_STATUS,
             target=policy,
             summary=f"契約状態を「{old}」から「{policy.get_status_display()}」に変更した",
         )
@@ -155,7 +151,7 @@ def premium_payment_record(
             period_from=period_from,
             period_to=period_to,
         )
-        _save(payment, actor)
+        writes.save(payment, actor=actor)
     return payment
 
 
@@ -185,8 +181,10 @@ def claim_register(
             status=ClaimStatus.REPORTED,
             handler=handler,
         )
-        _save(claim, actor)
-        record_event(actor=actor, action="claim.register", target=claim, summary=f"事故「{claim.number}」を受け付けた")
+        writes.save(claim, actor=actor)
+        record_event(
+            actor=actor, action=AuditAction.CLAIM_REGISTER, target=claim, summary=f"事故「{claim.number}」を受け付けた"
+        )
         customer_changed([policy.policyholder_id])
     return claim
 
@@ -204,13 +202,13 @@ def policy_change_payment(
             policy.payment_frequency = payment_frequency
         policy.last_changed_on = on
         try:
-            _save(policy, actor)
+            writes.save(policy, actor=actor)
         except Exception:
             policy.refresh_from_db()
             raise
         record_event(
             actor=actor,
-            action="policy.change_payment",
+            action=AuditAction.POLICY_CHANGE_PAYMENT,
             target=policy,
             summary=f"払込方法を「{old}」から「{policy.get_payment_method_display()}・"
             f"{policy.get_payment_frequency_display()}」に変更した",
@@ -235,16 +233,14 @@ def policies_move_to_customer(
         for policy in Policy.objects.visible_to(actor).filter(pk__in=policy_ids).order_by("pk"):
             touched.add(policy.policyholder_id)
             policy.policyholder = to_customer
-            policy._change_reason = reason  # type: ignore[attr-defined]
-            _save(policy, actor)
+            writes.save(policy, actor=actor, reason=reason)
             moved_policies.append(policy.pk)
         for insured in InsuredPerson.objects.filter(pk__in=insured_ids).order_by("pk"):
             if InsuredPerson.objects.filter(policy_id=insured.policy_id, customer=to_customer).exists():
                 continue
             touched.add(insured.customer_id)
             insured.customer = to_customer
-            insured._change_reason = reason  # type: ignore[attr-defined]
-            _save(insured, actor)
+            writes.save(insured, actor=actor, reason=reason)
             moved_insured.append(insured.pk)
         if len(moved_policies) != len(set(policy_ids)):
             raise PermissionDenied("この契約を更新する権限がありません。")

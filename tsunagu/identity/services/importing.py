@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 
 from ..choices import BatchStatus
@@ -192,7 +193,7 @@ def _import_table(
     result.changed_ids = created + updated
     record_event(
         actor=actor,
-        action="identity.import",
+        action=AuditAction.IDENTITY_IMPORT,
         target=batch,
         summary=(
             f"「{batch.file_name}」({source.name})を取り込んだ: 新規{len(created)}件・更新{len(updated)}件・"

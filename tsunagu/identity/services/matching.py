@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 
 from .. import engine
@@ -56,7 +57,7 @@ def model_train(*, actor: User, frame: Any | None = None) -> MatchModel:
         )
         record_event(
             actor=actor,
-            action="identity.model_train",
+            action=AuditAction.IDENTITY_MODEL_TRAIN,
             target=model,
             summary=f"名寄せモデル v{version} を学習した(自動統合 {model.auto_link:.4f}・要確認 {model.review:.4f})",
             data={"records": len(frame), "deduplicated_sources": sorted(deduplicated)},
@@ -79,7 +80,9 @@ def match_run_start(*, actor: User, retrain: bool = False) -> MatchRun:
     """Queue a full run (the task runs it; `manage.py match_records` runs it in the foreground)."""
     ensure_steward(actor)
     run = MatchRun.objects.create(kind=RunKind.TRAIN if retrain else RunKind.FULL, started_by=actor)
-    record_event(actor=actor, action="identity.run_start", target=run, summary=f"名寄せの全件照合 #{run.pk} を開始した")
+    record_event(
+        actor=actor, action=AuditAction.IDENTITY_RUN_START, target=run, summary=f"名寄せの全件照合 #{run.pk} を開始した"
+    )
     from ..tasks import match_run_task
 
     transaction.on_commit(lambda: match_run_task.enqueue(run.pk))

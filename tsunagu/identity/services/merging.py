@@ -28,6 +28,7 @@ from tsunagu.cases.models import Case
 from tsunagu.cases.services import cases_move_to_customer
 from tsunagu.core import normalize, writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
 from tsunagu.core.models import Agency, User
 from tsunagu.customers.models import Address, Customer, CustomerAgency, Email, FormerName, Phone, Relative
@@ -184,8 +185,8 @@ def customer_merge(
         writes.save(merge, actor=actor)
         data = {"merge": merge.pk, "reason": reason, "fields": changes["fields"]}
         summary = f"顧客 {absorbed.number} を {survivor.number} に統合した"
-        record_event(actor=actor, action="identity.merge", target=survivor, summary=summary, data=data)
-        record_event(actor=actor, action="identity.merged_into", target=absorbed, summary=summary, data=data)
+        record_event(actor=actor, action=AuditAction.IDENTITY_MERGE, target=survivor, summary=summary, data=data)
+        record_event(actor=actor, action=AuditAction.IDENTITY_MERGED_INTO, target=absorbed, summary=summary, data=data)
         customer_changed([survivor.pk, absorbed.pk])
     return merge
 
@@ -276,8 +277,8 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
         writes.save(merge, actor=actor)
         data = {"merge": merge.pk, "reason": reason, "kept_on_survivor": result.kept_on_survivor}
         summary = f"顧客 {absorbed.number} と {survivor.number} の統合を解除した"
-        record_event(actor=actor, action="identity.unmerge", target=survivor, summary=summary, data=data)
-        record_event(actor=actor, action="identity.unmerged", target=absorbed, summary=summary, data=data)
+        record_event(actor=actor, action=AuditAction.IDENTITY_UNMERGE, target=survivor, summary=summary, data=data)
+        record_event(actor=actor, action=AuditAction.IDENTITY_UNMERGED, target=absorbed, summary=summary, data=data)
         customer_changed([survivor.pk, absorbed.pk])
     return result
 

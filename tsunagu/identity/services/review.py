@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
@@ -60,7 +61,7 @@ def pair_decide(
                 )
         record_event(
             actor=actor,
-            action="identity.pair_link" if link else "identity.pair_not_link",
+            action=AuditAction.IDENTITY_PAIR_LINK if link else AuditAction.IDENTITY_PAIR_NOT_LINK,
             target=pair,
             summary=f"名寄せ候補 #{pair.pk} を{'同一人物' if link else '別人'}と判定した",
             data={"note": pair.note, "records": [left.pk, right.pk]},
@@ -101,7 +102,7 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
         created = golden_create(actor=actor, records=[record])
         record_event(
             actor=actor,
-            action="identity.record_detach",
+            action=AuditAction.IDENTITY_RECORD_DETACH,
             target=old,
             summary=f"ソースレコード {record} を顧客 {old.number} から切り離した",
             data={"record": record.pk, "new_customer": created.pk if created else None, "reason": reason.strip()},

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 
 from ..models import MappingProfile, SourceSystem
@@ -42,7 +43,7 @@ def source_system_register(
         writes.save(source, actor=actor)
         record_event(
             actor=actor,
-            action="identity.source_register" if created else "identity.source_update",
+            action=AuditAction.IDENTITY_SOURCE_REGISTER if created else AuditAction.IDENTITY_SOURCE_UPDATE,
             target=source,
             summary=f"ソースシステム「{source.name}」を{'登録' if created else '更新'}した",
             data={
@@ -110,7 +111,7 @@ def mapping_profile_save(
         writes.save(profile, actor=actor)
         record_event(
             actor=actor,
-            action="identity.profile_save",
+            action=AuditAction.IDENTITY_PROFILE_SAVE,
             target=profile,
             summary=f"列マッピング「{source.code}: {name}」を保存した",
             data={"columns": cleaned},
