@@ -124,3 +124,56 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TSUNAGU_LOG_LEVEL", "WARNING")},
 }
+
+# --- Access log integrity ---
+# The access log is an HMAC chain keyed with TSUNAGU_ACCESS_LOG_KEY, which must not live in the
+# database (an attacker with SQL access could otherwise re-sign rows they rewrote). See
+# docs/access-log.md. With DEBUG and no key, a development key is derived from SECRET_KEY so that
+# `make run` and the tests need no extra variable; without DEBUG the process refuses to start.
+# (Self-contained block: it reads the environment itself.)
+from hashlib import sha256 as _sha256  # noqa: E402
+
+from django.core.exceptions import ImproperlyConfigured as _ConfigError  # noqa: E402
+
+
+def _access_log_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise _ConfigError(
+            f"環境変数 {name} の値「{raw}」が不正です。整数を指定してください ({name} must be an integer)."
+        ) from None
+
+
+TSUNAGU_ACCESS_LOG_KEY = os.environ.get("TSUNAGU_ACCESS_LOG_KEY", "")
+if not TSUNAGU_ACCESS_LOG_KEY:
+    if not DEBUG:
+        raise _ConfigError(
+            "環境変数 TSUNAGU_ACCESS_LOG_KEY が設定されていません。アクセスログの改ざん検知に使う鍵"
+            "(32文字以上、データベースとは別に保管)を設定してください。 "
+            "(TSUNAGU_ACCESS_LOG_KEY is not set: set a random key of 32+ characters, kept outside the "
+            "database. See docs/access-log.md.)"
+        )
+    TSUNAGU_ACCESS_LOG_KEY = "dev-" + _sha256(f"tsunagu access-log dev key:{SECRET_KEY}".encode()).hexdigest()
+elif len(TSUNAGU_ACCESS_LOG_KEY) < 32:
+    raise _ConfigError(
+        "環境変数 TSUNAGU_ACCESS_LOG_KEY が短すぎます(32文字以上にしてください)。 "
+        "(TSUNAGU_ACCESS_LOG_KEY must be at least 32 characters.)"
+    )
+# Rotation: the new key goes into TSUNAGU_ACCESS_LOG_KEY, the old ones (comma-separated, newest
+# first) here; rows and checkpoints name their key by id, so old rows still verify.
+TSUNAGU_ACCESS_LOG_OLD_KEYS = [k for k in os.environ.get("TSUNAGU_ACCESS_LOG_OLD_KEYS", "").split(",") if k.strip()]
+# Independent chains appended to concurrently (one lock each instead of one for every reader).
+TSUNAGU_ACCESS_LOG_CHAINS = _access_log_int("TSUNAGU_ACCESS_LOG_CHAINS", 16)
+# Signed checkpoints outside the database: where, and how often log_access writes one by itself
+# (per process, whichever comes first; 0 turns that trigger off). `manage.py access_log_checkpoint`
+# writes one too (cron / periodic task).
+TSUNAGU_ACCESS_LOG_CHECKPOINT_STORE = os.environ.get(
+    "TSUNAGU_ACCESS_LOG_CHECKPOINT_STORE", "tsunagu.core.access_log_checkpoints.FileCheckpointStore"
+)
+TSUNAGU_ACCESS_LOG_CHECKPOINT_FILE = os.environ.get(
+    "TSUNAGU_ACCESS_LOG_CHECKPOINT_FILE", str(VAR_DIR / "access-log-checkpoints.jsonl")
+)
+TSUNAGU_ACCESS_LOG_CHECKPOINT_SECONDS = _access_log_int("TSUNAGU_ACCESS_LOG_CHECKPOINT_SECONDS", 60)
+TSUNAGU_ACCESS_LOG_CHECKPOINT_ROWS = _access_log_int("TSUNAGU_ACCESS_LOG_CHECKPOINT_ROWS", 10_000)

@@ -1,19 +1,36 @@
-"""The hash-chained access log: append and verify.
+"""The keyed, striped access log: append.
 
-Every read of a customer's personal data goes through `log_access`. Each row's hash covers its
-own fields and the previous row's hash, so editing, deleting or reordering any row breaks the
-chain from that row on; `verify_chain` finds the first broken link.
+Every read of a customer's personal data goes through `log_access`. Rows belong to one of
+`TSUNAGU_ACCESS_LOG_CHAINS` independent chains; each row's `hash` is an HMAC-SHA256 (key from
+`TSUNAGU_ACCESS_LOG_KEY`, never stored in the database) over its own fields, its chain position and
+the previous row's hash in that chain. Without the key nobody can rewrite a row and recompute a
+hash that verifies; deleting rows leaves a gap in `seq` or, at a chain's end, disagrees with the
+signed checkpoints kept outside the database (`core.access_log_checkpoints`).
+Verification lives in `core.access_log_verify`; the design is in docs/access-log.md.
+
+Why several chains: one chain means one lock that every reading request takes in turn. An append
+locks one chain's head only (on PostgreSQL the first head that no one else holds, `SKIP LOCKED`),
+so K writers append at once; ids come from the database sequence, so chains never collide.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -21,30 +38,79 @@ from . import bulk, context
 from .choices import AccessPurpose
 from .models import AccessLog, AccessLogHead, User
 
+logger = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
 
 
-def row_hash(
+# --- Keys ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    rank: int  # 0 = current key, 1 = the key before it, …: a chain never goes back to an older key
+    rows: Any  # hmac object for row hashes, copied per row (cheaper than hmac.new each time)
+    checkpoints: Any  # hmac object for checkpoint signatures
+
+
+def _derive(secret: bytes, purpose: str) -> bytes:
+    """Separate subkeys for row hashes, checkpoint signatures and the key id (domain separation)."""
+    return hmac.new(secret, f"tsunagu access-log {purpose} v1".encode(), hashlib.sha256).digest()
+
+
+def key_id_of(secret: str) -> str:
+    """A public name for a key (12 hex digits of an HMAC of a fixed text): stored with each row and
+    checkpoint so that verification picks the right key after a rotation."""
+    return _derive(secret.encode(), "key id").hex()[:12]
+
+
+@lru_cache(maxsize=8)
+def _keyring(current: str, old: tuple[str, ...]) -> dict[str, Key]:
+    keys: dict[str, Key] = {}
+    for rank, secret in enumerate((current, *old)):
+        raw = secret.encode()
+        key = Key(
+            id=key_id_of(secret),
+            rank=rank,
+            rows=hmac.new(_derive(raw, "rows"), digestmod=hashlib.sha256),
+            checkpoints=hmac.new(_derive(raw, "checkpoints"), digestmod=hashlib.sha256),
+        )
+        keys.setdefault(key.id, key)
+    return keys
+
+
+def keyring() -> dict[str, Key]:
+    """Every key that verification accepts, by key id; the current key has rank 0."""
+    return _keyring(settings.TSUNAGU_ACCESS_LOG_KEY, tuple(settings.TSUNAGU_ACCESS_LOG_OLD_KEYS))
+
+
+def current_key() -> Key:
+    return next(key for key in keyring().values() if key.rank == 0)
+
+
+# --- Row hashes ------------------------------------------------------------------------------------
+
+
+def common_part(
     *,
-    prev_hash: str,
-    id: int,
-    at_iso: str,
+    key_id: str,
+    at: dt.datetime,
     user_id: int | None,
     username: str,
-    customer_id: int | None,
     purpose: str,
     screen: str,
     detail: dict[str, Any],
     client_address: str,
 ) -> str:
-    payload = json.dumps(
+    """The fields one `log_access` call writes into every row, serialised once per call (batches
+    log tens of thousands of customers at once)."""
+    return json.dumps(
         [
-            prev_hash,
-            id,
-            at_iso,
+            key_id,
+            at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             user_id,
             username,
-            customer_id,
             purpose,
             screen,
             detail,
@@ -54,26 +120,22 @@ def row_hash(
         sort_keys=True,
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _hash_of(log: AccessLog, prev_hash: str) -> str:
-    return row_hash(
-        prev_hash=prev_hash,
-        id=log.id,
-        at_iso=log.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        user_id=log.user_id,
-        username=log.username,
-        customer_id=log.customer_id,
-        purpose=log.purpose,
-        screen=log.screen,
-        detail=log.detail,
-        client_address=log.client_address,
-    )
+def row_hash(key: Key, *, chain: int, seq: int, prev_hash: str, customer_id: int | None, common: str) -> str:
+    # Chain, seq, prev_hash and customer id are digits, hex or "null", so "|" cannot be forged into
+    # them; `common` is JSON and comes last.
+    mac = key.rows.copy()
+    customer = "null" if customer_id is None else str(int(customer_id))
+    mac.update(f"{chain}|{seq}|{prev_hash}|{customer}|{common}".encode())
+    return str(mac.hexdigest())
 
+
+# --- Append ----------------------------------------------------------------------------------------
 
 _LOG_COLUMNS = (
-    "id",
+    "chain",
+    "seq",
     "at",
     "user_id",
     "username",
@@ -82,6 +144,7 @@ _LOG_COLUMNS = (
     "screen",
     "detail",
     "client_address",
+    "key_id",
     "prev_hash",
     "hash",
 )
@@ -99,66 +162,150 @@ def log_access(
     returns how many rows were written."""
     ctx = context.current()
     ids = list(customer_ids) or [None]
-    # One read, one moment: every row of the call shares the timestamp (and its ISO form in the hash).
+    # One read, one moment: every row of the call shares the timestamp.
     at = timezone.now()
-    at_iso = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     user_id = user.pk if user is not None and user.is_authenticated else None
     username = getattr(user, "username", "") or ""
     screen = (screen or ctx.screen)[:100]
     detail = detail or {}
-    # Values in database form once per call: batches log tens of thousands of reads at once.
+    key = current_key()
+    common = common_part(
+        key_id=key.id,
+        at=at,
+        user_id=user_id,
+        username=username,
+        purpose=purpose.value,
+        screen=screen,
+        detail=detail,
+        client_address=ctx.client_address,
+    )
+    # Values in database form once per call.
     at_db = connection.ops.adapt_datetimefield_value(at)
     detail_db = AccessLog._meta.get_field("detail").get_db_prep_save(detail, connection)  # type: ignore[union-attr]
-    with transaction.atomic():
-        head, _ = AccessLogHead.objects.select_for_update().get_or_create(id=1)
+    fixed = (at_db, user_id, username)
+    tail = (purpose.value, screen, detail_db, ctx.client_address, key.id)
+    with _sqlite_writer_queue(), transaction.atomic():
+        chain, seq, prev_hash = _lock_a_head()
         rows: list[tuple[Any, ...]] = []
         for customer_id in ids:
-            row_id, prev_hash = head.last_id + 1, head.last_hash
-            digest = row_hash(
-                prev_hash=prev_hash,
-                id=row_id,
-                at_iso=at_iso,
-                user_id=user_id,
-                username=username,
-                customer_id=customer_id,
-                purpose=purpose.value,
-                screen=screen,
-                detail=detail,
-                client_address=ctx.client_address,
-            )
-            values = (row_id, at_db, user_id, username, customer_id, purpose.value, screen, detail_db)
-            rows.append((*values, ctx.client_address, prev_hash, digest))
-            head.last_id, head.last_hash = row_id, digest
+            seq += 1
+            digest = row_hash(key, chain=chain, seq=seq, prev_hash=prev_hash, customer_id=customer_id, common=common)
+            rows.append((chain, seq, *fixed, customer_id, *tail, prev_hash, digest))
+            prev_hash = digest
         bulk.insert_tuples(AccessLog, _LOG_COLUMNS, rows)
-        head.save(update_fields=["last_id", "last_hash"])
+        AccessLogHead.objects.filter(id=chain).update(last_seq=seq, last_hash=prev_hash)
+        transaction.on_commit(_counted(len(rows)))
     return len(rows)
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    id: int
-    reason: str
+def chain_count() -> int:
+    return max(1, int(settings.TSUNAGU_ACCESS_LOG_CHAINS))
 
 
-def _iter_log() -> Iterator[AccessLog]:
-    return AccessLog.objects.order_by("id").iterator(chunk_size=5000)
+def _lock_a_head() -> tuple[int, int, str]:
+    """Lock one chain's head for this transaction: (chain, last seq, last hash)."""
+    chains = chain_count()
+    if connection.features.has_select_for_update_skip_locked:
+        # Any head no one else holds right now; only when all K are busy does this wait.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, last_seq, last_hash FROM {AccessLogHead._meta.db_table} WHERE id < %s "
+                "ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED",
+                [chains],
+            )
+            found = cursor.fetchone()
+        if found is not None:
+            return int(found[0]), int(found[1]), str(found[2])
+        _create_heads(chains)
+    chain = random.randrange(chains)
+    # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
+    head = AccessLogHead.objects.select_for_update().filter(id=chain).first()
+    if head is None:
+        _create_heads(chains)
+        head = AccessLogHead.objects.select_for_update().get(id=chain)
+    return head.id, head.last_seq, head.last_hash
 
 
-def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Recompute the chain. Returns (rows checked, first break or None)."""
-    prev_hash, expected_id, checked = GENESIS_HASH, 1, 0
-    for log in _iter_log():
-        if log.id != expected_id:
-            return checked, ChainBreak(expected_id, f"行 {expected_id} が欠落しています(次の行は {log.id})。")
-        if log.prev_hash != prev_hash:
-            return checked, ChainBreak(log.id, "前の行のハッシュと一致しません(前の行が改ざん・削除された可能性)。")
-        if _hash_of(log, prev_hash) != log.hash:
-            return checked, ChainBreak(log.id, "行の内容がハッシュと一致しません(この行が改ざんされた可能性)。")
-        prev_hash, expected_id, checked = log.hash, expected_id + 1, checked + 1
-    head = AccessLogHead.objects.filter(id=1).first()
-    if head is None and checked:
-        # The head records the last row; without it, deleting rows at the end would go unnoticed.
-        return checked, ChainBreak(expected_id, "最終行の記録(AccessLogHead)がありません(末尾の行が削除された可能性)。")
-    if head is not None and (head.last_id, head.last_hash) != (expected_id - 1, prev_hash):
-        return checked, ChainBreak(expected_id, f"末尾の行が欠落しています(記録上の最終行は {head.last_id})。")
-    return checked, None
+def _create_heads(chains: int) -> None:
+    AccessLogHead.objects.bulk_create(
+        [AccessLogHead(id=chain, last_seq=0, last_hash=GENESIS_HASH) for chain in range(chains)],
+        ignore_conflicts=True,
+    )
+
+
+@contextmanager
+def _sqlite_writer_queue() -> Iterator[None]:
+    """On a SQLite file, appenders of all processes queue on a file lock before BEGIN IMMEDIATE.
+
+    SQLite's busy handler polls with growing sleeps, so under 20+ concurrent writers some wait
+    ~10 s (measured; past busy_timeout that is "database is locked"); a blocking flock hands the
+    lock over in order. Only for the outermost transaction: inside an outer one this process may
+    already hold the database lock, and waiting for the file lock then would deadlock."""
+    path = _sqlite_lock_path()
+    if path is None or connection.in_atomic_block:
+        yield
+        return
+    with _locked(path):
+        yield
+
+
+def _sqlite_lock_path() -> Path | None:
+    if connection.vendor != "sqlite":
+        return None
+    name = str(connection.settings_dict["NAME"] or "")
+    if not name or name.startswith("file:") or ":memory:" in name:
+        return None
+    return Path(f"{name}-accesslog.lock")
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- Automatic checkpoints -------------------------------------------------------------------------
+
+_pending = {"rows": 0, "since": time.monotonic()}
+
+
+def _counted(rows: int) -> Callable[[], None]:
+    def after_commit() -> None:
+        _pending["rows"] += rows
+        every_rows = int(settings.TSUNAGU_ACCESS_LOG_CHECKPOINT_ROWS)
+        every_seconds = float(settings.TSUNAGU_ACCESS_LOG_CHECKPOINT_SECONDS)
+        due_rows = every_rows > 0 and _pending["rows"] >= every_rows
+        due_time = every_seconds > 0 and time.monotonic() - _pending["since"] >= every_seconds
+        if not (due_rows or due_time):
+            return
+        _pending["rows"], _pending["since"] = 0, time.monotonic()
+        from .access_log_checkpoints import checkpoint_write
+
+        try:
+            checkpoint_write(reason="auto")
+        except Exception:
+            # The read itself succeeded and is logged; a missing anchor shows up in verification
+            # (and in this error), it must not turn every page into a 500.
+            logger.exception("アクセスログのチェックポイントを書き込めませんでした。")
+
+    return after_commit
+
+
+def reset_checkpoint_counter() -> None:
+    _pending["rows"], _pending["since"] = 0, time.monotonic()
+
+
+# --- Compatibility ---------------------------------------------------------------------------------
+
+
+def verify_chain() -> tuple[int, Any]:
+    """(rows checked, first problem or None) for the chain in the database alone, without the
+    outside checkpoints; `manage.py verify_access_log` checks both."""
+    from .access_log_verify import verify_log
+
+    report = verify_log(checkpoints=False)
+    return report.rows, (report.findings[0] if report.findings else None)

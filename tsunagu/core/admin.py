@@ -159,7 +159,7 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(AccessLog)
 class AccessLogAdmin(AuditEventAdmin):
-    list_display = ["id", "at", "username", "customer_id", "purpose", "screen", "client_address"]  # type: ignore[assignment]
+    list_display = ["id", "chain", "seq", "at", "username", "customer_id", "purpose", "screen", "client_address"]  # type: ignore[assignment]
     list_filter = ["purpose"]  # type: ignore[assignment]
     search_fields = ["username", "=customer_id", "screen"]  # type: ignore[assignment]
 
@@ -180,6 +180,6 @@ class ApiTokenAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 class AccessLogHeadAdmin(AuditEventAdmin):
     """The chain's tip: shown for checking, never edited (verify_access_log compares it)."""
 
-    list_display = ["id", "last_id", "last_hash"]  # type: ignore[assignment]
+    list_display = ["id", "last_seq", "last_hash"]  # type: ignore[assignment]
     list_filter = []  # type: ignore[assignment]
     search_fields = []  # type: ignore[assignment]

@@ -174,9 +174,19 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 
 
 class AccessLog(models.Model):
-    """One read of personal data. Append-only; each row carries the hash of the one before."""
+    """One read of personal data. Append-only; each row carries the keyed hash of the one before.
 
-    id = models.BigIntegerField(primary_key=True)
+    Rows belong to one of several independent chains (`chain`, numbered from 0) so that concurrent
+    readers do not all wait for one lock; `seq` counts 1, 2, 3 … within a chain. `hash` is an
+    HMAC-SHA256 with the key named by `key_id` (the key itself is never in the database); see
+    `core.access_log` and docs/access-log.md.
+    """
+
+    # Allocated by the database (sequence / AUTOINCREMENT), so chains never collide; it orders rows
+    # roughly by time across chains but is not part of the hash (the chain position is).
+    id = models.BigAutoField(primary_key=True)
+    chain = models.PositiveSmallIntegerField("チェーン", default=0)
+    seq = models.BigIntegerField("チェーン内番号")
     at = models.DateTimeField("日時")
     user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name="利用者")
     username = models.CharField("ユーザー名", max_length=150)
@@ -186,8 +196,9 @@ class AccessLog(models.Model):
     screen = models.CharField("画面・経路", max_length=100)
     detail = models.JSONField("詳細", default=dict, blank=True)
     client_address = models.CharField("接続元", max_length=64, blank=True)
+    key_id = models.CharField("鍵ID", max_length=16)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -195,6 +206,7 @@ class AccessLog(models.Model):
         verbose_name = verbose_name_plural = "アクセスログ"
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "at"])]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="core_accesslog_chain_seq")]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.username} → {self.customer_id}"
@@ -211,17 +223,17 @@ class AccessLog(models.Model):
 
 
 class AccessLogHead(models.Model):
-    """The chain's tip, one row, locked while appending so concurrent writers stay in order."""
+    """The tip of one chain (id = chain number), locked only while appending to that chain."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    last_id = models.BigIntegerField(default=0)
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = verbose_name_plural = "アクセスログ先頭"
 
     def __str__(self) -> str:
-        return f"#{self.last_id}"
+        return f"チェーン {self.id} #{self.last_seq}"
 
 
 class ApiToken(models.Model):
