@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -91,3 +92,28 @@ def test_screens_answer_404_to_the_other_agency(client, agency_a_staff, shared):
     assert "CN-A-0001" in html
     assert "CN-B-0001" not in html
     assert "RI-B-0001" not in html
+
+
+@pytest.fixture
+def analyst(org):
+    from tests.conftest import _user
+    from tsunagu.core.choices import Role
+
+    return _user("analyst", [Role.ANALYST], department=org["call_center"])
+
+
+def test_a_role_that_sees_the_address_masked_cannot_open_the_pdf(client, analyst, hq_operator, shared):
+    """The PDF prints the street and phone in full: a role that sees them masked on the customer
+    page must not get them through the document (403 with a Japanese reason, nothing logged)."""
+    customer, docs = shared
+    before = AccessLog.objects.count()
+    with pytest.raises(PermissionDenied):
+        document_open(user=analyst, pk=docs["a_notice"].pk)
+    assert AccessLog.objects.count() == before
+    client.login(username="analyst", password=PASSWORD)
+    response = client.get(f"/documents/{docs['a_notice'].pk}/")
+    assert response.status_code == 403
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert "CN-A-0001" in page  # listed, so the analyst knows it exists …
+    assert f'href="/documents/{docs["a_notice"].pk}/"' not in page  # … but not linked
+    assert "あなたの権限では開けません" in page

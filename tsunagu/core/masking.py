@@ -103,6 +103,20 @@ def display(user: Any, field: str, value: Any) -> str:
     return rule.show(value) if sees_full(user, field) else rule.mask(value)
 
 
+# Issued documents are fixed files that print the mailing address and often the phone number in
+# full; they cannot be masked after the fact, so only users who see these fields unmasked open them.
+DOCUMENT_FIELDS = ("customer.street", "customer.phone", "customer.birth_date")
+DOCUMENT_MASKED_MESSAGE = (
+    "この帳票には住所・電話番号などの個人情報がそのまま印字されています。"
+    "あなたの権限ではこれらの項目が伏せ字で表示されるため、帳票を開くことはできません。"
+)
+
+
+def sees_documents(user: Any) -> bool:
+    """Whether the user may open issued documents (PDFs carry the fields in DOCUMENT_FIELDS)."""
+    return all(sees_full(user, field) for field in DOCUMENT_FIELDS)
+
+
 def masked_fields(user: Any) -> list[str]:
     """Fields this user sees masked (for a notice on screen)."""
     return [rule.label for rule in RULES.values() if rule.full_roles and not sees_full(user, rule.field)]

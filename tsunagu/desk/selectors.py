@@ -139,6 +139,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
         ),
         "history": change_rows(customer.history.all(), limit=20),
         "masked_fields": masked,
+        "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masked),
     }
 

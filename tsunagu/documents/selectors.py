@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from tsunagu.core import masking
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
@@ -54,6 +56,8 @@ def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
     document = Document.objects.visible_to(user).filter(pk=pk).first()
     if document is None:
         raise Http404("帳票が見つかりません。")
+    if not masking.sees_documents(user):
+        raise PermissionDenied(masking.DOCUMENT_MASKED_MESSAGE)
     log_access(
         user=user,
         customer_ids=[document.customer_id],
