@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tsunagu.core import permissions
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import AuditAction, DepartmentKind, Role
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 
 from . import deduction as d
@@ -23,11 +24,7 @@ from .notices import month_start
 
 def can_start_batches(user: User) -> bool:
     """Batches mail every customer: administrators and the 契約管理 department only."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or user.has_role(Role.ADMIN):
-        return True
-    return user.department is not None and user.department.kind == DepartmentKind.POLICY_ADMIN
+    return permissions.has(user, permissions.DOCUMENT_BATCHES_START)
 
 
 def _issue_date(text: str) -> dt.date:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from tsunagu.core import masking
+from tsunagu.core import masking, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
@@ -82,7 +82,7 @@ def document_file(document: Document, storage: DocumentStorage) -> bytes:
 
 def can_see_batches(user: User) -> bool:
     """Batches span every customer: head-office staff only (agency staff see none)."""
-    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or user.department_id is not None))
+    return permissions.has(user, permissions.DOCUMENT_BATCHES_VIEW)
 
 
 def batch_list(*, user: User, limit: int = 50) -> list[DocumentBatch]:

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django import template
 
-from tsunagu.core import masking, normalize
+from tsunagu.core import masking, normalize, permissions
 
 register = template.Library()
 
@@ -35,3 +35,10 @@ def sees_full(context: template.Context, field: str) -> bool:
     """{% sees_full "customer.birth_date" as full %}: whether the current user sees the field unmasked."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return masking.sees_full(user, field)
+
+
+@register.simple_tag(takes_context=True)
+def can(context: template.Context, name: str) -> bool:
+    """{% can "identity.steward" as steward %}: whether the current user has the named permission."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return permissions.has(user, name)

@@ -1,0 +1,102 @@
+"""Named permissions: the one registry that services, views, the API and templates ask.
+
+Row scoping (which customers, policies, cases …) is `core.scoping`; field masking is
+`core.masking`. This module answers the remaining question, "may this user use this function at
+all?", by name, so a role check is never written into a view, a service or a template:
+
+    permissions.require(user, permissions.IDENTITY_STEWARD)      # services: PermissionDenied in Japanese
+    permissions.has(user, permissions.DOCUMENT_BATCHES_START)    # views
+    {% can "identity.steward" as steward %}                      # templates (core.templatetags.tsunagu)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from .choices import DepartmentKind, Role
+from .scoping import Reach, reach
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    label: str  # what the function is, in Japanese
+    denied: str  # the message a refused user reads
+    check: Callable[[Any], bool]
+
+
+REGISTRY: dict[str, Permission] = {}
+
+
+def _register(name: str, label: str, denied: str, check: Callable[[Any], bool]) -> str:
+    REGISTRY[name] = Permission(name, label, denied, check)
+    return name
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def _head_office(user: Any) -> bool:
+    return _active(user) and reach(user) is Reach.ALL
+
+
+def _has_role(user: Any, *roles: Role) -> bool:
+    return _active(user) and user.has_role(*roles)
+
+
+def _steward(user: Any) -> bool:
+    # Stewards are head-office staff (a department, never an agency) with the data_steward role.
+    if not _active(user):
+        return False
+    return user.is_superuser or (user.department_id is not None and _has_role(user, Role.DATA_STEWARD))
+
+
+def _batch_starter(user: Any) -> bool:
+    # Batches mail every customer: administrators and the 契約管理 department only.
+    if not _active(user):
+        return False
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    return user.department is not None and user.department.kind == DepartmentKind.POLICY_ADMIN
+
+
+IDENTITY_STEWARD = _register("identity.steward", "名寄せ", "名寄せの操作はデータスチュワードだけが行えます。", _steward)
+DOCUMENT_BATCHES_VIEW = _register(
+    "documents.batches.view",
+    "帳票バッチの閲覧",
+    "帳票バッチは本社の担当者だけが閲覧できます。",
+    _head_office,
+)
+DOCUMENT_BATCHES_START = _register(
+    "documents.batches.start",
+    "帳票バッチの実行",
+    "帳票バッチを実行できるのはシステム管理者と契約管理部の担当者だけです。",
+    _batch_starter,
+)
+COMPLAINT_SENSITIVE = _register(
+    "cases.complaint_sensitive",
+    "苦情の機微情報",
+    "苦情の原因・対策などは苦情対応担当とコンプライアンス監査だけが閲覧できます。",
+    lambda user: _has_role(user, Role.COMPLAINTS_OFFICER, Role.COMPLIANCE_AUDITOR),
+)
+ADMIN_SITE = _register(
+    "core.admin_site",
+    "管理画面",
+    "管理画面はシステム管理者だけが利用できます。",
+    lambda user: _active(user) and bool(user.is_staff),
+)
+
+
+def has(user: Any, name: str) -> bool:
+    return REGISTRY[name].check(user)
+
+
+def require(user: Any, name: str) -> None:
+    """Raise PermissionDenied (with the permission's Japanese message) unless the user has it."""
+    if not has(user, name):
+        raise PermissionDenied(REGISTRY[name].denied)
