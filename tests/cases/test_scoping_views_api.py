@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, make_customer, make_policy
+from tests.conftest import PASSWORD, make_customer, make_policy, read
 from tsunagu.cases import selectors
 from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.cases.models import Case, ComplaintCategory
@@ -125,7 +125,11 @@ def test_refused_transition_on_screen_shows_message(hq_operator, holder, client)
     customer, _policy = holder
     case = open_case(hq_operator, customer, None, CaseType.INQUIRY, "other", question="?")
     client.login(username="hq_operator", password=PASSWORD)
-    response = client.post(f"/cases/{case.pk}/transition/", {"to": "completed", "resolution_summary": "x"}, follow=True)
+    response = client.post(
+        f"/cases/{case.pk}/transition/",
+        {"to": "completed", "resolution_summary": "x", "version": case.version},
+        follow=True,
+    )
     assert "「受付」から「完了」に変更できません" in response.content.decode()
     case.refresh_from_db()
     assert case.status == CaseStatus.RECEIVED
@@ -159,10 +163,15 @@ def test_api_create_list_read_transition(hq_operator, holder, departments, clien
     listed = client.get("/api/cases/", {"department_id": departments["claims"].pk}).json()
     assert [c["number"] for c in listed["results"]] == [body["number"]]
     assert client.get(f"/api/cases/{body['id']}/").json()["status"] == "received"
-    refused = client.post(f"/api/cases/{body['id']}/transition/", {"to": "completed"}, content_type="application/json")
+    assert body["version"] == 1
+    refused = client.post(
+        f"/api/cases/{body['id']}/transition/", {"to": "completed", "expected_version": 1}, "application/json"
+    )
     assert refused.status_code == 400
     assert "変更できません" in refused.json()["errors"]["status"][0]
-    moved = client.post(f"/api/cases/{body['id']}/transition/", {"to": "in_progress"}, content_type="application/json")
+    moved = client.post(
+        f"/api/cases/{body['id']}/transition/", {"to": "in_progress", "expected_version": 1}, "application/json"
+    )
     assert moved.json()["status_label"] == "対応中"
     bad = client.post(
         "/api/cases/",
@@ -182,10 +191,11 @@ def test_overdue_summary_and_customer_selectors(hq_operator, holder, departments
     summary = selectors.overdue_summary_for_user(user=hq_operator, today=dt.date(2026, 6, 1))
     assert summary["mine"] == 1
     assert summary["team"] == 1
+    customer = read(hq_operator, customer)
     assert selectors.open_case_count_for_customer(user=hq_operator, customer=customer) == 1
     assert selectors.case_list_for_customer(user=hq_operator, customer=customer) == [old]
     assert selectors.case_events_for_customer(user=hq_operator, customer=customer)[0].case == old
     breakdown = selectors.overdue_breakdown(user=hq_operator, today=dt.date(2026, 6, 1))
     assert breakdown["person"][0]["n"] == 1
     other = make_customer(hq_operator, name="別 顧客", name_kana="ベツ コキャク")
-    assert selectors.open_case_count_for_customer(user=hq_operator, customer=other) == 0
+    assert selectors.open_case_count_for_customer(user=hq_operator, customer=read(hq_operator, other)) == 0

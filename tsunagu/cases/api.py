@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from tsunagu.core.choices import AccessPurpose
-from tsunagu.core.input import ApiId, ApiText
+from tsunagu.core.input import BIGINT_MAX, ApiId, ApiText
 from tsunagu.core.models import Department, User
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.models import Policy
@@ -60,6 +60,11 @@ class CaseOut(Schema):
     is_open: bool
     is_overdue: bool
     resolution_summary: str
+    version: int = Field(description="案件の版。更新のたびに増える。状態変更では expected_version として送り返す。")
+
+
+class ErrorOut(Schema):
+    detail: str
 
 
 class CaseListOut(Schema):
@@ -70,6 +75,14 @@ class CaseListOut(Schema):
 
 class TransitionIn(Schema):
     to: str
+    # Required, not optional: a client that leaves it out would silently overwrite another
+    # operator's change, which is exactly the lost update the version exists to prevent.
+    expected_version: int = Field(
+        ge=1,
+        le=BIGINT_MAX,
+        description="参照したときの案件の版(CaseOut.version)。"
+        "その後に他の担当者が更新していれば 409 を返し、何も変更しない。",
+    )
     note: ApiText = ""
     resolution_summary: ApiText = ""
     department_id: ApiId | None = None
@@ -109,6 +122,7 @@ def _out(case: Case) -> dict[str, Any]:
         "is_open": case.is_open,
         "is_overdue": case.is_overdue,
         "resolution_summary": case.resolution_summary,
+        "version": case.version,
     }
 
 
@@ -170,17 +184,21 @@ def read_case(request: HttpRequest, case_id: ApiId) -> dict[str, Any]:
     return _out(selectors.case_get(user=_user(request), pk=case_id, screen="API:案件参照", purpose=AccessPurpose.API))
 
 
-@router.post("/{int:case_id}/transition/", response=CaseOut, summary="案件の状態を変更する")
-def transition_case(request: HttpRequest, case_id: ApiId, payload: TransitionIn) -> dict[str, Any]:
+@router.post("/{int:case_id}/transition/", response={200: CaseOut, 409: ErrorOut}, summary="案件の状態を変更する")
+def transition_case(request: HttpRequest, case_id: ApiId, payload: TransitionIn) -> Any:
     user = _user(request)
     case = selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API)
     department = get_object_or_404(Department, pk=payload.department_id) if payload.department_id else None
-    services.case_transition(
-        actor=user,
-        case=case,
-        to=payload.to,
-        note=payload.note,
-        resolution_summary=payload.resolution_summary,
-        department=department,
-    )
+    try:
+        services.case_transition(
+            actor=user,
+            case=case,
+            to=payload.to,
+            note=payload.note,
+            resolution_summary=payload.resolution_summary,
+            department=department,
+            expected_version=payload.expected_version,
+        )
+    except services.CaseConflict as error:
+        return Status(409, {"detail": error.message})
     return _out(selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API))

@@ -147,13 +147,27 @@ class CaseCreateForm(TextCheckedForm):
         return {}
 
 
-class TransitionForm(TextCheckedForm):
+class VersionedForm(TextCheckedForm):
+    """A form that changes the case: carries the case version the user saw (optimistic concurrency)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=BIGINT_MAX,
+        error_messages={
+            "required": "案件の版が送信されていません。画面を読み込み直してから、もう一度操作してください。",
+            "invalid": "案件の版が正しくありません。画面を読み込み直してから、もう一度操作してください。",
+        },
+    )
+
+
+class TransitionForm(VersionedForm):
     to = forms.ChoiceField(label="次の状態", choices=CaseStatus.choices)
     note = forms.CharField(label="メモ", required=False)
     resolution_summary = forms.CharField(label="対応結果", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class HandoffForm(TextCheckedForm):
+class HandoffForm(VersionedForm):
     department = forms.ModelChoiceField(label="取次先", queryset=Department.objects.all())
     reason = forms.CharField(label="取次の理由")
 
@@ -168,13 +182,13 @@ class CallForm(TextCheckedForm):
     direction = forms.ChoiceField(label="方向", choices=[("inbound", "受信"), ("outbound", "発信")])
 
 
-class IdentityForm(TextCheckedForm):
+class IdentityForm(VersionedForm):
     method = forms.ChoiceField(label="確認方法", choices=VerificationMethod.choices)
     document_type = forms.ChoiceField(label="確認書類", choices=IdentityDocument.choices, required=False)
     note = forms.CharField(label="備考", required=False)
 
 
-class InquiryAnswerForm(TextCheckedForm):
+class InquiryAnswerForm(VersionedForm):
     answer = forms.CharField(label="回答", widget=forms.Textarea(attrs={"rows": 3}))
     articles = forms.CharField(label="参照したFAQ(ID, カンマ区切り)", required=False)
 
@@ -191,7 +205,7 @@ class InquiryAnswerForm(TextCheckedForm):
         return ids
 
 
-class ComplaintForm(TextCheckedForm):
+class ComplaintForm(VersionedForm):
     fact_finding = forms.CharField(label="事実確認メモ(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     cause = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     countermeasure = forms.CharField(label="対策", widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -203,7 +217,7 @@ class ComplaintForm(TextCheckedForm):
     recurrence_prevention = forms.CharField(label="再発防止策", required=False)
 
 
-class CancellationForm(TextCheckedForm):
+class CancellationForm(VersionedForm):
     offer_made = forms.CharField(label="ご提案した内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     outcome = forms.ChoiceField(label="結果", choices=[("", "未定"), *CancellationOutcome.choices], required=False)
     effective_date = forms.DateField(label="解約日", required=False, widget=DATE)

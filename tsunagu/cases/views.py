@@ -141,31 +141,32 @@ def overdue(request: AuthedRequest) -> HttpResponse:
 
 def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     case = selectors.case_get(user=request.user, pk=pk)
+    version = {"version": case.version}  # what this user saw; sent back by every changing form
     context: dict[str, Any] = {
         "case": case,
         "events": selectors.case_timeline(user=request.user, case=case),
         "documents": list(case.documents.all()),
         "tasks": list(case.tasks.select_related("department", "assignee")),
         "next_statuses": [(s, label(s)) for s in next_statuses(case.case_type, case.status)],
-        "transition_form": TransitionForm(),
-        "handoff_form": HandoffForm(),
+        "transition_form": TransitionForm(initial=version),
+        "handoff_form": HandoffForm(initial=version),
         "note_form": NoteForm(),
         "call_form": CallForm(),
         "sensitive_visible": selectors.complaint_sensitive_visible(user=request.user),
     }
     if case.case_type in (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE):
         context["identity"] = getattr(case, "identity", None)
-        context["identity_form"] = IdentityForm()
+        context["identity_form"] = IdentityForm(initial=version)
         context["identity_documents"] = dict(IdentityDocument.choices)
     elif case.case_type == CaseType.INQUIRY:
-        context["answer_form"] = InquiryAnswerForm(initial={"answer": case.inquiry.answer})
+        context["answer_form"] = InquiryAnswerForm(initial={"answer": case.inquiry.answer, **version})
         context["faq"] = selectors.faq_search(user=request.user, query=request.GET.get("q", ""))
     elif case.case_type == CaseType.COMPLAINT:
-        context["complaint_form"] = ComplaintForm()
+        context["complaint_form"] = ComplaintForm(initial=version)
     elif case.case_type == CaseType.CANCELLATION:
         context["guidance"] = selectors.retention_guidance_for(case=case)
         context["cancellation_form"] = CancellationForm(
-            initial={"offer_made": case.cancellation.offer_made, "outcome": case.cancellation.outcome}
+            initial={"offer_made": case.cancellation.offer_made, "outcome": case.cancellation.outcome, **version}
         )
     return context
 
@@ -176,9 +177,15 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _action(
-    request: AuthedRequest, pk: int, form_class: type[forms.Form], call: Callable[[Any, dict[str, Any]], object]
+    request: AuthedRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    call: Callable[[Any, dict[str, Any], int | None], object],
 ) -> HttpResponse:
-    """Run one service for a POST on the case page; errors come back as messages, nothing changed."""
+    """Run one service for a POST on the case page; errors come back as messages, nothing changed.
+
+    A form that changes the case carries the version the user saw (VersionedForm); `call` passes
+    it to the service, which refuses a stale one (CaseConflict) so no one's change is lost."""
     case = selectors.case_get(user=request.user, pk=pk, screen="案件更新")
     form = form_class(request.POST)
     if not form.is_valid():
@@ -187,8 +194,12 @@ def _action(
             text = " ".join(str(e) for e in errors)
             messages.error(request, f"{label}: {text}" if label else text)
     else:
+        data = dict(form.cleaned_data)
+        version = data.pop("version", None)
         try:
-            call(case, form.cleaned_data)
+            call(case, data, version)
+        except services.CaseConflict as error:
+            messages.error(request, error.message)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -206,8 +217,13 @@ def case_transition(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         TransitionForm,
-        lambda case, d: services.case_transition(
-            actor=request.user, case=case, to=d["to"], note=d["note"], resolution_summary=d["resolution_summary"]
+        lambda case, d, version: services.case_transition(
+            actor=request.user,
+            case=case,
+            to=d["to"],
+            note=d["note"],
+            resolution_summary=d["resolution_summary"],
+            expected_version=version,
         ),
     )
 
@@ -219,8 +235,8 @@ def case_handoff(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         pk,
         HandoffForm,
-        lambda case, d: services.case_handoff(
-            actor=request.user, case=case, department=d["department"], reason=d["reason"]
+        lambda case, d, version: services.case_handoff(
+            actor=request.user, case=case, department=d["department"], reason=d["reason"], expected_version=version
         ),
     )
 
@@ -229,29 +245,39 @@ def case_handoff(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_note(request: AuthedRequest, pk: int) -> HttpResponse:
     return _action(
-        request, pk, NoteForm, lambda case, d: services.case_add_note(actor=request.user, case=case, text=d["text"])
+        request,
+        pk,
+        NoteForm,
+        lambda case, d, _version: services.case_add_note(actor=request.user, case=case, text=d["text"]),
     )
 
 
 @login_required
 @require_POST
 def case_call(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _action(request, pk, CallForm, lambda case, d: services.case_log_call(actor=request.user, case=case, **d))
+    return _action(
+        request, pk, CallForm, lambda case, d, _version: services.case_log_call(actor=request.user, case=case, **d)
+    )
 
 
 @login_required
 @require_POST
 def case_identity(request: AuthedRequest, pk: int) -> HttpResponse:
     return _action(
-        request, pk, IdentityForm, lambda case, d: services.identity_verify(actor=request.user, case=case, **d)
+        request,
+        pk,
+        IdentityForm,
+        lambda case, d, version: services.identity_verify(actor=request.user, case=case, expected_version=version, **d),
     )
 
 
 @login_required
 @require_POST
 def case_answer(request: AuthedRequest, pk: int) -> HttpResponse:
-    def call(case: Any, d: dict[str, Any]) -> object:
-        return services.inquiry_answer(actor=request.user, case=case, answer=d["answer"], article_ids=d["articles"])
+    def call(case: Any, d: dict[str, Any], version: int | None) -> object:
+        return services.inquiry_answer(
+            actor=request.user, case=case, answer=d["answer"], article_ids=d["articles"], expected_version=version
+        )
 
     return _action(request, pk, InquiryAnswerForm, call)
 
@@ -259,11 +285,11 @@ def case_answer(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_complaint(request: AuthedRequest, pk: int) -> HttpResponse:
-    def call(case: Any, d: dict[str, Any]) -> object:
+    def call(case: Any, d: dict[str, Any], version: int | None) -> object:
         changes = {k: v for k, v in d.items() if v not in ("", None)}
         if changes.get("explained_on"):
             changes["explained_by"] = request.user
-        return services.complaint_update(actor=request.user, case=case, **changes)
+        return services.complaint_update(actor=request.user, case=case, expected_version=version, **changes)
 
     return _action(request, pk, ComplaintForm, call)
 
@@ -272,7 +298,12 @@ def case_complaint(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_cancellation(request: AuthedRequest, pk: int) -> HttpResponse:
     return _action(
-        request, pk, CancellationForm, lambda case, d: services.cancellation_record(actor=request.user, case=case, **d)
+        request,
+        pk,
+        CancellationForm,
+        lambda case, d, version: services.cancellation_record(
+            actor=request.user, case=case, expected_version=version, **d
+        ),
     )
 
 
@@ -285,18 +316,25 @@ def _document(request: AuthedRequest, pk: int, doc: int) -> CaseDocument:
 @require_POST
 def document_action(request: AuthedRequest, pk: int, doc: int, action: str) -> HttpResponse:
     document = _document(request, pk, doc)
+    # The page sends the version it showed; an older client without it is not checked.
+    version = query_int(request.POST, "version", minimum=1, label="案件の版(version)")
     try:
         if action == "receive":
-            services.document_receive(actor=request.user, document=document)
+            services.document_receive(actor=request.user, document=document, expected_version=version)
         elif action == "resolve":
-            services.document_resolve_deficiency(actor=request.user, document=document)
+            services.document_resolve_deficiency(actor=request.user, document=document, expected_version=version)
         elif action == "deficiency":
             form = DeficiencyForm(request.POST)
             services.document_report_deficiency(
-                actor=request.user, document=document, note=form.data.get("note", "") if form.data else ""
+                actor=request.user,
+                document=document,
+                note=form.data.get("note", "") if form.data else "",
+                expected_version=version,
             )
         else:
             raise Http404
+    except services.CaseConflict as error:
+        messages.error(request, error.message)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -308,8 +346,11 @@ def document_action(request: AuthedRequest, pk: int, doc: int, action: str) -> H
 def task_done(request: AuthedRequest, pk: int, task: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk, screen="案件タスク")
     found = get_object_or_404(CaseTask, pk=task, case=case)
+    version = query_int(request.POST, "version", minimum=1, label="案件の版(version)")
     try:
-        services.task_complete(actor=request.user, task=found)
+        services.task_complete(actor=request.user, task=found, expected_version=version)
+    except services.CaseConflict as error:
+        messages.error(request, error.message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("cases:detail", pk=pk)

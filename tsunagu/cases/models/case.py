@@ -62,6 +62,10 @@ class Case(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="受付者")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
+    # Optimistic concurrency: every service that changes the case (or its type panel, documents,
+    # tasks) adds 1; screens and the API send back the version the user saw, and a write based on
+    # an older version is refused (services.common.lock_case) instead of silently replacing another's.
+    version = models.PositiveIntegerField("版", default=1, editable=False)
     history = HistoricalRecords()
 
     objects = CaseQuerySet.as_manager()

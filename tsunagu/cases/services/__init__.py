@@ -1,5 +1,6 @@
 """Every write to cases. Views, API and commands call these; they never save models themselves."""
 
+from .common import CONFLICT_MESSAGE, CaseConflict
 from .create import CaseInput, case_create
 from .overdue import overdue_snapshot_record
 from .progress import (
@@ -25,6 +26,8 @@ from .types import (
 )
 
 __all__ = [
+    "CONFLICT_MESSAGE",
+    "CaseConflict",
     "CaseInput",
     "can_see_complaint_sensitive",
     "cancellation_record",

@@ -34,7 +34,7 @@ from ..workflow import (
     completion_problems,
     label,
 )
-from .common import event, lock_case, save
+from .common import bump, event, lock_case, save
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -88,12 +88,14 @@ def case_transition(
     note: str = "",
     resolution_summary: str = "",
     department: Department | None = None,
+    expected_version: int | None = None,
 ) -> Case:
-    """Move the case to `to`. Refused (nothing changed) when the move is illegal or incomplete."""
+    """Move the case to `to`. Refused (nothing changed) when the move is illegal or incomplete,
+    or (CaseConflict) when the case changed after the user saw `expected_version`."""
     from .types import apply_cancellation, apply_change
 
     with transaction.atomic():
-        locked = lock_case(actor, case)
+        locked = lock_case(actor, case, expected_version)
         try:
             check_transition(locked.case_type, locked.status, to)
         except IllegalTransition as error:
@@ -125,7 +127,7 @@ def case_transition(
         if not locked.is_open:
             locked.closed_at = timezone.now()
             locked.resolution_summary = resolution_summary.strip()
-        save(locked, actor)
+        bump(locked, actor)
         event(
             locked,
             actor,
@@ -145,13 +147,15 @@ def _copy(source: Case, target: Case) -> None:
         target.refresh_from_db()
 
 
-def case_handoff(*, actor: User, case: Case, department: Department, reason: str) -> Case:
+def case_handoff(
+    *, actor: User, case: Case, department: Department, reason: str, expected_version: int | None = None
+) -> Case:
     """取次: move the case to another department's queue; the history stays on the case and the
     new queue gets a task to pick it up."""
     if not reason.strip():
         raise ValidationError({"reason": "取次の理由を入力してください。"})
     with transaction.atomic():
-        locked = lock_case(actor, case)
+        locked = lock_case(actor, case, expected_version)
         if not locked.is_open:
             raise ValidationError("完了・取下げ済みの案件は取次できません。")
         if locked.department_id == department.pk:
@@ -165,7 +169,7 @@ def case_handoff(*, actor: User, case: Case, department: Department, reason: str
             locked.status = CaseStatus.ESCALATED
         locked.department = department
         locked.assignee = None
-        save(locked, actor)
+        bump(locked, actor)
         calendar = current_calendar()
         save(
             CaseTask(
@@ -189,19 +193,21 @@ def case_handoff(*, actor: User, case: Case, department: Department, reason: str
     return case
 
 
-def case_assign(*, actor: User, case: Case, assignee: User | None) -> Case:
+def case_assign(*, actor: User, case: Case, assignee: User | None, expected_version: int | None = None) -> Case:
     with transaction.atomic():
-        locked = lock_case(actor, case)
+        locked = lock_case(actor, case, expected_version)
         if assignee is not None and not Case.objects.visible_to(assignee).filter(pk=locked.pk).exists():
             raise ValidationError({"assignee": f"{assignee}さんはこの案件を閲覧できないため担当者にできません。"})
         locked.assignee = assignee
-        save(locked, actor)
+        bump(locked, actor)
         event(locked, actor, EventKind.ASSIGN, f"担当者を{assignee or '未設定'}にした")
     _copy(locked, case)
     return case
 
 
 def case_add_note(*, actor: User, case: Case, text: str) -> None:
+    """Notes and calls only append to the timeline: they replace nothing another user could have
+    changed, so they neither check nor bump the case's version."""
     if not text.strip():
         raise ValidationError({"text": "メモを入力してください。"})
     with transaction.atomic():
@@ -236,31 +242,41 @@ def case_log_call(
     return interaction
 
 
-def _document(actor: User, document: CaseDocument) -> tuple[Case, CaseDocument]:
-    case = lock_case(actor, document.case)
+def _document(actor: User, document: CaseDocument, expected_version: int | None) -> tuple[Case, CaseDocument]:
+    case = lock_case(actor, document.case, expected_version)
     if not case.is_open:
         raise ValidationError("完了・取下げ済みの案件の書類は変更できません。")
     return case, CaseDocument.objects.select_for_update().get(pk=document.pk)
 
 
-def document_receive(*, actor: User, document: CaseDocument, received_on: dt.date | None = None) -> CaseDocument:
+def document_receive(
+    *,
+    actor: User,
+    document: CaseDocument,
+    received_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> CaseDocument:
     with transaction.atomic():
-        case, locked = _document(actor, document)
+        case, locked = _document(actor, document, expected_version)
         locked.received_on = received_on or timezone.localdate()
         save(locked, actor)
+        bump(case, actor)
         event(case, actor, EventKind.DOCUMENT, f"「{locked.name}」を受領した({locked.received_on:%Y/%m/%d})")
     return locked
 
 
-def document_report_deficiency(*, actor: User, document: CaseDocument, note: str, due_days: int = 2) -> CaseTask:
+def document_report_deficiency(
+    *, actor: User, document: CaseDocument, note: str, due_days: int = 2, expected_version: int | None = None
+) -> CaseTask:
     """不備: recorded on the document, and a follow-up task to get it corrected."""
     if not note.strip():
         raise ValidationError({"note": "不備の内容を入力してください。"})
     with transaction.atomic():
-        case, locked = _document(actor, document)
+        case, locked = _document(actor, document, expected_version)
         locked.deficiency_note = note.strip()
         locked.deficiency_resolved = False
         save(locked, actor)
+        bump(case, actor)
         task = CaseTask(
             case=case,
             title=f"不備書類「{locked.name}」の再提出を依頼する",
@@ -273,13 +289,16 @@ def document_report_deficiency(*, actor: User, document: CaseDocument, note: str
     return task
 
 
-def document_resolve_deficiency(*, actor: User, document: CaseDocument) -> CaseDocument:
+def document_resolve_deficiency(
+    *, actor: User, document: CaseDocument, expected_version: int | None = None
+) -> CaseDocument:
     with transaction.atomic():
-        case, locked = _document(actor, document)
+        case, locked = _document(actor, document, expected_version)
         if not locked.deficiency_note:
             raise ValidationError("この書類には不備が記録されていません。")
         locked.deficiency_resolved = True
         save(locked, actor)
+        bump(case, actor)
         event(case, actor, EventKind.DOCUMENT, f"「{locked.name}」の不備が解消した")
     return locked
 
@@ -312,13 +331,14 @@ def case_add_task(
     return task
 
 
-def task_complete(*, actor: User, task: CaseTask) -> CaseTask:
+def task_complete(*, actor: User, task: CaseTask, expected_version: int | None = None) -> CaseTask:
     with transaction.atomic():
-        case = lock_case(actor, task.case)
+        case = lock_case(actor, task.case, expected_version)
         locked = CaseTask.objects.select_for_update().get(pk=task.pk)
         if locked.done_at is not None:
             raise ValidationError("このタスクは既に完了しています。")
         locked.done_at = timezone.now()
         save(locked, actor)
+        bump(case, actor)
         event(case, actor, EventKind.TASK, f"タスク「{locked.title}」を完了した")
     return locked

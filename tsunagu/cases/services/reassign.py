@@ -11,7 +11,7 @@ from tsunagu.customers.models import Customer
 
 from ..choices import EventKind
 from ..models import Case
-from .common import event, save
+from .common import bump, event
 
 
 def cases_move_to_customer(*, actor: User, to_customer: Customer, case_ids: list[int], reason: str) -> list[int]:
@@ -26,7 +26,7 @@ def cases_move_to_customer(*, actor: User, to_customer: Customer, case_ids: list
             old = case.customer_id
             case.customer = to_customer
             case._change_reason = reason  # type: ignore[attr-defined]
-            save(case, actor)
+            bump(case, actor)
             event(
                 case, actor, EventKind.DETAIL, f"顧客を付け替えた({reason})", data={"from": old, "to": to_customer.pk}
             )

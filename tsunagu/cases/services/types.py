@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tsunagu.core.choices import Role
+from tsunagu.core import permissions
 from tsunagu.core.models import Department, User
 from tsunagu.customers.choices import NameChangeReason
 from tsunagu.customers.services import AddressInput, address_add, customer_change_name
@@ -28,7 +28,7 @@ from ..models import (
     KnowledgeArticle,
 )
 from .accident import accident_panel
-from .common import event, lock_case, save
+from .common import bump, event, lock_case, save
 
 # Keys each 異動 sub-type needs in new_values, with their labels for messages.
 CHANGE_FIELDS: dict[str, dict[str, str]] = {
@@ -63,7 +63,7 @@ COMPLAINT_EDITABLE = frozenset(
 
 
 def can_see_complaint_sensitive(user: User) -> bool:
-    return user.has_role(Role.COMPLAINTS_OFFICER, Role.COMPLIANCE_AUDITOR)
+    return permissions.has(user, permissions.COMPLAINT_SENSITIVE)
 
 
 def validate_change_values(sub_type: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -137,9 +137,10 @@ def change_update(
     new_values: dict[str, Any] | None = None,
     effective_date: dt.date | None = None,
     premium_difference: int | None = None,
+    expected_version: int | None = None,
 ) -> ChangeRequest:
     with transaction.atomic():
-        case = lock_case(actor, case)
+        case = lock_case(actor, case, expected_version)
         change = ChangeRequest.objects.get(case=case)
         if change.applied_at is not None:
             raise ValidationError("この異動は既に反映済みのため変更できません。")
@@ -150,6 +151,7 @@ def change_update(
         if premium_difference is not None:
             change.premium_difference = premium_difference
         save(change, actor)
+        bump(case, actor)
         event(case, actor, EventKind.DETAIL, f"異動内容を更新した(保険料差額: {change.premium_difference_label})")
     return change
 
@@ -217,9 +219,10 @@ def identity_verify(
     document_type: str = "",
     verified_at: dt.datetime | None = None,
     note: str = "",
+    expected_version: int | None = None,
 ) -> IdentityVerification:
     with transaction.atomic():
-        case = lock_case(actor, case)
+        case = lock_case(actor, case, expected_version)
         if case.case_type not in (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE):
             raise ValidationError("本人確認を記録できるのは証券再発行・控除証明書再発行の案件だけです。")
         if not case.is_open:
@@ -231,6 +234,7 @@ def identity_verify(
         verification.verified_at = verified_at or timezone.now()
         verification.note = note.strip()
         save(verification, actor)
+        bump(case, actor)
         event(
             case,
             actor,
@@ -241,31 +245,42 @@ def identity_verify(
     return verification
 
 
-def inquiry_answer(*, actor: User, case: Case, answer: str, article_ids: list[int] | None = None) -> InquiryDetail:
+def inquiry_answer(
+    *,
+    actor: User,
+    case: Case,
+    answer: str,
+    article_ids: list[int] | None = None,
+    expected_version: int | None = None,
+) -> InquiryDetail:
     with transaction.atomic():
-        case = lock_case(actor, case)
+        case = lock_case(actor, case, expected_version)
         inquiry = InquiryDetail.objects.get(case=case)
         inquiry.answer = answer.strip()
         save(inquiry, actor)
+        bump(case, actor)
         if article_ids is not None:
             inquiry.articles.set(KnowledgeArticle.objects.filter(pk__in=article_ids, is_published=True))
         event(case, actor, EventKind.DETAIL, "回答を記録した", body=inquiry.answer)
     return inquiry
 
 
-def complaint_update(*, actor: User, case: Case, **changes: Any) -> ComplaintDetail:
+def complaint_update(
+    *, actor: User, case: Case, expected_version: int | None = None, **changes: Any
+) -> ComplaintDetail:
     unknown = set(changes) - COMPLAINT_EDITABLE - {"departments_involved"}
     if unknown:
         raise ValidationError(f"変更できない項目です: {', '.join(sorted(unknown))}")
     if set(changes) & set(ComplaintDetail.SENSITIVE_FIELDS) and not can_see_complaint_sensitive(actor):
         raise PermissionDenied("事実確認メモ・ADRの記録は苦情対応担当とコンプライアンスだけが入力できます。")
     with transaction.atomic():
-        case = lock_case(actor, case)
+        case = lock_case(actor, case, expected_version)
         complaint = ComplaintDetail.objects.get(case=case)
         departments: list[Department] | None = changes.pop("departments_involved", None)
         for name, value in changes.items():
             setattr(complaint, name, value.strip() if isinstance(value, str) else value)
         save(complaint, actor)
+        bump(case, actor)
         if departments is not None:
             complaint.departments_involved.set(departments)
         # Sensitive values stay out of the timeline: only which fields changed is recorded.
@@ -282,6 +297,7 @@ def cancellation_record(
     outcome: str = "",
     effective_date: dt.date | None = None,
     refund_note: str = "",
+    expected_version: int | None = None,
 ) -> CancellationRequest:
     """Record the guidance given and the customer's decision (respected as given)."""
     errors: dict[str, str] = {}
@@ -292,7 +308,7 @@ def cancellation_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        case = lock_case(actor, case)
+        case = lock_case(actor, case, expected_version)
         if effective_date is not None and effective_date < case.opened_on:
             raise ValidationError(
                 {
@@ -306,6 +322,7 @@ def cancellation_record(
         request.effective_date = effective_date
         request.refund_note = refund_note.strip()
         save(request, actor)
+        bump(case, actor)
         label = request.get_outcome_display() if outcome else "未定"
         event(case, actor, EventKind.DETAIL, f"解約申出の結果を記録した: {label}", body=request.offer_made)
     return request
