@@ -137,3 +137,12 @@ def case_reference_data(db):  # type: ignore[no-untyped-def]
     from django.apps import apps
 
     importlib.import_module("tsunagu.cases.migrations.0002_seed_reference_data").seed(apps, None)
+
+
+def read(user: User, customer: Customer) -> Customer:
+    """The customer as a screen gets it: through customer_get (scoped, access-logged). Selectors of one
+    customer's policies, cases, documents and contacts accept only such an instance."""
+    from tsunagu.core.choices import AccessPurpose
+    from tsunagu.customers.selectors import customer_get
+
+    return customer_get(user=user, pk=customer.pk, purpose=AccessPurpose.VIEW, screen="test")

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tests.cases import conftest as case_fixtures
-from tests.conftest import PASSWORD, make_customer, make_policy
+from tests.conftest import PASSWORD, make_customer, make_policy, read
 from tsunagu.cases.choices import CaseType
 from tsunagu.core.models import AccessLog
 from tsunagu.customers.services import customer_link_agency
@@ -64,11 +64,15 @@ def shared(hq_operator, org, departments):
 
 def test_agency_a_lists_only_documents_of_its_policies(agency_a_staff, agency_b_staff, hq_operator, shared):
     customer, _ = shared
-    listed = {d.number for d in document_list_for_customer(user=agency_a_staff, customer=customer)}
+    listed = {
+        d.number for d in document_list_for_customer(user=agency_a_staff, customer=read(agency_a_staff, customer))
+    }
     assert listed == {"CN-A-0001", "CU-0001"}
-    listed_b = {d.number for d in document_list_for_customer(user=agency_b_staff, customer=customer)}
+    listed_b = {
+        d.number for d in document_list_for_customer(user=agency_b_staff, customer=read(agency_b_staff, customer))
+    }
     assert listed_b == {"CN-B-0001", "RI-B-0001", "CU-0001"}
-    assert len(document_list_for_customer(user=hq_operator, customer=customer)) == 4
+    assert len(document_list_for_customer(user=hq_operator, customer=read(hq_operator, customer))) == 4
 
 
 @pytest.mark.parametrize("key", ["b_notice", "b_case_doc"])

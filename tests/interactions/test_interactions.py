@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
-from tests.conftest import make_customer, make_policy
+from tests.conftest import make_customer, make_policy, read
 from tests.core.helpers import access_rows
 from tsunagu.core.models import AccessLog, AppendOnlyError
 from tsunagu.interactions.models import Interaction
@@ -161,20 +162,24 @@ def test_agency_staff_see_a_shared_customer_s_contacts_except_those_about_anothe
     assert set(Interaction.objects.visible_to(hq_operator)) == set(log.values())
     assert set(Interaction.objects.visible_to(agency_a_staff)) == {log["general"], log["policy_a"]}
     assert set(Interaction.objects.visible_to(agency_b_staff)) == set(log.values()) - {log["policy_a"]}
-    subjects = [i.subject for i in interaction_list_for_customer(user=agency_a_staff, customer=customer_a)]
+    subjects = [
+        i.subject for i in interaction_list_for_customer(user=agency_a_staff, customer=read(agency_a_staff, customer_a))
+    ]
     assert sorted(subjects) == ["A契約", "一般の問い合わせ"]
 
 
 def test_agency_b_staff_see_no_contacts_of_agency_a_s_customer(call, customer_a, agency_b_staff, agency_a_staff):
-    assert interaction_list_for_customer(user=agency_b_staff, customer=customer_a) == []
+    with pytest.raises(Http404):
+        read(agency_b_staff, customer_a)
     assert interaction_recent(user=agency_b_staff) == []
     assert interaction_recent(user=agency_a_staff) == [call]
 
 
 def test_the_timeline_filters_by_channel(call, hq_operator, customer_a):
     email = interaction_log(actor=hq_operator, customer=customer_a, channel="email", subject="資料送付")
-    assert interaction_list_for_customer(user=hq_operator, customer=customer_a, channel="email") == [email]
-    assert interaction_list_for_customer(user=hq_operator, customer=customer_a) == [email, call]
+    customer = read(hq_operator, customer_a)
+    assert interaction_list_for_customer(user=hq_operator, customer=customer, channel="email") == [email]
+    assert interaction_list_for_customer(user=hq_operator, customer=customer) == [email, call]
 
 
 def test_agency_a_staff_cannot_log_a_contact_about_agency_b_s_policy_or_claim(shared, customer_a, agency_a_staff):

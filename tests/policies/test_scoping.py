@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
-from tests.conftest import make_customer, make_policy
+from tests.conftest import make_customer, make_policy, read
 from tsunagu.core.models import AuditEvent
 from tsunagu.customers.models import Customer, CustomerAgency
+from tsunagu.customers.selectors import UnloggedRead
 from tsunagu.policies.choices import PolicyStatus, ReportChannel
 from tsunagu.policies.models import Claim, Policy, PremiumPayment
 from tsunagu.policies.selectors import claim_list_for_customer, policy_list_for_customer
@@ -68,18 +70,24 @@ def test_the_customer_s_policy_and_claim_lists_show_each_agency_only_its_own(
     shared_customer, hq_operator, agency_a_staff, agency_b_staff
 ):
     customer, policies, claims = shared_customer
-    assert policy_list_for_customer(user=agency_a_staff, customer=customer) == [policies["a"]]
-    assert claim_list_for_customer(user=agency_a_staff, customer=customer) == [claims["a"]]
-    assert policy_list_for_customer(user=agency_b_staff, customer=customer) == [policies["b"]]
-    assert claim_list_for_customer(user=agency_b_staff, customer=customer) == [claims["b"]]
-    assert set(policy_list_for_customer(user=hq_operator, customer=customer)) == set(policies.values())
-    assert set(claim_list_for_customer(user=hq_operator, customer=customer)) == set(claims.values())
+    as_a, as_b, as_hq = read(agency_a_staff, customer), read(agency_b_staff, customer), read(hq_operator, customer)
+    assert policy_list_for_customer(user=agency_a_staff, customer=as_a) == [policies["a"]]
+    assert claim_list_for_customer(user=agency_a_staff, customer=as_a) == [claims["a"]]
+    assert policy_list_for_customer(user=agency_b_staff, customer=as_b) == [policies["b"]]
+    assert claim_list_for_customer(user=agency_b_staff, customer=as_b) == [claims["b"]]
+    assert set(policy_list_for_customer(user=hq_operator, customer=as_hq)) == set(policies.values())
+    assert set(claim_list_for_customer(user=hq_operator, customer=as_hq)) == set(claims.values())
 
 
 def test_agency_b_staff_get_nothing_of_agency_a_s_customer(customer_a, agency_b_staff, agency_a_staff):
-    assert policy_list_for_customer(user=agency_b_staff, customer=customer_a) == []
-    assert claim_list_for_customer(user=agency_b_staff, customer=customer_a) == []
-    assert len(policy_list_for_customer(user=agency_a_staff, customer=customer_a)) == 1
+    with pytest.raises(Http404):
+        read(agency_b_staff, customer_a)
+    # Nor by handing the selectors a customer object fetched some other way: no logged read, no data.
+    with pytest.raises(UnloggedRead):
+        policy_list_for_customer(user=agency_b_staff, customer=customer_a)
+    with pytest.raises(UnloggedRead):
+        claim_list_for_customer(user=agency_b_staff, customer=read(agency_a_staff, customer_a))
+    assert len(policy_list_for_customer(user=agency_a_staff, customer=read(agency_a_staff, customer_a))) == 1
 
 
 def test_the_customer_page_shows_agency_b_nothing_and_agency_a_only_its_policies(

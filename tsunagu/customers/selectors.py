@@ -33,7 +33,25 @@ def customer_get(*, user: User, pk: int, purpose: AccessPurpose, screen: str = "
     if customer is None:
         raise Http404("顧客が見つかりません。")
     log_access(user=user, customer_ids=[customer.pk], purpose=purpose, screen=screen)
+    setattr(customer, _READ_BY, user.pk)
     return customer
+
+
+# customer_get marks the instance it returns with the reader; sub-data selectors (policies, cases,
+# documents, contacts of one customer) refuse any other instance, so their data can only be read
+# after the scoped, logged read that authorizes it.
+_READ_BY = "_tsunagu_read_by"
+
+
+class UnloggedRead(RuntimeError):
+    """A programming error: customer data read without going through customer_get."""
+
+
+def require_logged_read(*, user: User, customer: Customer) -> None:
+    if getattr(customer, _READ_BY, None) != user.pk:
+        raise UnloggedRead(
+            f"customer {customer.pk} was not read through customers.selectors.customer_get for user {user.pk}"
+        )
 
 
 def customer_list(*, user: User, limit: int = 50, screen: str = "") -> list[Customer]:

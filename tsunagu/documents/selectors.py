@@ -13,6 +13,7 @@ from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import require_logged_read
 
 from .config import font_dir, get_storage, insurer_name
 from .fonts import register_font
@@ -24,6 +25,7 @@ from .storage import DocumentStorage
 
 def document_list_for_customer(*, user: User, customer: Customer) -> list[Document]:
     """The customer's documents the user may see, newest first (metadata only: no access log row)."""
+    require_logged_read(user=user, customer=customer)
     return list(
         Document.objects.visible_to(user)
         .filter(customer=customer)

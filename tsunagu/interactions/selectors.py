@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import require_logged_read
 
 from .models import Interaction
 
@@ -10,6 +11,7 @@ def interaction_list_for_customer(
     *, user: User, customer: Customer, channel: str = "", limit: int = 100
 ) -> list[Interaction]:
     """Newest first; corrected entries are shown with their correction by the template."""
+    require_logged_read(user=user, customer=customer)
     queryset = Interaction.objects.visible_to(user).filter(customer=customer)
     if channel:
         queryset = queryset.filter(channel=channel)
