@@ -21,6 +21,7 @@ from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.input import BIGINT_MAX
 from tsunagu.core.models import Agency, Department, User
 from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import require_logged_read
 
 from .choices import CaseType
 from .models import Case, CaseEvent, CaseTask, KnowledgeArticle, RetentionGuidance, faq_key
@@ -266,6 +267,7 @@ def faq_search(*, user: User, query: str, limit: int = 20) -> list[KnowledgeArti
 def case_list_for_customer(*, user: User, customer: Customer, limit: int = 20) -> list[Case]:
     """The customer's cases the user may see, open ones first. The desk fetched the customer through
     customer_get (scoped and logged), so this read is not logged again."""
+    require_logged_read(user=user, customer=customer)
     return list(
         Case.objects.visible_to(user)
         .filter(customer=customer)
@@ -297,10 +299,12 @@ def open_case_badges(user: User, customer_ids: Sequence[int]) -> dict[int, list[
 
 
 def open_case_count_for_customer(*, user: User, customer: Customer) -> int:
+    require_logged_read(user=user, customer=customer)
     return Case.objects.visible_to(user).filter(customer=customer, is_open=True).count()
 
 
 def case_events_for_customer(*, user: User, customer: Customer, limit: int = 30) -> list[CaseEvent]:
     """Case events for the customer page's timeline (newest first)."""
+    require_logged_read(user=user, customer=customer)
     cases = Case.objects.visible_to(user).filter(customer=customer)
     return list(CaseEvent.objects.filter(case__in=cases).select_related("case", "actor").order_by("-at", "-id")[:limit])
