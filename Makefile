@@ -6,7 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE := tsunagu.config.settings
 
-.PHONY: run test lint bench install lock migrate demo clean
+.PHONY: run serve test lint bench install lock migrate demo clean
+
+# The settings refuse to start without DEBUG or a secret key (production is the default). The local
+# demo targets turn DEBUG on, which also selects the published development key: never in production.
+migrate demo run bench: export DJANGO_DEBUG = 1
+# Tests and type checks use the development defaults through settings_dev (see that module).
+test lint: export DJANGO_SETTINGS_MODULE = tsunagu.config.settings_dev
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tsunagu には Python 3.11 以上が必要です (Python 3.11+ required).")'
@@ -38,6 +44,21 @@ run: demo
 test: install
 	@mkdir -p var
 	$(PY) -m pytest
+
+# Production server: gunicorn after migrate and collectstatic, configured only by the environment
+# (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, ...; see docs/deployment.md), e.g.
+#   set -a; . /etc/tsunagu/tsunagu.env; set +a; make serve
+# Static files are collected into $$TSUNAGU_VAR_DIR/static for the reverse proxy to serve.
+serve: install
+	@mkdir -p var
+	$(PY) manage.py check --deploy --fail-level ERROR
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn tsunagu.config.wsgi \
+		--bind "$${TSUNAGU_BIND:-127.0.0.1:8000}" \
+		--workers "$${TSUNAGU_WORKERS:-2}" --threads "$${TSUNAGU_THREADS:-4}" \
+		--timeout "$${TSUNAGU_TIMEOUT:-60}" --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
+		--access-logfile - --error-logfile -
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,17 +1,73 @@
-"""Settings for tsunagu. Everything that differs per deployment comes from the environment."""
+"""Settings for tsunagu. Everything that differs per deployment comes from the environment.
+
+Production is the default: DEBUG is off unless `DJANGO_DEBUG=1`, and without DEBUG the process
+refuses to start until `DJANGO_SECRET_KEY` is set. `make run` turns DEBUG on for the local demo.
+Every variable is listed in docs/deployment.md.
+"""
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TSUNAGU_VAR_DIR", BASE_DIR / "var"))
 
-# A fixed development key keeps `make run` to one command; production sets its own.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "tsunagu-development-only-not-secret")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+def env_bool(name: str, default: bool) -> bool:
+    """`1/true/yes/on` or `0/false/no/off`; anything else is a configuration error, not a silent default."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"環境変数 {name} の値「{raw}」が不正です。1 か 0 を指定してください ({name} must be 1 or 0)."
+    )
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"環境変数 {name} の値「{raw}」が不正です。整数を指定してください ({name} must be an integer)."
+        ) from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# The fixed development key exists only for DEBUG (the local demo); anyone can read it in this file,
+# so a production process without its own key must not start (a forged download link proved why).
+DEVELOPMENT_SECRET_KEY = "tsunagu-development-only-not-secret"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "環境変数 DJANGO_SECRET_KEY が設定されていません。"
+            "本番環境では推測できない鍵(50文字以上)を設定してください。"
+            "ローカルのデモは `make run`(DJANGO_DEBUG=1)で起動できます。 "
+            "(DJANGO_SECRET_KEY is not set: set a long random key in production, or DJANGO_DEBUG=1 for local "
+            "development only. See docs/deployment.md.)"
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("replace-with")):
+    raise ImproperlyConfigured(
+        "環境変数 DJANGO_SECRET_KEY に公開されている鍵(開発用または記入例)が設定されています。"
+        "本番用の鍵を生成してください。"
+        " (DJANGO_SECRET_KEY is a published development/example key: generate your own, see docs/deployment.md.)"
+    )
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -26,6 +82,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "ninja",  # only for its vendored Swagger UI static files and template (API docs work offline)
     "tsunagu.core",
     "tsunagu.customers",
     "tsunagu.policies",
@@ -41,6 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tsunagu.core.sessions.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -50,6 +109,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tsunagu.core.middleware.ActorMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tsunagu.config.urls"
@@ -96,9 +157,42 @@ LOGIN_REDIRECT_URL = "desk:home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("TSUNAGU_PASSWORD_MIN_LENGTH", 12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): the axes backend comes first so a locked-out login is refused
+# before the password is checked. Failures are counted per username and per client address, each
+# with its own limit (one office behind one NAT address must not lock itself out after 5 typos).
+AUTHENTICATION_BACKENDS = [
+    "tsunagu.core.throttling.AxesRequestBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("TSUNAGU_LOGIN_LOCKOUT", True)
+AXES_HANDLER = "tsunagu.core.throttling.PerUserAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_FAILURE_LIMIT = env_int("TSUNAGU_LOGIN_FAILURES_PER_USER", 5)
+TSUNAGU_LOGIN_FAILURES_PER_ADDRESS = env_int("TSUNAGU_LOGIN_FAILURES_PER_ADDRESS", 20)
+AXES_COOLOFF_TIME = env_int("TSUNAGU_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours, as axes expects
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = "ログインの失敗が続いたため、一時的にログインできなくなっています。時間をおいてお試しください。"
+AXES_PERMALOCK_MESSAGE = "ログインの失敗が続いたため、ログインできなくなっています。管理者に解除を依頼してください。"
+# Behind a reverse proxy the client address is the proxy's unless told which header to trust.
+AXES_IPWARE_PROXY_COUNT = env_int("TSUNAGU_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# API tokens: repeated failed Bearer tokens from one address get 429 (tsunagu.core.api.TokenAuth).
+TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS = env_int("TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS", 20)
+TSUNAGU_API_TOKEN_LOCKOUT_MINUTES = env_int("TSUNAGU_API_TOKEN_LOCKOUT_MINUTES", 30)
 
 LANGUAGE_CODE = "ja"
 TIME_ZONE = "Asia/Tokyo"
@@ -111,6 +205,28 @@ STATIC_ROOT = VAR_DIR / "static"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; keep default
+
+# Staff sessions end after TSUNAGU_SESSION_IDLE_MINUTES without a request: the session's age is the
+# idle limit and tsunagu.core.sessions.IdleSessionMiddleware renews it on activity (at most once a
+# minute, instead of SESSION_SAVE_EVERY_REQUEST's write on every request).
+SESSION_COOKIE_AGE = env_int("TSUNAGU_SESSION_IDLE_MINUTES", 30) * 60
+
+# HTTPS: secure by default without DEBUG; each can be turned off for a deployment that knows why.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+# Trust X-Forwarded-Proto only when a reverse proxy that sets it (and strips it from clients) is in
+# front: opt-in, because trusting it without one lets any client claim HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False) else None
+)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Error pages render without DEBUG; the CSRF failure page is Japanese too.
+CSRF_FAILURE_VIEW = "tsunagu.core.errors.csrf_failure"
 
 # Customers of this age or older are treated as elderly (損保協会 guideline benchmark: 70).
 TSUNAGU_ELDERLY_AGE = int(os.environ.get("TSUNAGU_ELDERLY_AGE", "70"))

@@ -5,3 +5,7 @@ class CoreConfig(AppConfig):
     name = "tsunagu.core"
     label = "core"
     verbose_name = "組織・監査"
+
+    def ready(self) -> None:
+        # Connects the login receiver that starts the idle-session clock (see core/sessions.py).
+        from . import sessions  # noqa: F401

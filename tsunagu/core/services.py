@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -45,6 +46,13 @@ def user_create(
             is_staff=is_staff or Role.ADMIN in roles,
             is_superuser=Role.ADMIN in roles,
         )
+        # The full validator set (AUTH_PASSWORD_VALIDATORS: length, similarity to the user's names,
+        # common and all-digit passwords), with the user so similarity can be checked; Japanese
+        # messages come from Django's own translations (LANGUAGE_CODE = "ja").
+        try:
+            validate_password(password, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
         user.full_clean()
         history_user(user, actor)

@@ -1,8 +1,10 @@
 """Expiring download links for electronic delivery (電子交付).
 
-The token is signed (Django signing, secret key) and carries the link id and its expiry, so a
-tampered or made-up token is refused without a database read, and an expired one is recognised as
-expired (a clear message, not "not found"). Each opening is access-logged and counted.
+The token is signed (Django signing, secret key) and carries the link's random public id (never
+its sequential primary key) and its expiry, so a tampered or made-up token is refused without a
+database read, and an expired one is recognised as expired (a clear message, not "not found").
+Tokens of the first format (carrying the primary key) are refused as invalid. Each opening is
+access-logged and counted.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def download_link_create(*, actor: User, document: Document, days: int | None = 
 
 
 def token_for(link: DownloadLink) -> str:
-    return signing.dumps({"l": link.pk, "e": int(link.expires_at.timestamp())}, salt=SALT, compress=True)
+    return signing.dumps({"p": link.public_id, "e": int(link.expires_at.timestamp())}, salt=SALT, compress=True)
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,14 @@ def download_link_open(*, token: str, user: User | None = None) -> LinkDownload:
 
     try:
         payload = signing.loads(token, salt=SALT)
-        link_id, expires = int(payload["l"]), int(payload["e"])
+        public_id, expires = str(payload["p"]), int(payload["e"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkError("ダウンロードリンクが正しくありません。メールに記載のURLをそのままお使いください。") from exc
     now = timezone.now()
     if now.timestamp() > expires:
         raise LinkError(_expired_message(dt.datetime.fromtimestamp(expires, tz=dt.UTC)), expired=True)
     with transaction.atomic():
-        link = DownloadLink.objects.select_for_update().select_related("document").filter(pk=link_id).first()
+        link = DownloadLink.objects.select_for_update().select_related("document").filter(public_id=public_id).first()
         if link is None or int(link.expires_at.timestamp()) != expires:
             raise LinkError("ダウンロードリンクが正しくありません。メールに記載のURLをそのままお使いください。")
         if link.expires_at < now:

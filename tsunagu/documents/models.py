@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -217,9 +219,18 @@ class DeductionCertificate(models.Model):
         return f"{self.tax_year}年分 {self.policy_id} {self.get_category_display()}"
 
 
-class DownloadLink(models.Model):
-    """An expiring link to one electronically delivered document. Only the signed token opens it."""
+def new_link_public_id() -> str:
+    return secrets.token_urlsafe(16)
 
+
+class DownloadLink(models.Model):
+    """An expiring link to one electronically delivered document. Only the signed token opens it.
+
+    The token names the link by `public_id`, a random value, never by the sequential primary key:
+    a token must not tell how many links exist or which one was issued before it.
+    """
+
+    public_id = models.CharField("公開ID", max_length=32, unique=True, default=new_link_public_id, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="links", verbose_name="帳票")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="発行者")
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
