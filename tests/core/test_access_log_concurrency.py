@@ -62,3 +62,16 @@ def test_concurrent_appends_from_many_threads_lose_nothing_and_verify():
     checkpoint_write()
     report = verify_log()
     assert (report.ok, report.rows, report.findings) == (True, THREADS * per_thread, [])
+
+
+@pytest.mark.django_db
+def test_raising_the_number_of_chains_puts_the_new_chains_to_use(settings):
+    settings.TSUNAGU_ACCESS_LOG_CHAINS = 2
+    for n in range(20):
+        log_access(user=None, customer_ids=[n], purpose=AccessPurpose.VIEW)
+    settings.TSUNAGU_ACCESS_LOG_CHAINS = 8
+    for n in range(80):
+        log_access(user=None, customer_ids=[n], purpose=AccessPurpose.VIEW)
+    assert set(AccessLogHead.objects.values_list("id", flat=True)) == set(range(8))
+    assert AccessLog.objects.filter(chain__gte=2).exists()
+    assert verify_log().ok

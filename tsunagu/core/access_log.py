@@ -205,6 +205,12 @@ def chain_count() -> int:
 def _lock_a_head() -> tuple[int, int, str]:
     """Lock one chain's head for this transaction: (chain, last seq, last hash)."""
     chains = chain_count()
+    ensured = (connection.alias, str(connection.settings_dict["NAME"]), chains)
+    if ensured not in _heads_ensured:
+        # Once per process and chain count: heads of chains added by raising K exist before the
+        # SKIP LOCKED pick below, which only ever chooses among existing heads.
+        _create_heads(chains)
+        _heads_ensured.add(ensured)
     if connection.features.has_select_for_update_skip_locked:
         # Any head no one else holds right now; only when all K are busy does this wait.
         with connection.cursor() as cursor:
@@ -224,6 +230,9 @@ def _lock_a_head() -> tuple[int, int, str]:
         _create_heads(chains)
         head = AccessLogHead.objects.select_for_update().get(id=chain)
     return head.id, head.last_seq, head.last_hash
+
+
+_heads_ensured: set[tuple[str, str, int]] = set()
 
 
 def _create_heads(chains: int) -> None:
