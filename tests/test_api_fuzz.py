@@ -1,0 +1,462 @@
+"""API fuzzing: Schemathesis over the OpenAPI schema, every operation with every persona.
+
+For each operation of the schema (read at test time from the API itself, so a new endpoint is fuzzed
+without editing this file) and each persona (HQ operator, agency A staff, agency B staff, data
+steward, anonymous), Schemathesis generates valid and invalid requests and calls the WSGI
+application in-process. Two properties must hold for every response:
+
+- no server error (5xx): bad input is a Japanese 400/422, a missing row a 404, never a 500;
+- no out-of-scope 2xx: agency staff never get a successful body holding another agency's markers
+  (customer name and number, policy number, case number), and anonymous callers never get a 2xx.
+
+Random ids rarely hit a row, so every generated request is also "aimed": with some probability its
+ids and search words are replaced by the seeded world's (the other agency's case, customer, policy,
+candidate pair, merge, import batch), and a fixed list of aimed requests runs before the random ones.
+
+Each request runs in a savepoint that is rolled back afterwards, so every example starts from the
+same seeded world (the run is deterministic and bounded: `derandomize=True`, fixed example counts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
+
+from tests.conftest import IMMEDIATE_TASKS, _user, make_customer, make_policy
+from tests.core.helpers import FAST_HASHERS
+from tsunagu.cases.choices import CaseChannel, CaseStatus, CaseType, Priority
+from tsunagu.cases.services import CaseInput, case_create
+from tsunagu.config.api import api
+from tsunagu.config.wsgi import application
+from tsunagu.core.choices import DepartmentKind, Role
+from tsunagu.core.models import Department, User
+from tsunagu.core.services import api_token_create
+
+# The schema as the API generates it (the served /api/openapi.json may sit behind a login).
+SCHEMA = schemathesis.openapi.from_dict(api.get_openapi_schema())
+SCHEMA.app = application
+OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
+
+PERSONAS = ("anonymous", "hq_operator", "agency_a_staff", "agency_b_staff", "steward")
+# Random examples per operation and persona, on top of the aimed ones: 12 operations x 5 personas x
+# this stays well under two minutes on SQLite. TSUNAGU_FUZZ_EXAMPLES raises it for a longer hunt.
+MAX_EXAMPLES = int(os.environ.get("TSUNAGU_FUZZ_EXAMPLES", "12"))
+
+# Operations whose fuzzing currently finds a defect owned by another part of the code: the test is
+# an expected failure (strict, so it turns red once the defect is fixed and the entry must go).
+KNOWN_DEFECTS: dict[str, str] = {}
+
+# (operation, persona, status) -> responses: what the run reached, for the assertions below and the report.
+STATUSES: Counter[tuple[str, str, int]] = Counter()
+
+
+def operation_id(operation: Any) -> str:
+    return f"{operation.method.upper()} {operation.path}"
+
+
+# --- the seeded world ------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    tokens: dict[str, str]
+    # Per agency ("A", "B"): the strings that must never reach the other agency's staff.
+    markers: dict[str, list[str]]
+    # Ids to aim generated requests at, by parameter name; the other agency's first.
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    # Per agency: ids of its own rows by kind (case, customer, policy), for the aimed requests.
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    search_words: list[str] = field(default_factory=list)
+
+
+def _open_case(actor: User, customer: Any, policy: Any, subject: str) -> Any:
+    return case_create(
+        actor=actor,
+        data=CaseInput(
+            case_type=CaseType.INQUIRY,
+            sub_type="contract",
+            channel=CaseChannel.PHONE,
+            customer=customer,
+            policy=policy,
+            subject=subject,
+            opened_on=dt.date(2026, 6, 1),
+            extra={},
+        ),
+    )
+
+
+def _identity_rows(steward: User, hq_operator: User, org: dict[str, Any]) -> dict[str, int]:
+    """A candidate pair, an import batch with an error row, and a merge of two agency A customers."""
+    from tests.identity.conftest import COLUMNS, csv_bytes, person
+    from tsunagu.identity.choices import PairStatus
+    from tsunagu.identity.models import CandidatePair, SourceRecord
+    from tsunagu.identity.services.importing import records_import
+    from tsunagu.identity.services.merging import customer_merge
+    from tsunagu.identity.services.sources import mapping_profile_save, source_system_register
+
+    source = source_system_register(actor=steward, code="AGENCY", name="代理店システム", priority=20)
+    mapping_profile_save(actor=steward, source=source, columns=COLUMNS)
+    rows = [
+        person("F1", name="渡辺 恵子", kana="ワタナベ ケイコ", email="k@example.jp"),
+        person("F2", name="渡邊 恵子", kana="ワタナベ ケイコ", email="k2@example.jp", mobile="090-9999-0000"),
+        person("F3", birth="2099-01-01"),  # an error row
+    ]
+    batch = records_import(
+        actor=steward, source_code="AGENCY", data=csv_bytes(rows), file_name="f.csv", match=False
+    ).batch
+    pair = CandidatePair.objects.create(
+        record_l=SourceRecord.objects.get(external_id="F1"),
+        record_r=SourceRecord.objects.get(external_id="F2"),
+        match_probability=0.93,
+        match_weight=3.8,
+        evidence={"dob": {"level": "exact", "weight": 5.1}},
+        status=PairStatus.REVIEW,
+    )
+    survivor = make_customer(hq_operator, name="統合 先子", name_kana="トウゴウ サキコ")
+    absorbed = make_customer(hq_operator, name="統合 元子", name_kana="トウゴウ モトコ")
+    for customer in (survivor, absorbed):
+        make_policy(hq_operator, customer, agency=org["agency_a"])
+    merge = customer_merge(actor=steward, survivor=survivor, absorbed=absorbed, reason="同一人物")
+    return {
+        "pair_id": pair.pk,
+        "batch_id": batch.pk,
+        "merge_id": merge.pk,
+        "survivor_id": survivor.pk,
+        "absorbed_id": absorbed.pk,
+    }
+
+
+def _org() -> dict[str, Any]:
+    from tsunagu.core.models import Agency, Branch
+    from tsunagu.policies.choices import LineOfBusiness
+    from tsunagu.policies.models import Product
+
+    branch = Branch.objects.create(code="B01", name="東京営業部")
+    for line, label in LineOfBusiness.choices:
+        Product.objects.create(code=f"P-{line}", name=f"{label}保険", line=line)
+    return {
+        "call_center": Department.objects.create(code="CC", name="コールセンター", kind=DepartmentKind.CALL_CENTER),
+        "crm": Department.objects.create(code="CRM", name="CRM推進部", kind=DepartmentKind.CRM),
+        "agency_a": Agency.objects.create(code="A0001", name="あおぞら保険サービス", branch=branch),
+        "agency_b": Agency.objects.create(code="B0001", name="みどり保険事務所", branch=branch),
+    }
+
+
+def build_world() -> World:
+    org = _org()
+    hq_operator = _user("hq_operator", [Role.OPERATOR], department=org["call_center"])
+    users = {
+        "hq_operator": hq_operator,
+        "agency_a_staff": _user("agency_a_staff", [Role.AGENCY_STAFF], agency=org["agency_a"]),
+        "agency_b_staff": _user("agency_b_staff", [Role.AGENCY_STAFF], agency=org["agency_b"]),
+        "steward": _user("steward", [Role.DATA_STEWARD], department=org["crm"]),
+    }
+    tokens = {name: api_token_create(actor=hq_operator, user=user, name="fuzz")[1] for name, user in users.items()}
+
+    markers: dict[str, list[str]] = {"A": [], "B": []}
+    rows: dict[str, dict[str, int]] = {}
+    names = {"A": ("鷹司 葵", "タカツカサ アオイ"), "B": ("勅使河原 楓", "テシガワラ カエデ")}
+    for agency in ("A", "B"):
+        own = org[f"agency_{agency.lower()}"]
+        staff = users[f"agency_{agency.lower()}_staff"]
+        name, kana = names[agency]
+        phone = f"090-55{ord(agency)}-0001"
+        customer = make_customer(hq_operator, name=name, name_kana=kana, phones=[("mobile", phone)])
+        policy = make_policy(hq_operator, customer, agency=own)
+        case = _open_case(staff, customer, policy, subject=f"{agency}社の問い合わせ")
+        markers[agency] += [customer.name, customer.name_kana, customer.number, policy.number, case.number]
+        rows[agency] = {"customer_id": customer.pk, "policy_id": policy.pk, "case_id": case.pk}
+
+    # A customer served by both agencies: each sees the customer, neither sees the other's policy or
+    # case (a case follows its policy's agency), so only those are markers.
+    shared = make_customer(hq_operator, name="共有 太郎", name_kana="キョウユウ タロウ")
+    for agency in ("A", "B"):
+        staff = users[f"agency_{agency.lower()}_staff"]
+        policy = make_policy(hq_operator, shared, agency=org[f"agency_{agency.lower()}"])
+        case = _open_case(staff, shared, policy, subject=f"共有顧客の{agency}社案件")
+        markers[agency] += [policy.number, case.number]
+        rows[f"shared_{agency}"] = {"customer_id": shared.pk, "policy_id": policy.pk, "case_id": case.pk}
+
+    identity = _identity_rows(users["steward"], hq_operator, org)
+    customers = [r["customer_id"] for r in rows.values()]
+    ids: dict[str, list[int]] = {
+        "case_id": [r["case_id"] for r in rows.values()],
+        "customer_id": customers,
+        "policy_id": [r["policy_id"] for r in rows.values()],
+        "survivor_id": [*customers, identity["survivor_id"]],
+        "absorbed_id": [*customers, identity["absorbed_id"]],
+        "assignee_id": [u.pk for u in users.values()],
+        "department_id": [org["crm"].pk, org["call_center"].pk],
+        "pair_id": [identity["pair_id"]],
+        "merge_id": [identity["merge_id"]],
+        "batch_id": [identity["batch_id"]],
+    }
+    return World(
+        tokens=tokens,
+        markers=markers,
+        ids=ids,
+        rows=rows,
+        search_words=markers["A"] + markers["B"] + ["0001", "共有", "090-5565-0001", "タロウ"],
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Built once for the module inside a transaction that is rolled back at its end; each test
+    (and each request) then runs in a savepoint inside it, so every one sees the same world."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, TASKS=IMMEDIATE_TASKS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+# --- calling the application ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def in_process_requests() -> Iterator[None]:
+    """Keep the test's connection across requests, as Django's test client does: the WSGI handler
+    would otherwise close it at the end of each request (and with it the test transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _headers(world: World, persona: str) -> dict[str, str]:
+    if persona == "anonymous":
+        return {}
+    return {"Authorization": f"Bearer {world.tokens[persona]}"}
+
+
+def _strings(value: Any, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
+    """Every string (keys and values) in a decoded JSON body, except under the top-level `skip` keys
+    (the search echoes its query, which is the caller's own input, not data)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in skip:
+                continue
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None:
+        yield str(value)
+
+
+def scope_problem(persona: str, world: World, status: int, content: bytes) -> str | None:
+    """Why this response is out of scope for `persona`, or None."""
+    if not 200 <= status < 300:
+        return None
+    if persona == "anonymous":
+        return f"anonymous caller got {status}"
+    if persona not in ("agency_a_staff", "agency_b_staff"):
+        return None  # head office sees every agency
+    other = "B" if persona == "agency_a_staff" else "A"
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = content.decode("utf-8", "replace")
+    leaked = sorted({m for m in world.markers[other] for s in _strings(body, skip=("query",)) if m in s})
+    if leaked:
+        return f"{persona} got {status} with agency {other}'s {leaked}"
+    return None
+
+
+def call_and_check(case: Any, persona: str, world: World) -> None:
+    """One request in a rolled-back savepoint: not a server error, nothing out of scope."""
+    cache.clear()  # the API-token throttle counts per address in the cache; every example starts fresh
+    with transaction.atomic():
+        response = case.call(headers=_headers(world, persona))
+        STATUSES[(operation_id(case.operation), persona, response.status_code)] += 1
+        try:
+            case.validate_response(response, checks=[not_a_server_error])
+            problem = scope_problem(persona, world, response.status_code, response.content)
+            assert problem is None, f"{problem}\n{case.as_curl_command(headers=_headers(world, persona))}"
+        finally:
+            transaction.set_rollback(True)
+
+
+# --- aiming requests at the seeded world ------------------------------------------------------------
+
+# Values the services accept (the schema types these fields as free strings), so that aimed requests
+# get past validation into the scoping and the writes, and a few that they must refuse cleanly.
+KNOWN_VALUES: dict[str, list[Any]] = {
+    "case_type": [*CaseType.values, "unknown"],
+    "channel": [*CaseChannel.values, "fax"],
+    "priority": [*Priority.values, "x"],
+    "to": [*CaseStatus.values, "nowhere"],
+    "status": [*CaseStatus.values, "nowhere", ""],
+    "decision": ["link", "not_link", "maybe"],
+    "sub_type": ["", "contract", "product", "other"],
+    "subject": ["住所変更のご依頼", " ", "ａ" * 300],
+    "reason": ["同一人物と確認", ""],
+    "note": ["電話で確認", ""],
+    "expected_version": [1, 2, 3],
+    "extra": [
+        {},
+        {"category": "abc"},
+        {"category": [1]},
+        {"effective_date": 12345},
+        {"new_values": "abc"},
+        {"effective_date": "2026-07-01", "new_values": {"address": "東京都"}},
+        {"occurred_at": "2026-06-01T10:00:00", "place": "東京都"},
+    ],
+}
+
+
+def _aim_mapping(values: dict[str, Any], data: st.DataObject, world: World, where: str) -> None:
+    for key in list(values):
+        if key in world.ids:
+            choices: list[Any] = world.ids[key]
+        elif key == "q":
+            choices = world.search_words
+        elif key in KNOWN_VALUES:
+            choices = KNOWN_VALUES[key]
+        else:
+            continue
+        if data.draw(st.booleans(), label=f"aim {where} {key}"):
+            values[key] = data.draw(st.sampled_from(choices), label=f"{where} {key}")
+
+
+def aim(case: Any, data: st.DataObject, world: World) -> Any:
+    """Replace some ids, search words and choice fields of a generated request by the world's
+    (drawn from hypothesis, so derandomization and shrinking still apply)."""
+    for where in ("path_parameters", "query", "body"):
+        values = getattr(case, where)
+        if isinstance(values, dict):
+            _aim_mapping(values, data, world, where)
+    return case
+
+
+def aimed_cases(operation: Any, world: World) -> list[Any]:
+    """Well-formed requests at each agency's rows (own and the other's, the shared customer's) and at
+    the identity rows, so out-of-scope access is attempted on every operation, not left to chance."""
+    path_names = {p.name for p in operation.path_parameters}
+    query_names = {p.name for p in operation.query}
+    cases = []
+    for target in world.rows.values():
+        path = {name: target.get(name, world.ids.get(name, [0])[0]) for name in path_names}
+        query: dict[str, Any] | None = None
+        if "customer_id" in query_names:
+            query = {"customer_id": target["customer_id"], "open_only": False}
+        cases.append(operation.Case(path_parameters=path, query=query, body=_aimed_body(operation, target, world)))
+    if "q" in query_names:
+        cases += [operation.Case(query={"q": word}) for word in world.search_words]
+    return cases
+
+
+def _aimed_body(operation: Any, target: dict[str, int], world: World) -> Any:
+    if operation.method.upper() != "POST":
+        return NOT_SET
+    path = operation.path
+    if path == "/api/cases/":
+        return {
+            "case_type": "inquiry",
+            "sub_type": "contract",
+            "channel": "phone",
+            "customer_id": target["customer_id"],
+            "policy_id": target["policy_id"],
+            "subject": "契約内容の確認",
+        }
+    if path.endswith("/transition/"):
+        return {"to": "in_progress", "expected_version": 1, "note": "対応を開始"}
+    if path.endswith("/decision/"):
+        return {"decision": "link", "note": "確認済み", "survivor_id": target["customer_id"]}
+    if path == "/api/identity/merges/":
+        absorbed = world.rows["shared_A"]["customer_id"]
+        if absorbed == target["customer_id"]:
+            absorbed = world.rows["A"]["customer_id"]
+        return {"survivor_id": target["customer_id"], "absorbed_id": absorbed, "reason": "同一人物と確認"}
+    if path.endswith("/unmerge/"):
+        return {"reason": "誤統合のため"}
+    return {}
+
+
+# --- the tests --------------------------------------------------------------------------------------
+
+
+def _params() -> list[Any]:
+    params = []
+    for operation in OPERATIONS:
+        label = operation_id(operation)
+        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[label])] if label in KNOWN_DEFECTS else []
+        params.append(pytest.param(operation, id=label, marks=marks))
+    return params
+
+
+def test_the_schema_has_the_operations_we_fuzz():
+    labels = {operation_id(op) for op in OPERATIONS}
+    assert {"GET /api/customers/search", "POST /api/cases/", "GET /api/cases/{case_id}/"} <= labels
+    assert len(OPERATIONS) >= 12
+
+
+def _fuzz(operation: Any, persona: str, world: World) -> None:
+    for case in aimed_cases(operation, world):
+        call_and_check(case, persona, world)
+
+    strategy = st.one_of(
+        operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
+        operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
+    )
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        # The world is shared on purpose (rolled back per request); generation may be slow or filtered.
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy, data=st.data())
+    def fuzz(case: Any, data: st.DataObject) -> None:
+        call_and_check(aim(case, data, world), persona, world)
+
+    fuzz()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", _params())
+def test_fuzz_operation_with_every_persona(operation, world):
+    label = operation_id(operation)
+    failures: dict[str, str] = {}
+    with in_process_requests():
+        for persona in PERSONAS:
+            try:
+                _fuzz(operation, persona, world)
+            except Exception as error:  # every persona's failure, reported together
+                failures[persona] = f"{type(error).__name__}: {error}"
+    reached = {p: {st_: n for (op, pp, st_), n in STATUSES.items() if op == label and pp == p} for p in PERSONAS}
+    print(label, {p: sum(c.values()) for p, c in reached.items()})
+    assert not failures, "\n\n".join(f"[{persona}] {text}" for persona, text in failures.items())
+    # The run must reach the application, not stop at authentication: every token is accepted
+    # somewhere, and every read returns data to at least one persona.
+    for persona in PERSONAS[1:]:
+        assert set(reached[persona]) - {401}, f"{persona}'s token was never accepted on {label}"
+    if operation.method.upper() == "GET":
+        assert any(200 <= code < 300 for codes in reached.values() for code in codes), f"no 2xx on {label}"
