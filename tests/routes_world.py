@@ -1,0 +1,231 @@
+"""The fixture world the route-walking contract test (tests/test_routes.py) walks every route in.
+
+Built once per test module (the walk has ~150 cases; building this per case would dominate the
+run): every object a route can name exists here — agency A's customer with a policy, cases of
+each kind, an issued policy PDF, a contract notice, a document batch, and the identity objects —
+and the personas the expectation table names. The customer's name, phone, customer number and
+policy number are unusual on purpose: they are the markers that must never appear in a response
+to someone who may not see the customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from tests.cases.conftest import open_case as open_plain_case
+from tests.conftest import _user, make_customer
+from tests.documents.conftest import fire_policy
+from tests.documents.conftest import open_case as open_reissue_case
+from tests.identity.conftest import COLUMNS, csv_bytes, person
+from tsunagu.cases.choices import CaseType
+from tsunagu.cases.models import CaseTask, ComplaintCategory
+from tsunagu.cases.services import case_handoff
+from tsunagu.core.choices import DepartmentKind, Role
+from tsunagu.core.models import Agency, Agent, Branch, Department, User
+from tsunagu.customers.models import Customer
+from tsunagu.customers.services import AddressInput
+from tsunagu.documents.choices import BatchStatus, DeliveryChannel, DocumentType
+from tsunagu.documents.models import Document, DocumentBatch
+from tsunagu.documents.reissue import policy_reissue
+from tsunagu.identity.choices import PairStatus
+from tsunagu.identity.models import CandidatePair, MappingProfile, MatchRun, SourceRecord
+from tsunagu.identity.services.importing import records_import
+from tsunagu.identity.services.merging import customer_merge
+from tsunagu.identity.services.sources import mapping_profile_save, source_system_register
+from tsunagu.interactions.services import interaction_log
+from tsunagu.policies.choices import LineOfBusiness
+from tsunagu.policies.models import Policy, Product
+
+D = dt.date
+
+# Agency A's customer. Distinctive values, so that finding one in a response body is never chance.
+NAME = "鳥居 澄香"
+NAME_KANA = "トリイ スミカ"
+PHONE = "090-3141-5926"
+EMAIL = "sumika.torii@example.jp"
+STREET = "鳥居坂3-14-15"
+POLICY_NUMBER = "PN-ROUTES-A1"
+CONTACT_SUBJECT = "鳥居様より住所変更のご相談"
+
+PERSONAS = (
+    "hq_operator",  # コールセンター: head office, sees every customer
+    "agency_a_staff",  # sees agency A's customers only
+    "agency_b_staff",  # the outsider: must see nothing of agency A
+    "auditor",  # コンプライアンス
+    "steward",  # CRM推進部, data steward: 名寄せ
+    "policy_admin",  # 契約管理部: starts document batches
+    "complaints_officer",  # お客様相談室
+)
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    customer: Customer  # agency A's customer: the one every object route names
+    policy: Policy
+    cases: dict[str, Any]  # inquiry, complaint, cancellation, reissue (issued), reissue_open
+    case_document: Any
+    task: CaseTask
+    document: Document  # the reissued policy PDF of the reissue case
+    notice: Document  # a 契約内容のお知らせ of the policy
+    batch: DocumentBatch
+    identity: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def markers(self) -> list[str]:
+        """Strings of agency A's customer that an outsider's response must not contain."""
+        return [
+            NAME,
+            NAME_KANA,
+            PHONE,
+            PHONE.replace("-", ""),
+            EMAIL,
+            STREET,
+            POLICY_NUMBER,
+            CONTACT_SUBJECT,
+            self.customer.number,
+        ]
+
+
+def _org() -> dict[str, Any]:
+    """The organisation of tests/conftest.py `org` plus the departments cases are routed to."""
+    branch = Branch.objects.create(code="B01", name="東京営業部")
+    agency_a = Agency.objects.create(code="A0001", name="あおぞら保険サービス", branch=branch)
+    org = {
+        "call_center": Department.objects.create(code="CC", name="コールセンター", kind=DepartmentKind.CALL_CENTER),
+        "compliance": Department.objects.create(code="CP", name="コンプライアンス部", kind=DepartmentKind.COMPLIANCE),
+        "claims": Department.objects.create(code="CL", name="損害サービス部", kind=DepartmentKind.CLAIMS),
+        "policy_admin": Department.objects.create(code="PA", name="契約管理部", kind=DepartmentKind.POLICY_ADMIN),
+        "relations": Department.objects.create(code="CR", name="お客様相談室", kind=DepartmentKind.CUSTOMER_RELATIONS),
+        "crm": Department.objects.create(code="CRM", name="CRM推進部", kind=DepartmentKind.CRM),
+        "agency_a": agency_a,
+        "agency_b": Agency.objects.create(code="B0001", name="みどり保険事務所", branch=branch),
+    }
+    Agent.objects.create(registration_number="R-A-001", name="募集 太郎", agency=agency_a)
+    for line, label in LineOfBusiness.choices:
+        Product.objects.create(code=f"P-{line}", name=f"{label}保険", line=line)
+    return org
+
+
+def _users(org: dict[str, Any]) -> dict[str, User]:
+    return {
+        "hq_operator": _user("hq_operator", [Role.OPERATOR], department=org["call_center"]),
+        "agency_a_staff": _user("agency_a_staff", [Role.AGENCY_STAFF], agency=org["agency_a"]),
+        "agency_b_staff": _user("agency_b_staff", [Role.AGENCY_STAFF], agency=org["agency_b"]),
+        "auditor": _user("auditor", [Role.COMPLIANCE_AUDITOR], department=org["compliance"]),
+        "steward": _user("steward", [Role.DATA_STEWARD], department=org["crm"]),
+        "policy_admin": _user("policy_admin", [Role.OPERATOR], department=org["policy_admin"]),
+        "complaints_officer": _user("complaints_officer", [Role.COMPLAINTS_OFFICER], department=org["relations"]),
+    }
+
+
+def _identity(steward: User, hq: User, customer: Customer, org: dict[str, Any]) -> dict[str, Any]:
+    agency = source_system_register(actor=steward, code="AGENCY", name="代理店システム", priority=20)
+    mapping_profile_save(actor=steward, source=agency, columns=COLUMNS)
+    rows = [
+        person("W1", name="渡辺 恵子", kana="ワタナベ ケイコ", email="k@example.jp"),
+        person("W2", name="渡邊 恵子", kana="ワタナベ ケイコ", email="k2@example.jp", mobile="090-9999-0000"),
+        person("W3", birth="2099-01-01"),  # an error row, for the error report
+    ]
+    imported = records_import(actor=steward, source_code="AGENCY", data=csv_bytes(rows), file_name="w.csv", match=False)
+    pair = CandidatePair.objects.create(
+        record_l=SourceRecord.objects.get(external_id="W1"),
+        record_r=SourceRecord.objects.get(external_id="W2"),
+        match_probability=0.93,
+        match_weight=3.8,
+        evidence={"dob": {"level": "exact", "weight": 5.1}},
+        status=PairStatus.REVIEW,
+    )
+    run = MatchRun.objects.create(started_by=steward, message="ルート検査用")
+    # A duplicate of agency A's customer, merged into her: the merge belongs to agency A.
+    duplicate = make_customer(hq, name=NAME, name_kana=NAME_KANA, phones=[("mobile", PHONE)])
+    fire_policy(hq, duplicate, agency=org["agency_a"], number="PN-ROUTES-A2")
+    merge = customer_merge(actor=steward, survivor=customer, absorbed=duplicate, reason="同一人物(ルート検査)")
+    return {
+        "source": agency,
+        "profile": MappingProfile.objects.get(source=agency),
+        "batch": imported.batch,
+        "pair": pair,
+        "run": run,
+        "merge": merge,
+        "duplicate": duplicate,
+    }
+
+
+def _complaint_category() -> ComplaintCategory:
+    # Seeded by the cases migrations (reference data), present in every test database.
+    return ComplaintCategory.objects.filter(is_active=True).order_by("code").first()
+
+
+def build_world() -> World:
+    org = _org()
+    users = _users(org)
+    hq = users["hq_operator"]
+    customer = make_customer(
+        hq,
+        name=NAME,
+        name_kana=NAME_KANA,
+        phones=[("mobile", PHONE)],
+        emails=[("personal", EMAIL)],
+        addresses=[AddressInput("106-0032", "東京都", "港区", STREET, "")],
+    )
+    interaction_log(actor=hq, customer=customer, channel="phone", subject=CONTACT_SUBJECT)
+    policy = fire_policy(
+        hq,
+        customer,
+        agency=org["agency_a"],
+        number=POLICY_NUMBER,
+        inception=D(2025, 6, 1),
+        expiry=D(2030, 6, 1),
+        contract_date=D(2025, 5, 1),
+    )
+    cases = {
+        "inquiry": open_plain_case(hq, customer, policy, CaseType.INQUIRY, "contract", question="補償は？"),
+        "complaint": open_plain_case(
+            hq, customer, policy, CaseType.COMPLAINT, category=_complaint_category().pk, customer_request="謝罪"
+        ),
+        "cancellation": open_plain_case(hq, customer, policy, CaseType.CANCELLATION, reason="sold"),
+        "reissue": open_reissue_case(hq, customer, policy, CaseType.POLICY_REISSUE),
+        # Verified but not yet issued: its issue panel shows the registered address.
+        "reissue_open": open_reissue_case(hq, customer, policy, CaseType.POLICY_REISSUE),
+    }
+    case_handoff(actor=hq, case=cases["inquiry"], department=org["claims"], reason="確認をお願いします")
+    document = policy_reissue(actor=hq, case=cases["reissue"], delivery_channel=DeliveryChannel.POST).document
+    notice = Document.objects.create(
+        number=f"JN202612-{POLICY_NUMBER}",
+        doc_type=DocumentType.CONTRACT_NOTICE,
+        customer=customer,
+        policy=policy,
+        issued_by=hq,
+        issued_at=timezone.now(),
+        delivery_channel=DeliveryChannel.POST,
+        delivery_name=customer.name,
+        storage_backend="local",
+        storage_key="routes-notice.pdf",
+        sha256="0" * 64,
+        notice_for=D(2026, 12, 1),
+    )
+    batch = DocumentBatch.objects.create(
+        kind=DocumentType.CONTRACT_NOTICE,
+        issue_date=D(2026, 11, 20),
+        target_month="2026-12",
+        status=BatchStatus.COMPLETED,
+        started_by=users["policy_admin"],
+    )
+    world = World(
+        users=users,
+        customer=customer,
+        policy=policy,
+        cases=cases,
+        case_document=cases["reissue"].documents.order_by("pk").first(),
+        task=CaseTask.objects.get(case=cases["inquiry"]),
+        document=document,
+        notice=notice,
+        batch=batch,
+    )
+    world.identity = _identity(users["steward"], hq, customer, org)
+    return world

@@ -1,0 +1,533 @@
+"""The route-walking contract: every URL pattern and every API operation, with the personas.
+
+The routes are enumerated at test time — URL patterns from the resolver (recursively, with
+namespaces), API operations from the django-ninja OpenAPI schema (paths × methods) — and each must
+have an entry in ROUTES (pages, keyed by route name) or API_ROUTES (keyed by method and path). A
+new route without one fails `test_every_route_has_a_persona_expectation`; an entry for a route that
+no longer exists fails it too. For each entry, in the fixture world of tests/routes_world.py:
+
+- anonymous → the login page (302 to /login/?next=…) for pages, 401 for the API; a public route
+  (the customer's download link) answers a bad token with a 4xx instead;
+- agency B's staff (the outsider, for agency A's objects) → 404 for object routes, 403 or 404 for
+  screens their role may not use at all, and for lists and searches (which everyone may use) a
+  response without agency A's customer in it — never any of the world's markers in the body;
+- the permitted persona → the expected status (200; the documented redirect or 400 for POST-only
+  routes, which are sent a minimal form), never a 500, and when the route shows a customer's
+  personal data, at least one new access-log row naming that customer.
+
+Not walked here: `admin/` (tests/core/test_admin_scoping.py and tests/test_contracts.py cover the
+admin's scoping, logging and pages), static files (not URL patterns of the project), login and
+logout (tested at the end of this module).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.core.helpers import FAST_HASHERS
+from tests.routes_world import NAME, PHONE, POLICY_NUMBER, World, build_world
+from tsunagu.core.models import AccessLog, AuditEvent
+
+# --- the expectation table ----------------------------------------------------------------------
+
+NOT_FOUND = "not_found"  # an object of agency A: the outsider gets 404 and nothing else
+FORBIDDEN = "forbidden"  # a screen the outsider's role may not use at all: 403 or 404, never 200
+NOTHING_OF_A = "nothing_of_a"  # a list or search anyone may use: 200 is fine, but nothing of agency A
+
+ANY_CUSTOMER = None  # a log row without a customer (staged import rows) also counts
+
+# Searches echo the query: they ask for the family name alone, which is no marker, but matches.
+FAMILY_NAME = NAME.split()[0]
+
+W = World
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+def _none(_: World) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Expect:
+    permitted: str  # the persona (tests/routes_world.PERSONAS) for whom the route works
+    kwargs: Kwargs = _none  # URL kwargs (pages) or path parameters (API)
+    method: str = "GET"
+    query: Kwargs = _none  # query string
+    data: Kwargs | None = None  # POST form or JSON body
+    ok: tuple[int, ...] = (200,)  # what the permitted persona gets
+    logs: Callable[[World], list[int | None]] | None = None  # customers whose read must be logged
+    outsider: str = NOT_FOUND
+    dummy_tasks: bool = False  # the route enqueues heavy work: queue it, do not run it
+    public: bool = False  # no login: a bad token is a 4xx for everyone
+    xfail: dict[str, str] = field(default_factory=dict)  # test name → the defect, while it is open
+
+
+def customer_a(w: World) -> list[int | None]:
+    return [w.customer.pk]
+
+
+def any_row(_: World) -> list[int | None]:
+    return [ANY_CUSTOMER]
+
+
+def merged(w: World) -> list[int | None]:
+    return [w.identity["merge"].survivor_id, w.identity["merge"].absorbed_id]
+
+
+def case_pk(kind: str) -> Kwargs:
+    return lambda w: {"pk": w.cases[kind].pk}
+
+
+def case_action(kind: str, **extra: Any) -> Expect:
+    """A POST-only action on the case page: a minimal (invalid) form is answered with a redirect to
+    the case page and a message; the case is read (and logged) before the form is looked at."""
+    return Expect(
+        "agency_a_staff", case_pk(kind), method="POST", data=lambda w: {}, ok=(302,), logs=customer_a, **extra
+    )
+
+
+ROUTES: dict[str, Expect] = {
+    # search
+    "search:customers": Expect(
+        "agency_a_staff", query=lambda w: {"q": FAMILY_NAME}, logs=customer_a, outsider=NOTHING_OF_A
+    ),
+    # desk
+    "desk:home": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "desk:customer_detail": Expect("agency_a_staff", lambda w: {"pk": w.customer.pk}, logs=customer_a),
+    "desk:interaction_create": Expect(
+        # Always 200 (htmx swaps the panel with the form's errors).
+        "agency_a_staff",
+        lambda w: {"pk": w.customer.pk},
+        method="POST",
+        data=lambda w: {},
+        logs=customer_a,
+    ),
+    # cases
+    "cases:new": Expect("agency_a_staff", query=lambda w: {"customer": w.customer.pk}, logs=customer_a),
+    "cases:mine": Expect("hq_operator", outsider=NOTHING_OF_A),
+    "cases:queue": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    "cases:overdue": Expect("hq_operator", outsider=NOTHING_OF_A),
+    "cases:faq": Expect("hq_operator", query=lambda w: {"q": "補償"}, outsider=NOTHING_OF_A),
+    "cases:detail": Expect("agency_a_staff", case_pk("inquiry"), logs=customer_a),
+    "cases:transition": case_action("inquiry"),
+    "cases:handoff": case_action("inquiry"),
+    "cases:note": case_action("inquiry"),
+    "cases:call": case_action("inquiry"),
+    "cases:identity": case_action("reissue"),
+    "cases:answer": case_action("inquiry"),
+    "cases:complaint": case_action("complaint"),
+    "cases:cancellation": case_action("cancellation"),
+    "cases:document": Expect(
+        "agency_a_staff",
+        lambda w: {"pk": w.cases["reissue"].pk, "doc": w.case_document.pk, "action": "deficiency"},
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        logs=customer_a,
+    ),
+    "cases:task_done": Expect(
+        "agency_a_staff",
+        lambda w: {"pk": w.cases["inquiry"].pk, "task": w.task.pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        logs=customer_a,
+    ),
+    # documents
+    "documents:download": Expect("agency_a_staff", lambda w: {"pk": w.document.pk}, logs=customer_a),
+    "documents:notice_reply": Expect("agency_a_staff", lambda w: {"pk": w.notice.pk}, logs=customer_a),
+    "documents:case_issue": Expect("agency_a_staff", case_pk("reissue_open"), logs=customer_a),
+    "documents:link": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
+    "documents:batches": Expect(
+        "policy_admin",
+        outsider=FORBIDDEN,
+        xfail={
+            "test_the_outsider_sees_nothing_of_agency_a": (
+                "documents:batches answers agency staff 200 with an empty list instead of 403/404 "
+                "(tsunagu/documents/views.py batches() never checks can_see_batches)"
+            )
+        },
+    ),
+    "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN),
+    # identity (名寄せ): data stewards only
+    "identity:home": Expect("steward", outsider=FORBIDDEN),
+    "identity:import": Expect("steward", outsider=FORBIDDEN),
+    "identity:profile_new": Expect("steward", lambda w: {"code": w.identity["source"].code}, outsider=FORBIDDEN),
+    "identity:profile": Expect("steward", lambda w: {"pk": w.identity["profile"].pk}, outsider=FORBIDDEN),
+    "identity:batch": Expect("steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN),
+    "identity:batch_errors": Expect(
+        "steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN
+    ),
+    "identity:run_start": Expect(
+        "steward", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, dummy_tasks=True
+    ),
+    "identity:run": Expect("steward", lambda w: {"pk": w.identity["run"].pk}, outsider=FORBIDDEN),
+    "identity:review": Expect(
+        "steward",
+        logs=any_row,
+        outsider=FORBIDDEN,
+        xfail={
+            "test_the_permitted_persona_gets_the_route": (
+                "500 for a steward: tsunagu/identity/templates/identity/review.html:7-8 pass "
+                "values.family_name as a |default: argument, and a missing filter argument raises "
+                "VariableDoesNotExist (records keyed name_kanji have no family_name)"
+            )
+        },
+    ),
+    "identity:pair": Expect("steward", lambda w: {"pk": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN),
+    "identity:customer": Expect("steward", lambda w: {"pk": w.customer.pk}, logs=customer_a, outsider=FORBIDDEN),
+    "identity:merge_into": Expect(
+        # An invalid form re-renders the customer's page with the errors (400).
+        "steward",
+        lambda w: {"pk": w.customer.pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(400,),
+        logs=customer_a,
+        outsider=FORBIDDEN,
+    ),
+    "identity:merge": Expect("steward", lambda w: {"pk": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN),
+    "identity:unmerge": Expect(
+        "steward",
+        lambda w: {"pk": w.identity["merge"].pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(400,),
+        logs=merged,
+        outsider=FORBIDDEN,
+    ),
+    # the API's own pages (its operations are walked from the schema below)
+    "api:openapi-json": Expect("hq_operator", outsider=NOTHING_OF_A),
+    "api:openapi-view": Expect("hq_operator", outsider=NOTHING_OF_A),
+}
+
+API_ROUTES: dict[tuple[str, str], Expect] = {
+    ("GET", "/api/customers/search"): Expect(
+        "agency_a_staff", query=lambda w: {"q": FAMILY_NAME}, logs=customer_a, outsider=NOTHING_OF_A
+    ),
+    ("POST", "/api/cases/"): Expect(
+        # An unknown case type: refused (400) after the customer is read, so nothing is opened.
+        "agency_a_staff",
+        data=lambda w: {"case_type": "unknown", "channel": "phone", "customer_id": w.customer.pk, "subject": "x"},
+        ok=(400,),
+        logs=customer_a,
+    ),
+    ("GET", "/api/cases/"): Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    ("GET", "/api/cases/{case_id}/"): Expect(
+        "agency_a_staff", lambda w: {"case_id": w.cases["inquiry"].pk}, logs=customer_a
+    ),
+    ("POST", "/api/cases/{case_id}/transition/"): Expect(
+        "agency_a_staff",
+        lambda w: {"case_id": w.cases["inquiry"].pk},
+        data=lambda w: {"to": "no-such-status", "expected_version": w.cases["inquiry"].version},
+        ok=(400, 409),
+        logs=customer_a,
+    ),
+    ("GET", "/api/identity/review/"): Expect("steward", logs=any_row, outsider=FORBIDDEN),
+    ("GET", "/api/identity/review/{pair_id}/"): Expect(
+        "steward", lambda w: {"pair_id": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN
+    ),
+    ("POST", "/api/identity/review/{pair_id}/decision/"): Expect(
+        "steward",
+        lambda w: {"pair_id": w.identity["pair"].pk},
+        data=lambda w: {"decision": "not_link", "note": "別人(ルート検査)"},
+        logs=any_row,
+        outsider=FORBIDDEN,
+    ),
+    ("POST", "/api/identity/merges/"): Expect(
+        # The customer is already merged away: refused (400) after both customers are looked up.
+        "steward",
+        data=lambda w: {
+            "survivor_id": w.customer.pk,
+            "absorbed_id": w.identity["duplicate"].pk,
+            "reason": "同一人物(ルート検査)",
+        },
+        ok=(201, 400),
+        outsider=FORBIDDEN,
+    ),
+    ("GET", "/api/identity/merges/{merge_id}/"): Expect(
+        "steward", lambda w: {"merge_id": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN
+    ),
+    ("POST", "/api/identity/merges/{merge_id}/unmerge/"): Expect(
+        "steward",
+        lambda w: {"merge_id": w.identity["merge"].pk},
+        data=lambda w: {"reason": "別人だった(ルート検査)"},
+        logs=merged,
+        outsider=FORBIDDEN,
+    ),
+    ("GET", "/api/identity/batches/{batch_id}/"): Expect(
+        "steward", lambda w: {"batch_id": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN
+    ),
+}
+
+# Walked separately (see the module docstring).
+EXCLUDED_PREFIXES = ("admin/",)
+SEPARATELY_TESTED = {"login", "logout"}
+# ninja's catch-all for `api/` itself: no operation, every method a Japanese 405/404.
+API_ROOT = "api:api-root"
+
+
+# --- enumeration --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str  # namespaced route name
+    route: str  # the pattern as written, e.g. "cases/<int:pk>/"
+    is_api_operation: bool
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()) -> Iterator[Pattern]:
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, route, namespaces + ((entry.namespace,) if entry.namespace else ()))
+        elif isinstance(entry, URLPattern):
+            name = ":".join((*namespaces, entry.name or f"<unnamed {route}>"))
+            yield Pattern(name, route, entry.lookup_str.startswith("ninja."))
+
+
+def url_patterns() -> list[Pattern]:
+    return [p for p in _walk(get_resolver()) if not p.route.startswith(EXCLUDED_PREFIXES)]
+
+
+def api_operations() -> set[tuple[str, str]]:
+    from tsunagu.config.api import api
+
+    schema = api.get_openapi_schema()
+    return {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
+
+
+def _as_schema_path(route: str) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def test_every_route_has_a_persona_expectation():
+    patterns = url_patterns()
+    pages = {p.name for p in patterns if not p.is_api_operation} - SEPARATELY_TESTED - {API_ROOT}
+    missing = sorted(pages - ROUTES.keys())
+    assert not missing, f"new route without a persona expectation: add it to ROUTES: {missing}"
+    gone = sorted(ROUTES.keys() - pages)
+    assert not gone, f"ROUTES names routes that no longer exist: {gone}"
+
+    operations = api_operations()
+    missing_api = sorted(operations - API_ROUTES.keys())
+    assert not missing_api, f"new API operation without a persona expectation: add it to API_ROUTES: {missing_api}"
+    gone_api = sorted(API_ROUTES.keys() - operations)
+    assert not gone_api, f"API_ROUTES names operations that no longer exist: {gone_api}"
+    # Every ninja URL pattern is an operation of the schema (none hidden with include_in_schema=False).
+    schema_paths = {path for _, path in operations}
+    hidden = sorted(p.route for p in patterns if p.is_api_operation and _as_schema_path(p.route) not in schema_paths)
+    assert not hidden, f"API URL patterns missing from the OpenAPI schema: {hidden}"
+
+
+def test_the_walk_sees_the_project_s_routes():
+    """The enumeration itself works: a known page, a known operation, and no admin page."""
+    names = {p.name for p in url_patterns()}
+    assert {"desk:customer_detail", "cases:detail", "identity:pair", "login"} <= names
+    assert not any(name.startswith("admin:") for name in names)
+    assert ("GET", "/api/cases/{case_id}/") in api_operations()
+
+
+# --- the world ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
+    """One world for the module, inside a transaction rolled back at the end; each test runs in a
+    savepoint within it (pytest-django's `db`), so a test's writes never reach the next test."""
+    overrides = override_settings(
+        PASSWORD_HASHERS=FAST_HASHERS,
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        TSUNAGU_DOCUMENT_DIR=tmp_path_factory.mktemp("route-documents"),
+    )
+    overrides.enable()
+    try:
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                yield build_world()
+            finally:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+    finally:
+        overrides.disable()
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def _page_url(name: str, expect: Expect, world: World) -> str:
+    return reverse(name, kwargs=expect.kwargs(world) or None)
+
+
+def _api_url(path: str, expect: Expect, world: World) -> str:
+    return path.format(**expect.kwargs(world))
+
+
+def _send(client: Client, method: str, url: str, expect: Expect, world: World, *, api: bool) -> Any:
+    query = expect.query(world)
+    if method == "GET":
+        return client.get(url, query)
+    if query:
+        url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    data = expect.data(world) if expect.data else {}
+    if api:
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
+
+
+def _is_html(response: Any) -> bool:
+    return response.get("Content-Type", "").startswith("text/html")
+
+
+def _body(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+def _cases() -> list[Any]:
+    """(kind, key, expect) for every walked route, each with its own id and open defects."""
+    cases = [(False, name, name, expect) for name, expect in ROUTES.items()]
+    cases += [(True, f"{m} {p}", (m, p), expect) for (m, p), expect in API_ROUTES.items()]
+    return cases
+
+
+def _params(test_name: str, *, skip_public: bool = False) -> list[Any]:
+    params = []
+    for api, label, key, expect in _cases():
+        if skip_public and expect.public:
+            continue
+        marks = []
+        if test_name in expect.xfail:
+            marks.append(pytest.mark.xfail(strict=True, reason=expect.xfail[test_name]))
+        params.append(pytest.param(api, key, expect, id=label, marks=marks))
+    return params
+
+
+def _request(client: Client, api: bool, key: Any, expect: Expect, world: World) -> Any:
+    if api:
+        method, path = key
+        return _send(client, method, _api_url(path, expect, world), expect, world, api=True)
+    return _send(client, expect.method, _page_url(key, expect, world), expect, world, api=False)
+
+
+def _assert_no_markers(response: Any, world: World, who: str) -> None:
+    body = _body(response)
+    leaked = [marker for marker in world.markers if marker in body]
+    assert not leaked, f"{who} got agency A's customer data in the body: {leaked}"
+
+
+# --- the walk -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("api", "key", "expect"), _params("test_anonymous_is_sent_to_login"))
+def test_anonymous_is_sent_to_login(client, db, world, api, key, expect):
+    audit_before = AuditEvent.objects.count()
+    response = _request(client, api, key, expect, world)
+    if expect.public:
+        assert 400 <= response.status_code < 500, response.status_code
+    elif api:
+        assert response.status_code == 401, (response.status_code, _body(response)[:300])
+    else:
+        url = _page_url(key, expect, world)
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(f"{reverse('login')}?next="), response["Location"]
+        assert url.split("?")[0] in response["Location"].replace("%2F", "/")
+    _assert_no_markers(response, world, "anonymous")
+    assert AuditEvent.objects.count() == audit_before, "an anonymous request wrote an audit event"
+
+
+@pytest.mark.parametrize(
+    ("api", "key", "expect"), _params("test_the_outsider_sees_nothing_of_agency_a", skip_public=True)
+)
+def test_the_outsider_sees_nothing_of_agency_a(client, db, world, settings, api, key, expect):
+    if expect.dummy_tasks:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    outsider = world.users["agency_b_staff"]
+    client.force_login(outsider)
+    audit_before = AuditEvent.objects.count()
+    logged_before = AccessLog.objects.filter(customer_id=world.customer.pk).count()
+    response = _request(client, api, key, expect, world)
+    status = response.status_code
+    if expect.outsider == NOT_FOUND:
+        assert status == 404, (status, _body(response)[:300])
+    elif expect.outsider == FORBIDDEN:
+        assert status in (403, 404), (status, _body(response)[:300])
+    else:
+        assert status == 200, (status, _body(response)[:300])
+    _assert_no_markers(response, world, "agency B's staff")
+    assert AuditEvent.objects.count() == audit_before, "the outsider's request wrote an audit event"
+    assert AccessLog.objects.filter(customer_id=world.customer.pk).count() == logged_before, (
+        "agency A's customer was logged as read by agency B's staff"
+    )
+
+
+@pytest.mark.parametrize(
+    ("api", "key", "expect"), _params("test_the_permitted_persona_gets_the_route", skip_public=True)
+)
+def test_the_permitted_persona_gets_the_route(client, db, world, settings, api, key, expect):
+    if expect.dummy_tasks:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    user = world.users[expect.permitted]
+    client.force_login(user)
+    last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = _request(client, api, key, expect, world)
+    assert response.status_code in expect.ok, (response.status_code, _body(response)[:500])
+    if expect.logs is None:
+        return
+    if response.status_code == 200 and customer_a(world)[0] in expect.logs(world) and _is_html(response):
+        # What the outsider must not see is really there for the permitted persona (the API's JSON
+        # names customers by id only).
+        body = _body(response)
+        assert any(m in body for m in world.markers), f"{key}: nothing of agency A's customer shown"
+    logged = set(AccessLog.objects.filter(pk__gt=last, user=user).values_list("customer_id", flat=True))
+    assert logged, f"{key}: no access-log row for {expect.permitted}'s read"
+    for customer_id in expect.logs(world):
+        if customer_id is not ANY_CUSTOMER:
+            assert customer_id in logged, f"{key}: customer {customer_id} shown but not logged (logged: {logged})"
+
+
+# --- the routes walked separately ---------------------------------------------------------------
+
+
+def test_anonymous_gets_the_login_page(client, db):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert "ログイン" in response.content.decode()
+
+
+def test_logout_ends_the_session(client, db, world):
+    client.force_login(world.users["hq_operator"])
+    assert client.get(reverse("desk:customer_detail", args=[world.customer.pk])).status_code == 200
+    assert client.post(reverse("logout")).status_code in (200, 302)
+    after = client.get(reverse("desk:customer_detail", args=[world.customer.pk]))
+    assert after.status_code == 302
+    assert after["Location"].startswith(reverse("login"))
+
+
+def test_the_api_root_answers_nothing(client, db, world):
+    """`api/` is django-ninja's own catch-all, with no operation: never data, never a 500."""
+    client.force_login(world.users["hq_operator"])
+    response = client.get("/api/")
+    assert response.status_code in (404, 405)
+    _assert_no_markers(response, world, "GET /api/")
+
+
+def test_the_world_s_markers_are_on_the_permitted_pages(client, db, world):
+    """The outsider checks mean something only if the permitted persona does see the markers."""
+    client.force_login(world.users["agency_a_staff"])
+    page = client.get(reverse("desk:customer_detail", args=[world.customer.pk])).content.decode()
+    assert NAME in page
+    assert POLICY_NUMBER in page
+    assert PHONE in page
