@@ -93,3 +93,24 @@ def test_identity_api_huge_ids_are_422(client, org):
         content_type="application/json",
     )
     assert response.status_code == 422
+
+
+def test_find_bad_text_names_the_path_and_survives_deep_nesting():
+    from tsunagu.core.input import find_bad_text
+
+    assert find_bad_text({"a": [{"b": "ok"}, {"c": "x\x00"}]})[0] == "a[1].c"
+    assert find_bad_text({"a\ud800": 1})[0] == "a\ud800"
+    assert find_bad_text({"a": ["ok", 1, None, True]}) is None
+    deep: object = "\x00"
+    for _ in range(5000):
+        deep = [deep]
+    assert find_bad_text(deep) is not None
+
+
+@pytest.mark.django_db
+def test_deeply_nested_json_is_400_not_500(client, hq_operator):
+    client.login(username="hq_operator", password=PASSWORD)
+    client.raise_request_exception = False
+    body = "[" * 100000 + "]" * 100000
+    response = client.post("/api/cases/", body, content_type="application/json")
+    assert response.status_code in (400, 422)

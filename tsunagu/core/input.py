@@ -66,25 +66,26 @@ ApiText = Annotated[str, AfterValidator(_api_text)]
 ApiId = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 
 
-def find_bad_text(data: Any, path: str = "") -> tuple[str, str] | None:
-    """The first string in a decoded JSON document that `text_problem` refuses: (path, reason)."""
-    if isinstance(data, str):
-        problem = text_problem(data)
-        return (path or "本文", problem) if problem else None
-    if isinstance(data, dict):
-        for key, value in data.items():
-            key_text = str(key)
-            problem = text_problem(key_text)
+def find_bad_text(data: Any) -> tuple[str, str] | None:
+    """The first string (key or value) in a decoded JSON document that `text_problem` refuses, as
+    (path, reason). Iterative: a deeply nested document must not overflow the Python stack."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
             if problem:
-                return (f"{path}.{key_text}" if path else key_text, problem)
-            found = find_bad_text(value, f"{path}.{key_text}" if path else key_text)
-            if found:
-                return found
-    if isinstance(data, list):
-        for index, value in enumerate(data):
-            found = find_bad_text(value, f"{path}[{index}]")
-            if found:
-                return found
+                return (path or "本文", problem)
+        elif isinstance(item, dict):
+            for key, value in reversed(list(item.items())):
+                key_text = str(key)
+                child = f"{path}.{key_text}" if path else key_text
+                problem = text_problem(key_text)
+                if problem:
+                    return (child, problem)
+                stack.append((child, value))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{index}]", value) for index, value in reversed(list(enumerate(item))))
     return None
 
 

@@ -82,6 +82,8 @@ def check_request_input(request: HttpRequest) -> None:
             raise BadInput(UNDECODABLE) from error
         except ValueError:
             return  # malformed JSON: the API answers it with its own 400/422
+        except RecursionError as error:
+            raise BadInput("JSON の入れ子が深すぎます。") from error
         found = find_bad_text(data)
         if found:
             path, problem = found
