@@ -82,7 +82,10 @@ def test_a_few_typos_from_an_office_do_not_lock_colleagues_out(client, hq_operat
 def test_lockouts_can_be_unlocked_in_the_admin(client, admin_user):
     assert admin.site.is_registered(AccessAttempt)
     client.force_login(admin_user)
-    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+    changelist = client.get(reverse("admin:axes_accessattempt_changelist"))
+    assert changelist.status_code == 200
+    assert "ログイン失敗の集計" in changelist.content.decode()  # axes ships no Japanese: ours
+    assert "ログイン制限" in client.get(reverse("admin:index")).content.decode()
 
 
 # --- API tokens ---------------------------------------------------------------------------------

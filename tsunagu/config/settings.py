@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
-    "axes",
+    "tsunagu.core.axes_app.LoginLockoutConfig",  # django-axes (login lockout), with a Japanese name
     "ninja",  # only for its vendored Swagger UI static files and template (API docs work offline)
     "tsunagu.core",
     "tsunagu.customers",
@@ -195,6 +195,8 @@ TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS = env_int("TSUNAGU_API_TOKEN_FAILURES_PER
 TSUNAGU_API_TOKEN_LOCKOUT_MINUTES = env_int("TSUNAGU_API_TOKEN_LOCKOUT_MINUTES", 30)
 
 LANGUAGE_CODE = "ja"
+# Japanese labels for packages that ship none (django-axes in the admin).
+LOCALE_PATHS = [BASE_DIR / "tsunagu" / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
