@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from tsunagu.core import writes
-from tsunagu.core.choices import Role
+from tsunagu.core import permissions, writes
 from tsunagu.core.models import User
 from tsunagu.core.services import SYSTEM_USERNAME
 
@@ -19,11 +18,7 @@ STEWARD_ONLY = "名寄せの操作はデータスチュワードだけが行え�
 
 def is_steward(user: User | Any) -> bool:
     """Data stewards are HQ staff (a department, never an agency) with the data_steward role."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.department_id is not None and user.agency_id is None and user.has_role(Role.DATA_STEWARD)
+    return permissions.has(user, permissions.IDENTITY_STEWARD)
 
 
 def ensure_steward(actor: User) -> None:
