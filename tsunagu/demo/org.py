@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from simple_history.utils import bulk_create_with_history
 
+from tsunagu.core import writes
 from tsunagu.core.choices import DepartmentKind, Role
-from tsunagu.core.context import history_user
 from tsunagu.core.models import Agency, Agent, Branch, Department, User
 from tsunagu.core.services import user_create
 from tsunagu.policies.models import Product
@@ -109,8 +109,7 @@ def ensure_departments(actor: User) -> dict[DepartmentKind, Department]:
         department = Department.objects.filter(kind=kind).order_by("id").first()
         if department is None:
             department = Department(code=code, name=name, kind=kind)
-            history_user(department, actor)
-            department.save()
+            writes.save(department, actor=actor, clean=False)
         out[kind] = department
     return out
 
@@ -123,8 +122,7 @@ def ensure_agencies(actor: User, count: int) -> list[Agency]:
         branch = Branch.objects.filter(code=f"BR{index:02d}").first()
         if branch is None:
             branch = Branch(code=f"BR{index:02d}", name=name)
-            history_user(branch, actor)
-            branch.save()
+            writes.save(branch, actor=actor, clean=False)
         branches.append(branch)
     existing = {a.code: a for a in Agency.objects.filter(code__in=[f"{10000 + i}" for i in range(1, count + 1)])}
     new_agencies = [
@@ -155,8 +153,7 @@ def ensure_products(actor: User) -> dict[str, int]:
     for spec in PRODUCTS:
         if spec.code not in existing:
             product = Product(code=spec.code, name=spec.name, line=spec.line)
-            history_user(product, actor)
-            product.save()
+            writes.save(product, actor=actor, clean=False)
             existing[spec.code] = product.pk
     return existing
 
