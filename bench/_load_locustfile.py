@@ -37,6 +37,7 @@ _user_numbers = count()
 VERSION = re.compile(r'name="version" value="(\d+)"')
 DOCUMENT_LINK = re.compile(r'href="/documents/(\d+)/"')
 SEARCH_KINDS = ("kana_prefix", "kanji_2char", "phone_last4_name", "policy_number")
+RECEIVE = re.compile(r"/cases/\d+/documents/\d+/receive/")
 CASE_LOCATION = re.compile(r"/cases/(\d+)/$")
 
 
@@ -142,11 +143,14 @@ class Operator(HttpUser):
                 return None
         return int(found.group(1))
 
-    def _case_version(self, case: int) -> int | None:
+    def _case_page(self, case: int) -> str:
         with self.client.get(f"/cases/{case}/", name="case_detail", catch_response=True) as response:
-            found = VERSION.search(response.text) if response.status_code == 200 else None
-            if response.status_code == 200 and not found:
+            if response.status_code == 200 and not VERSION.search(response.text):
                 response.failure("case_detail: no version on the case page")
+            return response.text if response.status_code == 200 else ""
+
+    def _case_version(self, case: int) -> int | None:
+        found = VERSION.search(self._case_page(case))
         return int(found.group(1)) if found else None
 
     def _case_post(self, case: int, path: str, name: str, expect: str, **fields: str) -> bool:
@@ -181,7 +185,8 @@ class Operator(HttpUser):
 
     @task(8 if MODE == "paced" else 0)
     def issue_pdf(self) -> None:
-        """A 証券再発行: the case, the identity check, the issue (the PDF is made), then open it."""
+        """A 証券再発行: the case, the identity check, the required documents received, the issue (the
+        PDF is made), then open the PDF."""
         if not self.pool["reissue"]:
             return
         customer, policy = random.choice(self.pool["reissue"])
@@ -195,6 +200,21 @@ class Operator(HttpUser):
             case, "identity/", "identity_verify", "記録しました。", method="phone_qa", version=str(version)
         ):
             return
+        for _ in range(5):  # 再発行請求書, 本人確認書類 … as the case lists them
+            page = self._case_page(case)
+            receive, version_found = RECEIVE.search(page), VERSION.search(page)
+            if not receive or not version_found:
+                break
+            with self.client.post(
+                receive.group(0),
+                data={"version": version_found.group(1), "csrfmiddlewaretoken": self._csrf()},
+                name="document_receive",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code != 302:
+                    response.failure(f"document_receive: HTTP {response.status_code}")
+                    return
         with self.client.post(
             f"/documents/cases/{case}/issue/",
             data={"delivery_channel": "post", "csrfmiddlewaretoken": self._csrf()},
@@ -205,11 +225,15 @@ class Operator(HttpUser):
             if response.status_code != 302:
                 response.failure(f"pdf_issue: HTTP {response.status_code}")
                 return
+        with self.client.get(f"/cases/{case}/", name="case_detail", catch_response=True) as response:
+            if response.status_code == 200 and "を発行しました" not in response.text:
+                messages = re.findall(r'<li class="error">(.*?)</li>', response.text)
+                response.failure(f"pdf_issue: not issued ({' '.join(messages)[:200]})")
+                return
         with self.client.get(f"/documents/cases/{case}/issue/", name="issue_panel", catch_response=True) as response:
             found = DOCUMENT_LINK.search(response.text)
             if response.status_code == 200 and not found:
-                messages = re.findall(r'<li class="error">(.*?)</li>', response.text)
-                response.failure(f"pdf_issue: no issued document ({' '.join(messages)[:200]})")
+                response.failure("issue_panel: the issued document is not listed")
                 return
         if found:
             with self.client.get(f"/documents/{found.group(1)}/", name="document_open", catch_response=True) as pdf:

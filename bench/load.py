@@ -9,10 +9,10 @@ a 20 s saturation run. When --users or --seconds is given, the defaults are the 
 customers, a saturation run as long as the paced one (at most 60 s).
 
 1. The database: `manage.py migrate` + `manage.py demo_data --customers N --seed 1`, built once and
-   kept as a template keyed by N and a hash of the migrations and the demo-data code
+   kept as a template keyed by N and a hash of the demo-data code (new migrations are applied to it)
    (SQLite: var/bench/load-N-KEY.sqlite3; PostgreSQL: database tsunagu_bench_load_N_KEY on the server
-   of --db-url). Every run works on a fresh copy (SQLite var/bench/load-run.sqlite3; PostgreSQL
-   tsunagu_bench_load_run, made with CREATE DATABASE … TEMPLATE), so runs are comparable.
+   of --db-url). Every run works on a fresh copy (SQLite var/bench/load-run-N.sqlite3; PostgreSQL
+   tsunagu_bench_load_run_N, made with CREATE DATABASE … TEMPLATE), so runs are comparable.
 2. gunicorn on 127.0.0.1 (a free port, never another address) with production settings: DEBUG off,
    generated DJANGO_SECRET_KEY and TSUNAGU_ACCESS_LOG_KEY (kept in var/bench/load-keys.json, mode 600,
    because the template's access log is signed with it), DJANGO_ALLOWED_HOSTS=127.0.0.1, and only the
@@ -31,13 +31,15 @@ saturation_errors, access_log_verifies; each with the database kind. Exit status
 failed or the access log does not verify. Logins are reported (p95_ms_login) but not counted in
 load_p95_ms: they happen once per session and cost a deliberately slow password hash.
 
---profile DIR: the paced run's gunicorn workers run under cProfile (CPU time; sync workers, one
-thread each) and the top functions are printed to stderr; DIR keeps the .prof files.
+--profile DIR: the gunicorn workers run under cProfile (CPU time; sync workers, one thread each)
+and the top functions are printed to stderr; DIR keeps the .prof files.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -49,6 +51,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -123,11 +126,11 @@ def manage_or_die(args: list[str], env: dict[str, str]) -> None:
 # --- the prepared database ------------------------------------------------------------------------
 
 
-def schema_key(customers: int) -> str:
-    """Changes when a migration or the demo-data generator changes: the template is rebuilt then."""
+def data_key(customers: int) -> str:
+    """Changes when the demo-data generator changes: the template is rebuilt then. (New migrations
+    do not force a rebuild: they are applied to the template, as to a production database.)"""
     digest = hashlib.sha256(f"customers={customers};seed=1".encode())
-    sources = sorted(REPO.glob("tsunagu/*/migrations/*.py")) + sorted(REPO.glob("tsunagu/demo/**/*.py"))
-    for path in sources:
+    for path in sorted(REPO.glob("tsunagu/demo/**/*.py")):
         digest.update(str(path.relative_to(REPO)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
@@ -145,11 +148,11 @@ class SqliteDatabase:
     kind = "sqlite"
 
     def __init__(self, customers: int) -> None:
-        key = schema_key(customers)
+        key = data_key(customers)
         self.template = BENCH_DIR / f"load-{customers}-{key}.sqlite3"
         self.template_checkpoints = BENCH_DIR / f"load-{customers}-{key}.checkpoints.jsonl"
-        self.run = BENCH_DIR / "load-run.sqlite3"
-        self.run_checkpoints = BENCH_DIR / "load-run.checkpoints.jsonl"
+        self.run = BENCH_DIR / f"load-run-{customers}.sqlite3"
+        self.run_checkpoints = BENCH_DIR / f"load-run-{customers}.checkpoints.jsonl"
         self.customers = customers
         self.url = f"sqlite:///{self.run}"
 
@@ -169,7 +172,12 @@ class SqliteDatabase:
             checkpoints.rename(self.template_checkpoints)
             building.rename(self.template)
         else:
-            log(f"# reusing {self.template.relative_to(REPO)}")
+            log(f"# reusing {self.template.relative_to(REPO)} (migrate applies new migrations)")
+            manage_or_die(
+                ["migrate", "--noinput", "-v", "0"],
+                production_env(f"sqlite:///{self.template}", self.template_checkpoints),
+            )
+            _sqlite_checkpoint(self.template)
         for leftover in BENCH_DIR.glob(self.run.name + "*"):
             leftover.unlink()
         shutil.copyfile(self.template, self.run)
@@ -192,12 +200,12 @@ class PostgresDatabase:
         parts = urlsplit(db_url)
         self.parts = parts
         self.admin_url = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-        key = schema_key(customers)
+        key = data_key(customers)
         self.prefix = f"tsunagu_bench_load_{customers}_"
         self.template = f"{self.prefix}{key}"
-        self.run_name = "tsunagu_bench_load_run"
+        self.run_name = f"tsunagu_bench_load_run_{customers}"
         self.template_checkpoints = BENCH_DIR / f"load-pg-{customers}-{key}.checkpoints.jsonl"
-        self.run_checkpoints = BENCH_DIR / "load-pg-run.checkpoints.jsonl"
+        self.run_checkpoints = BENCH_DIR / f"load-pg-run-{customers}.checkpoints.jsonl"
         self.customers = customers
         self.url = self._url(self.run_name)
 
@@ -224,7 +232,9 @@ class PostgresDatabase:
                 checkpoints.touch()
                 checkpoints.rename(self.template_checkpoints)
             else:
-                log(f"# reusing database {self.template}")
+                log(f"# reusing database {self.template} (migrate applies new migrations)")
+                env = production_env(self._url(self.template), self.template_checkpoints)
+                manage_or_die(["migrate", "--noinput", "-v", "0"], env)
             conn.execute(f'DROP DATABASE IF EXISTS "{self.run_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.run_name}" TEMPLATE "{self.template}"')
         shutil.copyfile(self.template_checkpoints, self.run_checkpoints)
@@ -310,7 +320,9 @@ def free_port() -> int:
 class Server:
     """gunicorn on 127.0.0.1 only, as `make serve` runs it (workers × threads from the arguments)."""
 
-    def __init__(self, env: dict[str, str], *, workers: int, threads: int, profile_dir: Path | None) -> None:
+    def __init__(
+        self, env: dict[str, str], *, workers: int, threads: int, preload: bool, profile_dir: Path | None
+    ) -> None:
         self.port = free_port()
         self.host = f"http://127.0.0.1:{self.port}"
         command = [
@@ -327,6 +339,10 @@ class Server:
             "--error-logfile",
             "-",
         ]
+        if preload:
+            # Import Django and every view once in the master; workers (and their replacements after
+            # --max-requests) start as forks instead of importing again (seconds of CPU each).
+            command.append("--preload")
         env = dict(env)
         if profile_dir is not None:
             # cProfile sees only the thread that enables it: one thread per sync worker.
@@ -340,6 +356,38 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of gunicorn: master, live workers and workers that exited."""
+        import psutil
+
+        try:
+            master = psutil.Process(self.process.pid)
+            times = master.cpu_times()
+            total = times.user + times.system + times.children_user + times.children_system
+            for child in master.children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+        except psutil.NoSuchProcess:
+            return float("nan")
+        return float(total)
+
+    def start_sampling(self, interval: float = 0.5) -> None:
+        """Sample gunicorn's CPU time in the background, to charge a time window of the run."""
+        self.samples: list[tuple[float, float]] = []
+        self._sampling = threading.Event()
+
+        def sample() -> None:
+            while not self._sampling.wait(interval):
+                self.samples.append((time.time(), self.cpu_seconds()))
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    def cpu_between(self, begin: float, end: float) -> float:
+        """CPU seconds spent between two wall-clock times (nearest samples)."""
+        inside = [cpu for at, cpu in self.samples if begin <= at <= end]
+        return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.time() + timeout
@@ -355,6 +403,8 @@ class Server:
         raise SystemExit(f"gunicorn が {timeout:.0f} 秒以内に応答しませんでした。")
 
     def stop(self) -> str:
+        if hasattr(self, "_sampling"):
+            self._sampling.set()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -429,6 +479,17 @@ def report_errors(rows: list[dict[str, Any]], label: str) -> None:
         log(f"# {label} error ×{n}: {key}")
 
 
+def emit_steady_cpu(server: Server, rows: list[dict[str, Any]], metric: str, tags: dict[str, Any]) -> None:
+    """Server CPU per request once every user has logged in (the password hashes left out)."""
+    begin = max((r["start"] + r["ms"] / 1000 for r in rows if r["name"] == "login"), default=0.0)
+    steady = [r for r in rows if r["start"] >= begin]
+    if len(steady) < 2:
+        return
+    end = max(r["start"] + r["ms"] / 1000 for r in steady)
+    cpu = server.cpu_between(begin, end)
+    emit(BENCH, metric, cpu * 1000 / len(steady), "ms", requests=len(steady), **tags)
+
+
 # --- profile --------------------------------------------------------------------------------------
 
 
@@ -464,6 +525,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn のプロセス数")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn のプロセスあたりのスレッド数")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile の結果を置くディレクトリ")
+    parser.add_argument("--no-preload", action="store_true", help="gunicorn を --preload なしで起動する(比較用)")
     parser.add_argument("--prepare-only", action="store_true", help="データベースを用意するだけで終える")
     args = parser.parse_args()
 
@@ -478,6 +540,13 @@ def main() -> int:
         database = PostgresDatabase(args.db_url, customers)
     else:
         database = SqliteDatabase(customers)
+    # One run per database at a time: a second would replace the database under the first's server.
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    lock = (BENCH_DIR / f"load-{database.kind}-{customers}.lock").open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"同じデータベースで別の bench/load.py が実行中です({lock.name})。") from None
     build_seconds = database.prepare()
     env = production_env(database.url, database.run_checkpoints)
     tags = {"db": database.kind, "customers": customers, "users": users}
@@ -496,32 +565,36 @@ def main() -> int:
             args.profile.mkdir(parents=True, exist_ok=True)
             for old in args.profile.glob("*.prof"):
                 old.unlink()
-        server = Server(env, workers=args.workers, threads=args.threads, profile_dir=args.profile)
+        server = Server(
+            env, workers=args.workers, threads=args.threads, preload=not args.no_preload, profile_dir=args.profile
+        )
         try:
             server.wait_ready()
+            server.start_sampling()
             state = machine_state()
             log(f"# paced run; machine {state}")
+            cpu_before = server.cpu_seconds()
             rows = run_locust(
                 server.host, plan, mode="paced", users=users, seconds=seconds, spawn_rate=args.spawn_rate,
                 workdir=workdir,
             )  # fmt: skip
             state_after = machine_state()
-            if args.profile is not None:
-                # The profile belongs to the paced run: restart plain workers for the saturation run.
-                server_log = server.stop()
-                print_profile(args.profile)
-                server = Server(env, workers=args.workers, threads=args.threads, profile_dir=None)
-                server.wait_ready()
+            paced_cpu = server.cpu_seconds() - cpu_before
             saturation_rows: list[dict[str, Any]] = []
+            saturation_cpu = 0.0
             saturation_state: dict[str, Any] = {}
             if saturation:
                 saturation_state = machine_state()
+                cpu_before = server.cpu_seconds()
                 saturation_rows = run_locust(
                     server.host, plan, mode="saturation", users=users, seconds=saturation,
                     spawn_rate=max(args.spawn_rate, users / 5), workdir=workdir,
                 )  # fmt: skip
+                saturation_cpu = server.cpu_seconds() - cpu_before
         finally:
             server_log = server.stop()
+        if args.profile is not None:
+            print_profile(args.profile)
         tracebacks = server_log.count("Traceback")
         if tracebacks:
             log(f"# gunicorn log has {tracebacks} tracebacks; the last:\n{server_log[-4000:]}")
@@ -540,6 +613,10 @@ def main() -> int:
         times = [row["ms"] for row in rows if row["name"] == name]
         for p in (50, 95, 99):
             emit(BENCH, f"p{p}_ms_{name}", percentile(times, p), "ms", requests=len(times), **tags)
+    if rows:
+        # Logins included: their password hash is part of the server's work in this run.
+        emit(BENCH, "server_cpu_ms_per_request", paced_cpu * 1000 / len(rows), "ms", requests=len(rows), **tags)
+        emit_steady_cpu(server, rows, "steady_server_cpu_ms_per_request", tags)
     if logins:
         log(f"# {len(logins)} logins (not in load_p95_ms)")
     log(f"# machine after the paced run: {state_after}")
@@ -571,6 +648,11 @@ def main() -> int:
                 times = [r["ms"] for r in steady if r["name"] == name]
                 emit(BENCH, f"saturation_p95_ms_{name}", percentile(times, 95), "ms", requests=len(times), **tags)
         emit(BENCH, "saturation_errors", sat_errors, "errors", **tags)
+        emit_steady_cpu(server, saturation_rows, "saturation_steady_server_cpu_ms_per_request", tags)
+        emit(
+            BENCH, "saturation_server_cpu_ms_per_request", saturation_cpu * 1000 / len(saturation_rows), "ms",
+            requests=len(saturation_rows), **tags,
+        )  # fmt: skip
         errors += sat_errors
 
     verified = run_manage(["verify_access_log"], env)
