@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
+from schemathesis.core.failures import FailureGroup, ServerError
 
 from tests.conftest import IMMEDIATE_TASKS, _user, make_customer, make_policy
 from tests.core.helpers import FAST_HASHERS
@@ -449,10 +450,10 @@ def test_fuzz_operation_with_every_persona(operation, world):
         for persona in PERSONAS:
             try:
                 _fuzz(operation, persona, world)
-            except Exception as error:  # every persona's failure, reported together
+            except (Exception, BaseExceptionGroup) as error:  # every persona's failure, reported together
                 failures[persona] = f"{type(error).__name__}: {error}"
     reached = {p: {st_: n for (op, pp, st_), n in STATUSES.items() if op == label and pp == p} for p in PERSONAS}
-    print(label, {p: sum(c.values()) for p, c in reached.items()})
+    print(label, {p: dict(sorted(c.items())) for p, c in reached.items()})  # shown with -s
     assert not failures, "\n\n".join(f"[{persona}] {text}" for persona, text in failures.items())
     # The run must reach the application, not stop at authentication: every token is accepted
     # somewhere, and every read returns data to at least one persona.
@@ -460,3 +461,39 @@ def test_fuzz_operation_with_every_persona(operation, world):
         assert set(reached[persona]) - {401}, f"{persona}'s token was never accepted on {label}"
     if operation.method.upper() == "GET":
         assert any(200 <= code < 300 for codes in reached.values() for code in codes), f"no 2xx on {label}"
+
+
+# --- the fuzz itself must bite: a planted leak and a planted crash are found -------------------------
+
+
+def _operation(label: str) -> Any:
+    return next(op for op in OPERATIONS if operation_id(op) == label)
+
+
+@pytest.mark.django_db
+def test_the_fuzz_finds_a_planted_scope_leak(world, monkeypatch):
+    """Without scoping on the case read, agency B's fuzz run fails with agency A's case number."""
+    from tsunagu.cases import selectors
+    from tsunagu.cases.models import Case
+
+    monkeypatch.setattr(selectors, "case_get", lambda *, user, pk, **kw: Case.objects.get(pk=pk))
+    with in_process_requests(), pytest.raises(AssertionError, match="agency_b_staff got 200 with agency A's"):
+        _fuzz(_operation("GET /api/cases/{case_id}/"), "agency_b_staff", world)
+
+
+@pytest.mark.django_db
+def test_the_fuzz_finds_a_planted_server_error(world, monkeypatch):
+    from tsunagu.search import api as search_api
+
+    real = search_api.search_customers
+
+    def crash(**kwargs: Any) -> Any:
+        # Only for what the generator makes up, so the random examples (not the aimed ones) find it.
+        if kwargs["q"] not in ("", *world.search_words):
+            raise RuntimeError("planted")
+        return real(**kwargs)
+
+    monkeypatch.setattr(search_api, "search_customers", crash)
+    with in_process_requests(), pytest.raises(FailureGroup) as found:
+        _fuzz(_operation("GET /api/customers/search"), "hq_operator", world)
+    assert any(isinstance(error, ServerError) for error in found.value.exceptions)
