@@ -8,6 +8,8 @@ customer's data), given a history and scoped — or listed in an exemption below
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -281,9 +283,33 @@ def test_every_admin_page_renders_for_a_superuser(client, admin_user, sample, su
     One sample for all models (subtests report each model separately): building it per model
     would cost more than the pages themselves.
     """
+    _walk_admin_pages(client, admin_user, foundation_models(), subtests)
+
+
+def test_every_admin_page_of_the_other_apps_renders_for_a_superuser(client, admin_user, settings, tmp_path, subtests):
+    """The same pages for every registered model of cases, documents, identity and search, with the
+    route walk's world (tests/routes_world.py) as the sample."""
+    from tests.routes_world import build_world
+    from tsunagu.cases.models import CalendarException
+    from tsunagu.cases.services.overdue import overdue_snapshot_record
+    from tsunagu.identity.models import MatchModel
+
+    settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "documents"
+    world = build_world()
+    overdue_snapshot_record(actor=world.users["hq_operator"], on=dt.date(2027, 1, 1))
+    CalendarException.objects.create(date=dt.date(2027, 1, 4), note="臨時休業")
+    MatchModel.objects.create(
+        version=1, model_json="{}", auto_link=0.99, review=0.5, trained_by=world.users["steward"], is_active=False
+    )
+    others = [m for m in all_models() if m._meta.app_label not in FOUNDATION_APPS and admin.site.is_registered(m)]
+    assert others, "no registered model outside the foundation apps"
+    _walk_admin_pages(client, admin_user, others, subtests)
+
+
+def _walk_admin_pages(client, admin_user, models, subtests) -> None:
     client.force_login(admin_user)
     request = type("Request", (), {"user": admin_user})()
-    for model in foundation_models():
+    for model in models:
         with subtests.test(model=name(model)):
             model_admin = admin.site._registry[model]
             changelist = client.get(admin_url(model, "changelist"))
