@@ -270,8 +270,8 @@ def _strings(value: Any, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
         yield str(value)
 
 
-def scope_problem(persona: str, world: World, status: int, content: bytes) -> str | None:
-    """Why this response is out of scope for `persona`, or None."""
+def scope_problem(persona: str, world: World, status: int, content: bytes, query: Any = None) -> str | None:
+    """Why this response is out of scope for `persona`, or None. `query` is the request's query."""
     if not 200 <= status < 300:
         return None
     if persona == "anonymous":
@@ -286,6 +286,12 @@ def scope_problem(persona: str, world: World, status: int, content: bytes) -> st
     leaked = sorted({m for m in world.markers[other] for s in _strings(body, skip=("query",)) if m in s})
     if leaked:
         return f"{persona} got {status} with agency {other}'s {leaked}"
+    # No oracle: a search for what only the other agency may see (its customer's name or number,
+    # its policy or case number) finds nothing, not even a customer both agencies serve.
+    words = str((query or {}).get("q", "")) if isinstance(query, dict) else ""
+    searched = [m for m in world.markers[other] if m in words]
+    if searched and isinstance(body, dict) and body.get("results"):
+        return f"{persona} searched agency {other}'s {searched} and got {len(body['results'])} result(s)"
     return None
 
 
@@ -297,7 +303,7 @@ def call_and_check(case: Any, persona: str, world: World) -> None:
         STATUSES[(operation_id(case.operation), persona, response.status_code)] += 1
         try:
             case.validate_response(response, checks=[not_a_server_error])
-            problem = scope_problem(persona, world, response.status_code, response.content)
+            problem = scope_problem(persona, world, response.status_code, response.content, case.query)
             assert problem is None, f"{problem}\n{case.as_curl_command(headers=_headers(world, persona))}"
         finally:
             transaction.set_rollback(True)
@@ -497,3 +503,26 @@ def test_the_fuzz_finds_a_planted_server_error(world, monkeypatch):
     with in_process_requests(), pytest.raises(FailureGroup) as found:
         _fuzz(_operation("GET /api/customers/search"), "hq_operator", world)
     assert any(isinstance(error, ServerError) for error in found.value.exceptions)
+
+
+@pytest.mark.django_db
+def test_the_fuzz_finds_a_planted_search_oracle(world, monkeypatch):
+    """Matching on every customer's numbers and only then keeping the visible customers (issue 10,
+    item 7) shows agency B nothing of A's, yet answers whether A's policy number exists."""
+    import dataclasses
+
+    from tsunagu.core.models import User
+    from tsunagu.customers.models import Customer
+    from tsunagu.search import api as search_api
+
+    real = search_api.search_customers
+    head_office = User.objects.get(username="hq_operator")
+
+    def oracle(*, user: Any, **kwargs: Any) -> Any:
+        found = real(user=head_office, **kwargs)
+        visible = set(Customer.objects.visible_to(user).values_list("pk", flat=True))
+        return dataclasses.replace(found, rows=[row for row in found.rows if row.customer_id in visible])
+
+    monkeypatch.setattr(search_api, "search_customers", oracle)
+    with in_process_requests(), pytest.raises(AssertionError, match="agency_b_staff searched agency A's"):
+        _fuzz(_operation("GET /api/customers/search"), "agency_b_staff", world)
