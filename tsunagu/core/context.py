@@ -40,5 +40,8 @@ def request_context(*, client_address: str = "", screen: str = "") -> Iterator[N
 
 
 def history_user(instance: object, actor: User | None) -> None:
-    """Tell django-simple-history who changes `instance` (works without a request)."""
+    """Tell django-simple-history who changes `instance` (works without a request).
+
+    Services use `core.writes.save(instance, actor=...)` (and its bulk variants), which do this and
+    save; this remains for call sites not converted yet (cases, core.services, documents.links)."""
     instance._history_user = actor  # type: ignore[attr-defined]
