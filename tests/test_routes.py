@@ -33,7 +33,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.core.helpers import FAST_HASHERS
-from tests.routes_world import NAME, PHONE, POLICY_NUMBER, World, build_world
+from tests.routes_world import NAME, PERSONAS, PHONE, POLICY_NUMBER, World, build_world
 from tsunagu.core.models import AccessLog, AuditEvent
 
 # --- the expectation table ----------------------------------------------------------------------
@@ -496,6 +496,22 @@ def test_the_permitted_persona_gets_the_route(client, db, world, settings, api, 
     for customer_id in expect.logs(world):
         if customer_id is not ANY_CUSTOMER:
             assert customer_id in logged, f"{key}: customer {customer_id} shown but not logged (logged: {logged})"
+
+
+@pytest.mark.parametrize(("api", "key", "expect"), _params("test_no_persona_gets_a_server_error", skip_public=True))
+def test_no_persona_gets_a_server_error(client, db, world, settings, api, key, expect):
+    """Every other persona (head-office roles that may or may not use the route, agency A's staff
+    on head-office screens) gets an answer — the route, 403 or 404 — never a 500."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    errors = {}
+    for persona in PERSONAS:
+        if persona in (expect.permitted, "agency_b_staff"):
+            continue  # walked by the tests above
+        client.force_login(world.users[persona])
+        response = _request(client, api, key, expect, world)
+        if response.status_code >= 500:
+            errors[persona] = (response.status_code, _body(response)[:200])
+    assert not errors, errors
 
 
 # --- the routes walked separately ---------------------------------------------------------------
