@@ -193,7 +193,11 @@ def log_access(
             rows.append((chain, seq, *fixed, customer_id, *tail, prev_hash, digest))
             prev_hash = digest
         bulk.insert_tuples(AccessLog, _LOG_COLUMNS, rows)
-        AccessLogHead.objects.filter(id=chain).update(last_seq=seq, last_hash=prev_hash)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {AccessLogHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = %s",
+                [seq, prev_hash, chain],
+            )
         transaction.on_commit(_counted(len(rows)))
     return len(rows)
 
@@ -224,12 +228,18 @@ def _lock_a_head() -> tuple[int, int, str]:
             return int(found[0]), int(found[1]), str(found[2])
         _create_heads(chains)
     chain = random.randrange(chains)
-    # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
-    head = AccessLogHead.objects.select_for_update().filter(id=chain).first()
-    if head is None:
-        _create_heads(chains)
-        head = AccessLogHead.objects.select_for_update().get(id=chain)
-    return head.id, head.last_seq, head.last_hash
+    # SQLite: the IMMEDIATE transaction already holds the database's single write lock. Plain SQL
+    # here and below: the ORM's query building was a third of an append's time (profiled).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT id, last_seq, last_hash FROM {AccessLogHead._meta.db_table} WHERE id = %s{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chain])
+        found = cursor.fetchone()
+        if found is None:
+            _create_heads(chains)
+            cursor.execute(sql, [chain])
+            found = cursor.fetchone()
+    return int(found[0]), int(found[1]), str(found[2])
 
 
 _heads_ensured: set[tuple[str, str, int]] = set()
