@@ -14,7 +14,7 @@ from tsunagu.policies.models import Claim, Policy
 from .choices import Channel, Direction
 
 
-class InteractionQuerySet(AppendOnlyQuerySet, scoping.ScopedQuerySet):
+class InteractionQuerySet(AppendOnlyQuerySet, scoping.ScopedQuerySet):  # type: ignore[override]  # both bases get a generated as_manager
     """Agency staff see their customers' contacts, except those about other agencies' policies or claims."""
 
     scope_rule = scoping.All(
