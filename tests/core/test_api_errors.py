@@ -26,6 +26,8 @@ def _japanese(text: str) -> bool:
 def test_401_is_japanese(client):
     response = client.get(SEARCH, {"q": "山田"})
     assert response.status_code == 401
+    assert "認証が必要です".encode() in response.content  # readable UTF-8, not \uXXXX escapes
+    assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response.json() == {
         "detail": "認証が必要です。有効な API トークン(Authorization: Bearer)を指定するか、ログインしてください。"
     }

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from . import throttling
@@ -154,6 +155,12 @@ def _japanese_405(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     return wrapped
 
 
+class JapaneseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON as is: Japanese messages stay readable in logs and curl, not \\uXXXX escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 class TsunaguNinjaAPI(NinjaAPI):
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
@@ -170,6 +177,7 @@ def build_api() -> NinjaAPI:
         description="顧客管理・顧客対応 API。認証は Bearer トークンまたはログインセッション。",
         auth=[TokenAuth(), django_auth],
         urls_namespace="api",
+        renderer=JapaneseJSONRenderer(),
         # The interactive docs and the schema are for signed-in staff only; the page loads Swagger UI
         # from the static files of the installed django-ninja ("ninja" in INSTALLED_APPS), never a CDN.
         docs_decorator=login_required,
