@@ -44,6 +44,7 @@ from tests.conftest import IMMEDIATE_TASKS, _user, make_customer, make_policy
 from tests.core.helpers import FAST_HASHERS
 from tsunagu.cases.choices import CaseChannel, CaseStatus, CaseType, Priority
 from tsunagu.cases.services import CaseInput, case_create
+from tsunagu.cases.workflow import SUB_TYPES
 from tsunagu.config.api import api
 from tsunagu.config.wsgi import application
 from tsunagu.core.choices import DepartmentKind, Role
@@ -85,6 +86,24 @@ class World:
     # Per agency: ids of its own rows by kind (case, customer, policy), for the aimed requests.
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     search_words: list[str] = field(default_factory=list)
+
+    def private_ids(self, agency: str) -> dict[str, set[int]]:
+        """Ids that only `agency` (and head office) may see, by the field name a body carries them in:
+        its own customer (not the shared one), its policies."""
+        own, shared = self.rows[agency], self.rows[f"shared_{agency}"]
+        return {"customer_id": {own["customer_id"]}, "policy_id": {own["policy_id"], shared["policy_id"]}}
+
+    def fingerprint(self, agency: str) -> list[tuple[Any, ...]]:
+        """The cases only `agency` may see, with their version and status: any write to them by the
+        other agency (a new case for its customer, a transition of its case) changes this, even when
+        the response, being scoped, shows nothing."""
+        from django.db.models import Q
+
+        from tsunagu.cases.models import Case
+
+        private = self.private_ids(agency)
+        rows = Case.objects.filter(Q(customer_id__in=private["customer_id"]) | Q(policy_id__in=private["policy_id"]))
+        return list(rows.order_by("pk").values_list("pk", "version", "status"))
 
 
 def _open_case(actor: User, customer: Any, policy: Any, subject: str) -> Any:
@@ -270,6 +289,18 @@ def _strings(value: Any, *, skip: tuple[str, ...] = ()) -> Iterator[str]:
         yield str(value)
 
 
+def _id_fields(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                yield from _id_fields(item)
+            else:
+                yield str(key), item
+    elif isinstance(value, list):
+        for item in value:
+            yield from _id_fields(item)
+
+
 def scope_problem(persona: str, world: World, status: int, content: bytes, query: Any = None) -> str | None:
     """Why this response is out of scope for `persona`, or None. `query` is the request's query."""
     if not 200 <= status < 300:
@@ -286,6 +317,11 @@ def scope_problem(persona: str, world: World, status: int, content: bytes, query
     leaked = sorted({m for m in world.markers[other] for s in _strings(body, skip=("query",)) if m in s})
     if leaked:
         return f"{persona} got {status} with agency {other}'s {leaked}"
+    # A body made of ids only (a case created for the other agency's customer) carries no marker.
+    private = world.private_ids(other)
+    ids = sorted({(k, v) for k, v in _id_fields(body) if v in private.get(k, ())})
+    if ids:
+        return f"{persona} got {status} with agency {other}'s {ids}"
     # No oracle: a search for what only the other agency may see (its customer's name or number,
     # its policy or case number) finds nothing, not even a customer both agencies serve.
     words = str((query or {}).get("q", "")) if isinstance(query, dict) else ""
@@ -298,12 +334,16 @@ def scope_problem(persona: str, world: World, status: int, content: bytes, query
 def call_and_check(case: Any, persona: str, world: World) -> None:
     """One request in a rolled-back savepoint: not a server error, nothing out of scope."""
     cache.clear()  # the API-token throttle counts per address in the cache; every example starts fresh
+    other = {"agency_a_staff": "B", "agency_b_staff": "A"}.get(persona)
     with transaction.atomic():
+        before = world.fingerprint(other) if other else None
         response = case.call(headers=_headers(world, persona))
         STATUSES[(operation_id(case.operation), persona, response.status_code)] += 1
         try:
             case.validate_response(response, checks=[not_a_server_error])
             problem = scope_problem(persona, world, response.status_code, response.content, case.query)
+            if problem is None and other and world.fingerprint(other) != before:
+                problem = f"{persona} changed agency {other}'s cases ({response.status_code})"
             assert problem is None, f"{problem}\n{case.as_curl_command(headers=_headers(world, persona))}"
         finally:
             transaction.set_rollback(True)
@@ -320,7 +360,7 @@ KNOWN_VALUES: dict[str, list[Any]] = {
     "to": [*CaseStatus.values, "nowhere"],
     "status": [*CaseStatus.values, "nowhere", ""],
     "decision": ["link", "not_link", "maybe"],
-    "sub_type": ["", "contract", "product", "other"],
+    "sub_type": sorted({code for kinds in SUB_TYPES.values() for code, _ in kinds} | {"unknown"}),
     "subject": ["住所変更のご依頼", " ", "ａ" * 300],
     "reason": ["同一人物と確認", ""],
     "note": ["電話で確認", ""],
@@ -335,6 +375,54 @@ KNOWN_VALUES: dict[str, list[Any]] = {
         {"occurred_at": "2026-06-01T10:00:00", "place": "東京都"},
     ],
 }
+
+
+# Any JSON value, and strings the services parse (dates, codes), for the templated bodies below.
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=5,
+)
+PLAUSIBLE = st.sampled_from(
+    ["2026-07-01", "2026-02-30", "2026-06-01T10:00:00+09:00", "12345", "abc", "", "東京都", "auto", "対人", "address"]
+)
+EXTRA_KEYS = [
+    "new_values", "effective_date", "premium_difference", "question", "answer", "category", "customer_request",
+    "reason", "reason_text", "competitor", "occurred_at", "place", "accident_type", "explained_on", "apologized",
+    "adr_referred_on",
+]  # fmt: skip
+NEW_VALUE_KEYS = [
+    "postal_code", "prefecture", "city", "street", "name", "name_kana", "payment_method", "payment_frequency",
+    "reason", "description", "model_name", "registration_number",
+]  # fmt: skip
+
+
+@st.composite
+def templated_case(draw: Any, operation: Any, world: World) -> Any:
+    """A well-formed request body at one of the world's rows, with some fields replaced by accepted
+    codes, plausible strings or any JSON: it gets past the schema into the services' own checks
+    (a case's per-type `extra` above all), which purely generated bodies rarely reach."""
+    target = draw(st.sampled_from(list(world.rows.values())))
+    body = _aimed_body(operation, target, world)
+    for key in list(body):
+        choices = [st.just(body[key]), JSON_VALUES]
+        if key in KNOWN_VALUES:
+            choices.append(st.sampled_from(KNOWN_VALUES[key]))
+        if key in world.ids:
+            choices.append(st.sampled_from(world.ids[key]))
+        body[key] = draw(st.one_of(choices), label=key)
+    if operation.path == "/api/cases/":
+        new_values = st.dictionaries(st.sampled_from(NEW_VALUE_KEYS), PLAUSIBLE | JSON_VALUES, max_size=4)
+        body["extra"] = draw(
+            st.dictionaries(st.sampled_from(EXTRA_KEYS), PLAUSIBLE | JSON_VALUES | new_values, max_size=4),
+            label="extra",
+        )
+    path = {p.name: draw(st.sampled_from(world.ids[p.name]), label=p.name) for p in operation.path_parameters}
+    return operation.Case(path_parameters=path, body=body, media_type="application/json")
 
 
 def _aim_mapping(values: dict[str, Any], data: st.DataObject, world: World, where: str) -> None:
@@ -427,10 +515,13 @@ def _fuzz(operation: Any, persona: str, world: World) -> None:
     for case in aimed_cases(operation, world):
         call_and_check(case, persona, world)
 
-    strategy = st.one_of(
+    strategies = [
         operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
         operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
-    )
+    ]
+    if operation.method.upper() == "POST":
+        strategies.append(templated_case(operation, world))
+    strategy = st.one_of(strategies)
 
     @settings(
         max_examples=MAX_EXAMPLES,
@@ -526,3 +617,19 @@ def test_the_fuzz_finds_a_planted_search_oracle(world, monkeypatch):
     monkeypatch.setattr(search_api, "search_customers", oracle)
     with in_process_requests(), pytest.raises(AssertionError, match="agency_b_staff searched agency A's"):
         _fuzz(_operation("GET /api/customers/search"), "agency_b_staff", world)
+
+
+@pytest.mark.django_db
+def test_the_fuzz_finds_a_planted_write_out_of_scope(world, monkeypatch):
+    """Without scoping, agency B opens a case for agency A's customer; the response, scoped again,
+    may show nothing, but the write itself is found."""
+    from tsunagu.customers.models import Customer
+    from tsunagu.policies.models import Policy
+
+    for model in (Customer, Policy):
+        monkeypatch.setattr(model.objects, "visible_to", lambda user, model=model: model.objects.all(), raising=False)
+    with (
+        in_process_requests(),
+        pytest.raises(AssertionError, match=r"agency_b_staff (got 201 with|changed) agency A's"),
+    ):
+        _fuzz(_operation("POST /api/cases/"), "agency_b_staff", world)
