@@ -5,7 +5,10 @@ Configured by bench/load.py through the environment:
   (customers that login may see, search fragments, policies for a reissue);
 - LOAD_RESULTS: where every request is written (JSON lines: name, ms, ok, start, error);
 - LOAD_MODE: "paced" (the realistic mix, 3–10 s between actions as a person works) or "saturation"
-  (search + customer page without waits).
+  (search + customer page without waits);
+- LOAD_USERS, LOAD_SECONDS: the measured work starts when all LOAD_USERS users have logged in (a row
+  named "_go" marks it) and stops LOAD_SECONDS later (Locust is told to quit then), so a slow login
+  burst on a busy machine does not eat into the measured time.
 
 Each simulated operator logs in once (django-axes only counts failures, so 50 sessions over a dozen
 demo logins are fine) and then works. Every step checks the response for what a person would see
@@ -25,7 +28,10 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+import gevent
+import gevent.event
 from locust import HttpUser, between, constant, events, task
+from locust.exception import StopUser
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 MODE = os.environ.get("LOAD_MODE", "paced")
@@ -33,6 +39,10 @@ RESULTS_PATH = os.environ["LOAD_RESULTS"]
 _results: list[str] = []
 _lock = threading.Lock()
 _user_numbers = count()
+USERS = int(os.environ["LOAD_USERS"])
+SECONDS = float(os.environ["LOAD_SECONDS"])
+_clock = {"n": 0, "deadline": float("inf")}
+_go = gevent.event.Event()
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
 DOCUMENT_LINK = re.compile(r'href="/documents/(\d+)/"')
@@ -64,23 +74,45 @@ class Operator(HttpUser):
         logins = PLAN["logins"]
         self.login = logins[number % len(logins)]
         self.pool = PLAN["pools"][self.login["username"]]
-        self.client.get("/login/", name="login_form")
-        with self.client.post(
-            "/login/",
-            data={
-                "username": self.login["username"],
-                "password": self.login["password"],
-                "csrfmiddlewaretoken": self._csrf(),
-            },
-            name="login",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"login {self.login['username']}: HTTP {response.status_code}")
+        try:
+            self.client.get("/login/", name="login_form")
+            with self.client.post(
+                "/login/",
+                data={
+                    "username": self.login["username"],
+                    "password": self.login["password"],
+                    "csrfmiddlewaretoken": self._csrf(),
+                },
+                name="login",
+                allow_redirects=False,
+                catch_response=True,
+            ) as response:
+                if response.status_code != 302:
+                    response.failure(f"login {self.login['username']}: HTTP {response.status_code}")
+        finally:
+            self._logged_in()
+        _go.wait(timeout=900)
         if MODE == "paced":
             # People do not all start their first action in the same second.
             time.sleep(random.uniform(0, 10))
+
+    def _logged_in(self) -> None:
+        """Count this user in (failed logins too, as failures); the last one starts the clock."""
+        _clock["n"] += 1  # greenlets: no other user runs between these lines
+        if _clock["n"] == USERS:
+            started = time.time()
+            _clock["deadline"] = started + SECONDS
+            _record("_go", 0.0, None, start_time=started)
+            _go.set()
+
+    def _check_deadline(self) -> None:
+        if time.time() >= _clock["deadline"]:
+            if not _clock.get("quitting"):
+                # From a greenlet of its own, as Locust's --run-time does: quit() stops every user,
+                # and called from this user's greenlet it would kill itself halfway.
+                _clock["quitting"] = True
+                gevent.spawn(self.environment.runner.quit)  # type: ignore[union-attr]
+            raise StopUser
 
     def _csrf(self) -> str:
         return str(self.client.cookies.get("csrftoken", ""))
@@ -92,6 +124,7 @@ class Operator(HttpUser):
 
     @task(35)
     def search(self) -> None:
+        self._check_deadline()
         kind = random.choice(SEARCH_KINDS)
         terms = self.pool["queries"].get(kind) or self.pool["queries"]["kanji_2char"]
         q = random.choice(terms)
@@ -101,11 +134,13 @@ class Operator(HttpUser):
 
     @task(30)
     def customer_page(self) -> None:
+        self._check_deadline()
         pk = self._customer()
         self.client.get(f"/customers/{pk}/", name="customer")
 
     @task(15 if MODE == "paced" else 0)
     def record_call(self) -> None:
+        self._check_deadline()
         pk = self._customer()
         self.client.get(f"/customers/{pk}/", name="customer")
         subject = f"負荷試験の通話 {random.randrange(10**8):08d}"
@@ -171,6 +206,7 @@ class Operator(HttpUser):
 
     @task(12 if MODE == "paced" else 0)
     def open_and_progress_case(self) -> None:
+        self._check_deadline()
         case = self._create_case(
             self._customer(), "inquiry", "case_create", sub_type="product", question="補償内容を確認したい。"
         )
@@ -187,6 +223,7 @@ class Operator(HttpUser):
     def issue_pdf(self) -> None:
         """A 証券再発行: the case, the identity check, the required documents received, the issue (the
         PDF is made), then open the PDF."""
+        self._check_deadline()
         if not self.pool["reissue"]:
             return
         customer, policy = random.choice(self.pool["reissue"])
