@@ -90,3 +90,18 @@ def test_audit_action_and_label_helpers():
     assert audit_action("identity.unmerged") is AuditAction.IDENTITY_UNMERGED
     assert action_label("identity.unmerged") == "顧客の統合解除(統合元)"
     assert action_label("legacy.code") == "legacy.code"  # rows written before a code was retired
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_and_filters_actions_by_their_japanese_label(client, hq_operator):
+    from tests.core.helpers import grant_admin_view
+
+    record_event(actor=hq_operator, action=AuditAction.IDENTITY_UNMERGED, target=hq_operator, summary="解除")
+    client.force_login(grant_admin_view(hq_operator, AuditEvent))
+    page = client.get("/admin/core/auditevent/").content.decode()
+    assert "顧客の統合解除(統合元)" in page
+    assert ">identity.unmerged<" not in page
+    filtered = client.get("/admin/core/auditevent/", {"action": "identity.unmerged"}).content.decode()
+    results = filtered.split('id="result_list"')[1].split("</table>")[0]
+    assert "顧客の統合解除(統合元)" in results
+    assert "ユーザーの登録" not in results  # the personas' user.create events are filtered out

@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .access_log import log_access
-from .choices import AccessPurpose
+from .audit import action_label
+from .choices import AccessPurpose, AuditAction
 from .models import AccessLog, AccessLogHead, Agency, Agent, ApiToken, AuditEvent, Branch, Department, User
 
 
@@ -141,11 +142,28 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg,mis
     ]
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """Filter events by action, listed by their Japanese labels (the codes stay in the URL)."""
+
+    title = "操作"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(value), str(label)) for value, label in AuditAction.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["at", "actor", "action", "summary"]
-    list_filter = ["action"]
+    list_display = ["at", "actor", "action_name", "summary"]
+    list_filter = [AuditActionFilter]
     search_fields = ["summary", "target_id"]
+
+    @admin.display(description="操作", ordering="action")
+    def action_name(self, obj: AuditEvent) -> str:
+        return action_label(obj.action)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
