@@ -76,19 +76,15 @@ class World:
     identity: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def personal_markers(self) -> list[str]:
+        """Agency A's customer's personal data: a response showing one of these must be logged."""
+        return [NAME, NAME_KANA, PHONE, PHONE.replace("-", ""), EMAIL, STREET, CONTACT_SUBJECT]
+
+    @property
     def markers(self) -> list[str]:
-        """Strings of agency A's customer that an outsider's response must not contain."""
-        return [
-            NAME,
-            NAME_KANA,
-            PHONE,
-            PHONE.replace("-", ""),
-            EMAIL,
-            STREET,
-            POLICY_NUMBER,
-            CONTACT_SUBJECT,
-            self.customer.number,
-        ]
+        """Everything of agency A's customer that an outsider's response must not contain: the
+        personal data and the identifiers (an identifier alone is not logged as a read)."""
+        return [*self.personal_markers, POLICY_NUMBER, self.customer.number]
 
 
 def _org() -> dict[str, Any]:

@@ -22,6 +22,7 @@ logout (tested at the end of this module).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -391,9 +392,16 @@ def _is_html(response: Any) -> bool:
 
 
 def _body(response: Any) -> str:
+    """The body as text; JSON unescaped, so that a name sent as \\uXXXX escapes is still found."""
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
-    return response.content.decode("utf-8", "replace")
+    text = response.content.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            return text
+    return text
 
 
 def _cases() -> list[Any]:
@@ -484,6 +492,11 @@ def test_the_permitted_persona_gets_the_route(client, db, world, settings, api, 
     last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     response = _request(client, api, key, expect, world)
     assert response.status_code in expect.ok, (response.status_code, _body(response)[:500])
+    shown = [m for m in world.personal_markers if m in _body(response)]
+    if shown:
+        # Whatever the table says: a response showing agency A's customer logs the read.
+        logged = AccessLog.objects.filter(pk__gt=last, user=user, customer_id=world.customer.pk)
+        assert logged.exists(), f"{key} shows {shown} of agency A's customer without an access-log row"
     if expect.logs is None:
         return
     if response.status_code == 200 and customer_a(world)[0] in expect.logs(world) and _is_html(response):
@@ -501,16 +514,22 @@ def test_the_permitted_persona_gets_the_route(client, db, world, settings, api, 
 @pytest.mark.parametrize(("api", "key", "expect"), _params("test_no_persona_gets_a_server_error", skip_public=True))
 def test_no_persona_gets_a_server_error(client, db, world, settings, api, key, expect):
     """Every other persona (head-office roles that may or may not use the route, agency A's staff
-    on head-office screens) gets an answer — the route, 403 or 404 — never a 500."""
+    on head-office screens) gets an answer — the route, 403 or 404 — never a 500, and whoever is
+    shown agency A's customer's personal data has the read logged."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     errors = {}
     for persona in PERSONAS:
         if persona in (expect.permitted, "agency_b_staff"):
             continue  # walked by the tests above
-        client.force_login(world.users[persona])
+        user = world.users[persona]
+        client.force_login(user)
+        last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         response = _request(client, api, key, expect, world)
         if response.status_code >= 500:
             errors[persona] = (response.status_code, _body(response)[:200])
+        shown = [m for m in world.personal_markers if m in _body(response)]
+        if shown and not AccessLog.objects.filter(pk__gt=last, user=user, customer_id=world.customer.pk).exists():
+            errors[persona] = f"shows {shown} of agency A's customer without an access-log row"
     assert not errors, errors
 
 
