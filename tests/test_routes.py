@@ -10,10 +10,13 @@ no longer exists fails it too. For each entry, in the fixture world of tests/rou
   (the customer's download link) answers a bad token with a 4xx instead;
 - agency B's staff (the outsider, for agency A's objects) → 404 for object routes, 403 or 404 for
   screens their role may not use at all, and for lists and searches (which everyone may use) a
-  response without agency A's customer in it — never any of the world's markers in the body;
+  response without agency A's customer in it — never any of the world's markers in the body, and
+  no access-log row or audit event for agency A's customer; the API also with B's Bearer token;
 - the permitted persona → the expected status (200; the documented redirect or 400 for POST-only
   routes, which are sent a minimal form), never a 500, and when the route shows a customer's
-  personal data, at least one new access-log row naming that customer.
+  personal data, at least one new access-log row naming that customer;
+- every other persona → never a 500; whoever is shown the customer's personal data (whatever the
+  table says) has the read logged.
 
 Not walked here: `admin/` (tests/core/test_admin_scoping.py and tests/test_contracts.py cover the
 admin's scoping, logging and pages), static files (not URL patterns of the project), login and
@@ -36,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.core.helpers import FAST_HASHERS
 from tests.routes_world import NAME, PERSONAS, PHONE, POLICY_NUMBER, World, build_world
 from tsunagu.core.models import AccessLog, AuditEvent
+from tsunagu.core.services import api_token_create
 
 # --- the expectation table ----------------------------------------------------------------------
 
@@ -462,8 +466,22 @@ def test_anonymous_is_sent_to_login(client, db, world, api, key, expect):
 def test_the_outsider_sees_nothing_of_agency_a(client, db, world, settings, api, key, expect):
     if expect.dummy_tasks:
         settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    outsider = world.users["agency_b_staff"]
-    client.force_login(outsider)
+    client.force_login(world.users["agency_b_staff"])
+    _assert_the_outsider_sees_nothing(client, api, key, expect, world)
+
+
+def _api_params(test_name: str) -> list[Any]:
+    return [p for p in _params(test_name, skip_public=True) if p.values[0]]
+
+
+@pytest.mark.parametrize(("api", "key", "expect"), _api_params("test_the_outsider_s_api_token_sees_nothing"))
+def test_the_outsider_s_api_token_sees_nothing(db, world, api, key, expect):
+    """The same through the API's other way in, a Bearer token of agency B's staff (no session)."""
+    _, token = api_token_create(actor=world.users["hq_operator"], user=world.users["agency_b_staff"], name="検査")
+    _assert_the_outsider_sees_nothing(Client(HTTP_AUTHORIZATION=f"Bearer {token}"), api, key, expect, world)
+
+
+def _assert_the_outsider_sees_nothing(client: Client, api: bool, key: Any, expect: Expect, world: World) -> None:
     audit_before = AuditEvent.objects.count()
     logged_before = AccessLog.objects.filter(customer_id=world.customer.pk).count()
     response = _request(client, api, key, expect, world)
