@@ -3,18 +3,23 @@
 For each operation of the schema (read at test time from the API itself, so a new endpoint is fuzzed
 without editing this file) and each persona (HQ operator, agency A staff, agency B staff, data
 steward, anonymous), Schemathesis generates valid and invalid requests and calls the WSGI
-application in-process. Two properties must hold for every response:
+application in-process with the persona's API token. For every response:
 
 - no server error (5xx): bad input is a Japanese 400/422, a missing row a 404, never a 500;
-- no out-of-scope 2xx: agency staff never get a successful body holding another agency's markers
-  (customer name and number, policy number, case number), and anonymous callers never get a 2xx.
+- nothing out of scope: anonymous callers never get a 2xx; agency staff never get a 2xx body holding
+  another agency's markers (customer name, kana and number, policy number, case number) or its
+  customer and policy ids, a search for those markers finds nothing (no oracle), and no request of
+  theirs changes the other agency's cases (a write is caught even when the scoped answer is a 404).
 
-Random ids rarely hit a row, so every generated request is also "aimed": with some probability its
-ids and search words are replaced by the seeded world's (the other agency's case, customer, policy,
-candidate pair, merge, import batch), and a fixed list of aimed requests runs before the random ones.
+Random ids rarely hit a row, so requests are aimed at a seeded world (two agencies, a customer both
+serve, a candidate pair, a merge, an import batch): fixed well-formed requests at every row first,
+then generated ones whose ids, search words and choice fields are sometimes replaced by the world's,
+and for POSTs templated bodies that get past the schema into the services' own checks.
 
-Each request runs in a savepoint that is rolled back afterwards, so every example starts from the
-same seeded world (the run is deterministic and bounded: `derandomize=True`, fixed example counts).
+Each request runs in a savepoint rolled back afterwards, so every example starts from the same world
+(built once per module) and the run is deterministic and bounded (`derandomize=True`, fixed example
+counts). Work queued with `transaction.on_commit` (PDFs, mail) therefore never runs here.
+The planted-defect tests at the end prove that each check fails when its defect is present.
 """
 
 from __future__ import annotations
