@@ -546,6 +546,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn のプロセスあたりのスレッド数")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile の結果を置くディレクトリ")
     parser.add_argument("--no-preload", action="store_true", help="gunicorn を --preload なしで起動する(比較用)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="実験用: SQLite でも持続的な DB 接続(CONN_MAX_AGE 秒)で gunicorn を動かす(bench/_load_settings.py)",
+    )
     parser.add_argument("--prepare-only", action="store_true", help="データベースを用意するだけで終える")
     args = parser.parse_args()
 
@@ -569,7 +575,7 @@ def main() -> int:
         raise SystemExit(f"同じデータベースで別の bench/load.py が実行中です({lock.name})。") from None
     build_seconds = database.prepare()
     env = production_env(database.url, database.run_checkpoints)
-    tags = {"db": database.kind, "customers": customers, "users": users}
+    tags: dict[str, Any] = {"db": database.kind, "customers": customers, "users": users}
     if build_seconds is not None:
         emit(BENCH, "load_prepare_seconds", build_seconds, "s", **tags)
     if args.prepare_only:
@@ -585,8 +591,21 @@ def main() -> int:
             args.profile.mkdir(parents=True, exist_ok=True)
             for old in args.profile.glob("*.prof"):
                 old.unlink()
+        server_env = dict(env)
+        tags.update(workers=args.workers, threads=args.threads, preload=not args.no_preload)
+        if args.conn_max_age is not None:
+            tags["conn_max_age"] = args.conn_max_age
+            server_env.update(
+                DJANGO_SETTINGS_MODULE="_load_settings",
+                LOAD_CONN_MAX_AGE=str(args.conn_max_age),
+                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "bench"), os.environ.get("PYTHONPATH")])),
+            )
         server = Server(
-            env, workers=args.workers, threads=args.threads, preload=not args.no_preload, profile_dir=args.profile
+            server_env,
+            workers=args.workers,
+            threads=args.threads,
+            preload=not args.no_preload,
+            profile_dir=args.profile,
         )
         try:
             server.wait_ready()
