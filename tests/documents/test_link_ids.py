@@ -37,6 +37,12 @@ def test_tokens_carry_a_random_public_id_and_no_sequential_id(hq_operator, issue
     assert download_link_open(token=second_token).document == issued.document
 
 
+def test_opening_a_link_keeps_row_history(hq_operator, issued):
+    download_link_open(token=issued.token, user=hq_operator)
+    latest = issued.link.history.order_by("-history_id").first()
+    assert (latest.open_count, latest.history_user) == (1, hq_operator)
+
+
 def test_an_old_format_token_with_the_primary_key_is_refused_cleanly(client, hq_operator, issued):
     old = signing.dumps({"l": issued.link.pk, "e": int(issued.link.expires_at.timestamp())}, salt=SALT, compress=True)
     with pytest.raises(LinkError, match="正しくありません") as refused:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tsunagu.core import writes
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose
@@ -96,7 +97,14 @@ def download_link_open(*, token: str, user: User | None = None) -> LinkDownload:
             raise LinkError("ダウンロードリンクが正しくありません。メールに記載のURLをそのままお使いください。")
         if link.expires_at < now:
             raise LinkError(_expired_message(link.expires_at), expired=True)
-        DownloadLink.objects.filter(pk=link.pk).update(open_count=F("open_count") + 1, last_opened_at=now)
+        # Through core.writes so the count keeps row history (the opener, or none for a customer).
+        writes.update_rows(
+            DownloadLink.objects.filter(pk=link.pk),
+            actor=user,
+            reason="ダウンロードリンクを開いた",
+            open_count=F("open_count") + 1,
+            last_opened_at=now,
+        )
         document = link.document
         log_access(
             user=user,
