@@ -355,15 +355,20 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
         TSUNAGU_DOCUMENT_DIR=tmp_path_factory.mktemp("route-documents"),
     )
     overrides.enable()
+    atomic = transaction.atomic()
     try:
         with django_db_blocker.unblock():
-            atomic = transaction.atomic()
             atomic.__enter__()
             try:
-                yield build_world()
-            finally:
+                world = build_world()
+            except BaseException:
                 transaction.set_rollback(True)
                 atomic.__exit__(None, None, None)
+                raise
+        yield world  # tests reach the database through their own `db` fixture only
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
     finally:
         overrides.disable()
 
