@@ -79,6 +79,25 @@ def test_a_few_typos_from_an_office_do_not_lock_colleagues_out(client, hq_operat
     assert _login(client, "agency_a_staff", PASSWORD).status_code == 302
 
 
+def test_signing_in_yourself_does_not_clear_the_count_against_a_colleague(client, hq_operator, agency_a_staff):
+    for _ in range(4):
+        _login(client, "hq_operator", "wrong-password-0000")
+    assert _login(client, "agency_a_staff", PASSWORD).status_code == 302  # the guesser's own account
+    client.logout()
+    assert _login(client, "hq_operator", "wrong-password-0000").status_code == 429  # the fifth guess
+    assert _login(client, "hq_operator", PASSWORD).status_code == 429
+
+
+def test_a_successful_login_clears_that_users_own_typos(client, hq_operator):
+    for _ in range(4):
+        _login(client, "hq_operator", "wrong-password-0000")
+    assert _login(client, "hq_operator", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert _login(client, "hq_operator", "wrong-password-0000").status_code == 200
+    assert _login(client, "hq_operator", PASSWORD).status_code == 302
+
+
 def test_lockouts_can_be_unlocked_in_the_admin(client, admin_user):
     assert admin.site.is_registered(AccessAttempt)
     client.force_login(admin_user)

@@ -50,6 +50,16 @@ class PerUserAndAddressHandler(AxesDatabaseHandler):
             return max(by_user, int(settings.AXES_FAILURE_LIMIT))
         return int(by_user)
 
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        """On a successful login (AXES_RESET_ON_SUCCESS) clear that username's failures only.
+
+        Axes would delete every attempt matching the username *or the address*, so anyone with an
+        account could clear the count against a colleague's username by signing in themselves from
+        the same address between guesses."""
+        by_user = self.filter_user_attempts(request, credentials)[0]  # AXES_LOCKOUT_PARAMETERS[0]: username
+        count, _ = by_user.delete()
+        return int(count)
+
 
 # --- API tokens ---------------------------------------------------------------------------------
 # Counted in Django's cache per client address. With the default per-process cache each web process
