@@ -54,7 +54,7 @@ serve: install
 	$(PY) manage.py check --deploy --fail-level ERROR
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn tsunagu.config.wsgi \
+	$(VENV)/bin/gunicorn tsunagu.config.wsgi --preload \
 		--bind "$${TSUNAGU_BIND:-127.0.0.1:8000}" \
 		--workers "$${TSUNAGU_WORKERS:-2}" --threads "$${TSUNAGU_THREADS:-4}" \
 		--timeout "$${TSUNAGU_TIMEOUT:-60}" --graceful-timeout 30 --max-requests 2000 --max-requests-jitter 200 \
