@@ -98,6 +98,40 @@ def test_a_successful_login_clears_that_users_own_typos(client, hq_operator):
     assert _login(client, "hq_operator", PASSWORD).status_code == 302
 
 
+def test_behind_a_proxy_the_forwarded_client_address_is_counted(client, settings, hq_operator):
+    settings.TSUNAGU_PROXY_COUNT = 1
+    settings.TSUNAGU_LOGIN_FAILURES_PER_ADDRESS = 3
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for number in range(3):  # one client guessing three names through the proxy
+        client.post(
+            reverse("login"),
+            {"username": f"someone{number}", "password": "x"},
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
+            **proxy,
+        )
+    colleague = {"username": "hq_operator", "password": PASSWORD}
+    # The proxy's own address is not locked: another client through the same proxy signs in ...
+    assert client.post(reverse("login"), colleague, HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 302
+    client.logout()
+    # ... while the guessing client is, whatever it puts in front of the header.
+    assert (
+        client.post(reverse("login"), colleague, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.9", **proxy).status_code
+        == 429
+    )
+
+
+def test_without_a_proxy_x_forwarded_for_is_ignored(client, settings, hq_operator):
+    settings.TSUNAGU_LOGIN_FAILURES_PER_ADDRESS = 3
+    for number in range(3):  # a new made-up header each time does not give a fresh address
+        client.post(
+            reverse("login"),
+            {"username": f"someone{number}", "password": "x"},
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{number}",
+            REMOTE_ADDR="192.0.2.30",
+        )
+    assert _login(client, "hq_operator", PASSWORD, address="192.0.2.30").status_code == 429
+
+
 def test_lockouts_can_be_unlocked_in_the_admin(client, admin_user):
     assert admin.site.is_registered(AccessAttempt)
     client.force_login(admin_user)

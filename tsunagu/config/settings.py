@@ -184,11 +184,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_COOLOFF_MESSAGE = "ログインの失敗が続いたため、一時的にログインできなくなっています。時間をおいてお試しください。"
 AXES_PERMALOCK_MESSAGE = "ログインの失敗が続いたため、ログインできなくなっています。管理者に解除を依頼してください。"
-# Behind a reverse proxy the client address is the proxy's unless told which header to trust.
-AXES_IPWARE_PROXY_COUNT = env_int("TSUNAGU_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# Behind a reverse proxy the client address is the proxy's unless told how many proxies to trust
+# (X-Forwarded-For); see tsunagu.core.throttling.client_address.
+TSUNAGU_PROXY_COUNT = env_int("TSUNAGU_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "tsunagu.core.throttling.client_address"
 
 # API tokens: repeated failed Bearer tokens from one address get 429 (tsunagu.core.api.TokenAuth).
 TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS = env_int("TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS", 20)

@@ -72,10 +72,19 @@ def _token_key(address: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address axes uses for the same request, so both throttles agree behind a proxy."""
-    from axes.helpers import get_client_ip_address
+    """The client's address (AXES_CLIENT_IP_CALLABLE, so both throttles count the same address).
 
-    return str(get_client_ip_address(request) or request.META.get("REMOTE_ADDR", ""))
+    Behind TSUNAGU_PROXY_COUNT trusted reverse proxies, the client is the address the outermost
+    of them appended to X-Forwarded-For, i.e. the proxy_count-th entry from the right; entries
+    further left were sent by the client and can be anything. Without proxies the header is ignored
+    (anyone could send it) and REMOTE_ADDR is the client."""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = int(getattr(settings, "TSUNAGU_PROXY_COUNT", 0))
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    forwarded = [part for part in forwarded if part]
+    return forwarded[-proxies] if len(forwarded) >= proxies else remote
 
 
 def api_token_blocked(request: HttpRequest) -> bool:
