@@ -47,6 +47,10 @@ NOT_FOUND = "not_found"  # an object of agency A: the outsider gets 404 and noth
 FORBIDDEN = "forbidden"  # a screen the outsider's role may not use at all: 403 or 404, never 200
 NOTHING_OF_A = "nothing_of_a"  # a list or search anyone may use: 200 is fine, but nothing of agency A
 
+# Role-gated functions (core.permissions): who may use them at all.
+STEWARDS = ("steward",)  # 名寄せ: data stewards
+HEAD_OFFICE = ("hq_operator", "auditor", "steward", "policy_admin", "complaints_officer")  # batches: no agency
+
 ANY_CUSTOMER = None  # a log row without a customer (staged import rows) also counts
 
 # Searches echo the query: they ask for the family name alone, which is no marker, but matches.
@@ -72,6 +76,7 @@ class Expect:
     outsider: str = NOT_FOUND
     dummy_tasks: bool = False  # the route enqueues heavy work: queue it, do not run it
     public: bool = False  # no login: a bad token is a 4xx for everyone
+    only: tuple[str, ...] | None = None  # a role-gated function: every other persona gets 403 or 404
     xfail: dict[str, str] = field(default_factory=dict)  # test name → the defect, while it is open
 
 
@@ -154,31 +159,38 @@ ROUTES: dict[str, Expect] = {
     "documents:batches": Expect(
         "policy_admin",
         outsider=FORBIDDEN,
-        xfail={
-            "test_the_outsider_sees_nothing_of_agency_a": (
-                "documents:batches answers agency staff 200 with an empty list instead of 403/404 "
-                "(tsunagu/documents/views.py batches() never checks can_see_batches)"
-            )
-        },
+        only=HEAD_OFFICE,
+        xfail=dict.fromkeys(
+            ("test_the_outsider_sees_nothing_of_agency_a", "test_every_other_persona_is_answered_within_its_role"),
+            "documents:batches answers agency staff 200 with an empty list instead of 403/404 "
+            "(tsunagu/documents/views.py batches() never checks can_see_batches)",
+        ),
     ),
-    "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN),
+    "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
     # identity (名寄せ): data stewards only
-    "identity:home": Expect("steward", outsider=FORBIDDEN),
-    "identity:import": Expect("steward", outsider=FORBIDDEN),
-    "identity:profile_new": Expect("steward", lambda w: {"code": w.identity["source"].code}, outsider=FORBIDDEN),
-    "identity:profile": Expect("steward", lambda w: {"pk": w.identity["profile"].pk}, outsider=FORBIDDEN),
-    "identity:batch": Expect("steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN),
+    "identity:home": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
+    "identity:import": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
+    "identity:profile_new": Expect(
+        "steward", lambda w: {"code": w.identity["source"].code}, outsider=FORBIDDEN, only=STEWARDS
+    ),
+    "identity:profile": Expect(
+        "steward", lambda w: {"pk": w.identity["profile"].pk}, outsider=FORBIDDEN, only=STEWARDS
+    ),
+    "identity:batch": Expect(
+        "steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
+    ),
     "identity:batch_errors": Expect(
-        "steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN
+        "steward", lambda w: {"pk": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),
     "identity:run_start": Expect(
-        "steward", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, dummy_tasks=True
+        "steward", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=STEWARDS, dummy_tasks=True
     ),
-    "identity:run": Expect("steward", lambda w: {"pk": w.identity["run"].pk}, outsider=FORBIDDEN),
+    "identity:run": Expect("steward", lambda w: {"pk": w.identity["run"].pk}, outsider=FORBIDDEN, only=STEWARDS),
     "identity:review": Expect(
         "steward",
         logs=any_row,
         outsider=FORBIDDEN,
+        only=STEWARDS,
         xfail={
             "test_the_permitted_persona_gets_the_route": (
                 "500 for a steward: tsunagu/identity/templates/identity/review.html:7-8 pass "
@@ -187,8 +199,12 @@ ROUTES: dict[str, Expect] = {
             )
         },
     ),
-    "identity:pair": Expect("steward", lambda w: {"pk": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN),
-    "identity:customer": Expect("steward", lambda w: {"pk": w.customer.pk}, logs=customer_a, outsider=FORBIDDEN),
+    "identity:pair": Expect(
+        "steward", lambda w: {"pk": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
+    ),
+    "identity:customer": Expect(
+        "steward", lambda w: {"pk": w.customer.pk}, logs=customer_a, outsider=FORBIDDEN, only=STEWARDS
+    ),
     "identity:merge_into": Expect(
         # An invalid form re-renders the customer's page with the errors (400).
         "steward",
@@ -198,8 +214,11 @@ ROUTES: dict[str, Expect] = {
         ok=(400,),
         logs=customer_a,
         outsider=FORBIDDEN,
+        only=STEWARDS,
     ),
-    "identity:merge": Expect("steward", lambda w: {"pk": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN),
+    "identity:merge": Expect(
+        "steward", lambda w: {"pk": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN, only=STEWARDS
+    ),
     "identity:unmerge": Expect(
         "steward",
         lambda w: {"pk": w.identity["merge"].pk},
@@ -208,6 +227,7 @@ ROUTES: dict[str, Expect] = {
         ok=(400,),
         logs=merged,
         outsider=FORBIDDEN,
+        only=STEWARDS,
     ),
     # the API's own pages (its operations are walked from the schema below)
     "api:openapi-json": Expect("hq_operator", outsider=NOTHING_OF_A),
@@ -236,9 +256,9 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
         ok=(400, 409),
         logs=customer_a,
     ),
-    ("GET", "/api/identity/review/"): Expect("steward", logs=any_row, outsider=FORBIDDEN),
+    ("GET", "/api/identity/review/"): Expect("steward", logs=any_row, outsider=FORBIDDEN, only=STEWARDS),
     ("GET", "/api/identity/review/{pair_id}/"): Expect(
-        "steward", lambda w: {"pair_id": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN
+        "steward", lambda w: {"pair_id": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),
     ("POST", "/api/identity/review/{pair_id}/decision/"): Expect(
         "steward",
@@ -246,6 +266,7 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
         data=lambda w: {"decision": "not_link", "note": "別人(ルート検査)"},
         logs=any_row,
         outsider=FORBIDDEN,
+        only=STEWARDS,
     ),
     ("POST", "/api/identity/merges/"): Expect(
         # The customer is already merged away: refused (400) after both customers are looked up.
@@ -257,9 +278,10 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
         },
         ok=(201, 400),
         outsider=FORBIDDEN,
+        only=STEWARDS,
     ),
     ("GET", "/api/identity/merges/{merge_id}/"): Expect(
-        "steward", lambda w: {"merge_id": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN
+        "steward", lambda w: {"merge_id": w.identity["merge"].pk}, logs=merged, outsider=FORBIDDEN, only=STEWARDS
     ),
     ("POST", "/api/identity/merges/{merge_id}/unmerge/"): Expect(
         "steward",
@@ -267,9 +289,10 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
         data=lambda w: {"reason": "別人だった(ルート検査)"},
         logs=merged,
         outsider=FORBIDDEN,
+        only=STEWARDS,
     ),
     ("GET", "/api/identity/batches/{batch_id}/"): Expect(
-        "steward", lambda w: {"batch_id": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN
+        "steward", lambda w: {"batch_id": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),
 }
 
@@ -534,11 +557,14 @@ def test_the_permitted_persona_gets_the_route(client, db, world, settings, api, 
             assert customer_id in logged, f"{key}: customer {customer_id} shown but not logged (logged: {logged})"
 
 
-@pytest.mark.parametrize(("api", "key", "expect"), _params("test_no_persona_gets_a_server_error", skip_public=True))
-def test_no_persona_gets_a_server_error(client, db, world, settings, api, key, expect):
+@pytest.mark.parametrize(
+    ("api", "key", "expect"), _params("test_every_other_persona_is_answered_within_its_role", skip_public=True)
+)
+def test_every_other_persona_is_answered_within_its_role(client, db, world, settings, api, key, expect):
     """Every other persona (head-office roles that may or may not use the route, agency A's staff
-    on head-office screens) gets an answer — the route, 403 or 404 — never a 500, and whoever is
-    shown agency A's customer's personal data has the read logged."""
+    on head-office screens) gets an answer — the route, 403 or 404 — never a 500; a persona without
+    the role of a role-gated function gets 403 or 404; and whoever is shown agency A's customer's
+    personal data has the read logged."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     errors = {}
     for persona in PERSONAS:
@@ -550,6 +576,8 @@ def test_no_persona_gets_a_server_error(client, db, world, settings, api, key, e
         response = _request(client, api, key, expect, world)
         if response.status_code >= 500:
             errors[persona] = (response.status_code, _body(response)[:200])
+        elif expect.only is not None and persona not in expect.only and response.status_code not in (403, 404):
+            errors[persona] = (response.status_code, "a role-gated function answered a persona without the role")
         shown = [m for m in world.personal_markers if m in _body(response)]
         if shown and not AccessLog.objects.filter(pk__gt=last, user=user, customer_id=world.customer.pk).exists():
             errors[persona] = f"shows {shown} of agency A's customer without an access-log row"
