@@ -163,7 +163,7 @@ ROUTES: dict[str, Expect] = {
         xfail=dict.fromkeys(
             ("test_the_outsider_sees_nothing_of_agency_a", "test_every_other_persona_is_answered_within_its_role"),
             "documents:batches answers agency staff 200 with an empty list instead of 403/404 "
-            "(tsunagu/documents/views.py batches() never checks can_see_batches)",
+            "(tsunagu/documents/views.py:119 batches() never checks can_see_batches)",
         ),
     ),
     "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
