@@ -617,3 +617,20 @@ def test_the_world_s_markers_are_on_the_permitted_pages(client, db, world):
     assert NAME in page
     assert POLICY_NUMBER in page
     assert PHONE in page
+
+
+def test_the_public_download_link_opens_with_its_token_only(client, db, world):
+    """The one public route: the customer's signed token opens the PDF without a login (the read
+    logged for the customer); the same token altered by one character opens nothing."""
+    from tsunagu.documents.links import download_link_create
+
+    _, token = download_link_create(actor=world.users["hq_operator"], document=world.document)
+    last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    response = client.get(reverse("documents:link", args=[token]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert AccessLog.objects.filter(pk__gt=last, customer_id=world.customer.pk, user=None).exists()
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    refused = client.get(reverse("documents:link", args=[tampered]))
+    assert refused.status_code == 404
+    _assert_no_markers(refused, world, "a tampered link")
