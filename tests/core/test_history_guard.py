@@ -13,42 +13,7 @@ from tsunagu.identity.models import SourceSystem
 
 # Models with row history whose queryset does not guard bulk writes yet. Each entry names why;
 # the list may only shrink (test_exemptions_are_still_needed fails when a model gets converted).
-_OTHER_OWNER = "file owned by another helper this session (issue 10); mix HistoryQuerySet into its queryset"
-_SCOPED = "scoped queryset being moved to core.scoping this session; combine with HistoryQuerySet there"
-EXEMPT: dict[str, str] = {
-    # core/models.py is being changed for the access log this session. ApiToken's only bulk write
-    # (core/api.py, last_used_at) touches an excluded field, which HistoryQuerySet allows.
-    **dict.fromkeys(
-        ["core.Department", "core.Branch", "core.Agency", "core.Agent", "core.User", "core.ApiToken"], _OTHER_OWNER
-    ),
-    **dict.fromkeys(["customers.Customer", "policies.Policy", "policies.Claim", "documents.Document"], _SCOPED),
-    **dict.fromkeys(
-        [
-            "customers.CustomerAgency",
-            "customers.Address",
-            "customers.Phone",
-            "customers.Email",
-            "customers.Relative",
-            "customers.FormerName",
-            "policies.Product",
-            "policies.InsuredPerson",
-            "policies.Coverage",
-            "policies.Vehicle",
-            "policies.Building",
-            # tests/documents set payments up with `policy.payments.update(...)`.
-            "policies.PremiumPayment",
-            "documents.ContractNoticeReply",
-        ],
-        "models file being edited by the lead this session (scoping); one line each to convert",
-    ),
-    # documents/links.py (helper "auth") counts opens with an F() update of tracked fields.
-    "documents.DownloadLink": _OTHER_OWNER,
-    **{
-        m._meta.label: _OTHER_OWNER
-        for m in apps.get_app_config("cases").get_models()
-        if hasattr(m._meta, "simple_history_manager_attribute")
-    },
-}
+EXEMPT: dict[str, str] = {}
 
 
 def _history_models() -> list[type]:

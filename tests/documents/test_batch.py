@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from pypdf import PdfReader
 
+from tsunagu.core import writes
 from tsunagu.core.models import AccessLog, AuditEvent
 from tsunagu.documents import batch as batch_module
 from tsunagu.documents.batch import run_certificate_batch
@@ -190,7 +191,7 @@ def test_electronic_pdf_shows_the_recorded_amounts(hq_operator, book, storage, m
 
     def change_payments_first(ids, opts, batch, actor):
         # A payment corrected between the stages changes nothing already recorded.
-        book["lump"].payments.update(earthquake_portion=50_000)
+        writes.update_rows(book["lump"].payments.all(), actor=actor, earthquake_portion=50_000)
         return real(ids, opts, batch, actor)
 
     monkeypatch.setattr(batch_module, "plan_electronic_chunk", change_payments_first)

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from tests.conftest import make_customer
+from tsunagu.core import writes
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Customer
 from tsunagu.documents import batch as batch_module
@@ -112,7 +113,7 @@ def generated_book(actor, seed: int, holders: int = 14) -> list[Customer]:
                 if due <= ISSUE_DATE:
                     pay(actor, p, due, 30_000 + quake, quake, due, due.replace(year=2027))
                 if shape == "cancelled":
-                    Policy.objects.filter(pk=p.pk).update(status=PolicyStatus.CANCELLED)
+                    writes.update_rows(Policy.objects.filter(pk=p.pk), actor=actor, status=PolicyStatus.CANCELLED)
             elif shape == "lump":
                 start = D(rng.randint(2022, 2026), 4, 1)
                 p = fire_policy(

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from tests.conftest import make_customer
 from tsunagu.cases.choices import CaseType, ChangeKind
 from tsunagu.cases.models import Case, CaseTask
+from tsunagu.core import writes
 from tsunagu.core.models import AccessLog, AuditEvent
 from tsunagu.documents import notices as notices_module
 from tsunagu.documents.choices import BatchStatus, DocumentType
@@ -68,7 +69,7 @@ def long_term(hq_operator, org, document_dir):
         "bad_dates": fire_policy(op, a, agency=org["agency_a"], **five),
         "no_premium": fire_policy(op, a, agency=org["agency_a"], coverages=[], annual_premium=0, **five),
     }
-    Policy.objects.filter(pk=policies["bad_dates"].pk).update(contract_date=D(2024, 6, 1))
+    writes.update_rows(Policy.objects.filter(pk=policies["bad_dates"].pk), actor=op, contract_date=D(2024, 6, 1))
     return {"a": a, "b": b, **policies}
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .choices import AccessPurpose, DepartmentKind, Role
+from .writes import HistoryQuerySet
 
 
 class Department(models.Model):
@@ -19,6 +20,7 @@ class Department(models.Model):
     name = models.CharField("部署名", max_length=100)
     kind = models.CharField("種別", max_length=30, choices=DepartmentKind.choices)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "部署"
@@ -34,6 +36,7 @@ class Branch(models.Model):
     code = models.CharField("拠点コード", max_length=20, unique=True)
     name = models.CharField("拠点名", max_length=100)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "営業拠点"
@@ -51,6 +54,7 @@ class Agency(models.Model):
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="agencies", verbose_name="営業拠点")
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "代理店"
@@ -69,6 +73,7 @@ class Agent(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="agents", verbose_name="代理店")
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "募集人"
@@ -76,6 +81,12 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StaffManager(UserManager.from_queryset(HistoryQuerySet)):  # type: ignore[misc]
+    """Django's user manager whose bulk writes keep row history (core.writes)."""
+
+    use_in_migrations = True
 
 
 class User(AbstractUser):
@@ -107,6 +118,7 @@ class User(AbstractUser):
         verbose_name="募集人",
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    objects: ClassVar[StaffManager] = StaffManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = verbose_name_plural = "ユーザー"
@@ -247,6 +259,7 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField("最終利用日時", null=True, blank=True)
     revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["last_used_at"])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "APIトークン"

@@ -28,6 +28,8 @@ from typing import Any, ClassVar, Self
 from django.db import models
 from django.db.models import Q
 
+from .writes import HistoryQuerySet
+
 
 class Reach(enum.Enum):
     ALL = "all"  # head office: every row
@@ -136,8 +138,9 @@ def rule_of(model: type[models.Model]) -> Rule:
     return rule
 
 
-class ScopedQuerySet(models.QuerySet[Any]):
-    """Base for every queryset of customer data: `visible_to(user)` applies the one ladder."""
+class ScopedQuerySet(HistoryQuerySet):
+    """Base for every queryset of customer data: `visible_to(user)` applies the one ladder. Customer
+    data keeps row history, so bulk writes that would skip it are refused here too (core.writes)."""
 
     scope_rule: ClassVar[Rule]
 

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.core import normalize, scoping
 from tsunagu.core.models import Agency
+from tsunagu.core.writes import HistoryQuerySet
 
 from .choices import (
     PREFECTURE_CHOICES,
@@ -153,6 +154,7 @@ class CustomerAgency(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="customer_links")
     since = models.DateField("担当開始日", default=timezone.localdate)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "担当代理店"
@@ -183,6 +185,7 @@ class Address(PrimaryFlagModel):
     street = models.CharField("町域・番地", max_length=200)
     building = models.CharField("建物名・部屋番号", max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "住所"
@@ -217,6 +220,7 @@ class Phone(PrimaryFlagModel):
     number = models.CharField("電話番号", max_length=30)
     digits = models.CharField(max_length=15, editable=False, db_index=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "電話番号"
@@ -245,6 +249,7 @@ class Email(PrimaryFlagModel):
     address = models.EmailField("メールアドレス", max_length=254)
     key = models.CharField(max_length=254, editable=False, db_index=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "メールアドレス"
@@ -271,6 +276,7 @@ class Relative(models.Model):
     phone = models.CharField("電話番号", max_length=30)
     consent_date = models.DateField("同意日")
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "登録親族"
@@ -301,6 +307,7 @@ class FormerName(models.Model):
     changed_on = models.DateField("変更日")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "旧氏名"

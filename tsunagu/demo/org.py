@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from simple_history.utils import bulk_create_with_history
-
 from tsunagu.core import writes
 from tsunagu.core.choices import DepartmentKind, Role
 from tsunagu.core.models import Agency, Agent, Branch, Department, User
@@ -131,7 +129,7 @@ def ensure_agencies(actor: User, count: int) -> list[Agency]:
         if f"{10000 + i}" not in existing
     ]
     if new_agencies:
-        bulk_create_with_history(new_agencies, Agency, default_user=actor)
+        writes.bulk_create(new_agencies, actor=actor)
     agencies = list(Agency.objects.filter(code__in=[f"{10000 + i}" for i in range(1, count + 1)]).order_by("code"))
     new_agents: list[Agent] = []
     with_agents = set(Agent.objects.filter(agency__in=agencies).values_list("agency_id", flat=True))
@@ -144,7 +142,7 @@ def ensure_agencies(actor: User, count: int) -> list[Agency]:
                 Agent(registration_number=f"{agency.code}{number:04d}", name=name, name_kana=kana, agency=agency)
             )
     if new_agents:
-        bulk_create_with_history(new_agents, Agent, default_user=actor)
+        writes.bulk_create(new_agents, actor=actor)
     return agencies
 
 

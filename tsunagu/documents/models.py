@@ -238,6 +238,7 @@ class DownloadLink(models.Model):
     open_count = models.PositiveIntegerField("ダウンロード回数", default=0)
     last_opened_at = models.DateTimeField("最終ダウンロード日時", null=True, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "ダウンロードリンク"
@@ -262,6 +263,7 @@ class ContractNoticeReply(models.Model):
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="記録者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "契約内容のお知らせへの回答"

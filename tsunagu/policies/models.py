@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.core import normalize, scoping
 from tsunagu.core.models import Agency, Agent, User
+from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
 from .choices import (
@@ -43,6 +44,7 @@ class Product(models.Model):
     name = models.CharField("商品名", max_length=100)
     line = models.CharField("保険種目", max_length=20, choices=LineOfBusiness.choices)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "商品"
@@ -142,6 +144,7 @@ class InsuredPerson(models.Model):
     )
     relation = models.CharField("契約者との関係", max_length=12, choices=InsuredRelation.choices)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "被保険者"
@@ -158,6 +161,7 @@ class Coverage(models.Model):
     premium = models.BigIntegerField("保険料(円)")
     is_earthquake = models.BooleanField("地震保険", default=False)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "補償"
@@ -187,6 +191,7 @@ class Vehicle(models.Model):
         "事故有係数適用期間(年)", default=0, validators=[MaxValueValidator(6)]
     )
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "被保険自動車"
@@ -205,6 +210,7 @@ class Building(models.Model):
         "保険の対象", max_length=12, choices=InsuredObject.choices, default=InsuredObject.BUILDING
     )
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "保険の対象(建物・家財)"
@@ -226,6 +232,7 @@ class PremiumPayment(models.Model):
     period_from = models.DateField("対象期間(自)")
     period_to = models.DateField("対象期間(至)")
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "保険料入金"

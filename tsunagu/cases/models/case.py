@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.core import scoping
 from tsunagu.core.models import Agency, AppendOnlyError, Department, User
+from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Claim, Policy
 
@@ -149,6 +150,7 @@ class CaseDocument(models.Model):
     deficiency_note = models.TextField("不備内容", blank=True)
     deficiency_resolved = models.BooleanField("不備解消", default=False)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "案件書類"
@@ -183,6 +185,7 @@ class CaseTask(models.Model):
     done_at = models.DateTimeField("完了日時", null=True, blank=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "案件タスク"
@@ -202,6 +205,7 @@ class CasePause(models.Model):
     ended_on = models.DateField("終了日", null=True, blank=True)
     business_days = models.PositiveIntegerField("停止した営業日数", default=0)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "期限停止"

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.core import normalize
 from tsunagu.core.choices import DepartmentKind
+from tsunagu.core.writes import HistoryQuerySet
 
 from ..choices import CancellationReason, CaseType
 
@@ -23,6 +24,7 @@ class CaseTypeRule(models.Model):
     sla_business_days = models.PositiveSmallIntegerField("対応期限(営業日)")
     queue_kind = models.CharField("担当部署の種別", max_length=30, choices=DepartmentKind.choices)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "案件種別ルール(SLA・担当部署)"
@@ -42,6 +44,7 @@ class RequiredDocument(models.Model):
     order = models.PositiveSmallIntegerField("表示順", default=0)
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "必要書類"
@@ -62,6 +65,7 @@ class ComplaintCategory(models.Model):
     order = models.PositiveSmallIntegerField("表示順", default=0)
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "苦情分類"
@@ -89,6 +93,7 @@ class RetentionGuidance(models.Model):
     order = models.PositiveSmallIntegerField("表示順", default=0)
     is_active = models.BooleanField("有効", default=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "解約防止ガイド"
@@ -113,6 +118,7 @@ class KnowledgeArticle(models.Model):
     is_published = models.BooleanField("公開", default=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords(excluded_fields=["search_key"])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "FAQ"
@@ -138,6 +144,7 @@ class CalendarException(models.Model):
     is_closed = models.BooleanField("休業日", default=True)
     note = models.CharField("理由", max_length=100, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "営業日カレンダー例外"

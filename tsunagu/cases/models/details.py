@@ -6,6 +6,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from tsunagu.core.models import Department, User
+from tsunagu.core.writes import HistoryQuerySet
 
 from ..choices import (
     CancellationOutcome,
@@ -27,6 +28,7 @@ class ChangeRequest(models.Model):
     premium_difference = models.BigIntegerField("保険料差額(円, +追徴/−返戻)", null=True, blank=True)
     applied_at = models.DateTimeField("反映日時", null=True, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "異動内容"
@@ -60,6 +62,7 @@ class AccidentReport(models.Model):
     agency_first_contact = models.BooleanField("代理店が一次受付", default=False)
     coverage_warnings = models.JSONField("補償確認の注意", default=list, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事故受付"
@@ -78,6 +81,7 @@ class IdentityVerification(models.Model):
     verified_at = models.DateTimeField("確認日時")
     note = models.CharField("備考", max_length=200, blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "本人確認"
@@ -93,6 +97,7 @@ class InquiryDetail(models.Model):
     answer = models.TextField("回答", blank=True)
     articles = models.ManyToManyField(KnowledgeArticle, blank=True, related_name="+", verbose_name="参照したFAQ")
     history = HistoricalRecords(m2m_fields=[articles])
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "問い合わせ内容"
@@ -121,6 +126,7 @@ class ComplaintDetail(models.Model):
     adr_outcome = models.TextField("ADRの結果", blank=True)
     recurrence_prevention = models.TextField("再発防止策", blank=True)
     history = HistoricalRecords(m2m_fields=[departments_involved])
+    objects = HistoryQuerySet.as_manager()
 
     SENSITIVE_FIELDS = ("fact_finding", "adr_reference", "adr_outcome")
 
@@ -143,6 +149,7 @@ class CancellationRequest(models.Model):
     effective_date = models.DateField("解約日", null=True, blank=True)
     refund_note = models.TextField("返戻金について", blank=True)
     history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "解約申出"
