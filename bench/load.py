@@ -32,7 +32,8 @@ customers, a saturation run as long as the paced one (at most 60 s).
 Prints JSON lines (bench "load"): load_p95_ms, load_p50_ms, load_p99_ms, load_errors, load_requests,
 p50_ms_<action>/p95_ms_<action>/p99_ms_<action>, max_requests_per_second (the best 5 s once every
 user is logged in), saturation_p95_ms, saturation_errors, server CPU per request (gunicorn's own
-CPU time: *_server_cpu_ms_per_request; "steady" leaves the login burst out), access_log_verifies;
+CPU time in the measured window: *_server_cpu_ms_per_request; on PostgreSQL also the backends' CPU,
+*_database_cpu_ms_per_request), access_log_verifies;
 each with the database kind and the load average (the machine may be shared). Exit status 1 when a request
 failed or the access log does not verify. Logins are reported (p95_ms_login) but not counted in
 load_p95_ms: they happen once per session and cost a deliberately slow password hash.
@@ -382,20 +383,36 @@ class Server:
             return float("nan")
         return float(total)
 
-    def start_sampling(self, interval: float = 0.5) -> None:
-        """Sample gunicorn's CPU time in the background, to charge a time window of the run."""
-        self.samples: list[tuple[float, float]] = []
+    def start_sampling(self, database_name: str | None = None, interval: float = 0.5) -> None:
+        """Sample gunicorn's CPU time in the background, to charge a time window of the run; with a
+        PostgreSQL database name, also the CPU time of the server backends connected to it."""
+        self.samples: list[tuple[float, float, float]] = []
         self._sampling = threading.Event()
+        backends: dict[int, float] = {}  # pid -> CPU seconds last seen (ended ones keep their last)
+
+        def database_cpu() -> float:
+            import psutil
+
+            if database_name is None:
+                return 0.0
+            for process in psutil.process_iter(["cmdline"]):
+                cmdline = " ".join(process.info["cmdline"] or [])
+                if cmdline.startswith("postgres:") and f" {database_name} " in f"{cmdline} ":
+                    with contextlib.suppress(psutil.Error):
+                        times = process.cpu_times()
+                        backends[process.pid] = times.user + times.system
+            return sum(backends.values())
 
         def sample() -> None:
             while not self._sampling.wait(interval):
-                self.samples.append((time.time(), self.cpu_seconds()))
+                self.samples.append((time.time(), self.cpu_seconds(), database_cpu()))
 
         threading.Thread(target=sample, daemon=True).start()
 
-    def cpu_between(self, begin: float, end: float) -> float:
-        """CPU seconds spent between two wall-clock times (nearest samples)."""
-        inside = [cpu for at, cpu in self.samples if begin <= at <= end]
+    def cpu_between(self, begin: float, end: float, *, database: bool = False) -> float:
+        """CPU seconds spent between two wall-clock times (nearest samples): gunicorn's, or the
+        database backends'."""
+        inside = [sample[2 if database else 1] for sample in self.samples if begin <= sample[0] <= end]
         return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -611,7 +628,7 @@ def main() -> int:
         )
         try:
             server.wait_ready()
-            server.start_sampling()
+            server.start_sampling(database.run_name if isinstance(database, PostgresDatabase) else None)
             state = machine_state()
             log(f"# paced run; machine {state}")
             rows = run_locust(
@@ -651,6 +668,9 @@ def main() -> int:
     if work:
         cpu = server.cpu_between(go, go + seconds)
         emit(BENCH, "server_cpu_ms_per_request", cpu * 1000 / len(work), "ms", requests=len(work), **tags)
+        if database.kind == "postgresql":
+            cpu = server.cpu_between(go, go + seconds, database=True)
+            emit(BENCH, "database_cpu_ms_per_request", cpu * 1000 / len(work), "ms", **tags)
     log(f"# {len(logins)} logins before the measured {seconds} s (p*_ms_login; not in load_p95_ms)")
     log(f"# machine after the paced run: {state_after}")
 
@@ -675,6 +695,9 @@ def main() -> int:
                     emit(BENCH, f"saturation_p{p}_ms_{name}", percentile(times, p), "ms", requests=len(times), **tags)
             cpu = server.cpu_between(go, go + saturation)
             emit(BENCH, "saturation_server_cpu_ms_per_request", cpu * 1000 / len(steady), "ms", **tags)
+            if database.kind == "postgresql":
+                cpu = server.cpu_between(go, go + saturation, database=True)
+                emit(BENCH, "saturation_database_cpu_ms_per_request", cpu * 1000 / len(steady), "ms", **tags)
         emit(BENCH, "saturation_errors", sat_errors, "errors", **tags)
         errors += sat_errors
 
