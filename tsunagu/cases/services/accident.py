@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.policies.choices import PolicyStatus, ReportChannel
 from tsunagu.policies.models import Policy
@@ -108,6 +109,6 @@ def accident_panel(*, actor: User, case: Case, extra: dict[str, Any]) -> Acciden
         f"事故 {claim.number} を登録した" + (f"(注意: {len(warnings)}件)" if warnings else ""),
         body="\n".join(warnings),
         data={"claim": claim.pk, "warnings": warnings},
-        audit_action="case.register_claim",
+        audit_action=AuditAction.CASE_REGISTER_CLAIM,
     )
     return report

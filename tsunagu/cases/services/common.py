@@ -7,8 +7,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
+from tsunagu.core import writes
 from tsunagu.core.audit import record_event
-from tsunagu.core.context import history_user
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 
 from ..choices import EventKind
@@ -16,9 +17,7 @@ from ..models import Case, CaseEvent, CaseNumberSequence
 
 
 def save(instance: models.Model, actor: User | None) -> None:
-    instance.full_clean()
-    history_user(instance, actor)
-    instance.save()
+    writes.save(instance, actor=actor)
 
 
 CONFLICT_MESSAGE = "他の担当者がこの案件を更新しました。最新の内容を確認してから、もう一度操作してください。"
@@ -72,7 +71,7 @@ def event(
     *,
     body: str = "",
     data: dict[str, Any] | None = None,
-    audit_action: str | None = None,
+    audit_action: AuditAction | None = None,
 ) -> CaseEvent:
     """Append to the timeline and, for business actions, write the audit event too."""
     entry = CaseEvent.objects.create(

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tsunagu.core.choices import DepartmentKind
+from tsunagu.core.choices import AuditAction, DepartmentKind
 from tsunagu.core.events import customer_changed
 from tsunagu.core.input import text_problem
 from tsunagu.core.models import Department, User
@@ -124,7 +124,7 @@ def case_open(*, actor: User, data: CaseInput) -> Case:
         f"{case.get_case_type_display()}を受け付けた(担当: {queue}、期限 {case.due_date:%Y/%m/%d})",
         body=case.description,
         data={"channel": case.channel, "sub_type": case.sub_type},
-        audit_action="case.create",
+        audit_action=AuditAction.CASE_CREATE,
     )
     customer_changed([case.customer_id])
     return case

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Agency, Department, User
 
 from ..models import Case, CaseTask, OverdueSnapshot
@@ -58,7 +59,7 @@ def overdue_snapshot_record(*, actor: User | None, on: dt.date) -> int:
         if actor is not None:
             record_event(
                 actor=actor,
-                action="case.overdue_snapshot",
+                action=AuditAction.CASE_OVERDUE_SNAPSHOT,
                 target=total,
                 summary=f"{on:%Y/%m/%d} の対応漏れ件数を記録した"
                 f"(案件 {total.overdue_cases}件・タスク {total.overdue_tasks}件)",

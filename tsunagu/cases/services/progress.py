@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.interactions.choices import Channel, Direction
 from tsunagu.interactions.models import Interaction
@@ -135,7 +136,7 @@ def case_transition(
             f"状態を「{label(old)}」から「{label(to)}」に変更した",
             body=note.strip() or resolution_summary.strip(),
             data={"from": old, "to": to},
-            audit_action="case.transition",
+            audit_action=AuditAction.CASE_TRANSITION,
         )
     _copy(locked, case)
     return case
@@ -187,7 +188,7 @@ def case_handoff(
             f"「{old}」から「{department.name}」へ取次いだ",
             body=reason.strip(),
             data={"to": department.pk},
-            audit_action="case.handoff",
+            audit_action=AuditAction.CASE_HANDOFF,
         )
     _copy(locked, case)
     return case

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.core import permissions
+from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.customers.choices import NameChangeReason
 from tsunagu.customers.services import AddressInput, address_add, customer_change_name
@@ -207,7 +208,7 @@ def apply_change(*, actor: User, case: Case) -> None:
         EventKind.APPLIED,
         f"{applied}(保険料差額: {change.premium_difference_label})",
         data={"new_values": values, "premium_difference": change.premium_difference},
-        audit_action="case.apply_change",
+        audit_action=AuditAction.CASE_APPLY_CHANGE,
     )
 
 
@@ -240,7 +241,7 @@ def identity_verify(
             actor,
             EventKind.DETAIL,
             f"本人確認を記録した({verification.get_method_display()})",
-            audit_action="case.verify_identity",
+            audit_action=AuditAction.CASE_VERIFY_IDENTITY,
         )
     return verification
 
@@ -337,5 +338,5 @@ def apply_cancellation(*, actor: User, case: Case) -> None:
             actor,
             EventKind.APPLIED,
             f"契約 {case.policy.number} を解約にした(解約日 {request.effective_date:%Y/%m/%d})",
-            audit_action="case.apply_cancellation",
+            audit_action=AuditAction.CASE_APPLY_CANCELLATION,
         )
