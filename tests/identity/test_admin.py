@@ -12,7 +12,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalChanges
 
 from tests.core.helpers import FAST_HASHERS, grant_admin_view
-from tests.test_contracts import _holds_customer_data
+from tests.test_contracts import is_scoped
 from tsunagu.core.admin import ScopedAdmin
 from tsunagu.core.models import AccessLog, AuditEvent
 from tsunagu.identity.choices import PairStatus
@@ -73,9 +73,10 @@ def test_every_identity_business_model_keeps_a_row_history(model):
 
 
 def _shows_personal_data(model: type) -> bool:
-    """Customer data (the foundation's rule), or source records and what points at them."""
+    """A scoped model or one pointing at one (customer data), or source records and what points at them."""
     related = {f.related_model for f in model._meta.get_fields() if f.concrete and f.is_relation}
-    return _holds_customer_data(model) or model is SourceRecord or SourceRecord in related
+    holds_customer_data = is_scoped(model) or any(r is not None and is_scoped(r) for r in related)
+    return holds_customer_data or model is SourceRecord or SourceRecord in related
 
 
 @pytest.mark.parametrize("model", [m for m in identity_models() if _shows_personal_data(m)], ids=name)
