@@ -156,16 +156,7 @@ ROUTES: dict[str, Expect] = {
     "documents:notice_reply": Expect("agency_a_staff", lambda w: {"pk": w.notice.pk}, logs=customer_a),
     "documents:case_issue": Expect("agency_a_staff", case_pk("reissue_open"), logs=customer_a),
     "documents:link": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
-    "documents:batches": Expect(
-        "policy_admin",
-        outsider=FORBIDDEN,
-        only=HEAD_OFFICE,
-        xfail=dict.fromkeys(
-            ("test_the_outsider_sees_nothing_of_agency_a", "test_every_other_persona_is_answered_within_its_role"),
-            "documents:batches answers agency staff 200 with an empty list instead of 403/404 "
-            "(tsunagu/documents/views.py:119 batches() never checks can_see_batches)",
-        ),
-    ),
+    "documents:batches": Expect("policy_admin", outsider=FORBIDDEN, only=HEAD_OFFICE),
     "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
     # identity (名寄せ): data stewards only
     "identity:home": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
@@ -186,19 +177,7 @@ ROUTES: dict[str, Expect] = {
         "steward", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=STEWARDS, dummy_tasks=True
     ),
     "identity:run": Expect("steward", lambda w: {"pk": w.identity["run"].pk}, outsider=FORBIDDEN, only=STEWARDS),
-    "identity:review": Expect(
-        "steward",
-        logs=any_row,
-        outsider=FORBIDDEN,
-        only=STEWARDS,
-        xfail={
-            "test_the_permitted_persona_gets_the_route": (
-                "500 for a steward: tsunagu/identity/templates/identity/review.html:7-8 pass "
-                "values.family_name as a |default: argument, and a missing filter argument raises "
-                "VariableDoesNotExist (records keyed name_kanji have no family_name)"
-            )
-        },
-    ),
+    "identity:review": Expect("steward", logs=any_row, outsider=FORBIDDEN, only=STEWARDS),
     "identity:pair": Expect(
         "steward", lambda w: {"pk": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),

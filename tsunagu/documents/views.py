@@ -16,6 +16,7 @@ from django.utils import timezone
 from tsunagu.cases.choices import CaseChannel, CaseType
 from tsunagu.cases.models import Case, IdentityVerification
 from tsunagu.cases.selectors import case_get
+from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
@@ -117,6 +118,7 @@ def link_download(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def batches(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.DOCUMENT_BATCHES_VIEW)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
