@@ -490,6 +490,8 @@ def run_locust(
     if not results.exists():
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise SystemExit("locust が結果を残しませんでした。")
+    # Kept for a closer look (every request: name, ms, ok, start).
+    shutil.copyfile(results, BENCH_DIR / f"load-last-{mode}.jsonl")
     return [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line]
 
 
