@@ -33,6 +33,25 @@ def test_401_is_japanese(client):
     }
 
 
+def test_anonymous_post_is_401_not_a_csrf_403(db):
+    """Without a session cookie there is no CSRF to check: the caller is anonymous (401)."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/cases/", data={}, content_type="application/json")
+    assert response.status_code == 401
+    assert "認証が必要です" in response.json()["detail"]
+
+
+def test_session_post_without_csrf_token_is_refused(hq_operator):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(hq_operator)
+    response = client.post("/api/cases/", data={}, content_type="application/json")
+    assert response.status_code == 403
+
+
 def test_404_is_japanese(client, bearer):
     response = client.get("/api/cases/999999/", **bearer)
     assert response.status_code == 404

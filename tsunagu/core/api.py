@@ -20,7 +20,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from . import throttling
 from .models import ApiToken
@@ -47,6 +47,16 @@ SERVER_ERROR = "システムエラーが発生しました。エラーは記録�
 class TooManyTokenFailures(HttpError):
     def __init__(self) -> None:
         super().__init__(429, TOO_MANY_TOKEN_FAILURES)
+
+
+class LoginSessionAuth(SessionAuth):
+    """The screens' login session. Without a session cookie there is nobody to check CSRF for: the
+    caller is anonymous and gets 401 (ninja's SessionAuth would answer 403 "CSRF check failed")."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 class TokenAuth(HttpBearer):
@@ -175,7 +185,7 @@ def build_api() -> NinjaAPI:
         title="つなぐ API",
         version="1",
         description="顧客管理・顧客対応 API。認証は Bearer トークンまたはログインセッション。",
-        auth=[TokenAuth(), django_auth],
+        auth=[TokenAuth(), LoginSessionAuth()],
         urls_namespace="api",
         renderer=JapaneseJSONRenderer(),
         # The interactive docs and the schema are for signed-in staff only; the page loads Swagger UI
