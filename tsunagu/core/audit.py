@@ -31,10 +31,7 @@ def action_label(code: str) -> str:
 def record_event(
     *,
     actor: User | None,
-    # `str` is accepted only while call sites owned by other helpers this session (cases/**,
-    # documents/links.py, core/services.py) still pass codes; audit_action() refuses any code that
-    # is not a member, so a free string cannot be recorded either way.
-    action: AuditAction | str,
+    action: AuditAction,
     target: models.Model,
     summary: str,
     data: dict[str, Any] | None = None,

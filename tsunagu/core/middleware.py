@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from .context import request_context
 from .input import BadInput, find_bad_text
+from .throttling import client_address
 
 UNDECODABLE = (
     "送信された内容を UTF-8 の文字として読み取れませんでした(文字コードが違う可能性があります)。"
@@ -30,7 +31,8 @@ class ActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = request.META.get("REMOTE_ADDR", "")
+        # The same address the login throttle counts (TSUNAGU_PROXY_COUNT trusted proxies).
+        address = client_address(request)
         with request_context(client_address=address, screen=request.path[:100]):
             try:
                 check_request_input(request)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .audit import record_event
-from .choices import Role
+from .choices import AuditAction, Role
 from .context import history_user
 from .models import Agency, ApiToken, Department, User
 
@@ -60,7 +60,7 @@ def user_create(
         user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in roles])
         record_event(
             actor=actor,
-            action="user.create",
+            action=AuditAction.USER_CREATE,
             target=user,
             summary=f"ユーザー「{username}」を登録した",
             data={"roles": [r.value for r in roles]},
@@ -89,7 +89,10 @@ def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
         history_user(token, actor)
         token.save()
         record_event(
-            actor=actor, action="api_token.create", target=token, summary=f"APIトークン「{token.name}」を発行した"
+            actor=actor,
+            action=AuditAction.API_TOKEN_CREATE,
+            target=token,
+            summary=f"APIトークン「{token.name}」を発行した",
         )
     return token, key
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from tsunagu.core import writes
 from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
-from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.context import history_user
 from tsunagu.core.models import User
 
@@ -53,7 +53,7 @@ def download_link_create(*, actor: User, document: Document, days: int | None = 
     until = timezone.localtime(expires_at)
     record_event(
         actor=actor,
-        action="document.create_download_link",
+        action=AuditAction.DOCUMENT_CREATE_DOWNLOAD_LINK,
         target=document,
         summary=f"{document.number} のダウンロードリンクを発行した(有効期限 {until:%Y/%m/%d %H:%M})",
         data={"link": link.pk},
