@@ -77,5 +77,6 @@ lock:
 	  .lock-venv/bin/pip freeze ) > requirements.txt
 	rm -rf .lock-venv
 
+# The access-log checkpoints vouch for the database being removed: they go with it.
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/.demo-loaded
+	rm -rf $(VENV) var/*.sqlite3* var/.demo-loaded var/access-log-checkpoints.jsonl
