@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -44,7 +45,16 @@ def test_killed_batch_resumes_without_duplicates(tmp_path):
     register_font(font_dir())
     (var / "fonts").symlink_to(font_dir())  # the instanced font, not made again (12 s)
     db = var / "kill.sqlite3"
-    env = {**os.environ, "TSUNAGU_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{db}", "DJANGO_DEBUG": "0"}
+    # A production-like process (DEBUG off): it needs keys of its own, not the published development ones.
+    env = {
+        **os.environ,
+        "TSUNAGU_VAR_DIR": str(var),
+        "DATABASE_URL": f"sqlite:///{db}",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "TSUNAGU_ACCESS_LOG_KEY": secrets.token_urlsafe(40),
+    }
     assert manage(env, "migrate", "-v0").returncode == 0
     assert manage(env, "demo_data", "--customers", "1500", "-v0").returncode == 0
 
