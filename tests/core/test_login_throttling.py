@@ -44,6 +44,8 @@ def test_five_wrong_passwords_lock_the_user_out_with_a_japanese_page(client, hq_
     body = response.content.decode()
     assert "ログインを一時停止しています" in body
     assert "管理者" in body
+    assert "30分ほど" in body  # minutes, not axes' ISO 8601 duration ("PT30M")
+    assert "PT30M" not in body
     assert not _signed_in(client)
 
 

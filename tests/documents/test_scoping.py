@@ -117,6 +117,7 @@ def test_a_role_that_sees_the_address_masked_cannot_open_the_pdf(client, analyst
     client.login(username="analyst", password=PASSWORD)
     response = client.get(f"/documents/{docs['a_notice'].pk}/")
     assert response.status_code == 403
+    assert "伏せ字で表示されるため、帳票を開くことはできません" in response.content.decode()  # the reason
     page = client.get(f"/customers/{customer.pk}/").content.decode()
     assert "CN-A-0001" in page  # listed, so the analyst knows it exists …
     assert f'href="/documents/{docs["a_notice"].pk}/"' not in page  # … but not linked

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import template
+from django.conf import settings
 
 from tsunagu.core import masking, normalize, permissions
 
@@ -42,3 +43,9 @@ def can(context: template.Context, name: str) -> bool:
     """{% can "identity.steward" as steward %}: whether the current user has the named permission."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
     return permissions.has(user, name)
+
+
+@register.simple_tag
+def login_lockout_minutes() -> int:
+    """How long a locked-out login waits, in minutes (axes' own context value is an ISO 8601 duration)."""
+    return round(float(settings.AXES_COOLOFF_TIME) * 60)
