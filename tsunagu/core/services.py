@@ -11,9 +11,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import writes
 from .audit import record_event
 from .choices import AuditAction, Role
-from .context import history_user
 from .models import Agency, ApiToken, Department, User
 
 SYSTEM_USERNAME = "system"
@@ -54,9 +54,7 @@ def user_create(
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
-        user.full_clean()
-        history_user(user, actor)
-        user.save()
+        writes.save(user, actor=actor)
         user.groups.set([Group.objects.get_or_create(name=role.value)[0] for role in roles])
         record_event(
             actor=actor,
@@ -85,9 +83,7 @@ def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, s
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken(user=user, name=name.strip(), prefix=key[:8], key_hash=hash_api_key(key))
-        token.full_clean()
-        history_user(token, actor)
-        token.save()
+        writes.save(token, actor=actor)
         record_event(
             actor=actor,
             action=AuditAction.API_TOKEN_CREATE,
