@@ -133,7 +133,7 @@ def row_hash(key: Key, *, chain: int, seq: int, prev_hash: str, customer_id: int
 
 # --- Append ----------------------------------------------------------------------------------------
 
-_LOG_COLUMNS = (
+LOG_COLUMNS = (
     "chain",
     "seq",
     "at",
@@ -192,7 +192,7 @@ def log_access(
             digest = row_hash(key, chain=chain, seq=seq, prev_hash=prev_hash, customer_id=customer_id, common=common)
             rows.append((chain, seq, *fixed, customer_id, *tail, prev_hash, digest))
             prev_hash = digest
-        bulk.insert_tuples(AccessLog, _LOG_COLUMNS, rows)
+        bulk.insert_tuples(AccessLog, LOG_COLUMNS, rows)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {AccessLogHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = %s",

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .access_log import GENESIS_HASH, common_part, keyring, row_hash
+from .access_log import GENESIS_HASH, LOG_COLUMNS, common_part, keyring, row_hash
 from .models import AccessLog, AccessLogHead
 
 
@@ -52,22 +52,8 @@ def _when(at: dt.datetime | None) -> str:
     return "?" if at is None else timezone.localtime(at).strftime("%Y/%m/%d %H:%M:%S")
 
 
-_COLUMNS = (
-    "id",
-    "chain",
-    "seq",
-    "at",
-    "user_id",
-    "username",
-    "customer_id",
-    "purpose",
-    "screen",
-    "detail",
-    "client_address",
-    "key_id",
-    "prev_hash",
-    "hash",
-)
+# The appended columns and the id the database gave each row.
+_COLUMNS = ("id", *LOG_COLUMNS)
 
 
 def _rows() -> Iterator[tuple[Any, ...]]:
