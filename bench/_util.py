@@ -32,6 +32,16 @@ def emit(bench: str, metric: str, value: float | int, unit: str, **extra: Any) -
     print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0–100), linearly interpolated between ranks; NaN for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

@@ -23,16 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import db_kind, emit, log, manage, temp_database
+from bench._util import db_kind, emit, log, manage, percentile, temp_database
 
 BENCH = "access_log"
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * p / 100))]
 
 
 def _writer(index: int, appends: int, go: Any, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -115,7 +108,7 @@ def main() -> None:
         "appends/s",
         **extra,
     )
-    emit(BENCH, "access_log_append_p95_ms", _percentile(latencies, 95) * 1000, "ms", **extra)
+    emit(BENCH, "access_log_append_p95_ms", percentile(latencies, 95) * 1000, "ms", **extra)
     emit(BENCH, "access_log_append_max_ms", max(latencies) * 1000, "ms", **extra)
     emit(BENCH, "access_log_errors", len(errors), "errors", **extra)
     emit(BENCH, "access_log_rows", rows, "rows", **extra)

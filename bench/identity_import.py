@@ -30,14 +30,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from bench._util import db_kind, emit, log  # noqa: E402
+from bench._util import db_kind, emit, log, percentile  # noqa: E402
 
 BENCH = "identity_import"
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -127,7 +122,7 @@ def main() -> None:
             linked += SourceRecord.objects.filter(customer_id=record.customer_id).count() > 1
         for name, values in (("incremental_match_ms", match_ms), ("incremental_match_and_resolve_ms", total_ms)):
             emit(BENCH, f"{name}_p50", statistics.median(values), "ms", probes=args.probes, db=kind, existing=args.rows)
-            emit(BENCH, f"{name}_p95", _percentile(values, 0.95), "ms", probes=args.probes, db=kind, existing=args.rows)
+            emit(BENCH, f"{name}_p95", percentile(values, 95), "ms", probes=args.probes, db=kind, existing=args.rows)
         emit(BENCH, "incremental_linked_share", linked / args.probes, "ratio", probes=args.probes)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -66,7 +66,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import PYTHON, REPO, emit, log
+from bench._util import PYTHON, REPO, emit, log, percentile
 
 BENCH = "load"
 BENCH_DIR = REPO / "var" / "bench"
@@ -493,15 +493,6 @@ def run_locust(
     # Kept for a closer look (every request: name, ms, ok, start).
     shutil.copyfile(results, BENCH_DIR / f"load-last-{mode}.jsonl")
     return [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
 def machine_state() -> dict[str, Any]:

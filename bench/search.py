@@ -33,6 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._util import percentile
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH = "search"
 KINDS = ("kana_prefix", "kanji_2char", "phone_last4_name", "full_phone", "policy_number")
@@ -49,15 +52,6 @@ def emit(metric: str, value: float | int, unit: str, **extra: Any) -> None:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
 def summary(times: list[float]) -> str:
