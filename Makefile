@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE := tsunagu.config.settings
 
-.PHONY: run serve test lint bench install lock migrate demo clean
+.PHONY: run serve test lint bench install lock migrate demo clean screenshots
 
 # The settings refuse to start without DEBUG or a secret key (production is the default). The local
 # demo targets turn DEBUG on, which also selects the published development key: never in production.
@@ -65,6 +65,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# Each role's main screens from fresh demo data (var/screenshots/) into docs/screenshots/ (needs Chromium).
+screenshots: install
+	$(PY) tools/screenshots.py
 
 bench: install
 	@for f in bench/[!_]*.py; do echo "# $$f" >&2; $(PY) $$f || exit 1; done
