@@ -35,6 +35,27 @@ def test_public_holidays(day, name):
     assert public_holidays(day.year)[day] == name
 
 
+def test_public_holidays_come_from_the_maintained_library():
+    """The hand-written rules named 2019-10-14 スポーツの日; it was still 体育の日 (renamed in 2020)."""
+    import jpholiday
+
+    assert public_holidays(2019)[D(2019, 10, 14)] == "体育の日"
+    assert public_holidays(2020)[D(2020, 7, 24)] == "スポーツの日"  # Olympics special law
+    for year in range(2019, 2031):
+        assert set(public_holidays(year)) == {day for day, _name in jpholiday.year_holidays(year)}
+
+
+def test_yearly_closed_days_are_configuration(settings, db):
+    from tsunagu.cases.business_calendar import current_calendar
+
+    settings.TSUNAGU_YEARLY_CLOSED_DAYS = ["06-02"]
+    calendar = current_calendar()
+    assert calendar.closed_reason(D(2026, 6, 2)) == "休業日(毎年)"
+    assert calendar.add_business_days(D(2026, 6, 1), 1) == D(2026, 6, 3)
+    with pytest.raises(CalendarError, match="MM-DD"):
+        build_calendar(yearly_closed=["6/2"])
+
+
 def test_2027_golden_week_has_no_substitute():
     golden = {d for d in public_holidays(2027) if D(2027, 4, 28) <= d <= D(2027, 5, 7)}
     assert golden == {D(2027, 4, 29), D(2027, 5, 3), D(2027, 5, 4), D(2027, 5, 5)}

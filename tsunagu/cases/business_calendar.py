@@ -12,8 +12,11 @@ from .models import CalendarException
 
 
 def current_calendar() -> BusinessCalendar:
-    """`TSUNAGU_YEAR_END_HOLIDAYS` (default ("12-29", "01-03"); None disables) and CalendarException rows."""
+    """The public holidays (jpholiday) plus the insurer's own closed days: `TSUNAGU_YEAR_END_HOLIDAYS`
+    (default ("12-29", "01-03"); None disables), `TSUNAGU_YEARLY_CLOSED_DAYS` (MM-DD closed every
+    year, default none) and the CalendarException rows (one-off closed or open days, admin)."""
     year_end = getattr(settings, "TSUNAGU_YEAR_END_HOLIDAYS", ("12-29", "01-03"))
+    yearly = getattr(settings, "TSUNAGU_YEARLY_CLOSED_DAYS", ())
     closed: list[dt.date] = []
     opened: list[dt.date] = []
     try:
@@ -22,4 +25,4 @@ def current_calendar() -> BusinessCalendar:
     except DatabaseError:
         # Not migrated yet (e.g. a bare checkout running the calendar command): no exceptions.
         pass
-    return build_calendar(year_end=year_end, extra_closed=closed, extra_open=opened)
+    return build_calendar(year_end=year_end, yearly_closed=yearly, extra_closed=closed, extra_open=opened)
