@@ -1,5 +1,6 @@
 import pytest
 
+from tests.cases.conftest import departments, holder  # noqa: F401 (case fixtures used by the cancellation tests)
 from tests.core.helpers import FAST_HASHERS
 
 

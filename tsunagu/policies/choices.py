@@ -18,6 +18,13 @@ class PolicyStatus(models.TextChoices):
     VOIDED = "voided", "取消"
 
 
+class RefundMethod(models.TextChoices):
+    """How the unexpired premium is returned on cancellation (refund.py; shared/domain §e.2)."""
+
+    SHORT_RATE = "short_rate", "短期率"
+    MONTHLY = "monthly", "月割"
+
+
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "口座振替"
     CREDIT_CARD = "credit_card", "クレジットカード"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from tsunagu.core import normalize, scoping
@@ -15,6 +16,7 @@ from tsunagu.core.models import Agency, Agent, User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
+from . import refund
 from .choices import (
     BuildingUse,
     ClaimStatus,
@@ -24,6 +26,7 @@ from .choices import (
     PaymentFrequency,
     PaymentMethod,
     PolicyStatus,
+    RefundMethod,
     ReportChannel,
     SalesChannel,
     StructureClass,
@@ -43,6 +46,9 @@ class Product(models.Model):
     code = models.CharField("商品コード", max_length=20, unique=True)
     name = models.CharField("商品名", max_length=100)
     line = models.CharField("保険種目", max_length=20, choices=LineOfBusiness.choices)
+    refund_method = models.CharField(
+        "解約時の返戻方法", max_length=12, choices=RefundMethod.choices, default=RefundMethod.SHORT_RATE
+    )
     history = HistoricalRecords()
     objects = HistoryQuerySet.as_manager()
 
@@ -85,6 +91,9 @@ class Policy(models.Model):
     )
     has_maturity_refund = models.BooleanField("満期返戻金あり", default=False)
     last_changed_on = models.DateField("最終異動日", null=True, blank=True)
+    # 解約日: set when a cancellation is decided; the status becomes 解約 on this date (see
+    # effective_status and services.policies_apply_due_cancellations), not when it is decided.
+    cancellation_date = models.DateField("解約日", null=True, blank=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
@@ -102,6 +111,53 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def effective_status(self, today: dt.date | None = None) -> str:
+        """The status on `today`: 解約 from the cancellation date on, even before the daily job ran."""
+        today = today or timezone.localdate()
+        if (
+            self.cancellation_date is not None
+            and self.cancellation_date <= today
+            and self.status == PolicyStatus.IN_FORCE
+        ):
+            return PolicyStatus.CANCELLED
+        return self.status
+
+    @property
+    def status_label(self) -> str:
+        """状態 as staff read it: 解約 from the cancellation date, 有効(解約予定 2026/12/20) before it."""
+        status = self.effective_status()
+        if status == PolicyStatus.IN_FORCE and self.cancellation_date is not None:
+            return f"有効(解約予定 {self.cancellation_date:%Y/%m/%d})"
+        return str(PolicyStatus(status).label)
+
+    @property
+    def cancellation_pending(self) -> bool:
+        return self.effective_status() == PolicyStatus.IN_FORCE and self.cancellation_date is not None
+
+    @property
+    def period_end(self) -> dt.date:
+        """The last day of cover: the cancellation date when the policy ends early, else the expiry."""
+        if self.cancellation_date is not None and self.cancellation_date < self.expiry:
+            return self.cancellation_date
+        return self.expiry
+
+    def refund_basis_on(self, cancellation_date: dt.date) -> refund.RefundBasis:
+        """返戻保険料の算出根拠 for cancelling on that date, with the product's method (短期率/月割)."""
+        return refund.refund_basis(
+            annual_premium=self.annual_premium,
+            inception=self.inception,
+            expiry=self.expiry,
+            cancellation_date=cancellation_date,
+            method=self.product.refund_method,
+            payment_frequency=self.payment_frequency,
+            term_years=self.term_years,
+        )
+
+    @property
+    def cancellation_refund(self) -> refund.RefundBasis | None:
+        """The refund basis of the recorded cancellation, if any (shown on the policy page)."""
+        return self.refund_basis_on(self.cancellation_date) if self.cancellation_date is not None else None
 
     @property
     def old_long_term_eligible(self) -> bool:
@@ -127,6 +183,8 @@ class Policy(models.Model):
             errors["contract_date"] = "契約日は保険始期以前の日付にしてください。"
         if self.annual_premium is not None and self.annual_premium < 0:
             errors["annual_premium"] = "保険料に負の金額は指定できません。"
+        if self.cancellation_date and self.contract_date and self.cancellation_date < self.contract_date:
+            errors["cancellation_date"] = "解約日は契約日以降の日付にしてください。"
         if self.product_id and self.line and self.product.line != self.line:
             errors["product"] = "商品の保険種目と契約の保険種目が一致しません。"
         if self.sales_channel == SalesChannel.AGENCY and self.agency_id is None:

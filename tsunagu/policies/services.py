@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tsunagu.core import normalize, writes
 from tsunagu.core.audit import record_event
@@ -128,6 +129,79 @@ def policy_change_status(*, actor: User, policy: Policy, status: PolicyStatus, o
         )
         customer_changed([policy.policyholder_id])
     return policy
+
+
+def policy_schedule_cancellation(
+    *, actor: User, policy: Policy, on: dt.date, today: dt.date | None = None, reason: str = ""
+) -> Policy:
+    """Record a decided cancellation (解約) effective on `on` (解約日).
+
+    The date is stored on the policy. A policy cancelled today or earlier becomes 解約 now; one
+    cancelled later stays 有効 (shown as 解約予定) until its date, when the daily job
+    `policies_apply_due_cancellations` (manage.py apply_cancellations) sets the status. Until the
+    job has run, `Policy.effective_status` already reads 解約 from the date, so no screen shows a
+    stale status.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        if not _visible(actor, policy):
+            raise PermissionDenied("この契約を更新する権限がありません。")
+        policy = Policy.objects.select_for_update().select_related("product").get(pk=policy.pk)
+        if policy.status == PolicyStatus.CANCELLED and policy.cancellation_date == on:
+            return policy  # the same decision recorded again
+        if policy.status != PolicyStatus.IN_FORCE:
+            raise ValidationError(f"状態が「{policy.get_status_display()}」の契約は解約できません。")
+        if on >= policy.expiry:
+            raise ValidationError(f"解約日は保険終期({policy.expiry:%Y/%m/%d})より前の日付にしてください。")
+        old_status, old_date = policy.status_label, policy.cancellation_date
+        policy.cancellation_date = on
+        if on <= today:
+            policy.status = PolicyStatus.CANCELLED
+            policy.last_changed_on = on
+        writes.save(policy, actor=actor, reason=reason)
+        basis = policy.refund_basis_on(on)
+        if on <= today:
+            summary = f"契約を解約にした(解約日 {on:%Y/%m/%d}、状態「{old_status}」→「解約」)"
+        elif old_date not in (None, on):
+            summary = f"解約日を {old_date:%Y/%m/%d} から {on:%Y/%m/%d} に変更した(解約予定)"
+        else:
+            summary = f"解約日を {on:%Y/%m/%d} とした(解約予定。その日から解約)"
+        record_event(
+            actor=actor,
+            action=AuditAction.POLICY_CHANGE_STATUS,
+            target=policy,
+            summary=f"{summary}。返戻保険料 {basis.refund:,}円({basis.method_label})",
+        )
+        customer_changed([policy.policyholder_id])
+    return policy
+
+
+def policies_apply_due_cancellations(*, actor: User, today: dt.date | None = None) -> list[Policy]:
+    """The daily job: policies whose cancellation date has come become 解約 (history and audit kept).
+
+    Idempotent: a second run the same day finds nothing to do."""
+    today = today or timezone.localdate()
+    applied: list[Policy] = []
+    with transaction.atomic():
+        due = (
+            Policy.objects.select_for_update()
+            .filter(status=PolicyStatus.IN_FORCE, cancellation_date__lte=today)
+            .order_by("cancellation_date", "pk")
+        )
+        for policy in due:
+            policy.status = PolicyStatus.CANCELLED
+            policy.last_changed_on = policy.cancellation_date
+            writes.save(policy, actor=actor, reason="解約日の到来による解約")
+            record_event(
+                actor=actor,
+                action=AuditAction.POLICY_CHANGE_STATUS,
+                target=policy,
+                summary=f"解約日({policy.cancellation_date:%Y/%m/%d})が来たため契約状態を「有効」から「解約」に変更した",
+            )
+            applied.append(policy)
+        if applied:
+            customer_changed(sorted({p.policyholder_id for p in applied}))
+    return applied
 
 
 def premium_payment_record(

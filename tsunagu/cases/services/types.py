@@ -14,8 +14,8 @@ from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.customers.choices import NameChangeReason
 from tsunagu.customers.services import AddressInput, address_add, customer_change_name
-from tsunagu.policies.choices import PaymentFrequency, PaymentMethod, PolicyStatus
-from tsunagu.policies.services import policy_change_payment, policy_change_status
+from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
+from tsunagu.policies.services import policy_change_payment, policy_schedule_cancellation
 
 from ..choices import CancellationOutcome, CancellationReason, CaseType, ChangeKind, EventKind
 from ..models import (
@@ -332,11 +332,19 @@ def cancellation_record(
 def apply_cancellation(*, actor: User, case: Case) -> None:
     request = CancellationRequest.objects.get(case=case)
     if request.outcome == CancellationOutcome.CANCELLED and case.policy is not None and request.effective_date:
-        policy_change_status(actor=actor, policy=case.policy, status=PolicyStatus.CANCELLED, on=request.effective_date)
+        # The cancellation takes effect on its date (stored on the policy); until then the policy
+        # stays 有効 (解約予定). See docs/policies.md.
+        policy = policy_schedule_cancellation(
+            actor=actor, policy=case.policy, on=request.effective_date, reason=f"案件 {case.number}"
+        )
+        basis = policy.refund_basis_on(request.effective_date)
+        when = "解約予定とした" if policy.cancellation_pending else "解約にした"
         event(
             case,
             actor,
             EventKind.APPLIED,
-            f"契約 {case.policy.number} を解約にした(解約日 {request.effective_date:%Y/%m/%d})",
+            f"契約 {policy.number} を{when}(解約日 {request.effective_date:%Y/%m/%d}、"
+            f"返戻保険料 {basis.refund:,}円・{basis.method_label})",
+            body=basis.explanation,
             audit_action=AuditAction.CASE_APPLY_CANCELLATION,
         )
