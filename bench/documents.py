@@ -207,7 +207,7 @@ def cpu_seconds(who: int) -> float:
 def run_batch(args: argparse.Namespace, bench_dir: Path, *, vendor_prints: bool) -> dict[str, float]:
     """One batch over every policy from empty document tables; its wall, CPU and counts."""
     from tsunagu.core.services import system_user
-    from tsunagu.documents.batch import run_certificate_batch
+    from tsunagu.documents.services.certificate_batch import run_certificate_batch
     from tsunagu.documents.storage import LocalDirectoryStorage
 
     reset_documents()

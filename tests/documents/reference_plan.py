@@ -15,15 +15,6 @@ from tsunagu.core.models import User
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Address
 from tsunagu.documents import deduction as d
-from tsunagu.documents.batch import (
-    CATEGORY_CODES,
-    ELECTRONIC_CHANNELS,
-    INSURED_OBJECT_CODES,
-    BatchOptions,
-    ReissueMode,
-    Skipped,
-    _candidate_policies,
-)
 from tsunagu.documents.certificate_data import (
     PAYMENT_MODE_BY_FREQUENCY,
     ContractFacts,
@@ -43,6 +34,15 @@ from tsunagu.documents.fonts import describe_missing, register_font
 from tsunagu.documents.formatting import short_date, wareki_date
 from tsunagu.documents.models import DeductionCertificate, Document, DocumentBatch
 from tsunagu.documents.pdf import CertificateLine, CertificateSheet
+from tsunagu.documents.services.exceptions import Skipped
+from tsunagu.documents.services.records import (
+    CATEGORY_CODES,
+    ELECTRONIC_CHANNELS,
+    INSURED_OBJECT_CODES,
+    BatchOptions,
+    ReissueMode,
+)
+from tsunagu.documents.services.selection import candidate_policies
 from tsunagu.policies.models import Coverage, Policy, PremiumPayment
 
 
@@ -106,7 +106,7 @@ def plan_chunk(
     """Read one chunk of policyholders and decide every row and file it will produce."""
     plan = ReferencePlan(holders=len(holder_ids))
     policies = list(
-        Policy.objects.filter(_candidate_policies(opts.tax_year), policyholder_id__in=holder_ids)
+        Policy.objects.filter(candidate_policies(opts.tax_year), policyholder_id__in=holder_ids)
         .select_related("product", "building", "policyholder")
         .order_by("policyholder_id", "id")
     )

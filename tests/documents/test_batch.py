@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from tsunagu.core import writes
 from tsunagu.core.models import AccessLog, AuditEvent
-from tsunagu.documents import batch as batch_module
-from tsunagu.documents.batch import run_certificate_batch
 from tsunagu.documents.choices import BatchStatus, CertificateStatus, DeliveryChannel
 from tsunagu.documents.models import DeductionCertificate, Document
+from tsunagu.documents.services import certificate_batch, processes
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
 
 from .conftest import ISSUE_DATE
 
@@ -98,7 +98,7 @@ def test_rerun_issues_no_duplicate(hq_operator, book, storage):
 
 
 def test_crash_leaves_nothing_half_registered_and_resume_completes(hq_operator, book, storage, monkeypatch):
-    real = batch_module.register_chunk
+    real = processes.register_chunk
     calls = {"n": 0}
 
     def crash_on_second(plan, result, batch, actor):
@@ -107,14 +107,14 @@ def test_crash_leaves_nothing_half_registered_and_resume_completes(hq_operator, 
             raise KeyboardInterrupt  # as if the process were killed between file and registration
         return real(plan, result, batch, actor)
 
-    monkeypatch.setattr(batch_module, "register_chunk", crash_on_second)
+    monkeypatch.setattr(processes, "register_chunk", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         run(hq_operator, storage, chunk_size=1)
     first = list(Document.objects.values_list("number", flat=True))
     assert len(first) == 1
     # Every registered document has its rows; no row points at a missing document.
     assert DeductionCertificate.objects.filter(excluded=False, document__isnull=True).count() == 0
-    monkeypatch.setattr(batch_module, "register_chunk", real)
+    monkeypatch.setattr(processes, "register_chunk", real)
     resumed = run(hq_operator, storage, chunk_size=1)
     assert resumed.status == BatchStatus.COMPLETED
     assert Document.objects.count() == 2
@@ -187,14 +187,14 @@ def test_vendor_data_run_records_everything_and_draws_only_electronic_pdfs(hq_op
 
 
 def test_electronic_pdf_shows_the_recorded_amounts(hq_operator, book, storage, monkeypatch):
-    real = batch_module.plan_electronic_chunk
+    real = certificate_batch.plan_electronic_chunk
 
     def change_payments_first(ids, opts, batch, actor):
         # A payment corrected between the stages changes nothing already recorded.
         writes.update_rows(book["lump"].payments.all(), actor=actor, earthquake_portion=50_000)
         return real(ids, opts, batch, actor)
 
-    monkeypatch.setattr(batch_module, "plan_electronic_chunk", change_payments_first)
+    monkeypatch.setattr(certificate_batch, "plan_electronic_chunk", change_payments_first)
     run(hq_operator, storage, vendor_prints=True)
     f = Document.objects.get(customer=book["f"])
     assert f.certificates.get().certified_amount == 7_500
@@ -202,17 +202,17 @@ def test_electronic_pdf_shows_the_recorded_amounts(hq_operator, book, storage, m
 
 
 def test_crash_in_the_electronic_stage_resumes_without_duplicates(hq_operator, book, storage, monkeypatch):
-    real = batch_module.plan_electronic_chunk
+    real = certificate_batch.plan_electronic_chunk
 
     def crash(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch_module, "plan_electronic_chunk", crash)
+    monkeypatch.setattr(certificate_batch, "plan_electronic_chunk", crash)
     with pytest.raises(KeyboardInterrupt):
         run(hq_operator, storage, vendor_prints=True)
     assert not Document.objects.filter(customer=book["f"]).exists()
     assert DeductionCertificate.objects.filter(customer=book["f"], document__isnull=True).count() == 1
-    monkeypatch.setattr(batch_module, "plan_electronic_chunk", real)
+    monkeypatch.setattr(certificate_batch, "plan_electronic_chunk", real)
     resumed = run(hq_operator, storage)  # a plain run finishes what the vendor-data run left
     assert resumed.documents_issued == 1
     assert Document.objects.filter(customer=book["f"]).count() == 1
@@ -248,7 +248,9 @@ def test_planning_workers_issue_what_the_parent_would(hq_operator, book, storage
 
 
 def test_plan_and_print_plans_and_draws_one_chunk(hq_operator, book, storage):
-    from tsunagu.documents.batch import BatchOptions, plan_and_print, plan_chunk
+    from tsunagu.documents.services.processes import plan_and_print
+    from tsunagu.documents.services.records import BatchOptions
+    from tsunagu.documents.services.rendering import plan_chunk
 
     opts = BatchOptions(tax_year=2026, issue_date=ISSUE_DATE, storage=storage)
     plan, result = plan_and_print(plan_chunk, [book["a"].pk, book["f"].pk], opts, None, hq_operator)

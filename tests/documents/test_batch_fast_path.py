@@ -13,10 +13,13 @@ from tests.conftest import make_customer
 from tsunagu.core import writes
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Customer
-from tsunagu.documents import batch as batch_module
 from tsunagu.documents import deduction as d
-from tsunagu.documents.batch import BatchOptions, ReissueMode, pending_holder_chunks, plan_chunk, run_certificate_batch
 from tsunagu.documents.models import DeductionCertificate, Document
+from tsunagu.documents.services import processes, records
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
+from tsunagu.documents.services.records import BatchOptions, ReissueMode
+from tsunagu.documents.services.rendering import plan_chunk
+from tsunagu.documents.services.selection import pending_holder_chunks
 from tsunagu.policies.choices import PaymentFrequency, PaymentMethod, PolicyStatus
 from tsunagu.policies.models import Policy
 
@@ -206,12 +209,12 @@ def test_fast_plan_equals_reference_on_generated_books(hq_operator, book, storag
     assert any(row[1][5] for row in fast["rows"])  # exclusions are compared too
     # Customer numbers built from ids are the model's own.
     for customer in Customer.objects.all()[:5]:
-        assert batch_module.customer_number(customer.pk) == customer.number
+        assert records.customer_number(customer.pk) == customer.number
 
 
 def test_fast_plan_equals_reference_on_rerun_and_resume(hq_operator, book, storage, monkeypatch):
     generated_book(hq_operator, 7)
-    real = batch_module.register_chunk
+    real = processes.register_chunk
     calls = {"n": 0}
 
     def crash_on_third(plan, result, batch, actor):
@@ -220,12 +223,12 @@ def test_fast_plan_equals_reference_on_rerun_and_resume(hq_operator, book, stora
             raise KeyboardInterrupt
         return real(plan, result, batch, actor)
 
-    monkeypatch.setattr(batch_module, "register_chunk", crash_on_third)
+    monkeypatch.setattr(processes, "register_chunk", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         run_certificate_batch(
             actor=hq_operator, tax_year=2026, issue_date=ISSUE_DATE, storage=storage, workers=0, chunk_size=2
         )
-    monkeypatch.setattr(batch_module, "register_chunk", real)
+    monkeypatch.setattr(processes, "register_chunk", real)
     # After the crash: the pending holders plan the same with both implementations (rows already
     # written for excluded contracts are not planned again by either).
     pending = list(pending_holder_chunks(2026, 1000))

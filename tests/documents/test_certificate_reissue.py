@@ -11,7 +11,6 @@ from pypdf import PdfReader
 
 from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.core.models import AuditEvent
-from tsunagu.documents.batch import run_certificate_batch
 from tsunagu.documents.certificate_reissue import (
     certificate_correct,
     certificate_reissue,
@@ -21,6 +20,7 @@ from tsunagu.documents.certificate_reissue import (
 from tsunagu.documents.choices import CertificateStatus, DeliveryChannel, DocumentStatus
 from tsunagu.documents.config import get_storage
 from tsunagu.documents.models import DeductionCertificate, Document
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.services import policy_change_status
 

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 
 from tsunagu.core import writes
 from tsunagu.core.writes import HistorySkipError
-from tsunagu.documents.batch import run_certificate_batch
 from tsunagu.documents.certificate_reissue import certificate_correct
 from tsunagu.documents.choices import CertificateStatus
 from tsunagu.documents.models import DeductionCertificate
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
 
 from .conftest import ISSUE_DATE
 

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 
 from tests.conftest import read
 from tsunagu.core.models import AccessLog
-from tsunagu.documents.batch import run_certificate_batch
 from tsunagu.documents.models import Document
 from tsunagu.documents.selectors import document_list_for_customer, document_open
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
 
 from .conftest import ISSUE_DATE
 

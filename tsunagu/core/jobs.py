@@ -96,7 +96,8 @@ class Job:
 
     def __init__(self, row: models.Model, *, progress: ProgressFn | None = None, spec: JobSpec | None = None) -> None:
         self.row = row
-        self.spec = spec or getattr(type(row), "job_spec", DEFAULT_SPEC)
+        declared = getattr(type(row), "job_spec", None)
+        self.spec: JobSpec = spec or (declared if isinstance(declared, JobSpec) else DEFAULT_SPEC)
         self.report = progress
         self.total = int(getattr(row, self.spec.total, 0) or 0) if self.spec.total else 0
 
@@ -192,7 +193,7 @@ class Job:
         *,
         actor: User | None = None,
         action: AuditAction | None = None,
-        summary: str | Callable[[models.Model], str] = "",
+        summary: str | Callable[[Any], str] = "",
         data: dict[str, Any] | None = None,
         **values: Any,
     ) -> models.Model:

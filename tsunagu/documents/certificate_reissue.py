@@ -31,7 +31,6 @@ from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from . import deduction as d
-from .batch import BatchOptions, ChunkPlan, ReissueMode, plan_chunk, register_chunk
 from .choices import CertificateStatus, DeliveryChannel, DocumentStatus, DocumentType
 from .config import get_storage
 from .links import download_link_create
@@ -44,6 +43,9 @@ from .reissue import (
     ready_reissue_case,
     registered_address,
 )
+from .services.records import BatchOptions, ChunkPlan, ReissueMode
+from .services.registration import register_chunk
+from .services.rendering import plan_chunk
 from .storage import DocumentStorage
 
 REISSUE_YEARS_BACK = 5

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.cases.models import Case
 from tsunagu.core import scoping
+from tsunagu.core.jobs import JobSpec
 from tsunagu.core.models import User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
@@ -56,6 +57,8 @@ class DocumentBatch(models.Model):
     total = models.PositiveIntegerField("処理対象件数", default=0)
     processed = models.PositiveIntegerField("処理済件数", default=0)
     error = models.TextField("中断の理由", blank=True)
+
+    job_spec = JobSpec()  # the default names: running/completed/failed, `error` (tsunagu.core.jobs)
 
     class Meta:
         verbose_name = verbose_name_plural = "帳票バッチ"

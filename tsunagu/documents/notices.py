@@ -26,21 +26,22 @@ from django.utils import timezone
 
 from tsunagu.core import bulk
 from tsunagu.core.access_log import log_access
-from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose, AuditAction
+from tsunagu.core.jobs import Job
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.customers.models import Address
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Coverage, Policy
 
-from .choices import BatchStatus, DeliveryChannel, DocumentStatus, DocumentType
+from .choices import DeliveryChannel, DocumentStatus, DocumentType
 from .config import font_dir, get_storage, insurer_name
 from .fonts import describe_missing, register_font
 from .formatting import short_date, wareki_date
 from .models import Document, DocumentBatch
 from .notice_sheet import NoticeCoverage, NoticeSheet
 from .printing import PrintJob, PrintResult, run_print_job
+from .services.exceptions import Skipped, write_exceptions
 from .storage import DocumentStorage
 
 ProgressFn = Callable[[int, int], None]
@@ -99,13 +100,6 @@ def pending_policies(month: dt.date) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-
-
-@dataclass
-class Skipped:
-    customer_number: str
-    policy_number: str
-    reason: str
 
 
 @dataclass
@@ -270,11 +264,7 @@ def register_notices(plan: NoticePlan, result: PrintResult | None, batch: Docume
                 screen="contract_notices",
                 detail={"batch": batch.pk, "purpose": "契約内容のお知らせの作成"},
             )
-        DocumentBatch.objects.filter(pk=batch.pk).update(
-            documents_issued=F("documents_issued") + len(plan.documents),
-            skipped=F("skipped") + len(plan.skipped),
-            processed=F("processed") + plan.policies,
-        )
+        Job(batch).add(documents_issued=len(plan.documents), skipped=len(plan.skipped), processed=plan.policies)
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -304,41 +294,35 @@ def run_contract_notices(
         started_by=actor,
         total=len(pending),
     )
-    record_event(
+    job = Job.start(
+        batch,
         actor=actor,
         action=AuditAction.DOCUMENT_CONTRACT_NOTICE_BATCH_START,
-        target=batch,
         summary=f"{month:%Y年%m月}応当の契約内容のお知らせの作成を開始した(対象 {len(pending):,}件)",
+        progress=progress,
     )
     skipped: list[Skipped] = []
-    try:
+    with job.running():
         for ids in _chunks(pending, chunk_size):
             plan = plan_notices(ids, month=month, issue_date=issue_date, batch=batch, actor=actor, storage=storage)
             result = run_print_job(plan.job) if plan.job else None
             register_notices(plan, result, batch, actor)
             skipped.extend(plan.skipped)
-            if progress is not None:
-                progress(plan.policies, len(pending))
+            job.advance(plan.policies)
         mailing = write_mailing_lists(actor=actor, month=month, storage=storage, batch=batch)
-    except BaseException as exc:
-        DocumentBatch.objects.filter(pk=batch.pk).update(
-            status=BatchStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        raise
-    batch.refresh_from_db()
-    if skipped:
-        batch.exceptions_key = _write_exceptions(storage, month, batch, skipped)
-    batch.status, batch.finished_at = BatchStatus.COMPLETED, timezone.now()
-    batch.save(update_fields=["exceptions_key", "status", "finished_at"])
-    record_event(
+        key = f"notices/{month:%Y-%m}/reports/batch{batch.pk:06d}-exceptions.csv"
+        write_exceptions(job, storage, key, skipped)
+    done = job.complete(
         actor=actor,
         action=AuditAction.DOCUMENT_CONTRACT_NOTICE_BATCH_COMPLETE,
-        target=batch,
-        summary=f"{month:%Y年%m月}応当の契約内容のお知らせを{batch.documents_issued:,}件作成した"
-        f"(例外 {batch.skipped:,}件、送付リスト {len(mailing)}代理店)",
+        summary=lambda row: (
+            f"{month:%Y年%m月}応当の契約内容のお知らせを{row.documents_issued:,}件作成した"
+            f"(例外 {row.skipped:,}件、送付リスト {len(mailing)}代理店)"
+        ),
         data={"mailing_lists": mailing},
     )
-    return batch
+    assert isinstance(done, DocumentBatch)
+    return done
 
 
 def _agency_code(doc: Document) -> str:
@@ -400,14 +384,3 @@ def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage
         )
         keys.append(key)
     return keys
-
-
-def _write_exceptions(storage: DocumentStorage, month: dt.date, batch: DocumentBatch, skipped: list[Skipped]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["顧客番号", "証券番号", "理由"])
-    for item in skipped:
-        writer.writerow([item.customer_number, item.policy_number, item.reason])
-    key = f"notices/{month:%Y-%m}/reports/batch{batch.pk:06d}-exceptions.csv"
-    storage.put(key, out.getvalue().encode("utf-8"))
-    return key

@@ -16,7 +16,7 @@ from tsunagu.core.models import User
 
 @task()
 def certificate_batch_task(actor_id: int, tax_year: int, issue_date: str, vendor_prints: bool = False) -> int:
-    from .batch import run_certificate_batch
+    from .services.certificate_batch import run_certificate_batch
 
     with request_context(screen="バックグラウンド: 控除証明書一括発行"):
         batch = run_certificate_batch(

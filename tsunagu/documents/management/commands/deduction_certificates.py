@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tsunagu.core.context import request_context
 from tsunagu.core.models import User
 from tsunagu.core.services import system_user
-from tsunagu.documents.batch import run_certificate_batch
 from tsunagu.documents.deduction import DeductionInputError, rules_for
+from tsunagu.documents.services.certificate_batch import run_certificate_batch
 
 
 class Command(BaseCommand):
