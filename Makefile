@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
+# runserver takes "port" or "address:port"; the login URL printed for `make run` follows HOST.
+LOGIN_URL = http://$(if $(findstring :,$(HOST)),$(HOST),127.0.0.1:$(HOST))/login/
 export DJANGO_SETTINGS_MODULE := tsunagu.config.settings
 
 .PHONY: run serve test lint bench install lock migrate demo clean screenshots
@@ -32,7 +34,7 @@ demo: migrate
 	@if [ -z "$$DATABASE_URL" ] && [ ! -f var/.demo-loaded ]; then \
 		$(PY) manage.py demo_data --customers 2000 --seed 1 && touch var/.demo-loaded; \
 	fi
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --url "$(LOGIN_URL)"
 
 # One background worker (batches, full match runs) beside the web server; both stop together.
 run: demo

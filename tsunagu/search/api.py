@@ -9,6 +9,7 @@ from pydantic import Field
 
 from tsunagu.core.models import User
 
+from .query import HINT
 from .selectors import DEFAULT_LIMIT, MAX_LIMIT, SearchRow, search_customers
 
 router = Router(tags=["顧客検索"])
@@ -17,10 +18,7 @@ router = Router(tags=["顧客検索"])
 class SearchParams(Schema):
     q: str = Field(
         "",
-        description=(
-            "検索語(空白区切りで AND)。氏名・フリガナ・電話番号(下4桁可)・証券番号・事故番号・"
-            "郵便番号・メール・生年月日(和暦可)"
-        ),
+        description=f"検索語。{HINT}",
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="最大件数")
 

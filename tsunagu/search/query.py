@@ -108,6 +108,15 @@ class ParsedQuery:
         return [*self.boosts, *(b for t in self.tokens for b in t.boosts)]
 
 
+# What the search box and the API say the search accepts; it must match classify() below (a name or
+# reading is searched from one character up: 林, 森 and 原 are whole surnames).
+HINT = (
+    "氏名・フリガナ(1文字から。1文字では候補が多いので、生年月日や電話番号の下4桁と組み合わせると絞り込めます)、"
+    "電話番号(下4桁でも)、証券番号・事故番号、郵便番号、メール、生年月日(和暦可)。"
+    "空白で区切ると全てに一致する顧客を探します。"
+)
+
+
 # --- validation ------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 /* Keyboard shortcuts and focus rules for operators (docs/ui-kit.md § Keyboard). No dependencies.
  *   /        focus the customer search (the nav search box, or the page's own [data-search])
- *   Enter    in the search results, with the focus on the search box: open the first hit
+ *   Enter    in the search box, when the results below are for what it holds: open the first hit
  *   c        通話を記録 (an element with data-shortcut="c")   n  案件を開始 (data-shortcut="n")
  *   ?        show/hide the list of shortcuts
  * Single-key shortcuts never fire while typing in a field or with Ctrl/Alt/Meta held.
@@ -56,9 +56,9 @@
     var target = event.target;
     if (event.key === "Enter" && target === searchBox()) {
       var first = document.querySelector("[data-first-hit]");
-      var value = target.value || "";
+      var shown = first ? first.closest("[data-query]") : null;
       // Only when the box still holds the query those hits came from; otherwise submit as usual.
-      if (first && target.dataset.query !== undefined && value === target.dataset.query) {
+      if (first && shown && (target.value || "").trim() === shown.getAttribute("data-query")) {
         event.preventDefault();
         window.location.href = first.getAttribute("href");
       }

@@ -14,6 +14,10 @@ from tsunagu.demo.org import DEMO_USERS
 class Command(BaseCommand):
     help = "デモ用ユーザーのユーザー名・ロール・所属・パスワードを表示します。"
 
+    def add_arguments(self, parser: Any) -> None:
+        # `make run HOST=…` passes the address runserver listens on, so the printed URL is the real one.
+        parser.add_argument("--url", default="http://127.0.0.1:8000/login/", help="表示するログイン画面のURL")
+
     def handle(self, *args: Any, **options: Any) -> None:
         users = {
             u.username: u
@@ -43,9 +47,7 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
             if index == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-        self.stdout.write(
-            "ログイン画面: http://127.0.0.1:8000/login/ (パスワードを変更した場合は変更後のものを使ってください)"
-        )
+        self.stdout.write(f"ログイン画面: {options['url']} (パスワードを変更した場合は変更後のものを使ってください)")
 
 
 def _width(text: str) -> int:
