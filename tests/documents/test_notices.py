@@ -90,6 +90,13 @@ def test_notices_for_the_month(hq_operator, long_term):
     assert (doc.number, doc.notice_for, doc.page) == (f"JN202605-{long_term['agency'].number}", D(2026, 5, 10), 1)
     assert (batch.total, batch.processed, batch.documents_issued, batch.skipped) == (5, 5, 2, 3)
 
+    meta = PdfReader(io.BytesIO(document_file(doc, get_storage()))).metadata
+    assert meta is not None
+    assert (meta["/Title"], meta["/Subject"], meta["/Creator"]) == (
+        f"契約内容のお知らせ {doc.number}",
+        "契約内容のお知らせ",
+        "つなぐ",
+    )
     text = pdf_text(document_file(doc, get_storage()))
     for expected in (
         "契約内容のお知らせ",

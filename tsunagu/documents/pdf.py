@@ -180,12 +180,46 @@ def _draw_line(c: Canvas, f: str, line: CertificateLine, y: float) -> float:
     return top - height - 3 * mm
 
 
+CREATOR = "つなぐ"
+
+
+def metadata(doc_type: str, *, number: str = "", count: int = 1, insurer: str = "") -> dict[str, str]:
+    """The PDF's document information, in Japanese: Title (the document type with, for a single
+    document, its number; a print file says how many it holds), Author (the insurer), Subject (the
+    document type), Creator (this system). ReportLab's defaults were "untitled"/"anonymous"/"unspecified"."""
+    if number:
+        title = f"{doc_type} {number}"
+    elif count > 1:
+        title = f"{doc_type}(印刷用 {count:,}通)"
+    else:
+        title = doc_type
+    return {
+        "title": title,
+        "author": insurer or CREATOR,
+        "subject": doc_type,
+        "creator": CREATOR,
+        "producer": f"{CREATOR}(ReportLab)",
+        "keywords": ", ".join(part for part in (doc_type, insurer) if part),
+    }
+
+
 def render(sheets: Sequence[Sheet], font: RegisteredFont, *, title: str = "地震保険料控除証明書") -> bytes:
-    """One PDF holding the sheets in order (each sheet starts on a new page)."""
+    """One PDF holding the sheets in order (each sheet starts on a new page). `title` is the
+    document type (e.g. 地震保険料控除証明書, 契約内容のお知らせ, 保険証券(再発行))."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=True, pageCompression=1)
-    c.setTitle(title)
-    c.setAuthor(str(getattr(sheets[0], "insurer_name", "")) if sheets else "")
+    info = metadata(
+        title,
+        number=str(getattr(sheets[0], "document_number", "")) if len(sheets) == 1 else "",
+        count=len(sheets),
+        insurer=str(getattr(sheets[0], "insurer_name", "")) if sheets else "",
+    )
+    c.setTitle(info["title"])
+    c.setAuthor(info["author"])
+    c.setSubject(info["subject"])
+    c.setCreator(info["creator"])
+    c.setProducer(info["producer"])
+    c.setKeywords(info["keywords"])
     for sheet in sheets:
         sheet.draw(c, font)
     c.save()

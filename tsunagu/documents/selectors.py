@@ -18,7 +18,7 @@ from tsunagu.customers.selectors import require_logged_read
 from .config import font_dir, get_storage, insurer_name
 from .fonts import register_font
 from .models import Document, DocumentBatch
-from .pdf import render
+from .pdf import metadata, render
 from .printing import sheet_from_vendor_data
 from .storage import DocumentStorage
 
@@ -41,13 +41,16 @@ class OpenedDocument:
     content: bytes
 
 
-def _pages(data: bytes, first: int, count: int) -> bytes:
-    """One customer's pages out of a vendor print file, which holds other customers' certificates too."""
+def _pages(data: bytes, first: int, count: int, document: Document) -> bytes:
+    """One customer's pages out of a vendor print file, which holds other customers' certificates too;
+    the PDF's information names this document (not the print file)."""
     from pypdf import PdfReader, PdfWriter
 
     reader, writer = PdfReader(io.BytesIO(data)), PdfWriter()
     for index in range(first - 1, first - 1 + count):
         writer.add_page(reader.pages[index])
+    info = metadata(document.get_doc_type_display(), number=document.number, insurer=insurer_name())
+    writer.add_metadata({f"/{name.capitalize()}": value for name, value in info.items()})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -78,7 +81,7 @@ def document_file(document: Document, storage: DocumentStorage) -> bytes:
         sheet = sheet_from_vendor_data(data, document.number, insurer_name=insurer_name())
         return render([sheet], register_font(font_dir()))
     if document.page is not None:
-        data = _pages(data, document.page, document.page_count)
+        data = _pages(data, document.page, document.page_count, document)
     return data
 
 
