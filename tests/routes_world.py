@@ -37,8 +37,9 @@ from tsunagu.identity.services.importing import records_import
 from tsunagu.identity.services.merging import customer_merge
 from tsunagu.identity.services.sources import mapping_profile_save, source_system_register
 from tsunagu.interactions.services import interaction_log
-from tsunagu.policies.choices import LineOfBusiness
-from tsunagu.policies.models import Policy, Product
+from tsunagu.policies.choices import LineOfBusiness, ReportChannel
+from tsunagu.policies.models import Claim, Policy, Product
+from tsunagu.policies.services import claim_register
 
 D = dt.date
 
@@ -74,6 +75,7 @@ class World:
     notice: Document  # a 契約内容のお知らせ of the policy
     batch: DocumentBatch
     identity: dict[str, Any] = field(default_factory=dict)
+    claim: Claim | None = None  # a claim on the policy (the claim page)
 
     @property
     def personal_markers(self) -> list[str]:
@@ -224,4 +226,14 @@ def build_world() -> World:
         batch=batch,
     )
     world.identity = _identity(users["steward"], hq, customer, org)
+    world.claim = claim_register(
+        actor=hq,
+        policy=policy,
+        number="CLM-ROUTES-A1",
+        accident_date=D(2026, 5, 1),
+        accident_place="東京都港区",
+        accident_type="水濡れ",
+        reported_on=D(2026, 5, 2),
+        reported_via=ReportChannel.AGENCY,
+    )
     return world

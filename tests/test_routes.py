@@ -120,6 +120,9 @@ ROUTES: dict[str, Expect] = {
         data=lambda w: {},
         logs=customer_a,
     ),
+    # policies (pages composed in desk): the policyholder's read is logged
+    "policies:policy_detail": Expect("agency_a_staff", lambda w: {"pk": w.policy.pk}, logs=customer_a),
+    "policies:claim_detail": Expect("agency_a_staff", lambda w: {"pk": w.claim.pk}, logs=customer_a),
     # cases
     "cases:new": Expect("agency_a_staff", query=lambda w: {"customer": w.customer.pk}, logs=customer_a),
     "cases:mine": Expect("hq_operator", outsider=NOTHING_OF_A),

@@ -17,5 +17,6 @@ urlpatterns = [
     path("cases/", include("tsunagu.cases.urls")),
     path("documents/", include("tsunagu.documents.urls")),
     path("identity/", include("tsunagu.identity.urls")),
+    path("policies/", include("tsunagu.desk.policy_pages")),  # policies:policy_detail, policies:claim_detail
     path("", include("tsunagu.desk.urls")),
 ]

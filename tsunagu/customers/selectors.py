@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.history import ChangeRow, FieldChange, object_change_rows
 from tsunagu.core.models import User
 
-from .models import Address, Customer, Email, Phone
+from .models import Address, Customer, Email, Phone, Relative
 
 
 def customer_get(*, user: User, pk: int, purpose: AccessPurpose, screen: str = "") -> Customer:
@@ -61,3 +65,77 @@ def customer_list(*, user: User, limit: int = 50, screen: str = "") -> list[Cust
     )
     log_access(user=user, customer_ids=[c.pk for c in customers], purpose=AccessPurpose.LIST, screen=screen)
     return customers
+
+
+# --- Change history (変更履歴) -------------------------------------------------------------------
+
+# History rows read per model for one customer's panel (a customer has a handful of contact points;
+# this bounds the read for a pathological one).
+HISTORY_WINDOW = 200
+# A primary address replaced by a new one (異動 住所変更, address_add(primary=True)) is written as
+# "old address: 主 はい → いいえ" and "new address registered" in one transaction, moments apart.
+_MOVE_WINDOW = dt.timedelta(seconds=5)
+
+
+def _recent(history: QuerySet[Any]) -> list[Any]:
+    return list(history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_WINDOW])
+
+
+def _primary_moves(rows: list[ChangeRow]) -> list[ChangeRow]:
+    """Fold each "new primary address + old one no longer primary" pair into one row that reads
+    住所: old → new (the before → after of a move)."""
+    demoted = [
+        row
+        for row in rows
+        if row.record.instance_type is Address
+        and row.record.history_type == "~"
+        and [(c.old, c.new) for c in row.changes] == [("はい", "いいえ")]
+    ]
+    used: set[int] = set()
+    folded: list[ChangeRow] = []
+    for row in rows:
+        record = row.record
+        if id(row) in used:
+            continue
+        if record.instance_type is Address and record.history_type == "+" and record.is_primary:
+            old = next(
+                (
+                    d
+                    for d in demoted
+                    if id(d) not in used
+                    and d.record.id != record.id
+                    and d.record.history_user_id == record.history_user_id
+                    and abs(d.at - row.at) <= _MOVE_WINDOW
+                ),
+                None,
+            )
+            if old is not None:
+                used.add(id(old))
+                row = ChangeRow(
+                    at=row.at,
+                    user=row.user,
+                    kind="住所の変更",
+                    reason=row.reason or old.reason,
+                    changes=[FieldChange("住所", str(old.record.instance), str(record.instance))],
+                    record=record,
+                )
+        folded.append(row)
+    return [row for row in folded if id(row) not in used]
+
+
+def customer_change_history(*, user: User, customer: Customer, limit: int = 20) -> list[ChangeRow]:
+    """変更履歴 of one customer, newest first: the customer's own fields and its addresses, phones,
+    e-mails and relatives (added, changed, removed), each with before → after. Changes applied by
+    a case (異動) write these rows through the customers services, so they all appear here.
+
+    Only after the scoped, logged read of the customer (customer_get)."""
+    require_logged_read(user=user, customer=customer)
+    records = _recent(customer.history.all())
+    for model in (Address, Phone, Email, Relative):
+        records += _recent(model.history.filter(customer_id=customer.pk))  # type: ignore[attr-defined]
+    rows = object_change_rows(records, subject=_subject)
+    return _primary_moves(rows)[:limit]
+
+
+def _subject(record: Any) -> str:
+    return "顧客情報" if record.instance_type is Customer else str(record.instance_type._meta.verbose_name)

@@ -12,7 +12,6 @@ from tsunagu.cases.selectors import case_events_for_customer, case_list_for_cust
 from tsunagu.core import masking
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
-from tsunagu.core.history import change_rows
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
@@ -20,7 +19,7 @@ from tsunagu.documents.selectors import document_list_for_customer
 from tsunagu.interactions.selectors import interaction_list_for_customer, interaction_recent
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
-from tsunagu.policies.selectors import policy_list_for_customer
+from tsunagu.policies.selectors import customer_history_with_policies, policy_list_for_customer
 
 # Renewal guidance starts this many days before expiry (満期案内).
 RENEWAL_NOTICE_DAYS = 90
@@ -137,7 +136,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
         "interactions": interaction_list_for_customer(
             user=user, customer=customer, channel=channel, limit=TIMELINE_LIMIT
         ),
-        "history": change_rows(customer.history.all(), limit=20),
+        "history": customer_history_with_policies(user=user, customer=customer, policies=policies),
         "masked_fields": masked,
         "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masked),
