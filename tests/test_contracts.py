@@ -26,7 +26,7 @@ from tsunagu.core.services import api_token_create
 
 FOUNDATION_APPS = ("core", "customers", "policies", "interactions")
 # Every app of the project: a new app must be added here (test_every_project_app_is_checked).
-ALL_APPS = (*FOUNDATION_APPS, "cases", "documents", "identity", "search", "desk", "demo")
+ALL_APPS = (*FOUNDATION_APPS, "cases", "documents", "identity", "search", "compliance", "desk", "demo")
 
 # Tables that are their own history (append-only) or the chain's bookkeeping: no row history.
 WITHOUT_ROW_HISTORY = {"core.AccessLog", "core.AccessLogHead", "core.AuditEvent", "interactions.Interaction"}

@@ -49,6 +49,7 @@ NOTHING_OF_A = "nothing_of_a"  # a list or search anyone may use: 200 is fine, b
 
 # Role-gated functions (core.permissions): who may use them at all.
 STEWARDS = ("steward",)  # 名寄せ: data stewards
+AUDITORS = ("auditor",)  # the access log: compliance auditors (and administrators)
 HEAD_OFFICE = ("hq_operator", "auditor", "steward", "policy_admin", "complaints_officer")  # batches: no agency
 
 ANY_CUSTOMER = None  # a log row without a customer (staged import rows) also counts
@@ -162,6 +163,9 @@ ROUTES: dict[str, Expect] = {
     "documents:batches": Expect("policy_admin", outsider=FORBIDDEN, only=HEAD_OFFICE),
     "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
     # identity (名寄せ): data stewards only
+    # compliance: the auditor's read-only access-log screen and its CSV export
+    "compliance:access_log": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:access_log_csv": Expect("auditor", logs=any_row, outsider=FORBIDDEN, only=AUDITORS),
     "identity:home": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:import": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:profile_new": Expect(

@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "django_tasks",
-    "django_tasks_db",
+    "tsunagu.core.tasks_app.TaskResultsConfig",  # django-tasks' database backend, with a Japanese name
     "tsunagu.core.axes_app.LoginLockoutConfig",  # django-axes (login lockout), with a Japanese name
     "ninja",  # only for its vendored Swagger UI static files and template (API docs work offline)
     "tsunagu.core",
@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "tsunagu.cases",
     "tsunagu.identity",
     "tsunagu.documents",
+    "tsunagu.compliance",
     "tsunagu.desk",
     "tsunagu.demo",
 ]
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tsunagu.core.navigation.context",  # the menu built from permissions; who is signed in
             ],
         },
     }

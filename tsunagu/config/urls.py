@@ -18,5 +18,6 @@ urlpatterns = [
     path("documents/", include("tsunagu.documents.urls")),
     path("identity/", include("tsunagu.identity.urls")),
     path("policies/", include("tsunagu.desk.policy_pages")),  # policies:policy_detail, policies:claim_detail
+    path("compliance/", include("tsunagu.compliance.urls")),
     path("", include("tsunagu.desk.urls")),
 ]

@@ -202,6 +202,39 @@ def log_access(
     return len(rows)
 
 
+# A list screen shown again within this time does not log the same customers again (docs/access-log.md
+# § 一覧画面の記録).
+LIST_REPEAT_WINDOW = dt.timedelta(minutes=30)
+
+
+def log_list(
+    *,
+    user: User,
+    customer_ids: Iterable[int | None],
+    screen: str,
+    detail: dict[str, Any] | None = None,
+    window: dt.timedelta = LIST_REPEAT_WINDOW,
+) -> int:
+    """A list screen showed these customers' data: one LIST row per customer (the indexed column an
+    auditor searches by), except customers this user was already logged as seeing on this same
+    screen within `window` (reloads, paging back, the home page after every save). Returns rows
+    written. One indexed read ((user, at)) decides; a race between two tabs at worst writes both."""
+    ids = sorted({int(i) for i in customer_ids if i is not None})
+    if not ids:
+        return 0
+    screen = screen[:100]
+    if user is not None and user.is_authenticated and window.total_seconds() > 0:
+        seen = set(
+            AccessLog.objects.filter(
+                user=user, at__gte=timezone.now() - window, screen=screen, customer_id__in=ids
+            ).values_list("customer_id", flat=True)
+        )
+        ids = [i for i in ids if i not in seen]
+        if not ids:
+            return 0
+    return log_access(user=user, customer_ids=ids, purpose=AccessPurpose.LIST, screen=screen, detail=detail)
+
+
 def chain_count() -> int:
     return max(1, int(settings.TSUNAGU_ACCESS_LOG_CHAINS))
 

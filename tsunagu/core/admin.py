@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django_tasks_db.admin import DBTaskResultAdmin as _PackageTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from .access_log import log_access
@@ -160,6 +162,14 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["at", "actor", "action_name", "summary"]
     list_filter = [AuditActionFilter]
     search_fields = ["summary", "target_id"]
+    # The detail page too shows the action's Japanese label, never the code (identity.unmerged).
+    detail_fields = ("at", "actor", "action_name", "target_type", "target_id", "summary", "data")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.detail_fields) if self.model is AuditEvent else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return list(self.detail_fields) if self.model is AuditEvent else super().get_readonly_fields(request, obj)
 
     @admin.display(description="操作", ordering="action")
     def action_name(self, obj: AuditEvent) -> str:
@@ -201,3 +211,37 @@ class AccessLogHeadAdmin(AuditEventAdmin):
     list_display = ["id", "last_seq", "last_hash"]  # type: ignore[assignment]
     list_filter = []  # type: ignore[assignment]
     search_fields = []  # type: ignore[assignment]
+
+
+# django-tasks' task results: the package's admin, with Japanese column names (its model and field
+# labels are translated in tsunagu/locale/ja; these are the admin's own computed columns).
+
+
+class TaskResultAdmin(_PackageTaskResultAdmin):
+    list_display = (  # type: ignore[assignment]
+        "id",
+        "task_label",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    @admin.display(description="処理")
+    def task_label(self, obj: DBTaskResult) -> str:  # type: ignore[type-arg]
+        return str(obj.task_name)
+
+    @admin.display(description="トレースバック")
+    def formatted_traceback(self, obj: DBTaskResult) -> str:  # type: ignore[type-arg]
+        return super().formatted_traceback(obj)
+
+    @admin.display(description="実行予定日時")
+    def display_run_after(self, obj: DBTaskResult) -> Any:  # type: ignore[type-arg]
+        return super().display_run_after(obj)
+
+
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+admin.site.register(DBTaskResult, TaskResultAdmin)

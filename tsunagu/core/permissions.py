@@ -92,6 +92,62 @@ ADMIN_SITE = _register(
 )
 
 
+ACCESS_LOG_VIEW = _register(
+    "compliance.access_log_view",
+    "アクセスログの閲覧",
+    "アクセスログはコンプライアンス監査担当とシステム管理者だけが閲覧できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+)
+CASES_WORK = _register(
+    "cases.work",
+    "案件対応",
+    "案件を担当できるのは案件対応の担当者だけです。",
+    lambda user: (
+        _has_role(user, Role.OPERATOR, Role.AGENCY_STAFF, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+        and reach(user) is not Reach.NONE
+    ),
+)
+CASES_DEPARTMENT_QUEUE = _register(
+    "cases.department_queue",
+    "部署キュー",
+    "部署キューは本社の案件担当者だけが利用できます。",
+    lambda user: _head_office(user) and has(user, CASES_WORK),
+)
+CASES_AGENCY_QUEUE = _register(
+    "cases.agency_queue",
+    "代理店の案件",
+    "代理店の案件一覧は代理店の担当者だけが利用できます。",
+    lambda user: _active(user) and reach(user) is Reach.AGENCY and has(user, CASES_WORK),
+)
+CASES_POLICY_ADMIN_DESK = _register(
+    "cases.policy_admin_desk",
+    "異動・解約の処理",
+    "異動・解約の処理状況は契約管理部の担当者だけが閲覧できます。",
+    lambda user: (
+        _active(user)
+        and (user.is_superuser or (user.department is not None and user.department.kind == DepartmentKind.POLICY_ADMIN))
+    ),
+)
+CASES_COMPLAINTS_DESK = _register(
+    "cases.complaints_desk",
+    "苦情対応",
+    "苦情の対応状況は苦情対応担当だけが閲覧できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLAINTS_OFFICER),
+)
+CASES_CLAIMS_DESK = _register(
+    "cases.claims_desk",
+    "事故対応",
+    "事故受付の対応状況は損害サービス担当だけが閲覧できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.CLAIMS_HANDLER),
+)
+ANALYTICS_AGGREGATES = _register(
+    "analytics.aggregates",
+    "集計の閲覧",
+    "集計はアナリストとシステム管理者だけが閲覧できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.ANALYST, Role.ADMIN),
+)
+
+
 def has(user: Any, name: str) -> bool:
     return REGISTRY[name].check(user)
 

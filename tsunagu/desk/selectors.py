@@ -10,16 +10,17 @@ from django.utils import timezone
 
 from tsunagu.cases.selectors import case_events_for_customer, case_list_for_customer, open_case_count_for_customer
 from tsunagu.core import masking
-from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 from tsunagu.documents.selectors import document_list_for_customer
-from tsunagu.interactions.selectors import interaction_list_for_customer, interaction_recent
+from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 from tsunagu.policies.selectors import customer_history_with_policies, policy_list_for_customer
+
+from . import home
 
 # Renewal guidance starts this many days before expiry (満期案内).
 RENEWAL_NOTICE_DAYS = 90
@@ -28,20 +29,8 @@ MERGED_NO_WRITES = "この顧客は別の顧客に統合されています。統
 
 
 def home_summary(*, user: User, screen: str) -> dict[str, Any]:
-    recent = interaction_recent(user=user, limit=15)
-    if recent:
-        log_access(
-            user=user,
-            customer_ids=sorted({i.customer_id for i in recent}),
-            purpose=AccessPurpose.LIST,
-            screen=screen,
-        )
-    return {
-        "recent_interactions": recent,
-        "customer_count": Customer.objects.visible_to(user).count(),
-        "policy_in_force_count": Policy.objects.visible_to(user).filter(status=PolicyStatus.IN_FORCE).count(),
-        "open_claim_count": Claim.objects.visible_to(user).exclude(status__in=CLOSED_CLAIM_STATUSES).count(),
-    }
+    """The home page for this user's roles (panels chosen by permission): see desk.home."""
+    return home.home_summary(user=user, screen=screen)
 
 
 @dataclass(frozen=True)

@@ -5,3 +5,15 @@ class DocumentsConfig(AppConfig):
     name = "tsunagu.documents"
     label = "documents"
     verbose_name = "帳票"
+
+    def ready(self) -> None:
+        from tsunagu.core import navigation, permissions
+
+        navigation.register(
+            navigation.Entry(
+                label="帳票バッチ",
+                url_name="documents:batches",
+                permission=permissions.DOCUMENT_BATCHES_VIEW,
+                order=40,
+            )
+        )

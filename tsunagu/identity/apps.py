@@ -12,3 +12,11 @@ class IdentityConfig(AppConfig):
         from .services.common import collect_changed
 
         subscribe_customer_changed(collect_changed)
+
+        from tsunagu.core import navigation, permissions
+
+        navigation.register(
+            navigation.Entry(
+                label="名寄せ", url_name="identity:home", permission=permissions.IDENTITY_STEWARD, order=50
+            )
+        )

@@ -1,0 +1,255 @@
+"""Reads of the access log for the compliance auditor (permission ACCESS_LOG_VIEW).
+
+The log can hold hundreds of millions of rows, so every read here is shaped by its indexes:
+(user, at) for "who", customer_id for "whose", the primary key for "newest first" (ids come
+from the database sequence at append time, so they follow the time of the reads). No COUNT(*)
+over the whole table: a page fetches one row more than it shows, and the total is counted only up
+to COUNT_CAP. Customer names on the screen are customers' personal data, so showing them is itself
+logged (one list row per customer, core.access_log.log_list); the CSV export is logged as an export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from tsunagu.core import permissions
+from tsunagu.core.access_log import log_access, log_list
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import AccessLog, User
+from tsunagu.customers.models import Customer
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000  # the total is counted up to here; past it the screen says "10,000件以上"
+EXPORT_LIMIT = 10_000  # rows in one CSV; narrow the search for more
+USER_MATCH_LIMIT = 50  # display-name matches taken into one search
+BUSINESS_HOURS = (8, 20)  # reads before 8:00 or from 20:00 (Asia/Tokyo) are "outside business hours"
+SCREEN = "アクセスログ"
+EXPORT_SCREEN = "アクセスログ(CSV出力)"
+
+
+class FilterProblem(Exception):
+    """A filter that names nothing (an unknown user or customer): shown beside that field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+@dataclass
+class AccessLogFilters:
+    user_ids: list[int] | None = None  # None: any user
+    customer_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    purpose: str = ""
+    screen: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        """The filters as plain values (the export's log row records what was exported)."""
+        return {
+            key: (value.isoformat() if isinstance(value, dt.date) else value)
+            for key, value in (
+                ("user_ids", self.user_ids),
+                ("customer_id", self.customer_id),
+                ("date_from", self.date_from),
+                ("date_to", self.date_to),
+                ("purpose", self.purpose),
+                ("screen", self.screen),
+            )
+            if value not in (None, "", [])
+        }
+
+
+@dataclass
+class LogRow:
+    entry: AccessLog
+    customer: Customer | None
+
+
+@dataclass
+class LogPage:
+    rows: list[LogRow]
+    number: int
+    has_next: bool
+    count: int  # up to COUNT_CAP
+    capped: bool
+    page_size: int = PAGE_SIZE
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # The kit's pagination partial (ui/pagination.html) reads a Django Page's attributes.
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def paginator(self) -> LogPage:
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+def filters_from(*, user: User, cleaned: dict[str, Any]) -> AccessLogFilters:
+    """Resolve the form's values to ids; FilterProblem for a user or customer that does not exist."""
+    permissions.require(user, permissions.ACCESS_LOG_VIEW)
+    filters = AccessLogFilters(
+        date_from=cleaned.get("date_from"),
+        date_to=cleaned.get("date_to"),
+        purpose=cleaned.get("purpose") or "",
+        screen=(cleaned.get("screen") or "").strip(),
+    )
+    who = (cleaned.get("user") or "").strip()
+    if who:
+        exact = list(User.objects.filter(username=who).values_list("pk", flat=True))
+        ids = exact or list(
+            User.objects.filter(display_name__icontains=who)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:USER_MATCH_LIMIT]
+        )
+        if not ids:
+            raise FilterProblem(
+                "user", f"「{who}」に当たる利用者はいません。ユーザー名か表示名の一部を入力してください。"
+            )
+        filters.user_ids = ids
+    customer_id = cleaned.get("customer")
+    if customer_id is not None:
+        if not Customer.objects.visible_to(user).filter(pk=customer_id).exists():
+            raise FilterProblem("customer", f"顧客番号 K{customer_id:09d} の顧客は見つかりません。")
+        filters.customer_id = customer_id
+    return filters
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def access_log_queryset(*, user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
+    permissions.require(user, permissions.ACCESS_LOG_VIEW)
+    queryset = AccessLog.objects.all()
+    if filters.user_ids is not None:
+        queryset = queryset.filter(user_id__in=filters.user_ids)
+    if filters.customer_id is not None:
+        queryset = queryset.filter(customer_id=filters.customer_id)
+    if filters.date_from is not None:
+        queryset = queryset.filter(at__gte=_day_start(filters.date_from))
+    if filters.date_to is not None:
+        queryset = queryset.filter(at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.purpose:
+        queryset = queryset.filter(purpose=filters.purpose)
+    if filters.screen:
+        queryset = queryset.filter(screen__contains=filters.screen)
+    return queryset.select_related("user").order_by("-id")
+
+
+def _customers(user: User, ids: Iterable[int | None]) -> dict[int, Customer]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return Customer.objects.visible_to(user).only("id", "name").in_bulk(wanted)
+
+
+def access_log_page(*, user: User, filters: AccessLogFilters, page: int = 1) -> LogPage:
+    """One page, newest first; the customers named on it are logged as shown (a list screen)."""
+    queryset = access_log_queryset(user=user, filters=filters)
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    entries = list(queryset[start : start + PAGE_SIZE + 1])
+    has_next = len(entries) > PAGE_SIZE
+    entries = entries[:PAGE_SIZE]
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    customers = _customers(user, (e.customer_id for e in entries))
+    log_list(user=user, customer_ids=customers, screen=SCREEN)
+    return LogPage(
+        rows=[LogRow(e, customers.get(e.customer_id) if e.customer_id is not None else None) for e in entries],
+        number=page,
+        has_next=has_next,
+        count=min(count, COUNT_CAP),
+        capped=count > COUNT_CAP,
+    )
+
+
+@dataclass
+class Export:
+    rows: list[LogRow]
+    truncated: bool
+
+
+def access_log_export(*, user: User, filters: AccessLogFilters) -> Export:
+    """Up to EXPORT_LIMIT rows for a CSV, logged as one export naming every customer in it."""
+    entries = list(access_log_queryset(user=user, filters=filters)[: EXPORT_LIMIT + 1])
+    truncated = len(entries) > EXPORT_LIMIT
+    entries = entries[:EXPORT_LIMIT]
+    customers = _customers(user, (e.customer_id for e in entries))
+    log_access(
+        user=user,
+        customer_ids=sorted(customers) or [None],
+        purpose=AccessPurpose.EXPORT,
+        screen=EXPORT_SCREEN,
+        detail={"rows": len(entries), "truncated": truncated, "filters": filters.describe()},
+    )
+    return Export(
+        rows=[LogRow(e, customers.get(e.customer_id) if e.customer_id is not None else None) for e in entries],
+        truncated=truncated,
+    )
+
+
+# --- The auditor's home page -----------------------------------------------------------------------
+
+
+def _in_period(start: dt.datetime) -> Q:
+    return Q(at__gte=start)
+
+
+def _by_user(start: dt.datetime) -> QuerySet[AccessLog]:
+    """Rows since `start`, reached through the (user, at) index: one range per user (the user table
+    is small) plus the rows without a user, instead of a scan of the whole log for `at`."""
+    users = list(User.objects.values_list("pk", flat=True))
+    return AccessLog.objects.filter(_in_period(start)).filter(Q(user_id__in=users) | Q(user__isnull=True))
+
+
+def access_log_summary(*, user: User, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Today's rows and distinct users, and reads outside business hours in the last 7 days (by user)."""
+    permissions.require(user, permissions.ACCESS_LOG_VIEW)
+    now = now or timezone.now()
+    today = _day_start(timezone.localdate(now))
+    week = today - dt.timedelta(days=6)
+    today_rows = _by_user(today).order_by()
+    per_user_today = list(today_rows.values("username").annotate(n=Count("id")).order_by("-n", "username"))
+    early, late = BUSINESS_HOURS
+    outside = (
+        _by_user(week)
+        .filter(Q(at__hour__lt=early) | Q(at__hour__gte=late))
+        .order_by()
+        .values("username")
+        .annotate(n=Count("id"))
+        .order_by("-n", "username")
+    )
+    outside_rows = list(outside)
+    return {
+        "rows_today": sum(r["n"] for r in per_user_today),
+        "users_today": len([r for r in per_user_today if r["username"]]),
+        "outside_hours": outside_rows[:20],
+        "outside_hours_total": sum(r["n"] for r in outside_rows),
+        "since": week,
+        "business_hours": BUSINESS_HOURS,
+    }
