@@ -135,3 +135,16 @@ def test_daily_command(hq_operator, holder, on_day, capsys):
     policy.refresh_from_db()
     assert policy.status == PolicyStatus.CANCELLED
     assert "1 件" in capsys.readouterr().out
+
+
+def test_case_page_shows_the_refund_basis_of_the_recorded_date(client, hq_operator, holder, on_day):
+    customer, policy = holder
+    on_day(DECIDED)
+    case = open_case(hq_operator, customer, policy, CaseType.CANCELLATION, reason="sold", opened_on=DECIDED)
+    case_transition(actor=hq_operator, case=case, to=CaseStatus.IN_PROGRESS)
+    cancellation_record(actor=hq_operator, case=case, outcome=CancellationOutcome.CANCELLED, effective_date=CANCEL_ON)
+    client.force_login(hq_operator)
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "返戻保険料の算出根拠" in html
+    assert "¥9,000" in html
+    assert "短期率 85%" in html

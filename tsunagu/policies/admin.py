@@ -29,15 +29,15 @@ class BuildingInline(admin.StackedInline):  # type: ignore[type-arg]
 
 @admin.register(Product)
 class ProductAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
-    list_display = ["code", "name", "line"]
-    list_filter = ["line"]
+    list_display = ["code", "name", "line", "refund_method"]
+    list_filter = ["line", "refund_method"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Policy)
 class PolicyAdmin(ScopedHistoryAdmin):
     customer_field = "policyholder"
-    list_display = ["number", "line", "status", "inception", "expiry", "annual_premium", "agency"]
+    list_display = ["number", "line", "status", "inception", "expiry", "cancellation_date", "annual_premium", "agency"]
     list_filter = ["line", "status", "payment_method", "sales_channel"]
     search_fields = ["=number"]
     raw_id_fields = ["policyholder", "previous_policy"]
