@@ -68,7 +68,7 @@ class World:
     users: dict[str, User]
     customer: Customer  # agency A's customer: the one every object route names
     policy: Policy
-    cases: dict[str, Any]  # inquiry, complaint, cancellation, reissue (issued), reissue_open
+    cases: dict[str, Any]  # inquiry, complaint, cancellation, change, reissue (issued), reissue_open
     case_document: Any
     task: CaseTask
     document: Document  # the reissued policy PDF of the reissue case
@@ -187,6 +187,7 @@ def build_world() -> World:
             hq, customer, policy, CaseType.COMPLAINT, category=_complaint_category().pk, customer_request="謝罪"
         ),
         "cancellation": open_plain_case(hq, customer, policy, CaseType.CANCELLATION, reason="sold"),
+        "change": open_plain_case(hq, customer, policy, CaseType.CHANGE, "other", new_values={"description": "特約"}),
         "reissue": open_reissue_case(hq, customer, policy, CaseType.POLICY_REISSUE),
         # Verified but not yet issued: its issue panel shows the registered address.
         "reissue_open": open_reissue_case(hq, customer, policy, CaseType.POLICY_REISSUE),

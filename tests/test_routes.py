@@ -98,10 +98,11 @@ def case_pk(kind: str) -> Kwargs:
 
 
 def case_action(kind: str, **extra: Any) -> Expect:
-    """A POST-only action on the case page: a minimal (invalid) form is answered with a redirect to
-    the case page and a message; the case is read (and logged) before the form is looked at."""
+    """A POST-only action on the case page: a minimal (invalid) form is answered with the case page
+    again (200, the bound form with its errors: the one error-display path); the case is read (and
+    logged) before the form is looked at."""
     return Expect(
-        "agency_a_staff", case_pk(kind), method="POST", data=lambda w: {}, ok=(302,), logs=customer_a, **extra
+        "agency_a_staff", case_pk(kind), method="POST", data=lambda w: {}, ok=(200,), logs=customer_a, **extra
     )
 
 
@@ -148,6 +149,9 @@ ROUTES: dict[str, Expect] = {
         logs=customer_a,
     ),
     "cases:task_done": Expect(
+    "cases:assign": case_action("inquiry"),
+    "cases:change_edit": Expect("agency_a_staff", case_pk("change"), logs=customer_a),
+    "cases:faq_pick": Expect("agency_a_staff", case_pk("inquiry"), ok=(302,), logs=customer_a),
         "agency_a_staff",
         lambda w: {"pk": w.cases["inquiry"].pk, "task": w.task.pk},
         method="POST",

@@ -211,15 +211,16 @@ def test_case_new_refuses_huge_customer(client, hq_operator):
     assert response.status_code == 400
 
 
-def test_answer_with_bad_faq_ids_is_refused_on_the_form(client, hq_operator, holder, departments):
+def test_linking_a_bad_faq_id_is_refused(client, hq_operator, holder, departments):
+    """FAQ articles are linked by searching them; a forged huge or unknown id is a Japanese error."""
     customer, _policy = holder
     case = open_case(hq_operator, customer, None, CaseType.INQUIRY, "other", question="?")
     client.login(username="hq_operator", password=PASSWORD)
-    response = client.post(f"/cases/{case.pk}/answer/", {"answer": "回答", "articles": HUGE}, follow=True)
-    assert response.status_code == 200
-    assert "FAQ の ID" in response.content.decode()
-    case.inquiry.refresh_from_db()
-    assert case.inquiry.answer == ""
+    response = client.post(f"/cases/{case.pk}/faq/", {"article": HUGE, "version": case.version})
+    assert_japanese_400(response, "FAQ(article)")
+    response = client.post(f"/cases/{case.pk}/faq/", {"article": 999999, "version": case.version}, follow=True)
+    assert "そのFAQは見つからないか、公開されていません。" in response.content.decode()
+    assert not case.inquiry.articles.exists()
 
 
 # --- undecodable form bodies ---------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from tsunagu.core.input import BIGINT_MAX, TextCheckedForm
-from tsunagu.core.models import Department
-from tsunagu.customers.choices import NameChangeReason
+from tsunagu.core.models import Department, User
+from tsunagu.customers.choices import PREFECTURE_CHOICES, NameChangeReason
 from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
 from tsunagu.policies.models import Policy
 
@@ -18,11 +20,13 @@ from .choices import (
     CaseChannel,
     CaseStatus,
     CaseType,
+    ChangeKind,
     IdentityDocument,
     Priority,
     VerificationMethod,
 )
-from .models import ComplaintCategory
+from .models import Case, ChangeRequest, ComplaintCategory, ComplaintDetail
+from .services.types import PREMIUM_DIFFERENCE_LIMIT, change_date_problems, change_value_problems
 from .workflow import ACCIDENT_TYPES, SUB_TYPES
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -32,7 +36,108 @@ def _policy_label(policy: Policy) -> str:
     return f"{policy.number} {policy.get_line_display()} {policy.get_status_display()}"
 
 
-class CaseCreateForm(TextCheckedForm):
+# The 異動 fields of the intake and the correction forms, and the new_values key each one holds.
+CHANGE_FIELD_KEYS: dict[str, str] = {
+    "new_postal_code": "postal_code",
+    "new_prefecture": "prefecture",
+    "new_city": "city",
+    "new_street": "street",
+    "new_building": "building",
+    "new_name": "name",
+    "new_name_kana": "name_kana",
+    "name_reason": "reason",
+    "new_payment_method": "payment_method",
+    "new_payment_frequency": "payment_frequency",
+    "new_model_name": "model_name",
+    "new_registration_number": "registration_number",
+    "change_description": "description",
+}
+KEY_FIELDS = {key: name for name, key in CHANGE_FIELD_KEYS.items()}
+# Which fields belong to which 異動 (only those are kept in new_values).
+CHANGE_FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    ChangeKind.ADDRESS: ("new_postal_code", "new_prefecture", "new_city", "new_street", "new_building"),
+    ChangeKind.NAME: ("new_name", "new_name_kana", "name_reason"),
+    ChangeKind.PAYMENT: ("new_payment_method", "new_payment_frequency"),
+    ChangeKind.VEHICLE: ("new_model_name", "new_registration_number", "change_description"),
+    ChangeKind.COVERAGE: ("change_description",),
+    ChangeKind.OTHER: ("change_description",),
+}
+
+
+class ChangeFieldsForm(TextCheckedForm):
+    """The 異動 details: new values per kind, the 異動日 and the premium difference."""
+
+    new_postal_code = forms.CharField(
+        label="新しい郵便番号", required=False, max_length=10, help_text="7桁(例: 100-0001)"
+    )
+    new_prefecture = forms.ChoiceField(label="新しい都道府県", choices=[("", "—"), *PREFECTURE_CHOICES], required=False)
+    new_city = forms.CharField(label="新しい市区町村", required=False, max_length=100)
+    new_street = forms.CharField(label="新しい町域・番地", required=False, max_length=200)
+    new_building = forms.CharField(label="新しい建物名", required=False, max_length=200)
+    new_name = forms.CharField(label="新しい氏名", required=False, max_length=100)
+    new_name_kana = forms.CharField(label="新しいフリガナ", required=False, max_length=100)
+    name_reason = forms.ChoiceField(label="氏名変更の理由", choices=NameChangeReason.choices, required=False)
+    new_payment_method = forms.ChoiceField(
+        label="新しい払込方法", choices=[("", "—"), *PaymentMethod.choices], required=False
+    )
+    new_payment_frequency = forms.ChoiceField(
+        label="新しい払込回数", choices=[("", "変更なし"), *PaymentFrequency.choices], required=False
+    )
+    new_model_name = forms.CharField(label="新しい車名・型式", required=False, max_length=100)
+    new_registration_number = forms.CharField(label="新しい登録番号", required=False, max_length=50)
+    change_description = forms.CharField(label="変更内容", required=False, max_length=500)
+    premium_difference = forms.IntegerField(
+        label="保険料差額(円, +追徴/−返戻)",
+        required=False,
+        min_value=-PREMIUM_DIFFERENCE_LIMIT,
+        max_value=PREMIUM_DIFFERENCE_LIMIT,
+    )
+    effective_date = forms.DateField(label="異動日", required=False, widget=DATE)
+
+    def change_kind(self) -> str:
+        raise NotImplementedError
+
+    def change_values(self) -> dict[str, str]:
+        """new_values for the chosen kind (the fields of other kinds are ignored)."""
+        data = self.cleaned_data
+        names = CHANGE_FIELDS_BY_KIND.get(self.change_kind(), ())
+        values = {CHANGE_FIELD_KEYS[name]: data.get(name) or "" for name in names}
+        if self.change_kind() == ChangeKind.NAME:
+            values["reason"] = values.get("reason") or NameChangeReason.OTHER
+        return {k: v for k, v in values.items() if v}
+
+    def check_change(self, *, opened_on: dt.date, policy: Policy | None) -> None:
+        """Inline errors for what the service would refuse (the same pure checks)."""
+        kind = self.change_kind()
+        if not kind:
+            return
+        _cleaned, problems = change_value_problems(kind, self.change_values())
+        problems.update(
+            change_date_problems(
+                opened_on=opened_on,
+                policy=policy,
+                effective_date=self.cleaned_data.get("effective_date"),
+                premium_difference=self.cleaned_data.get("premium_difference"),
+            )
+        )
+        for key, message in problems.items():
+            field = KEY_FIELDS.get(key, key)
+            self.add_error(field if field in self.fields else None, message)
+
+
+ACCIDENT_FIELDS = (
+    "occurred_at",
+    "place",
+    "accident_type",
+    "accident_description",
+    "parties",
+    "injuries",
+    "police_report_number",
+    "agency_first_contact",
+)
+
+
+class CaseCreateForm(ChangeFieldsForm):
     """Common fields plus the fields of the chosen type (the template shows only those)."""
 
     channel = forms.ChoiceField(label="受付チャネル", choices=CaseChannel.choices)
@@ -41,24 +146,6 @@ class CaseCreateForm(TextCheckedForm):
     subject = forms.CharField(label="件名", max_length=200)
     description = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}), required=False)
     priority = forms.ChoiceField(label="優先度", choices=Priority.choices, initial=Priority.NORMAL)
-    # 異動
-    new_postal_code = forms.CharField(label="新しい郵便番号", required=False)
-    new_prefecture = forms.CharField(label="新しい都道府県", required=False)
-    new_city = forms.CharField(label="新しい市区町村", required=False)
-    new_street = forms.CharField(label="新しい町域・番地", required=False)
-    new_building = forms.CharField(label="新しい建物名", required=False)
-    new_name = forms.CharField(label="新しい氏名", required=False)
-    new_name_kana = forms.CharField(label="新しいフリガナ", required=False)
-    name_reason = forms.ChoiceField(label="氏名変更の理由", choices=NameChangeReason.choices, required=False)
-    new_payment_method = forms.ChoiceField(
-        label="新しい払込方法", choices=[("", "—"), *PaymentMethod.choices], required=False
-    )
-    new_payment_frequency = forms.ChoiceField(
-        label="新しい払込回数", choices=[("", "変更なし"), *PaymentFrequency.choices], required=False
-    )
-    change_description = forms.CharField(label="変更内容", required=False)
-    premium_difference = forms.IntegerField(label="保険料差額(円, +追徴/−返戻)", required=False)
-    effective_date = forms.DateField(label="異動日・解約日", required=False, widget=DATE)
     # 事故受付
     occurred_at = forms.DateTimeField(
         label="事故日時", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -104,25 +191,21 @@ class CaseCreateForm(TextCheckedForm):
             for t in ACCIDENT_TYPES[line]
         ]
 
+    def change_kind(self) -> str:
+        return str(self.cleaned_data.get("sub_type") or "")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if self.case_type == CaseType.CHANGE:
+            self.check_change(opened_on=timezone.localdate(), policy=self.cleaned_data.get("policy"))
+        return cleaned
+
     def extra(self) -> dict[str, Any]:
         """The type-specific values for services.case_create."""
         data = self.cleaned_data
         if self.case_type == CaseType.CHANGE:
-            values = {
-                "postal_code": data["new_postal_code"],
-                "prefecture": data["new_prefecture"],
-                "city": data["new_city"],
-                "street": data["new_street"],
-                "building": data["new_building"],
-                "name": data["new_name"],
-                "name_kana": data["new_name_kana"],
-                "reason": data["name_reason"] or "other",
-                "payment_method": data["new_payment_method"],
-                "payment_frequency": data["new_payment_frequency"],
-                "description": data["change_description"],
-            }
             return {
-                "new_values": {k: v for k, v in values.items() if v},
+                "new_values": self.change_values(),
                 "effective_date": data["effective_date"],
                 "premium_difference": data["premium_difference"],
             }
@@ -161,6 +244,50 @@ class VersionedForm(TextCheckedForm):
     )
 
 
+class ChangeEditForm(VersionedForm, ChangeFieldsForm):
+    """Correcting the 異動 details of an open case: only the fields of its kind are shown."""
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        keep = {*CHANGE_FIELDS_BY_KIND.get(case.sub_type, ()), "effective_date", "premium_difference", "version"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
+    @classmethod
+    def initial_for(cls, case: Case, change: ChangeRequest) -> dict[str, Any]:
+        initial: dict[str, Any] = {
+            KEY_FIELDS[key]: value for key, value in change.new_values.items() if key in KEY_FIELDS
+        }
+        return {
+            **initial,
+            "effective_date": change.effective_date,
+            "premium_difference": change.premium_difference,
+            "version": case.version,
+        }
+
+    def change_kind(self) -> str:
+        return self.case.sub_type
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        self.check_change(opened_on=self.case.opened_on, policy=self.case.policy)
+        return cleaned
+
+
+class AssignForm(VersionedForm):
+    assignee = forms.ModelChoiceField(
+        label="担当者", queryset=User.objects.none(), required=False, empty_label="未割当(担当者を外す)"
+    )
+
+    def __init__(self, *args: Any, candidates: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(pk__in=[u.pk for u in candidates]).order_by("display_name", "username")
+
+
 class TransitionForm(VersionedForm):
     to = forms.ChoiceField(label="次の状態", choices=CaseStatus.choices)
     note = forms.CharField(label="メモ", required=False)
@@ -189,32 +316,44 @@ class IdentityForm(VersionedForm):
 
 
 class InquiryAnswerForm(VersionedForm):
-    answer = forms.CharField(label="回答", widget=forms.Textarea(attrs={"rows": 3}))
-    articles = forms.CharField(label="参照したFAQ(ID, カンマ区切り)", required=False)
+    """The answer; FAQ articles are linked by searching them on the case page (case_faq)."""
 
-    def clean_articles(self) -> list[int]:
-        """The FAQ ids as integers; anything else is a field error, not a database overflow."""
-        ids: list[int] = []
-        for part in self.cleaned_data["articles"].replace("、", ",").split(","):
-            text = part.strip()
-            if not text:
-                continue
-            if not (text.isascii() and text.isdigit() and 1 <= int(text) <= BIGINT_MAX):
-                raise forms.ValidationError(f"FAQ の ID「{text[:30]}」は 1 以上の整数で指定してください。")
-            ids.append(int(text))
-        return ids
+    answer = forms.CharField(label="回答", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ComplaintForm(VersionedForm):
+    """Shows the current record: an emptied field clears the item (the service logs real changes)."""
+
+    SENSITIVE_ON_FORM = ("fact_finding", "adr_referred_on", "adr_reference", "adr_outcome")
+
     fact_finding = forms.CharField(label="事実確認メモ(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     cause = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     countermeasure = forms.CharField(label="対策", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    explained_on = forms.DateField(label="説明日", required=False, widget=DATE)
+    explained_on = forms.DateField(
+        label="説明日", required=False, widget=DATE, help_text="お客さまに説明した日(空欄にすると未説明に戻ります)"
+    )
     apologized = forms.BooleanField(label="お詫び", required=False)
     adr_referred_on = forms.DateField(label="そんぽADRセンター受付日", required=False, widget=DATE)
-    adr_reference = forms.CharField(label="ADR受付番号", required=False)
+    adr_reference = forms.CharField(label="ADR受付番号", required=False, max_length=50)
     adr_outcome = forms.CharField(label="ADRの結果", required=False)
     recurrence_prevention = forms.CharField(label="再発防止策", required=False)
+
+    def __init__(self, *args: Any, sensitive: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not sensitive:
+            for name in self.SENSITIVE_ON_FORM:
+                del self.fields[name]
+
+    @classmethod
+    def initial_for(cls, complaint: ComplaintDetail) -> dict[str, Any]:
+        names = [name for name in cls.base_fields if name != "version"]
+        return {name: getattr(complaint, name) for name in names}
+
+    def clean_explained_on(self) -> dt.date | None:
+        value: dt.date | None = self.cleaned_data["explained_on"]
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError("説明日に未来の日付は入力できません。")
+        return value
 
 
 class CancellationForm(VersionedForm):

@@ -16,16 +16,19 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from tsunagu.core import normalize
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.input import BIGINT_MAX
 from tsunagu.core.models import Agency, Department, User
+from tsunagu.customers.choices import NameChangeReason
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import require_logged_read
+from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
 
 from .choices import CaseType
 from .models import Case, CaseEvent, CaseTask, KnowledgeArticle, RetentionGuidance, faq_key
-from .services.types import can_see_complaint_sensitive
+from .services.types import CHANGE_VALUE_LABELS, can_see_complaint_sensitive, current_values
 
 PAGE_SIZE = 50
 # The largest page whose OFFSET still fits the databases' signed 64-bit integer.
@@ -234,6 +237,41 @@ def case_get_by_number(*, user: User, number: str, screen: str = "案件詳細")
 def case_timeline(*, user: User, case: Case) -> list[CaseEvent]:
     """The case's events, newest first (the case was fetched, scoped and logged, by case_get)."""
     return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("-at", "-id"))
+
+
+_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "reason": dict(NameChangeReason.choices),
+    "payment_method": dict(PaymentMethod.choices),
+    "payment_frequency": dict(PaymentFrequency.choices),
+}
+
+
+def change_value_display(key: str, value: str) -> str:
+    """A 異動 value as staff read it: labels for codes, 〒123-4567 for postal codes."""
+    if not value:
+        return ""
+    if key == "postal_code":
+        return f"〒{normalize.format_postal_code(normalize.postal_code_digits(value))}"
+    return str(_VALUE_LABELS.get(key, {}).get(value, value))
+
+
+def change_rows(*, case: Case) -> list[dict[str, str]]:
+    """The 異動 as rows of 項目 / 変更前 / 変更後 in Japanese. Before the change is applied, 変更前 is
+    what the customer's record (or the policy) holds now; afterwards, what the change replaced."""
+    change = case.change
+    before = change.previous_values if change.applied_at else current_values(case)
+    keys = [key for key in CHANGE_VALUE_LABELS if key in change.new_values or key in before]
+    keys += [key for key in change.new_values if key not in CHANGE_VALUE_LABELS]
+    return [
+        {
+            "key": key,
+            "label": CHANGE_VALUE_LABELS.get(key, key),
+            "before": change_value_display(key, str(before.get(key, ""))),
+            "after": change_value_display(key, str(change.new_values.get(key, ""))),
+        }
+        for key in keys
+        if key in change.new_values or key in before
+    ]
 
 
 def complaint_sensitive_visible(*, user: User) -> bool:

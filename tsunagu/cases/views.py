@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -11,8 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from tsunagu.core import permissions
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import query_int
@@ -23,9 +26,14 @@ from tsunagu.policies.selectors import policy_list_for_customer
 from . import selectors, services
 from .choices import CaseType, IdentityDocument
 from .forms import (
+    ACCIDENT_FIELDS,
+    CHANGE_FIELD_KEYS,
+    KEY_FIELDS,
+    AssignForm,
     CallForm,
     CancellationForm,
     CaseCreateForm,
+    ChangeEditForm,
     ComplaintForm,
     DeficiencyForm,
     HandoffForm,
@@ -34,7 +42,7 @@ from .forms import (
     NoteForm,
     TransitionForm,
 )
-from .models import CaseDocument, CaseTask
+from .models import Case, CaseDocument, CaseTask
 from .workflow import label, next_statuses
 
 
@@ -85,14 +93,23 @@ def case_new(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"案件 {case.number} を登録しました。")
             return redirect("cases:detail", pk=case.pk)
-    context = {"customer": customer, "form": form, "case_type": case_type, "type_label": CaseType(case_type).label}
+    context = {
+        "customer": customer,
+        "form": form,
+        "case_type": case_type,
+        "type_label": CaseType(case_type).label,
+        # Explicit lists: each field is rendered once (the common 内容 is rendered after them).
+        "change_fields": [form[name] for name in (*CHANGE_FIELD_KEYS, "premium_difference", "effective_date")],
+        "accident_fields": [form[name] for name in ACCIDENT_FIELDS],
+    }
     return render(request, "cases/case_new.html", context)
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
+            name = field if field in form.fields else KEY_FIELDS.get(field, "")
+            target = name if name in form.fields else None
             for e in errors:
                 form.add_error(target, e.messages)
     else:
@@ -139,9 +156,12 @@ def overdue(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
-    case = selectors.case_get(user=request.user, pk=pk)
+def _detail_context(request: AuthedRequest, pk: int, case: Case | None = None) -> dict[str, Any]:
+    """Everything the case page shows. `case` when the caller fetched (and logged) it already."""
+    case = case or selectors.case_get(user=request.user, pk=pk)
     version = {"version": case.version}  # what this user saw; sent back by every changing form
+    may_assign = permissions.may_assign_case(request.user, case)
+    candidates = services.assignable_users(case) if may_assign and case.is_open else []
     context: dict[str, Any] = {
         "case": case,
         "events": selectors.case_timeline(user=request.user, case=case),
@@ -153,16 +173,21 @@ def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
         "note_form": NoteForm(),
         "call_form": CallForm(),
         "sensitive_visible": selectors.complaint_sensitive_visible(user=request.user),
+        "may_assign": may_assign,
+        "assign_form": AssignForm(initial={"assignee": case.assignee_id, **version}, candidates=candidates),
+        "assign_to_me": any(u.pk == request.user.pk for u in candidates) and case.assignee_id != request.user.pk,
     }
+    if case.case_type == CaseType.CHANGE:
+        context["change_rows"] = selectors.change_rows(case=case)
     if case.case_type in (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE):
         context["identity"] = getattr(case, "identity", None)
         context["identity_form"] = IdentityForm(initial=version)
         context["identity_documents"] = dict(IdentityDocument.choices)
     elif case.case_type == CaseType.INQUIRY:
         context["answer_form"] = InquiryAnswerForm(initial={"answer": case.inquiry.answer, **version})
-        context["faq"] = selectors.faq_search(user=request.user, query=request.GET.get("q", ""))
+        context.update(_faq_pick_context(request, case))
     elif case.case_type == CaseType.COMPLAINT:
-        context["complaint_form"] = ComplaintForm(initial=version)
+        context["complaint_form"] = ComplaintForm(initial={**ComplaintForm.initial_for(case.complaint), **version})
     elif case.case_type == CaseType.CANCELLATION:
         context["guidance"] = selectors.retention_guidance_for(case=case)
         context["cancellation_form"] = CancellationForm(
@@ -181,33 +206,42 @@ def _action(
     pk: int,
     form_class: type[forms.Form],
     call: Callable[[Any, dict[str, Any], int | None], object],
+    form_key: str,
+    form_kwargs: Callable[[Case], dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """Run one service for a POST on the case page; errors come back as messages, nothing changed.
+    """Run one service for a POST on the case page.
 
-    A form that changes the case carries the version the user saw (VersionedForm); `call` passes
-    it to the service, which refuses a stale one (CaseConflict) so no one's change is lost."""
+    The one error-display path: invalid input or a refusal re-renders the case page (200) with the
+    bound form (values kept), an error summary at the top and each error beside its field; success
+    redirects with a message. A form that changes the case carries the version the user saw
+    (VersionedForm); a stale one (CaseConflict) is refused and the page reloads with the latest
+    content, since what the user typed was based on an older state."""
     case = selectors.case_get(user=request.user, pk=pk, screen="案件更新")
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = " ".join(str(e) for e in errors)
-            messages.error(request, f"{label}: {text}" if label else text)
-    else:
+    form = form_class(request.POST, **(form_kwargs(case) if form_kwargs else {}))
+    if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version", None)
         try:
             call(case, data, version)
         except services.CaseConflict as error:
             messages.error(request, error.message)
+            return redirect("cases:detail", pk=pk)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            _add_errors(form, error)
         except PermissionDenied as error:
-            messages.error(request, str(error) or "権限がありません。")
+            form.add_error(None, str(error) or "権限がありません。")
         else:
             messages.success(request, "記録しました。")
-    return redirect("cases:detail", pk=pk)
+            return redirect("cases:detail", pk=pk)
+    return _render_invalid(request, case, form_key, form)
+
+
+def _render_invalid(request: AuthedRequest, case: Case, form_key: str, form: forms.Form) -> HttpResponse:
+    case.refresh_from_db()
+    context = _detail_context(request, case.pk, case=case)
+    context[form_key] = form
+    context["invalid_form"] = form
+    return render(request, "cases/case_detail.html", context)
 
 
 @login_required
@@ -225,6 +259,7 @@ def case_transition(request: AuthedRequest, pk: int) -> HttpResponse:
             resolution_summary=d["resolution_summary"],
             expected_version=version,
         ),
+        "transition_form",
     )
 
 
@@ -238,6 +273,23 @@ def case_handoff(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda case, d, version: services.case_handoff(
             actor=request.user, case=case, department=d["department"], reason=d["reason"], expected_version=version
         ),
+        "handoff_form",
+    )
+
+
+@login_required
+@require_POST
+def case_assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Assign, reassign or clear the person responsible (a supervisor or the case's own staff)."""
+    return _action(
+        request,
+        pk,
+        AssignForm,
+        lambda case, d, version: services.case_assign(
+            actor=request.user, case=case, assignee=d["assignee"], expected_version=version
+        ),
+        "assign_form",
+        lambda case: {"candidates": services.assignable_users(case)},
     )
 
 
@@ -249,6 +301,7 @@ def case_note(request: AuthedRequest, pk: int) -> HttpResponse:
         pk,
         NoteForm,
         lambda case, d, _version: services.case_add_note(actor=request.user, case=case, text=d["text"]),
+        "note_form",
     )
 
 
@@ -256,7 +309,11 @@ def case_note(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_call(request: AuthedRequest, pk: int) -> HttpResponse:
     return _action(
-        request, pk, CallForm, lambda case, d, _version: services.case_log_call(actor=request.user, case=case, **d)
+        request,
+        pk,
+        CallForm,
+        lambda case, d, _version: services.case_log_call(actor=request.user, case=case, **d),
+        "call_form",
     )
 
 
@@ -268,6 +325,7 @@ def case_identity(request: AuthedRequest, pk: int) -> HttpResponse:
         pk,
         IdentityForm,
         lambda case, d, version: services.identity_verify(actor=request.user, case=case, expected_version=version, **d),
+        "identity_form",
     )
 
 
@@ -275,23 +333,31 @@ def case_identity(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_answer(request: AuthedRequest, pk: int) -> HttpResponse:
     def call(case: Any, d: dict[str, Any], version: int | None) -> object:
-        return services.inquiry_answer(
-            actor=request.user, case=case, answer=d["answer"], article_ids=d["articles"], expected_version=version
-        )
+        return services.inquiry_answer(actor=request.user, case=case, answer=d["answer"], expected_version=version)
 
-    return _action(request, pk, InquiryAnswerForm, call)
+    return _action(request, pk, InquiryAnswerForm, call, "answer_form")
 
 
 @login_required
 @require_POST
 def case_complaint(request: AuthedRequest, pk: int) -> HttpResponse:
-    def call(case: Any, d: dict[str, Any], version: int | None) -> object:
-        changes = {k: v for k, v in d.items() if v not in ("", None)}
-        if changes.get("explained_on"):
-            changes["explained_by"] = request.user
-        return services.complaint_update(actor=request.user, case=case, expected_version=version, **changes)
+    """The form shows the current record; every shown field is sent, so an emptied field clears the
+    item and the service records only what really changed. Users who may not see the sensitive
+    fields do not get them on the form, so nothing of theirs is sent (or cleared)."""
 
-    return _action(request, pk, ComplaintForm, call)
+    def call(case: Any, d: dict[str, Any], version: int | None) -> object:
+        if not selectors.complaint_sensitive_visible(user=request.user):
+            d = {k: v for k, v in d.items() if k not in ComplaintForm.SENSITIVE_ON_FORM}
+        return services.complaint_update(actor=request.user, case=case, expected_version=version, **d)
+
+    return _action(
+        request,
+        pk,
+        ComplaintForm,
+        call,
+        "complaint_form",
+        lambda case: {"sensitive": selectors.complaint_sensitive_visible(user=request.user)},
+    )
 
 
 @login_required
@@ -304,7 +370,85 @@ def case_cancellation(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda case, d, version: services.cancellation_record(
             actor=request.user, case=case, expected_version=version, **d
         ),
+        "cancellation_form",
     )
+
+
+@login_required
+def case_change_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """`/cases/<pk>/change/`: correct the 異動 details while the case is open (same checks as intake)."""
+    case = selectors.case_get(user=request.user, pk=pk, screen="異動内容の訂正")
+    if case.case_type != CaseType.CHANGE:
+        raise Http404("異動の案件ではありません。")
+    change = case.change
+    editable = case.is_open and change.applied_at is None
+    if request.method == "POST" and editable:
+        form = ChangeEditForm(request.POST, case=case)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.change_update(
+                    actor=request.user,
+                    case=case,
+                    new_values=form.change_values(),
+                    effective_date=data["effective_date"],
+                    premium_difference=data["premium_difference"],
+                    expected_version=data["version"],
+                )
+            except services.CaseConflict as error:
+                messages.error(request, error.message)
+                return redirect("cases:change_edit", pk=pk)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "異動内容を訂正しました。")
+                return redirect("cases:detail", pk=pk)
+    else:
+        form = ChangeEditForm(initial=ChangeEditForm.initial_for(case, change), case=case)
+    context = {"case": case, "form": form, "editable": editable, "rows": selectors.change_rows(case=case)}
+    return render(request, "cases/change_edit.html", context)
+
+
+def _faq_pick_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
+    """The FAQ search on an inquiry: results for `faq_q` (title/keywords/body contain every word)."""
+    query = request.GET.get("faq_q", "")
+    linked = list(case.inquiry.articles.order_by("title"))
+    results = selectors.faq_search(user=request.user, query=query) if query.strip() else []
+    linked_ids = {a.pk for a in linked}
+    return {"faq_q": query, "faq_results": results, "faq_linked": linked, "faq_linked_ids": linked_ids}
+
+
+@login_required
+def case_faq(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET: the FAQ search results for the inquiry (a fragment for htmx, else the case page).
+    POST `article` + `op` (link / unlink) + `version`: link or unlink one published article."""
+    case = selectors.case_get(user=request.user, pk=pk, screen="FAQの紐付け")
+    if case.case_type != CaseType.INQUIRY:
+        raise Http404("問い合わせの案件ではありません。")
+    if request.method == "POST":
+        article_id = _id_param(request.POST, "article", "FAQ(article)")
+        version = query_int(request.POST, "version", minimum=1, label="案件の版(version)")
+        op = request.POST.get("op", "link")
+        try:
+            if article_id is None:
+                raise ValidationError("紐付けるFAQを選んでください。")
+            services.inquiry_link_article(
+                actor=request.user, case=case, article_id=article_id, linked=op != "unlink", expected_version=version
+            )
+        except services.CaseConflict as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "FAQの紐付けを外しました。" if op == "unlink" else "FAQを紐付けました。")
+        query = request.POST.get("faq_q", "")
+        target = reverse("cases:detail", args=[pk])
+        return redirect(f"{target}?{urlencode({'faq_q': query})}#faq" if query else f"{target}#faq")
+    context = {"case": case, **_faq_pick_context(request, case)}
+    if request.htmx:
+        return render(request, "cases/_faq_pick.html", context)
+    query = urlencode({"faq_q": context["faq_q"]})
+    return redirect(f"{reverse('cases:detail', args=[pk])}?{query}#faq")
 
 
 def _document(request: AuthedRequest, pk: int, doc: int) -> CaseDocument:

@@ -156,3 +156,34 @@ def require(user: Any, name: str) -> None:
     """Raise PermissionDenied (with the permission's Japanese message) unless the user has it."""
     if not has(user, name):
         raise PermissionDenied(REGISTRY[name].denied)
+
+
+# --- case assignment (an object-level rule: whose case it is) ----------------------------------
+
+CASES_ASSIGN = _register(
+    "cases.assign",
+    "案件の担当者割当",
+    "案件の担当者を決められるのは、その案件の担当部署(代理店の案件はその代理店)の担当者と責任者だけです。",
+    lambda user: _active(user) and (user.department_id is not None or user.agency_id is not None),
+)
+
+
+def is_case_supervisor(user: Any) -> bool:
+    """Supervisors assign any case they can see (until a supervisor role exists: the admin role)."""
+    return _active(user) and (user.is_superuser or _has_role(user, Role.ADMIN))
+
+
+def may_assign_case(user: Any, case: Any) -> bool:
+    """A supervisor, the staff of the case's department, or (agency staff) of the case's agency."""
+    if not has(user, CASES_ASSIGN):
+        return False
+    if is_case_supervisor(user):
+        return True
+    if user.department_id is not None:
+        return bool(case.department_id == user.department_id)
+    return bool(case.agency_id is not None and case.agency_id == user.agency_id)
+
+
+def require_assign_case(user: Any, case: Any) -> None:
+    if not may_assign_case(user, case):
+        raise PermissionDenied(REGISTRY[CASES_ASSIGN].denied)

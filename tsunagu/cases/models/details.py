@@ -27,6 +27,8 @@ class ChangeRequest(models.Model):
     effective_date = models.DateField("異動日", null=True, blank=True)
     premium_difference = models.BigIntegerField("保険料差額(円, +追徴/−返戻)", null=True, blank=True)
     applied_at = models.DateTimeField("反映日時", null=True, blank=True)
+    # What the change replaced (address, name, payment), kept when it is applied: before → after.
+    previous_values = models.JSONField("変更前の内容", default=dict, blank=True)
     history = HistoricalRecords()
     objects = HistoryQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ from .common import CONFLICT_MESSAGE, CaseConflict
 from .create import CaseInput, case_create
 from .overdue import overdue_snapshot_record
 from .progress import (
+    assignable_users,
     case_add_note,
     case_add_task,
     case_assign,
@@ -23,12 +24,14 @@ from .types import (
     complaint_update,
     identity_verify,
     inquiry_answer,
+    inquiry_link_article,
 )
 
 __all__ = [
     "CONFLICT_MESSAGE",
     "CaseConflict",
     "CaseInput",
+    "assignable_users",
     "can_see_complaint_sensitive",
     "cancellation_record",
     "case_add_note",
@@ -46,6 +49,7 @@ __all__ = [
     "document_resolve_deficiency",
     "identity_verify",
     "inquiry_answer",
+    "inquiry_link_article",
     "overdue_snapshot_record",
     "task_complete",
 ]

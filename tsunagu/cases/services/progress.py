@@ -7,8 +7,10 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from tsunagu.core import permissions
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.interactions.choices import Channel, Direction
@@ -194,14 +196,40 @@ def case_handoff(
     return case
 
 
+def assignable_users(case: Case) -> list[User]:
+    """Who can take the case: active staff of its department, or of its agency, who can see it."""
+    who = Q(department_id=case.department_id) if case.department_id else Q(pk__in=[])
+    if case.agency_id:
+        who |= Q(agency_id=case.agency_id)
+    candidates = User.objects.filter(who, is_active=True).order_by("display_name", "username")
+    return [user for user in candidates if Case.objects.visible_to(user).filter(pk=case.pk).exists()]
+
+
 def case_assign(*, actor: User, case: Case, assignee: User | None, expected_version: int | None = None) -> Case:
+    """Assign (or reassign, or clear) the person responsible. Allowed for a supervisor and the staff of
+    the case's department or agency (core.permissions.may_assign_case); the assignee must belong
+    to that department or agency and be able to see the case. History and a timeline entry."""
     with transaction.atomic():
         locked = lock_case(actor, case, expected_version)
-        if assignee is not None and not Case.objects.visible_to(assignee).filter(pk=locked.pk).exists():
-            raise ValidationError({"assignee": f"{assignee}さんはこの案件を閲覧できないため担当者にできません。"})
+        permissions.require_assign_case(actor, locked)
+        if not locked.is_open:
+            raise ValidationError("完了・取下げ済みの案件の担当者は変更できません。")
+        if assignee is not None and assignee.pk not in {u.pk for u in assignable_users(locked)}:
+            raise ValidationError(
+                {"assignee": f"{assignee}さんはこの案件の担当部署・代理店の担当者ではないため、担当者にできません。"}
+            )
+        if locked.assignee_id == (assignee.pk if assignee else None):
+            raise ValidationError({"assignee": f"担当者は既に{assignee or '未割当'}です。"})
+        old = locked.assignee
         locked.assignee = assignee
         bump(locked, actor)
-        event(locked, actor, EventKind.ASSIGN, f"担当者を{assignee or '未設定'}にした")
+        event(
+            locked,
+            actor,
+            EventKind.ASSIGN,
+            f"担当者を{old or '未割当'}から{assignee or '未割当'}に変更した",
+            data={"from": old.pk if old else None, "to": assignee.pk if assignee else None},
+        )
     _copy(locked, case)
     return case
 
