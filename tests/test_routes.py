@@ -166,6 +166,14 @@ ROUTES: dict[str, Expect] = {
     "documents:link": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
     "documents:batches": Expect("policy_admin", outsider=FORBIDDEN, only=HEAD_OFFICE),
     "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
+    # 送付リスト: the list page names no customer; a download holds the user's own agency's notices only
+    "documents:mailing_lists": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "documents:mailing_list": Expect(
+        "agency_a_staff",
+        lambda w: {"month": f"{w.notice.notice_for:%Y-%m}", "file_format": "csv"},
+        logs=customer_a,
+        outsider=NOTHING_OF_A,
+    ),
     # identity (名寄せ): data stewards only
     # compliance: the auditor's read-only access-log screen and its CSV export
     "compliance:access_log": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),

@@ -79,9 +79,20 @@ def test_screen_queues_a_batch_that_the_worker_runs(policy_admin, book, settings
     assert "完了" in page
 
 
-def test_bad_form_input_gets_400_with_the_message(policy_admin):
+def test_bad_form_input_gets_the_same_page_with_the_errors_and_the_values_kept(policy_admin):
+    """The kit's one error path: 200, the bound form, the summary at the top and the error beside its field."""
     client = Client()
     client.login(username="policy_admin", password=PASSWORD)
-    response = client.post("/documents/batches/", {"kind": CERT, "target": "abc"})
-    assert response.status_code == 400
-    assert "対象年分は西暦4桁で指定してください" in response.content.decode()
+    response = client.post("/documents/batches/", {"kind": CERT, "target": "abc", "issue_date": "2026-13-01"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "入力内容を確認してください" in body
+    assert body.count("対象年分は西暦4桁で指定してください") == 2  # in the summary and beside the field
+    assert 'value="abc"' in body and 'value="2026-13-01"' in body
+    assert not DocumentBatch.objects.exists()  # nothing queued (tests run tasks immediately)
+
+    missing = client.post("/documents/batches/", {"kind": CERT, "target": ""}).content.decode()
+    assert "対象の年分または月を入力してください" in missing
+    late = client.post("/documents/batches/", {"kind": CERT, "target": "2026", "issue_date": "2025-12-01"})
+    assert late.status_code == 200
+    assert "証明日(2025-12-01)が対象年分(2026年)より前です" in late.content.decode()

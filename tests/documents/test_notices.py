@@ -237,12 +237,17 @@ def test_reply_screen_records_the_answer_and_the_customer_page_shows_it(
         user=agency_a_staff, screen="お知らせ回答の記録", customer_id=notice.customer_id
     ).exists()
 
-    bad = client.post(url, {"triggers": ["moved"]})
-    assert bad.status_code == 400
-    assert "「変更あり」か「変更なし」を選んでください" in bad.content.decode()
-    empty = client.post(url, {"has_changes": "yes"})
-    assert empty.status_code == 400
+    bad = client.post(url, {"triggers": ["moved"], "note": "書きかけ", "channel": "phone"})
+    assert bad.status_code == 200  # the same page, the form bound (the kit's one error path)
+    body = bad.content.decode()
+    assert "「変更あり」か「変更なし」を選んでください" in body
+    assert "書きかけ" in body  # what was typed is kept
+    assert 'value="moved" id="id_triggers_0" checked' in body  # the ticked item stays ticked
+    empty = client.post(url, {"has_changes": "yes", "channel": "post"})
+    assert empty.status_code == 200
     assert "該当する項目か変更内容を入力してください" in empty.content.decode()
+    odd = client.post(url, {"has_changes": "no", "channel": "pigeon"})
+    assert "受付経路が正しくありません" in odd.content.decode()
     assert not ContractNoticeReply.objects.exists()
 
     done = client.post(url, {"has_changes": "yes", "triggers": ["moved"], "note": "来月転居", "channel": "phone"})

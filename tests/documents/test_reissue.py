@@ -252,6 +252,29 @@ def test_case_page_hook_panel_and_issue_view(client, hq_operator, agency_b_staff
     assert client.get(f"/documents/cases/{case.pk}/issue/").status_code == 404
 
 
+def test_refused_issue_keeps_the_form_with_the_error_and_htmx_success_redirects(client, hq_operator, insured_policy):
+    """The kit's one error path on the issue panel: a refusal is the panel again (200) with the error
+    summary and the typed address kept; without JavaScript the same as a full page."""
+    holder, policy = insured_policy
+    case = open_case(hq_operator, holder, policy, CaseType.POLICY_REISSUE)
+    client.force_login(hq_operator)
+    url = f"/documents/cases/{case.pk}/issue/"
+    refused = client.post(url, {"delivery_channel": "post", "mail_to": "北海道札幌市1-1"}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 200
+    panel = refused.content.decode()
+    assert "入力内容を確認してください" in panel
+    assert "先に住所変更" in panel
+    assert 'value="北海道札幌市1-1"' in panel
+    assert "<html" not in panel  # the panel alone, swapped into the case page
+    page = client.post(url, {"delivery_channel": "courier"}).content.decode()
+    assert "<html" in page and "送付方法" in page and "入力内容を確認してください" in page
+    assert not Document.objects.exists()
+    done = client.post(url, {"delivery_channel": "electronic"}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200
+    assert done["HX-Redirect"] == f"/cases/{case.pk}/"
+    assert Document.objects.filter(case=case).count() == 1
+
+
 def test_expired_link_page_says_so(client, hq_operator, insured_policy, monkeypatch):
     holder, policy = insured_policy
     case = open_case(hq_operator, holder, policy, CaseType.POLICY_REISSUE)

@@ -78,6 +78,14 @@ DOCUMENT_BATCHES_START = _register(
     "帳票バッチを実行できるのはシステム管理者と契約管理部の担当者だけです。",
     _batch_starter,
 )
+DOCUMENT_MAILING_LISTS = _register(
+    "documents.mailing_lists",
+    "契約内容のお知らせ 送付リスト",
+    "送付リストをダウンロードできるのは代理店の担当者と本社の担当者だけです。",
+    # Rows are scoped by construction (the notices the user can see): an agency gets its own policies' only.
+    lambda user: (_active(user) and reach(user) is Reach.AGENCY and _has_role(user, Role.AGENCY_STAFF))
+    or _head_office(user),
+)
 COMPLAINT_SENSITIVE = _register(
     "cases.complaint_sensitive",
     "苦情の機微情報",

@@ -36,6 +36,26 @@ def _issue_date(text: str) -> dt.date:
         raise ValidationError({"issue_date": f"発行日はYYYY-MM-DDで指定してください(指定値: 「{text}」)。"}) from None
 
 
+def parse_tax_year(text: str) -> int:
+    """A tax year the rules cover ("2026"), or a ValidationError on `target` in Japanese."""
+    try:
+        tax_year = int(text.strip())
+        d.rules_for(tax_year)
+    except ValueError as exc:  # DeductionInputError is a ValueError
+        message = (
+            str(exc)
+            if isinstance(exc, d.DeductionInputError)
+            else f"対象年分は西暦4桁で指定してください(指定値: 「{text}」)。"
+        )
+        raise ValidationError({"target": message}) from None
+    return tax_year
+
+
+def parse_issue_date(text: str) -> dt.date:
+    """The issue date (YYYY-MM-DD; empty: today), or a ValidationError on `issue_date`."""
+    return _issue_date(text)
+
+
 def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "", vendor_prints: bool = False) -> None:
     """Queue the certificate batch (`target` = tax year, e.g. "2026"; `vendor_prints`: the printing
     vendor composes the mailed certificates from the data file) or the contract notices (`target` =
@@ -46,16 +66,7 @@ def batch_enqueue(*, actor: User, kind: str, target: str, issue_date: str = "", 
         raise PermissionDenied("帳票バッチを開始できるのは管理者と契約管理部の担当者だけです。")
     when = _issue_date(issue_date)
     if kind == DocumentType.DEDUCTION_CERTIFICATE:
-        try:
-            tax_year = int(target.strip())
-            d.rules_for(tax_year)
-        except ValueError as exc:  # DeductionInputError is a ValueError
-            message = (
-                str(exc)
-                if isinstance(exc, d.DeductionInputError)
-                else f"対象年分は西暦4桁で指定してください(指定値: 「{target}」)。"
-            )
-            raise ValidationError({"target": message}) from None
+        tax_year = parse_tax_year(target)
         if when.year < tax_year:
             raise ValidationError({"issue_date": f"証明日({when})が対象年分({tax_year}年)より前です。"})
         summary = f"{tax_year}年分 地震保険料控除証明書の一括発行を予約した" + (

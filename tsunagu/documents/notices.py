@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from tsunagu.core import bulk
@@ -329,15 +329,11 @@ def _agency_code(doc: Document) -> str:
     return doc.policy.agency.code if doc.policy and doc.policy.agency else DIRECT_CODE
 
 
-def mailing_list_key(month: dt.date, agency_code: str) -> str:
-    return f"notices/{month:%Y-%m}/mailing/{agency_code}.csv"
-
-
-def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage, batch: DocumentBatch) -> list[str]:
-    """Per-agency CSV of the month's mailed notices (all runs of the month, each notice once),
-    rewritten on every run. UTF-8 with BOM so agencies can open it in Excel. Logged as an export."""
-    rows = (
-        Document.objects.filter(
+def mailing_documents(documents: QuerySet[Document], month: dt.date) -> QuerySet[Document]:
+    """The month's issued notices of `documents`, in mailing-list order (agency code, policy number),
+    with what `mailing_row` reads."""
+    return (
+        documents.filter(
             doc_type=DocumentType.CONTRACT_NOTICE,
             notice_for__year=month.year,
             notice_for__month=month.month,
@@ -347,6 +343,36 @@ def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage
         .annotate(has_quake=Exists(Coverage.objects.filter(policy=OuterRef("policy_id"), is_earthquake=True)))
         .order_by(F("policy__agency__code").asc(nulls_first=True), "policy__number")
     )
+
+
+def mailing_row(doc: Document) -> list[str]:
+    """One line of a mailing list (columns `MAILING_HEADER`, docs/formats/contract_notices.md)."""
+    assert doc.policy is not None
+    agency = doc.policy.agency
+    return [
+        agency.code if agency else DIRECT_CODE,
+        agency.name if agency else "本社直扱",
+        doc.number,
+        doc.policy.number,
+        doc.customer.number,
+        doc.delivery_name,
+        doc.delivery_postal_code,
+        doc.delivery_address,
+        doc.notice_for.isoformat() if doc.notice_for else "",
+        doc.policy.expiry.isoformat(),
+        "有" if getattr(doc, "has_quake", False) else "無",
+        doc.get_delivery_channel_display(),
+    ]
+
+
+def mailing_list_key(month: dt.date, agency_code: str) -> str:
+    return f"notices/{month:%Y-%m}/mailing/{agency_code}.csv"
+
+
+def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage, batch: DocumentBatch) -> list[str]:
+    """Per-agency CSV of the month's mailed notices (all runs of the month, each notice once),
+    rewritten on every run. UTF-8 with BOM so agencies can open it in Excel. Logged as an export."""
+    rows = mailing_documents(Document.objects.all(), month)
     keys: list[str] = []
     for code, docs in groupby(rows.iterator(chunk_size=2000), key=_agency_code):
         out = io.StringIO()
@@ -354,24 +380,7 @@ def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage
         writer.writerow(MAILING_HEADER)
         customers: set[int] = set()
         for doc in docs:
-            assert doc.policy is not None
-            agency = doc.policy.agency
-            writer.writerow(
-                [
-                    agency.code if agency else DIRECT_CODE,
-                    agency.name if agency else "本社直扱",
-                    doc.number,
-                    doc.policy.number,
-                    doc.customer.number,
-                    doc.delivery_name,
-                    doc.delivery_postal_code,
-                    doc.delivery_address,
-                    doc.notice_for.isoformat() if doc.notice_for else "",
-                    doc.policy.expiry.isoformat(),
-                    "有" if doc.has_quake else "無",
-                    doc.get_delivery_channel_display(),
-                ]
-            )
+            writer.writerow(mailing_row(doc))
             customers.add(doc.customer_id)
         key = mailing_list_key(month, code)
         storage.put(key, out.getvalue().encode("utf-8-sig"))

@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("link/<str:token>/", views.link_download, name="link"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("mailing-lists/", views.mailing_lists, name="mailing_lists"),
+    path("mailing-lists/<str:month>/<str:file_format>/", views.mailing_list_download, name="mailing_list"),
 ]

@@ -12,24 +12,28 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
-from tsunagu.cases.choices import CaseChannel, CaseType
+from tsunagu.cases.choices import CaseType
 from tsunagu.cases.models import Case, IdentityVerification
 from tsunagu.cases.selectors import case_get
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
+from tsunagu.core.input import BadInput
 
 from .batch_start import batch_enqueue, can_start_batches
 from .certificate_reissue import certificate_reissue, reissue_years
-from .choices import BatchStatus, DeliveryChannel, DocumentType
+from .choices import BatchStatus, DocumentType
+from .forms import BatchStartForm, CaseIssueForm, NoticeReplyForm, add_service_error
 from .links import LinkError, download_link_open
 from .models import ContractNoticeReply, Document
 from .notice_replies import contract_notice_reply_record
-from .notice_sheet import CHANGE_TRIGGERS
+from .notices import month_start
 from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
 from .selectors import batch_get, batch_list, document_open
+from .services.mailing_lists import FORMATS, mailing_list_export, mailing_months
 
 ISSUABLE = (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE)
 
@@ -47,52 +51,70 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
+def _issue_form(case: Case, data: Any = None) -> CaseIssueForm:
     address = registered_address(case.customer)
-    today = timezone.localdate()
+    years = None if case.case_type == CaseType.POLICY_REISSUE else list(reversed(reissue_years(timezone.localdate())))
+    initial: dict[str, Any] = {
+        "delivery_channel": "electronic" if case.customer.preferred_channel in ("email", "web") else "post"
+    }
+    if years:
+        initial["tax_year"] = years[0]
+    shown = f"〒{address.postal_code[:3]}-{address.postal_code[3:]} {address_text(address)}" if address else ""
+    return CaseIssueForm(data, initial=initial, years=years, address=shown)
+
+
+def _case_panel_context(request: AuthedRequest, case: Case, form: CaseIssueForm | None = None) -> dict[str, Any]:
     return {
         "case": case,
         "identity_verified": IdentityVerification.objects.filter(case=case).exists(),
-        "address": address_text(address) if address else "",
-        "postal_code": address.postal_code if address else "",
         "issued": list(Document.objects.visible_to(request.user).filter(case=case).order_by("-issued_at", "-id")),
-        "channels": DeliveryChannel.choices,
-        "preferred_electronic": case.customer.preferred_channel in ("email", "web"),
-        "years": list(reversed(reissue_years(today))),
         "is_policy": case.case_type == CaseType.POLICY_REISSUE,
+        "form": form or _issue_form(case),
     }
+
+
+def _case_panel(request: AuthedRequest, case: Case, form: CaseIssueForm | None = None) -> HttpResponse:
+    """The panel alone for htmx (swapped into #document-issue), a full page without JavaScript."""
+    template = "documents/_case_issue_panel.html" if request.htmx else "documents/case_issue.html"
+    return render(request, template, _case_panel_context(request, case, form))
 
 
 @login_required
 def case_issue(request: AuthedRequest, pk: int) -> HttpResponse:
-    """GET: the issue panel of a reissue case (htmx partial on the case page). POST: issue."""
+    """GET: the issue panel of a reissue case (htmx partial on the case page). POST: issue; an
+    invalid or refused request gets the panel again with the errors (200, values kept)."""
     case = case_get(user=request.user, pk=pk, screen="帳票の再発行")
     if case.case_type not in ISSUABLE:
         messages.error(request, "この案件の種別では帳票を発行できません。")
         return redirect("cases:detail", pk=pk)
     if request.method != "POST":
-        return render(request, "documents/_case_issue_panel.html", _case_panel_context(request, case))
-    channel = request.POST.get("delivery_channel", "")
-    mail_to = request.POST.get("mail_to", "").strip() or None
-    try:
-        if case.case_type == CaseType.POLICY_REISSUE:
-            issued = policy_reissue(actor=request.user, case=case, delivery_channel=channel, mail_to=mail_to)
+        return _case_panel(request, case)
+    form = _issue_form(case, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        mail_to = data["mail_to"].strip() or None
+        try:
+            if case.case_type == CaseType.POLICY_REISSUE:
+                issued = policy_reissue(
+                    actor=request.user, case=case, delivery_channel=data["delivery_channel"], mail_to=mail_to
+                )
+            else:
+                issued = certificate_reissue(
+                    actor=request.user,
+                    case=case,
+                    tax_year=data["tax_year"],
+                    delivery_channel=data["delivery_channel"],
+                    mail_to=mail_to,
+                )
+        except ValidationError as error:
+            add_service_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or "権限がありません。")
         else:
-            try:
-                year = int(request.POST.get("tax_year", ""))
-            except ValueError:
-                raise ValidationError({"tax_year": "年分を選んでください。"}) from None
-            issued = certificate_reissue(
-                actor=request.user, case=case, tax_year=year, delivery_channel=channel or None, mail_to=mail_to
-            )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except PermissionDenied as error:
-        messages.error(request, str(error) or "権限がありません。")
-    else:
-        messages.success(request, _issued_message(request, issued))
-    return redirect("cases:detail", pk=pk)
+            messages.success(request, _issued_message(request, issued))
+            url = reverse("cases:detail", args=[pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _case_panel(request, case, form)
 
 
 def _issued_message(request: HttpRequest, issued: IssuedDocument) -> str:
@@ -119,35 +141,32 @@ def link_download(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def batches(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.DOCUMENT_BATCHES_VIEW)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    can_start = can_start_batches(request.user)
+    form = BatchStartForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             batch_enqueue(
                 actor=request.user,
-                kind=request.POST.get("kind", ""),
-                target=request.POST.get("target", ""),
-                issue_date=request.POST.get("issue_date", ""),
-                vendor_prints=request.POST.get("vendor_prints") == "1",
+                kind=data["kind"],
+                target=data["target"],
+                issue_date=data["issue_date"],
+                vendor_prints=data["vendor_prints"],
             )
         except ValidationError as error:
-            errors = error.message_dict
+            add_service_error(form, error)
         else:
             messages.success(request, "バッチを予約しました。ワーカーが開始すると下の一覧に進捗が表示されます。")
             return redirect("documents:batches")
     recent = batch_list(user=request.user)
     context = {
         "batches": recent,
-        "can_start": can_start_batches(request.user),
-        "errors": errors,
-        "form_values": request.POST if errors else {},
-        "kinds": [
-            (DocumentType.DEDUCTION_CERTIFICATE, "地震保険料控除証明書(対象年分)"),
-            (DocumentType.CONTRACT_NOTICE, "契約内容のお知らせ(対象月)"),
-        ],
+        "can_start": can_start,
+        "form": form,
         "running": any(b.status == BatchStatus.RUNNING for b in recent),
     }
     template = "documents/batch_list.html#table" if request.htmx else "documents/batch_list.html"
-    return render(request, template, context, status=400 if errors else 200)
+    return render(request, template, context)
 
 
 @login_required
@@ -175,32 +194,22 @@ def notice_reply(request: AuthedRequest, pk: int) -> HttpResponse:
         screen="お知らせ回答の記録",
         detail={"document": notice.number},
     )
-    errors: list[str] = []
-    form: dict[str, Any] = {"has_changes": "", "triggers": [], "note": "", "channel": CaseChannel.POST}
-    if request.method == "POST":
-        form = {
-            "has_changes": request.POST.get("has_changes", ""),
-            "triggers": request.POST.getlist("triggers"),
-            "note": request.POST.get("note", ""),
-            "channel": request.POST.get("channel", CaseChannel.POST),
-        }
+    form = NoticeReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            if form["has_changes"] not in ("yes", "no"):
-                raise ValidationError("「変更あり」か「変更なし」を選んでください。")
-            if form["channel"] not in CaseChannel.values:
-                raise ValidationError(f"受付経路が正しくありません(指定値: 「{form['channel']}」)。")
             reply = contract_notice_reply_record(
                 actor=request.user,
                 document=notice,
-                has_changes=form["has_changes"] == "yes",
-                triggers=form["triggers"],
-                note=form["note"],
-                channel=form["channel"],
+                has_changes=data["has_changes"] == "yes",
+                triggers=data["triggers"],
+                note=data["note"],
+                channel=data["channel"],
             )
         except ValidationError as error:
-            errors = error.messages
+            add_service_error(form, error)
         except PermissionDenied as error:
-            errors = [str(error) or "権限がありません。"]
+            form.add_error(None, str(error) or "権限がありません。")
         else:
             text = f"{notice.number} の回答を記録しました"
             text += f"(異動案件 {reply.case.number} を起票しました)。" if reply.case else "(変更なし)。"
@@ -209,9 +218,29 @@ def notice_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "notice": notice,
         "reply": ContractNoticeReply.objects.filter(document=notice).select_related("case", "recorded_by").first(),
-        "triggers": [(key, label, hint) for key, (label, hint) in CHANGE_TRIGGERS.items()],
-        "channels": CaseChannel.choices,
         "form": form,
-        "errors": errors,
     }
-    return render(request, "documents/notice_reply.html", context, status=400 if errors else 200)
+    return render(request, "documents/notice_reply.html", context)
+
+
+@login_required
+def mailing_lists(request: AuthedRequest) -> HttpResponse:
+    """契約内容のお知らせ 送付リスト: the months with notices the user can see, each as CSV or Excel."""
+    months = mailing_months(user=request.user)
+    return render(request, "documents/mailing_lists.html", {"months": months})
+
+
+@login_required
+def mailing_list_download(request: AuthedRequest, month: str, file_format: str) -> HttpResponse:
+    """One month's list of the user's notices (an agency: its own policies only); logged as an export."""
+    try:
+        first = month_start(month)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    if file_format not in FORMATS:
+        raise Http404("送付リストの形式は csv か xlsx です。")
+    exported = mailing_list_export(user=request.user, month=first, file_format=file_format)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
