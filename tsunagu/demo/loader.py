@@ -27,6 +27,8 @@ from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Claim, Policy
 
 from .generator import Chunk, Generator, Ids
+from .operations.access_log import AccessLogResult, demo_access_log_load
+from .operations.identity import IdentityResult, demo_identity_load
 from .org import ensure_org
 from .tables import EXPLICIT_ID_MODELS, specs
 from .writer import BulkWriter, analyze, reset_sequences
@@ -53,6 +55,10 @@ class LoadResult:
     write_seconds: float = 0.0
     finish_seconds: float = 0.0  # sequences, audit event, planner statistics
     search_index_seconds: float | None = None  # None: no search index command to run
+    identity: IdentityResult | None = None  # 名寄せ sources, match run, review pairs
+    access_log: AccessLogResult | None = None  # 90 days of the demo users' reads
+    identity_seconds: float = 0.0
+    access_log_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -158,6 +164,14 @@ def demo_data_load(
         )
     analyze([spec.table for spec in specs().values()])
     result.finish_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result.identity = demo_identity_load(
+        actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing
+    )
+    result.identity_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result.access_log = demo_access_log_load(users=org.users, seed=seed, as_of=as_of)
+    result.access_log_seconds = time.perf_counter() - t0
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
         call_command(SEARCH_INDEX_COMMAND)

@@ -98,6 +98,7 @@ class Command(BaseCommand):
             f"電話番号 {counts.get('phones', 0):,} 件、変更履歴 "
             f"{counts.get('customers_history', 0) + counts.get('policies_history', 0):,} 件"
         )
+        self._report_operations(result)
         search = (
             f"、検索インデックス {result.search_index_seconds:.1f} 秒"
             if result.search_index_seconds is not None
@@ -114,6 +115,22 @@ class Command(BaseCommand):
             )
         )
 
+    def _report_operations(self, result: LoadResult) -> None:
+        identity, access = result.identity, result.access_log
+        if identity is not None and identity.run_id is not None:
+            self.stdout.write(
+                f"名寄せ: ソースレコード {identity.records:,} 件(契約管理システム・代理店システム・Web申込)、"
+                f"照合 #{identity.run_id} 完了、自動統合 {identity.auto_linked:,} 件、要確認 {identity.review:,} 件、"
+                f"新しい顧客 {identity.new_customers:,} 件({result.identity_seconds:.1f} 秒)"
+            )
+        if access is not None and access.rows:
+            first = timezone.localtime(access.first).strftime("%Y/%m/%d") if access.first else "-"
+            last = timezone.localtime(access.last).strftime("%Y/%m/%d") if access.last else "-"
+            self.stdout.write(
+                f"アクセスログ: {access.rows:,} 行({first}〜{last}、{result.access_log_seconds:.1f} 秒)。"
+                f"監査用に仕込んだ異常 {len(access.anomalies)} 件(docs/demo-data.md)"
+            )
+
 
 def _stats(result: LoadResult) -> dict[str, Any]:
     return {
@@ -129,4 +146,18 @@ def _stats(result: LoadResult) -> dict[str, Any]:
         "write_seconds": round(result.write_seconds, 3),
         "finish_seconds": round(result.finish_seconds, 3),
         "search_index_seconds": None if result.search_index_seconds is None else round(result.search_index_seconds, 3),
+        "identity_seconds": round(result.identity_seconds, 3),
+        "access_log_seconds": round(result.access_log_seconds, 3),
+        "identity": None
+        if result.identity is None
+        else {
+            "records": result.identity.records,
+            "run_id": result.identity.run_id,
+            "run_status": result.identity.run_status,
+            "auto_linked": result.identity.auto_linked,
+            "review": result.identity.review,
+            "new_customers": result.identity.new_customers,
+            "stage_started": result.identity.stage_started,
+        },
+        "access_log_rows": None if result.access_log is None else result.access_log.rows,
     }
