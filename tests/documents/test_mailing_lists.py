@@ -109,3 +109,10 @@ def test_bad_month_or_format_and_no_login(client, agency_a_staff, notices):
     assert client.get("/documents/mailing-lists/2026-05/csv/").status_code == 302  # to the login page
     with pytest.raises(PermissionDenied):
         mailing_list_export(user=AnonymousUser(), month=MAY, file_format="csv")  # type: ignore[arg-type]
+
+
+def test_agency_staff_reach_it_from_the_menu(client, agency_a_staff):
+    client.force_login(agency_a_staff)
+    home = client.get("/").content.decode()
+    assert 'href="/documents/mailing-lists/"' in home
+    assert "/documents/batches/" not in home  # the batches themselves stay head office's

@@ -56,6 +56,10 @@ def _steward(user: Any) -> bool:
     return user.is_superuser or (user.department_id is not None and _has_role(user, Role.DATA_STEWARD))
 
 
+def _agency_staff(user: Any) -> bool:
+    return _active(user) and reach(user) is Reach.AGENCY and _has_role(user, Role.AGENCY_STAFF)
+
+
 def _batch_starter(user: Any) -> bool:
     # Batches mail every customer: administrators and the 契約管理 department only.
     if not _active(user):
@@ -83,8 +87,13 @@ DOCUMENT_MAILING_LISTS = _register(
     "契約内容のお知らせ 送付リスト",
     "送付リストをダウンロードできるのは代理店の担当者と本社の担当者だけです。",
     # Rows are scoped by construction (the notices the user can see): an agency gets its own policies' only.
-    lambda user: (_active(user) and reach(user) is Reach.AGENCY and _has_role(user, Role.AGENCY_STAFF))
-    or _head_office(user),
+    lambda user: _agency_staff(user) or _head_office(user),
+)
+DOCUMENT_MAILING_LISTS_OWN_AGENCY = _register(
+    "documents.mailing_lists.own_agency",
+    "送付リスト(自代理店分)",
+    "自代理店分の送付リストは代理店の担当者の機能です(本社は帳票バッチの画面から)。",
+    _agency_staff,  # the menu entry; head office reaches the lists from the batch pages
 )
 COMPLAINT_SENSITIVE = _register(
     "cases.complaint_sensitive",

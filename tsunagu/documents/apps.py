@@ -17,3 +17,11 @@ class DocumentsConfig(AppConfig):
                 order=40,
             )
         )
+        navigation.register(
+            navigation.Entry(
+                label="送付リスト",  # 契約内容のお知らせ: agencies download their own list
+                url_name="documents:mailing_lists",
+                permission=permissions.DOCUMENT_MAILING_LISTS_OWN_AGENCY,
+                order=41,
+            )
+        )
