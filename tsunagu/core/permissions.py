@@ -107,6 +107,12 @@ ADMIN_SITE = _register(
     "管理画面はシステム管理者だけが利用できます。",
     lambda user: _active(user) and bool(user.is_staff),
 )
+CUSTOMERS_EDIT_CONTACTS = _register(
+    "customers.edit_contacts",
+    "連絡先・同意・親族の編集",
+    "顧客の連絡先・同意・登録親族を変更できるのは、オペレーター・代理店スタッフ・システム管理者だけです。",
+    lambda user: _has_role(user, Role.OPERATOR, Role.AGENCY_STAFF, Role.ADMIN) and reach(user) is not Reach.NONE,
+)
 
 
 ACCESS_LOG_VIEW = _register(

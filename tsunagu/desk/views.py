@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from tsunagu.core.choices import AccessPurpose
@@ -53,6 +54,7 @@ def interaction_create(request: AuthedRequest, pk: int) -> HttpResponse:
     """Quick action "log a call": saved without leaving the page (htmx swaps the panel)."""
     customer = customer_get(user=request.user, pk=pk, purpose=AccessPurpose.VIEW, screen="コンタクト登録")
     form = InteractionForm(request.POST)
+    saved = False
     if customer.merged_into_id is not None:
         form.add_error(None, MERGED_NO_WRITES)
     elif form.is_valid():
@@ -61,7 +63,15 @@ def interaction_create(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            form = InteractionForm()
+            saved, form = True, InteractionForm()
+    if not request.htmx and customer.merged_into_id is None:
+        # Without JavaScript: the kit's one error path (success → redirect; errors → the page, 200).
+        if saved:
+            messages.success(request, "コンタクトを記録しました。")
+            return redirect("desk:customer_detail", pk=customer.pk)
+        page = customer_360(user=request.user, pk=pk, screen="顧客詳細")
+        page.update(form=form, channels=Channel.choices, channel="")
+        return render(request, "desk/customer_detail.html", page)
     context = {
         "customer": customer,
         "form": form,
