@@ -267,6 +267,14 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
         lambda w: {"case_id": w.cases["inquiry"].pk},
         data=lambda w: {"to": "no-such-status", "expected_version": w.cases["inquiry"].version},
         ok=(400, 409),
+    ("POST", "/api/cases/{case_id}/change/"): Expect(
+        # A bad postal code: refused (400) after the case is read, nothing changed.
+        "agency_a_staff",
+        lambda w: {"case_id": w.cases["change"].pk},
+        data=lambda w: {"new_values": {"description": "x", "postal_code": "12-34"}, "expected_version": 1},
+        ok=(400, 409),
+        logs=customer_a,
+    ),
         logs=customer_a,
     ),
     ("GET", "/api/identity/review/"): Expect("steward", logs=any_row, outsider=FORBIDDEN, only=STEWARDS),

@@ -130,6 +130,27 @@ def test_change_details_are_corrected_on_their_own_screen(hq_operator, holder, d
         change_update(actor=hq_operator, case=case, effective_date=None)
 
 
+def test_change_details_are_corrected_through_the_api(hq_operator, holder, departments, client):
+    case = _address_case(hq_operator, holder)
+    _login(client, "hq_operator")
+    url = f"/api/cases/{case.pk}/change/"
+    bad = client.post(
+        url,
+        {"new_values": {**ADDRESS, "prefecture": "東京県"}, "premium_difference": 10**14, "expected_version": 1},
+        "application/json",
+    )
+    assert bad.status_code == 400
+    assert "47都道府県" in bad.json()["errors"]["prefecture"][0]
+    ok = client.post(url, {"premium_difference": -800, "expected_version": 1}, "application/json")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["version"] == 2
+    case.change.refresh_from_db()
+    assert case.change.premium_difference == -800
+    assert case.change.new_values["postal_code"] == "5300001"  # left as it was
+    stale = client.post(url, {"premium_difference": 1, "expected_version": 1}, "application/json")
+    assert stale.status_code == 409
+
+
 def test_change_cannot_be_corrected_after_completion(hq_operator, holder):
     case = _address_case(hq_operator, holder)
     case_transition(actor=hq_operator, case=case, to=CaseStatus.IN_PROGRESS)

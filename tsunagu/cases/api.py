@@ -16,7 +16,9 @@ from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.models import Policy
 
 from . import selectors, services
+from .choices import CaseType
 from .models import Case
+from .services.extra import clean_extra
 
 router = Router(tags=["案件"])
 
@@ -86,6 +88,16 @@ class TransitionIn(Schema):
     note: ApiText = ""
     resolution_summary: ApiText = ""
     department_id: ApiId | None = None
+
+
+class ChangeIn(Schema):
+    """Correct the 異動 details of an open case. Omitted items stay as they are; null clears the
+    date or the premium difference. Checked as at intake (postal code, prefecture, bounds)."""
+
+    expected_version: int = Field(ge=1, le=BIGINT_MAX, description="参照したときの案件の版(CaseOut.version)。")
+    new_values: dict[str, Any] | None = Field(None, description='変更後の内容(例: {"postal_code": "1500001"})')
+    effective_date: Any = Field(None, description="異動日 YYYY-MM-DD(null で消去)")
+    premium_difference: Any = Field(None, description="保険料差額(円, +追徴/−返戻。null で消去)")
 
 
 class ListFilters(Schema):
@@ -158,6 +170,25 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     return Status(
         201, _out(selectors.case_get(user=user, pk=case.pk, screen="API:案件登録", purpose=AccessPurpose.API))
     )
+
+
+@router.post("/{int:case_id}/change/", response={200: CaseOut, 409: ErrorOut}, summary="異動内容を訂正する")
+def correct_change(request: HttpRequest, case_id: ApiId, payload: ChangeIn) -> Any:
+    user = _user(request)
+    case = selectors.case_get(user=user, pk=case_id, screen="API:異動内容の訂正", purpose=AccessPurpose.API)
+    if case.case_type != CaseType.CHANGE:
+        raise Http404
+    sent = payload.model_fields_set
+    raw = {name: getattr(payload, name) for name in ("new_values", "effective_date", "premium_difference")}
+    cleaned = clean_extra(CaseType.CHANGE, {k: v for k, v in raw.items() if k in sent})
+    changes: dict[str, Any] = {k: v for k, v in cleaned.items() if k != "new_values"}
+    if "new_values" in sent and payload.new_values is not None:
+        changes["new_values"] = cleaned["new_values"]
+    try:
+        services.change_update(actor=user, case=case, expected_version=payload.expected_version, **changes)
+    except services.CaseConflict as error:
+        return Status(409, {"detail": error.message})
+    return _out(selectors.case_get(user=user, pk=case_id, screen="API:異動内容の訂正", purpose=AccessPurpose.API))
 
 
 @router.get("/", response=CaseListOut, summary="案件を一覧する(絞り込み)")

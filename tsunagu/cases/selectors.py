@@ -64,6 +64,33 @@ class CasePage:
     def has_previous(self) -> bool:
         return self.page > 1
 
+    # Enough of Django's Page for the kit's ui/pagination.html.
+    @property
+    def number(self) -> int:
+        return self.page
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.page - 1
+
+    def next_page_number(self) -> int:
+        return self.page + 1
+
+    @property
+    def paginator(self) -> CasePage:
+        return self
+
+    @property
+    def count(self) -> int:
+        return self.total
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
 
 def _log_list(user: User, cases: list[Case], screen: str) -> None:
     if cases:
@@ -259,7 +286,7 @@ def change_rows(*, case: Case) -> list[dict[str, str]]:
     """The 異動 as rows of 項目 / 変更前 / 変更後 in Japanese. Before the change is applied, 変更前 is
     what the customer's record (or the policy) holds now; afterwards, what the change replaced."""
     change = case.change
-    before = change.previous_values if change.applied_at else current_values(case)
+    before = (change.previous_values or {}) if change.applied_at else current_values(case)
     keys = [key for key in CHANGE_VALUE_LABELS if key in change.new_values or key in before]
     keys += [key for key in change.new_values if key not in CHANGE_VALUE_LABELS]
     return [

@@ -11,11 +11,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='changerequest',
             name='previous_values',
-            field=models.JSONField(blank=True, default=dict, verbose_name='変更前の内容'),
+            field=models.JSONField(blank=True, default=dict, null=True, verbose_name='変更前の内容'),
         ),
         migrations.AddField(
             model_name='historicalchangerequest',
             name='previous_values',
-            field=models.JSONField(blank=True, default=dict, verbose_name='変更前の内容'),
+            field=models.JSONField(blank=True, default=dict, null=True, verbose_name='変更前の内容'),
         ),
     ]

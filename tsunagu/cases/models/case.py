@@ -111,6 +111,13 @@ class Case(models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.paused_since is None and self.due_date < timezone.localdate()
 
+    @property
+    def overdue_label(self) -> str:
+        """期限超過 with the number of days (calendar days past the due date), or ""."""
+        if not self.is_overdue:
+            return ""
+        return f"期限超過 {(timezone.localdate() - self.due_date).days}日"
+
 
 class CaseEvent(models.Model):
     """One entry on the case timeline. Append-only: the table is its own history."""

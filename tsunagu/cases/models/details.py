@@ -28,7 +28,8 @@ class ChangeRequest(models.Model):
     premium_difference = models.BigIntegerField("保険料差額(円, +追徴/−返戻)", null=True, blank=True)
     applied_at = models.DateTimeField("反映日時", null=True, blank=True)
     # What the change replaced (address, name, payment), kept when it is applied: before → after.
-    previous_values = models.JSONField("変更前の内容", default=dict, blank=True)
+    # Nullable so that bulk loaders that name their columns (demo data) need not know it.
+    previous_values = models.JSONField("変更前の内容", null=True, blank=True, default=dict)
     history = HistoricalRecords()
     objects = HistoryQuerySet.as_manager()
 
