@@ -37,7 +37,20 @@ class Reach(enum.Enum):
     NONE = "none"  # anonymous, or a user with no organisation
 
 
+def _is_batch_actor(user: Any) -> bool:
+    """The `system` user of core.services.system_user: inactive, no usable password, so never a
+    logged-in request; commands and tasks act as it."""
+    return (
+        getattr(user, "username", None) == "system"
+        and getattr(user, "pk", None) is not None
+        and not getattr(user, "is_active", True)
+        and not user.has_usable_password()
+    )
+
+
 def reach(user: Any) -> Reach:
+    if _is_batch_actor(user):
+        return Reach.ALL  # commands and background tasks act as `system` (e.g. 名寄せ linking to any customer)
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return Reach.NONE
     if user.is_superuser or user.department_id is not None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -26,10 +28,39 @@ class ImportForm(forms.Form):
         return upload
 
 
+CUSTOMER_NUMBER_RE = re.compile(r"^K?(\d{1,10})$")
+CUSTOMER_NUMBER_HELP = "顧客番号(例: K000000011)で入力してください。"
+
+
+def customer_pk_from_number(text: str) -> int | None:
+    """K000000011 (or k000000011, full-width, or the bare number 11) → 11; None if not a number."""
+    value = unicodedata.normalize("NFKC", text or "").strip().upper().replace("-", "")
+    match = CUSTOMER_NUMBER_RE.match(value)
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1))
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label="判定", choices=[("link", "同一人物(統合する)"), ("not_link", "別人")])
     note = forms.CharField(label="メモ", required=False, max_length=300)
-    survivor = forms.IntegerField(label="残す顧客", required=False)
+    survivor = forms.ChoiceField(
+        label="残す顧客",
+        required=False,
+        help_text="2人の顧客を統合するときに残す顧客です。空欄のときは古い方を残します。",
+        error_messages={"invalid_choice": "残す顧客は、この候補の2人の顧客のどちらかを選んでください。"},
+    )
+
+    def __init__(self, *args: Any, customers: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "古い方(既定)")] + [(str(c.pk), f"{c.number} {c.name}") for c in customers or []]
+        self.fields["survivor"].choices = choices  # type: ignore[attr-defined]
+        if len(customers or []) < 2:
+            self.fields["survivor"].widget = forms.HiddenInput()
+
+    def clean_survivor(self) -> int | None:
+        value = self.cleaned_data.get("survivor")
+        return int(value) if value else None
 
 
 class ReasonForm(forms.Form):
@@ -37,8 +68,18 @@ class ReasonForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    absorbed = forms.IntegerField(label="統合する顧客(顧客ID)", min_value=1)
+    absorbed = forms.CharField(
+        label="統合する顧客(顧客番号)", max_length=20, help_text="この顧客に統合する顧客の顧客番号(例: K000000011)。"
+    )
     reason = forms.CharField(label="理由", max_length=300)
+
+    def clean_absorbed(self) -> int:
+        pk = customer_pk_from_number(self.cleaned_data["absorbed"])
+        if pk is None:
+            raise forms.ValidationError(
+                f"「{self.cleaned_data['absorbed']}」は顧客番号ではありません。{CUSTOMER_NUMBER_HELP}"
+            )
+        return pk
 
 
 # --- source systems and column-mapping profiles ------------------------------------------------
@@ -146,3 +187,63 @@ class MappingProfileForm(forms.Form):
         except ValidationError as error:
             _apply_profile_errors(self, error)
         return cleaned
+
+
+class SourceForm(forms.Form):
+    """The steward screen for a source system (create, or edit all but the code)."""
+
+    code = forms.CharField(
+        label="ソースコード",
+        max_length=20,
+        help_text="半角英数字・_・- の20文字以内(例: AGENCY)。取込コマンドで使います。登録後は変えられません。",
+    )
+    name = forms.CharField(label="ソース名", max_length=100)
+    priority = forms.IntegerField(
+        label="優先度",
+        min_value=0,
+        max_value=999,
+        initial=100,
+        help_text="小さいほど優先します(氏名・生年月日などの採用値を決めるとき)。",
+        error_messages={"invalid": "優先度は0〜999の整数で入力してください。"},
+    )
+    verified_fields = forms.MultipleChoiceField(
+        label="本人確認済みの項目",
+        choices=_field_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="このシステムが本人確認書類で確かめている項目。採用値で優先されます。",
+    )
+    deduplicated = forms.BooleanField(
+        label="重複なし(1人1レコード)",
+        required=False,
+        help_text="このシステムでは同じ人が2件以上登録されないとき。次の学習から照合に反映されます。",
+    )
+    is_active = forms.BooleanField(label="有効", required=False, initial=True)
+
+    def __init__(self, *args: Any, source: SourceSystem | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        if source is not None:
+            self.fields["code"].required = False
+            self.fields["code"].disabled = True
+            self.fields["code"].initial = source.code
+
+    def clean_code(self) -> str:
+        from .models import code_validator
+        from .services.ledger import LEDGER_CODE
+
+        if self.source is not None:
+            return self.source.code
+        code = unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+        code_validator(code)
+        if code.upper() == LEDGER_CODE:
+            raise forms.ValidationError(f"「{code}」は顧客台帳(既存顧客の照合用)のため使えません。")
+        if SourceSystem.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"ソースコード「{code}」は既に登録されています。")
+        return code
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("ソース名を入力してください。")
+        return name

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from tsunagu.core.jobs import JobSpec
 from tsunagu.core.models import User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
@@ -209,6 +210,9 @@ class MatchRun(models.Model):
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     started_at = models.DateTimeField("開始日時", null=True, blank=True)
     finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    # Its lifecycle is core.jobs' (start, progress, fail with a Japanese reason, complete).
+    job_spec = JobSpec(done=RunStatus.DONE, reason="message", exceptions_key=None)
 
     class Meta:
         verbose_name = verbose_name_plural = "照合実行"

@@ -25,6 +25,7 @@ from .models import (
     SourceSystem,
 )
 from .services.common import STEWARD_ONLY, is_steward
+from .services.ledger import LEDGER_CODE
 
 
 def _check(user: User) -> None:
@@ -44,7 +45,21 @@ def dashboard(*, user: User) -> dict[str, Any]:
         "runs": list(MatchRun.objects.select_related("model", "started_by")[:5]),
         "review_count": CandidatePair.objects.filter(status=PairStatus.REVIEW).count(),
         "merges": list(CustomerMerge.objects.select_related("survivor", "absorbed")[:10]),
+        "ledger_code": LEDGER_CODE,
     }
+
+
+def steward_check(*, user: User) -> None:
+    """Raise PermissionDenied unless the user is a data steward (every identity screen)."""
+    _check(user)
+
+
+def sources_list(*, user: User) -> list[SourceSystem]:
+    """Registered source systems with their profiles and record counts (the customer ledger too)."""
+    from django.db.models import Count
+
+    _check(user)
+    return list(SourceSystem.objects.prefetch_related("profiles").annotate(record_count=Count("records")))
 
 
 def source_get(*, user: User, code: str) -> SourceSystem:
@@ -121,6 +136,15 @@ def pair_get(*, user: User, pk: int, screen: str = "") -> CandidatePair:
         raise Http404("名寄せ候補が見つかりません。")
     _log_records(user, [pair.record_l, pair.record_r], screen, AccessPurpose.VIEW)
     return pair
+
+
+def pair_customers(*, user: User, pair: CandidatePair) -> list[Customer]:
+    """The live customers of the pair's two records (merges followed), visible to the user, oldest
+    first: the choices of the survivor when a link joins two customers (pair_get logged the read)."""
+    from .services.resolution import current_customer_id
+
+    ids = {current_customer_id(r.customer_id) for r in (pair.record_l, pair.record_r)} - {None}
+    return list(Customer.objects.visible_to(user).filter(pk__in=ids).order_by("pk"))
 
 
 def customer_identity(*, user: User, pk: int, screen: str = "") -> dict[str, Any]:

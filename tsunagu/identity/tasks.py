@@ -1,12 +1,8 @@
-"""Background tasks (django-tasks). The full match run records its progress in MatchRun."""
+"""Background tasks (django-tasks). The full match run's task is defined with its service
+(services/matching.py), so the services never import this module; named here for discovery."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from .services.matching import match_run_task
 
-
-@task()
-def match_run_task(run_id: int) -> int:
-    from .services.matching import match_run_execute
-
-    return match_run_execute(run_id=run_id).pk
+__all__ = ["match_run_task"]

@@ -17,14 +17,16 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.customers.models import Customer
 
 from . import selectors
-from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm
+from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm, SourceForm
 from .models import StagedRow
 from .records import FIELD_LABELS
 from .services.importing import records_import
+from .services.ledger import LEDGER_CODE
 from .services.matching import match_run_start
 from .services.merging import customer_merge, customer_unmerge
+from .services.resolution import current_customer_id
 from .services.review import pair_decide
-from .services.sources import mapping_profile_save
+from .services.sources import mapping_profile_save, source_system_register
 
 EVIDENCE_LABELS = {
     **FIELD_LABELS,
@@ -81,10 +83,16 @@ LEVEL_LABELS = {
 }
 
 
-def _errors(error: ValidationError) -> list[str]:
+def _form_errors(form: Any, error: ValidationError) -> None:
+    """A service's error beside its field when the form has it, else at the top of the form."""
     if hasattr(error, "error_dict"):
-        return [str(m) for errors in error.error_dict.values() for e in errors for m in e.messages]
-    return [str(m) for m in error.messages]
+        for name, errors in error.error_dict.items():
+            for e in errors:
+                for message in e.messages:
+                    form.add_error(name if name in form.fields else None, str(message))
+        return
+    for message in error.messages:
+        form.add_error(None, str(message))
 
 
 @login_required
@@ -109,8 +117,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
                 profile_name=form.cleaned_data["profile"],
             )
         except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
+            _form_errors(form, exc)
         else:
             batch = result.batch
             messages.success(
@@ -118,10 +125,57 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
                 f"取り込みました: 新規{batch.created_count}件・更新{batch.updated_count}件・"
                 f"変更なし{batch.unchanged_count}件・エラー{batch.invalid_count}件",
             )
+            if result.matched:
+                messages.info(request, result.match_summary())
             for warning in result.warnings[:20]:
                 messages.warning(request, warning)
             return redirect("identity:batch", pk=batch.pk)
     return render(request, "identity/import.html", {"form": form})
+
+
+@login_required
+def source_list(request: AuthedRequest) -> HttpResponse:
+    sources = selectors.sources_list(user=request.user)
+    return render(request, "identity/sources.html", {"sources": sources, "ledger_code": LEDGER_CODE})
+
+
+@login_required
+def source_edit(request: AuthedRequest, code: str = "") -> HttpResponse:
+    """Register a source system, or change its name, priority, verified fields, 重複なし, 有効."""
+    selectors.steward_check(user=request.user)
+    source = selectors.source_get(user=request.user, code=code) if code else None
+    initial = (
+        {
+            "code": source.code,
+            "name": source.name,
+            "priority": source.priority,
+            "verified_fields": source.verified_fields,
+            "deduplicated": source.deduplicated,
+            "is_active": source.is_active,
+        }
+        if source
+        else None
+    )
+    form = SourceForm(request.POST or None, initial=initial, source=source)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = source_system_register(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                priority=data["priority"],
+                verified_fields=data["verified_fields"],
+                deduplicated=data["deduplicated"],
+                is_active=data["is_active"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"ソースシステム「{saved.code}: {saved.name}」を保存しました。")
+            return redirect("identity:source", code=saved.code)
+    profiles = list(source.profiles.order_by("name")) if source else []
+    return render(request, "identity/source.html", {"form": form, "source": source, "profiles": profiles})
 
 
 @login_required
@@ -146,13 +200,11 @@ def profile_edit(request: AuthedRequest, code: str = "", pk: int | None = None) 
                 is_default=form.cleaned_data["is_default"],
             )
         except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
+            _form_errors(form, exc)
         else:
             messages.success(request, f"列マッピング「{source.code}: {saved.name}」を保存しました。")
-            return redirect("identity:home")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "identity/profile.html", {"form": form, "source": source, "profile": profile}, status=status)
+            return redirect("identity:source", code=source.code)
+    return render(request, "identity/profile.html", {"form": form, "source": source, "profile": profile})
 
 
 @login_required
@@ -215,10 +267,11 @@ def _side_by_side(pair: Any) -> list[dict[str, Any]]:
 @login_required
 def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     pair = selectors.pair_get(user=request.user, pk=pk, screen="名寄せ候補の確認")
-    form = DecisionForm(request.POST or None)
+    customers = selectors.pair_customers(user=request.user, pair=pair)
+    form = DecisionForm(request.POST or None, customers=customers)
     if request.method == "POST" and form.is_valid():
         survivor_pk = form.cleaned_data["survivor"]
-        survivor = Customer.objects.visible_to(request.user).filter(pk=survivor_pk).first() if survivor_pk else None
+        survivor = next((c for c in customers if c.pk == survivor_pk), None)
         try:
             pair_decide(
                 actor=request.user,
@@ -228,8 +281,7 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 survivor=survivor,
             )
         except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
+            _form_errors(form, exc)
         else:
             messages.success(request, "判定を記録しました。")
             return redirect("identity:review")
@@ -242,10 +294,20 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         for name, item in (pair.evidence or {}).items()
         if isinstance(item, dict)
     ]
+    rows = _side_by_side(pair)
+    by_pk = {c.pk: c for c in customers}
     return render(
         request,
         "identity/pair.html",
-        {"pair": pair, "rows": _side_by_side(pair), "evidence": evidence, "form": form},
+        {
+            "pair": pair,
+            "rows": rows,
+            "differing": sum(1 for r in rows if not r["same"]),
+            "evidence": evidence,
+            "form": form,
+            "left_customer": by_pk.get(current_customer_id(pair.record_l.customer_id) or 0),
+            "right_customer": by_pk.get(current_customer_id(pair.record_r.customer_id) or 0),
+        },
     )
 
 
@@ -264,7 +326,8 @@ def customer_merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         absorbed = Customer.objects.visible_to(request.user).filter(pk=form.cleaned_data["absorbed"]).first()
         if absorbed is None:
-            form.add_error("absorbed", "統合する顧客が見つかりません。")
+            number = f"K{form.cleaned_data['absorbed']:09d}"
+            form.add_error("absorbed", f"顧客番号 {number} の顧客が見つかりません。顧客番号を確かめてください。")
         else:
             try:
                 merge = customer_merge(
@@ -274,13 +337,12 @@ def customer_merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
+                _form_errors(form, exc)
             else:
                 messages.success(request, "顧客を統合しました。")
                 return redirect("identity:merge", pk=merge.pk)
     context["form"] = form
-    return render(request, "identity/customer.html", context, status=400)
+    return render(request, "identity/customer.html", context)
 
 
 @login_required
@@ -298,11 +360,10 @@ def unmerge_view(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             result = customer_unmerge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
+            _form_errors(form, exc)
         else:
             messages.success(request, "統合を解除しました。")
             for name, (_old, _new, current) in result.kept_on_survivor.items():
                 messages.warning(request, f"{name}は統合後に変更されていたため、変更後の値「{current}」を残しました。")
             return redirect("identity:merge", pk=merge.pk)
-    return render(request, "identity/merge.html", {"merge": merge, "form": form}, status=400)
+    return render(request, "identity/merge.html", {"merge": merge, "form": form})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ TRAIN_RECORDS = 120_000
 U_PAIRS = 5e5
 TF_COLUMNS = ("fam_kanji", "giv_kanji")
 TF_TABLE_LIMIT = 50_000
+# An EM session needs pairs to learn from; with fewer it is skipped (training adapts to the data).
+MIN_EM_PAIRS = 10
+_EQUI_JOIN = re.compile(r"l\.(\w+) = r\.\1")
 
 logging.getLogger("splink").setLevel(logging.WARNING)
 
@@ -70,6 +74,30 @@ def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
 
 def _present_features(prepared: pd.DataFrame) -> list[str]:
     return [c for c in FEATURE_COLUMNS if prepared[c].notna().any()]
+
+
+def _paired_features(prepared: pd.DataFrame, present: Sequence[str]) -> list[str]:
+    """The present features, less the personal identifiers no two records share: the identifier
+    session then falls back to the next identifier (mobile → shared id) or is left out."""
+    out = []
+    for column in present:
+        if column in rules.PERSONAL_IDS and not prepared[column].dropna().duplicated().any():
+            continue
+        out.append(column)
+    return out
+
+
+def _equi_join_pairs(prepared: pd.DataFrame, rule: str) -> int | None:
+    """Pairs an equi-join rule ("l.a = r.a AND l.b = r.b") forms (None for another rule): the sum
+    of k(k-1)/2 over the groups of equal, non-null values (cheap even at a million records)."""
+    columns = _EQUI_JOIN.findall(rule)
+    if not columns or rule.count("=") != len(columns):
+        return None
+    values = prepared[columns].dropna()
+    if values.empty:
+        return 0
+    sizes = values.groupby(columns, sort=False, observed=True).size().to_numpy(dtype=np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
 
 
 def _restricted(rule: str, deduplicated: Collection[str]) -> str:
@@ -135,6 +163,7 @@ class Matcher:
         records are never compared with each other, and candidates in them compete (linkage.py).
         Every source deduplicated: a pure linkage (FEBRL4)."""
         from splink import Linker
+        from splink.internals.exceptions import EMTrainingException
 
         prepared = records if is_prepared(records) else prepare(records)
         surnames = learn_surnames(prepared)
@@ -146,12 +175,26 @@ class Matcher:
         linker = Linker(db_api.register(_feature_frame(prepared)), settings)
         deterministic: list[Any] = [_restricted(r, deduplicated) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
+        if not linker._settings_obj._probability_two_random_records_match > 0:
+            # No pair meets a deterministic rule (a file of distinct people): one expected match.
+            linker._settings_obj._probability_two_random_records_match = min(0.5, 2.0 / max(n * (n - 1), 2))
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
         proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
-        for rule in rules.em_blocking_rules(present):
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                _restricted(rule, deduplicated), record_sample_proportion=proportion
-            )
+        paired = _paired_features(prepared, present)
+        skipped = [f"l.{c} = r.{c} (0 pairs)" for c in present if c not in paired]
+        for rule in rules.em_blocking_rules(paired):
+            pairs = _equi_join_pairs(prepared, rule)
+            if pairs is not None and pairs < MIN_EM_PAIRS:
+                # Splink refuses a session without pairs, and a handful teaches EM nothing: the
+                # comparisons keep the estimates of the other sessions (or their defaults).
+                skipped.append(f"{rule} ({pairs} pairs)")
+                continue
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    _restricted(rule, deduplicated), record_sample_proportion=proportion
+                )
+            except EMTrainingException:  # no pairs in the sample (deduplicated sources, sampling)
+                skipped.append(f"{rule} (no pairs)")
         trained = linker.misc.save_model_to_json()
         trained.pop("linker_uid", None)  # random per linker: the model is the same without it
         if deduplicated:
@@ -172,6 +215,7 @@ class Matcher:
                 "em_record_proportion": proportion,
                 "features": present,
                 "deduplicated_sources": deduplicated,
+                "skipped_sessions": skipped,
             },
         )
         sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)

@@ -15,18 +15,24 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
+from tsunagu.customers.models import Customer
 
 from ..choices import BatchStatus
-from ..models import BlockingKey, ImportBatch, MappingProfile, SourceRecord, SourceSystem, StagedRow
+from ..models import ImportBatch, MappingProfile, SourceRecord, SourceSystem, StagedRow
 from ..readers import ENCODING_LABELS, FileReadError, Table, read_table
 from ..records import FIELD_LABELS, MAPPABLE_FIELDS, CheckedRow, RowError, content_hash, validate_row
 from .common import ensure_steward
+from .keys import keys_refresh
+from .ledger import LEDGER_CODE, ledger_sync
+from .matcher import matcher_load, model_train
+from .resolution import match_incremental
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
@@ -42,6 +48,15 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     matched: int = 0
+    linked_existing: int = 0  # records linked to a customer that existed before the import
+    new_customers: int = 0  # customers created for records without a candidate
+    waiting_review: int = 0  # records without a customer, in review with an existing customer's record
+
+    def match_summary(self) -> str:
+        return (
+            f"照合: 既存顧客に紐付け{self.linked_existing}件・要確認(判定待ち){self.waiting_review}件・"
+            f"新規顧客{self.new_customers}件"
+        )
 
 
 def _file_error(message: str) -> ValidationError:
@@ -50,6 +65,8 @@ def _file_error(message: str) -> ValidationError:
 
 def source_get(code: str) -> SourceSystem:
     source = SourceSystem.objects.filter(code=code.strip(), is_active=True).first()
+    if source is not None and source.code == LEDGER_CODE:
+        raise ValidationError({"source": f"「{code}」は既存顧客の照合用(顧客台帳)のため、ファイルは取り込めません。"})
     if source is None:
         raise ValidationError({"source": f"ソースシステム「{code}」は登録されていません。"})
     return source
@@ -114,10 +131,35 @@ def records_import(
         result = _import_table(actor, source, profile, table, mapping, file_name, data, progress)
     result.seconds = time.perf_counter() - started
     if match and result.changed_ids:
-        from .resolution import match_incremental
-
-        result.matched = match_incremental(actor=actor, record_ids=result.changed_ids)
+        last_customer = Customer.objects.aggregate(m=Max("pk"))["m"] or 0
+        result.matched, note = _match_against_existing(actor, result.changed_ids)
+        if note:
+            result.warnings.append(note)
+        customers = list(SourceRecord.objects.filter(pk__in=result.changed_ids).values_list("customer_id", flat=True))
+        result.linked_existing = sum(1 for c in customers if c is not None and c <= last_customer)
+        result.new_customers = Customer.objects.filter(pk__gt=last_customer).count()
+        result.waiting_review = sum(1 for c in customers if c is None) if result.matched else 0
     return result
+
+
+# The first import trains the model when none is active (on these records and the existing
+# customers) once there is enough to learn from; below this the records wait for a full run.
+TRAIN_ON_IMPORT_MIN_RECORDS = 50
+
+
+def _match_against_existing(actor: User, record_ids: list[int]) -> tuple[int, str]:
+    """Match the new/changed records against existing customers (the ledger) and all records:
+    linked, queued for review, or a new customer only without a candidate."""
+    ledger_sync(actor=actor)
+    if matcher_load() is None:
+        if SourceRecord.objects.count() < TRAIN_ON_IMPORT_MIN_RECORDS:
+            return 0, "照合モデルがまだないため、照合は全件照合の実行まで保留しました。"
+        try:
+            model_train(actor=actor)
+        except Exception:  # the import stands; the run page explains a failing training
+            logger.exception("training on import failed")
+            return 0, "照合モデルを学習できなかったため照合を保留しました。全件照合を実行してください。"
+    return match_incremental(actor=actor, record_ids=record_ids), ""
 
 
 def _import_table(
@@ -279,24 +321,9 @@ def _upsert(
                 batch_size=CHUNK,
             )
             updated.extend(r.pk for r in changed)
-        keys_refresh(source, new + changed)
+        for r in new + changed:
+            r.source = source
+        keys_refresh(new + changed)
         if progress is not None:
             progress(min(start + CHUNK, len(rows)), len(rows))
     return created, updated, unchanged
-
-
-def keys_refresh(source: SourceSystem, records: list[SourceRecord]) -> bool:
-    """Rewrite the blocking keys of these records (skipped while the matching engine is absent)."""
-    if not records:
-        return True
-    try:
-        from ..engine import blocking_keys_many, record_for
-
-        many = blocking_keys_many([record_for(r.pk, source.code, r.features) for r in records])
-    except ImportError:  # pragma: no cover - only before the engine is installed
-        logger.warning("matching engine not available; blocking keys are built by the next full run")
-        return False
-    keys = [BlockingKey(record_id=r.pk, key=key[:200]) for r, ks in zip(records, many, strict=True) for key in ks]
-    BlockingKey.objects.filter(record_id__in=[r.pk for r in records]).delete()
-    BlockingKey.objects.bulk_create(keys, batch_size=5000, ignore_conflicts=True)
-    return True

@@ -1,4 +1,5 @@
-"""Training and loading the matcher, and the full match run (a background task with progress)."""
+"""The full match run (a background task with progress, or `manage.py match_records`) and storing
+predicted pairs. Imports downward only: the matcher, the key index, the ledger and resolution."""
 
 from __future__ import annotations
 
@@ -7,73 +8,37 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
+from django_tasks import task
 
 from tsunagu.core import writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
+from tsunagu.core.jobs import Job, JobError
 from tsunagu.core.models import User
 
-from .. import engine
-from ..choices import PairStatus, RunKind, RunStatus
-from ..models import BlockingKey, CandidatePair, MatchModel, MatchRun, SourceRecord, SourceSystem
+from ..choices import PairStatus, RunKind
+from ..models import CandidatePair, MatchModel, MatchRun
 from .common import ensure_steward
+from .keys import keys_refresh
+from .ledger import ledger_sync
+from .matcher import all_records_frame, matcher_load, matcher_of, model_train
+from .resolution import resolve_all
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
-_cache: dict[int, Any] = {}
 
-
-def all_records_frame() -> Any:
-    rows = SourceRecord.objects.select_related("source").order_by("pk").only("pk", "features", "source__code")
-    return engine.frame(engine.record_for(r.pk, r.source.code, r.features) for r in rows.iterator(chunk_size=5000))
-
-
-def model_train(*, actor: User, frame: Any | None = None) -> MatchModel:
-    """Train on every source record (no labels) and make the new model the active one."""
-    ensure_steward(actor)
-    frame = all_records_frame() if frame is None else frame
-    if len(frame) < 2:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError("学習には2件以上のソースレコードが必要です。先にファイルを取り込んでください。")
-    deduplicated = list(SourceSystem.objects.filter(deduplicated=True).values_list("code", flat=True))
-    matcher = engine.matching().Matcher.train(frame, deduplicated_sources=deduplicated)
-    with transaction.atomic():
-        version = (MatchModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-        # MatchModel keeps no row history (each version is immutable but for this flag); the
-        # activation of the new version is the audit event below.
-        MatchModel.objects.filter(is_active=True).update(is_active=False)
-        model = MatchModel.objects.create(
-            version=version,
-            model_json=matcher.to_json(),
-            auto_link=matcher.thresholds.auto_link,
-            review=matcher.thresholds.review,
-            trained_on=len(frame),
-            trained_by=actor,
-            is_active=True,
-        )
-        record_event(
-            actor=actor,
-            action=AuditAction.IDENTITY_MODEL_TRAIN,
-            target=model,
-            summary=f"名寄せモデル v{version} を学習した(自動統合 {model.auto_link:.4f}・要確認 {model.review:.4f})",
-            data={"records": len(frame), "deduplicated_sources": sorted(deduplicated)},
-        )
-    _cache[model.pk] = matcher
-    return model
-
-
-def matcher_load() -> tuple[MatchModel, Any] | None:
-    model = MatchModel.objects.filter(is_active=True).first()
-    if model is None:
-        return None
-    if model.pk not in _cache:
-        _cache.clear()
-        _cache[model.pk] = engine.matching().Matcher.from_json(model.model_json)
-    return model, _cache[model.pk]
+__all__ = [  # the model services live in .matcher; named here too for callers of the run service
+    "keys_refresh",
+    "match_run_execute",
+    "match_run_start",
+    "match_run_task",
+    "matcher_load",
+    "model_train",
+    "pairs_store",
+    "run_failure_reason",
+]
 
 
 def match_run_start(*, actor: User, retrain: bool = False) -> MatchRun:
@@ -83,52 +48,49 @@ def match_run_start(*, actor: User, retrain: bool = False) -> MatchRun:
     record_event(
         actor=actor, action=AuditAction.IDENTITY_RUN_START, target=run, summary=f"名寄せの全件照合 #{run.pk} を開始した"
     )
-    from ..tasks import match_run_task
-
     transaction.on_commit(lambda: match_run_task.enqueue(run.pk))
     return run
 
 
-def _set(run: MatchRun, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(run, name, value)
-    run.save(update_fields=list(fields))
+@task()
+def match_run_task(run_id: int) -> int:
+    """The background task (django-tasks) of a queued run."""
+    return match_run_execute(run_id=run_id).pk
 
 
-def keys_refresh(chunk: int = 5000) -> int:
-    """Bring every record's stored blocking keys up to what the engine derives now (new records
-    have none; a changed key scheme makes stored ones stale); returns how many records changed."""
-    changed, after = 0, 0
-    while True:
-        records = list(SourceRecord.objects.filter(pk__gt=after).select_related("source").order_by("pk")[:chunk])
-        if not records:
-            return changed
-        after = records[-1].pk
-        many = engine.blocking_keys_many([engine.record_for(r.pk, r.source.code, r.features) for r in records])
-        wanted = {(r.pk, key[:200]) for r, keys in zip(records, many, strict=True) for key in keys}
-        stored = set(
-            BlockingKey.objects.filter(record_id__gte=records[0].pk, record_id__lte=after).values_list(
-                "record_id", "key"
-            )
+def run_failure_reason(exc: BaseException) -> str:
+    """Why a run failed, in Japanese for the run page (the engine's own messages are English and
+    go to the log, with the traceback)."""
+    name = type(exc).__name__
+    text = str(exc)
+    if isinstance(exc, JobError):
+        return text
+    if isinstance(exc, ValidationError):
+        return "照合できませんでした: " + " ".join(exc.messages)
+    if name == "EMTrainingException" or "resulted in no record pairs" in text:
+        return (
+            "照合モデルの学習に失敗しました: 学習に使える似たレコードの組み合わせが見つかりませんでした。"
+            "レコードが少なすぎるか、氏名・生年月日・電話番号などの列が空の可能性があります。"
+            "列マッピングと取り込んだファイルを確かめてから、もう一度実行してください。"
         )
-        redo = {record_id for record_id, _ in stored ^ wanted}
-        if not redo:
-            continue
-        with transaction.atomic():
-            BlockingKey.objects.filter(record_id__in=redo).delete()
-            fresh = [BlockingKey(record_id=r, key=k) for r, k in wanted if r in redo]
-            BlockingKey.objects.bulk_create(fresh, batch_size=5000)
-        changed += len(redo)
+    if isinstance(exc, MemoryError):
+        return "メモリが不足したため照合を中断しました。件数を減らすか、管理者に連絡してください。"
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "照合が中断されました。もう一度実行すると最初からやり直します(判定済みの候補はそのまま残ります)。"
+    return (
+        f"照合中に予期しないエラーが発生したため中断しました(エラーの種類: {name})。"
+        "もう一度実行しても失敗する場合は、実行番号を添えてシステム管理者に連絡してください。"
+    )
 
 
 def match_run_execute(*, run_id: int, progress: Progress | None = None) -> MatchRun:
-    """Predict all pairs, store them (decided pairs keep their decision), then resolve clusters."""
-    from .resolution import resolve_all
-
+    """Predict all pairs, store them (decided pairs keep their decision), then resolve clusters.
+    A failure is recorded on the run with a Japanese reason (core.jobs) and re-raised."""
     run = MatchRun.objects.get(pk=run_id)
-    _set(run, status=RunStatus.RUNNING, started_at=timezone.now())
+    job = Job.start(run)
+    started = time.perf_counter()
     try:
-        started = time.perf_counter()
+        ledger_sync(actor=run.started_by)
         keys_refresh()
         frame = all_records_frame()
         loaded = None if run.kind == RunKind.TRAIN else matcher_load()
@@ -136,28 +98,28 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
             if progress:
                 progress("学習", 0, 1)
             model = model_train(actor=run.started_by, frame=frame)
-            loaded = (model, _cache[model.pk])
+            loaded = (model, matcher_of(model))
         model, matcher = loaded
-        _set(run, model=model)
+        job.set(model=model)
         if progress:
             progress("照合", 0, 1)
         pairs = matcher.predict(frame) if len(frame) >= 2 else None
         found, auto, review = pairs_store(actor=run.started_by, run=run, model=model, pairs=pairs)
-        _set(run, pairs_found=found, auto_linked=auto, queued_for_review=review)
+        job.set(pairs_found=found, auto_linked=auto, queued_for_review=review)
 
         def step(done: int, total: int) -> None:
             if done % 200 == 0 or done == total:
-                _set(run, processed=done, total=total)
+                job.set(processed=done, total=total)
             if progress:
                 progress("統合", done, total)
 
         resolve_all(actor=run.started_by, progress=step, run=run)
-        message = f"{time.perf_counter() - started:.1f}秒で完了しました。"
-        _set(run, status=RunStatus.DONE, finished_at=timezone.now(), message=message)
-    except Exception as exc:
+    except BaseException as exc:
         logger.exception("match run %s failed", run_id)
-        _set(run, status=RunStatus.FAILED, finished_at=timezone.now(), message=f"失敗しました: {exc}")
+        job.fail(run_failure_reason(exc))
         raise
+    job.complete(message=f"{time.perf_counter() - started:.1f}秒で完了しました。")
+    run.refresh_from_db()
     return run
 
 

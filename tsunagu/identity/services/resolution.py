@@ -18,6 +18,7 @@ from ..choices import MergeStatus, PairStatus
 from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord
 from .common import one_index_update, save_customer_link
 from .golden import golden_create, golden_refresh
+from .matcher import matcher_load
 from .merging import customer_merge
 
 CANDIDATE_LIMIT = 300
@@ -108,10 +109,19 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
                 reason="自動統合できないため要確認に戻した",
                 status=PairStatus.REVIEW,
             )
+    # A record in review with a record of an existing customer waits for the decision (it may
+    # be that customer) instead of becoming a new customer.
+    waiting: set[int] = set()
+    for left, right in CandidatePair.objects.filter(status=PairStatus.REVIEW).values_list("record_l_id", "record_r_id"):
+        for one, other in ((left, right), (right, left)):
+            known = one in records and other in records
+            if known and records[one].customer_id is None and records[other].customer_id is not None:
+                waiting.add(one)
     groups = components.groups()
     for done, group in enumerate(groups, start=1):
         members = [records[pk] for pk in sorted(group)]
-        _resolve_group(actor, members, run)
+        if not (len(members) == 1 and members[0].pk in waiting):
+            _resolve_group(actor, members, run)
         if progress:
             progress(done, len(groups))
     return len(groups)
@@ -164,8 +174,6 @@ def match_one(record: SourceRecord, matcher: Any) -> tuple[list[SourceRecord], l
 def match_incremental(*, actor: User, record_ids: list[int]) -> int:
     """Match new or changed records against existing ones found through the blocking-key index.
     Without an active model the records wait for the first full run. Returns records resolved."""
-    from .matching import matcher_load
-
     loaded = matcher_load()
     if loaded is None:
         return 0
@@ -183,6 +191,7 @@ def resolve_one(*, actor: User, record: SourceRecord, model: Any, matcher: Any) 
     by_id = {str(c.pk): c for c in candidates}
     chosen: Customer | None = None
     partner: SourceRecord | None = None
+    waits = False  # a candidate on an existing customer is in review: the steward decides first
     own = current_customer_id(record.customer_id)
     for candidate in scored:
         if candidate.match_probability < model.review:
@@ -208,11 +217,28 @@ def resolve_one(*, actor: User, record: SourceRecord, model: Any, matcher: Any) 
                 pair.status = PairStatus.AUTO_LINKED if not pair.is_decided else pair.status
             elif own is not None and own == other_customer:
                 pair.status = PairStatus.AUTO_LINKED if not pair.is_decided else pair.status
+        if pair.status == PairStatus.REVIEW and own is None and other_customer is not None:
+            waits = True
         writes.save(pair, actor=actor)
     if chosen is not None:
         _attach(actor, chosen, [record])
     elif own is not None:
         golden_refresh(actor=actor, customer=Customer.objects.get(pk=own))
+    elif waits and partner is None:
+        pass  # no customer until the review decides: linked to the existing one, or a new one
     else:
         golden_create(actor=actor, records=[record, *([partner] if partner else [])])
     return record
+
+
+def open_review_on_customer(record: SourceRecord) -> bool:
+    """Whether an unlinked record still has a pair in review with a record on a customer."""
+    from django.db.models import Q
+
+    pairs = CandidatePair.objects.filter(Q(record_l=record) | Q(record_r=record), status=PairStatus.REVIEW)
+    for left, right in pairs.values_list("record_l_id", "record_r_id"):
+        other = right if left == record.pk else left
+        customer_id = SourceRecord.objects.filter(pk=other).values_list("customer_id", flat=True).first()
+        if customer_id is not None:
+            return True
+    return False

@@ -17,7 +17,7 @@ from ..models import CandidatePair, SourceRecord
 from .common import ensure_steward, one_index_update
 from .golden import golden_create
 from .merging import customer_merge
-from .resolution import _attach, current_customer_id
+from .resolution import _attach, current_customer_id, open_review_on_customer
 
 
 def pair_decide(
@@ -36,6 +36,10 @@ def pair_decide(
             raise ValidationError(
                 "この2件は既に同じ顧客に統合されています。別人の場合は、顧客の名寄せ画面で統合を解除するか、ソースレコードを切り離してください。"
             )
+        if link and survivor is not None and survivor.pk not in {cl, cr}:
+            raise ValidationError(
+                {"survivor": f"残す顧客 {survivor.number} はこの候補の顧客ではありません。どちらかを選んでください。"}
+            )
         pair.status = PairStatus.LINKED if link else PairStatus.NOT_LINKED
         pair.decided_by, pair.decided_at, pair.note = actor, timezone.now(), note.strip()[:300]
         writes.save(pair, actor=actor, reason="名寄せ候補の判定")
@@ -50,7 +54,7 @@ def pair_decide(
                 _attach(actor, target, [left if cl is None else right])
             elif cl != cr:
                 ids = sorted((cl, cr))
-                keep = survivor.pk if survivor is not None and survivor.pk in ids else ids[0]
+                keep = survivor.pk if survivor is not None else ids[0]
                 gone = ids[1] if keep == ids[0] else ids[0]
                 customer_merge(
                     actor=actor,
@@ -59,6 +63,12 @@ def pair_decide(
                     reason=reason,
                     pair=pair,
                 )
+        else:
+            # A record that waited for this decision (an import's candidate of an existing
+            # customer) gets a customer of its own once no other candidate is left in review.
+            for record in (left, right):
+                if record.customer_id is None and not open_review_on_customer(record):
+                    golden_create(actor=actor, records=[record])
         record_event(
             actor=actor,
             action=AuditAction.IDENTITY_PAIR_LINK if link else AuditAction.IDENTITY_PAIR_NOT_LINK,

@@ -52,6 +52,8 @@ class Command(BaseCommand):
             f"取込 #{batch.pk}: 新規 {batch.created_count} 件・更新 {batch.updated_count} 件・"
             f"変更なし {batch.unchanged_count} 件・エラー {batch.invalid_count} 件({result.seconds:.1f} 秒)"
         )
+        if result.matched:
+            self.stdout.write(result.match_summary())
         for warning in result.warnings[:50]:
             self.stdout.write(f"注意: {warning}")
         for row in batch.staged_rows.order_by("row_number")[:50]:
