@@ -28,6 +28,7 @@ from tsunagu.policies.models import Claim, Policy
 
 from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
+from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .org import ensure_org
 from .tables import EXPLICIT_ID_MODELS, specs
@@ -59,6 +60,8 @@ class LoadResult:
     access_log: AccessLogResult | None = None  # 90 days of the demo users' reads
     identity_seconds: float = 0.0
     access_log_seconds: float = 0.0
+    operations: OperationsResult | None = None  # cases of the demo year, issued documents, FAQ
+    operations_seconds: float = 0.0
     seconds: float = 0.0
 
     @property
@@ -164,6 +167,9 @@ def demo_data_load(
         )
     analyze([spec.table for spec in specs().values()])
     result.finish_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result.operations = demo_operations_load(seed=seed, as_of=as_of, existing_customers=existing, org=org, actor=actor)
+    result.operations_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     result.identity = demo_identity_load(
         actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing

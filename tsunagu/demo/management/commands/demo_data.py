@@ -13,6 +13,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from tsunagu.cases.choices import CaseType
 from tsunagu.demo.loader import DEFAULT_CHUNK_SIZE, DemoDataRefused, LoadResult, demo_data_load
 
 
@@ -98,6 +99,7 @@ class Command(BaseCommand):
             f"電話番号 {counts.get('phones', 0):,} 件、変更履歴 "
             f"{counts.get('customers_history', 0) + counts.get('policies_history', 0):,} 件"
         )
+        self._report_cases(result)
         self._report_operations(result)
         search = (
             f"、検索インデックス {result.search_index_seconds:.1f} 秒"
@@ -131,6 +133,22 @@ class Command(BaseCommand):
                 f"監査用に仕込んだ異常 {len(access.anomalies)} 件(docs/demo-data.md)"
             )
 
+    def _report_cases(self, result: LoadResult) -> None:
+        ops = result.operations
+        if ops is None:
+            return
+        by_type = "、".join(
+            f"{CaseType(t).label} {ops.cases_by_type.get(t, 0):,}" for t in CaseType.values if ops.cases_by_type.get(t)
+        )
+        counts = ops.counts
+        self.stdout.write(
+            f"案件: {sum(ops.cases_by_type.values()):,} 件({by_type})、うち未完了 {ops.open_cases:,} 件・"
+            f"期限超過 {ops.overdue_cases:,} 件、タイムライン {counts.get('case_events', 0):,} 件。"
+            f"発行帳票: 再発行 {counts.get('documents_reissued', 0):,} 件、契約内容のお知らせ "
+            f"{counts.get('contract_notices', 0):,} 件。FAQ 追加 {counts.get('faq_articles', 0):,} 件"
+            f"({result.operations_seconds:.1f} 秒)"
+        )
+
 
 def _stats(result: LoadResult) -> dict[str, Any]:
     return {
@@ -160,4 +178,13 @@ def _stats(result: LoadResult) -> dict[str, Any]:
             "stage_started": result.identity.stage_started,
         },
         "access_log_rows": None if result.access_log is None else result.access_log.rows,
+        "operations_seconds": round(result.operations_seconds, 3),
+        "operations": None
+        if result.operations is None
+        else {
+            "counts": result.operations.counts,
+            "cases_by_type": result.operations.cases_by_type,
+            "open_cases": result.operations.open_cases,
+            "overdue_cases": result.operations.overdue_cases,
+        },
     }
