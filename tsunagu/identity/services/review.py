@@ -15,7 +15,7 @@ from tsunagu.customers.models import Customer
 from ..choices import PairStatus
 from ..models import CandidatePair, SourceRecord
 from .common import ensure_steward, one_index_update
-from .golden import golden_create
+from .golden import golden_create, golden_refresh
 from .merging import customer_merge
 from .resolution import _attach, current_customer_id, open_review_on_customer
 
@@ -84,8 +84,6 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
     customer of its own, the old customer's golden values are re-derived, and its pairs with the
     old customer's records become not-link so that later runs keep them apart."""
     from django.db.models import Q
-
-    from .golden import golden_refresh
 
     ensure_steward(actor)
     if not reason.strip():

@@ -14,6 +14,7 @@ from ..models import MappingProfile, SourceSystem
 from ..readers import FileReadError, canonical_encoding
 from ..records import FIELD_LABELS, MAPPABLE_FIELDS
 from .common import ensure_steward
+from .ledger import LEDGER_CODE
 
 
 def source_system_register(
@@ -29,8 +30,6 @@ def source_system_register(
     """Register a source (or update its name, priority, verified fields, whether it holds each
     person once and whether it is active). `deduplicated` takes effect at the next training."""
     ensure_steward(actor)
-    from .ledger import LEDGER_CODE
-
     if code.strip().upper() == LEDGER_CODE:
         raise ValidationError({"code": f"「{code.strip()}」は既存顧客の照合用(顧客台帳)に予約されています。"})
     unknown = set(verified_fields or []) - set(MAPPABLE_FIELDS)
