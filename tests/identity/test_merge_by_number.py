@@ -106,3 +106,22 @@ def test_the_service_refuses_a_survivor_outside_the_pair(steward, sources, hq_op
         pair_decide(actor=steward, pair=pair, link=True, survivor=stranger)
     pair.refresh_from_db()
     assert pair.status == PairStatus.REVIEW
+
+
+def test_the_api_refuses_a_survivor_outside_the_pair(steward, sources, hq_operator, client):
+    from tsunagu.core.services import api_token_create
+
+    pair = _pair_of_two_customers(steward)
+    stranger = make_customer(hq_operator, name="佐藤 花子", name_kana="サトウ ハナコ")
+    _, key = api_token_create(actor=steward, user=steward, name="名寄せ連携")
+    response = client.post(
+        f"/api/identity/review/{pair.pk}/decision/",
+        {"decision": "link", "survivor_id": stranger.pk},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 400
+    assert "この候補の顧客ではありません" in response.content.decode()
+    pair.refresh_from_db()
+    assert pair.status == PairStatus.REVIEW
+    assert not CustomerMerge.objects.exists()

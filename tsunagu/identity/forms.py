@@ -15,7 +15,9 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 class ImportForm(forms.Form):
     source = forms.ModelChoiceField(
-        label="ソースシステム", queryset=SourceSystem.objects.filter(is_active=True), to_field_name="code"
+        label="ソースシステム",
+        queryset=SourceSystem.objects.filter(is_active=True).exclude(code="TSUNAGU"),  # the ledger (services.ledger)
+        to_field_name="code",
     )
     file = forms.FileField(label="ファイル(CSV・XLSX)")
     encoding = forms.ChoiceField(label="文字コード", choices=ENCODINGS, required=False)
