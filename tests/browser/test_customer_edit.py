@@ -46,6 +46,12 @@ def test_operator_adds_a_phone_after_an_error_and_sets_consent(page, screenshot,
     page.wait_for_function("document.activeElement && document.activeElement.id === 'nav-q'")
     screenshot("customer-edit-done")
 
+    # "c" (通話を記録) on the customer page puts the focus in the call form.
+    page.goto(f"/customers/{customer_a.pk}/")
+    page.locator("h1").click()
+    page.keyboard.press("c")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_channel'")
+
     customer_a.refresh_from_db()
     assert customer_a.dm_consent is True
     assert customer_a.phones.filter(digits="0311112222").exists()

@@ -83,6 +83,11 @@
       if (el) {
         event.preventDefault();
         el.click();
+        // A link to a panel on this page (通話を記録 → #interactions-panel): start typing there.
+        var hash = el.getAttribute("href") || "";
+        var panel = hash.charAt(0) === "#" ? document.getElementById(hash.slice(1)) : null;
+        var field = panel ? panel.querySelector("input:not([type=hidden]), select, textarea") : null;
+        if (field) field.focus();
       }
     }
   });
