@@ -19,7 +19,7 @@ from tsunagu.cases.business_calendar import current_calendar
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
 from tsunagu.customers.models import Customer, CustomerAgency
-from tsunagu.demo.operations.access_log import PROFILES
+from tsunagu.demo.operations.access_log import NIGHT_ADDRESS, PROFILES, access_log_plan
 from tsunagu.identity.choices import PairStatus, RunStatus
 from tsunagu.identity.models import CandidatePair, ImportBatch, MatchRun, SourceRecord
 from tsunagu.policies.models import Claim
@@ -180,6 +180,22 @@ def test_the_planted_anomalies_are_where_the_docs_say(db_access):
     assert times[-1] - times[0] <= dt.timedelta(minutes=15)
     assert len({r.detail["agency"] for r in evening}) == len(times)
     assert len(evening) > 200
+
+
+def test_the_log_is_the_same_for_the_same_seed_and_reference_date(db_access):
+    users = {u.username: u for u in User.objects.filter(username__in=list(PROFILES))}
+    now = dt.datetime(2026, 12, 4, 12, 0, tzinfo=TZ)
+    first, anomalies = access_log_plan(users=users, seed=3, as_of=AS_OF, now=now)
+    again, _ = access_log_plan(users=users, seed=3, as_of=AS_OF, now=now)
+    other, _ = access_log_plan(users=users, seed=4, as_of=AS_OF, now=now)
+    assert first == again
+    assert first != other
+    assert [a.kind for a in anomalies] == ["late_night_bulk", "outside_portfolio", "export_burst"]
+    # What was written is that plan (the module's load used the same seed and reference date).
+    addresses = {p.address for p in PROFILES.values()} | {NIGHT_ADDRESS}
+    written = AccessLog.objects.filter(client_address__in=addresses)
+    assert written.count() == sum(max(1, len(r.customer_ids)) for r in first)
+    assert {r.client_address for r in first} <= addresses
 
 
 def test_loading_again_adds_customers_but_keeps_the_identity_data_and_the_log(db_access):

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tsunagu.cases.business_calendar import current_calendar
+from tsunagu.cases.calendar import BusinessCalendar
 from tsunagu.core.access_log import PastRead, log_access_backfill
 from tsunagu.core.access_log_checkpoints import checkpoint_write
 from tsunagu.core.choices import AccessPurpose
@@ -211,14 +212,33 @@ def demo_access_log_load(*, users: dict[str, User], seed: int, as_of: dt.date) -
     result = AccessLogResult()
     if AccessLog.objects.filter(client_address__in=[p.address for p in PROFILES.values()]).exists():
         return result  # loaded before (live reads have the users' real addresses, not these)
+    reads, result.anomalies = access_log_plan(users=users, seed=seed, as_of=as_of, now=timezone.now())
+    result.rows = log_access_backfill(reads)
+    if reads:
+        result.first = min(read.at for read in reads)
+        result.last = max(read.at for read in reads)
+        checkpoint_write(reason="command")
+    return result
+
+
+def _first_business_day(day: dt.date, calendar: BusinessCalendar) -> bool:
+    return calendar.is_business_day(day) and not any(
+        calendar.is_business_day(day.replace(day=d)) for d in range(1, day.day)
+    )
+
+
+def access_log_plan(
+    *, users: dict[str, User], seed: int, as_of: dt.date, now: dt.datetime
+) -> tuple[list[PastRead], list[Anomaly]]:
+    """The reads to backfill and the anomalies planted among them: the same for the same seed,
+    reference date and database (the customers, claims and agency links it draws from)."""
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    now = timezone.now()
     end = min(as_of, timezone.localdate(now))  # the last day is the one before `end`
     calendar = current_calendar()
     rng = random.Random(f"tsunagu-demo-access-log:{seed}:{as_of.isoformat()}")
     pools = _Pools(users)
     if not pools.all:
-        return result
+        return [], []
     days = [end - dt.timedelta(days=offset) for offset in range(DAYS, 0, -1)]
     business = [day for day in days if calendar.is_business_day(day)]
     reads: list[PastRead] = []
@@ -235,21 +255,16 @@ def demo_access_log_load(*, users: dict[str, User], seed: int, as_of: dt.date) -
         if agency_user not in users:
             continue
         for day in business:
-            if day == min(d for d in business if d.month == day.month and d.year == day.year):
+            if _first_business_day(day, calendar):  # the month's mailing list
                 at = dt.datetime.combine(day, dt.time(9, rng.randint(5, 50)), tzinfo=tz)
                 agency_id = users[agency_user].agency_id or 0
                 reads.append(
                     _mailing_list(pools, rng, agency_id, at, users[agency_user], PROFILES[agency_user].address)
                 )
+    anomalies = AccessLogResult()
     if len(business) >= 30 and {"operator2", "claims2", "policy_admin"} <= set(users):
-        reads.extend(_plant(rng, pools, users, business, tz, result))
-    reads = [read for read in reads if read.at < now]
-    result.rows = log_access_backfill(reads)
-    if reads:
-        result.first = min(read.at for read in reads)
-        result.last = max(read.at for read in reads)
-    checkpoint_write(reason="command")
-    return result
+        reads.extend(_plant(rng, pools, users, business, tz, anomalies))
+    return [read for read in reads if read.at < now], anomalies.anomalies
 
 
 def _plant(
