@@ -22,6 +22,7 @@ from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import BadInput
+from tsunagu.core.templatetags.tsunagu import postal
 
 from .batch_start import batch_enqueue, can_start_batches
 from .certificate_reissue import certificate_reissue, reissue_years
@@ -59,7 +60,7 @@ def _issue_form(case: Case, data: Any = None) -> CaseIssueForm:
     }
     if years:
         initial["tax_year"] = years[0]
-    shown = f"〒{address.postal_code[:3]}-{address.postal_code[3:]} {address_text(address)}" if address else ""
+    shown = f"{postal(address.postal_code)} {address_text(address)}" if address else ""  # the kit's 〒 format
     return CaseIssueForm(data, initial=initial, years=years, address=shown)
 
 
