@@ -93,6 +93,14 @@ def merged(w: World) -> list[int | None]:
     return [w.identity["merge"].survivor_id, w.identity["merge"].absorbed_id]
 
 
+# The contact edit screens (customers.edit_contacts): operators, agency staff and administrators.
+EDITORS = ("hq_operator", "agency_a_staff", "policy_admin")  # policy_admin: an operator
+
+
+def contact_row(w: World) -> dict[str, Any]:
+    return {"pk": w.customer.pk, "kind": "phones", "item": w.customer.phones.order_by("pk").first().pk}
+
+
 def case_pk(kind: str) -> Kwargs:
     return lambda w: {"pk": w.cases[kind].pk}
 
@@ -122,6 +130,13 @@ ROUTES: dict[str, Expect] = {
         data=lambda w: {},
         logs=customer_a,
     ),
+    # the customer's contact edit screens (desk/contacts.py): operators, agency staff and admins
+    "desk:contacts": Expect("agency_a_staff", lambda w: {"pk": w.customer.pk}, logs=customer_a, only=EDITORS),
+    "desk:contact_new": Expect(
+        "agency_a_staff", lambda w: {"pk": w.customer.pk, "kind": "phones"}, logs=customer_a, only=EDITORS
+    ),
+    "desk:contact_edit": Expect("agency_a_staff", contact_row, logs=customer_a, only=EDITORS),
+    "desk:contact_delete": Expect("agency_a_staff", contact_row, logs=customer_a, only=EDITORS),
     # policies (pages composed in desk): the policyholder's read is logged
     "policies:policy_detail": Expect("agency_a_staff", lambda w: {"pk": w.policy.pk}, logs=customer_a),
     "policies:claim_detail": Expect("agency_a_staff", lambda w: {"pk": w.claim.pk}, logs=customer_a),
