@@ -51,3 +51,14 @@ def test_agency_staff_and_anonymous_see_no_batches(client, agency_a_staff, runni
     client.force_login(agency_a_staff)
     assert "50 / 200" not in client.get("/documents/batches/").content.decode()
     assert client.get(f"/documents/batches/{running.pk}/").status_code == 404
+
+
+def test_failed_batch_shows_the_lifecycles_japanese_reason_once(client, hq_operator, running):
+    from tsunagu.core.jobs import Job
+
+    Job(running).fail(KeyboardInterrupt())
+    client.force_login(hq_operator)
+    page = client.get(f"/documents/batches/{running.pk}/").content.decode()
+    assert "中断の理由: 中断されました(KeyboardInterrupt" in page
+    assert page.count("再実行すると続きから処理します") == 1
+    assert "(重複発行はしません)" in page
