@@ -329,6 +329,20 @@ def test_supervisor_assigns_any_case(hq_operator, holder, departments, org):
     assert case.assignee == pa_staff
 
 
+def test_agency_staff_take_their_agency_cases(hq_operator, agency_a_staff, agency_b_staff, holder, departments):
+    customer, policy = holder
+    case = open_case(hq_operator, customer, policy, CaseType.CANCELLATION, reason="switch")
+    assert case.agency == policy.agency
+    case_assign(actor=agency_a_staff, case=case, assignee=agency_a_staff)
+    case.refresh_from_db()
+    assert case.assignee == agency_a_staff
+    with pytest.raises(PermissionDenied):  # another agency: not even visible
+        case_assign(actor=agency_b_staff, case=case, assignee=None)
+    case_transition(actor=hq_operator, case=case, to=CaseStatus.WITHDRAWN, resolution_summary="取下げ")
+    with pytest.raises(ValidationError, match="完了・取下げ済み"):
+        case_assign(actor=agency_a_staff, case=case, assignee=None)
+
+
 # --- FAQ linked by searching ---------------------------------------------------------------------
 
 

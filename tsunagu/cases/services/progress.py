@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tsunagu.core import permissions
+from tsunagu.core import permissions, scoping
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.interactions.choices import Channel, Direction
@@ -202,7 +202,12 @@ def assignable_users(case: Case) -> list[User]:
     if case.agency_id:
         who |= Q(agency_id=case.agency_id)
     candidates = User.objects.filter(who, is_active=True).order_by("display_name", "username")
-    return [user for user in candidates if Case.objects.visible_to(user).filter(pk=case.pk).exists()]
+    # Head-office staff see every case; only agency staff need the scoped check (one query each).
+    return [
+        user
+        for user in candidates
+        if scoping.sees_all(user) or Case.objects.visible_to(user).filter(pk=case.pk).exists()
+    ]
 
 
 def case_assign(*, actor: User, case: Case, assignee: User | None, expected_version: int | None = None) -> Case:
