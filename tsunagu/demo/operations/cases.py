@@ -69,7 +69,8 @@ from tsunagu.core.choices import DepartmentKind
 from tsunagu.core.models import Department, User
 from tsunagu.customers.models import Address, Customer, CustomerAgency, FormerName
 from tsunagu.policies.choices import PaymentMethod, PolicyStatus
-from tsunagu.policies.models import Claim, Coverage, Policy
+from tsunagu.policies.models import Claim, Coverage, Policy, Product
+from tsunagu.policies.refund import refund_basis
 
 from ..catalog import PLATE_KANA, VEHICLE_MODELS
 from ..org import DEMO_USERS, OrgRefs
@@ -151,6 +152,8 @@ class PolicyInfo(NamedTuple):
     payment_method: str
     payment_frequency: str
     product_id: int
+    annual_premium: int
+    term_years: int
 
 
 class ClaimInfo(NamedTuple):
@@ -196,6 +199,7 @@ class Refs:
     complaint_categories: list[tuple[int, str, str]]  # (id, parent code, name) of level-2 categories
     guidance: dict[tuple[str, str], list[str]]  # (reason, line) → offers
     article_ids: dict[str, int]
+    refund_methods: dict[int, str]  # product id → 短期率/月割
 
     def rule(self, case_type: str, sub_type: str) -> tuple[int, str]:
         return self.rules.get((case_type, sub_type)) or self.rules[(case_type, "")]
@@ -254,6 +258,7 @@ def _refs(org: OrgRefs, article_ids: dict[str, int]) -> Refs:
         complaint_categories=categories,
         guidance=dict(guidance),
         article_ids=article_ids,
+        refund_methods=dict(Product.objects.values_list("id", "refund_method")),
     )
 
 
@@ -1331,7 +1336,11 @@ class CaseGenerator:
 
     def cancellation(self, c: CustomerFacts) -> None:
         rng = self.rng
-        in_force = [p for p in c.policies if p.status == PolicyStatus.IN_FORCE and p.id not in self.cancelled_ids]
+        in_force = [
+            p
+            for p in c.policies
+            if p.status == PolicyStatus.IN_FORCE and p.id not in self.cancelled_ids and p.expiry > self.as_of
+        ]
         if not in_force:
             return
         policy = rng.choice(in_force)
@@ -1379,9 +1388,21 @@ class CaseGenerator:
 
         def complete(actor: int) -> None:
             effective = panel["effective_date"]
+            basis = refund_basis(
+                annual_premium=policy.annual_premium,
+                inception=policy.inception,
+                expiry=policy.expiry,
+                cancellation_date=effective,
+                method=self.refs.refund_methods.get(policy.product_id, "short_rate"),
+                payment_frequency=policy.payment_frequency,
+                term_years=policy.term_years,
+            )
+            when = "解約にした" if effective <= sim.today else "解約予定とした"
             sim.event(
                 EventKind.APPLIED,
-                f"契約 {policy.number} を解約にした(解約日 {effective:%Y/%m/%d})",
+                f"契約 {policy.number} を{when}(解約日 {effective:%Y/%m/%d}、"
+                f"返戻保険料 {basis.refund:,}円・{basis.method_label})",
+                body=basis.explanation,
                 actor=actor,
             )
             self.generated.cancelled_policies.append((policy.id, effective, sim.t, actor))
@@ -1398,7 +1419,9 @@ class CaseGenerator:
             panel["offer_made"] = "、".join(chosen) + "をご案内した。"
             panel["outcome"] = outcome
             if outcome == CancellationOutcome.CANCELLED:
-                panel["effective_date"] = sim.today + dt.timedelta(days=rng.randint(5, 15))
+                # 解約日: after the form can be back (書類到着日以降), before the end of the period.
+                wanted = sim.today + dt.timedelta(days=rng.randint(14, 35))
+                panel["effective_date"] = min(wanted, policy.expiry - dt.timedelta(days=1))
                 panel["refund_note"] = "未経過期間の保険料を所定の方法で返戻する旨ご案内した。"
             elif outcome == CancellationOutcome.RETAINED_CHANGED:
                 panel["refund_note"] = ""
@@ -1488,6 +1511,8 @@ def _page(low: int, high: int, start: dt.date) -> list[CustomerFacts]:
             "payment_method",
             "payment_frequency",
             "product_id",
+            "annual_premium",
+            "term_years",
         )
     ):
         info = PolicyInfo(*row[1:])

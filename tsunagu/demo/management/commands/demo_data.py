@@ -146,7 +146,7 @@ class Command(BaseCommand):
             f"期限超過 {ops.overdue_cases:,} 件、タイムライン {counts.get('case_events', 0):,} 件。"
             f"発行帳票: 再発行 {counts.get('documents_reissued', 0):,} 件、契約内容のお知らせ "
             f"{counts.get('contract_notices', 0):,} 件。FAQ 追加 {counts.get('faq_articles', 0):,} 件"
-            f"({result.operations_seconds:.1f} 秒)"
+            f"({result.operations_seconds:.1f} 秒、うち帳票 {ops.documents_seconds:.1f} 秒)"
         )
 
 
@@ -186,5 +186,7 @@ def _stats(result: LoadResult) -> dict[str, Any]:
             "cases_by_type": result.operations.cases_by_type,
             "open_cases": result.operations.open_cases,
             "overdue_cases": result.operations.overdue_cases,
+            "cases_seconds": round(result.operations.cases_seconds, 3),
+            "documents_seconds": round(result.operations.documents_seconds, 3),
         },
     }
