@@ -171,3 +171,37 @@ def test_the_csv_export_is_logged_as_an_export(client, auditor, logged):
     rows, problem = verify_chain()
     assert problem is None
     assert rows > 0
+
+
+def test_the_summary_counts_reads_outside_8_to_20_in_the_last_7_days(auditor, hq_operator, agency_a_staff):
+    customer = make_customer(hq_operator, name="時間 外子")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+
+    def at(day, hour, minute):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+    reads = [
+        (hq_operator, at(yesterday, 7, 59)),  # outside
+        (hq_operator, at(yesterday, 8, 0)),  # inside
+        (hq_operator, at(yesterday, 19, 59)),  # inside
+        (hq_operator, at(yesterday, 20, 0)),  # outside
+        (agency_a_staff, at(yesterday, 23, 30)),  # outside
+        (agency_a_staff, at(yesterday - dt.timedelta(days=8), 23, 0)),  # outside, but too long ago
+    ]
+    log_access_backfill(
+        [PastRead(at=t, user=u, customer_ids=(customer.pk,), purpose=AccessPurpose.VIEW) for u, t in reads]
+    )
+    summary = selectors.access_log_summary(user=auditor)
+    assert {(r["username"], r["n"]) for r in summary["outside_hours"]} == {("hq_operator", 2), ("agency_a_staff", 1)}
+    assert summary["outside_hours_total"] == 3
+
+
+def test_outside_hours_ranges_are_the_nights_between_start_and_end():
+    start = timezone.make_aware(dt.datetime(2026, 12, 1, 0, 0))
+    end = timezone.make_aware(dt.datetime(2026, 12, 2, 12, 0))
+
+    def local(value):
+        return timezone.localtime(value).strftime("%d %H:%M")
+
+    ranges = [(local(a), local(b)) for a, b in selectors.outside_hours_ranges(start, end)]
+    assert ranges == [("01 00:00", "01 08:00"), ("01 20:00", "02 08:00")]
