@@ -163,10 +163,10 @@ ROUTES: dict[str, Expect] = {
         ok=(302,),
         logs=customer_a,
     ),
-    "cases:task_done": Expect(
     "cases:assign": case_action("inquiry"),
     "cases:change_edit": Expect("agency_a_staff", case_pk("change"), logs=customer_a),
     "cases:faq_pick": Expect("agency_a_staff", case_pk("inquiry"), ok=(302,), logs=customer_a),
+    "cases:task_done": Expect(
         "agency_a_staff",
         lambda w: {"pk": w.cases["inquiry"].pk, "task": w.task.pk},
         method="POST",
