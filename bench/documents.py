@@ -185,9 +185,20 @@ def reset_documents() -> None:
     minutes for 100,000 documents)."""
     from django.db import connection, transaction
 
-    from tsunagu.documents.models import DeductionCertificate, Document, DocumentBatch
+    from tsunagu.documents.models import (
+        ContractNoticeReply,
+        DeductionCertificate,
+        Document,
+        DocumentBatch,
+        DownloadLink,
+    )
 
     models = [
+        # The demo year holds documents too (reissues with download links, notices with replies).
+        ContractNoticeReply.history.model,  # type: ignore[attr-defined]
+        ContractNoticeReply,
+        DownloadLink.history.model,  # type: ignore[attr-defined]
+        DownloadLink,
         DeductionCertificate.history.model,  # type: ignore[attr-defined]
         DeductionCertificate,
         Document.history.model,  # type: ignore[attr-defined]
