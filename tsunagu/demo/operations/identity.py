@@ -1,8 +1,7 @@
 """Demo 名寄せ: three source systems, their files imported and matched by the identity services.
 
 - 契約管理システム (KEIYAKU, deduplicated, verified names and birth dates): one record per sampled
-  existing individual customer, in the contract system's notation. The CRM's customers came from
-  this system, so each record is linked to its customer (the one link not found by matching).
+  existing individual customer, in the contract system's notation (external id `C<customer id>`).
 - 代理店システム (DAIRITEN, Shift_JIS file, single 氏名 column, 和暦 birth dates): copies of some
   of those customers with what agencies really type — 斉藤/齋藤-style variants, one-character
   typos, moves, married names, phone formats — a few people registered twice, and new prospects.
@@ -10,8 +9,10 @@
   hyphens, an address typed differently) and some of the agency prospects applying online.
 
 Then the steward's full match run (`match_run_execute`, as `manage.py match_records` runs it):
-the model is trained on these records, pairs above the auto-link threshold attach the copies to the
-existing customers, the review band waits in /identity/review/, new people become new customers.
+the model is trained on these records and the identity app's customer ledger (every customer as a
+`TSUNAGU` record), pairs above the auto-link threshold attach the records to the existing customers,
+the review band waits in /identity/review/, new people become new customers. Nothing is linked by
+hand: every link is the matcher's.
 Deterministic per seed; the volume is bounded (at most about 1,100 records) whatever the book size.
 """
 
@@ -35,7 +36,6 @@ from tsunagu.customers.models import Customer
 from tsunagu.identity import engine
 from tsunagu.identity.choices import PairStatus, RunKind
 from tsunagu.identity.models import CandidatePair, MatchRun, SourceRecord
-from tsunagu.identity.services.common import save_customer_link
 from tsunagu.identity.services.importing import records_import
 from tsunagu.identity.services.matching import match_run_execute
 from tsunagu.identity.services.sources import mapping_profile_save, source_system_register
@@ -166,7 +166,6 @@ class Person:
 @dataclass
 class IdentityResult:
     records: int = 0
-    linked_to_customers: int = 0
     run_id: int | None = None
     run_status: str = ""
     pairs: int = 0
@@ -446,9 +445,9 @@ def _cp932_safe(p: Person) -> bool:
 
 
 def demo_identity_load(*, actor: User, seed: int, as_of: dt.date, existing_customers: int) -> IdentityResult:
-    """Register the sources, import their files, link the contract system's records to their
-    customers and run the full match as the steward. Once per database (a later load, adding
-    customers, leaves the 名寄せ data as it is) and only for a book of MIN_CUSTOMERS to MAX_CUSTOMERS."""
+    """Register the sources, import their files and run the full match as the steward. Once per
+    database (a later load, adding customers, leaves the 名寄せ data as it is) and only for a book
+    of MIN_CUSTOMERS to MAX_CUSTOMERS."""
     result = IdentityResult()
     started = time.perf_counter()
     if SourceRecord.objects.filter(source__code=KEIYAKU).exists():
@@ -510,8 +509,6 @@ def demo_identity_load(*, actor: User, seed: int, as_of: dt.date, existing_custo
         data = _csv(list(spec["columns"]), rows, spec["encoding"])
         imported = records_import(actor=actor, source_code=spec["code"], data=data, file_name=name, match=False)
         result.records += len(imported.changed_ids)
-        if spec["code"] == KEIYAKU:
-            result.linked_to_customers = _link_contract_records(actor, imported.changed_ids)
     before = Customer.objects.count()
     run = MatchRun.objects.create(kind=RunKind.TRAIN, started_by=actor)
     stages: dict[str, float] = {}
@@ -534,15 +531,3 @@ def demo_identity_load(*, actor: User, seed: int, as_of: dt.date, existing_custo
     result.new_customers = Customer.objects.count() - before
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _link_contract_records(actor: User, record_ids: list[int]) -> int:
-    """The contract system is where the CRM's customers came from: its record `C<customer id>`
-    belongs to that customer."""
-    linked = 0
-    with transaction.atomic():
-        for record in SourceRecord.objects.filter(pk__in=record_ids).order_by("pk"):
-            record.customer_id = int(record.external_id[1:])
-            save_customer_link(record, actor, "デモデータ: 契約管理システムの契約者")
-            linked += 1
-    return linked
