@@ -319,6 +319,25 @@ def test_department_staff_assign_and_my_cases_list(hq_operator, holder, departme
     assert case.assignee == pa_other
 
 
+def test_overdue_list_filters_my_cases(hq_operator, holder, departments, client):
+    customer, _policy = holder
+    mine = open_case(
+        hq_operator, customer, None, CaseType.INQUIRY, "other", question="?", opened_on=dt.date(2026, 1, 5)
+    )
+    other = open_case(
+        hq_operator, customer, None, CaseType.INQUIRY, "other", question="?", opened_on=dt.date(2026, 1, 5)
+    )
+    case_assign(actor=hq_operator, case=mine, assignee=hq_operator)
+    _login(client, "hq_operator")
+    everyone = client.get("/cases/overdue/").content.decode()
+    assert mine.number in everyone
+    assert other.number in everyone
+    only_mine = client.get("/cases/overdue/", {"mine": "1"}).content.decode()
+    assert mine.number in only_mine
+    assert other.number not in only_mine
+    assert "期限超過 " in only_mine  # the badge carries the number of days
+
+
 def test_supervisor_assigns_any_case(hq_operator, holder, departments, org):
     customer, policy = holder
     case = open_case(hq_operator, customer, policy, CaseType.CANCELLATION, reason="switch")

@@ -139,10 +139,10 @@ def department_queue(*, user: User, department: Department, page: int = 1) -> Ca
     return case_list(user=user, filters=CaseFilters(department_id=department.pk), page=page, screen="部署キュー")
 
 
-def overdue_list(*, user: User, page: int = 1, department_id: int | None = None) -> CasePage:
+def overdue_list(*, user: User, page: int = 1, department_id: int | None = None, mine: bool = False) -> CasePage:
     result = case_list(
         user=user,
-        filters=CaseFilters(overdue_only=True, department_id=department_id),
+        filters=CaseFilters(overdue_only=True, department_id=department_id, assignee_id=user.pk if mine else None),
         page=page,
         screen="対応漏れ一覧",
     )

@@ -144,15 +144,21 @@ def queue(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def overdue(request: AuthedRequest) -> HttpResponse:
+    """`?mine=1`: only the overdue cases assigned to me (the navigation's badge counts those)."""
+    mine = request.GET.get("mine") == "1"
     result = selectors.overdue_list(
-        user=request.user, page=_page(request), department_id=_id_param(request.GET, "department", "部署(department)")
+        user=request.user,
+        page=_page(request),
+        department_id=_id_param(request.GET, "department", "部署(department)"),
+        mine=mine,
     )
     return _list(
         request,
-        "対応漏れ(期限超過)",
+        "自分の期限超過案件" if mine else "対応漏れ(期限超過)",
         result,
         overdue=True,
-        breakdown=selectors.overdue_breakdown(user=request.user),
+        mine=mine,
+        breakdown=None if mine else selectors.overdue_breakdown(user=request.user),
     )
 
 
