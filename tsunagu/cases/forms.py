@@ -295,7 +295,9 @@ class TransitionForm(VersionedForm):
 
 
 class HandoffForm(VersionedForm):
-    department = forms.ModelChoiceField(label="取次先", queryset=Department.objects.all())
+    department = forms.ModelChoiceField(
+        label="取次先", queryset=Department.objects.order_by("code"), empty_label="— 部署を選んでください —"
+    )
     reason = forms.CharField(label="取次の理由")
 
 
