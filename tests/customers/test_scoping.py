@@ -171,8 +171,11 @@ def test_the_customer_page_shows_the_customer_and_logs_the_read(client, request,
 def test_the_home_screen_lists_only_visible_customers_recent_contacts_and_logs_them(
     client, customer_a, customer_b, hq_operator, agency_a_staff, agency_b_staff
 ):
-    interaction_log(actor=hq_operator, customer=customer_a, channel="phone", subject="住所変更の問い合わせ")
+    """The home page lists the user's own recent contacts (desk/home.py), of customers they may see."""
+    interaction_log(actor=agency_a_staff, customer=customer_a, channel="phone", subject="住所変更の問い合わせ")
     interaction_log(actor=agency_b_staff, customer=customer_b, channel="phone", subject="満期の案内")
+    interaction_log(actor=hq_operator, customer=customer_a, channel="phone", subject="本社からの確認")
+    interaction_log(actor=hq_operator, customer=customer_b, channel="phone", subject="本社からの案内")
 
     client.force_login(agency_b_staff)
     page = client.get("/").content.decode()
