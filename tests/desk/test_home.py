@@ -78,7 +78,7 @@ def test_my_cases_show_the_deadline_and_days_overdue_in_red(client, people, org,
     case = _overdue_case_for(operator, customer, policy, days=4, question="補償は？")
     body = _home(client, operator)
     assert case.number in body
-    assert '<span class="badge danger">4日超過</span>' in body
+    assert '<span class="badge danger">期限超過 4日</span>' in body
     assert "期限 超子" in body
 
 
