@@ -19,6 +19,7 @@ from tsunagu.cases.models import (
     CaseDocument,
     CaseEvent,
     CaseNumberSequence,
+    ChangeRequest,
     ComplaintDetail,
     InquiryDetail,
     KnowledgeArticle,
@@ -158,6 +159,23 @@ def test_reissues_issued_documents_and_the_faq_is_used(loaded):
     assert KnowledgeArticle.objects.filter(is_published=True).count() >= 30
     linked = InquiryDetail.objects.filter(articles__isnull=False).distinct().count()
     assert linked > 0.5 * InquiryDetail.objects.exclude(answer="").count()
+
+
+def test_applied_changes_keep_what_they_replaced(loaded):
+    applied = ChangeRequest.objects.filter(
+        case__status=CaseStatus.COMPLETED, case__sub_type__in=["address", "name", "payment"]
+    ).select_related("case__customer")
+    assert applied.exists()
+    for change in applied:
+        assert change.applied_at is not None
+        assert change.previous_values
+        if change.case.sub_type == "address":
+            customer = change.case.customer
+            primary = customer.addresses.get(is_primary=True)
+            assert primary.postal_code == change.new_values["postal_code"]
+            assert customer.addresses.filter(
+                is_primary=False, postal_code=change.previous_values["postal_code"]
+            ).exists()
 
 
 def test_numbering_continues_after_the_demo_cases(loaded):

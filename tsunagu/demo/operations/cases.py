@@ -105,7 +105,9 @@ EVENT_COLUMNS = ("case_id", "at", "actor_id", "kind", "summary", "body", "data")
 DOCUMENT_COLUMNS = ("id", "case_id", "name", "is_required", "received_on", "deficiency_note", "deficiency_resolved")
 TASK_COLUMNS = ("id", "case_id", "title", "department_id", "assignee_id", "due_date", "done_at", "created_at")
 PAUSE_COLUMNS = ("id", "case_id", "status", "started_on", "ended_on", "business_days")
-CHANGE_COLUMNS = ("id", "case_id", "new_values", "effective_date", "premium_difference", "applied_at")
+CHANGE_COLUMNS = (
+    "id", "case_id", "new_values", "effective_date", "premium_difference", "applied_at", "previous_values",
+)  # fmt: skip
 ACCIDENT_COLUMNS = (
     "id", "case_id", "occurred_at", "place", "line", "accident_type", "description", "parties", "injuries",
     "police_report_number", "agency_first_contact", "coverage_warnings",
@@ -681,6 +683,8 @@ class Sim:
             self.receive(index, actor)
 
 
+OLD_TOWNS = ("本町", "緑町", "栄町", "旭町", "中央", "桜台", "若葉", "東町", "西町", "南町", "北町", "新町")
+OLD_BUILDINGS = ("コーポ", "ハイツ", "メゾン", "グランドハイツ", "パークサイド", "サンライズ")
 DEFICIENCIES = (
     "押印漏れ",
     "記入漏れ(異動日)",
@@ -722,6 +726,7 @@ class CaseGenerator:
         self.reissued_policies: set[int] = set()
         self.cancelled_ids: set[int] = set()
         self.outcome_turn = self.rng.randrange(len(OUTCOME_ROTATION))
+        self.old_addresses: list[Row] = []  # former addresses of completed 住所変更 (non-primary)
         self.rates: dict[str, float] = _rates(10_000)
         self.adr_left = 2
 
@@ -732,6 +737,19 @@ class CaseGenerator:
         value = self.ids[table]
         self.ids[table] = value + 1
         return value
+
+    def old_address(self, prefecture: str) -> tuple[str, str, str, str, str]:
+        """Where the customer lived before the move: often the same prefecture, another city."""
+        rng = self.rng
+        same = [p for p in PREFECTURE_TABLE if p.name == prefecture]
+        pref = same[0] if same and rng.random() < 0.6 else PREFECTURE_TABLE[rng.randrange(len(PREFECTURE_TABLE))]
+        city = rng.choice(pref.cities)[0]
+        postal = f"{rng.randint(pref.postal_from, pref.postal_to):03d}{rng.randint(0, 9999):04d}"
+        street = f"{rng.choice(OLD_TOWNS)}{rng.randint(1, 6)}-{rng.randint(1, 30)}-{rng.randint(1, 25)}"
+        building = (
+            f"{rng.choice(OLD_BUILDINGS)} {rng.randint(1, 9)}0{rng.randint(1, 9)}号室" if rng.random() < 0.5 else ""
+        )
+        return postal, pref.name, city, street, building
 
     def case_number(self, opened_on: dt.date) -> str:
         year = opened_on.year
@@ -935,6 +953,8 @@ class CaseGenerator:
             sub = ChangeKind.OTHER
         policy = rng.choice(autos if sub == ChangeKind.VEHICLE else payable if sub == ChangeKind.PAYMENT else in_force)
         difference: int | None = None
+        previous: dict[str, str] = {}  # what apply_change keeps as previous_values
+        old_address: tuple[str, ...] | None = None
         effective = opened.date() + dt.timedelta(days=rng.randint(-10, 20))
         if sub == ChangeKind.ADDRESS:
             assert c.address is not None
@@ -942,6 +962,14 @@ class CaseGenerator:
             values = {"postal_code": postal, "prefecture": prefecture, "city": city, "street": street}
             if building:
                 values["building"] = building
+            old_address = self.old_address(prefecture)
+            previous = {
+                key: value
+                for key, value in zip(
+                    ("postal_code", "prefecture", "city", "street", "building"), old_address, strict=True
+                )
+                if value
+            }
             subject = "住所変更(転居)"
             description = f"{prefecture}{city}へ転居されたため、住所変更のご依頼。"
             applied = "住所を変更した"
@@ -949,12 +977,17 @@ class CaseGenerator:
         elif sub == ChangeKind.NAME:
             assert c.former is not None
             values = {"name": c.name, "name_kana": c.name_kana, "reason": c.former[1]}
+            previous = {"name": c.former[2], "name_kana": c.former[3]}
             subject = "氏名変更"
             description = f"ご結婚等により氏名が「{c.former[2]}」から「{c.name}」に変わったため、氏名変更のご依頼。"
             applied = f"氏名を「{c.name}」に変更した"
             effective = c.former[0]
         elif sub == ChangeKind.PAYMENT:
             values = {"payment_method": policy.payment_method, "payment_frequency": policy.payment_frequency}
+            before = (
+                PaymentMethod.PAYMENT_SLIP if policy.payment_method != PaymentMethod.PAYMENT_SLIP else "bank_transfer"
+            )
+            previous = {"payment_method": str(before), "payment_frequency": policy.payment_frequency}
             subject = "払込方法の変更"
             description = f"保険料の払込方法を「{PaymentMethod(policy.payment_method).label}」に変更したいとのご依頼。"
             applied = "払込方法を変更した"
@@ -1002,6 +1035,7 @@ class CaseGenerator:
             "effective_date": effective,
             "premium_difference": None,
             "applied_at": None,
+            "previous_values": "{}",
         }
         sim.panels["change_requests"] = panel
         by_agency = created_by in self.refs.agency_staff.values()
@@ -1010,6 +1044,10 @@ class CaseGenerator:
 
         def complete(actor: int) -> None:
             panel["applied_at"] = _utc(sim.t)
+            panel["previous_values"] = json.dumps(previous, ensure_ascii=False)
+            if old_address is not None:
+                # address_add(primary=True) keeps the former address as a non-primary row.
+                self.old_addresses.append((c.id, False, "home", *old_address))
             sim.event(
                 EventKind.APPLIED,
                 f"{applied}(保険料差額: {_difference_label(panel['premium_difference'])})",
@@ -1200,9 +1238,10 @@ class CaseGenerator:
         weights = [5.0 if d.month in (10, 11, 12) else 2.5 if d.month in (1, 2, 3) else 0.3 for d in self.business_days]
         day = rng.choices(self.business_days, weights=weights)[0]
         tax_year = day.year if day.month >= 10 else day.year - 1
-        policy = rng.choice(policies)
-        if policy.inception.year > tax_year:
+        policies = [p for p in policies if p.inception.year <= tax_year]  # in force during that tax year
+        if not policies:
             return
+        policy = rng.choice(policies)
         created_by, channel, agency = self.intake(c.agencies, policy)
         purpose = "年末調整" if day.month >= 10 else "確定申告"
         sim = Sim(
@@ -1475,7 +1514,7 @@ class CustomerFacts:
     policies: list[PolicyInfo] = field(default_factory=list)
     claims: list[ClaimInfo] = field(default_factory=list)
     address: tuple[str, str, str, str, str] | None = None
-    former: tuple[dt.date, str, str] | None = None  # (changed_on, reason, former name)
+    former: tuple[dt.date, str, str, str] | None = None  # (changed_on, reason, former name, its kana)
     earthquake_policies: set[int] = field(default_factory=set)
 
 
@@ -1541,12 +1580,12 @@ def _page(low: int, high: int, start: dt.date) -> list[CustomerFacts]:
         .values_list("customer_id", "postal_code", "prefecture", "city", "street", "building")
     ):
         facts[customer_id].address = tuple(address)  # type: ignore[assignment]
-    for customer_id, changed_on, reason, name in (
+    for customer_id, changed_on, reason, name, kana in (
         FormerName.objects.filter(customer_id__gte=low, customer_id__lt=high, changed_on__gt=start)
         .order_by("id")
-        .values_list("customer_id", "changed_on", "reason", "name")
+        .values_list("customer_id", "changed_on", "reason", "name", "name_kana")
     ):
-        facts[customer_id].former = (changed_on, reason, name)
+        facts[customer_id].former = (changed_on, reason, name, kana)
     for customer_id, policy_id in (
         Coverage.objects.filter(
             is_earthquake=True,
@@ -1566,7 +1605,7 @@ MINIMUM_EXPECTED: dict[str, float] = {
     CaseType.POLICY_REISSUE: 4,
     CaseType.COMPLAINT: 4,
     CaseType.CANCELLATION: 8,
-    CaseType.CERTIFICATE_REISSUE: 5,
+    CaseType.CERTIFICATE_REISSUE: 6,
 }
 
 
@@ -1575,7 +1614,7 @@ def _rates(customers: int) -> dict[str, float]:
     rates[CaseType.CERTIFICATE_REISSUE] = CERTIFICATE_RATE
     for case_type, minimum in MINIMUM_EXPECTED.items():
         # Certificates: only holders of earthquake cover (about a quarter of the book) are asked.
-        population = customers * (0.2 if case_type == CaseType.CERTIFICATE_REISSUE else 1)
+        population = customers * (0.15 if case_type == CaseType.CERTIFICATE_REISSUE else 1)
         rates[case_type] = max(rates[case_type], minimum / max(population, 1))
     return rates
 
@@ -1615,6 +1654,9 @@ class _Writer:
     def __init__(self, actor_id: int) -> None:
         self.bulk = BulkWriter(history_user_id=actor_id, history_reason=HISTORY_REASON)
         self.specs = {name: TableSpec(model, columns) for name, (model, columns) in TABLES.items()}
+        self.address_spec = TableSpec(
+            Address, ("customer_id", "is_primary", "kind", "postal_code", "prefecture", "city", "street", "building")
+        )
         self.counts: dict[str, int] = defaultdict(int)
 
     def write(self, g: CaseGenerator) -> None:
@@ -1637,6 +1679,10 @@ class _Writer:
                 columns = [f.column for f in through._meta.concrete_fields if not f.primary_key]
                 self.bulk._write(table, columns, rows)
                 self.counts[count_name] += len(rows)
+        if g.old_addresses:
+            self.bulk.insert(self.address_spec, g.old_addresses)
+            self.counts["former_addresses"] += len(g.old_addresses)
+            g.old_addresses.clear()
         g.rows.clear()
         g.history.clear()
         g.m2m_articles.clear()
