@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from tsunagu.cases.choices import CancellationOutcome, CaseStatus, CaseType
@@ -207,6 +208,34 @@ def test_a_demo_case_can_be_advanced_by_the_services(loaded):
     assert not case.is_open
     assert case.version == version + 1
     assert case.events.filter(kind="status", data__to=CaseStatus.WITHDRAWN).exists()
+
+
+def test_the_screens_show_the_demo_year(loaded, settings):
+    """Every role's case screens open on demo data: a case of each type, the queues, the FAQ."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = Client()
+    client.force_login(User.objects.get(username="complaints"))
+    for case_type in CaseType.values:
+        case = Case.objects.filter(case_type=case_type).order_by("-is_open", "id").first()
+        assert case is not None
+        response = client.get(f"/cases/{case.pk}/")
+        assert response.status_code == 200, case.number
+        assert case.number in response.content.decode()
+    for username, url in (
+        ("operator", "/cases/mine/"),
+        ("policy_admin", "/cases/queue/"),
+        ("policy_admin", "/cases/overdue/"),
+        ("agency1", "/cases/mine/"),
+        ("operator", "/cases/faq/?q=車両入替"),
+    ):
+        client.force_login(User.objects.get(username=username))
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "車を買い替えたとき" in client.get("/cases/faq/?q=車両入替").content.decode()
+    overdue = Case.objects.filter(is_open=True, paused_since__isnull=True, due_date__lt=timezone.localdate()).first()
+    assert overdue is not None
+    client.force_login(User.objects.get(username="admin"))
+    assert overdue.number in client.get("/cases/overdue/").content.decode()
 
 
 def test_the_simulation_is_deterministic_per_seed(loaded):
