@@ -88,7 +88,7 @@ def _fill(rows: int) -> Any:
         ]
     )
     placeholders = ", ".join(["%s"] * 13)
-    batch: list[tuple[object, ...]] = []
+    batch: list[tuple[Any, ...]] = []
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
     with transaction.atomic():
         for n in range(rows):

@@ -205,3 +205,20 @@ def test_outside_hours_ranges_are_the_nights_between_start_and_end():
 
     ranges = [(local(a), local(b)) for a, b in selectors.outside_hours_ranges(start, end)]
     assert ranges == [("01 00:00", "01 08:00"), ("01 20:00", "02 08:00")]
+
+
+def test_a_past_period_includes_rows_without_a_user(auditor, hq_operator):
+    """A period ending in the past is read through the (user, at) index per user; rows written by
+    commands (no user) must not fall out of it."""
+    customer = make_customer(hq_operator, name="期間 子")
+    when = timezone.now() - dt.timedelta(days=20)
+    log_access_backfill(
+        [
+            PastRead(at=when, user=None, customer_ids=(customer.pk,), purpose=AccessPurpose.COMMAND),
+            PastRead(at=when, user=hq_operator, customer_ids=(customer.pk,), purpose=AccessPurpose.VIEW),
+        ]
+    )
+    day = timezone.localdate(when)
+    filters = selectors.AccessLogFilters(date_from=day, date_to=day)
+    page = selectors.access_log_page(user=auditor, filters=filters, page=1)
+    assert sorted(row.entry.purpose for row in page.rows) == ["command", "view"]

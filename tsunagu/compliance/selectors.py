@@ -154,6 +154,12 @@ def access_log_queryset(*, user: User, filters: AccessLogFilters) -> QuerySet[Ac
         queryset = queryset.filter(at__gte=_day_start(filters.date_from))
     if filters.date_to is not None:
         queryset = queryset.filter(at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+        if filters.user_ids is None and filters.customer_id is None:
+            # A period that ends in the past: newest-first by id would walk every later row first
+            # (307 ms for a day two months back in 1M rows on PostgreSQL); seeking the period in the
+            # (user, at) index per user is proportional to the rows in the period instead.
+            users = list(User.objects.values_list("pk", flat=True))
+            queryset = queryset.filter(Q(user_id__in=users) | Q(user__isnull=True))
     if filters.purpose:
         queryset = queryset.filter(purpose=filters.purpose)
     if filters.screen:
