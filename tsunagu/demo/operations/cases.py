@@ -93,7 +93,6 @@ RATES: dict[str, float] = {
 ACCIDENT_CASE_SHARE = 0.25  # of the claims reported in the year: the ones first reported by phone/web/agency here
 CERTIFICATE_RATE = 0.03  # per customer with earthquake cover, per year (seasonal)
 STUCK_SHARE = 0.06  # cases opened in the last 180 days left in 対応中 after the first step (対応漏れ)
-UNASSIGNED_OPEN_SHARE = 0.3
 
 CASE_COLUMNS = (
     "id", "number", "case_type", "sub_type", "channel", "customer_id", "policy_id", "claim_id", "subject",
@@ -194,7 +193,6 @@ class Refs:
 
     departments: dict[str, tuple[int, str]]  # kind → (id, name): the queue_for() department
     users: dict[str, tuple[int, str]]  # username → (id, str(user))
-    user_names: dict[int, str]
     agency_staff: dict[int, str]  # agency id → username
     rules: dict[tuple[str, str], tuple[int, str]]  # (type, sub_type) → (SLA business days, queue kind)
     documents: dict[tuple[str, str], list[str]]
@@ -253,7 +251,6 @@ def _refs(org: OrgRefs, article_ids: dict[str, int]) -> Refs:
     return Refs(
         departments=departments,
         users=users,
-        user_names=dict(users.values()),
         agency_staff=agency_staff,
         rules=rules,
         documents=dict(documents),
@@ -786,7 +783,7 @@ class CaseGenerator:
         return rng.choice(("operator", "operator2")), channel, agency_id
 
     # --- writing the simulated case
-    def finish(self, sim: Sim, stuck: bool = False) -> None:
+    def finish(self, sim: Sim) -> None:
         row = sim.row
         self.rows["cases"].append(tuple(row[c] for c in CASE_COLUMNS))
         initial = dict(sim.initial)
@@ -1135,11 +1132,10 @@ class CaseGenerator:
             data={"claim": claim.id, "warnings": []},
             actor=sim.created_by,
         )
-        handler = self.refs.user_names.get(claim.handler_id or 0)
+        # The claim's handler takes the case (another claims handler when it has none of the demo's).
         username = next((u for u, (pk, _) in self.refs.users.items() if pk == claim.handler_id), None)
         if username not in ("claims", "claims2"):
             username = rng.choice(("claims", "claims2"))
-        del handler
         refs = self.refs
 
         def flow(sim: Sim) -> None:
