@@ -88,7 +88,8 @@ def test_bad_form_input_gets_the_same_page_with_the_errors_and_the_values_kept(p
     body = response.content.decode()
     assert "入力内容を確認してください" in body
     assert body.count("対象年分は西暦4桁で指定してください") == 2  # in the summary and beside the field
-    assert 'value="abc"' in body and 'value="2026-13-01"' in body
+    assert 'value="abc"' in body
+    assert 'value="2026-13-01"' in body
     assert not DocumentBatch.objects.exists()  # nothing queued (tests run tasks immediately)
 
     missing = client.post("/documents/batches/", {"kind": CERT, "target": ""}).content.decode()

@@ -267,7 +267,9 @@ def test_refused_issue_keeps_the_form_with_the_error_and_htmx_success_redirects(
     assert 'value="北海道札幌市1-1"' in panel
     assert "<html" not in panel  # the panel alone, swapped into the case page
     page = client.post(url, {"delivery_channel": "courier"}).content.decode()
-    assert "<html" in page and "送付方法" in page and "入力内容を確認してください" in page
+    assert "<html" in page
+    assert "送付方法" in page
+    assert "入力内容を確認してください" in page
     assert not Document.objects.exists()
     done = client.post(url, {"delivery_channel": "electronic"}, HTTP_HX_REQUEST="true")
     assert done.status_code == 200
