@@ -142,14 +142,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db-url", default=None)
-    parser.add_argument("--keep", default=None, help="a SQLite file to fill once and reuse (for EXPLAIN)")
+    parser.add_argument("--keep", default=None, help="a SQLite file or database URL to fill once and reuse")
     args = parser.parse_args()
-    keep = Path(args.keep) if args.keep else None
-    with (
-        nullcontext(f"sqlite:///{keep.resolve()}")
-        if keep
-        else temp_database(args.db_url, prefix="tsunagu_bench_log_screen")
-    ) as url:
+    # --keep: a SQLite file, or the URL of an existing database, filled once and reused.
+    kept = None
+    if args.keep:
+        kept = args.keep if "://" in args.keep else f"sqlite:///{Path(args.keep).resolve()}"
+    with nullcontext(kept) if kept else temp_database(args.db_url, prefix="tsunagu_bench_log_screen") as url:
         os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.config.settings")
         log(f"migrating {url}")

@@ -146,6 +146,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 def access_log_queryset(*, user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
     permissions.require(user, permissions.ACCESS_LOG_VIEW)
     queryset = AccessLog.objects.all()
+    order: tuple[str, ...] = ("-id",)
     if filters.user_ids is not None:
         queryset = queryset.filter(user_id__in=filters.user_ids)
     if filters.customer_id is not None:
@@ -160,11 +161,14 @@ def access_log_queryset(*, user: User, filters: AccessLogFilters) -> QuerySet[Ac
             # (user, at) index per user is proportional to the rows in the period instead.
             users = list(User.objects.values_list("pk", flat=True))
             queryset = queryset.filter(Q(user_id__in=users) | Q(user__isnull=True))
+            # Ordered by time: an id order would let PostgreSQL's planner walk the primary key
+            # backwards again, hoping to meet the period early (130 ms instead of 6 ms, measured).
+            order = ("-at", "-id")
     if filters.purpose:
         queryset = queryset.filter(purpose=filters.purpose)
     if filters.screen:
         queryset = queryset.filter(screen__contains=filters.screen)
-    return queryset.select_related("user").order_by("-id")
+    return queryset.select_related("user").order_by(*order)
 
 
 def _customers(user: User, ids: Iterable[int | None]) -> dict[int, Customer]:
