@@ -18,6 +18,7 @@ from tsunagu.core.models import AccessLog, Department
 from tsunagu.interactions.services import interaction_log
 
 HOME = "ホーム"
+HOME_QUERY_BUDGET = 20  # an operator's home: counts, panels, menu badge, session (18 measured 2026-12-05)
 
 
 @pytest.fixture
@@ -156,3 +157,21 @@ def test_log_list_writes_again_after_the_window_and_per_screen(people):
     assert old is not None
     assert timezone.now() - old.at < LIST_REPEAT_WINDOW
     assert log_list(user=operator, customer_ids=[], screen="一覧") == 0
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_the_home_page_query_count_does_not_grow_with_what_it_lists(client, people, org, case_reference_data, rows):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    operator = people["operator"]
+    for i in range(rows):
+        customer = make_customer(operator, name=f"件数 {i}")
+        policy = make_policy(operator, customer, agency=org["agency_a"])
+        _overdue_case_for(operator, customer, policy, days=i + 1, question="補償は？")
+        interaction_log(actor=operator, customer=customer, channel="phone", subject="ご相談")
+    client.force_login(operator)
+    client.get(reverse("desk:home"))  # the session's first page
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("desk:home")).status_code == 200
+    assert len(queries) <= HOME_QUERY_BUDGET, [q["sql"][:120] for q in queries.captured_queries]
