@@ -128,6 +128,9 @@ def test_bad_filters_get_a_japanese_error_and_keep_the_values(client, auditor, l
 
 def test_a_bad_page_number_is_a_400_not_a_500(client, auditor, logged):
     assert _get(client, auditor, page="abc").status_code == 400
+    too_deep = _get(client, auditor, page=str(selectors.COUNT_CAP // selectors.PAGE_SIZE + 1))
+    assert too_deep.status_code == 400  # no OFFSET past what the count covers
+    assert "もう一度お試しください" in too_deep.content.decode()  # the Japanese 400 page
 
 
 def test_pages_of_fifty_without_counting_the_whole_log(client, auditor, hq_operator, django_assert_max_num_queries):

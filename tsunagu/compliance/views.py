@@ -17,7 +17,8 @@ from tsunagu.core.input import query_int
 from . import selectors
 from .forms import AccessLogFilterForm
 
-MAX_PAGE = 1_000_000
+# Paging ends where the count stops (COUNT_CAP): deeper offsets would only walk more of the log.
+MAX_PAGE = selectors.COUNT_CAP // selectors.PAGE_SIZE
 
 
 def _form_and_filters(request: AuthedRequest) -> tuple[AccessLogFilterForm, selectors.AccessLogFilters | None]:
