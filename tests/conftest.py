@@ -128,15 +128,20 @@ def customer_a(hq_operator, org) -> Customer:
     return customer
 
 
-@pytest.fixture
-def case_reference_data(db):  # type: ignore[no-untyped-def]
-    """The case rules and reference lists the migrations seed; a transactional test's flush removes
-    them for the transactional tests after it, so those that open cases seed them again."""
+def seed_case_reference_data() -> None:
+    """The case rules and reference lists the migrations seed (get_or_create: safe to repeat)."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("tsunagu.cases.migrations.0002_seed_reference_data").seed(apps, None)
+
+
+@pytest.fixture
+def case_reference_data(db):  # type: ignore[no-untyped-def]
+    """A transactional test's flush removes the seeded reference data for the tests after it, so
+    those that open cases (or load demo data) seed it again."""
+    seed_case_reference_data()
 
 
 def read(user: User, customer: Customer) -> Customer:

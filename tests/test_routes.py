@@ -149,6 +149,9 @@ ROUTES: dict[str, Expect] = {
     "cases:detail": Expect("agency_a_staff", case_pk("inquiry"), logs=customer_a),
     "cases:transition": case_action("inquiry"),
     "cases:handoff": case_action("inquiry"),
+    "cases:assign": case_action("inquiry"),
+    "cases:change_edit": Expect("agency_a_staff", case_pk("change"), logs=customer_a),
+    "cases:faq_pick": Expect("agency_a_staff", case_pk("inquiry"), ok=(302,), logs=customer_a),
     "cases:note": case_action("inquiry"),
     "cases:call": case_action("inquiry"),
     "cases:identity": case_action("reissue"),
@@ -163,9 +166,6 @@ ROUTES: dict[str, Expect] = {
         ok=(302,),
         logs=customer_a,
     ),
-    "cases:assign": case_action("inquiry"),
-    "cases:change_edit": Expect("agency_a_staff", case_pk("change"), logs=customer_a),
-    "cases:faq_pick": Expect("agency_a_staff", case_pk("inquiry"), ok=(302,), logs=customer_a),
     "cases:task_done": Expect(
         "agency_a_staff",
         lambda w: {"pk": w.cases["inquiry"].pk, "task": w.task.pk},
@@ -266,6 +266,14 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/api/cases/"): Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
     ("GET", "/api/cases/{case_id}/"): Expect(
         "agency_a_staff", lambda w: {"case_id": w.cases["inquiry"].pk}, logs=customer_a
+    ),
+    ("POST", "/api/cases/{case_id}/change/"): Expect(
+        # A bad postal code: refused (400) after the case is read, nothing changed.
+        "agency_a_staff",
+        lambda w: {"case_id": w.cases["change"].pk},
+        data=lambda w: {"new_values": {"description": "x", "postal_code": "12-34"}, "expected_version": 1},
+        ok=(400, 409),
+        logs=customer_a,
     ),
     ("POST", "/api/cases/{case_id}/transition/"): Expect(
         "agency_a_staff",

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import seed_case_reference_data
 from tsunagu.cases.choices import CancellationOutcome, CaseStatus, CaseType
 from tsunagu.cases.models import (
     CancellationRequest,
@@ -54,6 +55,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[
         ),
         django_db_blocker.unblock(),
     ):
+        seed_case_reference_data()  # an earlier transactional test may have flushed it
         out = StringIO()
         call_command(
             "demo_data",
@@ -66,6 +68,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[
         )
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)
+        seed_case_reference_data()  # the flush removed what the migrations seeded: later tests need it
 
 
 @pytest.fixture

@@ -36,8 +36,14 @@ AS_OF = "2026-04-01"
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher(settings):
+def _fast_hasher(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "documents"  # the demo issues PDFs: not into the repository
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(case_reference_data):  # type: ignore[no-untyped-def]
+    """The demo's cases follow the seeded rules, which an earlier transactional test may have flushed."""
 
 
 def _load(customers: int = N, seed: int = 7, **extra) -> str:

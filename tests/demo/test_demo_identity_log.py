@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 
+from tests.conftest import seed_case_reference_data
 from tsunagu.cases.business_calendar import current_calendar
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
@@ -48,6 +49,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[
         with django_db_blocker.unblock():
             atomic.__enter__()
             try:
+                seed_case_reference_data()  # an earlier transactional test may have flushed it
                 out = StringIO()
                 call_command(
                     "demo_data", customers=N, seed=3, as_of=AS_OF, no_progress=True, no_search_index=True, stdout=out
