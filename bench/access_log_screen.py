@@ -40,6 +40,7 @@ def _fill(rows: int) -> Any:
     from django.conf import settings
     from django.db import connection, transaction
 
+    from tsunagu.core.access_log import LOG_COLUMNS
     from tsunagu.core.choices import DepartmentKind, Role
     from tsunagu.core.models import AccessLog, Department
     from tsunagu.core.services import user_create
@@ -70,24 +71,8 @@ def _fill(rows: int) -> Any:
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=DAYS)
     step = dt.timedelta(days=DAYS) / rows
     table = AccessLog._meta.db_table
-    columns = ", ".join(
-        [
-            "chain",
-            "seq",
-            "at",
-            "user_id",
-            "username",
-            "customer_id",
-            "purpose",
-            "screen",
-            "detail",
-            "client_address",
-            "key_id",
-            "prev_hash",
-            "hash",
-        ]
-    )
-    placeholders = ", ".join(["%s"] * 13)
+    columns = ", ".join(LOG_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(LOG_COLUMNS))
     batch: list[tuple[Any, ...]] = []
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
     with transaction.atomic():

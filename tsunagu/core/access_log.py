@@ -192,14 +192,19 @@ def log_access(
             digest = row_hash(key, chain=chain, seq=seq, prev_hash=prev_hash, customer_id=customer_id, common=common)
             rows.append((chain, seq, *fixed, customer_id, *tail, prev_hash, digest))
             prev_hash = digest
-        bulk.insert_tuples(AccessLog, LOG_COLUMNS, rows)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {AccessLogHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = %s",
-                [seq, prev_hash, chain],
-            )
-        transaction.on_commit(_counted(len(rows)))
+        _append_rows(chain, seq, prev_hash, rows)
     return len(rows)
+
+
+def _append_rows(chain: int, seq: int, prev_hash: str, rows: list[tuple[Any, ...]]) -> None:
+    """Store signed rows (LOG_COLUMNS order) and move the locked head to the last of them."""
+    bulk.insert_tuples(AccessLog, LOG_COLUMNS, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AccessLogHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = %s",
+            [seq, prev_hash, chain],
+        )
+    transaction.on_commit(_counted(len(rows)))
 
 
 @dataclass(frozen=True)
@@ -283,13 +288,7 @@ def log_access_backfill(reads: Iterable[PastRead]) -> int:
                     }
                     rows.append(tuple(values[column] for column in LOG_COLUMNS))
                     prev_hash = digest
-            bulk.insert_tuples(AccessLog, LOG_COLUMNS, rows)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {AccessLogHead._meta.db_table} SET last_seq = %s, last_hash = %s WHERE id = %s",
-                    [seq, prev_hash, chain],
-                )
-            transaction.on_commit(_counted(len(rows)))
+            _append_rows(chain, seq, prev_hash, rows)
         written += len(rows)
         start = end
     return written
