@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from tsunagu.core.models import AccessLog
 from tsunagu.documents.models import DocumentBatch
 from tsunagu.documents.notices import MAILING_HEADER, run_contract_notices
 from tsunagu.documents.services.mailing_lists import mailing_list_export, mailing_months
-from tsunagu.documents.xlsx import xlsx
+from tsunagu.documents.xlsx import display_width, sheet_title, xlsx
 from tsunagu.identity.readers import read_table
 
 pytestmark = pytest.mark.django_db
@@ -63,20 +64,55 @@ def test_agency_downloads_its_own_policies_only(client, agency_a_staff, agency_b
     assert numbers == {notices["agency"].number, notices["direct"].number}
 
 
+def _sheet(content: bytes):
+    return openpyxl.load_workbook(io.BytesIO(content)).active
+
+
+def _values(sheet) -> list[list[str]]:
+    return [["" if cell.value is None else cell.value for cell in row] for row in sheet.iter_rows()]
+
+
 def test_xlsx_holds_the_same_rows(agency_a_staff, notices):
     as_csv = _csv(mailing_list_export(user=agency_a_staff, month=MAY, file_format="csv").content)
     exported = mailing_list_export(user=agency_a_staff, month=MAY, file_format="xlsx")
     assert exported.filename.endswith(".xlsx")
+    sheet = _sheet(exported.content)
+    assert sheet.title == "送付リスト2026-05"
+    assert _values(sheet) == as_csv
+    assert all(cell.font.b for cell in sheet[1])  # bold header row
+    assert not any(cell.font.b for cell in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    # Codes are text cells in the text format: the postal code keeps its digits as written.
+    postal = sheet.cell(row=2, column=MAILING_HEADER.index("郵便番号") + 1)
+    assert postal.data_type == "s"
+    assert postal.number_format == "@"
+    assert postal.value == as_csv[1][MAILING_HEADER.index("郵便番号")]
+    # The import reader (standard library) reads the same table back.
     table = read_table(exported.content, file_name=exported.filename)
     assert table.headers == as_csv[0]
     assert [list(row) for row in table.rows] == as_csv[1:]
 
 
 def test_xlsx_writer_keeps_text_as_text():
-    data = xlsx([["コード", "郵便番号"], ["0012", "1000001"], ['<&>"', ""]])
+    data = xlsx([["コード", "郵便番号", "式"], ["0012", "0600001", "=1+1"], ['<&>"', "", "a\x01b"]], sheet_name="a/b")
+    sheet = _sheet(data)
+    assert sheet.title == "a_b"
+    assert _values(sheet) == [["コード", "郵便番号", "式"], ["0012", "0600001", "=1+1"], ['<&>"', "", "ab"]]
+    for cell in sheet[2]:
+        assert cell.data_type == "s"  # leading zeros kept, "=1+1" not a formula
+        assert cell.number_format == "@"
     table = read_table(data, file_name="x.xlsx")
-    assert table.rows[0] == ["0012", "1000001"]
+    assert table.rows[0] == ["0012", "0600001", "=1+1"]
     assert table.rows[1][0] == '<&>"'
+
+
+def test_xlsx_column_widths_fit_the_text():
+    sheet = _sheet(xlsx([["郵便番号", "住所"], ["1000001", "東京都千代田区丸の内一丁目" * 10], ["1", ""]]))
+    assert sheet.column_dimensions["A"].width == display_width("郵便番号") + 2  # full-width counts double
+    assert sheet.column_dimensions["B"].width == 60  # capped
+    assert display_width("ab東京") == 6
+    assert sheet_title("x" * 40) == "x" * 31
+    assert _values(_sheet(xlsx([]))) == []  # an empty list still opens
 
 
 def test_list_page_shows_the_users_months_and_links(client, agency_a_staff, agency_b_staff, notices):

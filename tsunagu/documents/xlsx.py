@@ -1,68 +1,62 @@
-# ruff: noqa: E501  (the fixed XML parts are kept on one line each)
-"""A minimal XLSX writer (one sheet, text cells as inline strings): enough for a list that an agency
-opens in Excel, without a spreadsheet dependency. No Django here."""
+"""One-sheet XLSX lists (an agency's 送付リスト) written with openpyxl: a bold, frozen header row,
+column widths fitted to the text (full-width characters count double), and every cell stored as
+text with the text number format, so codes with leading zeros (郵便番号, 証券番号) and dates stay
+exactly as in the CSV. No Django here."""
 
 from __future__ import annotations
 
 import io
-import zipfile
+import unicodedata
 from collections.abc import Iterable, Sequence
-from xml.sax.saxutils import escape
 
-_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-</Types>"""
-_ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""
-_WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>
-</workbook>"""
-_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-</Relationships>"""
-_SHEET_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
-_SHEET_TAIL = "</sheetData></worksheet>"
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+TEXT_FORMAT = "@"  # Excel's 文字列 format: an edited cell stays text too
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+_SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _cell(ref: str, value: object) -> str:
+def _text(value: object) -> str:
     text = "" if value is None else str(value)
-    # Every value is text: codes like 0012 or dates stay exactly as in the CSV.
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    # Control characters are not allowed in the XML of a cell; drop them rather than fail the download.
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a spreadsheet: full-width (East Asian wide) characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def sheet_title(name: str) -> str:
+    """A valid sheet name: Excel forbids []:*?/\\ and allows 31 characters."""
+    return (name.translate(_SHEET_NAME_FORBIDDEN).strip("'") or "Sheet1")[:31]
 
 
 def xlsx(rows: Iterable[Sequence[object]], *, sheet_name: str = "Sheet1") -> bytes:
     """The rows (the first one is the header) as an .xlsx workbook with one sheet."""
-    body = io.StringIO()
-    body.write(_SHEET_HEAD)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = sheet_title(sheet_name)
+    widths: dict[int, int] = {}
+    bold = Font(bold=True)
     for number, row in enumerate(rows, start=1):
-        cells = "".join(_cell(f"{_column(i)}{number}", value) for i, value in enumerate(row))
-        body.write(f'<row r="{number}">{cells}</row>')
-    body.write(_SHEET_TAIL)
+        for column, value in enumerate(row, start=1):
+            text = _text(value)
+            cell = sheet.cell(row=number, column=column, value=text)
+            cell.data_type = "s"  # a string even when it looks like a number or a formula ("=…")
+            cell.number_format = TEXT_FORMAT
+            if number == 1:
+                cell.font = bold
+            widths[column] = max(widths.get(column, 0), display_width(text))
+    for column, width in widths.items():
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
+    if widths:
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        book.writestr("_rels/.rels", _ROOT_RELS)
-        book.writestr("xl/workbook.xml", _WORKBOOK.format(name=escape(sheet_name[:31], {'"': "&quot;"})))
-        book.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        book.writestr("xl/worksheets/sheet1.xml", body.getvalue())
+    book.save(out)
     return out.getvalue()
