@@ -1,0 +1,130 @@
+"""The cancellation flow: retention offers, outcome, documents and the refund."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseStatus, CaseType, EventKind
+from tsunagu.policies.choices import PolicyStatus
+from tsunagu.policies.refund import refund_basis
+
+from .customers import CustomerFacts
+from .simulation import Sim
+from .texts import CANCELLATION_REASONS, COMPETITORS, OUTCOME_ROTATION, _pick_weighted
+
+if TYPE_CHECKING:
+    from .generator import CaseGenerator
+
+
+def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
+    rng = g.rng
+    in_force = [
+        p
+        for p in c.policies
+        if p.status == PolicyStatus.IN_FORCE and p.id not in g.cancelled_ids and p.expiry > g.as_of
+    ]
+    if not in_force:
+        return
+    policy = rng.choice(in_force)
+    reason, _, reason_text = _pick_weighted(rng, CANCELLATION_REASONS)
+    if reason == CancellationReason.SOLD and policy.line != "auto":
+        reason_text = "建物を売却することになった" if policy.line in ("fire", "earthquake") else "補償が不要になった"
+    created_by, channel, agency = g.intake(c.agencies, policy)
+    sim = Sim(
+        g,
+        case_type=CaseType.CANCELLATION,
+        sub_type="",
+        channel=channel,
+        customer_id=c.id,
+        policy=policy,
+        subject=f"解約のお申出({policy.number})",
+        description=f"{reason_text}ため、解約したいとのお申出。",
+        opened=g.opened_at(),
+        created_by=created_by,
+        agency_id=agency,
+    )
+    panel: dict[str, Any] = {
+        "reason": reason,
+        "reason_text": reason_text,
+        "competitor": rng.choice(COMPETITORS) if reason == CancellationReason.SWITCH else "",
+        "offer_made": "",
+        "outcome": "",
+        "effective_date": None,
+        "refund_note": "",
+    }
+    sim.panels["cancellations"] = panel
+    offers = g.refs.guidance.get((reason, policy.line)) or g.refs.guidance.get((reason, "")) or ["解約手続のご案内"]
+    # Outcomes in a fixed rotation (from a seeded offset): retention stays at 3 in 11 (27%)
+    # even in a small book, instead of swinging with the luck of a few draws.
+    outcome = OUTCOME_ROTATION[g.outcome_turn % len(OUTCOME_ROTATION)]
+    g.outcome_turn += 1
+    by_agency = created_by in g.refs.agency_staff.values()
+    handler = created_by if by_agency and rng.random() < 0.5 else "policy_admin"
+    refs = g.refs
+
+    def complete(actor: int) -> None:
+        effective = panel["effective_date"]
+        basis = refund_basis(
+            annual_premium=policy.annual_premium,
+            inception=policy.inception,
+            expiry=policy.expiry,
+            cancellation_date=effective,
+            method=g.refs.refund_methods.get(policy.product_id, "short_rate"),
+            payment_frequency=policy.payment_frequency,
+            term_years=policy.term_years,
+        )
+        when = "解約にした" if effective <= sim.today else "解約予定とした"
+        sim.event(
+            EventKind.APPLIED,
+            f"契約 {policy.number} を{when}(解約日 {effective:%Y/%m/%d}、"
+            f"返戻保険料 {basis.refund:,}円・{basis.method_label})",
+            body=basis.explanation,
+            actor=actor,
+        )
+        g.generated.cancelled_policies.append((policy.id, effective, sim.t, actor))
+
+    sim.completion = complete
+
+    def flow(sim: Sim) -> None:
+        actor = refs.user(handler)
+        sim.later(5, 120)
+        sim.assign(handler, actor)
+        sim.transition(CaseStatus.IN_PROGRESS, actor)
+        sim.later(10, 90) if rng.random() < 0.6 else sim.days(1, 3)
+        chosen = rng.sample(offers, k=min(len(offers), rng.randint(1, 2)))
+        panel["offer_made"] = "、".join(chosen) + "をご案内した。"
+        panel["outcome"] = outcome
+        if outcome == CancellationOutcome.CANCELLED:
+            # 解約日: after the form can be back (書類到着日以降), before the end of the period.
+            wanted = sim.today + dt.timedelta(days=rng.randint(14, 35))
+            panel["effective_date"] = min(wanted, policy.expiry - dt.timedelta(days=1))
+            panel["refund_note"] = "未経過期間の保険料を所定の方法で返戻する旨ご案内した。"
+        elif outcome == CancellationOutcome.RETAINED_CHANGED:
+            panel["refund_note"] = ""
+        sim.event(
+            EventKind.DETAIL,
+            f"解約申出の結果を記録した: {CancellationOutcome(outcome).label}",
+            body=panel["offer_made"],
+            actor=actor,
+            bump=True,
+        )
+        if outcome != CancellationOutcome.CANCELLED:
+            sim.later()
+            what = "補償内容を見直したうえで継続" if outcome == CancellationOutcome.RETAINED_CHANGED else "継続"
+            sim.transition(
+                CaseStatus.WITHDRAWN,
+                actor,
+                resolution=f"{what}のご意向のため、解約のお申出を取り下げた({panel['offer_made']})",
+            )
+            return
+        sim.collect_documents(actor, deficiency_rate=0.08, wait=(3, 10))
+        sim.days(0, 2)
+        g.cancelled_ids.add(policy.id)
+        sim.transition(
+            CaseStatus.COMPLETED,
+            actor,
+            resolution=f"解約の手続を完了した(解約日 {panel['effective_date']:%Y/%m/%d})。",
+        )
+
+    g.run(sim, flow)
