@@ -206,6 +206,7 @@ def list_cases(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, A
         ),
         page=filters.page,
         screen="API:案件一覧",
+        log_window=dt.timedelta(0),  # API reads are not lists: every call is logged
     )
     return {"total": result.total, "page": result.page, "results": [_out(c) for c in result.cases]}
 

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tsunagu.core import normalize
-from tsunagu.core.access_log import log_access
+from tsunagu.core.access_log import LIST_REPEAT_WINDOW, log_access, log_list
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.input import BIGINT_MAX
 from tsunagu.core.models import Agency, Department, User
@@ -92,11 +92,10 @@ class CasePage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _log_list(user: User, cases: list[Case], screen: str) -> None:
-    if cases:
-        log_access(
-            user=user, customer_ids=sorted({c.customer_id for c in cases}), purpose=AccessPurpose.LIST, screen=screen
-        )
+def _log_list(user: User, cases: list[Case], screen: str, window: dt.timedelta) -> None:
+    """A case list logs its customers through `log_list` (docs/access-log.md § 一覧画面の記録): once
+    per user, screen and customer within `window`; a zero window (the API) logs every call."""
+    log_list(user=user, customer_ids=[c.customer_id for c in cases], screen=screen, window=window)
 
 
 def case_queryset(*, user: User, filters: CaseFilters, today: dt.date | None = None) -> QuerySet[Case]:
@@ -120,14 +119,23 @@ def case_queryset(*, user: User, filters: CaseFilters, today: dt.date | None = N
     return queryset
 
 
-def case_list(*, user: User, filters: CaseFilters, page: int = 1, screen: str = "案件一覧") -> CasePage:
-    """Open cases first by due date (oldest first); closed ones newest first."""
+def case_list(
+    *,
+    user: User,
+    filters: CaseFilters,
+    page: int = 1,
+    screen: str = "案件一覧",
+    log_window: dt.timedelta = LIST_REPEAT_WINDOW,
+) -> CasePage:
+    """Open cases first by due date (oldest first); closed ones newest first. The page's customers
+    are logged once per `log_window` (a reload or paging back adds no rows); API callers pass
+    `dt.timedelta(0)`: API reads are logged every time."""
     queryset = case_queryset(user=user, filters=filters)
     order = ("due_date", "id") if (filters.open_only or filters.overdue_only) else ("-id",)
     page = max(1, page)
     cases = list(queryset.select_related(*LIST_RELATED).order_by(*order)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     total = queryset.count()
-    _log_list(user, cases, screen)
+    _log_list(user, cases, screen, log_window)
     return CasePage(cases=cases, total=total, page=page)
 
 

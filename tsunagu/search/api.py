@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
@@ -78,7 +80,10 @@ def customer_search(request: HttpRequest, params: Query[SearchParams]) -> Search
     """Ranked: exact identifiers, full name, family/given name, then partial; ties by recent activity.
     Bad input (empty, over 200 characters, control characters) is answered 400 with a Japanese message."""
     user: User = request.user  # type: ignore[assignment]
-    results = search_customers(user=user, q=params.q, limit=params.limit, screen="API 顧客検索")
+    # API reads are not lists: every call is logged (docs/access-log.md § 一覧画面の記録).
+    results = search_customers(
+        user=user, q=params.q, limit=params.limit, screen="API 顧客検索", log_window=dt.timedelta(0)
+    )
     return SearchOut(
         query=results.query, count=len(results.rows), has_more=results.has_more, results=[_hit(r) for r in results.rows]
     )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db.models import BigIntegerField, Count, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from tsunagu.core import masking, scoping
-from tsunagu.core.access_log import log_access
+from tsunagu.core.access_log import LIST_REPEAT_WINDOW, log_access
 from tsunagu.core.choices import AccessPurpose
-from tsunagu.core.models import User
+from tsunagu.core.models import AccessLog, User
 from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Address, Customer, Phone
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
@@ -212,8 +214,42 @@ def _rows(user: User, hits: list[engine.Hit]) -> list[SearchRow]:
     return rows
 
 
-def search_customers(*, user: User, q: str | None, limit: int = DEFAULT_LIMIT, screen: str = "") -> SearchResults:
-    """Ranked customers matching every token of `q` that the user may see; the search is logged.
+def _log_search(user: User, ids: list[int], q: str, screen: str, window: dt.timedelta) -> int:
+    """Log a search like `core.access_log.log_list` logs a list (docs/access-log.md § 一覧画面の記録),
+    keeping the search's own record: purpose SEARCH, the query and every result id in `detail`, one
+    row per customer returned, and a row without a customer when nothing was found.
+
+    The first run of a query by this user on this screen within `window` is logged in full; running
+    the same query again (a reload, the back button, the htmx table redrawn) logs only customers it
+    had not returned before, usually none. Another query is another search and is always logged: the
+    log keeps what was searched for. A zero window (the API) logs every call. Returns rows written."""
+    screen = screen[:100]
+    unseen = ids
+    if window.total_seconds() > 0 and user is not None and user.is_authenticated:
+        seen = set(
+            AccessLog.objects.filter(
+                user=user, at__gte=timezone.now() - window, screen=screen, purpose=AccessPurpose.SEARCH, detail__q=q
+            ).values_list("customer_id", flat=True)
+        )
+        if seen:  # this query was logged within the window (a no-result run leaves a None here)
+            unseen = [i for i in ids if i not in seen]
+            if not unseen:
+                return 0
+    detail = {"q": q, "result_ids": ids}
+    return log_access(user=user, customer_ids=unseen, purpose=AccessPurpose.SEARCH, screen=screen, detail=detail)
+
+
+def search_customers(
+    *,
+    user: User,
+    q: str | None,
+    limit: int = DEFAULT_LIMIT,
+    screen: str = "",
+    log_window: dt.timedelta = LIST_REPEAT_WINDOW,
+) -> SearchResults:
+    """Ranked customers matching every token of `q` that the user may see; the search is logged
+    (`_log_search`: a repeat of the same query within `log_window` adds no rows; the API passes
+    `dt.timedelta(0)` and logs every call).
 
     Raises ValidationError (field "q", Japanese message) for empty, overlong or control-character input.
     """
@@ -226,13 +262,7 @@ def search_customers(*, user: User, q: str | None, limit: int = DEFAULT_LIMIT, s
     hits = [] if sighted is None else engine.search(sighted, scope=_scope(user), limit=limit + 1)
     rows = _rows(user, hits[:limit])
     ids = [r.customer_id for r in rows]
-    log_access(
-        user=user,
-        customer_ids=ids,
-        purpose=AccessPurpose.SEARCH,
-        screen=screen,
-        detail={"q": parsed.text, "result_ids": ids},
-    )
+    _log_search(user, ids, parsed.text, screen, log_window)
     return SearchResults(
         query=parsed.text,
         rows=rows,
