@@ -14,6 +14,7 @@ def test_operator_registers_accident_and_sees_it_in_claims_queue(
     hq_operator,
     customer_a,
     departments,  # noqa: F811
+    case_reference_data,  # an earlier transactional test's flush removed the seeded case rules
 ):
     login(page, "hq_operator", PASSWORD)
     page.wait_for_url("**/")

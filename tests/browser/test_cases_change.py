@@ -20,6 +20,7 @@ def test_operator_files_and_corrects_an_address_change(
     hq_operator,
     customer_a,
     departments,  # noqa: F811
+    case_reference_data,  # an earlier transactional test's flush removed the seeded case rules
 ):
     login(page, "hq_operator", PASSWORD)
     page.wait_for_url("**/")
