@@ -196,6 +196,9 @@ TSUNAGU_API_TOKEN_FAILURES_PER_ADDRESS = env_int("TSUNAGU_API_TOKEN_FAILURES_PER
 TSUNAGU_API_TOKEN_LOCKOUT_MINUTES = env_int("TSUNAGU_API_TOKEN_LOCKOUT_MINUTES", 30)
 
 LANGUAGE_CODE = "ja"
+# The product speaks Japanese only: LocaleMiddleware must not pick English (form errors, 404 pages)
+# for a browser whose Accept-Language prefers it.
+LANGUAGES = [("ja", "日本語")]
 # Japanese labels for packages that ship none (django-axes in the admin).
 LOCALE_PATHS = [BASE_DIR / "tsunagu" / "locale"]
 TIME_ZONE = "Asia/Tokyo"
@@ -242,6 +245,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TSUNAGU_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Once, through the root handler (Django's own console handler would print DEBUG runs twice).
+        "django": {"handlers": [], "propagate": True},
+        # 403/404 are expected refusals (scoping, permissions), answered with a Japanese page and
+        # counted by the proxy's access log; only server errors (500) are logged, with the traceback.
+        "django.request": {"level": "ERROR", "propagate": True},
+    },
 }
 
 # --- Access log integrity ---
