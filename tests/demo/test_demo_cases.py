@@ -5,11 +5,13 @@ services can carry on with."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -33,7 +35,8 @@ from tsunagu.demo.operations.cases import CaseGenerator, _page, _refs, _simulate
 from tsunagu.demo.org import ensure_org
 from tsunagu.documents.choices import DocumentType
 from tsunagu.documents.models import Document
-from tsunagu.policies.choices import PolicyStatus
+from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, ClaimStatus, PolicyStatus
+from tsunagu.policies.models import Claim
 
 N = 600
 # The mark makes pytest-django create the test database (it sets up databases only for sessions
@@ -183,10 +186,51 @@ def test_applied_changes_keep_what_they_replaced(loaded):
 
 
 def test_numbering_continues_after_the_demo_cases(loaded):
-    for year, last in CaseNumberSequence.objects.values_list("year", "last"):
-        top = Case.objects.filter(number__startswith=f"C-{year}-").order_by("-number").first()
-        assert top is not None
-        assert top.number == f"C-{year}-{last:06d}"
+    """The sequence of each year sits on the last number the demo used, for a case or a claim (a
+    claim registered later is numbered "J" + its case's number, so it must not meet a demo claim)."""
+    years = CaseNumberSequence.objects.values_list("year", "last")
+    assert years
+    for year, last in years:
+        used = [
+            int(n.removeprefix(f"C-{year}-"))
+            for n in Case.objects.filter(number__startswith=f"C-{year}-").values_list("number", flat=True)
+        ]
+        used += [
+            int(n.removeprefix(f"J{year}"))
+            for n in Claim.objects.filter(number__startswith=f"J{year}").values_list("number", flat=True)
+        ]
+        assert used
+        assert max(used) == last
+
+
+def test_demo_claims_are_numbered_like_the_product_and_a_new_one_does_not_collide(loaded):
+    numbers = list(Claim.objects.values_list("number", "reported_on"))
+    assert numbers
+    for number, reported_on in numbers:
+        assert re.fullmatch(rf"J{reported_on.year}\d{{6}}", number), number
+    case = Case.objects.filter(case_type=CaseType.ACCIDENT).order_by("id").first()
+    assert case is not None
+    year = timezone.localdate().year
+    from tsunagu.cases.services.common import next_number
+
+    with transaction.atomic():
+        fresh = next_number(year)
+    assert not Claim.objects.filter(number=f"J{fresh.removeprefix('C-')}".replace("-", "")).exists()
+    assert not Case.objects.filter(number=fresh).exists()
+
+
+def test_claims_agree_with_their_accident_cases(loaded):
+    cases = Case.objects.filter(case_type=CaseType.ACCIDENT, claim__isnull=False).select_related("claim")
+    assert cases.filter(is_open=False).exists()
+    for case in cases:
+        claim = case.claim
+        if case.is_open:
+            assert claim.status not in CLOSED_CLAIM_STATUSES, case.number
+        else:
+            assert claim.status != ClaimStatus.REPORTED, (case.number, claim.number)
+            assert claim.handler_id is not None, (case.number, claim.number)
+        if claim.status == ClaimStatus.PAID:
+            assert claim.amount_paid > 0
 
 
 def test_a_demo_case_can_be_advanced_by_the_services(loaded):

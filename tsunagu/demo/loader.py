@@ -18,6 +18,7 @@ from django.core.management import call_command, get_commands
 from django.db import connection, transaction
 from django.db.models import Max
 
+from tsunagu.cases.models import CaseNumberSequence
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import AuditEvent
@@ -77,8 +78,22 @@ def _next_ids() -> Ids:
         return (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
 
     return Ids(
-        customer=next_id(Customer), policy=next_id(Policy), claim=next_id(Claim), interaction=next_id(Interaction)
+        customer=next_id(Customer),
+        policy=next_id(Policy),
+        claim=next_id(Claim),
+        interaction=next_id(Interaction),
+        claim_numbers=dict(CaseNumberSequence.objects.values_list("year", "last")),
     )
+
+
+def _move_claim_sequences(claim_numbers: dict[int, int]) -> None:
+    """A claim registered later is numbered "J" + its case's number: the case numbering sequence
+    moves past the demo's 事故番号 of each year, so a new claim never collides with a demo one."""
+    for year, last in claim_numbers.items():
+        sequence, _ = CaseNumberSequence.objects.get_or_create(year=year, defaults={"last": last})
+        if sequence.last < last:
+            sequence.last = last
+            sequence.save(update_fields=["last"])
 
 
 def _tune_connection() -> None:
@@ -158,6 +173,7 @@ def demo_data_load(
     t0 = time.perf_counter()
     with transaction.atomic():
         reset_sequences(EXPLICIT_ID_MODELS)
+        _move_claim_sequences(generator.ids.claim_numbers)
         record_event(
             actor=actor,
             action=DEMO_ACTION,

@@ -42,6 +42,9 @@ class Ids:
     policy: int
     claim: int
     interaction: int
+    # Last 事故番号 per year (J{year}{n:06d}, the product's numbering: "J" + the accident case's number
+    # without "C-", hyphens removed); read from and moved back into the case numbering sequence so nothing collides.
+    claim_numbers: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass

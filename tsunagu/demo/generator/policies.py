@@ -405,7 +405,9 @@ class PolicyMixin(PeopleMixin):
             via = ReportChannel.CALL_CENTER if self.chance(0.7) else ReportChannel.WEB
         claim_id = self.ids.claim
         self.ids.claim += 1
-        number = f"J{reported.year % 100:02d}{claim_id:08d}"
+        sequence = self.ids.claim_numbers.get(reported.year, 0) + 1
+        self.ids.claim_numbers[reported.year] = sequence
+        number = f"J{reported.year}{sequence:06d}"  # stored as the product stores it (hyphens removed)
         place = f"{info.place_summary}{self.one_of(ACCIDENT_PLACE_SUFFIXES)}"
         chunk.add(
             "claims",

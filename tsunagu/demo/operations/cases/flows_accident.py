@@ -92,3 +92,4 @@ def accident(g: CaseGenerator, c: CustomerFacts, claim: ClaimInfo) -> None:
         )
 
     g.run(sim, flow, stuck_allowed=False)
+    g.generated.accident_claims.append((claim.id, sim.row["is_open"], sim.row["assignee_id"], sim.t, sim.last_actor))

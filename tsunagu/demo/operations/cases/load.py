@@ -20,7 +20,7 @@ from .generator import CaseGenerator
 from .records import Generated
 from .refs import _refs
 from .tables import TABLES
-from .writer import _apply_cancellations, _move_sequences, _Writer
+from .writer import _align_claims, _apply_cancellations, _move_sequences, _Writer
 
 PAGE = 2_000  # customers read and simulated per transaction
 
@@ -52,6 +52,7 @@ def demo_cases_load(
     with transaction.atomic():
         _move_sequences(g)
         counts["policies_cancelled"] = _apply_cancellations(g, as_of)
+        counts["claims_aligned"] = _align_claims(g)
         reset_sequences([model for model, _ in TABLES.values()])
     for name, value in writer.counts.items():
         counts[name] = counts.get(name, 0) + value

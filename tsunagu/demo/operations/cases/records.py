@@ -56,6 +56,8 @@ class Issue:
 class Generated:
     issued: list[Issue] = field(default_factory=list)
     cancelled_policies: list[tuple[int, dt.date, dt.datetime, int]] = field(default_factory=list)
+    # Claims of the accident cases: (claim id, case still open, the case's assignee, last moment, last actor).
+    accident_claims: list[tuple[int, bool, int | None, dt.datetime, int]] = field(default_factory=list)
 
 
 def _utc(local: dt.datetime) -> dt.datetime:

@@ -10,8 +10,8 @@ from tsunagu.cases.models import CaseNumberSequence, ComplaintDetail, InquiryDet
 from tsunagu.core import writes
 from tsunagu.core.models import User
 from tsunagu.customers.models import Address
-from tsunagu.policies.choices import PolicyStatus
-from tsunagu.policies.models import Policy
+from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, ClaimStatus, PolicyStatus
+from tsunagu.policies.models import Claim, Policy
 
 from ...writer import BulkWriter, Row, TableSpec, _history_spec
 from .records import _utc
@@ -94,6 +94,37 @@ def _apply_cancellations(g: CaseGenerator, as_of: dt.date) -> int:
     for actor, policies in changed.items():
         writes.bulk_update(policies, names, actor=users[actor], reason="解約申出の完了(デモデータ)")
     return len(decided)
+
+
+def _align_claims(g: CaseGenerator) -> int:
+    """The claim of an accident case agrees with it: once the case is 完了 the claim has left 受付
+    (調査中 at least) with the case's assignee as its handler; while the case is open the claim is open."""
+    decided = {
+        claim_id: (is_open, assignee, actor) for claim_id, is_open, assignee, _, actor in g.generated.accident_claims
+    }
+    if not decided:
+        return 0
+    users = {u.pk: u for u in User.objects.filter(pk__in={actor for _, _, actor in decided.values()})}
+    changed: dict[int, list[Claim]] = defaultdict(list)
+    for claim in Claim.objects.filter(pk__in=decided).order_by("id"):
+        is_open, assignee, actor = decided[claim.pk]
+        before = (claim.status, claim.handler_id, claim.amount_paid, claim.closed_on)
+        if is_open and claim.status in CLOSED_CLAIM_STATUSES:
+            claim.status, claim.amount_paid, claim.closed_on = ClaimStatus.INVESTIGATING, 0, None
+        if not is_open and claim.status == ClaimStatus.REPORTED:
+            claim.status = ClaimStatus.INVESTIGATING
+        if claim.handler_id is None and assignee is not None and claim.status != ClaimStatus.REPORTED:
+            claim.handler_id = assignee
+        if (claim.status, claim.handler_id, claim.amount_paid, claim.closed_on) != before:
+            changed[actor].append(claim)
+    for actor, claims in changed.items():
+        writes.bulk_update(
+            claims,
+            ["status", "handler", "amount_paid", "closed_on"],
+            actor=users[actor],
+            reason="事故受付の完了(デモデータ)",
+        )
+    return sum(len(claims) for claims in changed.values())
 
 
 def _move_sequences(g: CaseGenerator) -> None:
