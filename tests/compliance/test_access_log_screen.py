@@ -113,9 +113,14 @@ def test_filters_by_user_customer_period_purpose_and_screen(client, auditor, hq_
     ],
 )
 def test_bad_filters_get_a_japanese_error_and_keep_the_values(client, auditor, logged, params, field, message):
+    export = _get(client, auditor, name=CSV, **params)  # the download answers no HTML: back to the screen
+    assert export.status_code == 302
+    assert export["Location"].startswith(reverse(URL) + "?")
     for name in (URL, CSV):
-        response = _get(client, auditor, name=name, **params)
+        client.force_login(auditor)
+        response = client.get(reverse(name), params, follow=True)
         assert response.status_code == 200, name
+        assert response.request["PATH_INFO"] == reverse(URL)
         form = response.context["form"]
         assert message in " ".join(form.errors[field]), form.errors
         assert response.context["page"] is None
@@ -124,6 +129,15 @@ def test_bad_filters_get_a_japanese_error_and_keep_the_values(client, auditor, l
         for name_, value in params.items():  # what was typed is still there
             kept = f'<option value="{value}" selected>' if name_ == "purpose" else f'value="{value}"'
             assert kept in body or name_ == "purpose", (name_, value)
+
+
+def test_dates_are_accepted_as_shown_on_the_screens(client, auditor, logged):
+    today = timezone.localdate()
+    slashed = _get(client, auditor, date_from=f"{today - dt.timedelta(days=11):%Y/%m/%d}", date_to=f"{today:%Y/%m/%d}")
+    assert slashed.context["form"].is_valid(), slashed.context["form"].errors
+    assert len(_rows(slashed)) == 3
+    wrong = _get(client, auditor, date_from="bad")
+    assert "日付は 2026/12/04 の形式で" in " ".join(wrong.context["form"].errors["date_from"])
 
 
 def test_a_bad_page_number_is_a_400_not_a_500(client, auditor, logged):

@@ -12,7 +12,9 @@ from tsunagu.core.choices import AccessPurpose
 
 # Customer numbers are "K" + nine digits (customers.models.Customer.number); the bare id is accepted too.
 CUSTOMER_NUMBER = re.compile(r"^[Kk]?0*(\d{1,18})$")
-DATE_ERRORS = {"invalid": "日付は 2026-12-04 の形式で、実在する日付を入力してください。"}
+DATE_ERRORS = {"invalid": "日付は 2026/12/04 の形式で、実在する日付を入力してください。"}
+# The date picker sends 2026-12-04; the screens show 2026/12/04, so a typed one of those is accepted too.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 
 
 class AccessLogFilterForm(forms.Form):
@@ -27,12 +29,14 @@ class AccessLogFilterForm(forms.Form):
         label="期間(開始日)",
         required=False,
         error_messages=DATE_ERRORS,
+        input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
         label="期間(終了日)",
         required=False,
         error_messages=DATE_ERRORS,
+        input_formats=DATE_INPUT_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     purpose = forms.ChoiceField(

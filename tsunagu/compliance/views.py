@@ -7,7 +7,8 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from tsunagu.core import permissions
@@ -52,9 +53,11 @@ CSV_HEADER = ["日時", "利用者", "ユーザー名", "顧客番号", "顧客�
 @login_required
 def access_log_csv(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.ACCESS_LOG_VIEW)
-    form, filters = _form_and_filters(request)
+    _form, filters = _form_and_filters(request)
     if filters is None:
-        return render(request, "compliance/access_log.html", {"form": form, "page": None})
+        # Never the search page answered at the download's address: back to the screen with the same
+        # query, where the errors show next to the values typed.
+        return redirect(f"{reverse('compliance:access_log')}?{request.GET.urlencode()}")
     export = selectors.access_log_export(user=request.user, filters=filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
