@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -47,6 +48,11 @@ def test_agency_downloads_its_own_policies_only(client, agency_a_staff, agency_b
     assert rows[0] == MAILING_HEADER
     assert [row[3] for row in rows[1:]] == [notices["agency"].number]  # not the direct policy's notice
     assert rows[1][0] == agency_a_staff.agency.code
+    # Written the way the screens write them: 〒 digits with a hyphen, dates 2026/05/10.
+    row = dict(zip(MAILING_HEADER, rows[1], strict=True))
+    assert re.fullmatch(r"\d{3}-\d{4}", row["郵便番号"]), row
+    assert re.fullmatch(r"2026/05/\d{2}", row["応当日"]), row
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", row["保険終期"]), row
     logged = _exports(agency_a_staff)
     assert [(row.customer_id, row.screen) for row in logged] == [(notices["a"].pk, "送付リストのダウンロード")]
     assert logged[0].detail["month"] == "2026-05"

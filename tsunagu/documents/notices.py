@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from tsunagu.core import bulk
+from tsunagu.core import bulk, normalize
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.jobs import Job
@@ -345,6 +345,12 @@ def mailing_documents(documents: QuerySet[Document], month: dt.date) -> QuerySet
     )
 
 
+def _postal(text: str) -> str:
+    """1954257 → 195-4257, as staff and agencies write it (anything not 7 digits as given)."""
+    digits = normalize.postal_code_digits(text or "")
+    return normalize.format_postal_code(digits) if len(digits) == 7 else (text or "")
+
+
 def mailing_row(doc: Document) -> list[str]:
     """One line of a mailing list (columns `MAILING_HEADER`, docs/formats/contract_notices.md)."""
     assert doc.policy is not None
@@ -356,10 +362,10 @@ def mailing_row(doc: Document) -> list[str]:
         doc.policy.number,
         doc.customer.number,
         doc.delivery_name,
-        doc.delivery_postal_code,
+        _postal(doc.delivery_postal_code),
         doc.delivery_address,
-        doc.notice_for.isoformat() if doc.notice_for else "",
-        doc.policy.expiry.isoformat(),
+        f"{doc.notice_for:%Y/%m/%d}" if doc.notice_for else "",
+        f"{doc.policy.expiry:%Y/%m/%d}",
         "有" if getattr(doc, "has_quake", False) else "無",
         doc.get_delivery_channel_display(),
     ]
