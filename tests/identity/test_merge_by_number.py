@@ -31,7 +31,9 @@ def test_merge_screen_takes_the_customer_number(steward, hq_operator, client):
     client.login(username="steward", password=PASSWORD)
     page = client.get(f"/identity/customers/{a.pk}/").content.decode()
     assert "K000000011" in page  # the example in the help text
-    response = client.post(f"/identity/customers/{a.pk}/merge/", {"absorbed": b.number, "reason": "同一人物"})
+    response = client.post(
+        f"/identity/customers/{a.pk}/merge/", {"absorbed": b.number, "reason": "同一人物", "confirm": "1"}
+    )
     assert response.status_code == 302
     merge = CustomerMerge.objects.get()
     assert (merge.survivor_id, merge.absorbed_id) == (a.pk, b.pk)

@@ -71,7 +71,9 @@ def test_merge_and_unmerge_from_the_screens_are_logged(steward, hq_operator, cli
     before = AccessLog.objects.count()
     assert client.get(f"/identity/customers/{a.pk}/").status_code == 200
     assert AccessLog.objects.filter(customer_id=a.pk, username="steward").exists()
-    response = client.post(f"/identity/customers/{a.pk}/merge/", {"absorbed": b.pk, "reason": "同一人物"})
+    response = client.post(
+        f"/identity/customers/{a.pk}/merge/", {"absorbed": b.pk, "reason": "同一人物", "confirm": "1"}
+    )
     merge = CustomerMerge.objects.get()
     assert response.status_code == 302
     assert client.get(f"/identity/merges/{merge.pk}/").status_code == 200

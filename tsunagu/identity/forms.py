@@ -88,9 +88,10 @@ class MergeForm(forms.Form):
 
 
 def _field_choices() -> list[tuple[str, str]]:
-    from .records import FIELD_LABELS, MAPPABLE_FIELDS
+    from .display import label
+    from .records import MAPPABLE_FIELDS
 
-    return [(name, f"{FIELD_LABELS.get(name, name)}({name})") for name in MAPPABLE_FIELDS]
+    return [(name, label(name)) for name in MAPPABLE_FIELDS]
 
 
 def _apply_profile_errors(form: forms.BaseForm, error: ValidationError) -> None:

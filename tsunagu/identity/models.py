@@ -4,6 +4,7 @@ blocking keys are derived from them and never overwrite them."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -261,6 +262,36 @@ class CandidatePair(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in (PairStatus.LINKED, PairStatus.NOT_LINKED)
+
+    @property
+    def model_probability(self) -> float:
+        """The matcher's own probability; `match_probability` is after the rule layer, which
+        may have lifted or capped it (to the review threshold, say) and decides the status."""
+        value = (self.evidence or {}).get(MODEL_PROBABILITY)
+        return float(value) if isinstance(value, int | float) else self.match_probability
+
+    @property
+    def model_weight(self) -> float:
+        """The match weight (log2 odds, bits) of `model_probability`."""
+        p = min(max(self.model_probability, 1e-12), 1 - 1e-12)
+        return math.log2(p / (1 - p))
+
+    @property
+    def ruled(self) -> bool:
+        """A rule set the probability that decides the status (not the model's own)."""
+        return abs(self.model_probability - self.match_probability) > 1e-9
+
+
+# Key of the model's own probability in CandidatePair.evidence (the other keys are comparisons).
+MODEL_PROBABILITY = "model_probability"
+
+
+def with_model_probability(evidence: dict[str, Any] | None, probability: float | None) -> dict[str, Any]:
+    """`evidence` with the model's own probability (before the rule layer) kept beside it."""
+    out = dict(evidence or {})
+    if probability is not None and probability == probability:  # not NaN
+        out[MODEL_PROBABILITY] = float(probability)
+    return out
 
 
 class CustomerMerge(models.Model):

@@ -13,17 +13,20 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from tsunagu.core import normalize
+from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import customer_get
 
-from . import selectors
+from . import display, selectors
 from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm, SourceForm
 from .models import StagedRow
 from .records import FIELD_LABELS
 from .services.importing import records_import
 from .services.ledger import LEDGER_CODE
 from .services.matching import match_run_start
-from .services.merging import customer_merge, customer_unmerge
+from .services.merging import customer_merge, customer_unmerge, merge_check
 from .services.resolution import current_customer_id
 from .services.review import pair_decide
 from .services.sources import mapping_profile_save, source_system_register
@@ -251,17 +254,55 @@ def review_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _side_by_side(pair: Any) -> list[dict[str, Any]]:
-    left, right = pair.record_l.values, pair.record_r.values
-    return [
+    """Both records field by field: compared on their validated (canonical) values, shown with
+    the product's formatting on both sides (和暦, 性別, 〒, phone hyphens)."""
+    rows = []
+    for name, label in FIELD_LABELS.items():
+        if name in ("record_id", "source_system"):
+            continue
+        left, right = display.canonical(pair.record_l, name), display.canonical(pair.record_r, name)
+        if not (left or right):
+            continue
+        rows.append(
+            {
+                "label": label,
+                "left": display.shown(name, left),
+                "right": display.shown(name, right),
+                "same": _comparable(name, left) == _comparable(name, right),
+            }
+        )
+    return rows
+
+
+def _comparable(name: str, value: str) -> str:
+    """Canonical values compared loosely where sources differ only in writing (spaces, kana width)."""
+    text = normalize.nfkc(value)
+    if name in ("phone", "mobile", "postal_code"):
+        return normalize.digits_only(text)
+    if name == "email":
+        return text.strip().lower()
+    return normalize.collapse_spaces(text).replace(" ", "")
+
+
+def _evidence_rows(pair: Any) -> list[dict[str, Any]]:
+    """The comparisons' weights, then the base (prior odds, candidates competing in a
+    deduplicated source) so that the column adds up to the pair's match weight."""
+    rows = [
         {
-            "label": label,
-            "left": left.get(name, ""),
-            "right": right.get(name, ""),
-            "same": left.get(name) == right.get(name),
+            "name": EVIDENCE_LABELS.get(name, "その他の比較"),
+            "level": LEVEL_LABELS.get(str(item.get("level")), item.get("level")),
+            "weight": item.get("weight"),
         }
-        for name, label in FIELD_LABELS.items()
-        if name not in ("record_id", "source_system") and (left.get(name) or right.get(name))
+        for name, item in (pair.evidence or {}).items()
+        if isinstance(item, dict)
     ]
+    compared = sum(r["weight"] for r in rows if isinstance(r["weight"], int | float))
+    if any(isinstance(r["weight"], int | float) for r in rows):
+        rows.insert(
+            0,
+            {"name": "基準(事前確率など)", "level": "比較の前の重み", "weight": round(pair.model_weight - compared, 2)},
+        )
+    return rows
 
 
 @login_required
@@ -285,15 +326,7 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "判定を記録しました。")
             return redirect("identity:review")
-    evidence = [
-        {
-            "name": EVIDENCE_LABELS.get(name, name),
-            "level": LEVEL_LABELS.get(str(item.get("level")), item.get("level")),
-            "weight": item.get("weight"),
-        }
-        for name, item in (pair.evidence or {}).items()
-        if isinstance(item, dict)
-    ]
+    evidence = _evidence_rows(pair)
     rows = _side_by_side(pair)
     by_pk = {c.pk: c for c in customers}
     return render(
@@ -318,9 +351,41 @@ def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "identity/customer.html", context)
 
 
+def _merge_rows(survivor: Customer, absorbed: Customer) -> list[dict[str, Any]]:
+    """The two customers side by side for the merge confirmation; `same` compares normalised values."""
+
+    def addresses(c: Customer) -> list[str]:
+        return [a.full_text for a in c.addresses.all()]
+
+    def phones(c: Customer) -> list[str]:
+        return [display.shown("phone", p.number) for p in c.phones.all()]
+
+    def emails(c: Customer) -> list[str]:
+        return [e.address for e in c.emails.all()]
+
+    def birth(c: Customer) -> str:
+        return display.shown("birth_date", c.birth_date.isoformat()) if c.birth_date else ""
+
+    fields: list[tuple[str, Any, Any]] = [
+        ("氏名・名称", lambda c: c.name, lambda c: normalize.name_key(c.name)),
+        ("フリガナ", lambda c: c.name_kana, lambda c: normalize.fuzzy_kana_key(c.name_kana or "")),
+        ("生年月日", birth, lambda c: c.birth_date),
+        ("性別", lambda c: c.get_gender_display(), lambda c: c.gender),
+        ("住所", lambda c: "\n".join(addresses(c)), lambda c: sorted(normalize.address_key(a) for a in addresses(c))),
+        ("電話番号", lambda c: "\n".join(phones(c)), lambda c: sorted(p.digits for p in c.phones.all())),
+        ("メールアドレス", lambda c: "\n".join(emails(c)), lambda c: sorted(e.lower() for e in emails(c))),
+    ]
+    return [
+        {"label": label, "left": shown(survivor), "right": shown(absorbed), "same": key(survivor) == key(absorbed)}
+        for label, shown, key in fields
+    ]
+
+
 @login_required
 @require_POST
 def customer_merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Merge in two steps: the number and reason posted from the customer page show both
+    customers side by side (differences marked); 統合する (confirm=1) merges."""
     context = selectors.customer_identity(user=request.user, pk=pk, screen="顧客の統合")
     form = MergeForm(request.POST)
     if form.is_valid():
@@ -328,6 +393,27 @@ def customer_merge_view(request: AuthedRequest, pk: int) -> HttpResponse:
         if absorbed is None:
             number = f"K{form.cleaned_data['absorbed']:09d}"
             form.add_error("absorbed", f"顧客番号 {number} の顧客が見つかりません。顧客番号を確かめてください。")
+        elif request.POST.get("confirm") != "1":
+            try:
+                merge_check(survivor=context["customer"], absorbed=absorbed)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                absorbed = customer_get(
+                    user=request.user, pk=absorbed.pk, purpose=AccessPurpose.VIEW, screen="顧客の統合(確認)"
+                )
+                rows = _merge_rows(context["customer"], absorbed)
+                return render(
+                    request,
+                    "identity/merge_confirm.html",
+                    {
+                        "customer": context["customer"],
+                        "absorbed": absorbed,
+                        "rows": rows,
+                        "differing": sum(1 for r in rows if not r["same"]),
+                        "form": form,
+                    },
+                )
         else:
             try:
                 merge = customer_merge(

@@ -52,6 +52,7 @@ class Candidate:
     match_probability: float
     match_weight: float
     evidence: dict[str, Any] = field(default_factory=dict)
+    model_probability: float | None = None  # before the rule layer lifted or capped it
 
 
 def _duckdb_api() -> Any:
@@ -368,7 +369,13 @@ class Matcher:
         result = self._finish(scored, levels, 0.0, True, source_of)
         result = result.sort_values("match_weight", ascending=False, kind="stable")
         return [
-            Candidate(str(row.record_id_r), float(row.match_probability), float(row.match_weight), row.evidence)
+            Candidate(
+                str(row.record_id_r),
+                float(row.match_probability),
+                float(row.match_weight),
+                row.evidence,
+                float(row.model_probability),
+            )
             for row in result.itertuples()
         ]
 

@@ -142,8 +142,8 @@ def golden_create(*, actor: User, records: list[SourceRecord]) -> Customer | Non
     for group, kind in (("mobile", PhoneKind.MOBILE), ("phone", PhoneKind.HOME)):
         for candidate in _ordered(choices, record_candidates(records), group):
             digits = candidate.value[group]
-            if digits not in {d for _, d in phones}:
-                phones.append((kind, digits))
+            if digits not in {normalize.phone_digits(n) for _, n in phones}:
+                phones.append((kind, normalize.format_phone(digits)))  # as staff type it: 090-1234-5678
     emails: list[tuple[str, str]] = []
     for candidate in _ordered(choices, record_candidates(records), "email"):
         if normalize.email_key(candidate.value["email"]) not in {normalize.email_key(e) for _, e in emails}:
@@ -283,7 +283,13 @@ def _add_missing_contacts(actor: User, customer: Customer, records: list[SourceR
         f = record.features
         for group, kind in (("mobile", PhoneKind.MOBILE), ("phone", PhoneKind.HOME)):
             if (digits := f.get(group)) and digits not in phones:
-                phone_add(actor=actor, customer=customer, number=digits, kind=kind, primary=not has_primary["phone"])
+                phone_add(
+                    actor=actor,
+                    customer=customer,
+                    number=normalize.format_phone(digits),
+                    kind=kind,
+                    primary=not has_primary["phone"],
+                )
                 phones.add(digits)
                 has_primary["phone"] = True
         if (email := f.get("email")) and normalize.email_key(email) not in emails:

@@ -19,7 +19,7 @@ from tsunagu.core.jobs import Job, JobError
 from tsunagu.core.models import User
 
 from ..choices import PairStatus, RunKind
-from ..models import CandidatePair, MatchModel, MatchRun
+from ..models import CandidatePair, MatchModel, MatchRun, with_model_probability
 from .common import ensure_steward
 from .keys import keys_refresh
 from .ledger import ledger_sync
@@ -138,7 +138,7 @@ def pairs_store(*, actor: User, run: MatchRun | None, model: MatchModel, pairs: 
         if probability < model.review:
             continue
         status = PairStatus.AUTO_LINKED if probability >= model.auto_link else PairStatus.REVIEW
-        evidence = getattr(row, "evidence", None) or {}
+        evidence = with_model_probability(getattr(row, "evidence", None), getattr(row, "model_probability", None))
         pair = existing.get((left, right))
         if pair is None:
             new.append(

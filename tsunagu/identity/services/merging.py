@@ -117,6 +117,18 @@ def _duplicates(kind: str, absorbed: Customer, survivor: Customer) -> set[int]:
     return set()
 
 
+def merge_check(*, survivor: Customer, absorbed: Customer) -> None:
+    """Why the two customers cannot be merged (ValidationError), for the confirmation step and
+    again under the lock before the merge."""
+    if survivor.pk == absorbed.pk:
+        raise ValidationError("同じ顧客どうしは統合できません。")
+    for customer in (survivor, absorbed):
+        if (merge := active_merge_of(customer)) is not None:
+            raise ValidationError(f"顧客 {customer.number} は既に顧客 {merge.survivor.number} に統合されています。")
+    if survivor.kind != absorbed.kind:
+        raise ValidationError("個人と法人は統合できません。")
+
+
 def customer_merge(
     *, actor: User, survivor: Customer, absorbed: Customer, reason: str, pair: CandidatePair | None = None
 ) -> CustomerMerge:
@@ -124,16 +136,11 @@ def customer_merge(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "統合の理由を入力してください。"})
-    if survivor.pk == absorbed.pk:
-        raise ValidationError("同じ顧客どうしは統合できません。")
+    merge_check(survivor=survivor, absorbed=absorbed)
     with transaction.atomic(), one_index_update():
         survivor = _lock_visible(actor, survivor.pk)
         absorbed = _lock_visible(actor, absorbed.pk)
-        for customer in (survivor, absorbed):
-            if (merge := active_merge_of(customer)) is not None:
-                raise ValidationError(f"顧客 {customer.number} は既に顧客 {merge.survivor.number} に統合されています。")
-        if survivor.kind != absorbed.kind:
-            raise ValidationError("個人と法人は統合できません。")
+        merge_check(survivor=survivor, absorbed=absorbed)
         before = {"survivor": customer_state(survivor), "absorbed": customer_state(absorbed)}
         why = f"名寄せ統合: {absorbed.number} → {survivor.number}"
         changes: dict[str, Any] = {}

@@ -15,7 +15,7 @@ from tsunagu.customers.models import Customer
 
 from .. import engine
 from ..choices import MergeStatus, PairStatus
-from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord
+from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord, with_model_probability
 from .common import one_index_update, save_customer_link
 from .golden import golden_create, golden_refresh
 from .matcher import matcher_load
@@ -205,7 +205,8 @@ def resolve_one(*, actor: User, record: SourceRecord, model: Any, matcher: Any) 
         if not pair.is_decided:
             pair.status = PairStatus.REVIEW
         pair.match_probability, pair.match_weight = candidate.match_probability, candidate.match_weight
-        pair.evidence, pair.model_version = candidate.evidence, model.version
+        pair.evidence = with_model_probability(candidate.evidence, candidate.model_probability)
+        pair.model_version = model.version
         other_customer = current_customer_id(other.customer_id)
         if auto and pair.status != PairStatus.NOT_LINKED and chosen is None and partner is None:
             # The best auto-link wins; a record already on a customer is not moved automatically.
