@@ -27,6 +27,7 @@ class AddressKind(models.TextChoices):
     BILLING = "billing", "送付先"
     HEAD_OFFICE = "head_office", "本店・本社"
     OTHER = "other", "その他"
+    FORMER = "former", "旧住所"  # the primary address a move (異動 住所変更) replaced
 
 
 class PhoneKind(models.TextChoices):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -81,46 +82,55 @@ def _recent(history: QuerySet[Any]) -> list[Any]:
     return list(history.select_related("history_user").order_by("-history_date", "-history_id")[:HISTORY_WINDOW])
 
 
-def _primary_moves(rows: list[ChangeRow]) -> list[ChangeRow]:
+def _demotions(records: list[Any]) -> list[Any]:
+    """Address history records that took a primary address out of use (主 はい → いいえ; a move
+    also makes it 旧住所). A record with no earlier one in the window counts too: addresses loaded
+    in bulk (demo data, imports) have no "+" record, so the diff alone cannot show the demotion."""
+    by_object: dict[Any, list[Any]] = {}
+    for record in records:
+        if record.instance_type is Address:
+            by_object.setdefault(record.id, []).append(record)
+    found = []
+    for object_records in by_object.values():
+        object_records.sort(key=lambda r: (r.history_date, r.history_id))
+        for older, newer in pairwise([None, *object_records]):
+            if newer.history_type == "~" and not newer.is_primary and (older is None or older.is_primary):
+                found.append(newer)
+    return found
+
+
+def _primary_moves(rows: list[ChangeRow], records: list[Any]) -> list[ChangeRow]:
     """Fold each "new primary address + old one no longer primary" pair into one row that reads
     住所: old → new (the before → after of a move)."""
-    demoted = [
-        row
-        for row in rows
-        if row.record.instance_type is Address
-        and row.record.history_type == "~"
-        and [(c.old, c.new) for c in row.changes] == [("はい", "いいえ")]
-    ]
-    used: set[int] = set()
+    demoted = _demotions(records)
+    used: set[int] = set()  # history_id of the demotions folded into a move
     folded: list[ChangeRow] = []
     for row in rows:
         record = row.record
-        if id(row) in used:
-            continue
         if record.instance_type is Address and record.history_type == "+" and record.is_primary:
             old = next(
                 (
                     d
                     for d in demoted
-                    if id(d) not in used
-                    and d.record.id != record.id
-                    and d.record.history_user_id == record.history_user_id
-                    and abs(d.at - row.at) <= _MOVE_WINDOW
+                    if d.history_id not in used
+                    and d.id != record.id
+                    and d.history_user_id == record.history_user_id
+                    and abs(d.history_date - row.at) <= _MOVE_WINDOW
                 ),
                 None,
             )
             if old is not None:
-                used.add(id(old))
+                used.add(old.history_id)
                 row = ChangeRow(
                     at=row.at,
                     user=row.user,
                     kind="住所の変更",
-                    reason=row.reason or old.reason,
-                    changes=[FieldChange("住所", str(old.record.instance), str(record.instance))],
+                    reason=row.reason or old.history_change_reason or "",
+                    changes=[FieldChange("住所", str(old.instance), str(record.instance))],
                     record=record,
                 )
         folded.append(row)
-    return [row for row in folded if id(row) not in used]
+    return [row for row in folded if not (row.record.instance_type is Address and row.record.history_id in used)]
 
 
 def customer_change_history(*, user: User, customer: Customer, limit: int = 20) -> list[ChangeRow]:
@@ -134,7 +144,7 @@ def customer_change_history(*, user: User, customer: Customer, limit: int = 20) 
     for model in (Address, Phone, Email, Relative):
         records += _recent(model.history.filter(customer_id=customer.pk))  # type: ignore[attr-defined]
     rows = object_change_rows(records, subject=_subject)
-    return _primary_moves(rows)[:limit]
+    return _primary_moves(rows, records)[:limit]
 
 
 def _subject(record: Any) -> str:

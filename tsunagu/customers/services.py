@@ -224,6 +224,33 @@ def address_add(*, actor: User, customer: Customer, data: AddressInput, primary:
     return address
 
 
+def address_move(*, actor: User, customer: Customer, data: AddressInput) -> Address:
+    """A move (異動 住所変更): the new address becomes primary, of the kind the old primary had; the
+    old primary is kept, no longer primary, as 旧住所 (history kept, shown as one 住所 old → new in
+    customer_change_history)."""
+    with transaction.atomic():
+        _ensure_can_write(actor, customer)
+        kind = data.kind
+        for old in Address.objects.select_for_update().filter(customer=customer, is_primary=True):
+            kind = old.kind
+            old.is_primary = False
+            old.kind = AddressKind.FORMER
+            writes.save(old, actor=actor, clean=False, reason="転居により旧住所とした")
+        address = Address(
+            customer=customer,
+            kind=kind,
+            postal_code=normalize.postal_code_digits(data.postal_code),
+            prefecture=data.prefecture,
+            city=data.city.strip(),
+            street=data.street.strip(),
+            building=data.building.strip(),
+            is_primary=True,
+        )
+        writes.save(address, actor=actor, reason="転居")
+        customer_changed([customer.pk])
+    return address
+
+
 def phone_add(
     *, actor: User, customer: Customer, number: str, kind: str = PhoneKind.HOME, primary: bool = False
 ) -> Phone:
