@@ -137,6 +137,42 @@ ACCIDENT_FIELDS = (
 )
 
 
+# Filled in before the service is called, each error beside its own box.
+ACCIDENT_REQUIRED = {
+    "occurred_at": "事故日時",
+    "place": "事故場所",
+    "accident_type": "事故の種類",
+    "accident_description": "事故状況",
+}
+# Types with their own content box: the common 内容 is labelled as a memo (help text says which).
+OWN_CONTENT_TYPES: dict[str, str] = {
+    CaseType.INQUIRY: "お問い合わせ内容とは別に残しておくこと(任意。お客さまのご質問は「お問い合わせ内容」へ)",
+    CaseType.ACCIDENT: "事故状況とは別に残しておくこと(任意。事故の内容は「事故状況」へ)",
+}
+
+
+def complaint_category_choices() -> list[tuple[Any, Any]]:
+    """苦情分類 grouped by 大分類 in display order (<optgroup>); a 大分類 without active 小分類 is an
+    option of its own."""
+    categories = list(ComplaintCategory.objects.filter(is_active=True).order_by("order", "code"))
+    children: dict[int, list[ComplaintCategory]] = {}
+    for category in categories:
+        if category.parent_id:
+            children.setdefault(category.parent_id, []).append(category)
+    choices: list[tuple[Any, Any]] = [("", "—")]
+    for category in categories:
+        if category.parent_id:
+            continue
+        kids = children.pop(category.pk, [])
+        if kids:
+            choices.append((category.name, [(kid.pk, kid.name) for kid in kids]))
+        else:
+            choices.append((category.pk, category.name))
+    for kids in children.values():  # children of an inactive parent: listed with their full name
+        choices.extend((kid.pk, str(kid)) for kid in kids)
+    return choices
+
+
 class CaseCreateForm(ChangeFieldsForm):
     """Common fields plus the fields of the chosen type (the template shows only those)."""
 
@@ -183,6 +219,13 @@ class CaseCreateForm(ChangeFieldsForm):
         sub_field = self.fields["sub_type"]
         assert isinstance(sub_field, forms.ChoiceField)
         sub_field.choices = list(SUB_TYPES[case_type])
+        category_field = self.fields["category"]
+        assert isinstance(category_field, forms.ModelChoiceField)
+        category_field.choices = complaint_category_choices()
+        if case_type in OWN_CONTENT_TYPES:
+            # The type has its own content box (お問い合わせ内容, 事故状況): the common one is a memo.
+            self.fields["description"].label = "対応メモ"
+            self.fields["description"].help_text = OWN_CONTENT_TYPES[case_type]
         type_field = self.fields["accident_type"]
         assert isinstance(type_field, forms.ChoiceField)
         type_field.choices = [("", "—")] + [
@@ -198,6 +241,13 @@ class CaseCreateForm(ChangeFieldsForm):
         cleaned = super().clean() or self.cleaned_data
         if self.case_type == CaseType.CHANGE:
             self.check_change(opened_on=timezone.localdate(), policy=self.cleaned_data.get("policy"))
+        elif self.case_type == CaseType.ACCIDENT:
+            # Each missing accident item beside its own box (the service's "description" is 事故状況,
+            # which on this form is accident_description, not the common 内容).
+            for name, label in ACCIDENT_REQUIRED.items():
+                value = self.cleaned_data.get(name)
+                if name not in self.errors and (value is None or not str(value).strip()):
+                    self.add_error(name, f"{label}を入力してください。")
         return cleaned
 
     def extra(self) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -196,10 +196,9 @@ def overdue_breakdown(*, user: User, today: dt.date | None = None) -> dict[str, 
     for department_id, assignee_id, agency_id, n in grouped:
         for dimension, key in (("department", department_id), ("person", assignee_id), ("agency", agency_id)):
             totals[dimension][key or None] = totals[dimension].get(key or None, 0) + n
-    totals["agency"].pop(None, None)
     departments = Department.objects.in_bulk([k for k in totals["department"] if k is not None])
     people = User.objects.in_bulk([k for k in totals["person"] if k is not None])
-    agencies = Agency.objects.in_bulk(list(totals["agency"]))
+    agencies = Agency.objects.in_bulk([k for k in totals["agency"] if k is not None])
 
     def ranked(counts: dict[int | None, int], limit: int | None = None) -> list[tuple[int | None, int]]:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0] or 0))[:limit]
@@ -219,9 +218,10 @@ def overdue_breakdown(*, user: User, today: dt.date | None = None) -> dict[str, 
             for pk, n in ranked(totals["department"])
         ],
         "agency": [
-            {"agency_id": pk, "agency__name": agencies[pk].name, "n": n}
+            # Cases without an agency (direct business, in scope through their policy) are a row of
+            # their own, so the rows add up to the overdue total.
+            {"agency_id": pk, "agency__name": agencies[pk].name if pk in agencies else "代理店なし", "n": n}
             for pk, n in ranked(totals["agency"])
-            if pk in agencies
         ],
     }
 
@@ -345,6 +345,8 @@ def case_list_for_customer(*, user: User, customer: Customer, limit: int = 20) -
         Case.objects.visible_to(user)
         .filter(customer=customer)
         .select_related("department", "assignee", "policy")
+        # 異動 completed but dated later show 反映予定 <date> (applied by apply_scheduled_changes).
+        .annotate(change_on=F("change__effective_date"), change_applied_at=F("change__applied_at"))
         .order_by("-is_open", "due_date", "-id")[:limit]
     )
 

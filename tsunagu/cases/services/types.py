@@ -13,12 +13,12 @@ from tsunagu.core import normalize, permissions
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import Department, User
 from tsunagu.customers.choices import PREFECTURES, NameChangeReason
-from tsunagu.customers.services import AddressInput, address_add, customer_change_name
+from tsunagu.customers.services import AddressInput, address_move, customer_change_name
 from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
 from tsunagu.policies.models import Policy
 from tsunagu.policies.services import policy_change_payment, policy_schedule_cancellation
 
-from ..choices import CancellationOutcome, CancellationReason, CaseType, ChangeKind, EventKind
+from ..choices import CancellationOutcome, CancellationReason, CaseStatus, CaseType, ChangeKind, EventKind
 from ..models import (
     CancellationRequest,
     Case,
@@ -285,18 +285,33 @@ def current_values(case: Case) -> dict[str, str]:
     return {}
 
 
-def apply_change(*, actor: User, case: Case) -> None:
-    """On completion: write the change through the customers/policies services (history kept)."""
+def apply_change(*, actor: User, case: Case, today: dt.date | None = None) -> None:
+    """On completion: write the change through the customers/policies services (history kept).
+
+    A 異動 dated after today is not applied yet: it stays 反映予定 (applied_at empty) and
+    `changes_apply_due` (the daily `apply_scheduled_changes` command) applies it on its 異動日.
+    Applying twice does nothing."""
     change = ChangeRequest.objects.select_for_update().get(case=case)
+    if change.applied_at is not None:
+        return
+    today = today or timezone.localdate()
+    if change.effective_date is not None and change.effective_date > today:
+        event(
+            case,
+            actor,
+            EventKind.DETAIL,
+            f"異動日 {change.effective_date:%Y/%m/%d} に反映する予定とした(反映予定)",
+            data={"scheduled_on": change.effective_date.isoformat()},
+        )
+        return
     values = validate_change_values(case.sub_type, change.new_values)
-    on = change.effective_date or timezone.localdate()
+    on = change.effective_date or today
     customer = case.customer
     change.previous_values = current_values(case)
     if case.sub_type == ChangeKind.ADDRESS:
-        address_add(
+        address_move(
             actor=actor,
             customer=customer,
-            primary=True,
             data=AddressInput(
                 postal_code=values["postal_code"],
                 prefecture=values["prefecture"],
@@ -339,6 +354,25 @@ def apply_change(*, actor: User, case: Case) -> None:
         data={"new_values": values, "premium_difference": change.premium_difference},
         audit_action=AuditAction.CASE_APPLY_CHANGE,
     )
+
+
+def changes_apply_due(*, actor: User, today: dt.date | None = None) -> list[Case]:
+    """The daily job: completed 異動 whose 異動日 has come are applied (history kept, a 変更反映
+    entry on the case). Idempotent: applied ones have applied_at and are not read again."""
+    today = today or timezone.localdate()
+    due = (
+        ChangeRequest.objects.filter(
+            applied_at__isnull=True, case__status=CaseStatus.COMPLETED, effective_date__lte=today
+        )
+        .select_related("case", "case__customer", "case__policy")
+        .order_by("effective_date", "pk")
+    )
+    applied: list[Case] = []
+    for change in due:
+        with transaction.atomic():
+            apply_change(actor=actor, case=change.case, today=today)
+        applied.append(change.case)
+    return applied
 
 
 def identity_verify(
