@@ -29,6 +29,7 @@ from tsunagu.core.models import Agency, Agent, Branch, Department, User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.services import AddressInput
 from tsunagu.documents.choices import BatchStatus, DeliveryChannel, DocumentType
+from tsunagu.documents.config import get_storage
 from tsunagu.documents.models import Document, DocumentBatch
 from tsunagu.documents.reissue import policy_reissue
 from tsunagu.identity.choices import PairStatus
@@ -214,6 +215,11 @@ def build_world() -> World:
         target_month="2026-12",
         status=BatchStatus.COMPLETED,
         started_by=users["policy_admin"],
+        skipped=1,
+        exceptions_key="notices/2026-12/reports/routes-exceptions.csv",
+    )
+    get_storage().put(
+        batch.exceptions_key, f"顧客番号,証券番号,理由\r\n{customer.number},{policy.number},例外\r\n".encode()
     )
     world = World(
         users=users,

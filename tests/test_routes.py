@@ -181,6 +181,9 @@ ROUTES: dict[str, Expect] = {
     "documents:link": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
     "documents:batches": Expect("policy_admin", outsider=FORBIDDEN, only=HEAD_OFFICE),
     "documents:batch": Expect("policy_admin", lambda w: {"pk": w.batch.pk}, outsider=FORBIDDEN, only=HEAD_OFFICE),
+    "documents:batch_exceptions": Expect(
+        "policy_admin", lambda w: {"pk": w.batch.pk}, logs=customer_a, outsider=FORBIDDEN, only=HEAD_OFFICE
+    ),
     # 送付リスト: the list page names no customer; a download holds the user's own agency's notices only
     "documents:mailing_lists": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "documents:mailing_list": Expect(

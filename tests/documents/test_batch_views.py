@@ -62,3 +62,45 @@ def test_failed_batch_shows_the_lifecycles_japanese_reason_once(client, hq_opera
     assert "中断の理由: 中断されました(KeyboardInterrupt" in page
     assert page.count("再実行すると続きから処理します") == 1
     assert "(重複発行はしません)" in page
+
+
+def test_batch_screens_speak_to_staff_and_offer_the_exceptions_report(client, hq_operator, agency_a_staff, running):
+    from tsunagu.core.choices import AccessPurpose
+    from tsunagu.core.models import AccessLog
+    from tsunagu.documents.config import get_storage
+
+    from ..conftest import make_customer
+
+    customer = make_customer(hq_operator, name="例外 太郎")
+    key = f"notices/2026-12/reports/batch{running.pk:06d}-exceptions.csv"
+    report = f"顧客番号,証券番号,理由\r\n{customer.number},PN00000001,住所が登録されていません\r\n"
+    get_storage().put(key, report.encode("utf-8-sig"))
+    running.exceptions_key, running.skipped = key, 1
+    running.save()
+    client.force_login(hq_operator)
+    page = client.get(f"/documents/batches/{running.pk}/").content.decode()
+    assert key not in page  # no storage key on a staff screen
+    url = f"/documents/batches/{running.pk}/exceptions.csv"
+    assert f'href="{url}"' in page
+    assert "例外レポートをダウンロード" in page
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    assert "attachment" in download["Content-Disposition"]
+    assert "住所が登録されていません" in download.content.decode("utf-8-sig")
+    logged = AccessLog.objects.filter(user=hq_operator, purpose=AccessPurpose.EXPORT).get()
+    assert logged.customer_id == customer.pk
+    client.force_login(agency_a_staff)
+    assert client.get(url).status_code == 404  # who may not see batches gets nothing
+
+
+def test_the_batch_list_explains_the_background_run_in_plain_words(client, org):
+    from tsunagu.core.choices import Role
+
+    from ..conftest import _user
+
+    client.force_login(_user("batch_admin", [Role.ADMIN], department=org["call_center"]))
+    listing = client.get("/documents/batches/").content.decode()
+    assert "バックグラウンド処理で順に実行されます" in listing
+    assert "db_worker" not in listing
+    assert "manage.py" not in listing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,9 @@ from .fonts import register_font
 from .models import Document, DocumentBatch
 from .pdf import metadata, render
 from .printing import sheet_from_vendor_data
-from .storage import DocumentStorage
+from .storage import DocumentStorage, StorageError
+
+_CUSTOMER_NUMBER = re.compile(r'^"?K0*(\d{1,18})"?,')  # a report line starts with the 顧客番号
 
 
 def document_list_for_customer(*, user: User, customer: Customer) -> list[Document]:
@@ -101,3 +104,36 @@ def batch_get(*, user: User, pk: int) -> DocumentBatch:
     if batch is None:
         raise Http404("バッチが見つかりません。")
     return batch
+
+
+@dataclass(frozen=True)
+class ExceptionsReport:
+    content: bytes
+    filename: str
+
+
+def batch_exceptions_report(*, user: User, pk: int) -> ExceptionsReport:
+    """The batch's 例外レポート (顧客番号, 証券番号, 理由) for whoever may see batches; logged as an
+    export of the customers it names."""
+    batch = batch_get(user=user, pk=pk)
+    if not batch.exceptions_key:
+        raise Http404("このバッチには例外レポートがありません。")
+    try:
+        content = get_storage().read(batch.exceptions_key)
+    except StorageError:
+        raise Http404("例外レポートのファイルが見つかりません。") from None
+    customer_ids = sorted(
+        {
+            int(match.group(1))
+            for line in content.decode("utf-8-sig", errors="replace").splitlines()[1:]
+            if (match := _CUSTOMER_NUMBER.match(line))
+        }
+    )
+    log_access(
+        user=user,
+        customer_ids=customer_ids,
+        purpose=AccessPurpose.EXPORT,
+        screen="帳票バッチの例外レポート",
+        detail={"batch": batch.pk},
+    )
+    return ExceptionsReport(content=content, filename=f"batch{batch.pk:06d}-exceptions.csv")

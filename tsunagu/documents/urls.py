@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("link/<str:token>/", views.link_download, name="link"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/exceptions.csv", views.batch_exceptions, name="batch_exceptions"),
     path("mailing-lists/", views.mailing_lists, name="mailing_lists"),
     path("mailing-lists/<str:month>/<str:file_format>/", views.mailing_list_download, name="mailing_list"),
 ]

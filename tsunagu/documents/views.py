@@ -33,7 +33,7 @@ from .models import ContractNoticeReply, Document
 from .notice_replies import contract_notice_reply_record
 from .notices import month_start
 from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
-from .selectors import batch_get, batch_list, document_open
+from .selectors import batch_exceptions_report, batch_get, batch_list, document_open
 from .services.mailing_lists import FORMATS, mailing_list_export, mailing_months
 
 ISSUABLE = (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE)
@@ -175,6 +175,16 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     batch = batch_get(user=request.user, pk=pk)
     template = "documents/batch_detail.html#progress" if request.htmx else "documents/batch_detail.html"
     return render(request, template, {"batch": batch, "kinds": dict(DocumentType.choices)})
+
+
+@login_required
+def batch_exceptions(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The batch's 例外レポート as a CSV download (who may see batches; logged as an export)."""
+    report = batch_exceptions_report(user=request.user, pk=pk)
+    response = HttpResponse(report.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
