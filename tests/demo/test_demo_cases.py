@@ -31,6 +31,7 @@ from tsunagu.cases.models import (
 from tsunagu.cases.services import case_transition
 from tsunagu.cases.workflow import CLOSED_STATUSES, check_transition, next_statuses
 from tsunagu.core.models import User
+from tsunagu.customers.choices import AddressKind
 from tsunagu.demo.operations.cases import CaseGenerator, _page, _refs, _simulate
 from tsunagu.demo.org import ensure_org
 from tsunagu.documents.choices import DocumentType
@@ -173,15 +174,19 @@ def test_applied_changes_keep_what_they_replaced(loaded):
         case__status=CaseStatus.COMPLETED, case__sub_type__in=["address", "name", "payment"]
     ).select_related("case__customer")
     assert applied.exists()
+    today = timezone.localdate()
     for change in applied:
-        assert change.applied_at is not None
+        # A 異動 dated after today is 反映予定 (the daily apply_scheduled_changes applies it on its date).
+        assert (change.applied_at is None) == (change.effective_date > today)
+        if change.applied_at is not None:
+            assert timezone.localtime(change.applied_at).date() >= change.effective_date
         assert change.previous_values
         if change.case.sub_type == "address":
             customer = change.case.customer
             primary = customer.addresses.get(is_primary=True)
             assert primary.postal_code == change.new_values["postal_code"]
             assert customer.addresses.filter(
-                is_primary=False, postal_code=change.previous_values["postal_code"]
+                is_primary=False, kind=AddressKind.FORMER, postal_code=change.previous_values["postal_code"]
             ).exists()
 
 

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tsunagu.cases.choices import CaseChannel, CaseStatus, CaseType, ChangeKind, EventKind
+from tsunagu.customers.choices import AddressKind
 from tsunagu.policies.choices import PaymentMethod, PolicyStatus
 
 from ...catalog import PLATE_KANA, VEHICLE_MODELS
@@ -145,11 +146,23 @@ def change(g: CaseGenerator, c: CustomerFacts) -> None:
     refs = g.refs
 
     def complete(actor: int) -> None:
-        panel["applied_at"] = _utc(sim.t)
         panel["previous_values"] = json.dumps(previous, ensure_ascii=False)
         if old_address is not None:
-            # address_add(primary=True) keeps the former address as a non-primary row.
-            g.old_addresses.append((c.id, False, "home", *old_address))
+            # customers.address_move keeps the replaced address as a non-primary 旧住所 row.
+            g.old_addresses.append((c.id, False, AddressKind.FORMER.value, *old_address))
+        if effective > sim.t.date():
+            # As apply_change does: completed now, applied on its 異動日 by the daily
+            # apply_scheduled_changes (shortly after midnight); still 反映予定 if that is after as_of.
+            sim.event(
+                EventKind.DETAIL,
+                f"異動日 {effective:%Y/%m/%d} に反映する予定とした(反映予定)",
+                data={"scheduled_on": effective.isoformat()},
+                actor=actor,
+            )
+            if effective <= g.as_of:
+                panel["applied_at"] = _utc(dt.datetime.combine(effective, dt.time(0, 10)))
+            return
+        panel["applied_at"] = _utc(sim.t)
         sim.event(
             EventKind.APPLIED,
             f"{applied}(保険料差額: {_difference_label(panel['premium_difference'])})",
