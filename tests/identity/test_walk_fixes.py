@@ -167,3 +167,26 @@ def test_merge_asks_for_confirmation_showing_the_differences(steward, hq_operato
     done = client.post(f"/identity/customers/{a.pk}/merge/", {**data, "confirm": "1"})
     assert done.status_code == 302
     assert CustomerMerge.objects.get().absorbed_id == b.pk
+
+
+def test_linking_a_record_with_the_same_address_and_building_adds_no_address(hq_operator):
+    """A source record keeps the building in its address text; the customer keeps it apart. Linking
+    such a record used to add the customer's own address again as a second 自宅 row."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from tests.conftest import make_customer
+    from tsunagu.customers.services import AddressInput
+    from tsunagu.identity.services.golden import _add_missing_contacts
+
+    customer = make_customer(
+        hq_operator,
+        addresses=[AddressInput("2318931", "神奈川県", "川崎市中原区", "上高野6-30-9", "北青山クレスト310")],
+    )
+    record = SimpleNamespace(
+        features={"postal_code": "2318931", "address": "神奈川県川崎市中原区上高野6−30−9 北青山クレスト310"},
+        source=SimpleNamespace(priority=1),
+        changed_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    )
+    _add_missing_contacts(hq_operator, customer, [record])  # type: ignore[list-item]
+    assert customer.addresses.count() == 1

@@ -172,7 +172,15 @@ def golden_create(*, actor: User, records: list[SourceRecord]) -> Customer | Non
 
 
 def _same_address(a: AddressInput, b: AddressInput) -> bool:
-    return a.postal_code == b.postal_code and normalize.address_key(a.street) == normalize.address_key(b.street)
+    return _address_identity(a.postal_code, a.street, a.building) == _address_identity(
+        b.postal_code, b.street, b.building
+    )
+
+
+def _address_identity(postal_code: str, street: str, building: str) -> tuple[str, str]:
+    """A source record's address keeps the building in its street ("上高野6-30-9 北青山クレスト310"), a
+    customer's address keeps it apart: compare them as one text, or every link adds the address again."""
+    return postal_code, normalize.address_key(f"{street}{building}")
 
 
 def _ordered(choices: dict[str, Choice], candidates: dict[str, list[Candidate]], group: str) -> list[Candidate]:
@@ -273,7 +281,7 @@ def _text(value: Any) -> str:
 def _add_missing_contacts(actor: User, customer: Customer, records: list[SourceRecord]) -> None:
     phones = set(customer.phones.values_list("digits", flat=True))
     emails = {normalize.email_key(e) for e in customer.emails.values_list("address", flat=True)}
-    addresses = [(a.postal_code, normalize.address_key(a.street)) for a in customer.addresses.all()]
+    addresses = [_address_identity(a.postal_code, a.street, a.building) for a in customer.addresses.all()]
     has_primary = {
         "address": customer.addresses.filter(is_primary=True).exists(),
         "phone": customer.phones.filter(is_primary=True).exists(),
@@ -297,7 +305,10 @@ def _add_missing_contacts(actor: User, customer: Customer, records: list[SourceR
             emails.add(normalize.email_key(email))
             has_primary["email"] = True
         address = _address_input({"postal_code": f.get("postal_code", ""), "address": f.get("address", "")})
-        if address is not None and (address.postal_code, normalize.address_key(address.street)) not in addresses:
+        if address is None:
+            continue
+        identity = _address_identity(address.postal_code, address.street, address.building)
+        if identity not in addresses:
             address_add(actor=actor, customer=customer, data=address, primary=not has_primary["address"])
-            addresses.append((address.postal_code, normalize.address_key(address.street)))
+            addresses.append(identity)
             has_primary["address"] = True
