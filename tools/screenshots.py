@@ -115,9 +115,9 @@ def _shots() -> list[Shot]:
         return resolve
 
     def first_case(case_type: str) -> int | None:
-        """The most recently opened open case of a type (the demo keeps several open)."""
-        cases = Case.objects.filter(case_type=case_type, is_open=True)
-        return cases.order_by("-opened_on", "-pk").values_list("pk", flat=True).first()
+        """The most recently opened case of a type, an open one where there is one."""
+        cases = Case.objects.filter(case_type=case_type).order_by("-is_open", "-opened_on", "-pk")
+        return cases.values_list("pk", flat=True).first()
 
     def rich_customer(agency_username: str | None = None) -> int | None:
         customers = Customer.objects.filter(merged_into__isnull=True)
@@ -145,6 +145,7 @@ def _shots() -> list[Shot]:
         Shot("operator", "operator-case", "問い合わせ案件", url("cases:detail", first_case(CaseType.INQUIRY))),
         Shot("policy_admin", "policy-admin-home", "契約管理部のホーム", url("desk:home")),
         Shot("policy_admin", "policy-admin-change", "異動案件", url("cases:detail", first_case(CaseType.CHANGE))),
+        Shot("complaints", "complaints-home", "お客様相談室のホーム", url("desk:home")),
         Shot("complaints", "complaints-case", "苦情案件", url("cases:detail", first_case(CaseType.COMPLAINT))),
         Shot("claims", "claims-accident", "事故受付案件", url("cases:detail", first_case(CaseType.ACCIDENT))),
         Shot("steward", "steward-home", "名寄せ", url("identity:home")),
