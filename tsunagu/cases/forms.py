@@ -95,7 +95,8 @@ class ChangeFieldsForm(TextCheckedForm):
     effective_date = forms.DateField(label="異動日", required=False, widget=DATE)
 
     def change_kind(self) -> str:
-        raise NotImplementedError
+        """Which 異動 the form holds: the intake form reads its 区分, the correction form its case's."""
+        raise NotImplementedError  # abstract: both subclasses define it
 
     def change_values(self) -> dict[str, str]:
         """new_values for the chosen kind (the fields of other kinds are ignored)."""
