@@ -8,6 +8,8 @@ core.writes (row history with the actor) and one audit event for the business me
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,43 +43,70 @@ def _event(actor: User, customer: Customer, summary: str) -> None:
     record_event(actor=actor, action=AuditAction.CUSTOMER_UPDATE, target=customer, summary=summary)
 
 
+Point = TypeVar("Point", Phone, Email)
+
+
+def _point_save(
+    *,
+    actor: User,
+    customer: Customer,
+    row: Point | None,
+    add: Callable[[], Point],
+    label: str,
+    field: str,
+    value: str,
+    kind: str,
+    primary: bool,
+) -> Point:
+    """Add a phone or e-mail address (row=None, through customers.services) or change one; `primary`
+    makes it the customer's main one."""
+    with transaction.atomic():
+        _guard(actor, customer)
+        if row is None:
+            added = add()
+            _event(actor, customer, f"{label}({added.get_kind_display()})を追加した")
+            return added
+        _own(row, customer)
+        if primary and not row.is_primary:
+            _clear_primary(type(row), customer, actor)
+        setattr(row, field, value.strip())
+        row.kind, row.is_primary = kind, primary
+        writes.save(row, actor=actor)
+        _event(actor, customer, f"{label}({row.get_kind_display()})を変更した")
+        customer_changed([customer.pk])
+    return row
+
+
 def phone_save(
     *, actor: User, customer: Customer, number: str, kind: str, primary: bool, phone: Phone | None = None
 ) -> Phone:
-    """Add a phone (phone=None) or change one; `primary` makes it the customer's main number."""
-    with transaction.atomic():
-        _guard(actor, customer)
-        if phone is None:
-            phone = phone_add(actor=actor, customer=customer, number=number, kind=kind, primary=primary)
-            _event(actor, customer, f"電話番号({phone.get_kind_display()})を追加した")
-            return phone
-        _own(phone, customer)
-        if primary and not phone.is_primary:
-            _clear_primary(Phone, customer, actor)
-        phone.number, phone.kind, phone.is_primary = number.strip(), kind, primary
-        writes.save(phone, actor=actor)
-        _event(actor, customer, f"電話番号({phone.get_kind_display()})を変更した")
-        customer_changed([customer.pk])
-    return phone
+    return _point_save(
+        actor=actor,
+        customer=customer,
+        row=phone,
+        add=lambda: phone_add(actor=actor, customer=customer, number=number, kind=kind, primary=primary),
+        label="電話番号",
+        field="number",
+        value=number,
+        kind=kind,
+        primary=primary,
+    )
 
 
 def email_save(
     *, actor: User, customer: Customer, address: str, kind: str, primary: bool, email: Email | None = None
 ) -> Email:
-    with transaction.atomic():
-        _guard(actor, customer)
-        if email is None:
-            email = email_add(actor=actor, customer=customer, address=address, kind=kind, primary=primary)
-            _event(actor, customer, f"メールアドレス({email.get_kind_display()})を追加した")
-            return email
-        _own(email, customer)
-        if primary and not email.is_primary:
-            _clear_primary(Email, customer, actor)
-        email.address, email.kind, email.is_primary = address.strip(), kind, primary
-        writes.save(email, actor=actor)
-        _event(actor, customer, f"メールアドレス({email.get_kind_display()})を変更した")
-        customer_changed([customer.pk])
-    return email
+    return _point_save(
+        actor=actor,
+        customer=customer,
+        row=email,
+        add=lambda: email_add(actor=actor, customer=customer, address=address, kind=kind, primary=primary),
+        label="メールアドレス",
+        field="address",
+        value=address,
+        kind=kind,
+        primary=primary,
+    )
 
 
 def relative_save(
