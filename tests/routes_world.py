@@ -77,6 +77,7 @@ class World:
     batch: DocumentBatch
     identity: dict[str, Any] = field(default_factory=dict)
     claim: Claim | None = None  # a claim on the policy (the claim page)
+    surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
 
     @property
     def personal_markers(self) -> list[str]:
@@ -243,4 +244,73 @@ def build_world() -> World:
         reported_on=D(2026, 5, 2),
         reported_via=ReportChannel.AGENCY,
     )
+    world.surveys = _surveys(hq, world)
     return world
+
+
+def _surveys(hq: User, world: World) -> dict[str, Any]:
+    """One row of every survey model about the world's customer and claim."""
+    # Written with the ORM until the survey services exist; then through them.
+    from tsunagu.surveys.choices import Channel, FollowUpReason, QuestionKind, SurveyPurpose, TriggerEvent
+    from tsunagu.surveys.models import (
+        FollowUp,
+        Invitation,
+        Question,
+        Response,
+        Survey,
+        SurveyOptOut,
+        SurveyVersion,
+        TriggerRule,
+    )
+
+    survey = Survey.objects.create(
+        code="claim", name="事故対応アンケート", purpose=SurveyPurpose.TRANSACTIONAL, created_by=hq
+    )
+    version = SurveyVersion.objects.create(survey=survey, number=1, created_by=hq)
+    question = Question.objects.create(version=version, code="nps", kind=QuestionKind.NPS, text="おすすめしますか")
+    trigger = TriggerRule.objects.create(survey=survey, event=TriggerEvent.CLAIM_CLOSED)
+    common = {"customer": world.customer, "policy": world.policy, "claim": world.claim}
+    invitation = Invitation.objects.create(
+        version=version,
+        trigger=trigger,
+        event=TriggerEvent.CLAIM_CLOSED,
+        event_date=D(2026, 6, 1),
+        channel=Channel.WEB,
+        scheduled_for=D(2026, 6, 8),
+        agency=world.policy.agency,
+        **common,
+    )
+    response = Response.objects.create(
+        version=version,
+        survey=survey,
+        invitation=invitation,
+        agency=world.policy.agency,
+        line=world.policy.line,
+        event=TriggerEvent.CLAIM_CLOSED,
+        channel=Channel.WEB,
+        answered_on=D(2026, 6, 10),
+        nps=3,
+        satisfaction=4,
+        comment="連絡が遅かった",
+        answers={"nps": 3},
+        **common,
+    )
+    follow_up = FollowUp.objects.create(
+        response=response,
+        customer=world.customer,
+        policy=world.policy,
+        reason=FollowUpReason.DETRACTOR,
+        agency=world.policy.agency,
+        due_date=D(2026, 6, 15),
+    )
+    opt_out = SurveyOptOut.objects.create(customer=world.customer, since=D(2026, 7, 1), recorded_by=hq)
+    return {
+        "survey": survey,
+        "version": version,
+        "question": question,
+        "trigger": trigger,
+        "invitation": invitation,
+        "response": response,
+        "follow_up": follow_up,
+        "opt_out": opt_out,
+    }

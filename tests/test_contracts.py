@@ -26,7 +26,19 @@ from tsunagu.core.services import api_token_create
 
 FOUNDATION_APPS = ("core", "customers", "policies", "interactions")
 # Every app of the project: a new app must be added here (test_every_project_app_is_checked).
-ALL_APPS = (*FOUNDATION_APPS, "cases", "documents", "identity", "search", "compliance", "desk", "demo")
+ALL_APPS = (
+    *FOUNDATION_APPS,
+    "cases",
+    "documents",
+    "identity",
+    "search",
+    "surveys",
+    "voice",
+    "analytics",
+    "compliance",
+    "desk",
+    "demo",
+)
 
 # Tables that are their own history (append-only) or the chain's bookkeeping: no row history.
 WITHOUT_ROW_HISTORY = {"core.AccessLog", "core.AccessLogHead", "core.AuditEvent", "interactions.Interaction"}
@@ -106,6 +118,8 @@ NOT_IN_ADMIN = {
     "search.SearchTerm": SEARCH_INDEX,
     "search.NameTrigramFts": SEARCH_INDEX,
     "search.NameGramFts": SEARCH_INDEX,
+    "surveys.SurveyImport": "an import job's record, shown on the survey import screen; its rows keep their history",
+    "surveys.ResponseAggregate": "derived counts rebuilt from the responses; read by the results dashboard",
 }
 
 # Models without a row history, and why (the foundation's are WITHOUT_ROW_HISTORY above).
@@ -124,6 +138,8 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "search.SearchTerm": SEARCH_INDEX,
     "search.NameTrigramFts": SEARCH_INDEX,
     "search.NameGramFts": SEARCH_INDEX,
+    "surveys.SurveyImport": "an import job's record; the responses it brought in keep their history",
+    "surveys.ResponseAggregate": "derived counts, rebuilt from the responses",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are
