@@ -18,6 +18,9 @@ urlpatterns = [
     path("documents/", include("tsunagu.documents.urls")),
     path("identity/", include("tsunagu.identity.urls")),
     path("policies/", include("tsunagu.desk.policy_pages")),  # policies:policy_detail, policies:claim_detail
+    path("surveys/", include("tsunagu.surveys.urls")),
+    path("voice/", include("tsunagu.voice.urls")),
+    path("analytics/", include("tsunagu.analytics.urls")),
     path("compliance/", include("tsunagu.compliance.urls")),
     path("", include("tsunagu.desk.urls")),
 ]
