@@ -90,6 +90,17 @@ class AuditAction(models.TextChoices):
     IDENTITY_MERGED_INTO = "identity.merged_into", "顧客の統合(統合元)"
     IDENTITY_UNMERGE = "identity.unmerge", "顧客の統合解除(統合先)"
     IDENTITY_UNMERGED = "identity.unmerged", "顧客の統合解除(統合元)"
+    # surveys (definitions, answers, imports)
+    SURVEY_CREATE = "survey.create", "アンケートの作成"
+    SURVEY_UPDATE = "survey.update", "アンケートの変更"
+    SURVEY_NEW_VERSION = "survey.new_version", "アンケートの新しい版の作成"
+    SURVEY_SET_ACTIVE = "survey.set_active", "アンケートの実施・停止"
+    SURVEY_RECORD_RESPONSES = "survey.record_responses", "アンケート回答の登録"
+    SURVEY_ISSUE_TOKEN = "survey.issue_token", "アンケート回答URLの発行"
+    SURVEY_OPT_OUT = "survey.opt_out", "アンケート辞退の記録"
+    SURVEY_OPT_IN = "survey.opt_in", "アンケート辞退の取消"
+    SURVEY_IMPORT_START = "survey.import_start", "アンケート結果の取込開始"
+    SURVEY_IMPORT_COMPLETE = "survey.import_complete", "アンケート結果の取込完了"
     # users and access
     USER_CREATE = "user.create", "ユーザーの登録"
     API_TOKEN_CREATE = "api_token.create", "APIトークンの発行"

@@ -171,6 +171,50 @@ ANALYTICS_AGGREGATES = _register(
 )
 
 
+# --- surveys (アンケート) -----------------------------------------------------------------------
+
+
+def _survey_owner(user: Any) -> bool:
+    # Surveys are defined by head office's CS (お客様相談室, CRM推進部) and administrators.
+    if not _head_office(user):
+        return False
+    if user.is_superuser or user.has_role(Role.ADMIN):
+        return True
+    return user.department is not None and user.department.kind in (
+        DepartmentKind.CUSTOMER_RELATIONS,
+        DepartmentKind.CRM,
+    )
+
+
+SURVEYS_VIEW = _register(
+    "surveys.view",
+    "アンケートの閲覧",
+    "アンケートの定義は本社の担当者だけが閲覧できます。",
+    _head_office,
+)
+SURVEYS_MANAGE = _register(
+    "surveys.manage",
+    "アンケートの作成・変更",
+    "アンケートを作成・変更できるのは本社のお客様相談室・CRM推進部とシステム管理者だけです。",
+    _survey_owner,
+)
+SURVEYS_ENTER = _register(
+    "surveys.enter",
+    "アンケート回答の入力",
+    "はがき・電話のアンケート回答を入力できるのは、オペレーター・代理店スタッフ・本社の担当者だけです。",
+    lambda user: (
+        _has_role(user, Role.OPERATOR, Role.AGENCY_STAFF, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+        and reach(user) is not Reach.NONE
+    ),
+)
+SURVEYS_IMPORT = _register(
+    "surveys.import",
+    "アンケート結果の取込",
+    "アンケート結果の取込は本社のお客様相談室・CRM推進部とシステム管理者だけが行えます。",
+    _survey_owner,
+)
+
+
 def has(user: Any, name: str) -> bool:
     return REGISTRY[name].check(user)
 
