@@ -101,3 +101,21 @@ class EventKind(models.TextChoices):
     RESUME = "resume", "期限再開"
     APPLIED = "applied", "変更反映"
     TASK = "task", "タスク"
+
+
+class AdrStage(models.TextChoices):
+    """Where a complaint stands at the そんぽADRセンター (§d.2); empty when it was never referred."""
+
+    COMPLAINT = "complaint", "苦情解決手続"
+    DISPUTE = "dispute", "紛争解決手続"
+
+
+class AdrResult(models.TextChoices):
+    """How the ADR procedure ended (§d.2). Which results fit which stage is `cases.adr.RESULTS_BY_STAGE`."""
+
+    RESOLVED = "resolved", "苦情解決"
+    SETTLED = "settled", "和解"
+    SPECIAL_CONCILIATION = "special_conciliation", "特別調停"
+    FAILED = "failed", "不調(見込みなし)"
+    WITHDRAWN = "withdrawn", "取下げ"
+    NOT_ACCEPTED = "not_accepted", "不受理・対象外"

@@ -191,6 +191,9 @@ class CaseTask(models.Model):
     due_date = models.DateField("期限")
     done_at = models.DateTimeField("完了日時", null=True, blank=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    # Set by daily reminder commands (e.g. "adr_day60"): one task per case and key, so a rerun of the
+    # command for the same or a later date creates nothing twice.
+    reminder_key = models.CharField("リマインダー種別", max_length=40, blank=True, default="", db_default="")
     history = HistoricalRecords()
     objects = HistoryQuerySet.as_manager()
 
@@ -198,6 +201,11 @@ class CaseTask(models.Model):
         verbose_name = verbose_name_plural = "案件タスク"
         ordering = ["due_date", "id"]
         indexes = [models.Index(fields=["due_date"], condition=Q(done_at__isnull=True), name="case_task_open_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "reminder_key"], condition=~Q(reminder_key=""), name="case_task_reminder_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -9,6 +9,8 @@ from tsunagu.core.models import Department, User
 from tsunagu.core.writes import HistoryQuerySet
 
 from ..choices import (
+    AdrResult,
+    AdrStage,
     CancellationOutcome,
     CancellationReason,
     IdentityDocument,
@@ -124,9 +126,22 @@ class ComplaintDetail(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="説明者"
     )
     apologized = models.BooleanField("お詫び", default=False)
-    adr_referred_on = models.DateField("そんぽADRセンター受付日", null=True, blank=True)
+    # The ADR path (§d.2), written only by services/adr.py. db_default keeps bulk loaders that name
+    # their columns (demo data) working without knowing these.
+    adr_stage = models.CharField(
+        "ADR手続の段階", max_length=12, choices=AdrStage.choices, blank=True, default="", db_default=""
+    )
+    adr_referred_on = models.DateField("ADRセンターからの通知日", null=True, blank=True)
+    adr_lodged_on = models.DateField("お客さまのADR申出日", null=True, blank=True)
     adr_reference = models.CharField("ADR受付番号", max_length=50, blank=True)
-    adr_outcome = models.TextField("ADRの結果", blank=True)
+    adr_dispute_filed_on = models.DateField("紛争解決手続の申立日", null=True, blank=True)
+    adr_result = models.CharField(
+        "ADRの結果", max_length=24, choices=AdrResult.choices, blank=True, default="", db_default=""
+    )
+    adr_concluded_on = models.DateField("ADRの終了日", null=True, blank=True)
+    adr_outcome = models.TextField("ADRの結果の詳細", blank=True)
+    # Agency-origin complaints (the case names an agency) are reported to the insurer (§d.4).
+    reported_to_insurer_on = models.DateField("保険会社への報告日", null=True, blank=True)
     recurrence_prevention = models.TextField("再発防止策", blank=True)
     history = HistoricalRecords(m2m_fields=[departments_involved])
     objects = HistoryQuerySet.as_manager()
@@ -135,6 +150,14 @@ class ComplaintDetail(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "苦情内容"
+        indexes = [
+            # The reminder command and the home panel read the open ADR referrals only.
+            models.Index(
+                fields=["adr_stage"],
+                condition=~models.Q(adr_stage="") & models.Q(adr_result=""),
+                name="complaint_adr_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} {self.category}"
