@@ -104,5 +104,26 @@ class AuditAction(models.TextChoices):
     # users and access
     USER_CREATE = "user.create", "ユーザーの登録"
     API_TOKEN_CREATE = "api_token.create", "APIトークンの発行"
+    # compliance monitoring (コンプライアンス)
+    COMPLIANCE_RULE_SETTING_SAVE = "compliance.rule_setting_save", "監視ルールの閾値の変更"
+    COMPLIANCE_RULE_RUN = "compliance.rule_run", "アクセス監視ルールの実行"
+    COMPLIANCE_ALERT_ASSIGN = "compliance.alert_assign", "アラートの担当者割当"
+    COMPLIANCE_ALERT_ASK_REASON = "compliance.alert_ask_reason", "上長への業務上の理由の照会"
+    COMPLIANCE_REASON_ANSWER = "compliance.reason_answer", "業務上の理由の回答"
+    COMPLIANCE_ALERT_CONCLUDE = "compliance.alert_conclude", "アラートの結論"
+    COMPLIANCE_REPORT_EXPORT = "compliance.report_export", "監査レポートの出力"
+    COMPLIANCE_REVIEW_OPEN = "compliance.review_open", "アクセス権レビューの開始"
+    COMPLIANCE_REVIEW_CONFIRM = "compliance.review_confirm", "アクセス権の確認"
+    COMPLIANCE_REVIEW_REVOKE = "compliance.review_revoke", "アクセス権(ロール)の取消"
+    COMPLIANCE_REVIEW_CLOSE = "compliance.review_close", "アクセス権レビューの締切"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
+
+
+class EmploymentStatus(models.TextChoices):
+    """Where a member of staff stands; anything but ACTIVE means their account should be dormant."""
+
+    ACTIVE = "active", "在籍"
+    LEFT = "left", "退職"
+    MOVED = "moved", "異動"
+    SECONDED = "seconded", "出向"

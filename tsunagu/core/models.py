@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .choices import AccessPurpose, DepartmentKind, Role
+from .choices import AccessPurpose, DepartmentKind, EmploymentStatus, Role
 from .writes import HistoryQuerySet
 
 
@@ -117,6 +117,22 @@ class User(AbstractUser):
         related_name="user",
         verbose_name="募集人",
     )
+    # Compliance (access monitoring, access-right reviews): whom the user reports to, and whether the
+    # account should still be in use (left / moved / seconded since `status_since`).
+    manager = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name="上長",
+    )
+    employment_status = models.CharField(
+        "在籍状況", max_length=12, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE
+    )
+    status_since = models.DateField("在籍状況の開始日", null=True, blank=True)
+    # Where known: the staff member's home postal code, to notice reads of their own family's records.
+    home_postal_code = models.CharField("自宅の郵便番号", max_length=8, blank=True)
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
     objects: ClassVar[StaffManager] = StaffManager()  # type: ignore[assignment]
 
@@ -217,7 +233,12 @@ class AccessLog(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "アクセスログ"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "at"])]
+        indexes = [
+            models.Index(fields=["user", "at"]),
+            # Compliance: rule runs and reports read periods (at) and "who saw this customer" (customer, at).
+            models.Index(fields=["at"], name="core_accesslog_at"),
+            models.Index(fields=["customer_id", "at"], name="core_accesslog_customer_at"),
+        ]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="core_accesslog_chain_seq")]
 
     def __str__(self) -> str:
