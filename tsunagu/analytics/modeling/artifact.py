@@ -1,0 +1,109 @@
+"""A trained model as one JSON document: the LightGBM text model, the preprocessing, the reason
+labels, the drift reference and the metadata (data window, features, metrics, trainer, created_at).
+Nothing is pickled, so a model file can be read, diffed and loaded without running foreign code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import polars as pl
+
+from . import drift, reasons
+from .errors import ModelingError
+from .preprocess import Preprocessor
+
+FORMAT = "tsunagu-propensity/1"
+
+
+@dataclass
+class Model:
+    booster: lgb.Booster
+    preprocessor: Preprocessor
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    drift_reference: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        return self.preprocessor.feature_names
+
+    def matrix(self, frame: pl.DataFrame) -> np.ndarray:
+        return self.preprocessor.transform(frame)
+
+    def predict(self, frame: pl.DataFrame) -> np.ndarray:
+        """The probability of the positive class for every row."""
+        matrix = self.matrix(frame)
+        return np.asarray(self.booster.predict(matrix), dtype=np.float64)
+
+    def explain(self, frame: pl.DataFrame, *, k: int = 3) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
+        """Probabilities and, for each row, up to k Japanese reasons (strongest first)."""
+        matrix = self.matrix(frame)
+        scores = np.asarray(self.booster.predict(matrix), dtype=np.float64)
+        contributions = np.asarray(self.booster.predict(matrix, pred_contrib=True))
+        return scores, reasons.top_reasons(self.preprocessor, self.labels, matrix, contributions, k=k)
+
+    def drift(self, frame: pl.DataFrame) -> list[dict[str, Any]]:
+        """PSI per feature between the training data and `frame`, largest first."""
+        values = drift.psi(self.matrix(frame), self.drift_reference)
+        rows = [
+            {"feature": name, "label": self.feature_label(name), "psi": round(v, 4), "level": drift.level(v)}
+            for name, v in zip(self.features, values, strict=True)
+        ]
+        return sorted(rows, key=lambda row: -row["psi"])
+
+    def feature_label(self, name: str) -> str:
+        label = self.labels.get(name)
+        return label.get("name", name) if label else name
+
+    def importance(self) -> list[dict[str, Any]]:
+        gains = self.booster.feature_importance(importance_type="gain")
+        total = float(gains.sum()) or 1.0
+        rows = [
+            {"feature": n, "label": self.feature_label(n), "share": round(float(g) / total, 4)}
+            for n, g in zip(self.features, gains, strict=True)
+        ]
+        return sorted(rows, key=lambda row: -row["share"])
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "metadata": self.metadata,
+                "preprocessing": self.preprocessor.to_json(),
+                "labels": self.labels,
+                "drift_reference": self.drift_reference,
+                "lightgbm": self.booster.model_to_string(),
+            },
+            ensure_ascii=False,
+        )
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+
+def model_from_json(text: str) -> Model:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelingError("モデルファイルを読み込めません(形式が正しくありません)。") from error
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelingError("モデルファイルの形式が違います(propensity_train で作成したファイルを指定してください)。")
+    return Model(
+        booster=lgb.Booster(model_str=data["lightgbm"]),
+        preprocessor=Preprocessor.from_json(data["preprocessing"]),
+        labels=data.get("labels", {}),
+        drift_reference=data.get("drift_reference", []),
+        metadata=data.get("metadata", {}),
+    )
+
+
+def load_model(path: str | Path) -> Model:
+    file = Path(path)
+    if not file.is_file():
+        raise ModelingError(f"モデルファイルが見つかりません: {file}")
+    return model_from_json(file.read_text(encoding="utf-8"))
