@@ -6,58 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_user_manager_keeps_history'),
+        ("core", "0006_user_manager_keeps_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaluser',
-            name='employment_status',
-            field=models.CharField(choices=[('active', '在籍'), ('left', '退職'), ('moved', '異動'), ('seconded', '出向')], default='active', max_length=12, verbose_name='在籍状況'),
+            model_name="historicaluser",
+            name="employment_status",
+            field=models.CharField(
+                choices=[("active", "在籍"), ("left", "退職"), ("moved", "異動"), ("seconded", "出向")],
+                default="active",
+                max_length=12,
+                verbose_name="在籍状況",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaluser',
-            name='home_postal_code',
-            field=models.CharField(blank=True, max_length=8, verbose_name='自宅の郵便番号'),
+            model_name="historicaluser",
+            name="home_postal_code",
+            field=models.CharField(blank=True, max_length=8, verbose_name="自宅の郵便番号"),
         ),
         migrations.AddField(
-            model_name='historicaluser',
-            name='manager',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='上長'),
+            model_name="historicaluser",
+            name="manager",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="上長",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaluser',
-            name='status_since',
-            field=models.DateField(blank=True, null=True, verbose_name='在籍状況の開始日'),
+            model_name="historicaluser",
+            name="status_since",
+            field=models.DateField(blank=True, null=True, verbose_name="在籍状況の開始日"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='employment_status',
-            field=models.CharField(choices=[('active', '在籍'), ('left', '退職'), ('moved', '異動'), ('seconded', '出向')], default='active', max_length=12, verbose_name='在籍状況'),
+            model_name="user",
+            name="employment_status",
+            field=models.CharField(
+                choices=[("active", "在籍"), ("left", "退職"), ("moved", "異動"), ("seconded", "出向")],
+                default="active",
+                max_length=12,
+                verbose_name="在籍状況",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='home_postal_code',
-            field=models.CharField(blank=True, max_length=8, verbose_name='自宅の郵便番号'),
+            model_name="user",
+            name="home_postal_code",
+            field=models.CharField(blank=True, max_length=8, verbose_name="自宅の郵便番号"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='manager',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to=settings.AUTH_USER_MODEL, verbose_name='上長'),
+            model_name="user",
+            name="manager",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="reports",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="上長",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='status_since',
-            field=models.DateField(blank=True, null=True, verbose_name='在籍状況の開始日'),
+            model_name="user",
+            name="status_since",
+            field=models.DateField(blank=True, null=True, verbose_name="在籍状況の開始日"),
         ),
         migrations.AddIndex(
-            model_name='accesslog',
-            index=models.Index(fields=['at'], name='core_accesslog_at'),
+            model_name="accesslog",
+            index=models.Index(fields=["at"], name="core_accesslog_at"),
         ),
         migrations.AddIndex(
-            model_name='accesslog',
-            index=models.Index(fields=['customer_id', 'at'], name='core_accesslog_customer_at'),
+            model_name="accesslog",
+            index=models.Index(fields=["customer_id", "at"], name="core_accesslog_customer_at"),
         ),
     ]
