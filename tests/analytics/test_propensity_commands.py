@@ -34,7 +34,8 @@ def test_train_then_score_writes_an_id_and_score_for_every_row(tmp_path, trainin
     call_command("propensity_score", model=str(model), csv=str(to_score), out=str(out))
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 300
-    assert list(rows[0]) == ["customer_no", "score"] and rows[0]["customer_no"] == "C0000000"
+    assert list(rows[0]) == ["customer_no", "score"]
+    assert rows[0]["customer_no"] == "C0000000"
     assert all(0.0 <= float(r["score"]) <= 1.0 for r in rows)
 
 
@@ -46,7 +47,8 @@ def test_without_an_id_the_row_number_is_written(tmp_path):
     out = tmp_path / "s.csv"
     call_command("propensity_score", model=str(model), csv=str(train), out=str(out))
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert [r["row"] for r in rows[:3]] == ["1", "2", "3"] and len(rows) == 800
+    assert [r["row"] for r in rows[:3]] == ["1", "2", "3"]
+    assert len(rows) == 800
 
 
 def test_shift_jis_csv_with_japanese_headers_is_read(tmp_path):
@@ -102,7 +104,8 @@ def test_the_command_line_exits_1_with_a_message_and_no_traceback(tmp_path):
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 1
-    assert "CSVファイルが見つかりません" in result.stderr and "Traceback" not in result.stderr
+    assert "CSVファイルが見つかりません" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.skipif(not LAPSE.exists(), reason="外部データ ../shared/data/lapse/eudirectlapse.rda がありません")
