@@ -101,6 +101,14 @@ class AuditAction(models.TextChoices):
     SURVEY_OPT_IN = "survey.opt_in", "アンケート辞退の取消"
     SURVEY_IMPORT_START = "survey.import_start", "アンケート結果の取込開始"
     SURVEY_IMPORT_COMPLETE = "survey.import_complete", "アンケート結果の取込完了"
+    # お客様の声 (voice)
+    VOICE_RECORD = "voice.record", "お客様の声の記録"
+    VOICE_UPDATE = "voice.update", "お客様の声の修正"
+    VOICE_COMPLAINT_DECISION = "voice.complaint_decision", "お客様の声の苦情判断"
+    VOICE_CIRCULATION_CREATE = "voice.circulation_create", "回覧の作成"
+    VOICE_CIRCULATION_READ = "voice.circulation_read", "回覧の確認"
+    VOICE_IMPROVEMENT_CREATE = "voice.improvement_create", "改善の登録"
+    VOICE_IMPROVEMENT_UPDATE = "voice.improvement_update", "改善の更新"
     # users and access
     USER_CREATE = "user.create", "ユーザーの登録"
     API_TOKEN_CREATE = "api_token.create", "APIトークンの発行"

@@ -254,3 +254,59 @@ def may_assign_case(user: Any, case: Any) -> bool:
 def require_assign_case(user: Any, case: Any) -> None:
     if not may_assign_case(user, case):
         raise PermissionDenied(REGISTRY[CASES_ASSIGN].denied)
+
+
+# --- お客様の声 (voice) --------------------------------------------------------------------------
+# Recording: every member of staff who serves customers. Managing (categories, 回覧, improvements):
+# head office's CS (お客様相談室, complaints officers) and administrators, and agency staff for their own
+# agency (the product has no agency-manager role; the agency's register is kept by its staff).
+VOICE_RECORD = _register(
+    "voice.record",
+    "お客様の声の記録",
+    "お客様の声を記録・閲覧できるのは、お客さまに対応する担当者(オペレーター・代理店スタッフ・損害サービス・苦情対応・"
+    "システム管理者)だけです。",
+    lambda user: (
+        _has_role(user, Role.OPERATOR, Role.AGENCY_STAFF, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+        and reach(user) is not Reach.NONE
+    ),
+)
+VOICE_MANAGE = _register(
+    "voice.manage",
+    "回覧・改善の管理",
+    "回覧の作成と改善の登録は、本社のお客様相談室・苦情対応担当・システム管理者と代理店の担当者だけが行えます。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and (
+                user.is_superuser
+                or _has_role(user, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+                or (user.department is not None and user.department.kind == DepartmentKind.CUSTOMER_RELATIONS)
+            )
+        )
+    ),
+)
+
+
+# --- compliance monitoring (アクセス監視・アクセス権レビュー) -------------------------------------------
+# Alerts, thresholds, reports and campaigns: the auditor (and administrators), head office only.
+# Answering a business-reason request or reviewing one's staff's roles: any member of staff who is
+# somebody's manager (the screens list only what is addressed to the user).
+COMPLIANCE_ALERTS = _register(
+    "compliance.alerts",
+    "アクセス監視アラート",
+    "アクセス監視のアラート・閾値・レポートはコンプライアンス監査担当とシステム管理者だけが利用できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+)
+COMPLIANCE_REVIEWS_MANAGE = _register(
+    "compliance.reviews_manage",
+    "アクセス権レビューの実施",
+    "アクセス権レビューを開始・締切できるのはコンプライアンス監査担当とシステム管理者だけです。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+)
+COMPLIANCE_MANAGER_DESK = _register(
+    "compliance.manager_desk",
+    "上長の確認(理由照会・アクセス権)",
+    "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
+    lambda user: _active(user) and user.reports.exists(),
+)
