@@ -196,6 +196,10 @@ ROUTES: dict[str, Expect] = {
     # compliance: the auditor's read-only access-log screen and its CSV export
     "compliance:access_log": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
     "compliance:access_log_csv": Expect("auditor", logs=any_row, outsider=FORBIDDEN, only=AUDITORS),
+    # surveys: results (figures, agency staff their own agency's) and comments (personal data, logged)
+    "surveys:results": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "surveys:results_export": Expect("agency_a_staff", lambda w: {"file_format": "csv"}, outsider=NOTHING_OF_A),
+    "surveys:results_comments": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
     "identity:home": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:import": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:sources": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),

@@ -240,6 +240,9 @@ CSRF_FAILURE_VIEW = "tsunagu.core.errors.csrf_failure"
 # Customers of this age or older are treated as elderly (損保協会 guideline benchmark: 70).
 TSUNAGU_ELDERLY_AGE = int(os.environ.get("TSUNAGU_ELDERLY_AGE", "70"))
 
+# Survey results from fewer answers than this are shown as 「回答数不足」 instead of a number.
+TSUNAGU_SURVEY_MIN_N = env_int("TSUNAGU_SURVEY_MIN_N", 30)
+
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 

@@ -214,6 +214,35 @@ SURVEYS_IMPORT = _register(
     _survey_owner,
 )
 
+# --- survey results (アンケート結果): figures for head office's CS and analysts, and for agencies
+# (their own agency's, scoped in surveys.results); comments are personal data: staff who follow up.
+SURVEY_RESULTS = _register(
+    "surveys.results",
+    "アンケート結果",
+    "アンケート結果を閲覧できるのは、本社の担当者(オペレーター・損害サービス・苦情対応・アナリスト・"
+    "システム管理者)と代理店の担当者だけです。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and _has_role(user, Role.OPERATOR, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ANALYST, Role.ADMIN)
+        )
+    ),
+)
+SURVEY_COMMENTS = _register(
+    "surveys.comments",
+    "アンケートの自由記述",
+    "アンケートの自由記述(お客様の個人情報)を閲覧できるのは、オペレーター・損害サービス・苦情対応・"
+    "システム管理者と代理店の担当者だけです。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and _has_role(user, Role.OPERATOR, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+        )
+    ),
+)
+
 
 def has(user: Any, name: str) -> bool:
     return REGISTRY[name].check(user)

@@ -1,0 +1,550 @@
+"""Survey results (NPS, satisfaction, drivers, choices, response rate) for the dashboard and its exports.
+
+Every selector takes the user. Results are read from `ResponseAggregate` only (one indexed query of
+the cuts that match the filters, summed in one pass), never from the response rows, so any filter
+stays fast at millions of responses. Results are not personal data (no access-log row); they are
+scoped by the cut's agency: agency staff see their own agency's figures only, and naming another
+agency is answered like an object they cannot see (404).
+
+A figure from fewer answers than `TSUNAGU_SURVEY_MIN_N` (default 30) is suppressed (`nps.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.http import Http404
+
+from tsunagu.cases.choices import CaseType
+from tsunagu.core import permissions
+from tsunagu.core.access_log import log_access, log_list
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import Agency, Branch, User
+from tsunagu.core.scoping import Reach, reach
+from tsunagu.documents.xlsx import xlsx
+from tsunagu.policies.choices import LineOfBusiness
+
+from . import nps as formulas
+from .aggregates import merge_stats
+from .choices import Channel, InvitationStatus, QuestionKind, TriggerEvent
+from .models import Invitation, Question, Response, ResponseAggregate, Survey, SurveyVersion
+
+SCORES = tuple(range(11))  # the 0–10 answers
+SENT_STATUSES = (InvitationStatus.SENT, InvitationStatus.ANSWERED, InvitationStatus.EXPIRED)
+
+
+def min_n() -> int:
+    return int(getattr(settings, "TSUNAGU_SURVEY_MIN_N", formulas.DEFAULT_MIN_N))
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    survey: Survey | None = None  # None: every survey
+    month_from: dt.date | None = None  # first day of a month, inclusive
+    month_to: dt.date | None = None  # first day of a month, inclusive
+    line: str = ""
+    agency: Agency | None = None
+    branch: Branch | None = None  # the agencies of a sales branch
+    case_type: str = ""
+    event: str = ""
+    channel: str = ""
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The filters in words (export headers, the audit event)."""
+        return [
+            ("アンケート", self.survey.name if self.survey else "すべて"),
+            ("期間", f"{_ym(self.month_from) or '最初'}〜{_ym(self.month_to) or '最新'}"),
+            ("保険種目", _label(LineOfBusiness, self.line) or "すべて"),
+            ("営業拠点", self.branch.name if self.branch else "すべて"),
+            ("代理店", self.agency.name if self.agency else "すべて"),
+            ("案件種別", _label(CaseType, self.case_type) or "すべて"),
+            ("契機", _label(TriggerEvent, self.event) or "すべて"),
+            ("回答方法", _label(Channel, self.channel) or "すべて"),
+        ]
+
+
+def _ym(day: dt.date | None) -> str:
+    return f"{day:%Y/%m}" if day else ""
+
+
+def _label(choices: Any, value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+@dataclass
+class Totals:
+    """Sums of aggregate rows: what every figure is computed from."""
+
+    responses: int = 0
+    nps_n: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    satisfaction_n: int = 0
+    satisfaction_sum: int = 0
+    satisfaction_sumsq: int = 0
+    answer_stats: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, row: tuple[Any, ...], with_stats: bool) -> None:
+        self.responses += row[0]
+        self.nps_n += row[1]
+        self.promoters += row[2]
+        self.detractors += row[3]
+        self.satisfaction_n += row[4]
+        self.satisfaction_sum += row[5]
+        self.satisfaction_sumsq += row[6]
+        if with_stats and row[7]:
+            self.answer_stats = merge_stats(self.answer_stats, row[7])
+
+    def nps(self, minimum: int) -> formulas.NpsResult:
+        return formulas.nps(self.promoters, self.detractors, self.nps_n, min_n=minimum)
+
+    def satisfaction(self, minimum: int) -> formulas.MeanResult:
+        return formulas.mean(self.satisfaction_n, self.satisfaction_sum, self.satisfaction_sumsq, min_n=minimum)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of a table: a label and its figures."""
+
+    key: str
+    label: str
+    responses: int
+    nps: formulas.NpsResult
+    satisfaction: formulas.MeanResult
+
+
+@dataclass(frozen=True)
+class Driver:
+    code: str
+    label: str
+    n: int
+    mean: float | None  # None: suppressed
+    scale_max: int
+
+    @property
+    def display(self) -> str:
+        return formulas.INSUFFICIENT if self.mean is None else f"{self.mean:.2f}"
+
+
+@dataclass(frozen=True)
+class ChoiceQuestion:
+    code: str
+    label: str
+    shares: list[formulas.Share]
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str  # line / agency / channel / event / case_type
+    title: str
+    rows: list[Figure]
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    sent: int
+    answered: int
+    rate: float | None
+
+    @property
+    def display(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Results:
+    filters: ResultFilters
+    min_n: int
+    responses: int
+    nps: formulas.NpsResult
+    satisfaction: formulas.MeanResult
+    nps_distribution: list[tuple[int, int]]  # (score, answers)
+    trend: list[Figure]  # one per month, oldest first
+    breakdowns: list[Breakdown]
+    drivers: list[Driver]
+    choices: list[ChoiceQuestion]
+    response_rate: ResponseRate
+
+
+BREAKDOWNS: tuple[tuple[str, str], ...] = (
+    ("line", "保険種目別"),
+    ("agency", "代理店別"),
+    ("channel", "回答方法別"),
+    ("event", "契機別"),
+    ("case_type", "案件種別別"),
+)
+_COLUMNS = (
+    "responses",
+    "nps_n",
+    "promoters",
+    "detractors",
+    "satisfaction_n",
+    "satisfaction_sum",
+    "satisfaction_sumsq",
+    "answer_stats",
+    "month",
+    "line",
+    "agency_id",
+    "channel",
+    "event",
+    "case_type",
+)
+_CUT_INDEX = {name: _COLUMNS.index(name) for name in ("month", "line", "agency_id", "channel", "event", "case_type")}
+
+
+def visible_agencies(user: User) -> list[Agency]:
+    """The agencies whose results the user may filter by: all for head office, their own for agency staff."""
+    permissions.require(user, permissions.SURVEY_RESULTS)
+    if reach(user) is Reach.AGENCY:
+        return list(Agency.objects.filter(pk=user.agency_id))
+    return list(Agency.objects.select_related("branch").order_by("code"))
+
+
+def surveys_with_results(user: User) -> list[Survey]:
+    permissions.require(user, permissions.SURVEY_RESULTS)
+    return list(Survey.objects.order_by("code"))
+
+
+def _scoped_filters(user: User, filters: ResultFilters) -> ResultFilters:
+    permissions.require(user, permissions.SURVEY_RESULTS)
+    if reach(user) is not Reach.AGENCY:
+        return filters
+    own = Agency.objects.get(pk=user.agency_id)
+    if filters.agency is not None and filters.agency.pk != own.pk:
+        raise Http404("代理店が見つかりません。")
+    if filters.branch is not None and filters.branch.pk != own.branch_id:
+        raise Http404("営業拠点が見つかりません。")
+    return ResultFilters(**{**filters.__dict__, "agency": own})
+
+
+def _aggregate_query(filters: ResultFilters) -> Q:
+    query = Q()
+    if filters.survey is not None:
+        query &= Q(survey=filters.survey)
+    if filters.month_from is not None:
+        query &= Q(month__gte=filters.month_from)
+    if filters.month_to is not None:
+        query &= Q(month__lte=filters.month_to)
+    if filters.agency is not None:
+        query &= Q(agency=filters.agency)
+    if filters.branch is not None:
+        query &= Q(agency__branch=filters.branch)
+    for name in ("line", "case_type", "event", "channel"):
+        if getattr(filters, name):
+            query &= Q(**{name: getattr(filters, name)})
+    return query
+
+
+def results_get(*, user: User, filters: ResultFilters) -> Results:
+    """Everything the dashboard shows for the filters, from the aggregates."""
+    filters = _scoped_filters(user, filters)
+    minimum = min_n()
+    rows = ResponseAggregate.objects.filter(_aggregate_query(filters)).values_list(*_COLUMNS)
+    total = Totals()
+    by_month: dict[dt.date, Totals] = {}
+    by_cut: dict[str, dict[Any, Totals]] = {key: {} for key, _ in BREAKDOWNS}
+    for row in rows.iterator(chunk_size=5_000):
+        total.add(row, with_stats=True)
+        month = row[_CUT_INDEX["month"]]
+        by_month.setdefault(month, Totals()).add(row, with_stats=False)
+        for key, _title in BREAKDOWNS:
+            value = row[_CUT_INDEX["agency_id" if key == "agency" else key]]
+            by_cut[key].setdefault(value, Totals()).add(row, with_stats=False)
+    distribution = total.answer_stats.get("nps", {}).get("choices", {})
+    return Results(
+        filters=filters,
+        min_n=minimum,
+        responses=total.responses,
+        nps=total.nps(minimum),
+        satisfaction=total.satisfaction(minimum),
+        nps_distribution=[(score, int(distribution.get(str(score), 0))) for score in SCORES],
+        trend=[_figure(f"{m:%Y-%m}", f"{m:%Y/%m}", t, minimum) for m, t in sorted(by_month.items())],
+        breakdowns=[
+            Breakdown(key, title, _breakdown_rows(key, by_cut[key], minimum))
+            for key, title in BREAKDOWNS
+            if _worth_showing(key, by_cut[key], filters)
+        ],
+        drivers=_drivers(filters.survey, total.answer_stats, minimum),
+        choices=_choices(filters.survey, total.answer_stats, minimum),
+        response_rate=response_rate(user=user, filters=filters),
+    )
+
+
+def _figure(key: str, label: str, totals: Totals, minimum: int) -> Figure:
+    return Figure(key, label, totals.responses, totals.nps(minimum), totals.satisfaction(minimum))
+
+
+def _worth_showing(key: str, groups: dict[Any, Totals], filters: ResultFilters) -> bool:
+    """A table by a cut the filters fixed (or with only blank values) says nothing."""
+    if key == "agency" and filters.agency is not None:
+        return False
+    return any(value not in (None, "") for value in groups) and (len(groups) > 1 or not getattr(filters, key, None))
+
+
+def _breakdown_rows(key: str, groups: dict[Any, Totals], minimum: int) -> list[Figure]:
+    labels = _cut_labels(key, groups)
+    figures = [_figure(str(value or ""), labels[value], totals, minimum) for value, totals in groups.items()]
+    return sorted(figures, key=lambda f: (-f.responses, f.label))
+
+
+def _cut_labels(key: str, values: Iterable[Any]) -> dict[Any, str]:
+    values = list(values)
+    if key == "agency":
+        names = dict(Agency.objects.filter(pk__in=[v for v in values if v]).values_list("pk", "name"))
+        return {v: names.get(v, "") if v else "代理店なし(直扱)" for v in values}
+    choices = {"line": LineOfBusiness, "channel": Channel, "event": TriggerEvent, "case_type": CaseType}[key]
+    return {v: _label(choices, v) or "指定なし" for v in values}
+
+
+def _current_questions(survey: Survey | None) -> list[Question]:
+    if survey is None:
+        return []
+    version = SurveyVersion.objects.filter(survey=survey).order_by("-is_current", "-number").first()
+    if version is None:
+        return []
+    return list(version.questions.order_by("order", "id"))
+
+
+def _drivers(survey: Survey | None, stats: dict[str, Any], minimum: int) -> list[Driver]:
+    """Mean of each rating question of the survey's current version (drivers first)."""
+    questions = [
+        q
+        for q in _current_questions(survey)
+        if q.kind in (QuestionKind.RATING, QuestionKind.SCALE) and q.code not in ("nps", "satisfaction")
+    ]
+    questions.sort(key=lambda q: (not q.is_driver, q.order, q.id))
+    drivers = []
+    for question in questions:
+        stat = stats.get(question.code, {})
+        n, total = int(stat.get("n", 0)), int(stat.get("sum", 0))
+        scale_max = 5 if question.kind == QuestionKind.RATING else 10
+        drivers.append(
+            Driver(question.code, question.text, n, formulas.simple_mean(n, total, min_n=minimum), scale_max)
+        )
+    return drivers
+
+
+def _choices(survey: Survey | None, stats: dict[str, Any], minimum: int) -> list[ChoiceQuestion]:
+    result = []
+    for question in _current_questions(survey):
+        if question.kind != QuestionKind.CHOICE:
+            continue
+        counts = stats.get(question.code, {}).get("choices", {})
+        result.append(
+            ChoiceQuestion(
+                question.code,
+                question.text,
+                formulas.shares(counts, order=[str(c) for c in question.choices], min_n=minimum),
+            )
+        )
+    return result
+
+
+def response_rate(*, user: User, filters: ResultFilters) -> ResponseRate:
+    """Invitations sent in the period (and cut) and how many of them were answered."""
+    filters = _scoped_filters(user, filters)
+    invitations = Invitation.objects.filter(status__in=SENT_STATUSES)
+    if filters.survey is not None:
+        invitations = invitations.filter(version__survey=filters.survey)
+    if filters.month_from is not None:
+        invitations = invitations.filter(sent_at__date__gte=filters.month_from)
+    if filters.month_to is not None:
+        invitations = invitations.filter(sent_at__date__lt=_next_month(filters.month_to))
+    if filters.agency is not None:
+        invitations = invitations.filter(agency=filters.agency)
+    if filters.branch is not None:
+        invitations = invitations.filter(agency__branch=filters.branch)
+    if filters.line:
+        invitations = invitations.filter(policy__line=filters.line)
+    if filters.case_type:
+        invitations = invitations.filter(case__case_type=filters.case_type)
+    if filters.event:
+        invitations = invitations.filter(event=filters.event)
+    if filters.channel:
+        invitations = invitations.filter(channel=filters.channel)
+    sent = invitations.count()
+    answered = invitations.filter(status=InvitationStatus.ANSWERED).count() if sent else 0
+    return ResponseRate(sent, answered, formulas.response_rate(answered, sent))
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+# --- export of the shown tables ---------------------------------------------------------------
+
+EXPORT_SCREEN = "アンケート結果の出力"
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXPORT_HEADER = (
+    "表",
+    "項目",
+    "回答数",
+    "推奨度の回答数",
+    "推奨者",
+    "中立者",
+    "批判者",
+    "NPS",
+    "NPS 95%下限",
+    "NPS 95%上限",
+    "総合満足度の回答数",
+    "平均満足度",
+    "最少回答数",
+)
+
+
+_BLANK_NPS = ("",) * 7  # the NPS columns of a row that is not about NPS
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    filename: str
+    content_type: str
+    rows: int
+
+
+def export_rows(results: Results) -> list[tuple[object, ...]]:
+    """The dashboard's tables as rows under EXPORT_HEADER (suppressed figures as 「回答数不足」)."""
+
+    def line(table: str, figure: Figure) -> tuple[object, ...]:
+        n, s = figure.nps, figure.satisfaction
+        return (
+            table,
+            figure.label,
+            figure.responses,
+            n.n,
+            n.promoters,
+            n.passives,
+            n.detractors,
+            n.display,
+            "" if n.low is None else f"{n.low:.1f}",
+            "" if n.high is None else f"{n.high:.1f}",
+            s.n,
+            s.display,
+            results.min_n,
+        )
+
+    rows = [line("全体", Figure("all", "全体", results.responses, results.nps, results.satisfaction))]
+    rows += [line("月別", figure) for figure in results.trend]
+    for breakdown in results.breakdowns:
+        rows += [line(breakdown.title, figure) for figure in breakdown.rows]
+    for driver in results.drivers:
+        scale = f"平均(1〜{driver.scale_max})"
+        rows.append(
+            (
+                "要因",
+                f"{driver.label} {scale}",
+                driver.n,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                driver.n,
+                driver.display,
+                results.min_n,
+            )
+        )
+    for question in results.choices:
+        for share in question.shares:
+            shown = formulas.INSUFFICIENT if share.share is None else f"{share.share * 100:.1f}%"
+            rows.append(
+                (
+                    "選択肢",
+                    f"{question.label}: {share.label}",
+                    share.count,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    shown,
+                    results.min_n,
+                )
+            )
+    return rows
+
+
+def results_export(*, user: User, filters: ResultFilters, file_format: str) -> Export:
+    """The dashboard's tables for the filters as CSV (UTF-8 with BOM) or XLSX, logged as an export."""
+    if file_format not in EXPORT_FORMATS:
+        raise Http404("出力形式は csv か xlsx です。")
+    results = results_get(user=user, filters=filters)
+    rows = export_rows(results)
+    conditions = results.filters.describe()
+    if file_format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(rows)
+        content = out.getvalue().encode("utf-8-sig")
+    else:
+        content = xlsx([EXPORT_HEADER, *rows], sheet_name="アンケート結果")
+    code = results.filters.survey.code if results.filters.survey else "all"
+    # Recorded as an export in the access log (as every download is), with no customer: the file
+    # holds figures only. Not an audit event: exporting changes nothing.
+    log_access(
+        user=user,
+        customer_ids=[],
+        purpose=AccessPurpose.EXPORT,
+        screen=EXPORT_SCREEN,
+        detail={"format": file_format, "rows": len(rows), "filters": dict(conditions)},
+    )
+    return Export(content, f"survey-results-{code}.{file_format}", EXPORT_FORMATS[file_format], len(rows))
+
+
+# --- recent comments (personal data: scoped rows, logged) ---------------------------------------
+
+COMMENTS_SCREEN = "アンケートの自由記述"
+COMMENTS_PER_PAGE = 50
+
+
+def comments_list(*, user: User, filters: ResultFilters, page: int | str = 1) -> Page[Response]:
+    """Responses with a comment, newest first, for the same filters as the figures; every customer
+    shown is logged (`log_list`)."""
+    permissions.require(user, permissions.SURVEY_COMMENTS)
+    filters = _scoped_filters(user, filters)
+    rows = Response.objects.visible_to(user).exclude(comment="")
+    if filters.survey is not None:
+        rows = rows.filter(survey=filters.survey)
+    if filters.month_from is not None:
+        rows = rows.filter(answered_on__gte=filters.month_from)
+    if filters.month_to is not None:
+        rows = rows.filter(answered_on__lt=_next_month(filters.month_to))
+    if filters.agency is not None:
+        rows = rows.filter(agency=filters.agency)
+    if filters.branch is not None:
+        rows = rows.filter(agency__branch=filters.branch)
+    for name in ("line", "case_type", "event", "channel"):
+        if getattr(filters, name):
+            rows = rows.filter(**{name: getattr(filters, name)})
+    ordered = rows.select_related("customer", "survey", "agency").order_by("-answered_on", "-id")
+    shown = Paginator(ordered, COMMENTS_PER_PAGE).get_page(page)
+    log_list(
+        user=user,
+        customer_ids=[r.customer_id for r in shown],
+        screen=COMMENTS_SCREEN,
+        detail={"page": shown.number, "filters": dict(filters.describe())},
+    )
+    return shown
