@@ -109,6 +109,13 @@ class AuditAction(models.TextChoices):
     VOICE_CIRCULATION_READ = "voice.circulation_read", "回覧の確認"
     VOICE_IMPROVEMENT_CREATE = "voice.improvement_create", "改善の登録"
     VOICE_IMPROVEMENT_UPDATE = "voice.improvement_update", "改善の更新"
+    # survey invitations and follow-ups
+    SURVEY_TRIGGER_SAVE = "survey.trigger_save", "送付ルールの登録・変更"
+    SURVEY_INVITATIONS_PLAN = "survey.invitations_plan", "アンケート送付の計画"
+    SURVEY_INVITATIONS_SEND = "survey.invitations_send", "アンケートの送付"
+    SURVEY_INVITATIONS_EXPIRE = "survey.invitations_expire", "アンケートの回答期限切れ"
+    SURVEY_FOLLOW_UPS_OPEN = "survey.follow_ups_open", "アンケートのフォローアップ起票"
+    SURVEY_FOLLOW_UP_CLOSE = "survey.follow_up_close", "アンケートのフォローアップ完了"
     # users and access
     USER_CREATE = "user.create", "ユーザーの登録"
     API_TOKEN_CREATE = "api_token.create", "APIトークンの発行"
