@@ -140,6 +140,7 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "search.NameGramFts": SEARCH_INDEX,
     "surveys.SurveyImport": "an import job's record; the responses it brought in keep their history",
     "surveys.ResponseAggregate": "derived counts, rebuilt from the responses",
+    "compliance.RuleRun": "a rule run's job record (period, log ids covered, counts); its end is an audit event",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are

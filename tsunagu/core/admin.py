@@ -141,6 +141,10 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg,mis
     fieldsets = [
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         ("所属", {"fields": ["display_name", "department", "agency", "agent"]}),
+        (
+            "上長・在籍状況(コンプライアンス)",
+            {"fields": ["manager", "employment_status", "status_since", "home_postal_code"]},
+        ),
     ]
 
 

@@ -1,0 +1,542 @@
+"""The rules over the access log, set-based: one grouped query per rule over the whole period (the
+log can hold tens of millions of rows), then the pure thresholds of `compliance.rules`, then the
+evidence of each finding read back from the log (that user's rows of that day only).
+
+Days are *monitoring days* (05:00 → 05:00 local, rules.DAY_START_HOUR); the local day and hour are
+computed in SQL with the database's own date functions (a fixed offset: Japan has no daylight
+saving time), never by a Python function per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from tsunagu.cases.business_calendar import current_calendar
+from tsunagu.cases.models import Case
+from tsunagu.core.choices import AccessPurpose, DepartmentKind, EmploymentStatus, Role
+from tsunagu.core.models import AccessLog, User
+from tsunagu.customers.models import Customer, CustomerAgency
+from tsunagu.interactions.models import Interaction
+from tsunagu.policies.models import Claim, Policy
+
+from . import rules
+from .models import RuleSetting
+
+VIEW_PURPOSES = (AccessPurpose.VIEW.value, AccessPurpose.API.value)
+EVIDENCE_IDS = 1000  # log ids (and customer ids) frozen with an alert; counts are exact beyond it
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The start of a monitoring day, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(rules.DAY_START_HOUR)))
+
+
+def monitoring_day(at: dt.datetime) -> dt.date:
+    return (timezone.localtime(at) - dt.timedelta(hours=rules.DAY_START_HOUR)).date()
+
+
+def _utc_offset_hours() -> int:
+    offset = timezone.localtime(timezone.now()).utcoffset() or dt.timedelta()
+    return int(offset.total_seconds() // 3600)
+
+
+def _day_sql() -> str:
+    shift = _utc_offset_hours() - rules.DAY_START_HOUR
+    if connection.vendor == "postgresql":
+        return f"(at + interval '{shift} hours')::date"
+    return f"date(at, '{shift:+d} hours')"
+
+
+def _hour_sql() -> str:
+    offset = _utc_offset_hours()
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(HOUR FROM at + interval '{offset} hours')::int"
+    return f"CAST(strftime('%H', at, '{offset:+d} hours') AS INTEGER)"
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _query(select: str, where: str, params: Sequence[Any], group: str, having: str = "") -> list[tuple[Any, ...]]:
+    """A grouped query over core_accesslog. Django keeps PostgreSQL's session time zone at UTC (USE_TZ),
+    so `at + interval` is the UTC time shifted to local clock time on both databases."""
+    sql = f"SELECT {select} FROM core_accesslog WHERE {where} GROUP BY {group} {having}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
+
+
+def _at(value: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _in(values: Iterable[Any]) -> tuple[str, list[Any]]:
+    items = list(values)
+    return ", ".join(["%s"] * len(items)), items
+
+
+# --- the users and their settings ----------------------------------------------------------------------
+
+
+@dataclass
+class Staff:
+    user: User
+    roles: list[str]
+
+    @property
+    def role(self) -> str:
+        """The role the user's norm is compared with: the first in Role's order."""
+        return next((r.value for r in Role if r.value in self.roles), "")
+
+
+@dataclass
+class Context:
+    start: dt.datetime
+    end: dt.datetime
+    days: list[dt.date]
+    staff: dict[int, Staff]
+    settings: list[tuple[rules.Scope, rules.Thresholds, str]]
+
+    def thresholds(self, rule: str, user_id: int) -> rules.Thresholds:
+        who = self.staff[user_id]
+        own = [(scope, values) for scope, values, code in self.settings if code == rule]
+        return rules.pick(
+            rule, own, roles=who.roles, department_id=who.user.department_id, agency_id=who.user.agency_id
+        )
+
+
+def load_context(start_day: dt.date, end_day: dt.date) -> Context:
+    users = User.objects.select_related("department", "agency").prefetch_related("groups")
+    staff = {u.pk: Staff(u, [g.name for g in u.groups.all()]) for u in users}
+    settings = [
+        (
+            rules.Scope(s.role, s.department_id, s.agency_id),
+            rules.Thresholds(s.enabled, s.threshold, s.factor, s.window_days, s.business_start, s.business_end),
+            s.rule,
+        )
+        for s in RuleSetting.objects.all()
+    ]
+    days = [start_day + dt.timedelta(days=i) for i in range((end_day - start_day).days + 1)]
+    return Context(day_start(start_day), day_start(end_day + dt.timedelta(days=1)), days, staff, settings)
+
+
+# --- findings -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    rule: str
+    user_id: int
+    day: dt.date
+    score: Decimal
+    explanation: str
+    # which of that user's rows of that day are the evidence
+    purposes: tuple[str, ...]
+    keep: Callable[[dict[str, Any]], bool] = field(default=lambda row: True)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}:{self.user_id}:{self.day.isoformat()}"
+
+
+def _per_user_day(
+    ctx: Context, start: dt.datetime, purposes: Sequence[str], extra: str = "", extra_params: Sequence[Any] = ()
+) -> dict[int, dict[dt.date, tuple[int, int]]]:
+    """{user: {day: (rows, distinct customers)}} for rows of the purposes in [start, ctx.end)."""
+    marks, values = _in(purposes)
+    rows = _query(
+        f"user_id, {_day_sql()} AS d, COUNT(*), COUNT(DISTINCT customer_id)",
+        f"at >= %s AND at < %s AND purpose IN ({marks}) AND user_id IS NOT NULL {extra}",
+        [_at(start), _at(ctx.end), *values, *extra_params],
+        "user_id, d",
+    )
+    out: dict[int, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
+    for user_id, day, n, distinct in rows:
+        out[user_id][_as_date(day)] = (n, distinct)
+    return out
+
+
+def _norm_rule(ctx: Context, rule: str, purposes: Sequence[str], use_rows: bool) -> list[Finding]:
+    """Bulk viewing (distinct customers) and exports (rows = customers exported): above the norms."""
+    window = max([rules.DEFAULTS[rule].window_days] + [t.window_days for _s, t, code in ctx.settings if code == rule])
+    figures = _per_user_day(ctx, ctx.start - dt.timedelta(days=window), purposes)
+    daily = {
+        uid: {day: (n if use_rows else distinct) for day, (n, distinct) in days.items()}
+        for uid, days in figures.items()
+        if uid in ctx.staff
+    }
+    norms = {
+        uid: rules.own_norms(values, ctx.days, ctx.thresholds(rule, uid).window_days) for uid, values in daily.items()
+    }
+    by_role: dict[str, list[int]] = defaultdict(list)
+    for uid in norms:
+        by_role[ctx.staff[uid].role].append(uid)
+    findings = []
+    for uid, values in daily.items():
+        t = ctx.thresholds(rule, uid)
+        if not t.enabled:
+            continue
+        for day in ctx.days:
+            value = values.get(day, 0)
+            if value < t.threshold:
+                continue
+            peers = [norms[p][day] for p in by_role[ctx.staff[uid].role]]
+            limit = rules.limit_for(t, norms[uid][day], rules.role_norm(peers))
+            if value > limit.value:
+                text = (rules.explain_exports if use_rows else rules.explain_bulk)(day, value, limit, t)
+                findings.append(Finding(rule, uid, day, rules.score(value, limit.value + 1), text, tuple(purposes)))
+    return findings
+
+
+def bulk_viewing(ctx: Context) -> list[Finding]:
+    return _norm_rule(ctx, rules.BULK_VIEWING, VIEW_PURPOSES, use_rows=False)
+
+
+def exports(ctx: Context) -> list[Finding]:
+    return _norm_rule(ctx, rules.EXPORTS, (AccessPurpose.EXPORT.value,), use_rows=True)
+
+
+def outside_hours(ctx: Context) -> list[Finding]:
+    marks, values = _in(VIEW_PURPOSES)
+    rows = _query(
+        f"user_id, {_day_sql()} AS d, {_hour_sql()} AS h, COUNT(*)",
+        f"at >= %s AND at < %s AND purpose IN ({marks}) AND user_id IS NOT NULL",
+        [_at(ctx.start), _at(ctx.end), *values],
+        "user_id, d, h",
+    )
+    calendar = current_calendar()
+    counts: Counter[tuple[int, dt.date]] = Counter()
+    for user_id, day, hour, n in rows:
+        day = _as_date(day)
+        if user_id not in ctx.staff:
+            continue
+        t = ctx.thresholds(rules.OUTSIDE_HOURS, user_id)
+        # The hour is local clock time; before 05:00 it belongs to the monitoring day before.
+        clock_day = day + dt.timedelta(days=1) if hour < rules.DAY_START_HOUR else day
+        if t.enabled and rules.outside_hours(hour, calendar.is_business_day(clock_day), t):
+            counts[(user_id, day)] += n
+    findings = []
+    for (uid, day), n in counts.items():
+        t = ctx.thresholds(rules.OUTSIDE_HOURS, uid)
+        if n < t.threshold:
+            continue
+
+        def keep(row: dict[str, Any], t: rules.Thresholds = t) -> bool:
+            local = timezone.localtime(row["at"])
+            return rules.outside_hours(local.hour, calendar.is_business_day(local.date()), t)
+
+        business = calendar.is_business_day(day)
+        text = rules.explain_outside_hours(day, n, 0, t, business)
+        findings.append(
+            Finding(
+                rules.OUTSIDE_HOURS,
+                uid,
+                day,
+                rules.score(n, t.threshold),
+                text,
+                VIEW_PURPOSES,
+                keep,
+                {"business_day": business},
+            )
+        )
+    return findings
+
+
+def _pairs(ctx: Context, user_ids: Iterable[int], purposes: Sequence[str]) -> dict[int, dict[dt.date, set[int]]]:
+    """{user: {day: customers viewed}} for the given users."""
+    users = list(user_ids)
+    if not users:
+        return {}
+    umarks, uvalues = _in(users)
+    pmarks, pvalues = _in(purposes)
+    rows = _query(
+        f"user_id, {_day_sql()} AS d, customer_id",
+        f"at >= %s AND at < %s AND purpose IN ({pmarks}) AND user_id IN ({umarks}) AND customer_id IS NOT NULL",
+        [_at(ctx.start), _at(ctx.end), *pvalues, *uvalues],
+        "user_id, d, customer_id",
+    )
+    out: dict[int, dict[dt.date, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for user_id, day, customer_id in rows:
+        out[user_id][_as_date(day)].add(customer_id)
+    return out
+
+
+def _portfolio(ctx: Context, who: Staff, window_days: int) -> tuple[set[int], str] | None:
+    """The customers the user's organisation serves (None: the rule does not apply, e.g. a call center
+    serves every customer). Agency: customers linked to the agency, its policies' holders and its cases;
+    claims department: claimants (policyholders of a claim), its cases and its staff's contacts."""
+    since = ctx.start - dt.timedelta(days=window_days)
+    user = who.user
+    if user.agency_id is not None:
+        ids = set(CustomerAgency.objects.filter(agency_id=user.agency_id).values_list("customer_id", flat=True))
+        ids |= set(Policy.objects.filter(agency_id=user.agency_id).values_list("policyholder_id", flat=True))
+        ids |= set(Case.objects.filter(agency_id=user.agency_id).values_list("customer_id", flat=True))
+        return ids, "自代理店の顧客"
+    department = user.department
+    if department is not None and department.kind == DepartmentKind.CLAIMS:
+        ids = set(Claim.objects.values_list("policy__policyholder_id", flat=True))
+        ids |= set(
+            Case.objects.filter(department_id=department.pk, opened_on__gte=since.date()).values_list(
+                "customer_id", flat=True
+            )
+        )
+        ids |= set(
+            Interaction.objects.filter(staff__department_id=department.pk, occurred_at__gte=since).values_list(
+                "customer_id", flat=True
+            )
+        )
+        return ids, "事故のある顧客・部署の案件・部署のコンタクト"
+    return None
+
+
+def out_of_portfolio(ctx: Context) -> list[Finding]:
+    applies: dict[int, tuple[set[int], str]] = {}
+    cache: dict[tuple[int | None, int | None, int], tuple[set[int], str] | None] = {}
+    for uid, who in ctx.staff.items():
+        t = ctx.thresholds(rules.OUT_OF_PORTFOLIO, uid)
+        if not t.enabled:
+            continue
+        key = (who.user.agency_id, who.user.department_id, t.window_days)
+        if key not in cache:
+            cache[key] = _portfolio(ctx, who, t.window_days)
+        if cache[key] is not None:
+            applies[uid] = cache[key]  # type: ignore[assignment]
+    findings = []
+    for uid, days in _pairs(ctx, applies, VIEW_PURPOSES).items():
+        portfolio, label = applies[uid]
+        t = ctx.thresholds(rules.OUT_OF_PORTFOLIO, uid)
+        for day, customers in days.items():
+            outside = customers - portfolio
+            if len(outside) >= t.threshold:
+                frozen = frozenset(outside)
+                findings.append(
+                    Finding(
+                        rules.OUT_OF_PORTFOLIO,
+                        uid,
+                        day,
+                        rules.score(len(outside), t.threshold),
+                        rules.explain_out_of_portfolio(day, len(outside), t, label),
+                        VIEW_PURPOSES,
+                        lambda row, frozen=frozen: row["customer_id"] in frozen,
+                    )
+                )
+    return findings
+
+
+def repeated_viewing(ctx: Context) -> list[Finding]:
+    least = min(
+        [ctx.thresholds(rules.REPEATED_VIEWING, uid).threshold for uid in ctx.staff]
+        or [rules.DEFAULTS[rules.REPEATED_VIEWING].threshold]
+    )
+    rows = _query(
+        f"user_id, customer_id, {_day_sql()} AS d, COUNT(*)",
+        "at >= %s AND at < %s AND purpose = %s AND user_id IS NOT NULL AND customer_id IS NOT NULL",
+        [_at(ctx.start), _at(ctx.end), AccessPurpose.VIEW.value],
+        "user_id, customer_id, d",
+        f"HAVING COUNT(*) >= {int(least)}",
+    )
+    candidates: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
+    for user_id, customer_id, day, n in rows:
+        if user_id in ctx.staff:
+            t = ctx.thresholds(rules.REPEATED_VIEWING, user_id)
+            if t.enabled and n >= t.threshold:
+                candidates[(user_id, _as_date(day))][customer_id] = n
+    findings = []
+    for (uid, day), views in candidates.items():
+        t = ctx.thresholds(rules.REPEATED_VIEWING, uid)
+        since = day_start(day) - dt.timedelta(days=t.window_days)
+        user = ctx.staff[uid].user
+        tasks = Q(assignee_id=uid)
+        if user.department_id is not None:
+            tasks |= Q(department_id=user.department_id)
+        if user.agency_id is not None:
+            tasks |= Q(agency_id=user.agency_id)
+        with_task = set(
+            Case.objects.filter(tasks, customer_id__in=views, opened_on__lte=day)
+            .exclude(closed_at__lt=since)
+            .values_list("customer_id", flat=True)
+        )
+        with_task |= set(
+            Interaction.objects.filter(staff_id=uid, customer_id__in=views, occurred_at__gte=since).values_list(
+                "customer_id", flat=True
+            )
+        )
+        without = {c: n for c, n in views.items() if c not in with_task}
+        if without:
+            total = sum(without.values())
+            frozen = frozenset(without)
+            findings.append(
+                Finding(
+                    rules.REPEATED_VIEWING,
+                    uid,
+                    day,
+                    rules.score(max(without.values()), t.threshold),
+                    rules.explain_repeated(day, total, len(without), t),
+                    (AccessPurpose.VIEW.value,),
+                    lambda row, frozen=frozen: row["customer_id"] in frozen,
+                )
+            )
+    return findings
+
+
+def search_non_customers(ctx: Context) -> list[Finding]:
+    figures = _per_user_day(ctx, ctx.start, (AccessPurpose.SEARCH.value,), "AND customer_id IS NULL")
+    findings = []
+    for uid, days in figures.items():
+        if uid not in ctx.staff:
+            continue
+        t = ctx.thresholds(rules.SEARCH_NON_CUSTOMERS, uid)
+        for day, (n, _distinct) in days.items():
+            if t.enabled and n >= t.threshold:
+                findings.append(
+                    Finding(
+                        rules.SEARCH_NON_CUSTOMERS,
+                        uid,
+                        day,
+                        rules.score(n, t.threshold),
+                        rules.explain_search(day, n, t),
+                        (AccessPurpose.SEARCH.value,),
+                        lambda row: row["customer_id"] is None,
+                    )
+                )
+    return findings
+
+
+def family_viewing(ctx: Context) -> list[Finding]:
+    """Staff with a known surname and home postal code: reads of customers with both."""
+    families: dict[int, frozenset[int]] = {}
+    for uid, who in ctx.staff.items():
+        user = who.user
+        postal = "".join(ch for ch in user.home_postal_code if ch.isdigit())
+        if not (postal and user.last_name and ctx.thresholds(rules.FAMILY_VIEWING, uid).enabled):
+            continue
+        postal_variants = {postal, f"{postal[:3]}-{postal[3:]}"}
+        # The surname: the family-name field, or the name's first word where it was not split.
+        surname = Q(family_name=user.last_name) | Q(family_name="", name__startswith=f"{user.last_name} ")
+        ids = Customer.objects.filter(surname, addresses__postal_code__in=postal_variants).values_list("pk", flat=True)
+        if ids:
+            families[uid] = frozenset(ids)
+    findings = []
+    for uid, days in _pairs(
+        ctx, families, (*VIEW_PURPOSES, AccessPurpose.SEARCH.value, AccessPurpose.LIST.value)
+    ).items():
+        t = ctx.thresholds(rules.FAMILY_VIEWING, uid)
+        for day, customers in days.items():
+            seen = customers & families[uid]
+            if len(seen) >= t.threshold:
+                findings.append(
+                    Finding(
+                        rules.FAMILY_VIEWING,
+                        uid,
+                        day,
+                        rules.score(len(seen), t.threshold),
+                        rules.explain_family(day, len(seen)),
+                        (*VIEW_PURPOSES, AccessPurpose.SEARCH.value, AccessPurpose.LIST.value),
+                        lambda row, fam=families[uid]: row["customer_id"] in fam,
+                    )
+                )
+    return findings
+
+
+def dormant_account(ctx: Context) -> list[Finding]:
+    """Reads by accounts that should not be used: deactivated, or left / moved / seconded (from the
+    status's date on; without a date, every read in the period)."""
+    since: dict[int, tuple[dt.datetime | None, str]] = {}
+    for uid, who in ctx.staff.items():
+        user = who.user
+        if not ctx.thresholds(rules.DORMANT_ACCOUNT, uid).enabled:
+            continue
+        if user.employment_status != EmploymentStatus.ACTIVE:
+            start = day_start(user.status_since) if user.status_since else None
+            since[uid] = (start, str(user.get_employment_status_display()))
+        elif not user.is_active:
+            since[uid] = (None, "無効化済み")
+    if not since:
+        return []
+    all_purposes = [p.value for p in AccessPurpose]
+    figures = _per_user_day(
+        ctx, ctx.start, all_purposes, "AND user_id IN ({})".format(", ".join(str(int(u)) for u in since))
+    )
+    findings = []
+    for uid, days in figures.items():
+        start, status = since[uid]
+        t = ctx.thresholds(rules.DORMANT_ACCOUNT, uid)
+        for day, (n, distinct) in days.items():
+            if start is not None and day_start(day + dt.timedelta(days=1)) <= start:
+                continue
+            if n >= t.threshold:
+                findings.append(
+                    Finding(
+                        rules.DORMANT_ACCOUNT,
+                        uid,
+                        day,
+                        rules.score(n, t.threshold),
+                        rules.explain_dormant(day, n, distinct, status),
+                        tuple(all_purposes),
+                        (lambda row, start=start: start is None or row["at"] >= start),
+                    )
+                )
+    return findings
+
+
+RULES: dict[str, Callable[[Context], list[Finding]]] = {
+    rules.BULK_VIEWING: bulk_viewing,
+    rules.OUTSIDE_HOURS: outside_hours,
+    rules.OUT_OF_PORTFOLIO: out_of_portfolio,
+    rules.REPEATED_VIEWING: repeated_viewing,
+    rules.EXPORTS: exports,
+    rules.SEARCH_NON_CUSTOMERS: search_non_customers,
+    rules.FAMILY_VIEWING: family_viewing,
+    rules.DORMANT_ACCOUNT: dormant_account,
+}
+
+
+def evaluate(ctx: Context, only: Iterable[str] | None = None) -> list[Finding]:
+    wanted = set(only) if only else set(RULES)
+    return [f for code, rule in RULES.items() if code in wanted for f in rule(ctx)]
+
+
+# --- evidence -------------------------------------------------------------------------------------------
+
+
+def evidence(finding: Finding) -> dict[str, Any]:
+    """The finding's log rows, frozen: ids (up to EVIDENCE_IDS), exact counts, time span, the customers,
+    client addresses and screens, and for searches the queries."""
+    start = day_start(finding.day)
+    rows = (
+        AccessLog.objects.filter(
+            user_id=finding.user_id,
+            at__gte=start,
+            at__lt=start + dt.timedelta(days=1),
+            purpose__in=finding.purposes,
+        )
+        .order_by("at", "id")
+        .values("id", "at", "customer_id", "purpose", "screen", "client_address", "detail")
+    )
+    kept = [row for row in rows.iterator(chunk_size=2000) if finding.keep(row)]
+    customers = sorted({row["customer_id"] for row in kept if row["customer_id"] is not None})
+    data: dict[str, Any] = {
+        "rows": len(kept),
+        "log_ids": [row["id"] for row in kept[:EVIDENCE_IDS]],
+        "customer_count": len(customers),
+        "customer_ids": customers[:EVIDENCE_IDS],
+        "first_at": kept[0]["at"].isoformat() if kept else None,
+        "last_at": kept[-1]["at"].isoformat() if kept else None,
+        "addresses": dict(Counter(row["client_address"] or "—" for row in kept).most_common(10)),
+        "screens": dict(Counter(row["screen"] for row in kept).most_common(10)),
+        **finding.extra,
+    }
+    if finding.rule == rules.SEARCH_NON_CUSTOMERS:
+        data["queries"] = [str((row["detail"] or {}).get("q", ""))[:100] for row in kept[:100]]
+    return data

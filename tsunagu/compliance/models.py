@@ -1,0 +1,214 @@
+"""Compliance monitoring: rule thresholds, rule runs over the access log, alerts and their review,
+managers' business-reason requests, and access-right review campaigns.
+
+None of these tables holds customers' personal data: an alert's evidence is the access-log rows'
+ids, counts and customer ids (numbers, the same the log itself holds), frozen when the alert is
+raised; names are shown only through scoped, logged reads.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from tsunagu.core.choices import Role
+from tsunagu.core.jobs import JobSpec
+from tsunagu.core.models import Agency, Department, User
+from tsunagu.core.writes import HistoryQuerySet
+
+from .choices import AlertStatus, CampaignStatus, Conclusion, ReviewDecision, RuleCode, RunKind, RunStatus
+
+
+class RuleSetting(models.Model):
+    """A rule's thresholds for a role and/or organisation (blank = any). The most specific row wins
+    (organisation and role, then organisation, then role, then the row for everyone); without any row
+    the defaults in compliance.rules apply. Edited by the auditor, with history."""
+
+    rule = models.CharField("ルール", max_length=30, choices=RuleCode.choices)
+    role = models.CharField("ロール", max_length=30, choices=Role.choices, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="部署"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="代理店"
+    )
+    enabled = models.BooleanField("有効", default=True)
+    threshold = models.PositiveIntegerField("閾値(件数)")
+    factor = models.DecimalField("平常値に対する倍率", max_digits=5, decimal_places=2)
+    window_days = models.PositiveSmallIntegerField("平常値・担当範囲を見る日数")
+    business_start = models.PositiveSmallIntegerField("業務開始(時)", default=8)
+    business_end = models.PositiveSmallIntegerField("業務終了(時)", default=20)
+    note = models.CharField("メモ", max_length=200, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "監視ルールの閾値"
+        ordering = ["rule", "role", "department", "agency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "role", "department", "agency"],
+                name="compliance_rulesetting_one_per_scope",
+                nulls_distinct=False,
+                violation_error_message="同じルール・ロール・組織の閾値はすでに登録されています。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(department__isnull=True) | models.Q(agency__isnull=True),
+                name="compliance_rulesetting_department_xor_agency",
+                violation_error_message="部署と代理店の両方は指定できません。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}({self.scope_label})"
+
+    @property
+    def scope_label(self) -> str:
+        parts = [self.get_role_display() if self.role else "", str(self.department or self.agency or "")]
+        return " / ".join(p for p in parts if p) or "全体"
+
+
+class RuleRun(models.Model):
+    """One evaluation of the rules over a stretch of the access log (a job row: no row history;
+    the audit event carries the meaning). A scheduled run continues after the last row the previous
+    scheduled run covered (`last_log_id`)."""
+
+    kind = models.CharField("種別", max_length=12, choices=RunKind.choices)
+    status = models.CharField("状態", max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="実行者")
+    started_at = models.DateTimeField("開始日時", null=True, blank=True)
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    period_start = models.DateTimeField("対象期間(開始)")
+    period_end = models.DateTimeField("対象期間(終了)")
+    first_log_id = models.BigIntegerField("対象ログID(最初)", default=0)
+    last_log_id = models.BigIntegerField("対象ログID(最後)", default=0)
+    total = models.PositiveIntegerField("対象行数", default=0)
+    processed = models.PositiveIntegerField("評価した日数", default=0)
+    alerts_created = models.PositiveIntegerField("新しいアラート", default=0)
+    alerts_existing = models.PositiveIntegerField("既存のアラート", default=0)
+    error = models.TextField("エラー", blank=True)
+
+    job_spec = JobSpec(exceptions_key=None)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "監視ルールの実行"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class AlertQuerySet(HistoryQuerySet):
+    def open(self) -> AlertQuerySet:
+        return self.exclude(status=AlertStatus.CLOSED)
+
+
+class Alert(models.Model):
+    """What a rule found: one user, one rule, one monitoring day (05:00–05:00 local). `key` makes a
+    rule run idempotent: the same finding over the same day is never raised twice."""
+
+    key = models.CharField("識別キー", max_length=120, unique=True)
+    rule = models.CharField("ルール", max_length=30, choices=RuleCode.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="対象の利用者")
+    day = models.DateField("監視日")
+    period_start = models.DateTimeField("期間(開始)")
+    period_end = models.DateTimeField("期間(終了)")
+    customers = models.PositiveIntegerField("関係する顧客数")
+    rows = models.PositiveIntegerField("ログ行数")
+    score = models.DecimalField("スコア", max_digits=8, decimal_places=2, help_text="閾値に対する倍率")
+    explanation = models.TextField("説明")
+    evidence = models.JSONField("証跡(固定)", default=dict)
+    run = models.ForeignKey(RuleRun, on_delete=models.PROTECT, related_name="alerts", verbose_name="検出した実行")
+    raised_at = models.DateTimeField("検出日時", auto_now_add=True)
+    status = models.CharField("状態", max_length=20, choices=AlertStatus.choices, default=AlertStatus.NEW)
+    assignee = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="担当者"
+    )
+    conclusion = models.CharField("結論", max_length=20, choices=Conclusion.choices, blank=True)
+    conclusion_comment = models.TextField("結論のコメント", blank=True)
+    concluded_at = models.DateTimeField("結論日時", null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["evidence"])
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アラート"
+        ordering = ["-day", "-score", "pk"]
+        indexes = [models.Index(fields=["status", "day"]), models.Index(fields=["user", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} {self.user} {self.day:%Y/%m/%d}"
+
+
+class ReasonRequest(models.Model):
+    """The auditor asks the user's manager for the business reason behind an alert; the manager
+    answers on their own screen."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="reason_requests", verbose_name="アラート")
+    manager = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="回答する上長")
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="照会者")
+    question = models.TextField("照会内容")
+    asked_at = models.DateTimeField("照会日時", auto_now_add=True)
+    due_on = models.DateField("回答期限")
+    answer = models.TextField("回答", blank=True)
+    answered_at = models.DateTimeField("回答日時", null=True, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "業務上の理由の照会"
+        ordering = ["-asked_at"]
+        indexes = [models.Index(fields=["manager", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"照会 #{self.pk}({self.alert})"
+
+
+class ReviewCampaign(models.Model):
+    """A periodic access-right review: every manager confirms or revokes their staff's roles by the deadline."""
+
+    title = models.CharField("名称", max_length=100)
+    deadline = models.DateField("期限")
+    status = models.CharField("状態", max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.OPEN)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="開始者")
+    opened_at = models.DateTimeField("開始日時", auto_now_add=True)
+    closed_at = models.DateTimeField("締切日時", null=True, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アクセス権レビュー"
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReviewItem(models.Model):
+    """One role of one member of staff in a campaign, for their manager to confirm or revoke."""
+
+    campaign = models.ForeignKey(
+        ReviewCampaign, on_delete=models.CASCADE, related_name="items", verbose_name="レビュー"
+    )
+    staff = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="職員")
+    role = models.CharField("ロール", max_length=30, choices=Role.choices)
+    reviewer = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="確認する上長"
+    )
+    decision = models.CharField("判断", max_length=12, choices=ReviewDecision.choices, default=ReviewDecision.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="判断者"
+    )
+    decided_at = models.DateTimeField("判断日時", null=True, blank=True)
+    comment = models.CharField("コメント", max_length=300, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アクセス権レビューの項目"
+        ordering = ["staff__username", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "staff", "role"], name="compliance_reviewitem_one_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} {self.get_role_display()}"
