@@ -90,6 +90,10 @@ class AuditAction(models.TextChoices):
     IDENTITY_MERGED_INTO = "identity.merged_into", "顧客の統合(統合元)"
     IDENTITY_UNMERGE = "identity.unmerge", "顧客の統合解除(統合先)"
     IDENTITY_UNMERGED = "identity.unmerged", "顧客の統合解除(統合元)"
+    # analytics (予測モデル)
+    ANALYTICS_MODEL_TRAIN = "analytics.model_train", "予測モデルの学習"
+    ANALYTICS_MODEL_ACTIVATE = "analytics.model_activate", "予測モデルの有効化"
+    ANALYTICS_SCORE = "analytics.score", "予測スコアの採点"
     # surveys (definitions, answers, imports)
     SURVEY_CREATE = "survey.create", "アンケートの作成"
     SURVEY_UPDATE = "survey.update", "アンケートの変更"

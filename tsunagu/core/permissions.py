@@ -169,6 +169,22 @@ ANALYTICS_AGGREGATES = _register(
     "集計はアナリストとシステム管理者だけが閲覧できます。",
     lambda user: _head_office(user) and _has_role(user, Role.ANALYST, Role.ADMIN),
 )
+# analytics (予測モデル): analysts train and activate models and see the scored lists; scores with
+# their reasons are personal data, shown to the staff who act on them (agency staff: their customers).
+ANALYTICS_MODELS = _register(
+    "analytics.models",
+    "予測モデルの管理",
+    "予測モデルの学習・有効化と採点結果の一覧は、本社のアナリストとシステム管理者だけが利用できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.ANALYST, Role.ADMIN),
+)
+ANALYTICS_SCORES = _register(
+    "analytics.scores",
+    "予測スコアの閲覧",
+    "予測スコアを閲覧できるのは、アナリスト・オペレーター・システム管理者と代理店の担当者だけです。",
+    lambda user: (
+        _agency_staff(user) or (_head_office(user) and _has_role(user, Role.ANALYST, Role.OPERATOR, Role.ADMIN))
+    ),
+)
 
 
 # --- surveys (アンケート) -----------------------------------------------------------------------
@@ -338,4 +354,26 @@ COMPLIANCE_MANAGER_DESK = _register(
     "上長の確認(理由照会・アクセス権)",
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
     lambda user: _active(user) and user.reports.exists(),
+)
+
+
+# --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------
+# Closing the loop with a dissatisfied customer: agency staff for their agency's follow-ups, and head-office
+# staff who talk to customers (a follow-up without an agency belongs to お客様相談室).
+SURVEYS_FOLLOW_UP = _register(
+    "surveys.follow_up",
+    "アンケートのフォローアップ",
+    "アンケートのフォローアップは、代理店の担当者と本社のお客さま対応の担当者(オペレーター・損害サービス・"
+    "苦情対応・お客様相談室・システム管理者)だけが行えます。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and (
+                user.is_superuser
+                or _has_role(user, Role.OPERATOR, Role.CLAIMS_HANDLER, Role.COMPLAINTS_OFFICER, Role.ADMIN)
+                or (user.department is not None and user.department.kind == DepartmentKind.CUSTOMER_RELATIONS)
+            )
+        )
+    ),
 )

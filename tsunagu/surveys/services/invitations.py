@@ -416,7 +416,7 @@ def send_list_key(on: dt.date) -> str:
 def answer_url(token: str) -> str:
     """The customer's link: TSUNAGU_PUBLIC_BASE_URL (the public site's origin) + the answer page."""
     try:
-        path = reverse("surveys:public_answer", kwargs={"token": token})
+        path = reverse("surveys:answer", kwargs={"token": token})
     except NoReverseMatch:
         path = f"/surveys/r/{token}/"
     return str(getattr(settings, "TSUNAGU_PUBLIC_BASE_URL", "")).rstrip("/") + path
@@ -707,3 +707,63 @@ def trigger_rule_save(*, actor: User, rule: TriggerRule | None, data: TriggerRul
             },
         )
     return target
+
+
+# --- 送付状況 (what explains response rates) -------------------------------------------------------
+
+
+@dataclass
+class StatusRow:
+    label: str
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_reason: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def delivered(self) -> int:
+        """Invitations that reached the customer: sent, answered or expired."""
+        s = self.by_status
+        return s[InvitationStatus.SENT] + s[InvitationStatus.ANSWERED] + s[InvitationStatus.EXPIRED]
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.by_status[InvitationStatus.ANSWERED] / self.delivered if self.delivered else None
+
+    @property
+    def status_counts(self) -> list[int]:  # in InvitationStatus order, for the table's columns
+        return [self.by_status[code] for code in InvitationStatus.values]
+
+    @property
+    def reason_counts(self) -> list[int]:  # in SuppressionReason order
+        return [self.by_reason[code] for code in SuppressionReason.values]
+
+    def add(self, status: str, reason: str, n: int) -> None:
+        self.by_status[status] += n
+        if reason:
+            self.by_reason[reason] += n
+
+
+def invitation_status(
+    *, user: User, date_from: dt.date, date_to: dt.date, survey: Survey | None = None
+) -> tuple[list[StatusRow], StatusRow]:
+    """Invitations planned to go out in the period (送付予定日), by survey: counts per status and per
+    suppression reason, and the response rate (answered ÷ delivered). Counts only: no personal data."""
+    permissions.require(user, permissions.SURVEYS_VIEW)
+    queryset = Invitation.objects.visible_to(user).filter(scheduled_for__gte=date_from, scheduled_for__lte=date_to)
+    if survey is not None:
+        queryset = queryset.filter(version__survey=survey)
+    rows = (
+        queryset.order_by()
+        .values_list("version__survey__name", "status", "suppression_reason")
+        .annotate(n=Count("id"))
+        .order_by("version__survey__name")
+    )
+    per_survey: dict[str, StatusRow] = {}
+    total = StatusRow("合計")
+    for name, status, reason, n in rows:
+        per_survey.setdefault(name, StatusRow(name)).add(status, reason, n)
+        total.add(status, reason, n)
+    return list(per_survey.values()), total
