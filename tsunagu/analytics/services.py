@@ -1,0 +1,175 @@
+"""Every analytics write: training a model version, activating one, scoring the customers.
+
+Training and scoring read the whole book set-based (analytics.features) and are for analysts (or the
+system actor of the commands and the scheduled task). Scores are derived rows: each run replaces the
+kind's scores in bulk (core.bulk, no per-row ORM) and records one audit event with the counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tsunagu.core import bulk, permissions
+from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
+from tsunagu.core.models import User
+from tsunagu.core.services import SYSTEM_USERNAME
+
+from . import features as F
+from . import training
+from .choices import ModelKind
+from .modeling import Model, ModelingError
+from .modeling.artifact import model_from_json
+from .models import ModelVersion, Score
+
+SCORE_COLUMNS = (
+    "customer_id", "kind", "model_id", "score", "product_line", "reasons", "marketing_allowed", "as_of", "scored_at",
+)  # fmt: skip
+
+
+def _ensure_analyst(actor: User) -> None:
+    """Analysts and administrators; the system actor runs the commands and the scheduled task."""
+    if actor.username == SYSTEM_USERNAME:
+        return
+    if not permissions.has(actor, permissions.ANALYTICS_MODELS):
+        raise PermissionDenied(permissions.REGISTRY[permissions.ANALYTICS_MODELS].denied)
+
+
+def model_train(
+    *, actor: User, kind: str, as_of: dt.date, activate: bool | None = None, book: F.Book | None = None
+) -> ModelVersion:
+    """Train `kind` with out-of-time validation ending at `as_of` (training.Window) and store it as
+    the next version; it becomes the active one when `activate`, or when the kind has none yet."""
+    _ensure_analyst(actor)
+    if kind not in training.KINDS:
+        raise ValidationError({"kind": f"学習できるモデルは解約・失効予測と次の商品予測です(指定: {kind})。"})
+    if as_of > timezone.localdate():
+        raise ValidationError({"as_of": "基準日に未来の日付は指定できません(12か月後までの結果が必要です)。"})
+    try:
+        model = training.train(book or F.load_book(), kind, as_of, trainer=actor.username)
+    except ModelingError as error:
+        raise ValidationError(f"学習できません: {error}") from error
+    with transaction.atomic():
+        version = (ModelVersion.objects.filter(kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+        make_active = (
+            activate if activate is not None else not ModelVersion.objects.filter(kind=kind, is_active=True).exists()
+        )
+        row = ModelVersion.objects.create(
+            kind=kind,
+            version=version,
+            artifact=model.to_json(),
+            data_window=model.metadata["window"],
+            features=model.features,
+            metrics={**model.metadata["metrics"], "train_rows": model.metadata["train_rows"]},
+            trained_by=actor,
+        )
+        auc = row.auc
+        record_event(
+            actor=actor,
+            action=AuditAction.ANALYTICS_MODEL_TRAIN,
+            target=row,
+            summary=f"{row} を学習した(期間外AUC {auc:.3f})" if auc is not None else f"{row} を学習した",
+            data={"window": row.data_window, "auc": auc, "baseline_auc": row.baseline_auc},
+        )
+        if make_active:
+            _activate(actor, row)
+    return row
+
+
+def model_activate(*, actor: User, version: ModelVersion) -> ModelVersion:
+    _ensure_analyst(actor)
+    with transaction.atomic():
+        row = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        if not row.is_active:
+            _activate(actor, row)
+    return row
+
+
+def _activate(actor: User, row: ModelVersion) -> None:
+    # ModelVersion keeps no row history (immutable but for this flag); the activation is the audit event.
+    ModelVersion.objects.filter(kind=row.kind, is_active=True).exclude(pk=row.pk).update(is_active=False)
+    row.is_active = True
+    row.save(update_fields=["is_active"])
+    record_event(actor=actor, action=AuditAction.ANALYTICS_MODEL_ACTIVATE, target=row, summary=f"{row} を使用中にした")
+
+
+def active_model(kind: str) -> tuple[ModelVersion, Model] | None:
+    row = ModelVersion.objects.filter(kind=kind, is_active=True).first()
+    return (row, model_from_json(row.artifact)) if row else None
+
+
+def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | None = None) -> int:
+    """Score every customer holding a policy in force on `as_of` with the kind's active model (next
+    product: consenting customers only, each with the best missing line), replace the kind's scores,
+    and keep the model's drift report. Returns the number of scores written."""
+    _ensure_analyst(actor)
+    found = active_model(kind)
+    if found is None:
+        raise ValidationError(f"使用中の{ModelKind(kind).label}モデルがありません。先に学習してください。")
+    row, model = found
+    rows = training.scoring_rows(book or F.load_book(), kind, as_of)
+    scored = score_frame(model, rows, kind=kind)
+    drift = model.drift(rows) if rows.height else []
+    now = timezone.now()
+    json_field = Score._meta.get_field("reasons")
+    adapt_date = connection.ops.adapt_datefield_value(as_of)
+    adapt_now = connection.ops.adapt_datetimefield_value(now)
+    tuples = [
+        (customer, kind, row.pk, float(score), line or "", json_field.get_db_prep_save(reasons, connection),
+         bool(allowed), adapt_date, adapt_now)
+        for customer, score, line, reasons, allowed in scored.iter_rows()
+    ]  # fmt: skip
+    with transaction.atomic():
+        Score.objects.filter(kind=kind).delete()
+        bulk.insert_tuples(Score, SCORE_COLUMNS, tuples)
+        row.drift = drift
+        row.drift_as_of = as_of
+        row.save(update_fields=["drift", "drift_as_of"])
+        record_event(
+            actor=actor,
+            action=AuditAction.ANALYTICS_SCORE,
+            target=row,
+            summary=f"{row} で {len(tuples):,}人を採点した(基準日 {as_of:%Y/%m/%d})",
+            data={"scores": len(tuples), "as_of": as_of.isoformat()},
+        )
+    return len(tuples)
+
+
+def score_frame(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:
+    """customer_id, score, product_line, reasons, marketing_allowed — one row per customer (next
+    product: the candidate line with the highest score)."""
+    columns = ["customer_id", "score", "product_line", "reasons", "marketing_allowed"]
+    if rows.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.Object))
+    scores, reasons = model.explain(rows)
+    frame = rows.select(
+        "customer_id",
+        pl.Series("score", scores),
+        (pl.col("line") if "line" in rows.columns else pl.lit("")).alias("product_line"),
+        pl.Series("reasons", [_json_safe(r) for r in reasons], dtype=pl.Object),
+        pl.col("contact_consent").alias("marketing_allowed"),
+    )
+    if kind == training.NEXT_PRODUCT:
+        order = np.lexsort((-frame["score"].to_numpy(), frame["customer_id"].to_numpy()))
+        frame = frame[order].unique(subset="customer_id", keep="first", maintain_order=True)
+    return frame.select(columns)
+
+
+def _json_safe(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"feature": r["feature"], "text": r["text"], "contribution": r["contribution"]} for r in reasons]
+
+
+def scores_refresh_queue(*, actor: User, as_of: dt.date) -> None:
+    """Queue the scoring of every active model as a background task (after this transaction commits)."""
+    from .tasks import scores_refresh_task
+
+    _ensure_analyst(actor)
+    transaction.on_commit(lambda: scores_refresh_task.enqueue(actor.pk, as_of.isoformat()))
