@@ -17,7 +17,12 @@ FEATURE_LABELS: dict[str, dict[str, str]] = {
     "has_personal_accident": {"name": "傷害保険あり", "text": "傷害保険あり", "zero": "傷害保険なし"},
     "has_liability": {"name": "賠償責任保険あり", "text": "賠償責任保険あり", "zero": "賠償責任保険なし"},
     "annual_premium": {"name": "年間保険料(合計)", "text": "年間保険料 {value:,.0f}円"},
-    "premium_change": {"name": "更新時の保険料変化", "text": "更新時の保険料上昇 {value:+.0%}"},
+    "premium_change": {
+        "name": "更新時の保険料変化",
+        "text": "更新時の保険料上昇 {value:+.0%}",
+        "negative": "更新時の保険料引下げ {value:+.0%}",
+        "zero": "更新時の保険料据え置き",
+    },
     "renewals": {"name": "更新回数", "text": "更新 {value}回", "zero": "更新実績なし(初年度)"},
     "days_to_expiry": {"name": "満期までの日数", "text": "満期まで {value}日"},
     "payment_method": {"name": "払込方法", "text": "払込方法: {value}"},

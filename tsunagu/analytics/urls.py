@@ -1,6 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
 
-# The screens of the app add their routes here.
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("models/<int:pk>/", views.model_detail, name="model"),
+    path("models/<int:pk>/activate/", views.model_activate, name="model_activate"),
+    path("score/", views.score_start, name="score_start"),
+]

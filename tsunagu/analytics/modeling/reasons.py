@@ -4,7 +4,8 @@
 A label table maps a feature name to a template, e.g.
 `{"premium_change": {"text": "更新時の保険料上昇 {value:+.0%}"}, "complaints_6m": {"text": "直近6か月に苦情あり",
 "zero": ""}}`: `{value}` is the row's value (the level's name for a categorical feature), `zero` is the
-text when the value is 0 ("" = do not give this feature as a reason then). A feature without a label
+text when the value is 0 ("" = do not give this feature as a reason then), `negative` the text for a
+value below 0, `missing` the text when the value is unknown. A feature without a label
 is written 「列名: 値」, so any CSV gets readable reasons. Templates are plain `str.format` strings kept in
 the model file (no code).
 """
@@ -23,16 +24,24 @@ MIN_CONTRIBUTION = 0.02  # log-odds: smaller pushes are noise, not a reason wort
 
 def render(label: dict[str, str] | None, name: str, value: Any) -> str:
     if value is None:
-        return f"{label['missing']}" if label and "missing" in label else f"{name}: 不明"
+        if label and "missing" in label:
+            return label["missing"]
+        return f"{label.get('name', name) if label else name}: 不明"
     if label is None:
         shown = f"{value:,.4g}" if isinstance(value, float) else str(value)
         return f"{name}: {shown}"
     if value == 0 and "zero" in label:
         return label["zero"]
+    if isinstance(value, (int, float)) and value < 0 and "negative" in label:
+        return _format(label["negative"], name, value)
+    return _format(label["text"], name, value)
+
+
+def _format(template: str, name: str, value: Any) -> str:
     try:
-        return label["text"].format(value=value)
+        return template.format(value=value)
     except (ValueError, TypeError, KeyError, IndexError):
-        return label["text"].split("{", 1)[0].strip() or name
+        return template.split("{", 1)[0].strip() or name
 
 
 def decode(pre: Preprocessor, j: int, raw: float) -> Any:
