@@ -78,6 +78,7 @@ class World:
     identity: dict[str, Any] = field(default_factory=dict)
     claim: Claim | None = None  # a claim on the policy (the claim page)
     surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
+    compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item
 
     @property
     def personal_markers(self) -> list[str]:
@@ -245,6 +246,7 @@ def build_world() -> World:
         reported_via=ReportChannel.AGENCY,
     )
     world.surveys = _surveys(hq, world)
+    world.compliance = _compliance(users)
     return world
 
 
@@ -314,3 +316,37 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
         "follow_up": follow_up,
         "opt_out": opt_out,
     }
+
+
+def _compliance(users: dict[str, User]) -> dict[str, Any]:
+    """An alert about hq_operator (whose manager is complaints_officer), a business-reason request to
+    that manager, a threshold setting and an open access-right review campaign."""
+    from tsunagu.compliance.models import Alert, ReasonRequest, RuleRun, RuleSetting
+    from tsunagu.compliance.services import review_open
+
+    hq, manager, auditor = users["hq_operator"], users["complaints_officer"], users["auditor"]
+    hq.manager = manager
+    hq.save()
+    now = timezone.now()
+    run = RuleRun.objects.create(kind="period", started_by=auditor, period_start=now, period_end=now)
+    alert = Alert.objects.create(
+        key=f"outside_hours:{hq.pk}:routes",
+        rule="outside_hours",
+        user=hq,
+        day=D(2026, 11, 10),
+        period_start=now,
+        period_end=now,
+        customers=15,
+        rows=15,
+        score=1.5,
+        explanation="業務時間外の閲覧",
+        evidence={"rows": 15, "log_ids": [], "customer_ids": []},
+        run=run,
+    )
+    request = ReasonRequest.objects.create(
+        alert=alert, manager=manager, asked_by=auditor, question="理由を教えてください", due_on=D(2026, 12, 31)
+    )
+    setting = RuleSetting.objects.create(rule="outside_hours", threshold=20, factor=1, window_days=0)
+    campaign = review_open(actor=auditor, title="routes", deadline=timezone.localdate() + dt.timedelta(days=30))
+    item = campaign.items.get(staff=hq)
+    return {"alert": alert, "request": request, "setting": setting, "campaign": campaign, "item": item}

@@ -114,6 +114,10 @@ def case_action(kind: str, **extra: Any) -> Expect:
     )
 
 
+def compliance_pk(name: str) -> Kwargs:
+    return lambda w: {"pk": w.compliance[name].pk}
+
+
 ROUTES: dict[str, Expect] = {
     # search
     "search:customers": Expect(
@@ -196,6 +200,51 @@ ROUTES: dict[str, Expect] = {
     # compliance: the auditor's read-only access-log screen and its CSV export
     "compliance:access_log": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
     "compliance:access_log_csv": Expect("auditor", logs=any_row, outsider=FORBIDDEN, only=AUDITORS),
+    # compliance monitoring: the auditor's alerts, thresholds, reports and reviews; a manager's page
+    # (complaints_officer is hq_operator's manager in the world). POST actions get a minimal invalid form:
+    # the page again with the errors (200).
+    "compliance:alerts": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:alert_detail": Expect("auditor", compliance_pk("alert"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:alert_assign": Expect(
+        "auditor", compliance_pk("alert"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:alert_ask": Expect(
+        "auditor", compliance_pk("alert"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:alert_conclude": Expect(
+        "auditor", compliance_pk("alert"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:manager": Expect("complaints_officer", outsider=FORBIDDEN, only=("complaints_officer",)),
+    "compliance:reason_answer": Expect("complaints_officer", compliance_pk("request")),
+    "compliance:review_item_decide": Expect(
+        "complaints_officer", compliance_pk("item"), method="POST", data=lambda w: {}
+    ),
+    "compliance:settings": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:setting_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:setting_edit": Expect("auditor", compliance_pk("setting"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:report": Expect(
+        "auditor",
+        query=lambda w: {
+            "kind": "who_saw",
+            "customer": w.customer.number,
+            "date_from": "2026-01-01",
+            "date_to": "2026-12-31",
+        },
+        logs=customer_a,
+        outsider=FORBIDDEN,
+        only=AUDITORS,
+    ),
+    "compliance:reviews": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:review_detail": Expect("auditor", compliance_pk("campaign"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:review_close": Expect(
+        "auditor",
+        compliance_pk("campaign"),
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        outsider=FORBIDDEN,
+        only=AUDITORS,
+    ),
     # surveys: results (figures, agency staff their own agency's) and comments (personal data, logged)
     "surveys:results": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "surveys:results_export": Expect("agency_a_staff", lambda w: {"file_format": "csv"}, outsider=NOTHING_OF_A),

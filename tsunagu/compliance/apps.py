@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _open_requests(user: object) -> int | None:
+    """The manager's badge: business-reason requests not yet answered (one indexed count)."""
+    from .models import ReasonRequest
+
+    return ReasonRequest.objects.filter(manager=user, answered_at__isnull=True).count() or None
+
+
 class ComplianceConfig(AppConfig):
     name = "tsunagu.compliance"
     label = "compliance"
@@ -15,5 +22,44 @@ class ComplianceConfig(AppConfig):
                 url_name="compliance:access_log",
                 permission=permissions.ACCESS_LOG_VIEW,
                 order=60,
+            )
+        )
+        navigation.register(
+            navigation.Entry(
+                label="アクセス監視",
+                url_name="compliance:alerts",
+                permission=permissions.COMPLIANCE_ALERTS,
+                order=62,
+                active_prefixes=(
+                    "/compliance/alerts/",
+                    "/compliance/settings/",
+                    "/compliance/reports/",
+                    "/compliance/reviews/",
+                ),
+                children=(
+                    navigation.Entry(
+                        label="アラート", url_name="compliance:alerts", permission=permissions.COMPLIANCE_ALERTS
+                    ),
+                    navigation.Entry(
+                        label="監査レポート", url_name="compliance:report", permission=permissions.COMPLIANCE_ALERTS
+                    ),
+                    navigation.Entry(
+                        label="アクセス権レビュー",
+                        url_name="compliance:reviews",
+                        permission=permissions.COMPLIANCE_REVIEWS_MANAGE,
+                    ),
+                    navigation.Entry(
+                        label="閾値・実行履歴", url_name="compliance:settings", permission=permissions.COMPLIANCE_ALERTS
+                    ),
+                ),
+            )
+        )
+        navigation.register(
+            navigation.Entry(
+                label="上長の確認",
+                url_name="compliance:manager",
+                permission=permissions.COMPLIANCE_MANAGER_DESK,
+                order=64,
+                badge=_open_requests,
             )
         )

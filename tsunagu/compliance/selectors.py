@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from tsunagu.core import permissions
@@ -23,6 +24,9 @@ from tsunagu.core.access_log import log_access, log_list
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
 from tsunagu.customers.models import Customer
+
+from .choices import AlertStatus, CampaignStatus, ReviewDecision
+from .models import Alert, ReasonRequest, ReviewCampaign, ReviewItem, RuleRun, RuleSetting
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # the total is counted up to here; past it the screen says "10,000件以上"
@@ -283,3 +287,126 @@ def access_log_summary(*, user: User, now: dt.datetime | None = None) -> dict[st
         "since": week,
         "business_hours": BUSINESS_HOURS,
     }
+
+
+# --- alerts, requests and reviews ------------------------------------------------------------------
+
+
+def alert_list(*, user: User, status: str = "open", rule: str = "", mine: bool = False) -> QuerySet[Alert]:
+    """The review queue (auditors only): unconcluded first by default, newest day and highest score first."""
+    permissions.require(user, permissions.COMPLIANCE_ALERTS)
+    alerts = Alert.objects.select_related("user", "assignee")
+    if status == "open":
+        alerts = alerts.exclude(status=AlertStatus.CLOSED)
+    elif status:
+        alerts = alerts.filter(status=status)
+    if rule:
+        alerts = alerts.filter(rule=rule)
+    if mine:
+        alerts = alerts.filter(assignee=user)
+    return alerts.order_by("-day", "-score", "pk")
+
+
+def alert_get(*, user: User, pk: int) -> Alert:
+    permissions.require(user, permissions.COMPLIANCE_ALERTS)
+    alert = Alert.objects.select_related("user", "user__manager", "assignee", "run").filter(pk=pk).first()
+    if alert is None:
+        raise Http404
+    return alert
+
+
+def auditors() -> QuerySet[User]:
+    """Who may be assigned an alert (the permission's check, on the few head-office candidates)."""
+    candidates = User.objects.filter(is_active=True, department__isnull=False).prefetch_related("groups")
+    ids = [u.pk for u in candidates if permissions.has(u, permissions.COMPLIANCE_ALERTS)]
+    return User.objects.filter(pk__in=ids).order_by("username")
+
+
+def open_alert_counts(*, user: User) -> dict[str, int]:
+    """The auditor's home panel: unconcluded alerts, new ones, and those waiting for a manager."""
+    permissions.require(user, permissions.COMPLIANCE_ALERTS)
+    counts = dict(
+        Alert.objects.open().order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n")
+    )
+    return {
+        "open": sum(counts.values()),
+        "new": counts.get(AlertStatus.NEW, 0),
+        "waiting": counts.get(AlertStatus.WAITING_REASON, 0),
+        "mine": Alert.objects.open().filter(assignee=user).count(),
+    }
+
+
+def reason_requests_for(*, user: User, open_only: bool = True) -> QuerySet[ReasonRequest]:
+    """The requests addressed to this manager (nobody else's)."""
+    requests = ReasonRequest.objects.filter(manager=user).select_related("alert", "alert__user", "asked_by")
+    if open_only:
+        requests = requests.filter(answered_at__isnull=True)
+    return requests.order_by("due_on", "pk")
+
+
+def reason_request_get(*, user: User, pk: int) -> ReasonRequest:
+    """A request for its manager, or for auditors; anyone else gets 404."""
+    request = ReasonRequest.objects.select_related("alert", "alert__user", "asked_by", "manager").filter(pk=pk).first()
+    if request is None or not (request.manager_id == user.pk or permissions.has(user, permissions.COMPLIANCE_ALERTS)):
+        raise Http404
+    return request
+
+
+def review_items_for(*, user: User) -> QuerySet[ReviewItem]:
+    """Roles this manager still has to confirm or revoke in open campaigns."""
+    return (
+        ReviewItem.objects.filter(reviewer=user, decision=ReviewDecision.PENDING, campaign__status=CampaignStatus.OPEN)
+        .select_related("campaign", "staff")
+        .order_by("campaign__deadline", "staff__username", "role")
+    )
+
+
+def review_item_get(*, user: User, pk: int) -> ReviewItem:
+    item = ReviewItem.objects.select_related("campaign", "staff").filter(pk=pk).first()
+    if item is None or not (
+        item.reviewer_id == user.pk or permissions.has(user, permissions.COMPLIANCE_REVIEWS_MANAGE)
+    ):
+        raise Http404
+    return item
+
+
+def campaigns(*, user: User) -> list[dict[str, Any]]:
+    permissions.require(user, permissions.COMPLIANCE_REVIEWS_MANAGE)
+    rows = []
+    for campaign in ReviewCampaign.objects.order_by("-opened_at"):
+        counts = dict(
+            campaign.items.order_by().values_list("decision").annotate(n=Count("*")).values_list("decision", "n")
+        )
+        rows.append({"campaign": campaign, "counts": counts, "total": sum(counts.values())})
+    return rows
+
+
+def campaign_get(*, user: User, pk: int) -> ReviewCampaign:
+    permissions.require(user, permissions.COMPLIANCE_REVIEWS_MANAGE)
+    campaign = ReviewCampaign.objects.filter(pk=pk).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+def manager_summary(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
+    """The manager's home panel: open business-reason requests and roles to review (overdue ones counted)."""
+    today = today or timezone.localdate()
+    requests = reason_requests_for(user=user)
+    items = review_items_for(user=user)
+    return {
+        "requests": requests.count(),
+        "requests_overdue": requests.filter(due_on__lt=today).count(),
+        "reviews": items.count(),
+        "reviews_overdue": items.filter(campaign__deadline__lt=today).count(),
+    }
+
+
+def rule_settings(*, user: User) -> QuerySet[RuleSetting]:
+    permissions.require(user, permissions.COMPLIANCE_ALERTS)
+    return RuleSetting.objects.select_related("department", "agency").order_by("rule", "role", "pk")
+
+
+def recent_runs(*, user: User, limit: int = 20) -> list[RuleRun]:
+    permissions.require(user, permissions.COMPLIANCE_ALERTS)
+    return list(RuleRun.objects.order_by("-pk")[:limit])

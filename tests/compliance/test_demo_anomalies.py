@@ -1,0 +1,95 @@
+"""The demo's planted access-log anomalies (docs/demo-data.md) are found by `manage.py access_alerts`,
+and the demo's normal reading raises nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from tests.conftest import seed_case_reference_data
+from tsunagu.compliance.detection import monitoring_day
+
+N = 400
+AS_OF = dt.date(2026, 11, 30)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One demo load for the module, rolled back at the end (as tests/demo/test_demo_identity_log.py)."""
+    checkpoints = tmp_path_factory.mktemp("checkpoints") / "checkpoints.jsonl"
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        TSUNAGU_ACCESS_LOG_CHECKPOINT_FILE=str(checkpoints),
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    )
+    overrides.enable()
+    atomic = transaction.atomic()
+    try:
+        with django_db_blocker.unblock():
+            atomic.__enter__()
+            try:
+                seed_case_reference_data()
+                out = StringIO()
+                call_command(
+                    "demo_data", customers=N, seed=5, as_of=AS_OF, no_progress=True, no_search_index=True, stdout=out
+                )
+                from tsunagu.demo.operations.access_log import access_log_plan  # noqa: F401
+
+                alerts = StringIO()
+                start = AS_OF - dt.timedelta(days=91)
+                call_command(
+                    "access_alerts", "--from", start.isoformat(), "--to", AS_OF.isoformat(), "--json", stdout=alerts
+                )
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+        yield out.getvalue(), json.loads(alerts.getvalue())
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+    finally:
+        overrides.disable()
+
+
+def _anomalies():  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from tsunagu.core.models import User
+    from tsunagu.demo.operations.access_log import access_log_plan
+
+    users = {u.username: u for u in User.objects.all()}
+    return access_log_plan(users=users, seed=5, as_of=AS_OF, now=timezone.now())[1]
+
+
+def test_every_planted_anomaly_is_found_and_nothing_else(demo, db):
+    report, alerts = demo
+    assert "監査用に仕込んだ異常 3 件" in report
+    found = {(a["user"], a["rule"], a["day"]): a for a in alerts}
+    planted = {a.kind: a for a in _anomalies()}
+    night = planted["late_night_bulk"]
+    night_day = monitoring_day(night.start).isoformat()
+    assert ("operator2", "outside_hours", night_day) in found
+    assert ("operator2", "bulk_viewing", night_day) in found
+    assert found[("operator2", "bulk_viewing", night_day)]["customers"] >= night.rows
+    portfolio = planted["outside_portfolio"]
+    key = ("claims2", "out_of_portfolio", monitoring_day(portfolio.start).isoformat())
+    assert found[key]["customers"] == portfolio.rows
+    burst = planted["export_burst"]
+    key = ("policy_admin", "exports", monitoring_day(burst.start).isoformat())
+    assert found[key]["customers"] >= 100
+    # Normal behaviour raises nothing: every alert is one of the planted anomalies.
+    assert {(user, rule) for user, rule, _day in found} == {
+        ("operator2", "outside_hours"),
+        ("operator2", "bulk_viewing"),
+        ("claims2", "out_of_portfolio"),
+        ("policy_admin", "exports"),
+    }, sorted(found)
