@@ -306,6 +306,21 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
         due_date=D(2026, 6, 15),
     )
     opt_out = SurveyOptOut.objects.create(customer=world.customer, since=D(2026, 7, 1), recorded_by=hq)
+    # A postcard sent by the daily step (V3), so that 2026/06/09 has a 送付リスト to download.
+    from tsunagu.core.services import system_user
+    from tsunagu.surveys.services.invitations import invitations_send
+
+    Invitation.objects.create(
+        version=version,
+        trigger=trigger,
+        event=TriggerEvent.CLAIM_CLOSED,
+        event_date=D(2026, 6, 2),
+        channel=Channel.POST,
+        scheduled_for=D(2026, 6, 9),
+        agency=world.policy.agency,
+        **common,
+    )
+    invitations_send(actor=system_user(), on=D(2026, 6, 9))
     return {
         "survey": survey,
         "version": version,

@@ -249,6 +249,29 @@ ROUTES: dict[str, Expect] = {
     "surveys:results": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "surveys:results_export": Expect("agency_a_staff", lambda w: {"file_format": "csv"}, outsider=NOTHING_OF_A),
     "surveys:results_comments": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    # survey sending (送付ルール and 送付リスト: the survey owners; 送付状況: head office) and follow-ups
+    # (agency staff: their agency's; the list asks for the world's answer date)
+    "surveys:triggers": Expect("complaints_officer", outsider=FORBIDDEN, only=("complaints_officer", "steward")),
+    "surveys:trigger_new": Expect("complaints_officer", outsider=FORBIDDEN, only=("complaints_officer", "steward")),
+    "surveys:trigger_edit": Expect(
+        "complaints_officer",
+        lambda w: {"pk": w.surveys["trigger"].pk},
+        outsider=FORBIDDEN,
+        only=("complaints_officer", "steward"),
+    ),
+    "surveys:invitation_status": Expect("complaints_officer", outsider=FORBIDDEN, only=HEAD_OFFICE),
+    "surveys:send_lists": Expect("complaints_officer", outsider=FORBIDDEN, only=("complaints_officer", "steward")),
+    "surveys:send_list": Expect(
+        "complaints_officer",
+        lambda w: {"day": "2026-06-09", "file_format": "csv"},
+        logs=customer_a,
+        outsider=FORBIDDEN,
+        only=("complaints_officer", "steward"),
+    ),
+    "surveys:follow_ups": Expect(
+        "agency_a_staff", query=lambda w: {"date_from": "2026-06-01"}, logs=customer_a, outsider=NOTHING_OF_A
+    ),
+    "surveys:follow_up": Expect("agency_a_staff", lambda w: {"pk": w.surveys["follow_up"].pk}, logs=customer_a),
     "identity:home": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:import": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
     "identity:sources": Expect("steward", outsider=FORBIDDEN, only=STEWARDS),
