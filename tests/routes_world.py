@@ -78,6 +78,7 @@ class World:
     identity: dict[str, Any] = field(default_factory=dict)
     claim: Claim | None = None  # a claim on the policy (the claim page)
     surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
+    voices: dict[str, Any] = field(default_factory=dict)  # voice, circulation, improvement (agency A's)
     compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item
 
     @property
@@ -246,6 +247,7 @@ def build_world() -> World:
         reported_via=ReportChannel.AGENCY,
     )
     world.surveys = _surveys(hq, world)
+    world.voices = _voices(users["agency_a_staff"], world)
     world.compliance = _compliance(users)
     return world
 
@@ -365,3 +367,28 @@ def _compliance(users: dict[str, User]) -> dict[str, Any]:
     campaign = review_open(actor=auditor, title="routes", deadline=timezone.localdate() + dt.timedelta(days=30))
     item = campaign.items.get(staff=hq)
     return {"alert": alert, "request": request, "setting": setting, "campaign": campaign, "item": item}
+
+
+def _voices(staff: User, world: World) -> dict[str, Any]:
+    """Agency A's voice about the world's customer and policy, its month's 回覧 and an improvement."""
+    from tsunagu.voice import services as voice_services
+    from tsunagu.voice.models import VoiceCategory
+
+    voice = voice_services.voice_record(
+        actor=staff,
+        data=voice_services.VoiceInput(
+            received_on=timezone.localdate(),
+            channel="phone",
+            category=VoiceCategory.objects.get(code="dis-delay"),
+            text="ロードサービスの到着が遅く、説明もなかった",
+            customer=world.customer,
+            policy=world.policy,
+        ),
+    )
+    circulation = voice_services.circulation_create(actor=staff, month=timezone.localdate())
+    improvement = voice_services.improvement_save(
+        actor=staff,
+        data=voice_services.ImprovementInput(title="到着予定の連絡を徹底", owner=staff, planned_on=D(2026, 6, 1)),
+        voices=[voice],
+    )
+    return {"voice": voice, "circulation": circulation, "improvement": improvement}

@@ -91,6 +91,7 @@ CASE_PART = (
     "(each change a case event, checked against the case's version)"
 )
 SEARCH_INDEX = "the search index: derived from the customer tables and rebuilt from them, not data of its own"
+VOICE_INDEX = "the index of the voices' words: derived from Voice.text at write time (voice_reindex rebuilds it)"
 DOCUMENT_SCREENS = (
     "read only through the document screens (scoped by core.scoping, masked, access-logged); "
     "an admin for it would have to be a ScopedAdmin"
@@ -120,6 +121,9 @@ NOT_IN_ADMIN = {
     "search.NameGramFts": SEARCH_INDEX,
     "surveys.SurveyImport": "an import job's record, shown on the survey import screen; its rows keep their history",
     "surveys.ResponseAggregate": "derived counts rebuilt from the responses; read by the results dashboard",
+    "voice.VoiceTerm": VOICE_INDEX,
+    "voice.VoiceTermStat": VOICE_INDEX,
+    "voice.CirculationRead": "「確認しました」 receipts, shown to the circulation's readers on the 回覧 page",
 }
 
 # Models without a row history, and why (the foundation's are WITHOUT_ROW_HISTORY above).
@@ -140,6 +144,8 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "search.NameGramFts": SEARCH_INDEX,
     "surveys.SurveyImport": "an import job's record; the responses it brought in keep their history",
     "surveys.ResponseAggregate": "derived counts, rebuilt from the responses",
+    "voice.VoiceTerm": VOICE_INDEX,
+    "voice.VoiceTermStat": VOICE_INDEX,
     "compliance.RuleRun": "a rule run's job record (period, log ids covered, counts); its end is an audit event",
 }
 
@@ -172,6 +178,8 @@ READ_THROUGH = {
     "documents.ContractNoticeReply": "document",
     "search.CustomerDoc": "customer",
     "search.SearchTerm": "customer",
+    "voice.VoiceTerm": "voice",
+    "voice.CirculationRead": "circulation",
 }
 STEWARD_ONLY = (
     "名寄せ data: head-office data stewards only (permissions.IDENTITY_STEWARD); a source record may have no "

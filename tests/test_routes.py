@@ -326,6 +326,41 @@ ROUTES: dict[str, Expect] = {
         outsider=FORBIDDEN,
         only=STEWARDS,
     ),
+    # お客様の声: staff who serve customers (voice.record); agency staff see their agency's voices only
+    "voice:list": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    "voice:new": Expect("agency_a_staff", query=lambda w: {"customer": w.customer.pk}, logs=customer_a),
+    "voice:similar": Expect(
+        "agency_a_staff", query=lambda w: {"text": w.voices["voice"].text}, logs=customer_a, outsider=NOTHING_OF_A
+    ),
+    "voice:detail": Expect("agency_a_staff", lambda w: {"pk": w.voices["voice"].pk}, logs=customer_a),
+    "voice:edit": Expect("agency_a_staff", lambda w: {"pk": w.voices["voice"].pk}, logs=customer_a),
+    "voice:complaint": Expect(
+        # 苦情として扱いますか with nothing chosen records 未判断 and returns to the voice page.
+        "agency_a_staff",
+        lambda w: {"pk": w.voices["voice"].pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        logs=customer_a,
+    ),
+    "voice:proposals": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:proposal": Expect("agency_a_staff", lambda w: {"pk": w.surveys["response"].pk}, logs=customer_a),
+    "voice:circulations": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:circulation": Expect("agency_a_staff", lambda w: {"pk": w.voices["circulation"].pk}, logs=customer_a),
+    "voice:circulation_read": Expect(
+        "agency_a_staff",
+        lambda w: {"pk": w.voices["circulation"].pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        logs=customer_a,
+    ),
+    "voice:improvements": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:improvement_new": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:improvement": Expect("agency_a_staff", lambda w: {"pk": w.voices["improvement"].pk}, logs=customer_a),
+    "voice:improvement_edit": Expect("agency_a_staff", lambda w: {"pk": w.voices["improvement"].pk}, logs=customer_a),
+    "voice:report": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:trends": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     # the API's own pages (its operations are walked from the schema below)
     "api:openapi-json": Expect("hq_operator", outsider=NOTHING_OF_A),
     "api:openapi-view": Expect("hq_operator", outsider=NOTHING_OF_A),

@@ -156,7 +156,7 @@ def similar_voices(
         v.pk: v
         for v in Voice.objects.visible_to(user)
         .filter(pk__in=ranked[: limit * 10])
-        .select_related("category", "category__parent", "complaint_case")
+        .select_related("category", "category__parent", "complaint_case", "customer")
     }
     result = []
     for voice_id in ranked:

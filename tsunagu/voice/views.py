@@ -338,7 +338,7 @@ def circulation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def circulation_read(request: AuthedRequest, pk: int) -> HttpResponse:
     permissions.require(request.user, permissions.VOICE_RECORD)
-    detail = selectors.circulation_get(user=request.user, pk=pk, screen="回覧")
+    detail = selectors.circulation_get(user=request.user, pk=pk, screen="回覧の確認")
     services.circulation_mark_read(actor=request.user, circulation=detail.circulation)
     messages.success(request, "回覧を確認しました。")
     return redirect("voice:circulation", pk=pk)
@@ -430,7 +430,7 @@ def improvement_form(request: AuthedRequest, pk: int | None = None) -> HttpRespo
             else:
                 messages.success(request, "改善を保存しました。")
                 return redirect("voice:improvement", pk=saved.pk)
-    return render(request, "voice/improvement_form.html", {"form": form, "improvement": improvement})
+    return render(request, "voice/improvement_form.html", {"form": form, "improvement": improvement, "voices": voices})
 
 
 # --- counts and keyword trends ----------------------------------------------------------------
