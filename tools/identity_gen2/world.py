@@ -198,25 +198,43 @@ BUSINESS = [
     ("物流", "ブツリュウ"),
     ("住設", "ジュウセツ"),
 ]
-KATAKANA_TRADE = [
-    ("サクラテック", "Sakura Tech"),
-    ("グリーンフィールド", "Green Field"),
-    ("ブルーオーシャン", "Blue Ocean"),
-    ("サンライズ", "Sunrise"),
-    ("ネクストステージ", "Next Stage"),
-    ("アークライン", "Arcline"),
-    ("スカイブリッジ", "Sky Bridge"),
-    ("ファーストリンク", "First Link"),
-    ("ミライワークス", "Mirai Works"),
-    ("ハーモニー", "Harmony"),
-    ("クローバー", "Clover"),
-    ("オリオンシステムズ", "Orion Systems"),
-    ("エバーグリーン", "Evergreen"),
-    ("シルバーストーン", "Silverstone"),
-    ("ライフデザイン", "Life Design"),
-    ("ノースウインド", "North Wind"),
-    ("ベイサイド", "Bayside"),
-    ("ユニバース", "Universe"),
+# Katakana trade names are composed (head + tail) and carry their English spelling.
+KATAKANA_HEADS = [
+    ("サクラ", "Sakura"),
+    ("グリーン", "Green"),
+    ("ブルー", "Blue"),
+    ("サン", "Sun"),
+    ("ネクスト", "Next"),
+    ("スカイ", "Sky"),
+    ("ファースト", "First"),
+    ("ミライ", "Mirai"),
+    ("オリオン", "Orion"),
+    ("シルバー", "Silver"),
+    ("ノース", "North"),
+    ("ベイ", "Bay"),
+    ("ゴールド", "Gold"),
+    ("スター", "Star"),
+    ("ハート", "Heart"),
+    ("エコ", "Eco"),
+    ("クリア", "Clear"),
+    ("ライト", "Light"),
+]
+KATAKANA_TAILS = [
+    ("テック", "Tech"),
+    ("フィールド", "Field"),
+    ("オーシャン", "Ocean"),
+    ("ライン", "Line"),
+    ("ブリッジ", "Bridge"),
+    ("リンク", "Link"),
+    ("ワークス", "Works"),
+    ("システムズ", "Systems"),
+    ("ストーン", "Stone"),
+    ("デザイン", "Design"),
+    ("ウインド", "Wind"),
+    ("サイド", "Side"),
+    ("プラン", "Plan"),
+    ("ネット", "Net"),
+    ("ラボ", "Lab"),
 ]
 # legal form: (kanji, reading, 全銀 abbreviation, written abbreviations)
 LEGAL_FORMS = {
@@ -439,6 +457,7 @@ class World:
         if kind in ("family", "two_generation"):
             base = max(head.dob, spouse.dob if spouse else head.dob).year + rng.randint(24, 36)
             twins = rng.random() < 0.08
+            children: list[Person] = []
             count = 2 if twins else rng.randint(1, 3)
             first_dob = self.dob(min(base, 2020), min(base, 2020))
             for i in range(count):
@@ -448,13 +467,17 @@ class World:
                 given = None
                 if kind == "two_generation" and i == 0 and head.sex == "m" and rng.random() < 0.4:
                     given = (head.given, head.given_kana)  # 襲名 / same-name parent and child
-                child = self.person(hid, family, rng.choice("mf") if given is None else "m", dob, given=given)
-                if given:
+                sex = rng.choice("mf") if given is None else "m"
+                while given is None or any(given[0] == c.given for c in children):
+                    given = self.pick(MALE if sex == "m" else FEMALE)  # parents never name two children alike
+                child = self.person(hid, family, sex, dob, given=given)
+                if given[0] == head.given:
                     child.tags.add("same_name_parent_child")
                     head.tags.add("same_name_parent_child")
                 if twins:
                     child.tags.add("twin")
                 members.append(child)
+                children.append(child)
         if kind == "two_generation":
             for sex in ("m", "f") if rng.random() < 0.5 else (rng.choice("mf"),):
                 elder = self.person(hid, family, sex, self.dob(head.dob.year - 34, head.dob.year - 24))
@@ -503,8 +526,9 @@ class World:
             core_kana = prefix[1] + business[1]
             english = ""
         elif rng.random() < 0.3:
-            core_kana, english = rng.choice(KATAKANA_TRADE)
-            core = core_kana
+            (head, head_en), (tail, tail_en) = rng.choice(KATAKANA_HEADS), rng.choice(KATAKANA_TAILS)
+            core = core_kana = head + tail
+            english = f"{head_en} {tail_en}"
         else:
             (k, r), (bk, br) = rng.choice(CORE_KANJI), rng.choice(BUSINESS)
             if owner is not None and rng.random() < 0.6:
@@ -523,9 +547,11 @@ class World:
             address = self.address(prefecture=clone_of.address.place.prefecture if clone_of else None)
             address.building = address.building or (rng.choice(["", "", "第一ビル 3F", "センタービル 5階", "本社ビル"]))
             phone = self.landline(address.place)
-        domain = (english.lower().replace(" ", "-") if english else jaconv.kata2alphabet(core_kana)[:10]) + rng.choice(
-            [".co.jp", ".jp", ".com"]
-        )
+        stem = english.lower().replace(" ", "-") if english else jaconv.kata2alphabet(core_kana)[:10]
+        domain = stem + rng.choice([".co.jp", ".jp", ".com"])
+        while domain in self.used_numbers:  # a domain belongs to one company
+            domain = f"{stem}{rng.randint(1, 99)}" + rng.choice([".co.jp", ".jp", ".com"])
+        self.used_numbers.add(domain)
         company = Company(
             cid,
             owner.household if owner else cid,

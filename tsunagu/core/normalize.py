@@ -394,3 +394,118 @@ def address_key(text: str) -> str:
         if rewritten == value:
             return _compose(value)
         value = rewritten
+
+
+# --- legacy date codes --------------------------------------------------------------------------
+
+# Mainframes write a birth date as an era code and yymmdd: S550102 (letter) or 3550102 (the
+# era's number: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和).
+ERA_BY_NUMBER = {"1": "M", "2": "T", "3": "S", "4": "H", "5": "R"}
+_ERA_CODE_RE = re.compile(r"^(?P<era>[MTSHR1-5])(?P<y>\d{2})(?P<m>\d{2})(?P<d>\d{2})$")
+
+
+def parse_era_code(text: str) -> dt.date | None:
+    """The date of an era code (S550102, 3550102, H010108); None when the text is not one or
+    names no real date in that era (the compact code is legacy input, never typed in a form)."""
+    match = _ERA_CODE_RE.match(nfkc(text).strip().upper())
+    if not match:
+        return None
+    era = _ERA_BY_KEY[ERA_BY_NUMBER.get(match["era"], match["era"])]
+    try:
+        date = dt.date(era.start.year + int(match["y"]) - 1, int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+    if int(match["y"]) < 1 or date < era.start or (era.end is not None and date > era.end):
+        return None
+    return date
+
+
+# --- corporate names ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegalForm:
+    code: str  # kabushiki, yugen, godo, ...
+    kanji: str
+    readings: tuple[str, ...]  # fuzzy kana keys of the spelled-out form
+    marks: tuple[str, ...]  # abbreviations after NFKC: (株), 株), ...
+    zengin: str  # 全銀 (bank transfer) abbreviation after NFKC: カ
+
+
+LEGAL_FORMS = (
+    LegalForm("kabushiki", "株式会社", ("カブシキガイシヤ", "カブシキカイシヤ"), ("(株)", "(株", "株)"), "カ"),
+    LegalForm("yugen", "有限会社", ("ユウゲンガイシヤ", "ユウゲンカイシヤ"), ("(有)", "(有", "有)"), "ユ"),
+    LegalForm("godo", "合同会社", ("ゴウドウガイシヤ", "ゴウドウカイシヤ"), ("(同)", "(同", "同)"), "ド"),
+    LegalForm("goshi", "合資会社", ("ゴウシガイシヤ",), ("(資)",), "シ"),
+    LegalForm("gomei", "合名会社", ("ゴウメイガイシヤ",), ("(名)",), "メ"),
+    LegalForm("ippan_shadan", "一般社団法人", ("イツパンシヤダンホウジン",), ("(一社)",), "シヤ"),
+    LegalForm("iryo", "医療法人", ("イリヨウホウジン",), ("(医)",), "イ"),
+)
+# 有限会社 that became 株式会社 (会社法 2006: 特例有限会社 may convert) is the same company.
+EQUIVALENT_LEGAL_FORMS = frozenset({frozenset({"kabushiki", "yugen"})})
+_LATIN_FORM_RE = re.compile(
+    r"[\s,.]*\b(co\.?,?\s*ltd\.?|company\s+limited|inc\.?|corp\.?|corporation|k\.?\s?k\.?|llc|ltd\.?|limited)\s*$",
+    re.IGNORECASE,
+)
+_LATIN_FORM_CODES = {"llc": "godo"}
+_BRANCH_RE = re.compile(r"[\s]*\S*?(支店|支社|営業所|出張所|事業所|工場)$")
+_ZENGIN_RE = re.compile(r"^\(?(?P<front>[カユドシメイ]|シヤ)\)|\((?P<back>[カユドシメイ]|シヤ)\)?$")
+
+
+def split_legal_form(name: str) -> tuple[str, str]:
+    """(trade name key, legal form code) of a corporate name in kanji or Latin letters; form ''
+    when none is written. 株式会社山田工業, 山田工業(株), ㈱山田工業 and 山田工業株式会社 give
+    ('山田工業', 'kabushiki'); a branch suffix (大阪支店) is dropped; Latin is lower-cased with
+    spaces and punctuation removed (Sakura Tech Co., Ltd. → 'sakuratech')."""
+    text = collapse_spaces(fold_kanji_variants(nfkc(name)))
+    text = text.replace("(", "(").replace(")", ")")
+    form = ""
+    for legal in LEGAL_FORMS:
+        for mark in (legal.kanji, *legal.marks):
+            if mark in text:
+                text, form = text.replace(mark, " ", 1), legal.code
+                break
+        if form:
+            break
+    if not form and (latin := _LATIN_FORM_RE.search(text)):
+        form = _LATIN_FORM_CODES.get(latin.group(1).lower().rstrip("."), "kabushiki")
+        text = text[: latin.start()]
+    text = collapse_spaces(text)
+    if form and " " in text:
+        # 山田工業株式会社 大阪支店: what follows the legal form is the branch.
+        head, _sep, tail = text.partition(" ")
+        text = head if _BRANCH_RE.search(tail) else text
+    text = _BRANCH_RE.sub("", text) if " " in text else text
+    return _compose(re.sub(r"[\s.,・&'-]", "", text).lower()), form
+
+
+def split_legal_form_kana(reading: str) -> tuple[str, str]:
+    """(fuzzy reading key of the trade name, legal form code) of a corporate reading: spelled out
+    (カブシキガイシャ, ｶﾌﾞｼｷｶﾞｲｼｬ) in front or behind, or 全銀 style (ｶ)ﾔﾏﾀﾞ, ﾔﾏﾀﾞ(ｶ)."""
+    text = collapse_spaces(hiragana_to_katakana(nfkc(reading)))
+    form = ""
+    if match := _ZENGIN_RE.search(text):
+        letter = match["front"] or match["back"]
+        form = next((f.code for f in LEGAL_FORMS if f.zengin == letter), "")
+        text = text[: match.start()] + text[match.end() :]
+    key = fuzzy_kana_key(text)
+    if not form:
+        for legal in LEGAL_FORMS:
+            for spelled in legal.readings:
+                if key.startswith(spelled) or key.endswith(spelled):
+                    key = key.removeprefix(spelled) if key.startswith(spelled) else key.removesuffix(spelled)
+                    form = legal.code
+                    break
+            if form:
+                break
+    return key, form
+
+
+def is_corporate_name(name: str, reading: str = "") -> bool:
+    """True when the name or its reading carries a legal form (any spelling or position)."""
+    return bool((name and split_legal_form(name)[1]) or (reading and split_legal_form_kana(reading)[1]))
+
+
+def legal_forms_compatible(a: str, b: str) -> bool:
+    """Same legal form, one of them unknown, or 有限 → 株式 (a converted 特例有限会社)."""
+    return not a or not b or a == b or frozenset({a, b}) in EQUIVALENT_LEGAL_FORMS

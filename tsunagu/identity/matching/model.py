@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tsunagu.identity.matching import comparisons as cmp
-from tsunagu.identity.matching import linkage, rules
+from tsunagu.identity.matching import corporate, linkage, rules
 from tsunagu.identity.matching.features import (
     FEATURE_COLUMNS,
     OPTIONAL_FIELDS,
@@ -168,6 +168,8 @@ class Matcher:
 
         prepared = records if is_prepared(records) else prepare(records)
         surnames = learn_surnames(prepared)
+        # The model is a model of persons; corporations are decided by corporate.py.
+        prepared = prepared[~corporate.is_corporate(prepared)]
         present = _present_features(prepared)
         deduplicated = sorted(set(deduplicated_sources))
         settings = _settings(present, deduplicated=deduplicated)
@@ -273,10 +275,29 @@ class Matcher:
     ) -> pd.DataFrame:
         """Deduplicate within `records`: scored candidate pairs at or above `min_probability`
         (default: the review threshold), after the rule layer."""
-        from splink import Linker
 
         floor = self.thresholds.review if min_probability is None else min_probability
         prepared = self._prepare(records)
+        # Persons and corporations are never compared; corporations have their own rules.
+        corporate_rows = corporate.is_corporate(prepared)
+        companies = corporate.score(prepared[corporate_rows], self.thresholds) if corporate_rows.any() else None
+        if companies is not None:
+            companies = companies[companies["match_probability"] >= floor] if floor else companies
+            if not with_evidence:
+                companies = companies.drop(columns=["evidence"])
+            prepared = prepared[~corporate_rows]
+        persons = self._predict_persons(prepared, floor, with_evidence)
+        if companies is None or companies.empty:
+            return persons
+        both = pd.concat([persons, companies], ignore_index=True) if len(persons) else companies
+        return both.sort_values(["record_id_l", "record_id_r"], kind="stable").reset_index(drop=True)
+
+    def _predict_persons(self, prepared: pd.DataFrame, floor: float, with_evidence: bool) -> pd.DataFrame:
+        from splink import Linker
+
+        if len(prepared) < 2:
+            columns = ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
+            return pd.DataFrame(columns=[*columns, "evidence"] if with_evidence else columns)
         db_api = _duckdb_api()
         table = db_api.register(_feature_frame(prepared))
         linker = Linker(table, self.settings)
@@ -331,7 +352,8 @@ class Matcher:
         source_of: pd.Series,
     ) -> pd.DataFrame:
         top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
-        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top)
+        population = self.training.get("records")
+        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top, population=population)
         pairs = linkage.at_most_one_link(pairs, source_of, self.deduplicated_sources, self.thresholds)
         pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
         out = pairs[
@@ -351,6 +373,11 @@ class Matcher:
         prepared = self._prepare(both) if not is_prepared(candidates) else None
         if prepared is None:
             prepared = pd.concat([self._prepare(one), candidates], ignore_index=True)
+        # A corporation is scored against corporations only, a person against persons only.
+        kind = corporate.is_corporate(prepared)
+        prepared = prepared[kind == kind.iloc[0]].reset_index(drop=True)
+        if kind.iloc[0]:
+            return self._match_one_corporate(prepared)
         features = _feature_frame(prepared)
         for column in TF_COLUMNS:
             table = self.tf_tables.get(column, {})
@@ -377,6 +404,23 @@ class Matcher:
                 float(row.model_probability),
             )
             for row in result.itertuples()
+        ]
+
+    def _match_one_corporate(self, prepared: pd.DataFrame) -> list[Candidate]:
+        """match_one for a corporation (the first row) among corporate candidates."""
+        record_id = str(prepared["record_id"].iloc[0])
+        scored = corporate.score(prepared, self.thresholds)
+        mine = scored[(scored["record_id_l"] == record_id) | (scored["record_id_r"] == record_id)]
+        mine = mine.sort_values("match_weight", ascending=False, kind="stable")
+        return [
+            Candidate(
+                str(row.record_id_r if row.record_id_l == record_id else row.record_id_l),
+                float(row.match_probability),
+                float(row.match_weight),
+                row.evidence,
+                float(row.model_probability),
+            )
+            for row in mine.itertuples()
         ]
 
     def _score_pairs(self, left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[_Level]]]:

@@ -46,6 +46,10 @@ NO_PERSONAL_EVIDENCE = "no_personal_evidence"
 BIRTH_DATE_CONFLICT = "birth_date_conflict"
 PERSONAL_FIELDS_AGREE = "personal_fields_agree"
 POSSIBLE_NAME_CHANGE = "possible_name_change"
+NAME_AND_BIRTH_DATE_ONLY = "name_and_birth_date_only"
+POSSIBLE_TWINS = "possible_twins"
+# name levels (gamma): 1 is "kanji differ, a reading unknown" (a possible homophone), 0 else.
+KANJI_DIFFERS_READING_UNKNOWN = 1
 # birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
 # 2 years apart (≥ 10 years), 1 partial, 0 else.
 BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
@@ -67,11 +71,42 @@ def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
     return pairs[column].fillna(-1).astype(np.int64).to_numpy()
 
 
-def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | None = None) -> pd.DataFrame:
+# A full name that this many records are expected to carry (relative frequencies of the family
+# and the given name × records) is common: two people of it with one birthday are to be expected.
+COMMON_NAME_HOLDERS = 5.0
+
+
+def _common_name(pairs: pd.DataFrame, population: int | None) -> np.ndarray:
+    """Pairs whose full name is common (either side's term frequencies; unknown counts as common)."""
+    if not population or "tf_fam_kanji_l" not in pairs.columns or "tf_giv_kanji_l" not in pairs.columns:
+        return np.ones(len(pairs), dtype=bool)
+    holders = np.zeros(len(pairs))
+    for side in ("l", "r"):
+        fam = pairs[f"tf_fam_kanji_{side}"].astype(float).to_numpy()
+        giv = pairs[f"tf_giv_kanji_{side}"].astype(float).to_numpy()
+        holders = np.fmax(holders, fam * giv * population)
+    return np.isnan(holders) | (holders == 0) | (holders >= COMMON_NAME_HOLDERS)
+
+
+def _both_kanji_given(pairs: pd.DataFrame) -> np.ndarray:
+    if "tf_giv_kanji_l" not in pairs.columns:
+        return np.zeros(len(pairs), dtype=bool)
+    return (pairs["tf_giv_kanji_l"].notna() & pairs["tf_giv_kanji_r"].notna()).to_numpy(dtype=bool)
+
+
+def apply(
+    pairs: pd.DataFrame,
+    thresholds: Thresholds,
+    top: Mapping[str, int] | None = None,
+    *,
+    population: int | None = None,
+) -> pd.DataFrame:
     """Add `rule` and cap (or lift) `match_probability` / `match_weight` where a rule applies;
     `model_probability` keeps the model's own.
 
     `top`: comparison → gamma of its best level (from the model); by default the best level seen.
+    `population`: the records the model was trained on (how common a full name is); None: every
+    name counts as common.
     """
 
     def best(name: str, below: int = 0) -> np.ndarray:
@@ -103,9 +138,44 @@ def apply(pairs: pd.DataFrame, thresholds: Thresholds, top: Mapping[str, int] | 
     dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
     probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
     rule[dob_conflict] = BIRTH_DATE_CONFLICT
+    # The two hard-negative rules below need personal contacts in the data (mobile, e-mail) and
+    # no shared identifier: only there does "no contact agrees" tell strangers apart. (FEBRL
+    # has neither phones nor readings; its shared id decides.)
+    compared = top if top is not None else {c.removeprefix("gamma_"): 0 for c in out.columns}
+    hard_negatives = ("mobile" in compared or "email" in compared) and "other_id" not in compared
+    # Namesakes: the same common full name and birth date and nothing else in common (another
+    # address, no shared contact) is what two people of that name look like as much as one
+    # person who moved and changed every contact. A data steward decides. A rare name with the
+    # same birth date is one person.
+    location = _gamma(out, "location")
+    namesake = (
+        hard_negatives
+        & best("family_name", below=1)
+        & best("given_name", below=1)
+        & (dob >= BIRTH_DATE_SLIP)
+        & (location <= 0)
+        & ~personal_id
+        & (probability >= thresholds.auto_link)  # only an automatic link is withheld
+        & _common_name(out, population)
+    )
+    probability[namesake] = review_cap
+    rule[namesake] = NAME_AND_BIRTH_DATE_ONLY
+    # Twins: same family, birth date and home, given names written differently in kanji and in
+    # reading (直美 / 直樹). A slip in one record changes one of them, rarely both.
+    twins = (
+        hard_negatives
+        & best("family_name", below=1)
+        & (dob >= BIRTH_DATE_SLIP)
+        & (given > KANJI_DIFFERS_READING_UNKNOWN)  # both readings known (not a homophone)
+        & ~best("given_name", below=2)  # below kanji, reading and swapped: fuzzy or weaker
+        & _both_kanji_given(out)
+        & (probability >= thresholds.auto_link)  # only an automatic link is withheld
+    )
+    probability[twins] = review_cap
+    rule[twins] = POSSIBLE_TWINS
     # No conflict rule can apply here (the given name and birth date agree).
     # The home landline identifies a household; with the given name and birth date, its member.
-    landline = np.isin(_gamma(out, "location"), LANDLINE_AGREES)
+    landline = np.isin(location, LANDLINE_AGREES)
     exact_id = best("mobile") | best("email") | best("other_id") | landline
     identified = best("given_name", below=1) & (dob >= BIRTH_DATE_SLIP) & exact_id
     lifted = identified & (probability < thresholds.auto_link)
