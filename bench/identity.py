@@ -6,6 +6,11 @@
     .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage: both files are deduplicated sources)
     .venv/bin/python bench/identity.py --synthetic 1000000
 
+The second, independently written generator (households over time, corporations, five source
+systems; docs/identity-ii.md) writes files for --dataset:
+    .venv/bin/python -m tools.identity_gen2 /tmp/gen2   # gen2_tuning.csv, gen2_heldout.csv
+Corporations have an empty birth_date and a legal form in the name; both are accepted.
+
 Every run trains the model without labels (Matcher.train), predicts and clusters with the
 model's own thresholds; labels are read only to score the result. Pairwise precision, recall and
 F1 are computed on the pairs at or above the auto-link threshold; `cluster_precision`,
