@@ -337,6 +337,15 @@ VOICE_MANAGE = _register(
 # Alerts, thresholds, reports and campaigns: the auditor (and administrators), head office only.
 # Answering a business-reason request or reviewing one's staff's roles: any member of staff who is
 # somebody's manager (the screens list only what is addressed to the user).
+def _is_manager(user: Any) -> bool:
+    """Somebody's manager (User.manager); asked once per request's user object (menu, home, views)."""
+    if not _active(user):
+        return False
+    if "_tsunagu_is_manager" not in user.__dict__:
+        user.__dict__["_tsunagu_is_manager"] = user.reports.exists()
+    return bool(user.__dict__["_tsunagu_is_manager"])
+
+
 COMPLIANCE_ALERTS = _register(
     "compliance.alerts",
     "アクセス監視アラート",
@@ -353,7 +362,7 @@ COMPLIANCE_MANAGER_DESK = _register(
     "compliance.manager_desk",
     "上長の確認(理由照会・アクセス権)",
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
-    lambda user: _active(user) and user.reports.exists(),
+    lambda user: _is_manager(user),
 )
 
 

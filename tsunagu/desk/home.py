@@ -20,7 +20,7 @@ from django.utils import timezone
 from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.cases.models import Case
 from tsunagu.cases.selectors import LIST_RELATED, CaseFilters, case_queryset, overdue_summary_for_user
-from tsunagu.compliance.selectors import access_log_summary
+from tsunagu.compliance.selectors import access_log_summary, manager_summary, open_alert_counts
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_list
 from tsunagu.core.models import User
@@ -189,6 +189,10 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
         add("analyst", _analyst(user, today))
     if permissions.has(user, permissions.ACCESS_LOG_VIEW):
         add("auditor", {"access_log": access_log_summary(user=user)})
+    if permissions.has(user, permissions.COMPLIANCE_ALERTS):
+        add("compliance_alerts", {"compliance_alerts": open_alert_counts(user=user)})
+    if permissions.has(user, permissions.COMPLIANCE_MANAGER_DESK):
+        add("compliance_manager", {"compliance_manager": manager_summary(user=user, today=today)})
     log_list(user=user, customer_ids=shown, screen=screen)
     context["panels"] = panels
     return context
