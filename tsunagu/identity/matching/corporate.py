@@ -79,6 +79,10 @@ def is_corporate(prepared: pd.DataFrame) -> pd.Series:
     return prepared["corp_form"].notna().astype(bool)
 
 
+# Letters that katakana writes alike (l/r, z/s, v/b …) fold to one.
+_SOUND_ALIKE = str.maketrans("clzjvq", "krsgbk")
+
+
 def skeleton(text: str) -> str:
     """Consonant skeleton of a Latin trade name or a katakana reading (English ↔ katakana)."""
     if not text:
@@ -86,7 +90,7 @@ def skeleton(text: str) -> str:
     latin = text if text.isascii() else jaconv.kata2alphabet(normalize.to_katakana_reading(text))
     latin = re.sub(r"[^a-z]", "", latin.lower())
     latin = re.sub(r"c(?=[eiy])", "s", latin).replace("x", "ks").replace("ph", "f").replace("ck", "k")
-    latin = latin.translate(str.maketrans({"c": "k", "l": "r", "z": "s", "j": "g", "v": "b", "q": "k"}))
+    latin = latin.translate(_SOUND_ALIKE)
     consonants = re.sub(r"[aeiouyhw]", "", latin)
     return re.sub(r"(.)\1+", r"\1", consonants)
 
