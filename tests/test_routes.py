@@ -161,6 +161,10 @@ ROUTES: dict[str, Expect] = {
     "cases:identity": case_action("reissue"),
     "cases:answer": case_action("inquiry"),
     "cases:complaint": case_action("complaint"),
+    "cases:adr_refer": case_action("complaint"),
+    "cases:adr_advance": case_action("complaint"),
+    "cases:adr_conclude": case_action("complaint"),
+    "cases:insurer_report": case_action("complaint"),
     "cases:cancellation": case_action("cancellation"),
     "cases:document": Expect(
         "agency_a_staff",
@@ -244,6 +248,11 @@ ROUTES: dict[str, Expect] = {
         ok=(302,),
         outsider=FORBIDDEN,
         only=AUDITORS,
+    ),
+    # 苦情分析: figures only (no customer, nothing logged); agency staff their own agency's
+    "voice:complaint_analysis": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "voice:complaint_analysis_export": Expect(
+        "agency_a_staff", query=lambda w: {"format": "csv"}, outsider=NOTHING_OF_A
     ),
     # surveys: results (figures, agency staff their own agency's) and comments (personal data, logged)
     "surveys:results": Expect("agency_a_staff", outsider=NOTHING_OF_A),

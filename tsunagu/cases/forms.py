@@ -15,6 +15,7 @@ from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
 from tsunagu.policies.models import Policy
 
 from .choices import (
+    AdrResult,
     CancellationOutcome,
     CancellationReason,
     CaseChannel,
@@ -377,7 +378,7 @@ class InquiryAnswerForm(VersionedForm):
 class ComplaintForm(VersionedForm):
     """Shows the current record: an emptied field clears the item (the service logs real changes)."""
 
-    SENSITIVE_ON_FORM = ("fact_finding", "adr_referred_on", "adr_reference", "adr_outcome")
+    SENSITIVE_ON_FORM = ("fact_finding",)  # the ADR record has its own panel (AdrReferForm …)
 
     fact_finding = forms.CharField(label="事実確認メモ(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     cause = forms.CharField(label="原因", widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -386,9 +387,6 @@ class ComplaintForm(VersionedForm):
         label="説明日", required=False, widget=DATE, help_text="お客さまに説明した日(空欄にすると未説明に戻ります)"
     )
     apologized = forms.BooleanField(label="お詫び", required=False)
-    adr_referred_on = forms.DateField(label="そんぽADRセンター受付日", required=False, widget=DATE)
-    adr_reference = forms.CharField(label="ADR受付番号", required=False, max_length=50)
-    adr_outcome = forms.CharField(label="ADRの結果", required=False)
     recurrence_prevention = forms.CharField(label="再発防止策", required=False)
 
     def __init__(self, *args: Any, sensitive: bool = True, **kwargs: Any) -> None:
@@ -407,6 +405,34 @@ class ComplaintForm(VersionedForm):
         if value is not None and value > timezone.localdate():
             raise forms.ValidationError("説明日に未来の日付は入力できません。")
         return value
+
+
+class AdrReferForm(VersionedForm):
+    """そんぽADRセンターからの通知: 苦情解決手続 starts. Dates are checked by the service (cases.adr)."""
+
+    notified_on = forms.DateField(label="ADRセンターからの通知日", widget=DATE)
+    lodged_on = forms.DateField(
+        label="お客さまのADR申出日", widget=DATE, help_text="60日経過日はこの日から数えます(通知書に記載の受付日)。"
+    )
+    reference = forms.CharField(label="ADR受付番号", max_length=50)
+
+
+class AdrAdvanceForm(VersionedForm):
+    dispute_filed_on = forms.DateField(
+        label="紛争解決手続の申立日", widget=DATE, help_text="和解案提示の目標日(4か月後)はこの日から数えます。"
+    )
+
+
+class AdrConcludeForm(VersionedForm):
+    result = forms.ChoiceField(label="ADRの結果", choices=[("", "選択してください"), *AdrResult.choices])
+    concluded_on = forms.DateField(label="終了日", widget=DATE)
+    outcome_note = forms.CharField(
+        label="結果の詳細(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class InsurerReportForm(VersionedForm):
+    reported_on = forms.DateField(label="保険会社への報告日", widget=DATE)
 
 
 class CancellationForm(VersionedForm):

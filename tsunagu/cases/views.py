@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tsunagu.core import permissions
@@ -29,6 +30,9 @@ from .forms import (
     ACCIDENT_FIELDS,
     CHANGE_FIELD_KEYS,
     KEY_FIELDS,
+    AdrAdvanceForm,
+    AdrConcludeForm,
+    AdrReferForm,
     AssignForm,
     CallForm,
     CancellationForm,
@@ -39,10 +43,12 @@ from .forms import (
     HandoffForm,
     IdentityForm,
     InquiryAnswerForm,
+    InsurerReportForm,
     NoteForm,
     TransitionForm,
 )
 from .models import Case, CaseDocument, CaseTask
+from .selectors_adr import adr_summary
 from .workflow import label, next_statuses
 
 
@@ -194,6 +200,12 @@ def _detail_context(request: AuthedRequest, pk: int, case: Case | None = None) -
         context.update(_faq_pick_context(request, case))
     elif case.case_type == CaseType.COMPLAINT:
         context["complaint_form"] = ComplaintForm(initial={**ComplaintForm.initial_for(case.complaint), **version})
+        context["adr"] = adr_summary(case=case, today=timezone.localdate())
+        context["adr_desk"] = permissions.has(request.user, permissions.CASES_COMPLAINTS_DESK)
+        context["adr_refer_form"] = AdrReferForm(initial=version)
+        context["adr_advance_form"] = AdrAdvanceForm(initial=version)
+        context["adr_conclude_form"] = AdrConcludeForm(initial=version)
+        context["insurer_report_form"] = InsurerReportForm(initial=version)
     elif case.case_type == CaseType.CANCELLATION:
         context["guidance"] = selectors.retention_guidance_for(case=case)
         context["cancellation_form"] = CancellationForm(
@@ -363,6 +375,56 @@ def case_complaint(request: AuthedRequest, pk: int) -> HttpResponse:
         call,
         "complaint_form",
         lambda case: {"sensitive": selectors.complaint_sensitive_visible(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def case_adr_refer(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        AdrReferForm,
+        lambda case, d, version: services.adr_refer(actor=request.user, case=case, expected_version=version, **d),
+        "adr_refer_form",
+    )
+
+
+@login_required
+@require_POST
+def case_adr_advance(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        AdrAdvanceForm,
+        lambda case, d, version: services.adr_advance(actor=request.user, case=case, expected_version=version, **d),
+        "adr_advance_form",
+    )
+
+
+@login_required
+@require_POST
+def case_adr_conclude(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        AdrConcludeForm,
+        lambda case, d, version: services.adr_conclude(actor=request.user, case=case, expected_version=version, **d),
+        "adr_conclude_form",
+    )
+
+
+@login_required
+@require_POST
+def case_insurer_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _action(
+        request,
+        pk,
+        InsurerReportForm,
+        lambda case, d, version: services.complaint_report_to_insurer(
+            actor=request.user, case=case, expected_version=version, **d
+        ),
+        "insurer_report_form",
     )
 
 

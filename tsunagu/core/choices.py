@@ -58,6 +58,12 @@ class AuditAction(models.TextChoices):
     CASE_VERIFY_IDENTITY = "case.verify_identity", "本人確認"
     CASE_APPLY_CANCELLATION = "case.apply_cancellation", "解約の反映"
     CASE_OVERDUE_SNAPSHOT = "case.overdue_snapshot", "期限超過案件の記録"
+    # complaints: the そんぽADR path and the report to the insurer
+    CASE_ADR_REFER = "case.adr_refer", "そんぽADRセンターからの通知の記録"
+    CASE_ADR_ADVANCE = "case.adr_advance", "紛争解決手続への移行"
+    CASE_ADR_CONCLUDE = "case.adr_conclude", "ADR手続の終了"
+    CASE_INSURER_REPORT = "case.insurer_report", "苦情の保険会社への報告"
+    CASE_ADR_REMINDERS = "case.adr_reminders", "ADR・苦情報告のリマインダー作成"
     # contact history
     INTERACTION_REASSIGN = "interaction.reassign", "コンタクト履歴の顧客付け替え"
     # documents

@@ -386,3 +386,32 @@ SURVEYS_FOLLOW_UP = _register(
         )
     ),
 )
+
+
+# --- 苦情分析 (complaint analysis, aggregates only) -------------------------------------------------
+# Head office's complaints officers, お客様相談室, compliance and administrators see every agency's
+# figures; agency staff see their own agency's (the selectors narrow them).
+COMPLAINT_ANALYSIS = _register(
+    "voice.complaint_analysis",
+    "苦情分析",
+    "苦情分析は、本社の苦情対応担当・お客様相談室・コンプライアンス監査・システム管理者と代理店の担当者だけが閲覧できます。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and (
+                user.is_superuser
+                or _has_role(user, Role.COMPLAINTS_OFFICER, Role.COMPLIANCE_AUDITOR, Role.ADMIN)
+                or (user.department is not None and user.department.kind == DepartmentKind.CUSTOMER_RELATIONS)
+            )
+        )
+    ),
+)
+# The menu shows 苦情分析 under お客様の声; those who may analyse complaints but do not record voices
+# (compliance auditors) get it as an entry of its own.
+COMPLAINT_ANALYSIS_OUTSIDE_VOICE = _register(
+    "voice.complaint_analysis_menu",
+    "苦情分析(メニュー)",
+    "苦情分析は、本社の苦情対応担当・お客様相談室・コンプライアンス監査・システム管理者と代理店の担当者だけが閲覧できます。",
+    lambda user: has(user, COMPLAINT_ANALYSIS) and not has(user, VOICE_RECORD),
+)

@@ -25,3 +25,12 @@ class VoiceConfig(AppConfig):
                 active_prefixes=("/voice/",),
             )
         )
+        # Compliance auditors analyse complaints without recording voices: their own menu entry.
+        navigation.register(
+            navigation.Entry(
+                label="苦情分析",
+                url_name="voice:complaint_analysis",
+                permission=permissions.COMPLAINT_ANALYSIS_OUTSIDE_VOICE,
+                order=76,
+            )
+        )

@@ -17,6 +17,9 @@ CHILDREN: list[navigation.Entry] = [
     navigation.Entry(
         label="アンケートからの提案", url_name="voice:proposals", permission=permissions.VOICE_RECORD, order=7
     ),
+    navigation.Entry(
+        label="苦情分析", url_name="voice:complaint_analysis", permission=permissions.COMPLAINT_ANALYSIS, order=8
+    ),
 ]
 
 

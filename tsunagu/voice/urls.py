@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from . import views
+from . import views, views_complaints
 
 app_name = "voice"
 
@@ -23,4 +23,6 @@ urlpatterns: list[URLPattern] = [
     path("report/", views.report, name="report"),
     path("trends/", views.trends, name="trends"),
     # The complaint / ADR analysis screens (voice/views_complaints.py) add their routes below.
+    path("complaints/", views_complaints.complaint_analysis, name="complaint_analysis"),
+    path("complaints/export/", views_complaints.complaint_analysis_export, name="complaint_analysis_export"),
 ]

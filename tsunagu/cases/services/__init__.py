@@ -1,5 +1,6 @@
 """Every write to cases. Views, API and commands call these; they never save models themselves."""
 
+from .adr import adr_advance, adr_conclude, adr_refer, adr_reminders_create, complaint_report_to_insurer
 from .common import CONFLICT_MESSAGE, CaseConflict
 from .create import CaseInput, case_create
 from .overdue import overdue_snapshot_record
@@ -32,6 +33,10 @@ __all__ = [
     "CONFLICT_MESSAGE",
     "CaseConflict",
     "CaseInput",
+    "adr_advance",
+    "adr_conclude",
+    "adr_refer",
+    "adr_reminders_create",
     "assignable_users",
     "can_see_complaint_sensitive",
     "cancellation_record",
@@ -45,6 +50,7 @@ __all__ = [
     "cases_move_to_customer",
     "change_update",
     "changes_apply_due",
+    "complaint_report_to_insurer",
     "complaint_update",
     "document_receive",
     "document_report_deficiency",

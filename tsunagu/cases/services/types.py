@@ -74,9 +74,6 @@ COMPLAINT_EDITABLE = frozenset(
         "explained_on",
         "explained_by",
         "apologized",
-        "adr_referred_on",
-        "adr_reference",
-        "adr_outcome",
         "recurrence_prevention",
     }
 )
@@ -464,7 +461,7 @@ def complaint_update(
     if unknown:
         raise ValidationError(f"変更できない項目です: {', '.join(sorted(unknown))}")
     if set(changes) & set(ComplaintDetail.SENSITIVE_FIELDS) and not can_see_complaint_sensitive(actor):
-        raise PermissionDenied("事実確認メモ・ADRの記録は苦情対応担当とコンプライアンスだけが入力できます。")
+        raise PermissionDenied("事実確認メモは苦情対応担当とコンプライアンスだけが入力できます。")
     with transaction.atomic():
         case = lock_case(actor, case, expected_version)
         complaint = ComplaintDetail.objects.get(case=case)
