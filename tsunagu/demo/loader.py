@@ -31,6 +31,7 @@ from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
+from .operations.surveys import SurveysResult, demo_surveys_load
 from .org import ensure_org
 from .tables import EXPLICIT_ID_MODELS, specs
 from .writer import BulkWriter, analyze, reset_sequences
@@ -63,6 +64,7 @@ class LoadResult:
     access_log_seconds: float = 0.0
     operations: OperationsResult | None = None  # cases of the demo year, issued documents, FAQ
     operations_seconds: float = 0.0
+    surveys: SurveysResult | None = None  # surveys and two years of answers (with their invitations)
     seconds: float = 0.0
 
     @property
@@ -186,6 +188,9 @@ def demo_data_load(
     t0 = time.perf_counter()
     result.operations = demo_operations_load(seed=seed, as_of=as_of, existing_customers=existing, org=org, actor=actor)
     result.operations_seconds = time.perf_counter() - t0
+    result.surveys = demo_surveys_load(
+        seed=seed, as_of=as_of, existing_customers=existing, owner=org.users.get("complaints", actor), actor=actor
+    )
     t0 = time.perf_counter()
     result.identity = demo_identity_load(
         actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing

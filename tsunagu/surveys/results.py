@@ -14,14 +14,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, Sum
+from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from tsunagu.cases.choices import CaseType
 from tsunagu.core import permissions
@@ -33,11 +37,11 @@ from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import LineOfBusiness
 
 from . import nps as formulas
-from .aggregates import merge_stats
 from .choices import Channel, InvitationStatus, QuestionKind, TriggerEvent
 from .models import Invitation, Question, Response, ResponseAggregate, Survey, SurveyVersion
 
 SCORES = tuple(range(11))  # the 0–10 answers
+NUMERIC_QUESTIONS = (QuestionKind.RATING, QuestionKind.SCALE)
 SENT_STATUSES = (InvitationStatus.SENT, InvitationStatus.ANSWERED, InvitationStatus.EXPIRED)
 
 
@@ -86,8 +90,17 @@ def _label(choices: Any, value: str) -> str:
 
 @dataclass
 class Totals:
-    """Sums of aggregate rows: what every figure is computed from."""
+    """Sums of aggregate rows: what the NPS and satisfaction figures are computed from."""
 
+    COUNT_COLUMNS = (
+        "responses",
+        "nps_n",
+        "promoters",
+        "detractors",
+        "satisfaction_n",
+        "satisfaction_sum",
+        "satisfaction_sumsq",
+    )
     responses: int = 0
     nps_n: int = 0
     promoters: int = 0
@@ -95,18 +108,6 @@ class Totals:
     satisfaction_n: int = 0
     satisfaction_sum: int = 0
     satisfaction_sumsq: int = 0
-    answer_stats: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, row: tuple[Any, ...], with_stats: bool) -> None:
-        self.responses += row[0]
-        self.nps_n += row[1]
-        self.promoters += row[2]
-        self.detractors += row[3]
-        self.satisfaction_n += row[4]
-        self.satisfaction_sum += row[5]
-        self.satisfaction_sumsq += row[6]
-        if with_stats and row[7]:
-            self.answer_stats = merge_stats(self.answer_stats, row[7])
 
     def nps(self, minimum: int) -> formulas.NpsResult:
         return formulas.nps(self.promoters, self.detractors, self.nps_n, min_n=minimum)
@@ -186,23 +187,6 @@ BREAKDOWNS: tuple[tuple[str, str], ...] = (
     ("event", "契機別"),
     ("case_type", "案件種別別"),
 )
-_COLUMNS = (
-    "responses",
-    "nps_n",
-    "promoters",
-    "detractors",
-    "satisfaction_n",
-    "satisfaction_sum",
-    "satisfaction_sumsq",
-    "answer_stats",
-    "month",
-    "line",
-    "agency_id",
-    "channel",
-    "event",
-    "case_type",
-)
-_CUT_INDEX = {name: _COLUMNS.index(name) for name in ("month", "line", "agency_id", "channel", "event", "case_type")}
 
 
 def visible_agencies(user: User) -> list[Agency]:
@@ -249,21 +233,22 @@ def _aggregate_query(filters: ResultFilters) -> Q:
 
 
 def results_get(*, user: User, filters: ResultFilters) -> Results:
-    """Everything the dashboard shows for the filters, from the aggregates."""
+    """Everything the dashboard shows for the filters, summed by the database from the aggregates:
+    one query for the total and the answers' statistics, one per grouping (month, line, …)."""
     filters = _scoped_filters(user, filters)
     minimum = min_n()
-    rows = ResponseAggregate.objects.filter(_aggregate_query(filters)).values_list(*_COLUMNS)
-    total = Totals()
-    by_month: dict[dt.date, Totals] = {}
-    by_cut: dict[str, dict[Any, Totals]] = {key: {} for key, _ in BREAKDOWNS}
-    for row in rows.iterator(chunk_size=5_000):
-        total.add(row, with_stats=True)
-        month = row[_CUT_INDEX["month"]]
-        by_month.setdefault(month, Totals()).add(row, with_stats=False)
-        for key, _title in BREAKDOWNS:
-            value = row[_CUT_INDEX["agency_id" if key == "agency" else key]]
-            by_cut[key].setdefault(value, Totals()).add(row, with_stats=False)
-    distribution = total.answer_stats.get("nps", {}).get("choices", {})
+    rows = ResponseAggregate.objects.filter(_aggregate_query(filters)).order_by()
+    questions = _current_questions(filters.survey)
+    stats_sums = _stats_sums(questions)
+    head = rows.aggregate(**_COUNT_SUMS, **{alias: Sum(expr) for alias, (expr, _path) in stats_sums.items()})
+    total = _totals(head)
+    stats = _stats_from(head, stats_sums)
+    by_month = {row["month"]: _totals(row) for row in rows.values("month").annotate(**_COUNT_SUMS)}
+    by_cut: dict[str, dict[Any, Totals]] = {}
+    for key, _title in BREAKDOWNS:
+        column = "agency_id" if key == "agency" else key
+        by_cut[key] = {row[column]: _totals(row) for row in rows.values(column).annotate(**_COUNT_SUMS)}
+    distribution = stats.get("nps", {}).get("choices", {})
     return Results(
         filters=filters,
         min_n=minimum,
@@ -277,10 +262,50 @@ def results_get(*, user: User, filters: ResultFilters) -> Results:
             for key, title in BREAKDOWNS
             if _worth_showing(key, by_cut[key], filters)
         ],
-        drivers=_drivers(filters.survey, total.answer_stats, minimum),
-        choices=_choices(filters.survey, total.answer_stats, minimum),
+        drivers=_drivers(questions, stats, minimum),
+        choices=_choices(questions, stats, minimum),
         response_rate=response_rate(user=user, filters=filters),
     )
+
+
+_COUNT_SUMS = {column: Sum(column) for column in Totals.COUNT_COLUMNS}
+
+
+def _totals(values: dict[str, Any]) -> Totals:
+    return Totals(**{column: int(values[column] or 0) for column in Totals.COUNT_COLUMNS})
+
+
+def _json_number(path: tuple[str, ...]) -> RawSQL:
+    """One number inside `answer_stats` (NULL when absent), for SUM() by the database."""
+    if connection.vendor == "postgresql":
+        return RawSQL("CAST(answer_stats #>> %s::text[] AS INTEGER)", (list(path),))
+    # SQLite compares keys as stored: JSONField writes them with json.dumps (\uXXXX escapes), so the path does too
+    json_path = "$" + "".join(f".{json.dumps(key)}" for key in path)
+    return RawSQL("CAST(json_extract(answer_stats, %s) AS INTEGER)", (json_path,))
+
+
+def _stats_sums(questions: list[Question]) -> dict[str, tuple[RawSQL, tuple[str, ...]]]:
+    """The numbers of `answer_stats` the page shows: the NPS distribution, each rating's n and sum,
+    each choice's counts — aliased s0, s1, … (labels are free text, not SQL names)."""
+    paths: list[tuple[str, ...]] = [("nps", "choices", str(score)) for score in SCORES]
+    for question in questions:
+        if question.kind in NUMERIC_QUESTIONS and question.code not in ("nps", "satisfaction"):
+            paths += [(question.code, "n"), (question.code, "sum")]
+        elif question.kind == QuestionKind.CHOICE:
+            paths += [(question.code, "choices", str(label)) for label in question.choices]
+    return {f"s{index}": (_json_number(path), path) for index, path in enumerate(paths)}
+
+
+def _stats_from(head: dict[str, Any], sums: dict[str, tuple[RawSQL, tuple[str, ...]]]) -> dict[str, Any]:
+    """The summed numbers back in the shape of `answer_stats`."""
+    stats: dict[str, Any] = {}
+    for alias, (_expr, path) in sums.items():
+        value = int(head[alias] or 0)
+        if path[1] == "choices":
+            stats.setdefault(path[0], {"choices": {}})["choices"][path[2]] = value
+        else:
+            stats.setdefault(path[0], {})[path[1]] = value
+    return stats
 
 
 def _figure(key: str, label: str, totals: Totals, minimum: int) -> Figure:
@@ -318,16 +343,12 @@ def _current_questions(survey: Survey | None) -> list[Question]:
     return list(version.questions.order_by("order", "id"))
 
 
-def _drivers(survey: Survey | None, stats: dict[str, Any], minimum: int) -> list[Driver]:
+def _drivers(questions: list[Question], stats: dict[str, Any], minimum: int) -> list[Driver]:
     """Mean of each rating question of the survey's current version (drivers first)."""
-    questions = [
-        q
-        for q in _current_questions(survey)
-        if q.kind in (QuestionKind.RATING, QuestionKind.SCALE) and q.code not in ("nps", "satisfaction")
-    ]
-    questions.sort(key=lambda q: (not q.is_driver, q.order, q.id))
+    ratings = [q for q in questions if q.kind in NUMERIC_QUESTIONS and q.code not in ("nps", "satisfaction")]
+    ratings.sort(key=lambda q: (not q.is_driver, q.order, q.id))
     drivers = []
-    for question in questions:
+    for question in ratings:
         stat = stats.get(question.code, {})
         n, total = int(stat.get("n", 0)), int(stat.get("sum", 0))
         scale_max = 5 if question.kind == QuestionKind.RATING else 10
@@ -337,9 +358,9 @@ def _drivers(survey: Survey | None, stats: dict[str, Any], minimum: int) -> list
     return drivers
 
 
-def _choices(survey: Survey | None, stats: dict[str, Any], minimum: int) -> list[ChoiceQuestion]:
+def _choices(questions: list[Question], stats: dict[str, Any], minimum: int) -> list[ChoiceQuestion]:
     result = []
-    for question in _current_questions(survey):
+    for question in questions:
         if question.kind != QuestionKind.CHOICE:
             continue
         counts = stats.get(question.code, {}).get("choices", {})
@@ -360,9 +381,9 @@ def response_rate(*, user: User, filters: ResultFilters) -> ResponseRate:
     if filters.survey is not None:
         invitations = invitations.filter(version__survey=filters.survey)
     if filters.month_from is not None:
-        invitations = invitations.filter(sent_at__date__gte=filters.month_from)
+        invitations = invitations.filter(sent_at__gte=_local_midnight(filters.month_from))
     if filters.month_to is not None:
-        invitations = invitations.filter(sent_at__date__lt=_next_month(filters.month_to))
+        invitations = invitations.filter(sent_at__lt=_local_midnight(_next_month(filters.month_to)))
     if filters.agency is not None:
         invitations = invitations.filter(agency=filters.agency)
     if filters.branch is not None:
@@ -378,6 +399,10 @@ def response_rate(*, user: User, filters: ResultFilters) -> ResponseRate:
     sent = invitations.count()
     answered = invitations.filter(status=InvitationStatus.ANSWERED).count() if sent else 0
     return ResponseRate(sent, answered, formulas.response_rate(answered, sent))
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _next_month(month: dt.date) -> dt.date:

@@ -101,6 +101,7 @@ class Command(BaseCommand):
         )
         self._report_cases(result)
         self._report_operations(result)
+        self._report_surveys(result)
         search = (
             f"、検索インデックス {result.search_index_seconds:.1f} 秒"
             if result.search_index_seconds is not None
@@ -132,6 +133,17 @@ class Command(BaseCommand):
                 f"アクセスログ: {access.rows:,} 行({first}〜{last}、{result.access_log_seconds:.1f} 秒)。"
                 f"監査用に仕込んだ異常 {len(access.anomalies)} 件(docs/demo-data.md)"
             )
+
+    def _report_surveys(self, result: LoadResult) -> None:
+        surveys = result.surveys
+        if surveys is None or not surveys.responses:
+            return
+        by_survey = "、".join(f"{code} {n:,}" for code, n in surveys.by_survey.items())
+        nps = "" if surveys.claim_nps is None else f"、事故対応NPS {surveys.claim_nps:+d}"
+        self.stdout.write(
+            f"アンケート: 回答 {surveys.responses:,} 件({by_survey})、送付 {surveys.invitations:,} 件"
+            f"{nps}({surveys.seconds:.1f} 秒)"
+        )
 
     def _report_cases(self, result: LoadResult) -> None:
         ops = result.operations
@@ -178,6 +190,15 @@ def _stats(result: LoadResult) -> dict[str, Any]:
             "stage_started": result.identity.stage_started,
         },
         "access_log_rows": None if result.access_log is None else result.access_log.rows,
+        "surveys": None
+        if result.surveys is None
+        else {
+            "responses": result.surveys.responses,
+            "invitations": result.surveys.invitations,
+            "by_survey": result.surveys.by_survey,
+            "claim_nps": result.surveys.claim_nps,
+            "seconds": round(result.surveys.seconds, 3),
+        },
         "operations_seconds": round(result.operations_seconds, 3),
         "operations": None
         if result.operations is None
