@@ -61,6 +61,7 @@ PERSONAS = (
     "steward",  # CRM推進部, data steward: 名寄せ
     "policy_admin",  # 契約管理部: starts document batches
     "complaints_officer",  # お客様相談室
+    "analyst",  # head-office analyst: 予測モデル
 )
 
 
@@ -79,6 +80,7 @@ class World:
     claim: Claim | None = None  # a claim on the policy (the claim page)
     surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
     voices: dict[str, Any] = field(default_factory=dict)  # voice, circulation, improvement (agency A's)
+    analytics: dict[str, Any] = field(default_factory=dict)  # model (a ModelVersion), score (the customer's)
     compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item
 
     @property
@@ -122,6 +124,7 @@ def _users(org: dict[str, Any]) -> dict[str, User]:
         "steward": _user("steward", [Role.DATA_STEWARD], department=org["crm"]),
         "policy_admin": _user("policy_admin", [Role.OPERATOR], department=org["policy_admin"]),
         "complaints_officer": _user("complaints_officer", [Role.COMPLAINTS_OFFICER], department=org["relations"]),
+        "analyst": _user("analyst", [Role.ANALYST], department=org["compliance"]),
     }
 
 
@@ -248,8 +251,28 @@ def build_world() -> World:
     )
     world.surveys = _surveys(hq, world)
     world.voices = _voices(users["agency_a_staff"], world)
+    world.analytics = _analytics(users["analyst"], world)
     world.compliance = _compliance(users)
     return world
+
+
+def _analytics(analyst: User, world: World) -> dict[str, Any]:
+    """A small trained churn model (not active, so activation can be walked) and the customer's score."""
+    from tests.analytics.helpers import model_version_for_tests
+    from tsunagu.analytics.models import Score
+
+    model = model_version_for_tests(trained_by=analyst, is_active=False)
+    score = Score.objects.create(
+        customer=world.customer,
+        kind=model.kind,
+        model=model,
+        score=0.42,
+        reasons=[{"feature": "complaints_6m", "text": "直近6か月に苦情あり", "contribution": 0.3}],
+        marketing_allowed=True,
+        as_of=timezone.localdate(),
+        scored_at=timezone.now(),
+    )
+    return {"model": model, "score": score}
 
 
 def _surveys(hq: User, world: World) -> dict[str, Any]:

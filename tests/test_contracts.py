@@ -124,6 +124,7 @@ NOT_IN_ADMIN = {
     "voice.VoiceTerm": VOICE_INDEX,
     "voice.VoiceTermStat": VOICE_INDEX,
     "voice.CirculationRead": "「確認しました」 receipts, shown to the circulation's readers on the 回覧 page",
+    "analytics.Score": "read only through the analytics screens and the customer page (scoped, masked, access-logged)",
 }
 
 # Models without a row history, and why (the foundation's are WITHOUT_ROW_HISTORY above).
@@ -147,6 +148,8 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "voice.VoiceTerm": VOICE_INDEX,
     "voice.VoiceTermStat": VOICE_INDEX,
     "compliance.RuleRun": "a rule run's job record (period, log ids covered, counts); its end is an audit event",
+    "analytics.ModelVersion": "a trained model artifact, versioned by its `version`; activation is an audit event",
+    "analytics.Score": "derived: replaced by every scoring run, which is an audit event naming the model version",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are

@@ -50,7 +50,8 @@ NOTHING_OF_A = "nothing_of_a"  # a list or search anyone may use: 200 is fine, b
 # Role-gated functions (core.permissions): who may use them at all.
 STEWARDS = ("steward",)  # 名寄せ: data stewards
 AUDITORS = ("auditor",)  # the access log: compliance auditors (and administrators)
-HEAD_OFFICE = ("hq_operator", "auditor", "steward", "policy_admin", "complaints_officer")  # batches: no agency
+ANALYSTS = ("analyst",)  # 予測モデル: analysts (and administrators)
+HEAD_OFFICE = ("hq_operator", "auditor", "steward", "policy_admin", "complaints_officer", "analyst")  # no agency
 
 ANY_CUSTOMER = None  # a log row without a customer (staged import rows) also counts
 
@@ -370,6 +371,21 @@ ROUTES: dict[str, Expect] = {
     "voice:improvement_edit": Expect("agency_a_staff", lambda w: {"pk": w.voices["improvement"].pk}, logs=customer_a),
     "voice:report": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "voice:trends": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    # analytics (予測モデル): analysts; the top-score lists show personal data (logged)
+    "analytics:home": Expect("analyst", logs=customer_a, outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:model": Expect("analyst", lambda w: {"pk": w.analytics["model"].pk}, outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:model_activate": Expect(
+        "analyst",
+        lambda w: {"pk": w.analytics["model"].pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        outsider=FORBIDDEN,
+        only=ANALYSTS,
+    ),
+    "analytics:score_start": Expect(
+        "analyst", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=ANALYSTS, dummy_tasks=True
+    ),
     # the API's own pages (its operations are walked from the schema below)
     "api:openapi-json": Expect("hq_operator", outsider=NOTHING_OF_A),
     "api:openapi-view": Expect("hq_operator", outsider=NOTHING_OF_A),
