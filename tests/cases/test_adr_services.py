@@ -211,3 +211,13 @@ def test_invalid_post_rerenders_with_errors(client, complaints_officer, complain
     )
     assert response.status_code == 302
     assert ComplaintDetail.objects.get(case=complaint).adr_stage == AdrStage.COMPLAINT
+
+
+def test_home_panel_lists_adr_cases_near_their_mark(client, complaints_officer, complaint):
+    adr_refer(actor=complaints_officer, case=complaint, notified_on=days_ago(50), lodged_on=days_ago(58), reference="X")
+    client.force_login(complaints_officer)
+    page = client.get("/").content.decode()
+    section = page[page.index('id="home-complaints"') :]
+    assert complaint.number in section
+    assert "あと2日" in section
+    assert "報告期限を過ぎた代理店受付の苦情" in section

@@ -20,6 +20,7 @@ from django.utils import timezone
 from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.cases.models import Case
 from tsunagu.cases.selectors import LIST_RELATED, CaseFilters, case_queryset, overdue_summary_for_user
+from tsunagu.cases.selectors_adr import adr_near_marks, insurer_reports_overdue_count
 from tsunagu.compliance.selectors import access_log_summary, manager_summary, open_alert_counts
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_list
@@ -101,7 +102,13 @@ def _policy_admin(user: User, today: dt.date) -> dict[str, Any]:
 def _complaints(user: User, today: dt.date) -> dict[str, Any]:
     complaints = case_queryset(user=user, filters=CaseFilters(case_type=CaseType.COMPLAINT))
     overdue = case_queryset(user=user, filters=CaseFilters(case_type=CaseType.COMPLAINT, overdue_only=True))
-    return {"complaints_by_status": _counts_by_status(complaints), "complaints_overdue": overdue.count()}
+    return {
+        "complaints_by_status": _counts_by_status(complaints),
+        "complaints_overdue": overdue.count(),
+        # そんぽADR referrals inside their reminder period (case numbers and dates only, no names)
+        "adr_near": adr_near_marks(user=user, today=today),
+        "insurer_reports_overdue": insurer_reports_overdue_count(user=user, today=today),
+    }
 
 
 def _claims(user: User, today: dt.date) -> dict[str, Any]:
