@@ -30,6 +30,7 @@ from tsunagu.identity.selectors import dashboard as identity_dashboard
 from tsunagu.interactions.models import Interaction
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
+from tsunagu.voice.selectors import unread_circulations
 
 LIST_LIMIT = 10
 ANALYST_MONTHS = 6
@@ -200,6 +201,8 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
         add("compliance_alerts", {"compliance_alerts": open_alert_counts(user=user)})
     if permissions.has(user, permissions.COMPLIANCE_MANAGER_DESK):
         add("compliance_manager", {"compliance_manager": manager_summary(user=user, today=today)})
+    if permissions.has(user, permissions.VOICE_RECORD):
+        add("voice_circulations", {"unread_circulations": unread_circulations(user=user)})  # names no customer
     log_list(user=user, customer_ids=shown, screen=screen)
     context["panels"] = panels
     return context

@@ -19,6 +19,7 @@ from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 from tsunagu.policies.selectors import customer_history_with_policies, policy_list_for_customer
+from tsunagu.voice.selectors import customer_voices
 
 from . import home
 
@@ -126,6 +127,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
             user=user, customer=customer, channel=channel, limit=TIMELINE_LIMIT
         ),
         "history": customer_history_with_policies(user=user, customer=customer, policies=policies),
+        "voices": customer_voices(user=user, customer=customer),
         "masked_fields": masked,
         "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masked),

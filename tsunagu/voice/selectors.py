@@ -17,6 +17,8 @@ from django.utils import timezone
 from tsunagu.core.access_log import log_access, log_list
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
+from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import require_logged_read
 from tsunagu.surveys.models import Response
 
 from . import text
@@ -88,11 +90,12 @@ def voice_get(*, user: User, pk: int, screen: str) -> Voice:
     return voice
 
 
-def customer_voices(*, user: User, customer_id: int, limit: int = 10) -> list[Voice]:
-    """The customer's voices for the customer page (the page has logged the customer's read)."""
+def customer_voices(*, user: User, customer: Customer, limit: int = 10) -> list[Voice]:
+    """The customer's voices for the customer page, after its logged read (customer_get)."""
+    require_logged_read(user=user, customer=customer)
     return list(
         Voice.objects.visible_to(user)
-        .filter(customer_id=customer_id)
+        .filter(customer=customer)
         .select_related("category", "category__parent")
         .order_by("-received_on", "-id")[:limit]
     )
