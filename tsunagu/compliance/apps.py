@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
-def _open_requests(user: object) -> int | None:
+def _open_requests(user: Any) -> int | None:
     """The manager's badge: business-reason requests not yet answered (one indexed count)."""
     from .models import ReasonRequest
 

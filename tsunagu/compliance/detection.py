@@ -60,7 +60,7 @@ def _hour_sql() -> str:
     offset = _utc_offset_hours()
     if connection.vendor == "postgresql":
         return f"EXTRACT(HOUR FROM at + interval '{offset} hours')::int"
-    return f"CAST(strftime('%H', at, '{offset:+d} hours') AS INTEGER)"
+    return f"CAST(strftime('%%H', at, '{offset:+d} hours') AS INTEGER)"  # %% : the query has parameters
 
 
 def _as_date(value: Any) -> dt.date:
@@ -148,6 +148,14 @@ class Finding:
     @property
     def key(self) -> str:
         return f"{self.rule}:{self.user_id}:{self.day.isoformat()}"
+
+
+def _customers_in(ids: frozenset[int]) -> Callable[[dict[str, Any]], bool]:
+    return lambda row: row["customer_id"] in ids
+
+
+def _read_since(start: dt.datetime | None) -> Callable[[dict[str, Any]], bool]:
+    return lambda row: start is None or row["at"] >= start
 
 
 def _per_user_day(
@@ -328,7 +336,7 @@ def out_of_portfolio(ctx: Context) -> list[Finding]:
                         rules.score(len(outside), t.threshold),
                         rules.explain_out_of_portfolio(day, len(outside), t, label),
                         VIEW_PURPOSES,
-                        lambda row, frozen=frozen: row["customer_id"] in frozen,
+                        _customers_in(frozen),
                     )
                 )
     return findings
@@ -384,7 +392,7 @@ def repeated_viewing(ctx: Context) -> list[Finding]:
                     rules.score(max(without.values()), t.threshold),
                     rules.explain_repeated(day, total, len(without), t),
                     (AccessPurpose.VIEW.value,),
-                    lambda row, frozen=frozen: row["customer_id"] in frozen,
+                    _customers_in(frozen),
                 )
             )
     return findings
@@ -443,7 +451,7 @@ def family_viewing(ctx: Context) -> list[Finding]:
                         rules.score(len(seen), t.threshold),
                         rules.explain_family(day, len(seen)),
                         (*VIEW_PURPOSES, AccessPurpose.SEARCH.value, AccessPurpose.LIST.value),
-                        lambda row, fam=families[uid]: row["customer_id"] in fam,
+                        _customers_in(families[uid]),
                     )
                 )
     return findings
@@ -484,7 +492,7 @@ def dormant_account(ctx: Context) -> list[Finding]:
                         rules.score(n, t.threshold),
                         rules.explain_dormant(day, n, distinct, status),
                         tuple(all_purposes),
-                        (lambda row, start=start: start is None or row["at"] >= start),
+                        _read_since(start),
                     )
                 )
     return findings
@@ -524,7 +532,8 @@ def evidence(finding: Finding) -> dict[str, Any]:
         .order_by("at", "id")
         .values("id", "at", "customer_id", "purpose", "screen", "client_address", "detail")
     )
-    kept = [row for row in rows.iterator(chunk_size=2000) if finding.keep(row)]
+    every: list[dict[str, Any]] = [dict(r) for r in rows.iterator(chunk_size=2000)]
+    kept = [row for row in every if finding.keep(row)]
     customers = sorted({row["customer_id"] for row in kept if row["customer_id"] is not None})
     data: dict[str, Any] = {
         "rows": len(kept),

@@ -21,7 +21,8 @@ FONT_SIZE = 8
 
 
 def report_xlsx(report: Report) -> bytes:
-    rows: list[list[object]] = [[report.title], [report.subtitle], [], report.columns, *report.rows]
+    header: list[object] = list(report.columns)
+    rows: list[list[object]] = [[report.title], [report.subtitle], [], header, *report.rows]
     if report.note:
         rows += [[], [report.note]]
     return xlsx(rows, sheet_name=report.title[:31])

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Model
 from django.http import Http404
 from django.utils import timezone
 
@@ -183,7 +183,7 @@ def exports(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
     return report
 
 
-def _history_models() -> list[type]:
+def _history_models() -> list[type[Model]]:
     from tsunagu.cases.models import Case
     from tsunagu.customers.models import Address, Email, Phone
     from tsunagu.policies.models import Claim, Policy

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm, Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,7 +40,7 @@ from .report_files import report_pdf, report_xlsx
 ALERTS_PER_PAGE = 50
 
 
-def _add_errors(form: Form, error: ValidationError) -> None:
+def _add_errors(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -60,7 +60,7 @@ def alerts(request: AuthedRequest) -> HttpResponse:
         user=request.user,
         status=cleaned.get("status", "open"),
         rule=cleaned.get("rule", ""),
-        mine=cleaned.get("mine", False),
+        mine=bool(cleaned.get("mine")),
     )
     from django.core.paginator import Paginator
 
