@@ -189,24 +189,11 @@ BREAKDOWNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def visible_agencies(user: User) -> list[Agency]:
-    """The agencies whose results the user may filter by: all for head office, their own for agency staff."""
-    permissions.require(user, permissions.SURVEY_RESULTS)
-    if reach(user) is Reach.AGENCY:
-        return list(Agency.objects.filter(pk=user.agency_id))
-    return list(Agency.objects.select_related("branch").order_by("code"))
-
-
-def surveys_with_results(user: User) -> list[Survey]:
-    permissions.require(user, permissions.SURVEY_RESULTS)
-    return list(Survey.objects.order_by("code"))
-
-
 def _scoped_filters(user: User, filters: ResultFilters) -> ResultFilters:
     permissions.require(user, permissions.SURVEY_RESULTS)
     if reach(user) is not Reach.AGENCY:
         return filters
-    own = Agency.objects.get(pk=user.agency_id)
+    own = Agency.objects.get(pk=user.agency_id or 0)
     if filters.agency is not None and filters.agency.pk != own.pk:
         raise Http404("代理店が見つかりません。")
     if filters.branch is not None and filters.branch.pk != own.branch_id:
@@ -243,7 +230,7 @@ def results_get(*, user: User, filters: ResultFilters) -> Results:
     head = rows.aggregate(**_COUNT_SUMS, **{alias: Sum(expr) for alias, (expr, _path) in stats_sums.items()})
     total = _totals(head)
     stats = _stats_from(head, stats_sums)
-    by_month = {row["month"]: _totals(row) for row in rows.values("month").annotate(**_COUNT_SUMS)}
+    by_month = {row["month"]: _totals(dict(row)) for row in rows.values("month").annotate(**_COUNT_SUMS)}
     by_cut: dict[str, dict[Any, Totals]] = {}
     for key, _title in BREAKDOWNS:
         column = "agency_id" if key == "agency" else key

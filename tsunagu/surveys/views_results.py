@@ -72,13 +72,13 @@ class ResultFilterForm(forms.Form):
         branches = Branch.objects.order_by("code")
         if reach(user) is Reach.AGENCY:
             # Agency staff: their own agency only; another agency's code is "not one of the choices".
-            agencies = agencies.filter(pk=user.agency_id)
-            branches = branches.filter(agencies__pk=user.agency_id)
+            agencies = agencies.filter(pk=user.agency_id or 0)
+            branches = branches.filter(agencies__pk=user.agency_id or 0)
         self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("month_from"), data.get("month_to")
         if start and end and start > end:
             self.add_error("month_to", "終了月は開始月以降にしてください。")
