@@ -276,25 +276,33 @@ def _analytics(analyst: User, world: World) -> dict[str, Any]:
 
 
 def _surveys(hq: User, world: World) -> dict[str, Any]:
-    """One row of every survey model about the world's customer and claim."""
-    # Written with the ORM until the survey services exist; then through them.
+    """One row of every survey model about the world's customer and claim, written through the
+    survey services where they exist (trigger rules and follow-ups: the ORM)."""
     from tsunagu.surveys.choices import Channel, FollowUpReason, QuestionKind, SurveyPurpose, TriggerEvent
-    from tsunagu.surveys.models import (
-        FollowUp,
-        Invitation,
-        Question,
-        Response,
-        Survey,
-        SurveyOptOut,
-        SurveyVersion,
-        TriggerRule,
+    from tsunagu.surveys.models import FollowUp, Invitation, TriggerRule
+    from tsunagu.surveys.services.definitions import QuestionSpec, survey_create
+    from tsunagu.surveys.services.imports import survey_import_run
+    from tsunagu.surveys.services.responses import (
+        ResponseInput,
+        invitation_issue_token,
+        responses_record,
+        survey_opt_out,
     )
 
-    survey = Survey.objects.create(
-        code="claim", name="事故対応アンケート", purpose=SurveyPurpose.TRANSACTIONAL, created_by=hq
+    cs = world.users["complaints_officer"]  # お客様相談室: defines surveys and imports results
+    survey = survey_create(
+        actor=cs,
+        code="claim",
+        name="事故対応アンケート",
+        purpose=SurveyPurpose.TRANSACTIONAL,
+        questions=[
+            QuestionSpec("nps", QuestionKind.NPS, "おすすめしますか", required=True),
+            QuestionSpec("satisfaction", QuestionKind.SCALE, "総合的な満足度"),
+            QuestionSpec("comment", QuestionKind.TEXT, "ご意見"),
+        ],
     )
-    version = SurveyVersion.objects.create(survey=survey, number=1, created_by=hq)
-    question = Question.objects.create(version=version, code="nps", kind=QuestionKind.NPS, text="おすすめしますか")
+    version = survey.versions.get()
+    question = version.questions.get(code="nps")
     trigger = TriggerRule.objects.create(survey=survey, event=TriggerEvent.CLAIM_CLOSED)
     common = {"customer": world.customer, "policy": world.policy, "claim": world.claim}
     invitation = Invitation.objects.create(
@@ -302,27 +310,37 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
         trigger=trigger,
         event=TriggerEvent.CLAIM_CLOSED,
         event_date=D(2026, 6, 1),
-        channel=Channel.WEB,
+        channel=Channel.POST,
+        status="sent",
         scheduled_for=D(2026, 6, 8),
         agency=world.policy.agency,
         **common,
     )
-    response = Response.objects.create(
+    web_invitation = Invitation.objects.create(
         version=version,
-        survey=survey,
-        invitation=invitation,
-        agency=world.policy.agency,
-        line=world.policy.line,
         event=TriggerEvent.CLAIM_CLOSED,
+        event_date=D(2026, 6, 1),
         channel=Channel.WEB,
-        answered_on=D(2026, 6, 10),
-        nps=3,
-        satisfaction=4,
-        comment="連絡が遅かった",
-        answers={"nps": 3},
+        status="sent",
+        scheduled_for=D(2026, 6, 8),
+        agency=world.policy.agency,
         **common,
     )
-    follow_up = FollowUp.objects.create(
+    token = invitation_issue_token(invitation=web_invitation)
+    [response] = responses_record(
+        actor=hq,
+        version=version,
+        channel=Channel.POST,
+        rows=[
+            ResponseInput(
+                customer=world.customer,
+                answers={"nps": 3, "satisfaction": 4, "comment": "連絡が遅かった"},
+                answered_on=D(2026, 6, 10),
+                invitation=invitation,
+            )
+        ],
+    )
+    follow_up = FollowUp.objects.filter(response=response).first() or FollowUp.objects.create(
         response=response,
         customer=world.customer,
         policy=world.policy,
@@ -330,31 +348,21 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
         agency=world.policy.agency,
         due_date=D(2026, 6, 15),
     )
-    opt_out = SurveyOptOut.objects.create(customer=world.customer, since=D(2026, 7, 1), recorded_by=hq)
-    # A postcard sent by the daily step (V3), so that 2026/06/09 has a 送付リスト to download.
-    from tsunagu.core.services import system_user
-    from tsunagu.surveys.services.invitations import invitations_send
-
-    Invitation.objects.create(
-        version=version,
-        trigger=trigger,
-        event=TriggerEvent.CLAIM_CLOSED,
-        event_date=D(2026, 6, 2),
-        channel=Channel.POST,
-        scheduled_for=D(2026, 6, 9),
-        agency=world.policy.agency,
-        **common,
-    )
-    invitations_send(actor=system_user(), on=D(2026, 6, 9))
+    opt_out = survey_opt_out(actor=hq, customer=world.customer, since=D(2026, 7, 1))
+    data = f"policy_number,answered_on,nps\n{world.policy.number},2026-06-20,9\nNOPE-1,2026-06-20,9\n"
+    survey_import = survey_import_run(actor=cs, survey=survey, data=data.encode(), file_name="vendor.csv").survey_import
     return {
         "survey": survey,
         "version": version,
         "question": question,
         "trigger": trigger,
         "invitation": invitation,
+        "web_invitation": web_invitation,
+        "token": token,
         "response": response,
         "follow_up": follow_up,
         "opt_out": opt_out,
+        "import": survey_import,
     }
 
 

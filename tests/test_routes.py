@@ -102,6 +102,14 @@ def contact_row(w: World) -> dict[str, Any]:
     return {"pk": w.customer.pk, "kind": "phones", "item": w.customer.phones.order_by("pk").first().pk}
 
 
+# Surveys are defined and imported by head office's CS (お客様相談室, CRM推進部) and administrators.
+SURVEY_OWNERS = ("complaints_officer", "steward")
+
+
+def survey_code(w: World) -> dict[str, Any]:
+    return {"code": w.surveys["survey"].code}
+
+
 def case_pk(kind: str) -> Kwargs:
     return lambda w: {"pk": w.cases[kind].pk}
 
@@ -386,6 +394,35 @@ ROUTES: dict[str, Expect] = {
     "analytics:score_start": Expect(
         "analyst", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=ANALYSTS, dummy_tasks=True
     ),
+    # surveys (アンケート): definitions for head office, answer entry for staff who see the customer,
+    # imports for the survey owners (お客様相談室, CRM推進部); the customer's web page is public
+    "surveys:list": Expect("complaints_officer", outsider=FORBIDDEN, only=HEAD_OFFICE),
+    "surveys:new": Expect("complaints_officer", outsider=FORBIDDEN, only=SURVEY_OWNERS),
+    "surveys:detail": Expect("complaints_officer", survey_code, outsider=FORBIDDEN, only=HEAD_OFFICE),
+    "surveys:edit": Expect("complaints_officer", survey_code, outsider=FORBIDDEN, only=SURVEY_OWNERS),
+    "surveys:preview": Expect("complaints_officer", survey_code, outsider=FORBIDDEN, only=HEAD_OFFICE),
+    "surveys:active": Expect(
+        "complaints_officer",
+        survey_code,
+        method="POST",
+        data=lambda w: {"active": "0"},
+        ok=(302,),
+        outsider=FORBIDDEN,
+        only=SURVEY_OWNERS,
+    ),
+    "surveys:entry": Expect(
+        "agency_a_staff", lambda w: {"pk": w.customer.pk}, query=lambda w: {"survey": "claim"}, logs=customer_a
+    ),
+    "surveys:invitation_entry": Expect("agency_a_staff", lambda w: {"pk": w.surveys["invitation"].pk}, logs=customer_a),
+    "surveys:imports": Expect("complaints_officer", outsider=FORBIDDEN, only=SURVEY_OWNERS),
+    "surveys:import": Expect(
+        "complaints_officer", lambda w: {"pk": w.surveys["import"].pk}, outsider=FORBIDDEN, only=SURVEY_OWNERS
+    ),
+    "surveys:import_errors": Expect(
+        "complaints_officer", lambda w: {"pk": w.surveys["import"].pk}, outsider=FORBIDDEN, only=SURVEY_OWNERS
+    ),
+    "surveys:answer": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
+    "surveys:thanks": Expect("hq_operator", public=True),  # only once, right after an answer
     # the API's own pages (its operations are walked from the schema below)
     "api:openapi-json": Expect("hq_operator", outsider=NOTHING_OF_A),
     "api:openapi-view": Expect("hq_operator", outsider=NOTHING_OF_A),

@@ -19,6 +19,7 @@ from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 from tsunagu.policies.selectors import customer_history_with_policies, policy_list_for_customer
+from tsunagu.surveys.selectors import response_list_for_customer
 from tsunagu.voice.selectors import customer_voices
 
 from . import home
@@ -123,6 +124,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
         "open_case_count": open_case_count_for_customer(user=user, customer=customer),
         "case_events": case_events_for_customer(user=user, customer=customer, limit=10),
         "documents": document_list_for_customer(user=user, customer=customer)[:20],
+        "survey_responses": response_list_for_customer(user=user, customer=customer),
         "interactions": interaction_list_for_customer(
             user=user, customer=customer, channel=channel, limit=TIMELINE_LIMIT
         ),

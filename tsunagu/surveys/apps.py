@@ -7,8 +7,37 @@ class SurveysConfig(AppConfig):
     verbose_name = "アンケート"
 
     def ready(self) -> None:
+        _register_definitions()
         _register_results()
         _register_follow_ups()
+
+
+def _register_definitions() -> None:
+    """The survey menu (definitions, import); other screens of the app add their own children."""
+    from tsunagu.core import navigation, permissions
+
+    Entry = navigation.Entry
+    navigation.register(
+        Entry(
+            label="アンケート",
+            url_name="surveys:list",
+            permission=permissions.SURVEYS_VIEW,
+            order=70,
+            active_prefixes=(
+                "/surveys/s/",
+                "/surveys/new/",
+                "/surveys/imports/",
+                "/surveys/triggers/",
+                "/surveys/invitations/",
+            ),
+            children=(
+                Entry(label="アンケート一覧", url_name="surveys:list", permission=permissions.SURVEYS_VIEW),
+                Entry(label="回答の取込", url_name="surveys:imports", permission=permissions.SURVEYS_IMPORT),
+                Entry(label="送付状況", url_name="surveys:invitation_status", permission=permissions.SURVEYS_VIEW),
+                Entry(label="送付ルール", url_name="surveys:triggers", permission=permissions.SURVEYS_MANAGE),
+            ),
+        )
+    )
 
 
 def _register_results() -> None:

@@ -1,0 +1,251 @@
+"""Staff screens of surveys: the list, create/edit (a formset of questions; a new version once
+answered), versions and preview, answer entry for a customer (postcard, phone), and the import.
+Views parse input, call one selector or service, and render (the UI kit's one error path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tsunagu.core import permissions
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.http import AuthedRequest
+from tsunagu.customers.models import Customer
+from tsunagu.customers.selectors import customer_get
+from tsunagu.policies.selectors import policy_list_for_customer
+
+from . import selectors
+from .choices import Channel
+from .forms import AnswerForm, EntryForm, ImportForm, QuestionFormSet, SurveyForm, question_initial
+from .models import Invitation, Survey
+from .services.definitions import survey_create, survey_set_active, survey_update, version_has_answers
+from .services.imports import error_report, survey_import_run
+from .services.responses import ResponseInput, responses_record
+
+QUESTIONS_PREFIX = "q"
+
+
+def _form_error(form: Any, error: ValidationError) -> None:
+    """A service's error beside its field when the form has one, else in the summary."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            for item in errors:
+                form.add_error(name if name in form.fields else None, ValidationError(item.messages))
+    else:
+        form.add_error(None, error)
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+
+@login_required
+def survey_list(request: AuthedRequest) -> HttpResponse:
+    surveys = selectors.survey_list(user=request.user)
+    return render(request, "surveys/list.html", {"surveys": surveys})
+
+
+def _save_definition(
+    request: AuthedRequest, survey: Survey | None, form: SurveyForm, formset: Any
+) -> HttpResponse | None:
+    if not (form.is_valid() and formset.is_valid()):
+        return None
+    data = form.cleaned_data
+    try:
+        if survey is None:
+            survey = survey_create(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                purpose=data["purpose"],
+                description=data["description"],
+                intro=data["intro"],
+                questions=formset.specs(),
+            )
+            messages.success(request, f"アンケート「{survey.name}」を作成しました。")
+        else:
+            version = survey_update(
+                actor=request.user,
+                survey=survey,
+                name=data["name"],
+                description=data["description"],
+                intro=data["intro"],
+                questions=formset.specs(),
+            )
+            messages.success(request, f"アンケート「{survey.name}」を保存しました(現行: 第{version.number}版)。")
+    except ValidationError as error:
+        _form_error(form, error)
+        return None
+    return redirect("surveys:detail", code=survey.code)
+
+
+@login_required
+def survey_new(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.SURVEYS_MANAGE)
+    form = SurveyForm(request.POST or None)
+    formset = QuestionFormSet(request.POST or None, prefix=QUESTIONS_PREFIX)
+    if request.method == "POST" and (done := _save_definition(request, None, form, formset)):
+        return done
+    return render(request, "surveys/edit.html", {"form": form, "formset": formset, "survey": None})
+
+
+@login_required
+def survey_edit(request: AuthedRequest, code: str) -> HttpResponse:
+    survey = selectors.survey_get(user=request.user, code=code)
+    permissions.require(request.user, permissions.SURVEYS_MANAGE)
+    current = selectors.current_version(survey)
+    initial = {"code": survey.code, "name": survey.name, "purpose": survey.purpose}
+    initial.update(description=survey.description, intro=current.intro)
+    form = SurveyForm(request.POST or None, initial=initial, editing=True)
+    formset = QuestionFormSet(
+        request.POST or None,
+        prefix=QUESTIONS_PREFIX,
+        initial=question_initial(list(current.questions.order_by("order", "id"))),
+    )
+    if request.method == "POST" and (done := _save_definition(request, survey, form, formset)):
+        return done
+    context = {
+        "form": form,
+        "formset": formset,
+        "survey": survey,
+        "current": current,
+        "new_version_number": current.number + 1 if version_has_answers(current) else None,
+    }
+    return render(request, "surveys/edit.html", context)
+
+
+@login_required
+def survey_detail(request: AuthedRequest, code: str) -> HttpResponse:
+    survey = selectors.survey_get(user=request.user, code=code)
+    context = {"survey": survey, "versions": selectors.versions_of(survey)}
+    return render(request, "surveys/detail.html", context)
+
+
+@login_required
+@require_POST
+def survey_active(request: AuthedRequest, code: str) -> HttpResponse:
+    survey = selectors.survey_get(user=request.user, code=code)
+    active = request.POST.get("active") == "1"
+    survey_set_active(actor=request.user, survey=survey, active=active)
+    messages.success(request, f"アンケート「{survey.name}」を{'実施中にしました' if active else '停止しました'}。")
+    return redirect("surveys:detail", code=survey.code)
+
+
+@login_required
+def survey_preview(request: AuthedRequest, code: str) -> HttpResponse:
+    """The customer's web page as it will look (the current version), without a form to send."""
+    survey = selectors.survey_get(user=request.user, code=code)
+    version = selectors.current_version(survey)
+    questions = list(version.questions.order_by("order", "id"))
+    context = {"version": version, "survey": survey, "form": AnswerForm(questions=questions), "preview": True}
+    return render(request, "surveys/public/answer.html", context)
+
+
+# --- answer entry (postcard, phone) ------------------------------------------------------------
+
+
+def _entry_page(
+    request: AuthedRequest, customer: Customer, survey: Survey | None, invitation: Invitation | None
+) -> HttpResponse:
+    policies = policy_list_for_customer(user=request.user, customer=customer)
+    context: dict[str, Any] = {"customer": customer, "invitation": invitation, "survey": survey}
+    if survey is None:
+        context["surveys"] = selectors.active_surveys()
+        return render(request, "surveys/entry.html", context)
+    version = invitation.version if invitation is not None else selectors.current_version(survey)
+    questions = list(version.questions.order_by("order", "id"))
+    post = request.POST if request.method == "POST" else None
+    initial = (
+        {"channel": invitation.channel} if invitation and invitation.channel in (Channel.POST, Channel.PHONE) else {}
+    )
+    if invitation is not None and invitation.policy_id:
+        initial["policy"] = invitation.policy_id
+    form = EntryForm(post, policies=policies, initial=initial)
+    answers = AnswerForm(post, questions=questions)
+    if post is not None and form.is_valid() and answers.is_valid():
+        row = ResponseInput(
+            customer=customer,
+            answers=answers.answers(),
+            answered_on=form.cleaned_data["answered_on"],
+            policy=form.cleaned_data["policy"] or (invitation.policy if invitation else None),
+            invitation=invitation,
+        )
+        try:
+            responses_record(actor=request.user, version=version, channel=form.cleaned_data["channel"], rows=[row])
+        except ValidationError as error:
+            answers.add_service_error(error)
+        else:
+            messages.success(request, f"「{survey.name}」の回答を登録しました。")
+            return redirect("desk:customer_detail", pk=customer.pk)
+    context.update(version=version, form=form, answers=answers)
+    return render(request, "surveys/entry.html", context)
+
+
+@login_required
+def entry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Enter a customer's postcard or phone answers (?survey=CODE; without it, choose the survey)."""
+    customer = customer_get(user=request.user, pk=pk, purpose=AccessPurpose.VIEW, screen="アンケート回答の入力")
+    permissions.require(request.user, permissions.SURVEYS_ENTER)
+    code = request.GET.get("survey", "")
+    survey = Survey.objects.filter(code=code, is_active=True).first() if code else None
+    return _entry_page(request, customer, survey, None)
+
+
+@login_required
+def invitation_entry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Enter the answers of one postcard/phone invitation (it is then marked answered)."""
+    customer_id = selectors.invitation_customer_id(user=request.user, pk=pk)
+    customer = customer_get(
+        user=request.user, pk=customer_id, purpose=AccessPurpose.VIEW, screen="アンケート回答の入力(送付から)"
+    )
+    permissions.require(request.user, permissions.SURVEYS_ENTER)
+    invitation = selectors.invitation_for_entry(user=request.user, customer=customer, pk=pk)
+    return _entry_page(request, customer, invitation.version.survey, invitation)
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+@login_required
+def imports(request: AuthedRequest) -> HttpResponse:
+    """Upload a results file (run at once: the result page lists the rejected rows)."""
+    rows = selectors.import_list(user=request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = survey_import_run(
+                actor=request.user, survey=form.cleaned_data["survey"], data=upload.read(), file_name=upload.name
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            row = result.survey_import
+            messages.success(request, f"取り込みました(取込 {row.imported}件・エラー {row.rejected}件)。")
+            return redirect("surveys:import", pk=row.pk)
+    return render(request, "surveys/imports.html", {"form": form, "imports": rows})
+
+
+@login_required
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    row = selectors.import_get(user=request.user, pk=pk)
+    errors = selectors.import_error_rows(user=request.user, survey_import=row, screen="アンケート結果の取込")
+    return render(request, "surveys/import_detail.html", {"row": row, "errors": errors[:200]})
+
+
+@login_required
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The rejected rows as CSV with BOM (logged as an export of the customers their policies name)."""
+    row = selectors.import_get(user=request.user, pk=pk)
+    selectors.import_error_rows(user=request.user, survey_import=row, screen="アンケート取込エラーのダウンロード")
+    response = HttpResponse(error_report(row), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="survey-import-{row.pk}-errors.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
