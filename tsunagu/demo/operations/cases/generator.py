@@ -57,7 +57,6 @@ class CaseGenerator:
         self.outcome_turn = self.rng.randrange(len(OUTCOME_ROTATION))
         self.old_addresses: list[Row] = []  # former addresses of completed 住所変更 (non-primary)
         self.rates: dict[str, float] = _rates(10_000)
-        self.adr_left = 2
 
     def _next_ids(self) -> dict[str, int]:
         return {name: (TABLES[name][0].objects.aggregate(top=Max("id"))["top"] or 0) + 1 for name in ID_TABLES}

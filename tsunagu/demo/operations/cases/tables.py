@@ -40,6 +40,7 @@ INQUIRY_COLUMNS = ("id", "case_id", "category", "question", "answer")
 COMPLAINT_COLUMNS = (
     "id", "case_id", "category_id", "customer_request", "fact_finding", "cause", "countermeasure", "explained_on",
     "explained_by_id", "apologized", "adr_referred_on", "adr_reference", "adr_outcome", "recurrence_prevention",
+    "adr_stage", "adr_lodged_on", "adr_dispute_filed_on", "adr_result", "adr_concluded_on", "reported_to_insurer_on",
 )  # fmt: skip
 CANCELLATION_COLUMNS = (
     "id", "case_id", "reason", "reason_text", "competitor", "offer_made", "outcome", "effective_date", "refund_note",
