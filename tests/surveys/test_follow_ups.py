@@ -224,3 +224,5 @@ def test_worklist_and_detail_screens(client, world, hq_operator, agency_a_staff,
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUpStatus.DONE
     assert "お詫びと経緯の説明をした" in client.get(url).content.decode()
+    home = client.get(reverse("desk:home")).content.decode()
+    assert 'id="home-survey-follow-ups"' in home
