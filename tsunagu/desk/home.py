@@ -30,6 +30,7 @@ from tsunagu.identity.selectors import dashboard as identity_dashboard
 from tsunagu.interactions.models import Interaction
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
+from tsunagu.surveys.services.follow_ups import queue_counts as follow_up_queue_counts
 from tsunagu.voice.selectors import unread_circulations
 
 LIST_LIMIT = 10
@@ -203,6 +204,8 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
         add("compliance_manager", {"compliance_manager": manager_summary(user=user, today=today)})
     if permissions.has(user, permissions.VOICE_RECORD):
         add("voice_circulations", {"unread_circulations": unread_circulations(user=user)})  # names no customer
+    if permissions.has(user, permissions.SURVEYS_FOLLOW_UP) and (user.agency_id or user.department_id):
+        add("survey_follow_ups", {"survey_follow_ups": follow_up_queue_counts(user, today)})
     log_list(user=user, customer_ids=shown, screen=screen)
     context["panels"] = panels
     return context
