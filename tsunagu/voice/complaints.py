@@ -188,7 +188,7 @@ def analyse(*, user: User, filters: Filters) -> Analysis:
     window = max(1, filters.window_days)
     repeats = adr.recurrences([(r[6], r[3], r[0]) for r in rows], window)
     result.recurrences = [
-        Row(_category_label(categories, category_id), n, agencies.get(agency_id, NO_AGENCY))
+        Row(_category_label(categories, category_id), n, agencies.get(agency_id, NO_AGENCY))  # type: ignore[call-overload]
         for (category_id, agency_id), n in sorted(repeats.items(), key=lambda item: -item[1])
     ]
     result.recurrence_total = sum(repeats.values())
@@ -245,10 +245,10 @@ def export_rows(analysis: Analysis) -> list[list[object]]:
     out.append(["解決までの営業日数", "中央値", "", _num(analysis.resolve_median)])
     out.append(["解決までの営業日数", "90パーセンタイル", "", _num(analysis.resolve_p90)])
     for q in analysis.adr_quarters:
-        for procedure, counts in (("苦情解決手続", q.complaint), ("紛争解決手続", q.dispute)):
-            out.append(["そんぽADR", q.quarter.label, f"{procedure} 新規受付", counts.new])
-            out.append(["そんぽADR", q.quarter.label, f"{procedure} 終了", counts.concluded])
-            out.append(["そんぽADR", q.quarter.label, f"{procedure} 未済", counts.pending])
+        for procedure, figures in (("苦情解決手続", q.complaint), ("紛争解決手続", q.dispute)):
+            out.append(["そんぽADR", q.quarter.label, f"{procedure} 新規受付", figures.new])
+            out.append(["そんぽADR", q.quarter.label, f"{procedure} 終了", figures.concluded])
+            out.append(["そんぽADR", q.quarter.label, f"{procedure} 未済", figures.pending])
     out.append(["保険会社への報告", "代理店受付の苦情", "", analysis.agency_origin])
     out.append(["保険会社への報告", "報告済み", "", analysis.reported_to_insurer])
     return out

@@ -42,7 +42,7 @@ class AnalysisFilterForm(TextCheckedForm):
     def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if agencies:
-            self.fields["agency"].choices = [("", "すべて"), *agencies]
+            self.fields["agency"].choices = [("", "すべて"), *agencies]  # type: ignore[attr-defined]
         else:
             del self.fields["agency"]
 

@@ -21,8 +21,12 @@ ADR_SHARE = 0.04
 ADR_RECENT_SHARE = 0.25
 # How referrals end (§d.2): most are settled in the complaint procedure; about a third go on to the
 # dispute procedure, which ends in 和解, 特別調停, 不調(見込みなし) or 取下げ.
-COMPLAINT_STAGE_ENDS = ((AdrResult.RESOLVED, 55), (AdrResult.WITHDRAWN, 8), (AdrResult.NOT_ACCEPTED, 4))
-DISPUTE_ENDS = (
+COMPLAINT_STAGE_ENDS: tuple[tuple[AdrResult, int], ...] = (
+    (AdrResult.RESOLVED, 55),
+    (AdrResult.WITHDRAWN, 8),
+    (AdrResult.NOT_ACCEPTED, 4),
+)
+DISPUTE_ENDS: tuple[tuple[AdrResult, int], ...] = (
     (AdrResult.SETTLED, 50),
     (AdrResult.SPECIAL_CONCILIATION, 15),
     (AdrResult.FAILED, 25),
