@@ -202,10 +202,10 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
         add("compliance_alerts", {"compliance_alerts": open_alert_counts(user=user)})
     if permissions.has(user, permissions.COMPLIANCE_MANAGER_DESK):
         add("compliance_manager", {"compliance_manager": manager_summary(user=user, today=today)})
-    if permissions.has(user, permissions.VOICE_RECORD):
-        add("voice_circulations", {"unread_circulations": unread_circulations(user=user)})  # names no customer
     if permissions.has(user, permissions.SURVEYS_FOLLOW_UP) and (user.agency_id or user.department_id):
         add("survey_follow_ups", {"survey_follow_ups": follow_up_queue_counts(user, today)})
+    if permissions.has(user, permissions.VOICE_RECORD):
+        add("voice_circulations", {"unread_circulations": unread_circulations(user=user)})  # names no customer
     log_list(user=user, customer_ids=shown, screen=screen)
     context["panels"] = panels
     return context
