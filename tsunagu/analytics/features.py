@@ -38,7 +38,7 @@ CROSS_SELL: tuple[tuple[str, tuple[str, ...]], ...] = (
     (LineOfBusiness.PERSONAL_ACCIDENT, (LineOfBusiness.AUTO,)),
     (LineOfBusiness.FIRE, (LineOfBusiness.AUTO,)),
 )
-LINE_FLAGS = {
+LINE_FLAGS: dict[str, str] = {
     LineOfBusiness.AUTO: "has_auto",
     LineOfBusiness.FIRE: "has_fire",
     LineOfBusiness.EARTHQUAKE: "has_earthquake",
@@ -127,7 +127,7 @@ def _days(days: int) -> dt.timedelta:
 
 
 def _labels(choices: Any) -> dict[str, str]:
-    return {member.value: str(member.label) for member in choices}
+    return {str(member.value): str(member.label) for member in choices}
 
 
 def in_force(book: Book, as_of: dt.date) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-Subscriber = Callable[[Sequence[Any], Any], None]  # (responses, actor)
+Subscriber = Callable[[Sequence[Any], Any], object]  # (responses, actor); the result is ignored
 _subscribers: list[Subscriber] = []
 
 

@@ -189,7 +189,7 @@ class EntryForm(TextCheckedForm):
         field = self.fields["policy"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Policy.objects.filter(pk__in=[p.pk for p in policies]).order_by("-inception")
-        field.label_from_instance = lambda p: f"{p.number} {p.get_line_display()}"  # type: ignore[method-assign]
+        field.label_from_instance = lambda p: f"{p.number} {p.get_line_display()}"  # type: ignore[method-assign,assignment]
         if not self.is_bound:
             self.initial.setdefault("answered_on", timezone.localdate())
 

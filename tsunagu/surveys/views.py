@@ -160,7 +160,7 @@ def _entry_page(
     version = invitation.version if invitation is not None else selectors.current_version(survey)
     questions = list(version.questions.order_by("order", "id"))
     post = request.POST if request.method == "POST" else None
-    initial = (
+    initial: dict[str, Any] = (
         {"channel": invitation.channel} if invitation and invitation.channel in (Channel.POST, Channel.PHONE) else {}
     )
     if invitation is not None and invitation.policy_id:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -44,6 +44,11 @@ def category_choices(kind: str = "") -> list[tuple[Any, Any]]:
     return choices
 
 
+def _set_choices(form: forms.Form, name: str, choices: Any) -> None:
+    """Choices known only per request (the user's policies, categories); the field is a ChoiceField."""
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
 class CategoryField(forms.TypedChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(coerce=int, empty_value=None, **kwargs)
@@ -71,7 +76,7 @@ class ComplaintFields(TextCheckedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["complaint_category"].choices = complaint_category_choices()
+        _set_choices(self, "complaint_category", complaint_category_choices())
 
     def complaint_input(self) -> ComplaintInput:
         data = self.cleaned_data
@@ -114,13 +119,13 @@ class VoiceForm(ComplaintFields):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate()
-        self.fields["category"].choices = category_choices()
+        _set_choices(self, "category", category_choices())
         self._policies = {p.pk: p for p in policies or []}
         self._cases = {c.pk: c for c in cases or []}
         self._agents = {u.pk: u for u in agents or []}
-        self.fields["policy"].choices = [("", "—"), *((p.pk, f"{p.number} {p.product}") for p in policies or [])]
-        self.fields["case"].choices = [("", "—"), *((c.pk, f"{c.number} {c.subject}") for c in cases or [])]
-        self.fields["agent"].choices = [("", "—"), *((u.pk, u.display_name or u.username) for u in agents or [])]
+        _set_choices(self, "policy", [("", "—"), *((p.pk, f"{p.number} {p.product}") for p in policies or [])])
+        _set_choices(self, "case", [("", "—"), *((c.pk, f"{c.number} {c.subject}") for c in cases or [])])
+        _set_choices(self, "agent", [("", "—"), *((u.pk, u.display_name or u.username) for u in agents or [])])
         if not policies:
             del self.fields["policy"]
         if not cases:
@@ -137,7 +142,8 @@ class VoiceForm(ComplaintFields):
 
     def chosen(self, name: str) -> Any:
         pk = self.cleaned_data.get(name)
-        lookup = {"policy": self._policies, "case": self._cases, "agent": self._agents}[name]
+        lookups: dict[str, dict[int, Any]] = {"policy": self._policies, "case": self._cases, "agent": self._agents}
+        lookup = lookups[name]
         return lookup.get(pk) if pk else None
 
 
@@ -148,7 +154,7 @@ class ProposalForm(ComplaintFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(VoiceKind.DISSATISFACTION)
+        _set_choices(self, "category", category_choices(VoiceKind.DISSATISFACTION))
 
     def clean_category(self) -> VoiceCategory | None:
         category: VoiceCategory | None = self.cleaned_data["category"]
@@ -168,14 +174,14 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: list[Agency] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "すべて"), *category_choices()[1:]]
+        _set_choices(self, "category", [("", "すべて"), *category_choices()[1:]])
         if agencies:
-            self.fields["agency"].choices = [("", "すべて"), *((a.pk, a.name) for a in agencies)]
+            _set_choices(self, "agency", [("", "すべて"), *((a.pk, a.name) for a in agencies)])
         else:
             del self.fields["agency"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "受付日(まで)は受付日(から)以降の日付にしてください。")
         return data
@@ -211,7 +217,7 @@ class ImprovementForm(TextCheckedForm):
     def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._owners = {u.pk: u for u in owners}
-        self.fields["owner"].choices = [("", "—"), *((u.pk, u.display_name or u.username) for u in owners)]
+        _set_choices(self, "owner", [("", "—"), *((u.pk, u.display_name or u.username) for u in owners)])
         self.fields["planned_on"].initial = timezone.localdate()
 
     def clean_voices(self) -> list[int]:

@@ -4,7 +4,8 @@ voices log them (`log_access` for one voice, `log_list` for lists)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,7 @@ def similar_voices(
         return []
     idfs = {t: text.idf(df, total) for t, df in dfs.items()}
     chosen = sorted(dfs, key=lambda t: (-idfs[t], t))[:SIMILAR_QUERY_TERMS]
-    partial: Counter[int] = Counter()
+    partial: dict[int, float] = defaultdict(float)
     for term in chosen:
         postings = (
             VoiceTerm.objects.filter(term=term)
@@ -144,7 +145,7 @@ def similar_voices(
         for voice_id, tf in postings:
             partial[voice_id] += weight * tf
     partial.pop(exclude_pk, None)  # type: ignore[arg-type]
-    candidates = [voice_id for voice_id, _ in partial.most_common(SIMILAR_CANDIDATES)]
+    candidates = heapq.nlargest(SIMILAR_CANDIDATES, partial, key=partial.__getitem__)
     if not candidates:
         return []
     documents: dict[int, dict[str, int]] = defaultdict(dict)

@@ -259,7 +259,8 @@ def _merge_terms(
     tokens: list[tuple[str, str, tuple[str, ...]]], terms: frozenset[str]
 ) -> list[tuple[str, str, tuple[str, ...]]]:
     """The fallback: join consecutive surfaces that spell a listed term (longest first)."""
-    merged, i = [], 0
+    merged: list[tuple[str, str, tuple[str, ...]]] = []
+    i = 0
     while i < len(tokens):
         for j in range(min(len(tokens), i + 6), i + 1, -1):
             surface = "".join(t[0] for t in tokens[i:j])

@@ -390,7 +390,8 @@ def _owners(user: User) -> list[User]:
 @login_required
 def improvement_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     permissions.require(request.user, permissions.VOICE_MANAGE)
-    improvement, voices = (None, [])
+    improvement = None
+    voices: list[Any] = []
     initial: dict[str, Any] = {"owner": request.user.pk}
     linked = query_int(request.GET, "voice", minimum=1, label="お客様の声(voice)")
     if linked:

@@ -165,12 +165,12 @@ def _replace_questions(version: SurveyVersion, questions: Sequence[QuestionSpec]
     """Edit a version nobody has answered: questions kept by code are changed, others removed/added."""
     existing = {q.code: q for q in version.questions.all()}
     wanted = {q.code for q in questions}
-    for code, row in existing.items():
+    for code, removed in existing.items():
         if code not in wanted:
-            writes.delete(row, actor=actor, reason="設問の削除")
-    added = []
+            writes.delete(removed, actor=actor, reason="設問の削除")
+    added: list[Question] = []
     for order, spec in enumerate(questions, start=1):
-        row = existing.get(spec.code)
+        current = existing.get(spec.code)
         values = {
             "kind": spec.kind,
             "text": spec.text,
@@ -179,15 +179,15 @@ def _replace_questions(version: SurveyVersion, questions: Sequence[QuestionSpec]
             "required": spec.required,
             "order": order,
         }
-        if row is None:
+        if current is None:
             added.append(Question(version=version, code=spec.code, **values))
             continue
-        if any(getattr(row, field) != value for field, value in values.items()):
+        if any(getattr(current, field) != value for field, value in values.items()):
             for field, value in values.items():
-                setattr(row, field, value)
-            writes.save(row, actor=actor)
-    for row in added:
-        row.full_clean(exclude=["version"])
+                setattr(current, field, value)
+            writes.save(current, actor=actor)
+    for question in added:
+        question.full_clean(exclude=["version"])
     writes.bulk_create(added, actor=actor)
 
 

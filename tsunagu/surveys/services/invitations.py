@@ -375,7 +375,7 @@ def invitations_plan(*, actor: User, on: dt.date) -> PlanResult:
                 result.suppressed[decision.reason.value if decision.reason else ""] += 1
         writes.bulk_create(invitations, actor=actor, reason="送付の計画", batch_size=500)
         result.created = len(invitations)
-        per_rule = Counter(inv.trigger_id for inv in invitations)
+        per_rule = Counter(inv.trigger_id for inv in invitations if inv.trigger_id is not None)
         for rule_id, count in sorted(per_rule.items()):
             record_event(
                 actor=actor,
