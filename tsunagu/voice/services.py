@@ -179,7 +179,7 @@ def voice_update(*, actor: User, voice: Voice, data: VoiceInput) -> Voice:
     permissions.require(actor, permissions.VOICE_RECORD)
     _check(actor, data)
     with transaction.atomic():
-        locked = Voice.objects.visible_to(actor).select_for_update().filter(pk=voice.pk).first()
+        locked = Voice.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=voice.pk).first()
         if locked is None:
             raise PermissionDenied("このお客様の声を修正する権限がありません。")
         if locked.complaint_case_id and data.category.kind != VoiceKind.DISSATISFACTION:
@@ -242,7 +242,7 @@ def voice_decide_complaint(*, actor: User, voice: Voice, complaint: ComplaintInp
     """「苦情として扱いますか」: yes opens a complaint case (cases.services.case_create) and links it."""
     permissions.require(actor, permissions.VOICE_RECORD)
     with transaction.atomic():
-        locked = Voice.objects.visible_to(actor).select_for_update().filter(pk=voice.pk).first()
+        locked = Voice.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=voice.pk).first()
         if locked is None:
             raise PermissionDenied("このお客様の声を修正する権限がありません。")
         _decide(actor, locked, complaint)
@@ -371,7 +371,9 @@ def improvement_save(
                 created_by=actor, agency=actor.agency, department=None if actor.agency_id else actor.department
             )
         else:
-            found = Improvement.objects.visible_to(actor).select_for_update().filter(pk=improvement.pk).first()
+            found = (
+                Improvement.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=improvement.pk).first()
+            )
             if found is None:
                 raise PermissionDenied("この改善を変更する権限がありません。")
             row = found
