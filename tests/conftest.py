@@ -129,12 +129,14 @@ def customer_a(hq_operator, org) -> Customer:
 
 
 def seed_case_reference_data() -> None:
-    """The case rules and reference lists the migrations seed (get_or_create: safe to repeat)."""
+    """The case rules, reference lists and voice categories the migrations seed (get_or_create: safe
+    to repeat)."""
     import importlib
 
     from django.apps import apps
 
     importlib.import_module("tsunagu.cases.migrations.0002_seed_reference_data").seed(apps, None)
+    importlib.import_module("tsunagu.voice.migrations.0002_seed_categories").seed(apps, None)
 
 
 @pytest.fixture

@@ -167,6 +167,9 @@ def _complaint_category() -> ComplaintCategory:
 
 
 def build_world() -> World:
+    from tests.conftest import seed_case_reference_data
+
+    seed_case_reference_data()  # an earlier transactional test's flush may have removed it
     org = _org()
     users = _users(org)
     hq = users["hq_operator"]
