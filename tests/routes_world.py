@@ -285,6 +285,7 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
     from tsunagu.surveys.models import FollowUp, Invitation, TriggerRule
     from tsunagu.surveys.services.definitions import QuestionSpec, survey_create
     from tsunagu.surveys.services.imports import survey_import_run
+    from tsunagu.surveys.services.invitations import invitations_send
     from tsunagu.surveys.services.responses import (
         ResponseInput,
         invitation_issue_token,
@@ -354,6 +355,18 @@ def _surveys(hq: User, world: World) -> dict[str, Any]:
     opt_out = survey_opt_out(actor=hq, customer=world.customer, since=D(2026, 7, 1))
     data = f"policy_number,answered_on,nps\n{world.policy.number},2026-06-20,9\nNOPE-1,2026-06-20,9\n"
     survey_import = survey_import_run(actor=cs, survey=survey, data=data.encode(), file_name="vendor.csv").survey_import
+    # A postcard sent on 2026/06/09: the day's 送付リスト exists to download.
+    Invitation.objects.create(
+        version=version,
+        trigger=trigger,
+        event=TriggerEvent.CLAIM_CLOSED,
+        event_date=D(2026, 6, 2),
+        channel=Channel.POST,
+        scheduled_for=D(2026, 6, 9),
+        agency=world.policy.agency,
+        **common,
+    )
+    invitations_send(actor=cs, on=D(2026, 6, 9))
     return {
         "survey": survey,
         "version": version,
