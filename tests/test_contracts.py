@@ -34,6 +34,8 @@ ALL_APPS = (
     "search",
     "surveys",
     "voice",
+    "practice",
+    "kpis",
     "analytics",
     "compliance",
     "desk",

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "tsunagu.documents",
     "tsunagu.surveys",
     "tsunagu.voice",
+    "tsunagu.practice",
+    "tsunagu.kpis",
     "tsunagu.analytics",
     "tsunagu.compliance",
     "tsunagu.desk",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("policies/", include("tsunagu.desk.policy_pages")),  # policies:policy_detail, policies:claim_detail
     path("surveys/", include("tsunagu.surveys.urls")),
     path("voice/", include("tsunagu.voice.urls")),
+    path("practice/", include("tsunagu.practice.urls")),
+    path("kpis/", include("tsunagu.kpis.urls")),
     path("analytics/", include("tsunagu.analytics.urls")),
     path("compliance/", include("tsunagu.compliance.urls")),
     path("", include("tsunagu.desk.urls")),
