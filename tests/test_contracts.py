@@ -127,6 +127,16 @@ NOT_IN_ADMIN = {
     "voice.VoiceTermStat": VOICE_INDEX,
     "voice.CirculationRead": "「確認しました」 receipts, shown to the circulation's readers on the 回覧 page",
     "analytics.Score": "read only through the analytics screens and the customer page (scoped, masked, access-logged)",
+    **dict.fromkeys(
+        (
+            "practice.TrainingSession",
+            "practice.Attendance",
+            "practice.RolePlayScore",
+            "practice.Qualification",
+            "practice.GuidanceRecord",
+        ),
+        "agency staff's training records (no customer data): kept on the 研修 screens through the practice services",
+    ),
 }
 
 # Models without a row history, and why (the foundation's are WITHOUT_ROW_HISTORY above).
