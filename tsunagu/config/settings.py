@@ -244,6 +244,11 @@ TSUNAGU_ELDERLY_AGE = int(os.environ.get("TSUNAGU_ELDERLY_AGE", "70"))
 
 # Survey results from fewer answers than this are shown as 「回答数不足」 instead of a number.
 TSUNAGU_SURVEY_MIN_N = env_int("TSUNAGU_SURVEY_MIN_N", 30)
+# Survey defaults (read through tsunagu.surveys.config): a new trigger rule's quiet period, how long a
+# sent survey (web link, postcard, phone) can be answered, business days to call back a detractor.
+TSUNAGU_SURVEY_QUIET_DAYS = env_int("TSUNAGU_SURVEY_QUIET_DAYS", 90)
+TSUNAGU_SURVEY_TOKEN_DAYS = env_int("TSUNAGU_SURVEY_TOKEN_DAYS", 30)
+TSUNAGU_SURVEY_FOLLOW_UP_DAYS = env_int("TSUNAGU_SURVEY_FOLLOW_UP_DAYS", 3)
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -10,7 +10,6 @@ plain POST form (works without JavaScript), mobile-first with large text.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,14 +19,14 @@ from django.views.decorators.cache import never_cache
 
 from tsunagu.core.throttling import client_address
 
+from . import config
 from .choices import Channel, InvitationStatus
 from .forms import AnswerForm
 from .models import Invitation
 from .selectors import invitation_for_token
 from .services.responses import ResponseInput, responses_record
 
-BAD_TOKENS_PER_ADDRESS = 20  # wrong tokens one address may try …
-BAD_TOKEN_WINDOW_S = 15 * 60  # … within this window before it is refused
+BAD_TOKEN_WINDOW_S = 15 * 60  # wrong tokens (config.bad_tokens()) within this window are refused
 ANSWERED_KEY = "tsunagu.survey_answered"
 
 
@@ -36,7 +35,7 @@ def _failures_key(request: HttpRequest) -> str:
 
 
 def _blocked(request: HttpRequest) -> bool:
-    limit = int(getattr(settings, "TSUNAGU_SURVEY_BAD_TOKENS", BAD_TOKENS_PER_ADDRESS))
+    limit = config.bad_tokens()
     return int(cache.get(_failures_key(request), 0)) >= limit
 
 

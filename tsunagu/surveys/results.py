@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Q, Sum
@@ -46,7 +45,9 @@ SENT_STATUSES = (InvitationStatus.SENT, InvitationStatus.ANSWERED, InvitationSta
 
 
 def min_n() -> int:
-    return int(getattr(settings, "TSUNAGU_SURVEY_MIN_N", formulas.DEFAULT_MIN_N))
+    from . import config  # the survey defaults are read in one place
+
+    return config.min_n()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tsunagu.core import permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.policies.choices import LineOfBusiness
 
+from . import config
 from .choices import InvitationStatus, SuppressionReason, TriggerEvent
 from .models import Survey, TriggerRule
 from .services.invitations import (
@@ -134,7 +135,7 @@ class TriggerRuleForm(forms.Form):
     quiet_days = forms.IntegerField(
         label="再送付しない日数",
         min_value=0,
-        help_text="前回のアンケートからこの日数以内のお客さまには送りません(標準 90日)。",
+        help_text=f"前回のアンケートからこの日数以内のお客さまには送りません(標準 {config.QUIET_DAYS}日)。",
         error_messages={
             "required": "再送付しない日数を入力してください。",
             "invalid": "再送付しない日数は整数で入力してください。",
@@ -173,7 +174,12 @@ def trigger_list(request: AuthedRequest) -> HttpResponse:
 def trigger_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     permissions.require(request.user, permissions.SURVEYS_MANAGE)
     rule = get_object_or_404(TriggerRule, pk=pk) if pk is not None else None
-    initial: dict[str, Any] = {"delay_days": 7, "sampling_rate": Decimal(1), "quiet_days": 90, "is_active": True}
+    initial: dict[str, Any] = {
+        "delay_days": 7,
+        "sampling_rate": Decimal(1),
+        "quiet_days": config.quiet_days(),
+        "is_active": True,
+    }
     if rule is not None:
         initial = {
             "survey": rule.survey,

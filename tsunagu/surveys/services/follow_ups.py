@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -35,6 +34,7 @@ from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose, AuditAction, DepartmentKind
 from tsunagu.core.models import Department, User
 
+from .. import config
 from ..choices import FollowUpReason, FollowUpStatus, QuestionKind
 from ..models import FollowUp, Question, Response
 
@@ -48,7 +48,7 @@ OUTCOME_MAX = 2000
 
 
 def business_days() -> int:
-    return int(getattr(settings, "TSUNAGU_SURVEY_FOLLOW_UP_DAYS", 3))
+    return config.follow_up_days()
 
 
 def reason_for(nps: int | None, driver_ratings: Sequence[Any], contact_consent: bool | None) -> str | None:

@@ -46,10 +46,10 @@ from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 
-from .. import triggers
+from .. import config, triggers
 from ..choices import Channel, InvitationStatus, SuppressionReason, TriggerEvent
 from ..models import Invitation, Response, Survey, SurveyOptOut, SurveyVersion, TriggerRule
-from .responses import TOKEN_DAYS, is_batch_actor, token_hash
+from .responses import is_batch_actor, token_hash
 
 CHUNK = 900  # customer ids per IN (…) list: SQLite's parameter limit, with room
 SEND_LIST_SCREEN = "アンケート送付リスト"
@@ -87,7 +87,7 @@ SURVEYED = [InvitationStatus.SCHEDULED, InvitationStatus.SENT, InvitationStatus.
 
 def elderly_age() -> int:
     """Customers this old on the send date get post or phone instead of a web link."""
-    return int(getattr(settings, "TSUNAGU_SURVEY_ELDERLY_AGE", settings.TSUNAGU_ELDERLY_AGE))
+    return config.elderly_age()
 
 
 def answer_number(invitation_id: int) -> str:
@@ -503,7 +503,7 @@ def invitations_send(*, actor: User, on: dt.date) -> SendResult:
     _require_runner(actor)
     result = SendResult(on=on)
     sent_at = _send_time(on)
-    expires_on = on + dt.timedelta(days=TOKEN_DAYS)
+    expires_on = on + dt.timedelta(days=config.token_days())
     with transaction.atomic():
         due = list(
             Invitation.objects.select_for_update(of=("self",))

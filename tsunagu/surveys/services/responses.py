@@ -29,12 +29,12 @@ from tsunagu.core.services import SYSTEM_USERNAME
 from tsunagu.customers.models import Customer, CustomerAgency
 from tsunagu.policies.models import Claim, Policy
 
-from .. import events
+from .. import config, events
 from ..answers import clean_answers, headline
 from ..choices import Channel, InvitationStatus
 from ..models import Invitation, Response, SurveyImport, SurveyOptOut, SurveyVersion
 
-TOKEN_DAYS = 30  # a web invitation's link expires after this many days unless the invitation says
+TOKEN_DAYS = config.TOKEN_DAYS  # the default of `config.token_days()` (TSUNAGU_SURVEY_TOKEN_DAYS)
 # Invitations in these states can no longer be answered.
 CLOSED_INVITATION = {
     InvitationStatus.ANSWERED: "このアンケートは回答済みです。",
@@ -249,11 +249,11 @@ def token_hash(token: str) -> str:
 def invitation_issue_token(*, invitation: Invitation, actor: User | None = None) -> str:
     """A new single-use token for a web invitation; only its sha256 is stored (the link in the
     message is the only copy). Issuing again replaces the old token. The invitation's expiry
-    (`expires_on`, else TOKEN_DAYS from today) ends the link."""
+    (`expires_on`, else `config.token_days()` from today) ends the link."""
     token = secrets.token_urlsafe(24)
     values: dict[str, Any] = {"token_hash": token_hash(token)}
     if invitation.expires_on is None:
-        values["expires_on"] = timezone.localdate() + dt.timedelta(days=TOKEN_DAYS)
+        values["expires_on"] = timezone.localdate() + dt.timedelta(days=config.token_days())
     writes.update_rows(Invitation.objects.filter(pk=invitation.pk), actor=actor, reason="回答URLの発行", **values)
     for name, value in values.items():
         setattr(invitation, name, value)
