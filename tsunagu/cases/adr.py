@@ -274,3 +274,23 @@ def recurrences(rows: Iterable[tuple[object, object, dt.date]], window_days: int
         if repeats:
             result[key] = repeats
     return result
+
+
+# --- the completion guard ---------------------------------------------------------------------------
+
+
+def is_open(referral: Referral) -> bool:
+    """An ADR procedure is open from the center's notification until its result is recorded."""
+    return referral.stage != NONE and not referral.result
+
+
+def closing_problems(referral: Referral) -> list[str]:
+    """Why a complaint case cannot be completed or withdrawn yet (Japanese; empty when it may): the
+    complaint stays open while its そんぽADR procedure is pending, so the case's result and the
+    center's result cannot contradict each other and the reminders keep landing on an open case."""
+    if not is_open(referral):
+        return []
+    return [
+        f"そんぽADRの{STAGE_LABELS[referral.stage]}が終了していないため、苦情を完了・取下げにできません。"
+        "先にADRの手続の結果(終了日)を記録してください。"
+    ]

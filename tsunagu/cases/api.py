@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from tsunagu.core.choices import AccessPurpose
@@ -15,9 +16,10 @@ from tsunagu.core.models import Department, User
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.models import Policy
 
-from . import selectors, services
-from .choices import CaseType
+from . import adr, selectors, services
+from .choices import AdrResult, CaseType
 from .models import Case
+from .selectors_adr import adr_summary
 from .services.extra import clean_extra
 
 router = Router(tags=["案件"])
@@ -234,3 +236,144 @@ def transition_case(request: HttpRequest, case_id: ApiId, payload: TransitionIn)
     except services.CaseConflict as error:
         return Status(409, {"detail": error.message})
     return _out(selectors.case_get(user=user, pk=case_id, screen="API:状態変更", purpose=AccessPurpose.API))
+
+
+# --- そんぽADR (complaint cases only) --------------------------------------------------------------
+
+
+class AdrOut(Schema):
+    case_id: int
+    version: int = Field(description="案件の版。ADRの操作では expected_version として送り返す。")
+    stage: str = Field(description="空 = 通知なし / complaint = 苦情解決手続 / dispute = 紛争解決手続")
+    stage_label: str
+    is_open: bool = Field(description="ADRの手続が続いている(結果が未記録)。この間、苦情は完了・取下げにできない。")
+    notified_on: dt.date | None
+    lodged_on: dt.date | None
+    day60_mark: dt.date | None = Field(description="申出日から60日経過する日")
+    dispute_filed_on: dt.date | None
+    proposal_target: dt.date | None = Field(description="和解案提示の目標日(申立日から4か月)")
+    result: str
+    result_label: str
+    concluded_on: dt.date | None
+    reported_to_insurer_on: dt.date | None
+    insurer_report_due: dt.date | None = Field(description="代理店で受け付けた苦情で未報告のときの報告期限")
+    reference: str | None = Field(description="ADR受付番号(機微。閲覧権限がないときは null)")
+    outcome: str | None = Field(description="結果の詳細(機微。閲覧権限がないときは null)")
+
+
+class AdrReferIn(Schema):
+    expected_version: int = Field(ge=1, le=BIGINT_MAX, description="参照したときの案件の版。")
+    notified_on: dt.date | None = Field(None, description="ADRセンターからの通知日 YYYY-MM-DD")
+    lodged_on: dt.date | None = Field(None, description="お客さまのADR申出日 YYYY-MM-DD(60日はこの日から)")
+    reference: ApiText = Field("", max_length=50, description="ADR受付番号")
+
+
+class AdrAdvanceIn(Schema):
+    expected_version: int = Field(ge=1, le=BIGINT_MAX, description="参照したときの案件の版。")
+    dispute_filed_on: dt.date | None = Field(None, description="紛争解決手続の申立日 YYYY-MM-DD")
+
+
+class AdrConcludeIn(Schema):
+    expected_version: int = Field(ge=1, le=BIGINT_MAX, description="参照したときの案件の版。")
+    result: str = Field(description=" / ".join(f"{value}({label})" for value, label in AdrResult.choices))
+    concluded_on: dt.date | None = Field(None, description="終了日 YYYY-MM-DD")
+    outcome_note: ApiText = Field("", max_length=2000, description="結果の詳細(機微)")
+
+
+def _complaint(request: HttpRequest, case_id: int, screen: str) -> Case:
+    case = selectors.case_get(user=_user(request), pk=case_id, screen=screen, purpose=AccessPurpose.API)
+    if case.case_type != CaseType.COMPLAINT:
+        raise Http404
+    return case
+
+
+def _adr_out(request: HttpRequest, case: Case) -> dict[str, Any]:
+    summary = adr_summary(case=case, today=timezone.localdate())
+    complaint = summary.complaint
+    sensitive = services.can_see_complaint_sensitive(_user(request))
+    return {
+        "case_id": case.pk,
+        "version": case.version,
+        "stage": complaint.adr_stage,
+        "stage_label": adr.STAGE_LABELS.get(complaint.adr_stage, ""),
+        "is_open": adr.is_open(services.adr_referral_of(complaint)),
+        "notified_on": complaint.adr_referred_on,
+        "lodged_on": complaint.adr_lodged_on,
+        "day60_mark": summary.day60.on if summary.day60 else None,
+        "dispute_filed_on": complaint.adr_dispute_filed_on,
+        "proposal_target": summary.proposal.on if summary.proposal else None,
+        "result": complaint.adr_result,
+        "result_label": complaint.get_adr_result_display() if complaint.adr_result else "",
+        "concluded_on": complaint.adr_concluded_on,
+        "reported_to_insurer_on": complaint.reported_to_insurer_on,
+        "insurer_report_due": summary.insurer_report_due,
+        "reference": complaint.adr_reference if sensitive else None,
+        "outcome": complaint.adr_outcome if sensitive else None,
+    }
+
+
+def _adr_action(request: HttpRequest, case_id: int, screen: str, action: Any) -> Any:
+    case = _complaint(request, case_id, screen)
+    try:
+        action(case)
+    except services.CaseConflict as error:
+        return Status(409, {"detail": error.message})
+    return _adr_out(request, _complaint(request, case_id, screen))
+
+
+@router.get("/{int:case_id}/adr/", response=AdrOut, summary="苦情のそんぽADRの状況を参照する")
+def read_adr(request: HttpRequest, case_id: ApiId) -> dict[str, Any]:
+    return _adr_out(request, _complaint(request, case_id, "API:ADR参照"))
+
+
+@router.post(
+    "/{int:case_id}/adr/refer/", response={200: AdrOut, 409: ErrorOut}, summary="ADRセンターからの通知を記録する"
+)
+def refer_adr(request: HttpRequest, case_id: ApiId, payload: AdrReferIn) -> Any:
+    return _adr_action(
+        request,
+        case_id,
+        "API:ADR通知",
+        lambda case: services.adr_refer(
+            actor=_user(request),
+            case=case,
+            notified_on=payload.notified_on,
+            lodged_on=payload.lodged_on,
+            reference=payload.reference,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+@router.post(
+    "/{int:case_id}/adr/advance/", response={200: AdrOut, 409: ErrorOut}, summary="紛争解決手続への移行を記録する"
+)
+def advance_adr(request: HttpRequest, case_id: ApiId, payload: AdrAdvanceIn) -> Any:
+    return _adr_action(
+        request,
+        case_id,
+        "API:ADR紛争解決手続",
+        lambda case: services.adr_advance(
+            actor=_user(request),
+            case=case,
+            dispute_filed_on=payload.dispute_filed_on,
+            expected_version=payload.expected_version,
+        ),
+    )
+
+
+@router.post("/{int:case_id}/adr/conclude/", response={200: AdrOut, 409: ErrorOut}, summary="ADRの手続の結果を記録する")
+def conclude_adr(request: HttpRequest, case_id: ApiId, payload: AdrConcludeIn) -> Any:
+    return _adr_action(
+        request,
+        case_id,
+        "API:ADR終了",
+        lambda case: services.adr_conclude(
+            actor=_user(request),
+            case=case,
+            result=payload.result,
+            concluded_on=payload.concluded_on,
+            outcome_note=payload.outcome_note,
+            expected_version=payload.expected_version,
+        ),
+    )

@@ -1,6 +1,7 @@
 """Every write to cases. Views, API and commands call these; they never save models themselves."""
 
 from .adr import adr_advance, adr_conclude, adr_refer, adr_reminders_create, complaint_report_to_insurer
+from .adr import referral_of as adr_referral_of
 from .common import CONFLICT_MESSAGE, CaseConflict
 from .create import CaseInput, case_create
 from .overdue import overdue_snapshot_record
@@ -36,6 +37,7 @@ __all__ = [
     "adr_advance",
     "adr_conclude",
     "adr_refer",
+    "adr_referral_of",
     "adr_reminders_create",
     "assignable_users",
     "can_see_complaint_sensitive",

@@ -17,6 +17,7 @@ from tsunagu.interactions.choices import Channel, Direction
 from tsunagu.interactions.models import Interaction
 from tsunagu.interactions.services import interaction_log
 
+from .. import adr
 from ..business_calendar import current_calendar
 from ..choices import CaseStatus, CaseType, EventKind
 from ..models import (
@@ -37,6 +38,7 @@ from ..workflow import (
     completion_problems,
     label,
 )
+from .adr import referral_of
 from .common import bump, event, lock_case, save
 
 
@@ -59,6 +61,11 @@ def case_facts(case: Case) -> CaseFacts:
     elif case.case_type == CaseType.CHANGE:
         facts.change_values_present = bool(case.change.new_values)
     return facts
+
+
+def adr_closing_problems(case: Case) -> list[str]:
+    """A complaint stays open while its そんぽADR procedure is pending (rule: `cases.adr.closing_problems`)."""
+    return adr.closing_problems(referral_of(ComplaintDetail.objects.get(case=case)))
 
 
 def _resume(case: Case, today: dt.date, actor: User) -> None:
@@ -108,6 +115,8 @@ def case_transition(
             problems.append("対応結果(取下げの場合は理由)を入力してください。")
         if to == CaseStatus.ESCALATED and department is None:
             problems.append("取次先の部署を指定してください。")
+        if to in CLOSED_STATUSES and locked.case_type == CaseType.COMPLAINT:
+            problems.extend(adr_closing_problems(locked))
         if problems:
             raise ValidationError({"status": problems})
         today = timezone.localdate()
