@@ -255,8 +255,21 @@ def build_world() -> World:
     world.surveys = _surveys(hq, world)
     world.voices = _voices(users["agency_a_staff"], world)
     world.analytics = _analytics(users["analyst"], world)
+    _kpi_report(users["agency_a_staff"])
     world.compliance = _compliance(users)
     return world
+
+
+KPI_YEAR = 2026  # agency A's 取組状況 of this fiscal year exists and has a published 第1版
+
+
+def _kpi_report(staff: User) -> None:
+    from tsunagu.kpis import services as kpi_services
+
+    kwargs = {"actor": staff, "agency": staff.agency, "fiscal_year": KPI_YEAR}
+    text = kpi_services.ReportInput(principles="お客さま本位の業務運営", measures="対面での説明", comments="")
+    kpi_services.report_save(**kwargs, data=text)
+    kpi_services.report_publish(**kwargs)
 
 
 def _analytics(analyst: User, world: World) -> dict[str, Any]:

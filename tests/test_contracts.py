@@ -127,6 +127,7 @@ NOT_IN_ADMIN = {
     "voice.VoiceTermStat": VOICE_INDEX,
     "voice.CirculationRead": "「確認しました」 receipts, shown to the circulation's readers on the 回覧 page",
     "analytics.Score": "read only through the analytics screens and the customer page (scoped, masked, access-logged)",
+    "kpis.KpiMonthly": "derived counts rebuilt from the records (kpi_rebuild); read by the KPI dashboards",
     **dict.fromkeys(
         (
             "practice.TrainingSession",
@@ -162,6 +163,8 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "compliance.RuleRun": "a rule run's job record (period, log ids covered, counts); its end is an audit event",
     "analytics.ModelVersion": "a trained model artifact, versioned by its `version`; activation is an audit event",
     "analytics.Score": "derived: replaced by every scoring run, which is an audit event naming the model version",
+    "kpis.KpiMonthly": "derived counts, rebuilt from the records",
+    "kpis.KpiReportVersion": "append-only: a published version is frozen (save refuses a change)",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are

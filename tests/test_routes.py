@@ -265,6 +265,29 @@ ROUTES: dict[str, Expect] = {
     ),
     # surveys: results (figures, agency staff their own agency's) and comments (personal data, logged)
     "surveys:results": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    # KPI (issue 13): figures of the user's agency (head office: any); drill-down lists are logged
+    # reads; the 取組状況 of agency A (fiscal year 2026, 第1版 published in the world)
+    "kpis:dashboard": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "kpis:drill": Expect(
+        "agency_a_staff", lambda w: {"kpi": "face_to_face_rate"}, query=lambda w: {"fy": "2026"}, outsider=NOTHING_OF_A
+    ),
+    "kpis:export": Expect("agency_a_staff", lambda w: {"fmt": "csv"}, outsider=NOTHING_OF_A),
+    "kpis:targets": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "kpis:rebuild": Expect(
+        "complaints_officer",
+        method="POST",
+        data=lambda w: {},
+        ok=(302,),
+        outsider=FORBIDDEN,
+        only=("complaints_officer", "steward"),
+    ),
+    "kpis:reports": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "kpis:report": Expect("agency_a_staff", lambda w: {"agency": "A0001", "year": 2026}),
+    "kpis:publish": Expect(
+        "agency_a_staff", lambda w: {"agency": "A0001", "year": 2026}, method="POST", data=lambda w: {}, ok=(302,)
+    ),
+    "kpis:report_pdf": Expect("agency_a_staff", lambda w: {"agency": "A0001", "year": 2026}),
+    "kpis:version_pdf": Expect("agency_a_staff", lambda w: {"agency": "A0001", "year": 2026, "number": 1}),
     "surveys:results_export": Expect("agency_a_staff", lambda w: {"file_format": "csv"}, outsider=NOTHING_OF_A),
     "surveys:results_comments": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
     # survey sending (送付ルール and 送付リスト: the survey owners; 送付状況: head office) and follow-ups

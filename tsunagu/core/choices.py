@@ -119,6 +119,11 @@ class AuditAction(models.TextChoices):
     VOICE_CIRCULATION_READ = "voice.circulation_read", "回覧の確認"
     VOICE_IMPROVEMENT_CREATE = "voice.improvement_create", "改善の登録"
     VOICE_IMPROVEMENT_UPDATE = "voice.improvement_update", "改善の更新"
+    # KPI pack (issue 13)
+    KPI_TARGET_SAVE = "kpis.target_save", "KPI目標の設定"
+    KPI_REPORT_SAVE = "kpis.report_save", "取組状況の編集"
+    KPI_REPORT_PUBLISH = "kpis.report_publish", "取組状況の公表"
+    KPI_REBUILD = "kpis.rebuild", "KPI月次集計の再集計"
     # survey invitations and follow-ups
     SURVEY_TRIGGER_SAVE = "survey.trigger_save", "送付ルールの登録・変更"
     SURVEY_INVITATIONS_PLAN = "survey.invitations_plan", "アンケート送付の計画"

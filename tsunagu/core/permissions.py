@@ -415,3 +415,34 @@ COMPLAINT_ANALYSIS_OUTSIDE_VOICE = _register(
     "苦情分析は、本社の苦情対応担当・お客様相談室・コンプライアンス監査・システム管理者と代理店の担当者だけが閲覧できます。",
     lambda user: has(user, COMPLAINT_ANALYSIS) and not has(user, VOICE_RECORD),
 )
+
+
+# --- KPI pack (顧客本位の業務運営の取組状況, issue 13) ---------------------------------------------------
+# Figures: agency staff (their own agency, narrowed by kpis.selectors.scope_for) and head office.
+# Targets, the report's commentary and publishing: agency staff for their own agency (the product has
+# no agency-manager role; the agency keeps its own report), head office's CS/CRM and administrators.
+KPIS_VIEW = _register(
+    "kpis.view",
+    "KPI",
+    "KPIを閲覧できるのは、代理店の担当者と本社の職員だけです。",
+    lambda user: _agency_staff(user) or _head_office(user),
+)
+KPIS_MANAGE = _register(
+    "kpis.manage",
+    "KPIの目標・取組状況の公表",
+    "KPIの目標と取組状況の公表は、代理店の担当者(自店分)と本社のお客様相談室・CRM推進部・システム管理者だけが行えます。",
+    lambda user: (
+        _agency_staff(user)
+        or (
+            _head_office(user)
+            and (
+                user.is_superuser
+                or _has_role(user, Role.ADMIN)
+                or (
+                    user.department is not None
+                    and user.department.kind in (DepartmentKind.CUSTOMER_RELATIONS, DepartmentKind.CRM)
+                )
+            )
+        )
+    ),
+)

@@ -1,0 +1,326 @@
+"""Where each KPI's records come from: one set-based query per KPI (GROUP BY agency [and month]).
+
+A `Spec` names the rows that count (the denominator), the date that places a row in a fiscal year
+and month, the path to the agency, and what a row adds to the numerator. `counts` aggregates any
+period in one query; `records` returns the same rows (scoped to the user) for the drill-down.
+Records with no agency (direct business, head office's own cases) are part of no figure: the
+company's figure is the sum of the agencies'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, DateField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from . import definitions
+from .definitions import COUNT, MEAN, NPS, RATE, Counts, Kpi
+
+Key = tuple[int | None, dt.date | None]  # (agency id, month or None for the whole period)
+
+
+@dataclass(frozen=True)
+class Spec:
+    queryset: QuerySet[Any]  # every row that counts (the denominator), unscoped, any date
+    date: str  # the field path whose date places the row
+    agency: str  # the field path of the agency's id
+    numerator: Q | None = None  # RATE/COUNT: rows counted in the numerator (None: every row)
+    value: str = ""  # NPS/MEAN: the answer's field
+    customer: str = ""  # the field path of the customer's id (access log of the drill-down)
+    number: str = "pk"  # what identifies the row on screen (証券番号, 事故番号 …)
+
+
+def settings_overrides() -> dict[str, Any]:
+    return dict(getattr(settings, "TSUNAGU_KPIS", {}) or {})
+
+
+def params(kpi: Kpi) -> dict[str, Any]:
+    return definitions.params_of(kpi, settings_overrides())
+
+
+def _lines(queryset: QuerySet[Any], path: str, lines: Iterable[str] | None) -> QuerySet[Any]:
+    return queryset if not lines else queryset.filter(**{f"{path}__in": list(lines)})
+
+
+def _model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _has(model: type[models.Model], *names: str) -> bool:
+    fields = {f.name for f in model._meta.get_fields()}
+    return all(n in fields for n in names)
+
+
+def spec_of(kpi: Kpi) -> Spec | None:
+    """The KPI's rows, or None when the records it needs do not exist (yet) in this installation."""
+    from tsunagu.cases.choices import CancellationOutcome, CaseType
+    from tsunagu.cases.models import Case
+    from tsunagu.policies.choices import ReportChannel
+    from tsunagu.policies.models import Claim, Policy
+    from tsunagu.surveys.choices import TriggerEvent
+    from tsunagu.surveys.models import Response
+    from tsunagu.voice.choices import ImprovementStatus
+    from tsunagu.voice.models import Improvement, Voice
+
+    p = params(kpi)
+    key = kpi.key
+    if key == "face_to_face_rate":
+        qs = Policy.objects.all() if p["include_renewals"] else Policy.objects.filter(previous_policy__isnull=True)
+        return Spec(
+            _lines(qs, "line", p["lines"]),
+            "contract_date",
+            "agency_id",
+            Q(face_to_face=True),
+            customer="policyholder_id",
+            number="number",
+        )
+    if key == "early_renewal_rate":
+        deadline = ExpressionWrapper(
+            F("previous_policy__expiry") - dt.timedelta(days=int(p["days"])), output_field=DateField()
+        )
+        qs = Policy.objects.filter(previous_policy__isnull=False).alias(early_deadline=deadline)
+        return Spec(
+            _lines(qs, "line", p["lines"]),
+            "previous_policy__expiry",
+            "agency_id",
+            Q(contract_date__lte=F("early_deadline")),
+            customer="policyholder_id",
+            number="number",
+        )
+    if key.startswith("agency_accident_window_rate"):
+        return Spec(
+            _lines(Claim.objects.all(), "policy__line", p["lines"]),
+            "reported_on",
+            "policy__agency_id",
+            Q(reported_via=ReportChannel.AGENCY),
+            customer="policy__policyholder_id",
+            number="number",
+        )
+    if key.startswith("claim_nps_"):
+        about_claim = Q(event=TriggerEvent.CLAIM_CLOSED) | Q(claim__isnull=False)
+        qs = Response.objects.filter(about_claim, nps__isnull=False)
+        return Spec(_lines(qs, "line", p["lines"]), "answered_on", "agency_id", value="nps", customer="customer_id")
+    if key == "survey_score":
+        qs = Response.objects.filter(nps__isnull=False)
+        if p["exclude_claims"]:
+            qs = qs.exclude(event=TriggerEvent.CLAIM_CLOSED).filter(claim__isnull=True)
+        return Spec(qs, "answered_on", "agency_id", value="nps", customer="customer_id")
+    if key == "overall_satisfaction":
+        qs = Response.objects.filter(satisfaction__isnull=False)
+        return Spec(qs, "answered_on", "agency_id", value="satisfaction", customer="customer_id")
+    if key.startswith("voice_") and key != "voice_improvements":
+        return Spec(Voice.objects.filter(kind=p["kind"]), "received_on", "agency_id", customer="customer_id")
+    if key == "voice_improvements":
+        return Spec(Improvement.objects.filter(status=ImprovementStatus.DONE), "completed_on", "agency_id")
+    if key == "overdue_cases":
+        today = timezone.localdate()
+        late = Q(is_open=True, due_date__lt=today) | Q(is_open=False, closed_at__date__gt=F("due_date"))
+        return Spec(Case.objects.all(), "opened_on", "agency_id", late, customer="customer_id", number="number")
+    if key == "retention_rate":
+        retained = (CancellationOutcome.RETAINED, CancellationOutcome.RETAINED_CHANGED)
+        qs = Case.objects.filter(case_type=CaseType.CANCELLATION, cancellation__outcome__in=CancellationOutcome.values)
+        return Spec(
+            qs,
+            "opened_on",
+            "policy__agency_id",
+            Q(cancellation__outcome__in=retained),
+            customer="customer_id",
+            number="number",
+        )
+    return _practice_spec(kpi)
+
+
+def _practice_spec(kpi: Kpi) -> Spec | None:
+    """The 意向把握 and 高齢者 KPIs read the practice app's records (issue 13); until its models exist
+    these KPIs have no rows (value null)."""
+    if kpi.key in ("intent_record_completeness", "other_insurer_ratio"):
+        model = _model("practice.IntentRecord")
+        if model is None or not _has(model, "agency", "policy"):
+            return None
+        flag = "complete" if kpi.key == "intent_record_completeness" else "other_insurer"
+        if not _has(model, flag):
+            return None
+        qs = model._default_manager.filter(policy__isnull=False)
+        return Spec(qs, "policy__contract_date", "agency_id", Q(**{flag: True}), customer="policy__policyholder_id")
+    if kpi.key == "elderly_measures_completion":
+        model = _model("practice.ElderlySolicitation")
+        if model is None or not _has(model, "agency", "policy", "complete"):
+            return None
+        qs = model._default_manager.filter(policy__isnull=False)
+        return Spec(qs, "policy__contract_date", "agency_id", Q(complete=True), customer="policy__policyholder_id")
+    if kpi.key == "elderly_measures_count":
+        model = _model("practice.ElderlyMeasure")
+        if model is None:
+            return None
+        parent = next(
+            (
+                f.name
+                for f in model._meta.get_fields()
+                if f.is_relation and f.related_model is not None and f.related_model.__name__ == "ElderlySolicitation"
+            ),
+            None,
+        )
+        if parent is None:
+            return None
+        qs = model._default_manager.filter(**{f"{parent}__policy__isnull": False})
+        return Spec(
+            qs,
+            f"{parent}__policy__contract_date",
+            f"{parent}__agency_id",
+            customer=f"{parent}__policy__policyholder_id",
+        )
+    return None
+
+
+def _aggregates(kpi: Kpi, spec: Spec) -> dict[str, Any]:
+    if kpi.kind in (RATE, COUNT):
+        return {
+            "den": Count("pk"),
+            "num": Count("pk", filter=spec.numerator) if spec.numerator is not None else Count("pk"),
+        }
+    if kpi.kind == NPS:
+        v = spec.value
+        return {
+            "den": Count(v),
+            "pro": Count("pk", filter=Q(**{f"{v}__gte": 9})),
+            "det": Count("pk", filter=Q(**{f"{v}__lte": 6})),
+        }
+    if kpi.kind == MEAN:
+        return {"den": Count(spec.value), "num": Sum(spec.value)}
+    raise ValueError(kpi.kind)
+
+
+def _counts_of(kpi: Kpi, row: dict[str, Any]) -> Counts:
+    if kpi.kind == NPS:
+        return Counts(int(row["pro"]) - int(row["det"]), int(row["den"]), int(row["det"]))
+    return Counts(int(row["num"] or 0), int(row["den"] or 0))
+
+
+def in_period(spec: Spec, start: dt.date, end: dt.date, agency_ids: Iterable[int] | None = None) -> QuerySet[Any]:
+    qs = spec.queryset.filter(**{f"{spec.date}__range": (start, end), f"{spec.agency}__isnull": False})
+    if agency_ids is not None:
+        qs = qs.filter(**{f"{spec.agency}__in": list(agency_ids)})
+    return qs
+
+
+def counts(
+    kpi: Kpi,
+    start: dt.date,
+    end: dt.date,
+    *,
+    agency_ids: Iterable[int] | None = None,
+    by_month: bool = False,
+) -> dict[Key, Counts]:
+    """{(agency id, month or None): Counts} of the records dated start..end (inclusive), one query."""
+    spec = spec_of(kpi)
+    if spec is None:
+        return {}
+    qs = in_period(spec, start, end, agency_ids).order_by()
+    group = ["a"]
+    qs = qs.annotate(a=F(spec.agency))
+    if by_month:
+        qs = qs.annotate(m=TruncMonth(spec.date, output_field=DateField()))
+        group.append("m")
+    result: dict[Key, Counts] = {}
+    for row in qs.values(*group).annotate(**_aggregates(kpi, spec)):
+        month = row.get("m")
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        result[(row["a"], month)] = _counts_of(kpi, row)
+    return result
+
+
+def min_n(kpi: Kpi) -> int:
+    """NPS: answers needed before a score is shown (the surveys' setting unless the KPI sets one)."""
+    if kpi.kind != NPS:
+        return 1
+    configured = params(kpi).get("min_n")
+    if configured:
+        return int(configured)
+    from tsunagu.surveys.results import min_n as survey_min_n
+
+    return survey_min_n()
+
+
+# --- drill-down rows ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    number: str
+    date: dt.date | None
+    label: str  # what the record is (商品・種目, 分類 …)
+    counted: str  # how it counts: 分子 / 分母のみ / 推奨者 …
+    customer_id: int | None
+    customer_name: str
+
+
+def _nps_band(score: int | None) -> str:
+    if score is None:
+        return ""
+    return "推奨者" if score >= 9 else ("批判者" if score <= 6 else "中立者")
+
+
+def _record_builder(kpi: Kpi, spec: Spec) -> Callable[[Any], Record]:
+    def name_of(obj: Any, path: str) -> tuple[int | None, str]:
+        if not path:
+            return None, ""
+        target = obj
+        for part in path.removesuffix("_id").split("__"):
+            target = getattr(target, part, None)
+            if target is None:
+                return None, ""
+        return target.pk, str(getattr(target, "name", target))
+
+    def build(obj: Any) -> Record:
+        customer_id, customer_name = name_of(obj, spec.customer)
+        if kpi.kind in (RATE, COUNT):
+            counted = "分子" if getattr(obj, "kpi_counted", True) else "分母のみ"
+        elif kpi.kind == NPS:
+            counted = f"{_nps_band(getattr(obj, spec.value))}({getattr(obj, spec.value)}点)"
+        else:
+            counted = f"{getattr(obj, spec.value)}点"
+        day = obj
+        for part in spec.date.split("__"):
+            day = getattr(day, part, None)
+        label = getattr(obj, "get_line_display", lambda: "")() or str(getattr(obj, "category", "") or "")
+        number = getattr(obj, spec.number, obj.pk) if spec.number != "pk" else f"#{obj.pk}"
+        return Record(str(number), day, label, counted, customer_id, customer_name)
+
+    return build
+
+
+def records(
+    kpi: Kpi, user: Any, start: dt.date, end: dt.date, agency_ids: Iterable[int] | None
+) -> tuple[QuerySet[Any], Callable[[Any], Record]] | None:
+    """The records counted (scoped to the user: `visible_to`), with a builder of display rows; the
+    caller pages them and logs the customers it shows."""
+    spec = spec_of(kpi)
+    if spec is None:
+        return None
+    qs = in_period(spec, start, end, agency_ids)
+    visible_to = getattr(qs, "visible_to", None)
+    if visible_to is None:
+        return None
+    qs = visible_to(user)
+    if kpi.kind in (RATE, COUNT) and spec.numerator is not None:
+        qs = qs.annotate(
+            kpi_counted=models.Case(
+                models.When(spec.numerator, then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+    related = [spec.customer.removesuffix("_id")] if spec.customer else []
+    return qs.select_related(*related).order_by(f"-{spec.date}", "-pk"), _record_builder(kpi, spec)
