@@ -219,18 +219,39 @@ def _periods(referral: Referral) -> dict[str, tuple[dt.date | None, dt.date | No
     return periods
 
 
+NEW, CONCLUDED, PENDING = "new", "concluded", "pending"
+
+
+def _kinds(start: dt.date | None, end: dt.date | None, quarter: Quarter) -> list[str]:
+    """Which of 新規受付 / 終了 / 未済 one procedure counts in for the quarter."""
+    if start is None:
+        return []
+    kinds = []
+    if quarter.start <= start <= quarter.end:
+        kinds.append(NEW)
+    if end is not None and quarter.start <= end <= quarter.end:
+        kinds.append(CONCLUDED)
+    if start <= quarter.end and (end is None or end > quarter.end):
+        kinds.append(PENDING)
+    return kinds
+
+
 def _count(periods: Sequence[tuple[dt.date | None, dt.date | None]], quarter: Quarter) -> ProcedureCounts:
-    new = concluded = pending = 0
+    counts = {NEW: 0, CONCLUDED: 0, PENDING: 0}
     for start, end in periods:
-        if start is None:
-            continue
-        if quarter.start <= start <= quarter.end:
-            new += 1
-        if end is not None and quarter.start <= end <= quarter.end:
-            concluded += 1
-        if start <= quarter.end and (end is None or end > quarter.end):
-            pending += 1
-    return ProcedureCounts(new, concluded, pending)
+        for kind in _kinds(start, end, quarter):
+            counts[kind] += 1
+    return ProcedureCounts(counts[NEW], counts[CONCLUDED], counts[PENDING])
+
+
+def counted_in(referral: Referral, quarter: Quarter) -> set[tuple[str, str]]:
+    """(procedure, kind) cells of the quarter's statistics row that this referral is counted in: the
+    drill-down from a figure to its cases uses this, so the list always matches the figure."""
+    return {
+        (procedure, kind)
+        for procedure, (start, end) in _periods(referral).items()
+        for kind in _kinds(start, end, quarter)
+    }
 
 
 def quarterly_statistics(referrals: Iterable[Referral], quarters: Sequence[Quarter]) -> list[QuarterRow]:
@@ -256,6 +277,27 @@ def percentile(values: Sequence[int | float], share: float) -> float | None:
     position = (len(ordered) - 1) * share
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def recurring(
+    rows: Iterable[tuple[object, object, object, dt.date]], window_days: int
+) -> dict[tuple[object, object], list[object]]:
+    """Per (category, agency): the ids of the complaints counted as recurrences (each followed an
+    earlier one of the same key within `window_days`); rows are (id, category, agency, 受付日)."""
+    by_key: dict[tuple[object, object], list[tuple[dt.date, object]]] = {}
+    for row_id, category, agency, opened_on in rows:
+        if agency is None:
+            continue
+        by_key.setdefault((category, agency), []).append((opened_on, row_id))
+    result: dict[tuple[object, object], list[object]] = {}
+    for key, items in by_key.items():
+        items.sort(key=lambda item: item[0])
+        repeats = [
+            after[1] for before, after in itertools.pairwise(items) if (after[0] - before[0]).days <= window_days
+        ]
+        if repeats:
+            result[key] = repeats
+    return result
 
 
 def recurrences(rows: Iterable[tuple[object, object, dt.date]], window_days: int) -> dict[tuple[object, object], int]:

@@ -57,6 +57,7 @@ class Row:
     count: int
     detail: str = ""  # a second level (小分類, the agency of a recurrence)
     extra: tuple[int | float | None, ...] = ()
+    key: str = ""  # the drill-down key of the row (dimension-specific; see `drill`)
 
 
 @dataclass
@@ -111,9 +112,7 @@ def _month_keys(first: dt.date, last: dt.date) -> list[str]:
 
 
 def analyse(*, user: User, filters: Filters) -> Analysis:
-    scope = complaint_scope(user=user)
-    if filters.agency_id is not None and reach(user) is Reach.ALL:
-        scope = scope.filter(agency_id=filters.agency_id)
+    scope = _period(complaint_scope(user=user), user, filters)
     period = scope.filter(opened_on__gte=filters.date_from, opened_on__lte=filters.date_to)
     result = Analysis(filters=filters)
     categories = _categories()
@@ -165,7 +164,13 @@ def analyse(*, user: User, filters: Filters) -> Analysis:
             resolve_days[level1].append(calendar.business_days_between(opened_on, closed_on))
 
     result.by_category = [
-        Row(level1, n, level2, (cause_recorded[(level1, level2)], measure_recorded[(level1, level2)]))
+        Row(
+            level1,
+            n,
+            level2,
+            (cause_recorded[(level1, level2)], measure_recorded[(level1, level2)]),
+            key=f"{level1}|{level2}",
+        )
         for (level1, level2), n in sorted(per_category.items(), key=lambda item: (-item[1], item[0]))
     ]
     result.months = months
@@ -181,28 +186,45 @@ def analyse(*, user: User, filters: Filters) -> Analysis:
     result.resolve_median = adr.percentile(every_day, 0.5)
     result.resolve_p90 = adr.percentile(every_day, 0.9)
     result.resolve_by_category = [
-        Row(level1, len(days), "", (adr.percentile(days, 0.5), adr.percentile(days, 0.9)))
+        Row(level1, len(days), "", (adr.percentile(days, 0.5), adr.percentile(days, 0.9)), key=level1)
         for level1, days in sorted(resolve_days.items(), key=lambda item: -len(item[1]))
     ]
 
     window = max(1, filters.window_days)
     repeats = adr.recurrences([(r[6], r[3], r[0]) for r in rows], window)
     result.recurrences = [
-        Row(_category_label(categories, category_id), n, agencies.get(agency_id, NO_AGENCY))  # type: ignore[call-overload]
+        Row(
+            _category_label(categories, category_id),
+            n,
+            agencies.get(agency_id, NO_AGENCY),  # type: ignore[call-overload]
+            key=f"{category_id or ''}|{agency_id}",
+        )
         for (category_id, agency_id), n in sorted(repeats.items(), key=lambda item: -item[1])
     ]
     result.recurrence_total = sum(repeats.values())
 
-    referrals = [
-        adr.Referral(
-            stage=stage,
-            notified_on=notified,
-            lodged_on=lodged,
-            dispute_filed_on=filed,
-            result=res,
-            concluded_on=concluded,
+    referrals = [referral for _, referral in _referrals(scope)]
+    result.adr_quarters = adr.quarterly_statistics(referrals, adr.quarters_between(filters.date_from, filters.date_to))
+    return result
+
+
+def _referrals(scope: QuerySet[Case]) -> list[tuple[int, adr.Referral]]:
+    """(case id, referral) of every complaint in scope the ADR center was involved in: the quarterly
+    statistics count procedures by their own dates, not by the complaint's 受付日."""
+    return [
+        (
+            pk,
+            adr.Referral(
+                stage=stage,
+                notified_on=notified,
+                lodged_on=lodged,
+                dispute_filed_on=filed,
+                result=res,
+                concluded_on=concluded,
+            ),
         )
-        for stage, notified, lodged, filed, res, concluded in scope.exclude(complaint__adr_stage="").values_list(
+        for pk, stage, notified, lodged, filed, res, concluded in scope.exclude(complaint__adr_stage="").values_list(
+            "pk",
             "complaint__adr_stage",
             "complaint__adr_referred_on",
             "complaint__adr_lodged_on",
@@ -211,8 +233,134 @@ def analyse(*, user: User, filters: Filters) -> Analysis:
             "complaint__adr_concluded_on",
         )
     ]
-    result.adr_quarters = adr.quarterly_statistics(referrals, adr.quarters_between(filters.date_from, filters.date_to))
-    return result
+
+
+# --- drill-down: from a figure to the cases it counts -----------------------------------------------
+
+DRILL_LIMIT = 500
+DIMENSIONS = {
+    "all": "苦情件数",
+    "open": "対応中",
+    "category": "分類別",
+    "month": "月別推移",
+    "line": "保険種目別",
+    "agency": "代理店別",
+    "channel": "受付チャネル別",
+    "recurrence": "再発",
+    "resolved": "解決までの営業日数(完了)",
+    "agency_origin": "代理店で受け付けた苦情",
+    "reported": "保険会社へ報告済み",
+    "adr": "そんぽADR",
+}
+ADR_KIND_LABELS = {adr.NEW: "新規受付", adr.CONCLUDED: "終了", adr.PENDING: "未済"}
+
+
+@dataclass(frozen=True)
+class Drill:
+    title: str
+    case_ids: list[int]  # all the figure counts, in 受付日 order (newest first)
+    cases: list[Case]  # the first DRILL_LIMIT of them
+
+
+def _period(scope: QuerySet[Case], user: User, filters: Filters) -> QuerySet[Case]:
+    if filters.agency_id is not None and reach(user) is Reach.ALL:
+        scope = scope.filter(agency_id=filters.agency_id)
+    return scope
+
+
+def drill(*, user: User, filters: Filters, dimension: str, key: str) -> Drill | None:
+    """The complaint cases behind one figure of `analyse` (same scope, same filters, same rules), or
+    None for an unknown dimension or a malformed key. Keys: category "大分類|小分類", month
+    "大分類|YYYY-MM" (大分類 "*" = every category), line / agency / channel / resolved the row's label
+    ("*" = all), recurrence "category id|agency id", adr "年度-四半期|complaint or dispute|new,
+    concluded or pending"."""
+    if dimension not in DIMENSIONS:
+        return None
+    scope = _period(complaint_scope(user=user), user, filters)
+    title = DIMENSIONS[dimension]
+    ids: list[int]
+    if dimension == "adr":
+        parsed = _adr_key(key)
+        if parsed is None:
+            return None
+        quarter, procedure, kind = parsed
+        ids = [pk for pk, referral in _referrals(scope) if (procedure, kind) in adr.counted_in(referral, quarter)]
+        title = f"{title} {quarter.label} {adr.STAGE_LABELS[procedure]} {ADR_KIND_LABELS[kind]}"
+    else:
+        period = scope.filter(opened_on__gte=filters.date_from, opened_on__lte=filters.date_to)
+        rows = list(
+            period.values_list(
+                "pk", "opened_on", "is_open", "closed_at", "agency_id", "channel", "policy__line",
+                "complaint__category_id", "complaint__reported_to_insurer_on",
+            )
+        )  # fmt: skip
+        if dimension == "recurrence":
+            category_text, _, agency_text = key.partition("|")
+            if not agency_text.isdigit() or not (category_text == "" or category_text.isdigit()):
+                return None
+            wanted = (int(category_text) if category_text else None, int(agency_text))
+            window = max(1, filters.window_days)
+            repeats = adr.recurring([(r[0], r[7], r[4], r[1]) for r in rows], window)
+            ids = [int(pk) for pk in repeats.get(wanted, [])]  # type: ignore[call-overload]
+            title = f"{title}({filters.window_days}日以内)"
+        else:
+            lookups = (_categories(), dict(Agency.objects.values_list("pk", "name")))
+            ids = [int(row[0]) for row in rows if key in _keys(dimension, row, *lookups)]
+        if key not in ("", "*"):
+            title = f"{title}: {key.replace('|', ' / ')}"
+    ids = list(Case.objects.filter(pk__in=ids).order_by("-opened_on", "-pk").values_list("pk", flat=True))
+    shown = ids[:DRILL_LIMIT]
+    cases = list(
+        Case.objects.filter(pk__in=shown)
+        .select_related("agency", "complaint__category__parent", "policy")
+        .order_by("-opened_on", "-pk")
+    )
+    return Drill(title=f"{title}({filters.date_from:%Y/%m/%d}〜{filters.date_to:%Y/%m/%d})", case_ids=ids, cases=cases)
+
+
+def _keys(
+    dimension: str, row: tuple[object, ...], categories: dict[int, tuple[str, str]], agencies: dict[int, str]
+) -> set[str]:
+    """The keys a case row (pk, opened_on, is_open, closed_at, agency, channel, line, category,
+    reported) has for a dimension — the same labels `analyse` counts it under."""
+    _, opened_on, is_open, closed_at, agency_id, channel, line, category_id, reported = row
+    level1, level2 = categories.get(category_id, ("(分類なし)", ""))  # type: ignore[call-overload]
+    if dimension == "all":
+        return {"*"}
+    if dimension == "open":
+        return {"*"} if is_open else set()
+    if dimension == "category":
+        return {f"{level1}|{level2}"}
+    if dimension == "month":
+        month = f"{opened_on:%Y-%m}"
+        return {f"{level1}|{month}", f"*|{month}"}
+    if dimension == "line":
+        lines = dict(LineOfBusiness.choices)
+        return {lines.get(line, NO_POLICY) if line else NO_POLICY}  # type: ignore[call-overload]
+    if dimension == "agency":
+        return {agencies.get(agency_id, NO_AGENCY)}  # type: ignore[call-overload]
+    if dimension == "channel":
+        return {dict(CaseChannel.choices).get(channel, channel)}  # type: ignore[call-overload]
+    if dimension == "resolved":
+        return {"*", level1} if closed_at is not None else set()
+    if dimension == "agency_origin":
+        return {"*"} if agency_id is not None else set()
+    if dimension == "reported":
+        return {"*"} if agency_id is not None and reported is not None else set()
+    return set()
+
+
+def _adr_key(key: str) -> tuple[adr.Quarter, str, str] | None:
+    parts = key.split("|")
+    if len(parts) != 3:
+        return None
+    quarter_text, procedure, kind = parts
+    year_text, _, number_text = quarter_text.partition("-")
+    if not (year_text.isdigit() and number_text in ("1", "2", "3", "4") and 1900 < int(year_text) < 2200):
+        return None
+    if procedure not in (adr.COMPLAINT, adr.DISPUTE) or kind not in ADR_KIND_LABELS:
+        return None
+    return adr.Quarter(int(year_text), int(number_text)), procedure, kind
 
 
 def _category_label(categories: dict[int, tuple[str, str]], category_id: object) -> str:
@@ -221,7 +369,7 @@ def _category_label(categories: dict[int, tuple[str, str]], category_id: object)
 
 
 def _rows(counts: Counter[str]) -> list[Row]:
-    return [Row(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return [Row(label, n, key=label) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def export_rows(analysis: Analysis) -> list[list[object]]:

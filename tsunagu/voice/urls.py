@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern] = [
     path("trends/", views.trends, name="trends"),
     # The complaint / ADR analysis screens (voice/views_complaints.py) add their routes below.
     path("complaints/", views_complaints.complaint_analysis, name="complaint_analysis"),
+    path("complaints/cases/", views_complaints.complaint_cases, name="complaint_cases"),
     path("complaints/export/", views_complaints.complaint_analysis_export, name="complaint_analysis_export"),
 ]

@@ -6,8 +6,11 @@ the export, so a download address never answers an error page as a file."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -22,6 +25,7 @@ from tsunagu.core.input import TextCheckedForm
 from tsunagu.documents.xlsx import xlsx
 
 from . import complaints
+from .svg import trend_chart
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 MAX_PERIOD_DAYS = 366 * 5
@@ -70,7 +74,7 @@ def _form(request: AuthedRequest) -> AnalysisFilterForm:
     """The filter form, always bound: without parameters, to the defaults (the last year)."""
     permissions.require(request.user, permissions.COMPLAINT_ANALYSIS)
     agencies = complaints.agency_choices(user=request.user)
-    params: dict[str, Any] = {k: v for k, v in request.GET.items() if k != "format"}
+    params: dict[str, Any] = {k: v for k, v in request.GET.items() if k not in ("format", "dim", "key")}
     if not params:
         default = complaints.default_filters()
         params = {
@@ -81,12 +85,59 @@ def _form(request: AuthedRequest) -> AnalysisFilterForm:
     return AnalysisFilterForm(params, agencies=agencies)
 
 
+@dataclass
+class _Series:
+    term: str
+    counts: list[int]
+
+
+CHART_SERIES = 4  # the largest categories drawn besides the total (the table below has every one)
+
+
+def _chart(analysis: complaints.Analysis) -> dict[str, Any] | None:
+    """The monthly trend as the voice register's SVG line chart (voice.svg): the total and the
+    largest categories; the table under it holds the same numbers."""
+    if not analysis.total:
+        return None
+    months = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in analysis.months]
+    total = [sum(column) for column in zip(*(counts for _, counts in analysis.trend), strict=True)]
+    series = [_Series("全体", total), *(_Series(label, counts) for label, counts in analysis.trend[:CHART_SERIES])]
+    return trend_chart(months, series)
+
+
+def _cells(analysis: complaints.Analysis) -> dict[str, Any]:
+    """Drill-down keys for the figures laid out in grids (month columns, ADR quarter cells)."""
+    totals = [sum(column) for column in zip(*(counts for _, counts in analysis.trend), strict=True)]
+    trend = [
+        (label, [(n, f"{label}|{month}") for n, month in zip(counts, analysis.months, strict=True)])
+        for label, counts in analysis.trend
+    ]
+    adr_rows = []
+    for q in analysis.adr_quarters:
+        prefix = f"{q.quarter.fiscal_year}-{q.quarter.number}"
+        cells = [
+            (getattr(figures, kind), f"{prefix}|{procedure}|{kind}")
+            for procedure, figures in (("complaint", q.complaint), ("dispute", q.dispute))
+            for kind in ("new", "concluded", "pending")
+        ]
+        adr_rows.append((q.quarter.label, cells))
+    return {
+        "trend_cells": trend,
+        "trend_totals": [(n, f"*|{month}") for n, month in zip(totals, analysis.months, strict=True)],
+        "adr_rows": adr_rows,
+    }
+
+
 def _page(request: AuthedRequest, form: AnalysisFilterForm, *, bad_format: bool = False) -> HttpResponse:
     analysis = complaints.analyse(user=request.user, filters=form.filters()) if form.is_valid() else None
     if bad_format:
         form.add_error(None, "出力形式は csv か xlsx を指定してください。")
         analysis = None
-    return render(request, "voice/complaints/analysis.html", {"form": form, "analysis": analysis})
+    context: dict[str, Any] = {"form": form, "analysis": analysis}
+    if analysis is not None:
+        context["chart"] = _chart(analysis)
+        context.update(_cells(analysis))
+    return render(request, "voice/complaints/analysis.html", context)
 
 
 @login_required
@@ -131,3 +182,27 @@ def complaint_analysis_export(request: AuthedRequest) -> HttpResponse:
         response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
+
+
+@login_required
+def complaint_cases(request: AuthedRequest) -> HttpResponse:
+    """The complaint cases one figure of the analysis counts (same scope and filters). Shows case
+    numbers, dates, categories, agencies and statuses only (no customer, no free text); opening a
+    case goes through the case page, which logs the access."""
+    form = _form(request)
+    if not form.is_valid():
+        return _page(request, form)
+    dimension, key = request.GET.get("dim", ""), request.GET.get("key", "*")
+    found = complaints.drill(user=request.user, filters=form.filters(), dimension=dimension, key=key)
+    if found is None:
+        form.add_error(None, "集計の項目が正しくありません。苦情分析の画面から件数を選んでください。")
+        return _page(request, form)
+    return render(
+        request,
+        "voice/complaints/cases.html",
+        {
+            "drill": found,
+            "limit": complaints.DRILL_LIMIT,
+            "back_query": urlencode([(k, v) for k, v in request.GET.items() if k not in ("dim", "key")]),
+        },
+    )
