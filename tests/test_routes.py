@@ -248,32 +248,6 @@ ROUTES: dict[str, Expect] = {
         only=AUDITORS,
     ),
     "compliance:reviews": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
-    # the breach register (漏えい等事案): the auditor; the persons list and its CSV are logged reads
-    "compliance:breaches": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
-    "compliance:breach_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
-    "compliance:breach_detail": Expect(
-        "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_edit": Expect("auditor", compliance_pk("breach"), outsider=FORBIDDEN, only=AUDITORS),
-    "compliance:breach_find": Expect(
-        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_add": Expect(
-        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_report": Expect(
-        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_notify": Expect(
-        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_close": Expect(
-        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
-    ),
-    "compliance:breach_pdf": Expect("auditor", compliance_pk("breach"), outsider=FORBIDDEN, only=AUDITORS),
-    "compliance:breach_persons_csv": Expect(
-        "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
-    ),
     "compliance:review_detail": Expect("auditor", compliance_pk("campaign"), outsider=FORBIDDEN, only=AUDITORS),
     "compliance:review_close": Expect(
         "auditor",
@@ -467,15 +441,6 @@ ROUTES: dict[str, Expect] = {
         "agency_a_staff", lambda w: {"pk": w.customer.pk}, query=lambda w: {"survey": "claim"}, logs=customer_a
     ),
     "surveys:invitation_entry": Expect("agency_a_staff", lambda w: {"pk": w.surveys["invitation"].pk}, logs=customer_a),
-    # はがき・電話の回答入力: a sent survey's 回答番号 opens its entry page (outsiders: "not found")
-    "surveys:entry_lookup": Expect(
-        "agency_a_staff",
-        query=lambda w: {"q": f"Q{w.surveys['web_invitation'].pk:09d}"},
-        ok=(302,),
-        outsider=NOTHING_OF_A,
-    ),
-    "surveys:opt_out": Expect("agency_a_staff", lambda w: {"pk": w.customer.pk}, logs=customer_a),
-    "surveys:opt_out_public": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
     "surveys:imports": Expect("complaints_officer", outsider=FORBIDDEN, only=SURVEY_OWNERS),
     "surveys:import": Expect(
         "complaints_officer", lambda w: {"pk": w.surveys["import"].pk}, outsider=FORBIDDEN, only=SURVEY_OWNERS
