@@ -32,6 +32,7 @@ from .operations.access_log import AccessLogResult, demo_access_log_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.surveys import SurveysResult, demo_surveys_load
+from .operations.voice import VoiceResult, demo_voice_load
 from .org import ensure_org
 from .tables import EXPLICIT_ID_MODELS, specs
 from .writer import BulkWriter, analyze, reset_sequences
@@ -65,6 +66,7 @@ class LoadResult:
     operations: OperationsResult | None = None  # cases of the demo year, issued documents, FAQ
     operations_seconds: float = 0.0
     surveys: SurveysResult | None = None  # surveys and two years of answers (with their invitations)
+    voice: VoiceResult | None = None  # お客様の声, 回覧 and improvements of two years
     seconds: float = 0.0
 
     @property
@@ -189,8 +191,14 @@ def demo_data_load(
     result.operations = demo_operations_load(seed=seed, as_of=as_of, existing_customers=existing, org=org, actor=actor)
     result.operations_seconds = time.perf_counter() - t0
     result.surveys = demo_surveys_load(
-        seed=seed, as_of=as_of, existing_customers=existing, owner=org.users.get("complaints", actor), actor=actor
+        seed=seed,
+        as_of=as_of,
+        existing_customers=existing,
+        owner=org.users.get("complaints", actor),
+        actor=actor,
+        users=org.users,
     )
+    result.voice = demo_voice_load(seed=seed, as_of=as_of, existing_customers=existing, actor=actor, users=org.users)
     t0 = time.perf_counter()
     result.identity = demo_identity_load(
         actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing
