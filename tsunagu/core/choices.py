@@ -119,6 +119,13 @@ class AuditAction(models.TextChoices):
     VOICE_CIRCULATION_READ = "voice.circulation_read", "回覧の確認"
     VOICE_IMPROVEMENT_CREATE = "voice.improvement_create", "改善の登録"
     VOICE_IMPROVEMENT_UPDATE = "voice.improvement_update", "改善の更新"
+    # 募集品質 (practice, issue 13)
+    PRACTICE_INTENT_SAVE = "practice.intent_save", "意向把握の記録"
+    PRACTICE_INTENT_DOUBLE_CHECK = "practice.intent_double_check", "意向把握のダブルチェック"
+    PRACTICE_ELDERLY_START = "practice.elderly_start", "高齢者対応の開始"
+    PRACTICE_ELDERLY_MEASURE = "practice.elderly_measure", "高齢者対応の実施記録"
+    PRACTICE_RENEWAL_UPDATE = "practice.renewal_update", "満期管理の更新"
+    PRACTICE_TRAINING_RECORD = "practice.training_record", "研修記録の登録"
     # KPI pack (issue 13)
     KPI_TARGET_SAVE = "kpis.target_save", "KPI目標の設定"
     KPI_REPORT_SAVE = "kpis.report_save", "取組状況の編集"
@@ -146,6 +153,12 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_REVIEW_CONFIRM = "compliance.review_confirm", "アクセス権の確認"
     COMPLIANCE_REVIEW_REVOKE = "compliance.review_revoke", "アクセス権(ロール)の取消"
     COMPLIANCE_REVIEW_CLOSE = "compliance.review_close", "アクセス権レビューの締切"
+    COMPLIANCE_BREACH_OPEN = "compliance.breach_open", "漏えい等事案の登録"
+    COMPLIANCE_BREACH_UPDATE = "compliance.breach_update", "漏えい等事案の更新"
+    COMPLIANCE_BREACH_AFFECTED = "compliance.breach_affected", "漏えい等の対象者の特定"
+    COMPLIANCE_BREACH_REPORT = "compliance.breach_report", "漏えい等の報告(速報・確報)"
+    COMPLIANCE_BREACH_NOTIFY = "compliance.breach_notify", "漏えい等の本人通知"
+    COMPLIANCE_BREACH_CLOSE = "compliance.breach_close", "漏えい等事案の完了"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
 

@@ -333,6 +333,46 @@ VOICE_MANAGE = _register(
 )
 
 
+# --- 募集品質 (practice: 意向把握, 高齢者対応, 満期管理, 研修) ------------------------------------------
+# Agency staff record their agency's practice; agency managers (agency staff who are somebody's
+# manager, User.manager) double-check non-recommended choices and manage training; head office
+# (operators, compliance, administrators) sees every agency's records and may double-check/manage.
+def _practice_head_office(user: Any) -> bool:
+    return _head_office(user) and (
+        user.is_superuser or _has_role(user, Role.OPERATOR, Role.COMPLIANCE_AUDITOR, Role.ADMIN)
+    )
+
+
+def _agency_manager(user: Any) -> bool:
+    return _agency_staff(user) and bool(user.reports.filter(is_active=True).exists())
+
+
+PRACTICE_VIEW = _register(
+    "practice.view",
+    "募集品質の閲覧",
+    "募集品質の記録は、代理店の担当者と本社の担当者(オペレーター・コンプライアンス監査・システム管理者)だけが閲覧できます。",
+    lambda user: _agency_staff(user) or _practice_head_office(user),
+)
+PRACTICE_RECORD = _register(
+    "practice.record",
+    "募集品質の記録",
+    "意向把握・高齢者対応・満期管理の記録は、代理店の担当者とシステム管理者だけが行えます。",
+    lambda user: _agency_staff(user) or (_head_office(user) and (user.is_superuser or _has_role(user, Role.ADMIN))),
+)
+PRACTICE_DOUBLE_CHECK = _register(
+    "practice.double_check",
+    "意向把握のダブルチェック",
+    "推奨商品以外の選択のダブルチェックは、代理店の管理者(部下のいる担当者)とシステム管理者だけが行えます。",
+    lambda user: _agency_manager(user) or (_head_office(user) and (user.is_superuser or _has_role(user, Role.ADMIN))),
+)
+PRACTICE_MANAGE = _register(
+    "practice.manage",
+    "研修・募集品質の管理",
+    "研修・資格・新人指導の登録は、代理店の管理者(部下のいる担当者)とシステム管理者だけが行えます。",
+    lambda user: _agency_manager(user) or (_head_office(user) and (user.is_superuser or _has_role(user, Role.ADMIN))),
+)
+
+
 # --- compliance monitoring (アクセス監視・アクセス権レビュー) -------------------------------------------
 # Alerts, thresholds, reports and campaigns: the auditor (and administrators), head office only.
 # Answering a business-reason request or reviewing one's staff's roles: any member of staff who is
@@ -363,6 +403,12 @@ COMPLIANCE_MANAGER_DESK = _register(
     "上長の確認(理由照会・アクセス権)",
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
     lambda user: _is_manager(user),
+)
+COMPLIANCE_BREACHES = _register(
+    "compliance.breaches",
+    "漏えい等事案の管理",
+    "漏えい等事案の登録・報告・本人通知の管理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
 )
 
 

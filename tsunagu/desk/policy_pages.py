@@ -25,6 +25,7 @@ from tsunagu.core.models import User
 from tsunagu.documents.models import Document
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES
 from tsunagu.policies.selectors import claim_get, next_policy_of, policy_get
+from tsunagu.practice.selectors import policy_panel as practice_panel
 
 from .selectors import renewal_status
 
@@ -63,6 +64,7 @@ def policy_page(*, user: User, pk: int, screen: str = "契約詳細") -> dict[st
         "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masking.masked_fields(user)),
         "open_claim_count": sum(1 for c in detail.claims if c.status not in CLOSED_CLAIM_STATUSES),
+        "practice": practice_panel(user=user, policy=policy),
     }
 
 
