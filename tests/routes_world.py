@@ -81,7 +81,7 @@ class World:
     surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
     voices: dict[str, Any] = field(default_factory=dict)  # voice, circulation, improvement (agency A's)
     analytics: dict[str, Any] = field(default_factory=dict)  # model (a ModelVersion), score (the customer's)
-    compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item
+    compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item, breach
 
     @property
     def personal_markers(self) -> list[str]:
@@ -257,7 +257,19 @@ def build_world() -> World:
     world.analytics = _analytics(users["analyst"], world)
     _kpi_report(users["agency_a_staff"])
     world.compliance = _compliance(users)
+    world.compliance["breach"] = _breach(users["auditor"], world)
     return world
+
+
+def _breach(auditor: User, world: World) -> Any:
+    """An open breach incident (a mis-sent letter) naming the world's customer."""
+    from tsunagu.compliance import breach_services
+
+    incident = breach_services.breach_open(
+        actor=auditor, title="契約内容のお知らせの誤送付", cause_kind="missend", aware_on=D(2026, 11, 30)
+    )
+    breach_services.breach_add_affected(actor=auditor, incident=incident, customers=[world.customer])
+    return incident
 
 
 KPI_YEAR = 2026  # agency A's 取組状況 of this fiscal year exists and has a published 第1版

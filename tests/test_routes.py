@@ -248,6 +248,32 @@ ROUTES: dict[str, Expect] = {
         only=AUDITORS,
     ),
     "compliance:reviews": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    # the breach register (漏えい等事案): the auditor; the persons list and its CSV are logged reads
+    "compliance:breaches": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:breach_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:breach_detail": Expect(
+        "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_edit": Expect("auditor", compliance_pk("breach"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:breach_find": Expect(
+        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_add": Expect(
+        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_report": Expect(
+        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_notify": Expect(
+        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_close": Expect(
+        "auditor", compliance_pk("breach"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:breach_pdf": Expect("auditor", compliance_pk("breach"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:breach_persons_csv": Expect(
+        "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
+    ),
     "compliance:review_detail": Expect("auditor", compliance_pk("campaign"), outsider=FORBIDDEN, only=AUDITORS),
     "compliance:review_close": Expect(
         "auditor",

@@ -37,6 +37,7 @@ class ComplianceConfig(AppConfig):
                     "/compliance/settings/",
                     "/compliance/reports/",
                     "/compliance/reviews/",
+                    "/compliance/breaches/",
                 ),
                 children=(
                     navigation.Entry(
@@ -49,6 +50,11 @@ class ComplianceConfig(AppConfig):
                         label="アクセス権レビュー",
                         url_name="compliance:reviews",
                         permission=permissions.COMPLIANCE_REVIEWS_MANAGE,
+                    ),
+                    navigation.Entry(
+                        label="漏えい等事案",
+                        url_name="compliance:breaches",
+                        permission=permissions.COMPLIANCE_BREACHES,
                     ),
                     navigation.Entry(
                         label="閾値・実行履歴", url_name="compliance:settings", permission=permissions.COMPLIANCE_ALERTS

@@ -50,3 +50,33 @@ class ReviewDecision(models.TextChoices):
     CONFIRMED = "confirmed", "継続"
     REVOKED = "revoked", "取消"
     FLAGGED = "flagged", "期限までに未確認"
+
+
+class BreachCause(models.TextChoices):
+    """How the personal data left (or may have left) the organisation's control."""
+
+    MISUSE = "misuse", "従業者による不正な持出し・閲覧"
+    UNAUTHORIZED_ACCESS = "unauthorized_access", "外部からの不正アクセス"
+    MISSEND = "missend", "誤送付・誤送信(郵送・FAX・メール)"
+    LOSS = "loss", "紛失・盗難"
+    SYSTEM = "system", "システムの不具合・設定誤り"
+    OTHER = "other", "その他"
+
+
+class BreachStatus(models.TextChoices):
+    OPEN = "open", "対応中"
+    CLOSED = "closed", "完了"
+
+
+class AffectedSource(models.TextChoices):
+    ACCESS_LOG = "access_log", "アクセスログ(閲覧)"
+    EXPORT = "export", "アクセスログ(出力・帳票)"
+    MANUAL = "manual", "個別に登録"
+
+
+class NotificationMethod(models.TextChoices):
+    POST = "post", "郵送"
+    EMAIL = "email", "電子メール"
+    PHONE = "phone", "電話"
+    VISIT = "visit", "訪問・面談"
+    PUBLICATION = "publication", "公表による代替"

@@ -15,8 +15,22 @@ from tsunagu.core.choices import Role
 from tsunagu.core.jobs import JobSpec
 from tsunagu.core.models import Agency, Department, User
 from tsunagu.core.writes import HistoryQuerySet
+from tsunagu.customers.models import Customer
 
-from .choices import AlertStatus, CampaignStatus, Conclusion, ReviewDecision, RuleCode, RunKind, RunStatus
+from . import breach
+from .choices import (
+    AffectedSource,
+    AlertStatus,
+    BreachCause,
+    BreachStatus,
+    CampaignStatus,
+    Conclusion,
+    NotificationMethod,
+    ReviewDecision,
+    RuleCode,
+    RunKind,
+    RunStatus,
+)
 
 
 class RuleSetting(models.Model):
@@ -212,3 +226,96 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff} {self.get_role_display()}"
+
+
+class BreachIncident(models.Model):
+    """A leak, loss or damage of personal data that occurred or may have occurred (漏えい等), with
+    the facts that decide whether it is reportable, the nine report items and the dates the reports
+    were made. The affected persons are `affected` rows (generated from the access log or added)."""
+
+    number = models.CharField("管理番号", max_length=20, unique=True)
+    title = models.CharField("件名", max_length=200)
+    cause_kind = models.CharField("発生の態様", max_length=30, choices=BreachCause.choices)
+    aware_on = models.DateField("認識日", help_text="漏えい等を知った日。報告の期限はこの日から数えます。")
+    occurred_from = models.DateField("発生期間(開始)", null=True, blank=True)
+    occurred_to = models.DateField("発生期間(終了)", null=True, blank=True)
+    suspect_user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="関係した利用者"
+    )
+    alert = models.ForeignKey(
+        Alert, on_delete=models.PROTECT, null=True, blank=True, related_name="breaches", verbose_name="発端のアラート"
+    )
+    sensitive = models.BooleanField("要配慮個人情報(機微情報)を含む", default=False)
+    financial_harm = models.BooleanField("財産的被害のおそれ", default=False)
+    malicious = models.BooleanField("不正の目的によるおそれ", default=False)
+    encrypted = models.BooleanField("高度な暗号化で保護されていた", default=False)
+    persons_estimate = models.PositiveIntegerField(
+        "本人の数(推計)", null=True, blank=True, help_text="特定できない本人を含む場合の推計値。"
+    )
+    summary = models.TextField("概要", blank=True)
+    data_items = models.TextField("漏えい等の対象となった個人データの項目", blank=True)
+    cause = models.TextField("原因", blank=True)
+    secondary_damage = models.TextField("二次被害又はそのおそれの有無及びその内容", blank=True)
+    action_to_persons = models.TextField("本人への対応の実施状況", blank=True)
+    publication = models.TextField("公表の実施状況", blank=True)
+    prevention = models.TextField("再発防止のための措置", blank=True)
+    other = models.TextField("その他参考となる事項", blank=True)
+    preliminary_reported_on = models.DateField("速報の報告日", null=True, blank=True)
+    final_reported_on = models.DateField("確報の報告日", null=True, blank=True)
+    status = models.CharField("状態", max_length=10, choices=BreachStatus.choices, default=BreachStatus.OPEN)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登録者")
+    opened_at = models.DateTimeField("登録日時", auto_now_add=True)
+    closed_at = models.DateTimeField("完了日時", null=True, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "漏えい等事案"
+        ordering = ["-aware_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(occurred_from__isnull=True)
+                | models.Q(occurred_to__isnull=True)
+                | models.Q(occurred_from__lte=models.F("occurred_to")),
+                name="compliance_breach_period_ordered",
+                violation_error_message="発生期間の終了は開始と同じか、それより後の日付にしてください。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def facts(self, persons: int) -> breach.Facts:
+        return breach.Facts(
+            aware_on=self.aware_on,
+            persons=max(persons, self.persons_estimate or 0),
+            sensitive=self.sensitive,
+            financial_harm=self.financial_harm,
+            malicious=self.malicious,
+            encrypted=self.encrypted,
+        )
+
+
+class BreachAffectedPerson(models.Model):
+    """A customer whose data the incident touched, and whether (and how) they were notified."""
+
+    incident = models.ForeignKey(BreachIncident, on_delete=models.CASCADE, related_name="affected", verbose_name="事案")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="顧客")
+    source = models.CharField("特定の根拠", max_length=20, choices=AffectedSource.choices)
+    first_at = models.DateTimeField("最初の記録", null=True, blank=True)
+    last_at = models.DateTimeField("最後の記録", null=True, blank=True)
+    rows = models.PositiveIntegerField("ログ行数", default=0)
+    notified_on = models.DateField("本人通知日", null=True, blank=True)
+    notification_method = models.CharField("通知方法", max_length=20, choices=NotificationMethod.choices, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "漏えい等の対象者"
+        ordering = ["incident", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="compliance_affected_once_per_incident")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident.number} 顧客#{self.customer_id}"

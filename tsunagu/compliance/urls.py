@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_monitoring
+from . import views, views_breach, views_monitoring
 
 app_name = "compliance"
 
@@ -22,4 +22,15 @@ urlpatterns = [
     path("reviews/", views_monitoring.reviews, name="reviews"),
     path("reviews/<int:pk>/", views_monitoring.review_detail, name="review_detail"),
     path("reviews/<int:pk>/close/", views_monitoring.review_close, name="review_close"),
+    path("breaches/", views_breach.incidents, name="breaches"),
+    path("breaches/new/", views_breach.incident_new, name="breach_new"),
+    path("breaches/<int:pk>/", views_breach.incident_detail, name="breach_detail"),
+    path("breaches/<int:pk>/edit/", views_breach.incident_edit, name="breach_edit"),
+    path("breaches/<int:pk>/find/", views_breach.incident_find, name="breach_find"),
+    path("breaches/<int:pk>/add/", views_breach.incident_add, name="breach_add"),
+    path("breaches/<int:pk>/report/", views_breach.incident_report, name="breach_report"),
+    path("breaches/<int:pk>/notify/", views_breach.incident_notify, name="breach_notify"),
+    path("breaches/<int:pk>/close/", views_breach.incident_close, name="breach_close"),
+    path("breaches/<int:pk>/report.pdf", views_breach.incident_pdf_download, name="breach_pdf"),
+    path("breaches/<int:pk>/persons.csv", views_breach.incident_affected_csv, name="breach_persons_csv"),
 ]

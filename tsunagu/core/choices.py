@@ -153,6 +153,12 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_REVIEW_CONFIRM = "compliance.review_confirm", "アクセス権の確認"
     COMPLIANCE_REVIEW_REVOKE = "compliance.review_revoke", "アクセス権(ロール)の取消"
     COMPLIANCE_REVIEW_CLOSE = "compliance.review_close", "アクセス権レビューの締切"
+    COMPLIANCE_BREACH_OPEN = "compliance.breach_open", "漏えい等事案の登録"
+    COMPLIANCE_BREACH_UPDATE = "compliance.breach_update", "漏えい等事案の更新"
+    COMPLIANCE_BREACH_AFFECTED = "compliance.breach_affected", "漏えい等の対象者の特定"
+    COMPLIANCE_BREACH_REPORT = "compliance.breach_report", "漏えい等の報告(速報・確報)"
+    COMPLIANCE_BREACH_NOTIFY = "compliance.breach_notify", "漏えい等の本人通知"
+    COMPLIANCE_BREACH_CLOSE = "compliance.breach_close", "漏えい等事案の完了"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
 

@@ -404,6 +404,12 @@ COMPLIANCE_MANAGER_DESK = _register(
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
     lambda user: _is_manager(user),
 )
+COMPLIANCE_BREACHES = _register(
+    "compliance.breaches",
+    "漏えい等事案の管理",
+    "漏えい等事案の登録・報告・本人通知の管理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+)
 
 
 # --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------

@@ -1,0 +1,163 @@
+"""Forms of the breach register: every problem a Japanese message next to its field."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from tsunagu.core.models import User
+
+from .choices import NotificationMethod
+from .forms import CUSTOMER_NUMBER, DATE_ERRORS, DATE_INPUT_FORMATS
+from .models import BreachIncident
+
+
+def _date(label: str, required: bool = False, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        error_messages={"required": f"{label}を入力してください。", **DATE_ERRORS},
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
+    aware_on = _date("認識日", required=True, help_text="漏えい等を知った日。報告の期限はこの日から数えます。")
+    occurred_from = _date("発生期間(開始)")
+    occurred_to = _date("発生期間(終了)")
+    suspect = forms.CharField(
+        label="関係した利用者(ユーザー名)",
+        required=False,
+        max_length=150,
+        help_text="従業者の持出し・不正閲覧の場合。アクセスログから対象者を特定するときに使います。",
+    )
+
+    class Meta:
+        model = BreachIncident
+        fields = [
+            "title",
+            "cause_kind",
+            "aware_on",
+            "occurred_from",
+            "occurred_to",
+            "sensitive",
+            "financial_harm",
+            "malicious",
+            "encrypted",
+            "persons_estimate",
+            "summary",
+            "data_items",
+            "cause",
+            "secondary_damage",
+            "action_to_persons",
+            "publication",
+            "prevention",
+            "other",
+        ]
+        error_messages = {
+            "title": {"required": "件名を入力してください。"},
+            "cause_kind": {"required": "発生の態様を選んでください。"},
+            "persons_estimate": {"invalid": "本人の数は0以上の整数で入力してください。"},
+        }
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in (
+                "summary",
+                "data_items",
+                "cause",
+                "secondary_damage",
+                "action_to_persons",
+                "publication",
+                "prevention",
+                "other",
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.suspect_user_id and not self.is_bound:
+            self.initial["suspect"] = self.instance.suspect_user.username
+
+    def clean_suspect(self) -> User | None:
+        username = self.cleaned_data["suspect"].strip()
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"ユーザー名「{username}」の利用者は見つかりません。")
+        return user
+
+    def values(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["suspect_user"] = self.cleaned_data["suspect"]
+        return data
+
+
+class FindAffectedForm(forms.Form):
+    username = forms.CharField(
+        label="利用者(ユーザー名)", required=False, max_length=150, help_text="空欄なら事案の関係者"
+    )
+    date_from = _date("期間(開始日)", help_text="空欄なら事案の発生期間")
+    date_to = _date("期間(終了日)")
+    exports_only = forms.BooleanField(label="出力・帳票(エクスポート)の記録だけ", required=False)
+
+    def clean_username(self) -> User | None:
+        username = self.cleaned_data["username"].strip()
+        if not username:
+            return None
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"ユーザー名「{username}」の利用者は見つかりません。")
+        return user
+
+
+class AddAffectedForm(forms.Form):
+    numbers = forms.CharField(
+        label="顧客番号",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="K000000011 の形式で、空白・改行区切りで複数入力できます。",
+        error_messages={"required": "顧客番号を入力してください。"},
+    )
+
+    def clean_numbers(self) -> list[int]:
+        ids, bad = [], []
+        for token in self.cleaned_data["numbers"].split():
+            match = CUSTOMER_NUMBER.match(token)
+            (ids.append(int(match.group(1))) if match else bad.append(token))
+        if bad:
+            raise forms.ValidationError(f"顧客番号の形式が正しくありません: {' '.join(bad[:10])}")
+        return ids
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="報告",
+        choices=[("preliminary", "速報"), ("final", "確報")],
+        error_messages={
+            "required": "速報か確報かを選んでください。",
+            "invalid_choice": "速報か確報かを選んでください。",
+        },
+    )
+    reported_on = _date("報告日", required=True)
+
+
+class NotifyForm(forms.Form):
+    method = forms.ChoiceField(
+        label="通知方法",
+        choices=NotificationMethod.choices,
+        error_messages={"required": "通知方法を選んでください。", "invalid_choice": "通知方法を選んでください。"},
+    )
+    notified_on = _date("通知日", required=True)
+    persons = forms.TypedMultipleChoiceField(
+        label="対象者", coerce=int, required=False, choices=(), widget=forms.MultipleHiddenInput
+    )
+    all_unnotified = forms.BooleanField(label="未通知の対象者すべて", required=False)
+
+    def __init__(self, *args: Any, person_ids: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        persons = cast(forms.TypedMultipleChoiceField, self.fields["persons"])
+        persons.choices = [(i, str(i)) for i in person_ids or []]
+        persons.error_messages["invalid_choice"] = "この事案の対象者ではない人が含まれています。"
