@@ -467,6 +467,15 @@ ROUTES: dict[str, Expect] = {
         "agency_a_staff", lambda w: {"pk": w.customer.pk}, query=lambda w: {"survey": "claim"}, logs=customer_a
     ),
     "surveys:invitation_entry": Expect("agency_a_staff", lambda w: {"pk": w.surveys["invitation"].pk}, logs=customer_a),
+    # はがき・電話の回答入力: a sent survey's 回答番号 opens its entry page (outsiders: "not found")
+    "surveys:entry_lookup": Expect(
+        "agency_a_staff",
+        query=lambda w: {"q": f"Q{w.surveys['web_invitation'].pk:09d}"},
+        ok=(302,),
+        outsider=NOTHING_OF_A,
+    ),
+    "surveys:opt_out": Expect("agency_a_staff", lambda w: {"pk": w.customer.pk}, logs=customer_a),
+    "surveys:opt_out_public": Expect("hq_operator", lambda w: {"token": "not-a-valid-token"}, public=True),
     "surveys:imports": Expect("complaints_officer", outsider=FORBIDDEN, only=SURVEY_OWNERS),
     "surveys:import": Expect(
         "complaints_officer", lambda w: {"pk": w.surveys["import"].pk}, outsider=FORBIDDEN, only=SURVEY_OWNERS

@@ -27,12 +27,18 @@ def _register_definitions() -> None:
                 "/surveys/s/",
                 "/surveys/new/",
                 "/surveys/imports/",
+                "/surveys/entry/",
                 "/surveys/triggers/",
                 "/surveys/invitations/",
             ),
             children=(
                 Entry(label="アンケート一覧", url_name="surveys:list", permission=permissions.SURVEYS_VIEW),
                 Entry(label="回答の取込", url_name="surveys:imports", permission=permissions.SURVEYS_IMPORT),
+                Entry(
+                    label="はがき・電話の回答入力",
+                    url_name="surveys:entry_lookup",
+                    permission=permissions.SURVEYS_ENTER,
+                ),
                 Entry(label="送付状況", url_name="surveys:invitation_status", permission=permissions.SURVEYS_VIEW),
                 Entry(label="送付ルール", url_name="surveys:triggers", permission=permissions.SURVEYS_MANAGE),
             ),

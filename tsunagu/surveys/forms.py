@@ -212,3 +212,58 @@ class ImportForm(forms.Form):
         "(ほかの設問コードの列、customer_number も可)。CSVは UTF-8(BOM付き可)。",
         error_messages={"required": "ファイルを選んでください。", "empty": "ファイルが空です。"},
     )
+
+
+class OptOutForm(TextCheckedForm):
+    """Staff record that the customer asked not to receive surveys (アンケート辞退)."""
+
+    since = forms.DateField(
+        label="辞退の申し出日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": REQUIRED, "invalid": "日付は 2026-06-10 の形で入力してください。"},
+    )
+    note = forms.CharField(
+        label="備考",
+        required=False,
+        max_length=200,
+        help_text="申し出の経緯など(200文字以内。例: 電話で申し出、はがきに記入)",
+        error_messages={"max_length": "備考は200文字以内で入力してください。"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("since", timezone.localdate())
+
+    def clean_since(self) -> dt.date:
+        day: dt.date = self.cleaned_data["since"]
+        if day > timezone.localdate():
+            raise ValidationError(
+                f"辞退の申し出日({day:%Y/%m/%d})が未来の日付です。申し出のあった日を入力してください。"
+            )
+        return day
+
+
+class OptInForm(TextCheckedForm):
+    """Staff withdraw the opt-out (the customer agrees to surveys again)."""
+
+    note = forms.CharField(
+        label="取消の理由",
+        max_length=200,
+        help_text="例: お客さまから再開の申し出(電話)",
+        error_messages={"required": "取消の理由を入力してください。", "max_length": "200文字以内で入力してください。"},
+    )
+
+
+class LookupForm(forms.Form):
+    """The postcard/phone entry screen: find the customer by the postcard's 回答番号 or a policy number."""
+
+    q = forms.CharField(
+        label="回答番号または証券番号",
+        max_length=40,
+        help_text="はがきに印字された回答番号(Q から始まる10桁。例: Q000001234)か、証券番号を入力してください。",
+        error_messages={
+            "required": "回答番号または証券番号を入力してください。",
+            "max_length": "40文字以内で入力してください。",
+        },
+    )

@@ -24,7 +24,7 @@ from .choices import Channel, InvitationStatus
 from .forms import AnswerForm
 from .models import Invitation
 from .selectors import invitation_for_token
-from .services.responses import ResponseInput, responses_record
+from .services.responses import ResponseInput, responses_record, survey_opt_out_from_link
 
 BAD_TOKEN_WINDOW_S = 15 * 60  # wrong tokens (config.bad_tokens()) within this window are refused
 ANSWERED_KEY = "tsunagu.survey_answered"
@@ -77,8 +77,8 @@ def _closed(request: HttpRequest, invitation: Invitation) -> HttpResponse | None
     return None
 
 
-@never_cache
-def answer(request: HttpRequest, token: str) -> HttpResponse:
+def _invitation_or_notice(request: HttpRequest, token: str) -> Invitation | HttpResponse:
+    """The invitation the link names, or the page for a refused address / a wrong link."""
     if _blocked(request):
         return _notice(
             request,
@@ -95,6 +95,14 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
             "このURLではアンケートを表示できません。メールやはがきに記載のURLをそのままお使いください。",
             404,
         )
+    return invitation
+
+
+@never_cache
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _invitation_or_notice(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
     if (closed := _closed(request, invitation)) is not None:
         return closed
     version = invitation.version
@@ -117,7 +125,28 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         else:
             request.session[ANSWERED_KEY] = True  # the thank-you page is shown once, after an answer
             return redirect("surveys:thanks")
-    return render(request, "surveys/public/answer.html", {"version": version, "survey": version.survey, "form": form})
+    context = {"version": version, "survey": version.survey, "form": form, "token": token}
+    return render(request, "surveys/public/answer.html", context)
+
+
+@never_cache
+def opt_out(request: HttpRequest, token: str) -> HttpResponse:
+    """「今後アンケートを受け取らない」: a confirmation page (GET), then the opt-out (POST). Any link
+    sent to the customer works, answered or expired too: the link proves who was asked. A plain
+    form: no JavaScript needed."""
+    invitation = _invitation_or_notice(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
+    if request.method == "POST":
+        survey_opt_out_from_link(invitation=invitation)
+        return _notice(
+            request,
+            "今後アンケートをお送りしません",
+            "承りました。今後、当社からアンケートのご案内はお送りしません。"
+            "お手続きやお問い合わせのご連絡は、これまでどおりお送りします。",
+            200,
+        )
+    return render(request, "surveys/public/opt_out.html", {"token": token})
 
 
 @never_cache

@@ -20,13 +20,24 @@ from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.selectors import policy_list_for_customer
 
-from . import selectors
+from . import selectors, selectors_entry
 from .choices import Channel
-from .forms import AnswerForm, EntryForm, ImportForm, QuestionFormSet, SurveyForm, question_initial
+from .forms import (
+    AnswerForm,
+    EntryForm,
+    ImportForm,
+    LookupForm,
+    OptInForm,
+    OptOutForm,
+    QuestionFormSet,
+    SurveyForm,
+    question_initial,
+)
 from .models import Invitation, Survey
 from .services.definitions import survey_create, survey_set_active, survey_update, version_has_answers
 from .services.imports import error_report, survey_import_run
-from .services.responses import ResponseInput, responses_record
+from .services.invitations import answer_number
+from .services.responses import ResponseInput, responses_record, survey_opt_in, survey_opt_out
 
 QUESTIONS_PREFIX = "q"
 
@@ -154,6 +165,7 @@ def _entry_page(
 ) -> HttpResponse:
     policies = policy_list_for_customer(user=request.user, customer=customer)
     context: dict[str, Any] = {"customer": customer, "invitation": invitation, "survey": survey}
+    context["answer_number"] = answer_number(invitation.pk) if invitation is not None else ""
     if survey is None:
         context["surveys"] = selectors.active_surveys()
         return render(request, "surveys/entry.html", context)
@@ -165,6 +177,8 @@ def _entry_page(
     )
     if invitation is not None and invitation.policy_id:
         initial["policy"] = invitation.policy_id
+    elif (chosen := request.GET.get("policy", "")).isdigit() and any(p.pk == int(chosen) for p in policies):
+        initial["policy"] = int(chosen)  # from the lookup by policy number
     form = EntryForm(post, policies=policies, initial=initial)
     answers = AnswerForm(post, questions=questions)
     if post is not None and form.is_valid() and answers.is_valid():
@@ -206,6 +220,77 @@ def invitation_entry(request: AuthedRequest, pk: int) -> HttpResponse:
     permissions.require(request.user, permissions.SURVEYS_ENTER)
     invitation = selectors.invitation_for_entry(user=request.user, customer=customer, pk=pk)
     return _entry_page(request, customer, invitation.version.survey, invitation)
+
+
+@login_required
+def entry_lookup(request: AuthedRequest) -> HttpResponse:
+    """はがき・電話の回答入力: find the customer by the postcard's 回答番号 (straight to that survey's
+    entry) or by a policy number (the policyholder, their open postcard/phone surveys, the surveys)."""
+    permissions.require(request.user, permissions.SURVEYS_ENTER)
+    form = LookupForm(request.GET if "q" in request.GET else None)
+    context: dict[str, Any] = {"form": form, "hit": None}
+    if form.is_bound and form.is_valid():
+        found = selectors_entry.entry_lookup(user=request.user, text=form.cleaned_data["q"])
+        if found.problem:
+            form.add_error("q", found.problem)
+        elif found.invitation_id is not None:
+            return redirect("surveys:invitation_entry", pk=found.invitation_id)
+        elif found.policy is not None:
+            customer = customer_get(
+                user=request.user,
+                pk=found.policy.policyholder_id,
+                purpose=AccessPurpose.VIEW,
+                screen="アンケート回答の入力(証券番号で検索)",
+            )
+            context["hit"] = selectors_entry.PolicyHit(
+                policy=found.policy,
+                customer=customer,
+                invitations=selectors_entry.open_staff_invitations(user=request.user, customer=customer),
+            )
+            context["surveys"] = selectors.active_surveys()
+    return render(request, "surveys/entry_lookup.html", context)
+
+
+# --- opting out (アンケート辞退) -----------------------------------------------------------------
+
+
+@login_required
+def opt_out(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record or withdraw the customer's アンケート辞退 (from the customer page's survey panel)."""
+    customer = customer_get(user=request.user, pk=pk, purpose=AccessPurpose.VIEW, screen="アンケート辞退")
+    permissions.require(request.user, permissions.SURVEYS_ENTER)
+    current = selectors_entry.opt_out_of(user=request.user, customer=customer)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = OptOutForm(request.POST if action == "record" else None)
+    withdraw = OptInForm(request.POST if action == "withdraw" else None)
+    if action == "record" and form.is_valid():
+        try:
+            survey_opt_out(
+                actor=request.user,
+                customer=customer,
+                since=form.cleaned_data["since"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "アンケート辞退を記録しました。今後この方にアンケートは送付されません。")
+            return redirect("surveys:opt_out", pk=customer.pk)
+    elif action == "withdraw" and current is not None and withdraw.is_valid():
+        survey_opt_in(actor=request.user, customer=customer, note=withdraw.cleaned_data["note"])
+        messages.success(request, "アンケート辞退を取り消しました。次の契機から送付の対象になります。")
+        return redirect("surveys:opt_out", pk=customer.pk)
+    elif action == "withdraw" and current is None:
+        messages.info(request, "この方のアンケート辞退は記録されていません(取り消し済みです)。")
+        return redirect("surveys:opt_out", pk=customer.pk)
+    context = {
+        "customer": customer,
+        "current": current,
+        "form": form,
+        "withdraw": withdraw,
+        "scheduled": selectors_entry.scheduled_count(customer=customer),
+    }
+    return render(request, "surveys/opt_out.html", context)
 
 
 # --- import ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from tsunagu.policies.models import Claim, Policy
 
 from .. import config, events
 from ..answers import clean_answers, headline
-from ..choices import Channel, InvitationStatus
+from ..choices import Channel, InvitationStatus, SuppressionReason
 from ..models import Invitation, Response, SurveyImport, SurveyOptOut, SurveyVersion
 
 TOKEN_DAYS = config.TOKEN_DAYS  # the default of `config.token_days()` (TSUNAGU_SURVEY_TOKEN_DAYS)
@@ -270,24 +270,78 @@ def _ensure_can_write(actor: User, customer: Customer) -> None:
         raise PermissionDenied("この顧客を更新する権限がありません。")
 
 
+NOTE_MAX = 200  # SurveyOptOut.note
+LINK_NOTE = "お客さまが回答ページで辞退"
+
+
+def _suppress_scheduled(customer: Customer, actor: User) -> int:
+    """Invitations planned but not yet sent to the customer are suppressed as 「アンケート辞退」
+    (planning applies the reason to new events; these were planned before the customer asked)."""
+    return writes.update_rows(
+        Invitation.objects.filter(customer=customer, status=InvitationStatus.SCHEDULED),
+        actor=actor,
+        reason="アンケート辞退",
+        status=InvitationStatus.SUPPRESSED,
+        suppression_reason=SuppressionReason.OPTED_OUT,
+    )
+
+
+def _opt_out_write(*, actor: User, customer: Customer, since: dt.date, note: str, summary: str) -> SurveyOptOut:
+    opt_out = SurveyOptOut.objects.select_for_update().filter(customer=customer).first()
+    if opt_out is None:
+        opt_out = SurveyOptOut(customer=customer, since=since, note=note, recorded_by=actor)
+    else:
+        opt_out.since, opt_out.note, opt_out.recorded_by = since, note, actor
+    writes.save(opt_out, actor=actor)
+    suppressed = _suppress_scheduled(customer, actor)
+    record_event(
+        actor=actor,
+        action=AuditAction.SURVEY_OPT_OUT,
+        target=customer,
+        summary=summary,
+        data={"note": note, "since": since.isoformat(), "suppressed_invitations": suppressed},
+    )
+    return opt_out
+
+
 def survey_opt_out(*, actor: User, customer: Customer, since: dt.date, note: str = "") -> SurveyOptOut:
-    """The customer asked not to receive surveys: no invitation is sent from `since` on."""
+    """The customer asked not to receive surveys (recorded by staff): no invitation is planned from
+    now on, and those planned but not yet sent are suppressed. Recording it again updates the date
+    and note. `since` is the day the customer asked (the screen refuses a future day; the demo
+    records past opt-outs as of its own date)."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": [f"備考は{NOTE_MAX}文字以内で入力してください(現在 {len(note)}文字)。"]})
     with transaction.atomic():
         _ensure_can_write(actor, customer)
-        opt_out = SurveyOptOut.objects.select_for_update().filter(customer=customer).first()
-        if opt_out is None:
-            opt_out = SurveyOptOut(customer=customer, since=since, note=note, recorded_by=actor)
-        else:
-            opt_out.since, opt_out.note, opt_out.recorded_by = since, note, actor
-        writes.save(opt_out, actor=actor)
-        record_event(
+        return _opt_out_write(
             actor=actor,
-            action=AuditAction.SURVEY_OPT_OUT,
-            target=customer,
+            customer=customer,
+            since=since,
+            note=note,
             summary=f"アンケート辞退を記録した({since:%Y/%m/%d}から)",
-            data={"note": note},
         )
-    return opt_out
+
+
+def survey_opt_out_from_link(*, invitation: Invitation) -> SurveyOptOut:
+    """The customer pressed 「今後アンケートを受け取らない」 on the web page of a survey sent to them
+    (the link's token is the authority, as for answering). Recorded as the `system` user with the
+    answer number in the note; pressing it again changes nothing."""
+    from tsunagu.core.services import system_user
+
+    actor = system_user()
+    with transaction.atomic():
+        existing = SurveyOptOut.objects.select_for_update().filter(customer_id=invitation.customer_id).first()
+        if existing is not None:
+            return existing
+        number = f"Q{invitation.pk:09d}"  # the invitation's 回答番号 (services.invitations.answer_number)
+        return _opt_out_write(
+            actor=actor,
+            customer=invitation.customer,
+            since=timezone.localdate(),
+            note=f"{LINK_NOTE}(回答番号 {number})",
+            summary=f"お客さまがアンケートの回答ページで辞退した(回答番号 {number})",
+        )
 
 
 def survey_opt_in(*, actor: User, customer: Customer, note: str = "") -> None:
