@@ -40,30 +40,84 @@ def book(org, hq_operator) -> dict[str, Any]:
     holder = make_customer(hq_operator, name="山田 花子", name_kana="ヤマダ ハナコ")
     other = make_customer(hq_operator, name="佐藤 次郎", name_kana="サトウ ジロウ")
     p = {}
-    p["a1"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 4, 10), inception=D(2025, 4, 10),
-                          expiry=D(2026, 4, 10))
-    p["a2"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 8, 1), inception=D(2025, 8, 1),
-                          expiry=D(2026, 8, 1), line=LineOfBusiness.FIRE)
-    p["a3"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2026, 3, 31), inception=D(2026, 4, 1),
-                          expiry=D(2027, 4, 1))
-    p["a4"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 11, 5), inception=D(2025, 11, 5),
-                          expiry=D(2026, 11, 5), face_to_face=False)
-    p["a_old"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 3, 31), inception=D(2025, 4, 1),
-                             expiry=D(2025, 10, 1))
-    p["a_old2"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2024, 6, 1), inception=D(2024, 6, 1),
-                              expiry=D(2025, 6, 1))
+    p["a1"] = make_policy(
+        hq_operator, holder, agency=a, contract_date=D(2025, 4, 10), inception=D(2025, 4, 10), expiry=D(2026, 4, 10)
+    )
+    p["a2"] = make_policy(
+        hq_operator,
+        holder,
+        agency=a,
+        contract_date=D(2025, 8, 1),
+        inception=D(2025, 8, 1),
+        expiry=D(2026, 8, 1),
+        line=LineOfBusiness.FIRE,
+    )
+    p["a3"] = make_policy(
+        hq_operator, holder, agency=a, contract_date=D(2026, 3, 31), inception=D(2026, 4, 1), expiry=D(2027, 4, 1)
+    )
+    p["a4"] = make_policy(
+        hq_operator,
+        holder,
+        agency=a,
+        contract_date=D(2025, 11, 5),
+        inception=D(2025, 11, 5),
+        expiry=D(2026, 11, 5),
+        face_to_face=False,
+    )
+    p["a_old"] = make_policy(
+        hq_operator, holder, agency=a, contract_date=D(2025, 3, 31), inception=D(2025, 4, 1), expiry=D(2025, 10, 1)
+    )
+    p["a_old2"] = make_policy(
+        hq_operator, holder, agency=a, contract_date=D(2024, 6, 1), inception=D(2024, 6, 1), expiry=D(2025, 6, 1)
+    )
     # Renewals: of a_old (expires 2025/10/01) concluded 2025/09/01 (30 days before: early) and of
     # a_old2 (expires 2025/06/01) concluded 2025/05/22 (10 days before: late).
-    p["r_early"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 9, 1), inception=D(2025, 10, 1),
-                               expiry=D(2026, 10, 1), previous_policy=p["a_old"], face_to_face=False)
-    p["r_late"] = make_policy(hq_operator, holder, agency=a, contract_date=D(2025, 5, 22), inception=D(2025, 6, 1),
-                              expiry=D(2026, 6, 1), previous_policy=p["a_old2"])
-    p["b1"] = make_policy(hq_operator, other, agency=b, contract_date=D(2025, 6, 1), inception=D(2025, 6, 1),
-                          expiry=D(2026, 6, 1), face_to_face=False)
-    p["b2"] = make_policy(hq_operator, other, agency=b, contract_date=D(2025, 7, 1), inception=D(2025, 7, 1),
-                          expiry=D(2026, 7, 1), face_to_face=False)
-    p["direct"] = make_policy(hq_operator, other, agency=None, contract_date=D(2025, 7, 1), inception=D(2025, 7, 1),
-                              expiry=D(2026, 7, 1), face_to_face=False)
+    p["r_early"] = make_policy(
+        hq_operator,
+        holder,
+        agency=a,
+        contract_date=D(2025, 9, 1),
+        inception=D(2025, 10, 1),
+        expiry=D(2026, 10, 1),
+        previous_policy=p["a_old"],
+        face_to_face=False,
+    )
+    p["r_late"] = make_policy(
+        hq_operator,
+        holder,
+        agency=a,
+        contract_date=D(2025, 5, 22),
+        inception=D(2025, 6, 1),
+        expiry=D(2026, 6, 1),
+        previous_policy=p["a_old2"],
+    )
+    p["b1"] = make_policy(
+        hq_operator,
+        other,
+        agency=b,
+        contract_date=D(2025, 6, 1),
+        inception=D(2025, 6, 1),
+        expiry=D(2026, 6, 1),
+        face_to_face=False,
+    )
+    p["b2"] = make_policy(
+        hq_operator,
+        other,
+        agency=b,
+        contract_date=D(2025, 7, 1),
+        inception=D(2025, 7, 1),
+        expiry=D(2026, 7, 1),
+        face_to_face=False,
+    )
+    p["direct"] = make_policy(
+        hq_operator,
+        other,
+        agency=None,
+        contract_date=D(2025, 7, 1),
+        inception=D(2025, 7, 1),
+        expiry=D(2026, 7, 1),
+        face_to_face=False,
+    )
     claims = [
         _claim(hq_operator, p["a1"], "CL-1", D(2025, 5, 1), ReportChannel.AGENCY),
         _claim(hq_operator, p["a1"], "CL-2", D(2025, 6, 1), ReportChannel.CALL_CENTER),

@@ -71,10 +71,24 @@ def test_one_agency_only_and_targets(book, hq_operator, org):
 
     from tsunagu.kpis.models import KpiTarget
 
-    KpiTarget.objects.create(kpi="face_to_face_rate", agency=None, fiscal_year=2025, value=Decimal("60"),
-                             starts_on=FY.start, ends_on=FY.end, updated_by=hq_operator)
-    KpiTarget.objects.create(kpi="face_to_face_rate", agency=org["agency_a"], fiscal_year=2025,
-                             value=Decimal("80.5"), starts_on=FY.start, ends_on=FY.end, updated_by=hq_operator)
+    KpiTarget.objects.create(
+        kpi="face_to_face_rate",
+        agency=None,
+        fiscal_year=2025,
+        value=Decimal("60"),
+        starts_on=FY.start,
+        ends_on=FY.end,
+        updated_by=hq_operator,
+    )
+    KpiTarget.objects.create(
+        kpi="face_to_face_rate",
+        agency=org["agency_a"],
+        fiscal_year=2025,
+        value=Decimal("80.5"),
+        starts_on=FY.start,
+        ends_on=FY.end,
+        updated_by=hq_operator,
+    )
     rows = selectors.pack(FY, agency=org["agency_a"])
     assert {r.agency for r in rows} == {"A0001"}
     assert {r.kpi for r in rows} >= set(definitions.REQUIRED_KEYS)

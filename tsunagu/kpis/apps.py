@@ -19,8 +19,12 @@ class KpisConfig(AppConfig):
                 permission=permissions.KPIS_VIEW,
                 order=78,
                 children=(
-                    navigation.Entry(label="KPI一覧", url_name="kpis:dashboard", permission=permissions.KPIS_VIEW, order=1),
-                    navigation.Entry(label="目標", url_name="kpis:targets", permission=permissions.KPIS_MANAGE, order=2),
+                    navigation.Entry(
+                        label="KPI一覧", url_name="kpis:dashboard", permission=permissions.KPIS_VIEW, order=1
+                    ),
+                    navigation.Entry(
+                        label="目標", url_name="kpis:targets", permission=permissions.KPIS_MANAGE, order=2
+                    ),
                     navigation.Entry(
                         label="取組状況の公表", url_name="kpis:reports", permission=permissions.KPIS_VIEW, order=3
                     ),

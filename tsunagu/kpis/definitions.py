@@ -330,9 +330,7 @@ class Counts:
     extra: int = 0  # NPS: the detractors (numerator = promoters − detractors)
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.numerator + other.numerator, self.denominator + other.denominator, self.extra + other.extra
-        )
+        return Counts(self.numerator + other.numerator, self.denominator + other.denominator, self.extra + other.extra)
 
 
 def total(counts: Iterable[Counts]) -> Counts:

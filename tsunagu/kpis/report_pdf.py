@@ -51,6 +51,10 @@ class ReportSheet:
         agency = self.content.get("agency", {})
         return f"{agency.get('code', '')} {self.content.get('fiscal_year', '')}年度"
 
+    @property
+    def page_count(self) -> int:
+        return 1  # the sheet breaks its own pages while drawing
+
     def texts(self) -> Iterator[str]:
         yield TITLE
         for key in ("principles", "measures", "comments"):

@@ -76,7 +76,9 @@ def spec_of(kpi: Kpi) -> Spec | None:
     p = params(kpi)
     key = kpi.key
     if key == "face_to_face_rate":
-        qs = Policy.objects.all() if p["include_renewals"] else Policy.objects.filter(previous_policy__isnull=True)
+        qs: QuerySet[Any] = (
+            Policy.objects.all() if p["include_renewals"] else Policy.objects.filter(previous_policy__isnull=True)
+        )
         return Spec(
             _lines(qs, "line", p["lines"]),
             "contract_date",
@@ -89,9 +91,9 @@ def spec_of(kpi: Kpi) -> Spec | None:
         deadline = ExpressionWrapper(
             F("previous_policy__expiry") - dt.timedelta(days=int(p["days"])), output_field=DateField()
         )
-        qs = Policy.objects.filter(previous_policy__isnull=False).alias(early_deadline=deadline)
+        renewals = Policy.objects.filter(previous_policy__isnull=False).alias(early_deadline=deadline)
         return Spec(
-            _lines(qs, "line", p["lines"]),
+            _lines(renewals, "line", p["lines"]),
             "previous_policy__expiry",
             "agency_id",
             Q(contract_date__lte=F("early_deadline")),

@@ -78,7 +78,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     fy = _fy(request)
     lines = selectors.dashboard(request.user, scope, fy)
     chosen = request.GET.get("chart", "")
-    charts = [(line, _chart(line)) for line in lines if not chosen or line.kpi.key == chosen][:4 if not chosen else 1]
+    charts = [(line, _chart(line)) for line in lines if not chosen or line.kpi.key == chosen][: 4 if not chosen else 1]
     return render(
         request,
         "kpis/dashboard.html",
@@ -202,28 +202,41 @@ def export(request: AuthedRequest, fmt: str) -> HttpResponse:
 # --- targets ------------------------------------------------------------------------------------
 
 
+DATE_ERRORS = {"invalid": "日付は 2025-04-01 のように入力してください。"}
+
+
 class TargetForm(forms.Form):
     kpi = forms.ChoiceField(label="KPI", choices=[(k.key, k.name) for k in definitions.REGISTRY.values()])
     fiscal_year = forms.IntegerField(
-        label="年度", min_value=definitions.MIN_YEAR, max_value=definitions.MAX_YEAR, error_messages={
+        label="年度",
+        min_value=definitions.MIN_YEAR,
+        max_value=definitions.MAX_YEAR,
+        error_messages={
             "required": "年度を入力してください。",
             "invalid": "年度は西暦4桁の数字で入力してください。",
             "min_value": "年度は2000以降で入力してください。",
             "max_value": "年度は2100以前で入力してください。",
-        }
+        },
     )
     value = forms.DecimalField(
-        label="目標値", max_digits=10, decimal_places=2, error_messages={
+        label="目標値",
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
             "required": "目標値を入力してください。",
             "invalid": "目標値は数字で入力してください。",
             "max_digits": "目標値の桁数が多すぎます。",
             "max_decimal_places": "目標値は小数2桁までで入力してください。",
             "max_whole_digits": "目標値の桁数が多すぎます。",
-        }
+        },
     )
     agency = forms.ChoiceField(label="代理店", required=False)
-    starts_on = forms.DateField(label="適用開始日", required=False, error_messages={"invalid": "日付は 2025-04-01 のように入力してください。"})
-    ends_on = forms.DateField(label="適用終了日", required=False, error_messages={"invalid": "日付は 2026-03-31 のように入力してください。"})
+    starts_on = forms.DateField(
+        label="適用開始日", required=False, error_messages={"invalid": "日付は 2025-04-01 のように入力してください。"}
+    )
+    ends_on = forms.DateField(
+        label="適用終了日", required=False, error_messages={"invalid": "日付は 2026-03-31 のように入力してください。"}
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -306,7 +319,7 @@ def reports(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.KPIS_VIEW)
     fy = _fy(request)
     if reach(request.user) is Reach.AGENCY:
-        agencies = list(Agency.objects.filter(pk=request.user.agency_id))
+        agencies = list(Agency.objects.filter(pk=request.user.agency_id or 0))
     else:
         agencies = list(Agency.objects.order_by("code"))
     existing = {
@@ -423,4 +436,3 @@ def version_pdf(request: AuthedRequest, agency: str, year: int, number: int) -> 
 def _pdf_name(agency: Agency, fy: FiscalYear, version: KpiReportVersion | None) -> str:
     suffix = f"-v{version.number}" if version else "-draft"
     return f"torikumi-{agency.code}-{fy.year}{suffix}.pdf"
-

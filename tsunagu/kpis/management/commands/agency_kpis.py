@@ -29,7 +29,10 @@ def _japanese_error(parser: CommandParser) -> None:
 
 
 class Command(BaseCommand):
-    help = "年度(4月〜翌3月)のKPI(対面募集率・早期更改率・代理店事故受付窓口割合・事故対応NPS など)を記録から計算して出力します。"
+    help = (
+        "年度(4月〜翌3月)のKPI(対面募集率・早期更改率・代理店事故受付窓口割合・事故対応NPS など)を"
+        "記録から計算して出力します。"
+    )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
