@@ -421,7 +421,7 @@ def demo_voice_load(
             customer_id=customer_id,
             policy_id=policy_id,
             agency_id=agency_id,
-            department=None if recorder.agency_id else (recorder.department if agency_id else relations),
+            department=None if recorder.agency_id else recorder.department,  # as voice_record's owner rule
             recorded_by=recorder,
             **extra,
         )  # fmt: skip
@@ -458,7 +458,7 @@ def demo_voice_load(
         result.terms = _index(saved, counts_by_text)
         result.voices = len(saved)
         result.by_kind = dict(Counter(v.kind for v in saved))
-        _circulations(rng, saved, staff, relations, as_of, head_office, users, result)
+        _circulations(rng, saved, staff, as_of, head_office, users, result)
         _improvements(rng, saved, staff, relations, as_of, users.get("complaints", head_office), result)
     result.seconds = time.perf_counter() - started
     return result
@@ -472,13 +472,13 @@ def _circulations(
     rng: random.Random,
     voices: list[Voice],
     staff: dict[int, list[User]],
-    relations: Department | None,
     as_of: dt.date,
     head_office: User,
     users: dict[str, User],
     result: VoiceResult,
 ) -> None:
-    """One 回覧 per agency (and for お客様相談室) and month of the last twelve, with every voice of
+    """One 回覧 per agency (and per head-office department, for the voices of direct customers it
+    recorded) and month of the last twelve, with every voice of
     the month (as `circulation_create` collects them); older months read by nearly everyone, the
     current one by about half so far."""
     first = _month(as_of - dt.timedelta(days=335))
@@ -491,17 +491,17 @@ def _circulations(
         elif v.department_id:
             by_owner.setdefault(("department", v.department_id, _month(v.received_on)), []).append(v)
     agencies = Agency.objects.in_bulk({owner for kind, owner, _ in by_owner if kind == "agency"})
-    department_members = [u for u in users.values() if relations is not None and u.department_id == relations.pk]
+    departments = Department.objects.in_bulk({owner for kind, owner, _ in by_owner if kind == "department"})
     for (kind, owner, month), month_voices in sorted(by_owner.items(), key=lambda item: (item[0][2], item[0][:2])):
         if Circulation.objects.filter(month=month, **{f"{kind}_id": owner}).exists():
             continue
-        members = staff.get(owner, []) if kind == "agency" else department_members
+        members = staff.get(owner, []) if kind == "agency" else [u for u in users.values() if u.department_id == owner]
         creator = members[0] if members else head_office
         circulation = writes.save(
             Circulation(
                 month=month,
                 agency=agencies.get(owner) if kind == "agency" else None,
-                department=relations if kind == "department" else None,
+                department=departments.get(owner) if kind == "department" else None,
                 note="今月のお客様の声です。改善につながる声は朝礼で共有してください。" if rng.random() < 0.5 else "",
                 created_by=creator,
             ),
