@@ -23,7 +23,7 @@ class World:
     markers: dict[str, list[str]]
     # Ids to aim generated requests at, by the parameter or field name that carries them.
     ids: dict[str, list[int]] = field(default_factory=dict)
-    # Per agency ("A", "B", "shared_A", "shared_B"): its customer, policy and case ids.
+    # Per agency ("A", "B", "shared_A", "shared_B", "complaint_A", "complaint_B"): customer, policy, case ids.
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
     search_words: list[str] = field(default_factory=list)
 
@@ -58,6 +58,27 @@ def _open_case(actor: User, customer: Any, policy: Any, subject: str) -> Any:
             subject=subject,
             opened_on=dt.date(2026, 6, 1),
             extra={},
+        ),
+    )
+
+
+def _open_complaint(actor: User, customer: Any, policy: Any) -> Any:
+    from tests.conftest import seed_case_reference_data
+    from tsunagu.cases.models import ComplaintCategory
+
+    seed_case_reference_data()
+    category = ComplaintCategory.objects.filter(parent__isnull=False).order_by("code").first()
+    assert category is not None
+    return case_create(
+        actor=actor,
+        data=CaseInput(
+            case_type=CaseType.COMPLAINT,
+            channel=CaseChannel.PHONE,
+            customer=customer,
+            policy=policy,
+            subject="対応への不満",
+            opened_on=dt.date(2026, 6, 1),
+            extra={"category": category.pk, "customer_request": "説明してほしい"},
         ),
     )
 
@@ -131,6 +152,7 @@ def build_world() -> World:
     tokens = {name: api_token_create(actor=hq_operator, user=user, name="fuzz")[1] for name, user in users.items()}
 
     markers: dict[str, list[str]] = {"A": [], "B": []}
+    complaints: list[int] = []
     rows: dict[str, dict[str, int]] = {}
     names = {"A": ("鷹司 葵", "タカツカサ アオイ"), "B": ("勅使河原 楓", "テシガワラ カエデ")}
     for agency in ("A", "B"):
@@ -143,6 +165,11 @@ def build_world() -> World:
         case = _open_case(staff, customer, policy, subject=f"{agency}社の問い合わせ")
         markers[agency] += [customer.name, customer.name_kana, customer.number, policy.number, case.number]
         rows[agency] = {"customer_id": customer.pk, "policy_id": policy.pk, "case_id": case.pk}
+        # A complaint too, so the そんぽADR operations (complaint cases only) have a row to answer.
+        complaint = _open_complaint(staff, customer, policy)
+        markers[agency].append(complaint.number)
+        complaints.append(complaint.pk)
+        rows[f"complaint_{agency}"] = {"customer_id": customer.pk, "policy_id": policy.pk, "case_id": complaint.pk}
 
     # A customer served by both agencies: each sees the customer, neither sees the other's policy or
     # case (a case follows its policy's agency), so only those are markers.
@@ -157,7 +184,7 @@ def build_world() -> World:
     identity = _identity_rows(users["steward"], hq_operator, org)
     customers = [r["customer_id"] for r in rows.values()]
     ids: dict[str, list[int]] = {
-        "case_id": [r["case_id"] for r in rows.values()],
+        "case_id": [r["case_id"] for r in rows.values()] + complaints,
         "customer_id": customers,
         "policy_id": [r["policy_id"] for r in rows.values()],
         "survivor_id": [*customers, identity["survivor_id"]],
