@@ -82,6 +82,7 @@ class World:
     voices: dict[str, Any] = field(default_factory=dict)  # voice, circulation, improvement (agency A's)
     analytics: dict[str, Any] = field(default_factory=dict)  # model (a ModelVersion), score (the customer's)
     compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item, breach
+    practice: dict[str, Any] = field(default_factory=dict)  # intent (incomplete), solicitation (agency A's)
 
     @property
     def personal_markers(self) -> list[str]:
@@ -257,6 +258,7 @@ def build_world() -> World:
     world.analytics = _analytics(users["analyst"], world)
     _kpi_report(users["agency_a_staff"])
     world.compliance = _compliance(users)
+    world.practice = _practice(users["agency_a_staff"], world)
     world.compliance["breach"] = _breach(users["auditor"], world)
     return world
 
@@ -464,3 +466,24 @@ def _voices(staff: User, world: World) -> dict[str, Any]:
         voices=[voice],
     )
     return {"voice": voice, "circulation": circulation, "improvement": improvement}
+
+def _practice(staff: User, world: World) -> dict[str, Any]:
+    """Agency A's incomplete intent record of the world's policy (on the 意向把握 worklist) and an
+    incomplete elderly handling of the world's customer (on the 高齢者対応 worklist)."""
+    from tsunagu.practice import services as practice_services
+    from tsunagu.practice.models import ElderlySolicitation
+
+    record = practice_services.intent_record_save(
+        actor=staff, policy=world.policy, data=practice_services.IntentInput(recommended_product="安心の住まい")
+    )
+    solicitation = ElderlySolicitation.objects.create(
+        policy=world.policy,
+        customer=world.customer,
+        agency=world.policy.agency,
+        solicited_on=D(2026, 4, 1),
+        age=81,
+        tier="enhanced",
+        recorded_by=staff,
+        missing=["別担当者による確認電話"],
+    )
+    return {"intent": record, "solicitation": solicitation}

@@ -432,6 +432,31 @@ ROUTES: dict[str, Expect] = {
     "voice:improvement_edit": Expect("agency_a_staff", lambda w: {"pk": w.voices["improvement"].pk}, logs=customer_a),
     "voice:report": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "voice:trends": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    # 募集品質 (practice.view: agency staff, head office's operators/compliance). Double checks and training
+    # records need an agency manager (practice.double_check / practice.manage), a role no persona holds:
+    # agency A's staff reads the policy (logged) and is refused.
+    "practice:intents": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    "practice:intent_edit": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
+    "practice:intent_double_check": Expect(
+        "agency_a_staff",
+        lambda w: {"policy_pk": w.policy.pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(403,),
+        logs=customer_a,
+    ),
+    "practice:elderly": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    "practice:elderly_start": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
+    "practice:elderly_detail": Expect(
+        "agency_a_staff", lambda w: {"pk": w.practice["solicitation"].pk}, logs=customer_a
+    ),
+    "practice:renewals": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "practice:renewal_edit": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
+    "practice:training": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "practice:training_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
+    "practice:roleplay_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
+    "practice:qualification_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
+    "practice:guidance_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
     # analytics (予測モデル): analysts; the top-score lists show personal data (logged)
     "analytics:home": Expect("analyst", logs=customer_a, outsider=FORBIDDEN, only=ANALYSTS),
     "analytics:model": Expect("analyst", lambda w: {"pk": w.analytics["model"].pk}, outsider=FORBIDDEN, only=ANALYSTS),
