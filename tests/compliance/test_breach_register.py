@@ -205,3 +205,18 @@ def test_screens_walk_and_log_the_persons_list(auditor, hq_operator, incident, c
     pdf = client.get(f"/compliance/breaches/{incident.pk}/report.pdf")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_auditors_home_counts_open_incidents_and_overdue_reports(auditor, incident):
+    services.breach_open(
+        actor=auditor, title="FAX誤送信", cause_kind=BreachCause.MISSEND, aware_on=TODAY - dt.timedelta(days=9)
+    )
+    services.breach_open(
+        actor=auditor, title="封入誤り", cause_kind=BreachCause.MISSEND, aware_on=TODAY - dt.timedelta(days=3)
+    )
+    body = client_for(auditor).get("/").content.decode()
+    block = body[body.index("data-home-breaches") :]
+    assert '対応中</span><span class="value">3<' in block
+    assert '報告期限超過</span><span class="value">1<' in block  # the FAX: 速報 due 4 days ago
+    # 封入誤り: day 3 of the 3–5 day guide; the fixture's incident (day 2) is not yet "soon".
+    assert '報告期限間近</span><span class="value">1<' in block

@@ -21,6 +21,7 @@ from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.cases.models import Case
 from tsunagu.cases.selectors import LIST_RELATED, CaseFilters, case_queryset, overdue_summary_for_user
 from tsunagu.cases.selectors_adr import adr_near_marks, insurer_reports_overdue_count
+from tsunagu.compliance.breach_selectors import open_incident_counts
 from tsunagu.compliance.selectors import access_log_summary, manager_summary, open_alert_counts
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_list
@@ -199,7 +200,13 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
     if permissions.has(user, permissions.ACCESS_LOG_VIEW):
         add("auditor", {"access_log": access_log_summary(user=user)})
     if permissions.has(user, permissions.COMPLIANCE_ALERTS):
-        add("compliance_alerts", {"compliance_alerts": open_alert_counts(user=user)})
+        add(
+            "compliance_alerts",
+            {
+                "compliance_alerts": open_alert_counts(user=user),
+                "breaches": open_incident_counts(user=user, today=today),
+            },
+        )
     if permissions.has(user, permissions.COMPLIANCE_MANAGER_DESK):
         add("compliance_manager", {"compliance_manager": manager_summary(user=user, today=today)})
     if permissions.has(user, permissions.SURVEYS_FOLLOW_UP) and (user.agency_id or user.department_id):
