@@ -29,8 +29,11 @@ from tsunagu.policies.models import Claim, Policy
 
 from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
+from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
+from .operations.kpis import KpisResult, demo_kpis_load
+from .operations.practice import demo_practice_load
 from .operations.surveys import SurveysResult, demo_surveys_load
 from .operations.voice import VoiceResult, demo_voice_load
 from .org import ensure_org
@@ -67,6 +70,7 @@ class LoadResult:
     operations_seconds: float = 0.0
     surveys: SurveysResult | None = None  # surveys and two years of answers (with their invitations)
     voice: VoiceResult | None = None  # お客様の声, 回覧 and improvements of two years
+    kpis: KpisResult | None = None  # KPI targets of four fiscal years and the monthly counts
     seconds: float = 0.0
 
     @property
@@ -199,6 +203,8 @@ def demo_data_load(
         users=org.users,
     )
     result.voice = demo_voice_load(seed=seed, as_of=as_of, existing_customers=existing, actor=actor, users=org.users)
+    demo_practice_load(seed=seed, as_of=as_of, actor=actor)  # before the KPIs, which count its records
+    result.kpis = demo_kpis_load(as_of=as_of, actor=actor)
     t0 = time.perf_counter()
     result.identity = demo_identity_load(
         actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing
@@ -207,6 +213,7 @@ def demo_data_load(
     t0 = time.perf_counter()
     result.access_log = demo_access_log_load(users=org.users, seed=seed, as_of=as_of)
     result.access_log_seconds = time.perf_counter() - t0
+    demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
         call_command(SEARCH_INDEX_COMMAND)

@@ -62,6 +62,15 @@ for _line in (AUTO, FIRE, QUAKE, PA, LIAB, OTHER):
             PRODUCTS_BY_LINE[(_line, _corporate)] = Weighted(_pairs)
 
 
+# 代理店事故受付窓口割合 by line: the share of claims on agency policies first reported to the agency.
+AGENCY_FIRST_REPORT = {"auto": 0.86, "fire": 0.78, "earthquake": 0.72, "personal_accident": 0.74, "liability": 0.76}
+
+
+def agency_rate(agency_id: int, low: float, high: float) -> float:
+    """A fixed rate in [low, high] per agency (対面募集率, 早期更改率 differ by agency in the demo)."""
+    return low + (high - low) * ((agency_id * 7919) % 11) / 10
+
+
 @dataclass(slots=True)
 class Terms:
     """What stays the same across the renewals of one contract."""
@@ -114,7 +123,7 @@ class PolicyMixin(PeopleMixin):
             agency_id = info.agency_id if self.chance(0.97) else self.agency_pick()
             agents = self.org.agents_by_agency.get(agency_id) or []
             agent_id = self.one_of(agents) if agents and self.chance(0.9) else None
-            channel, face_to_face = SalesChannel.AGENCY.value, self.chance(0.9)
+            channel, face_to_face = SalesChannel.AGENCY.value, self.chance(agency_rate(agency_id, 0.30, 0.80))
         low, high = PREMIUM_RANGES[spec.line]
         premium = low + self.rng.random() * (high - low)
         if person.corporate:
@@ -187,7 +196,13 @@ class PolicyMixin(PeopleMixin):
                 if may_change and last_changed_on is None and self.chance(0.1):
                     last_changed_on = self.date_between(inception, min(self.as_of, expiry - DAY))
         if contract_date is None:
-            contract_date = min(self.as_of, inception - dt.timedelta(days=self.between(0, 45)))
+            days = self.between(0, 45)
+            if previous_id is not None and terms.agency_id is not None:
+                # 早期更改: the agency's share of renewals concluded >= 28 days before the start (60–90%),
+                # from the same draw (the random stream, and so the rest of the demo, stays as it was).
+                early = days < round(46 * agency_rate(terms.agency_id, 0.60, 0.90))
+                days = 28 + days % 33 if early else days % 28
+            contract_date = min(self.as_of, inception - dt.timedelta(days=days))
         created_at = self.moment(min(contract_date, self.latest_date))
         updated_at = self.moment(min(last_changed_on, self.latest_date)) if last_changed_on else created_at
         updated_at = max(updated_at, created_at)
@@ -399,7 +414,7 @@ class PolicyMixin(PeopleMixin):
             closed_on = min(closed_on, self.latest_date)
         amount = self.between(low // 1000, high // 1000) * 1000 if status == ClaimStatus.PAID else 0
         handler = None if status == ClaimStatus.REPORTED and self.chance(0.5) else self.one_of(self.org.claims_handlers)
-        if policy.agency_id is not None and self.chance(0.35):
+        if policy.agency_id is not None and self.chance(AGENCY_FIRST_REPORT.get(policy.line, 0.75)):
             via = ReportChannel.AGENCY
         else:
             via = ReportChannel.CALL_CENTER if self.chance(0.7) else ReportChannel.WEB
