@@ -7,6 +7,15 @@ of 100,000 imported responses touches a few thousand cuts: counts are summed in 
 rows are read once (locked on PostgreSQL), the missing ones inserted in bulk and all of them updated in
 bulk. `rebuild` recomputes the rows of one survey (or all) from the responses, for repairs and tests.
 
+The same counts also go to `ResponseRollup`, the dashboard's read model: every cut's counts are added
+to the 32 rows of its survey and month that keep any subset of the five cuts (the others summed,
+"*"), by one SQL upsert per row that adds (`INSERT … ON CONFLICT … DO UPDATE SET x = x + excluded.x`,
+SQLite and PostgreSQL alike), so concurrent writers never read-modify-write them. The answer
+statistics the dashboard reads (the NPS distribution, every rating's n and sum, every choice's count)
+are numbered columns there; `RollupSlot` says which path of `answer_stats` each number holds, numbered
+per survey in the order first seen (up to ROLLUP_SLOTS; the dashboard reads the base rows for a
+survey whose statistics need more).
+
 What a row holds (per cut): responses; nps_n / promoters / detractors (answers to the NPS question);
 satisfaction_n / _sum / _sumsq (the 0–10 overall satisfaction); `answer_stats` with, for every other
 rating or 0–10 question, {"n", "sum"}, for every single-choice question {"choices": {label: n}}, and
@@ -16,14 +25,26 @@ the 0–10 distributions of the two headline answers as "nps" and "satisfaction"
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from .choices import QuestionKind
-from .models import Question, Response, ResponseAggregate, Survey
+from .models import (
+    ROLLED_UP,
+    ROLLED_UP_AGENCY,
+    ROLLUP_SLOTS,
+    Question,
+    Response,
+    ResponseAggregate,
+    ResponseRollup,
+    RollupSlot,
+    Survey,
+)
 from .nps import DETRACTOR_MAX, PROMOTER_MIN
 
 # survey, month, agency, line, case type, event, channel: the unique cut of a ResponseAggregate row
@@ -164,8 +185,20 @@ def _key_of(row: ResponseAggregate) -> CutKey:
 
 
 def _existing(keys: Sequence[CutKey]) -> dict[CutKey, ResponseAggregate]:
+    """The rows of these cuts (locked on PostgreSQL), read by the set of values of every column (an
+    import touches only the import channel's cuts, a web answer one cut)."""
+    agencies = {key[2] for key in keys}
+    by_agency = Q(agency_id__in=[a for a in agencies if a is not None])
+    if None in agencies:
+        by_agency |= Q(agency_id__isnull=True)
     queryset = ResponseAggregate.objects.filter(
-        survey_id__in={key[0] for key in keys}, month__in={key[1] for key in keys}
+        by_agency,
+        survey_id__in={key[0] for key in keys},
+        month__in={key[1] for key in keys},
+        line__in={key[3] for key in keys},
+        case_type__in={key[4] for key in keys},
+        event__in={key[5] for key in keys},
+        channel__in={key[6] for key in keys},
     )
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update()
@@ -176,6 +209,29 @@ def _existing(keys: Sequence[CutKey]) -> dict[CutKey, ResponseAggregate]:
         if key in wanted:
             found[key] = row
     return found
+
+
+def _write_back(rows: Sequence[ResponseAggregate]) -> None:
+    """The rows' counts and statistics saved by id (one executemany; bulk_update's CASE WHEN
+    expressions cost seconds per thousand rows)."""
+    quote = connection.ops.quote_name
+    columns = [*Counts.COLUMNS, "answer_stats"]
+    sql = (
+        f"UPDATE {quote(ResponseAggregate._meta.db_table)} SET "
+        f"{', '.join(f'{quote(c)} = %s' for c in columns)} WHERE {quote('id')} = %s"
+    )
+    stats_field = ResponseAggregate._meta.get_field("answer_stats")
+    values = [
+        (
+            *(getattr(row, c) for c in Counts.COLUMNS),
+            stats_field.get_db_prep_save(row.answer_stats, connection),
+            row.pk,
+        )
+        for row in sorted(rows, key=lambda r: r.pk)
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), UPDATE_BATCH):
+            cursor.executemany(sql, values[start : start + UPDATE_BATCH])
 
 
 def apply_counts(counts: dict[CutKey, Counts]) -> int:
@@ -208,9 +264,8 @@ def apply_counts(counts: dict[CutKey, Counts]) -> int:
         rows = _existing(keys)
     for key, cut in counts.items():
         cut.merge_into(rows[key])
-    ResponseAggregate.objects.bulk_update(
-        list(rows.values()), [*Counts.COLUMNS, "answer_stats"], batch_size=UPDATE_BATCH
-    )
+    _write_back(list(rows.values()))
+    add_to_rollup(counts)
     return len(rows)
 
 
@@ -246,6 +301,11 @@ def rebuild(survey: Survey | None = None) -> int:
         aggregates = aggregates.filter(survey=survey)
     with transaction.atomic():
         aggregates.delete()
+        rollups, slots = ResponseRollup.objects.all(), RollupSlot.objects.all()
+        if survey is not None:
+            rollups, slots = rollups.filter(survey=survey), slots.filter(survey=survey)
+        rollups.delete()
+        slots.delete()
         version_ids = responses.order_by().values_list("version_id", flat=True).distinct()
         kinds = _question_kinds(list(version_ids))
         rows = responses.order_by().values_list(*ROW_FIELDS).iterator(chunk_size=REBUILD_CHUNK)
@@ -264,4 +324,138 @@ def rebuild(survey: Survey | None = None) -> int:
             cut.merge_into(row)
             new_rows.append(row)
         ResponseAggregate.objects.bulk_create(new_rows, batch_size=UPDATE_BATCH)
+        add_to_rollup(counts)
     return len(new_rows)
+
+
+# --- the dashboard's rollup (ResponseRollup) ------------------------------------------------------
+
+DIMS = ("agency", "line", "case_type", "event", "channel")  # bit i of ResponseRollup.dims
+MASKS = range(1 << len(DIMS))
+# survey, month, dims, agency_key, line, case type, event, channel
+RollupKey = tuple[int, dt.date, int, int, str, str, str, str]
+ROLLUP_KEY_COLUMNS = ("survey_id", "month", "dims", "agency_key", "line", "case_type", "event", "channel")
+ROLLUP_CONFLICT = ("dims", "agency_key", "line", "case_type", "event", "channel", "survey_id", "month")
+SLOT_COLUMNS = tuple(f"s{slot}" for slot in range(ROLLUP_SLOTS))
+ROLLUP_VALUE_COLUMNS = (*Counts.COLUMNS, *SLOT_COLUMNS)
+UPSERT_BATCH = 400  # rows per INSERT (47 values each: under SQLite's 32,766 and PostgreSQL's 65,535)
+
+
+def dims_mask(
+    agency: bool = False, line: bool = False, case_type: bool = False, event: bool = False, channel: bool = False
+) -> int:
+    return sum(1 << i for i, kept in enumerate((agency, line, case_type, event, channel)) if kept)
+
+
+def path_key(path: Sequence[str]) -> str:
+    """How a path of `answer_stats` is written in RollupSlot.path."""
+    return json.dumps(list(path), ensure_ascii=False)
+
+
+def stat_numbers(stats: dict[str, dict[str, Any]]) -> Iterator[tuple[str, int]]:
+    """(path_key, number) of every number of `answer_stats` the dashboard reads: the NPS distribution,
+    each rating's n and sum, each choice's count (not the satisfaction distribution)."""
+    for code, stat in stats.items():
+        if "choices" in stat:
+            if code == "satisfaction":
+                continue
+            for label, count in stat["choices"].items():
+                yield path_key((code, "choices", label)), count
+        else:
+            yield path_key((code, "n")), stat.get("n", 0)
+            yield path_key((code, "sum")), stat.get("sum", 0)
+
+
+def slot_maps(survey_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """path_key → slot of each survey."""
+    maps: dict[int, dict[str, int]] = {survey_id: {} for survey_id in survey_ids}
+    for survey_id, path, slot in RollupSlot.objects.filter(survey_id__in=list(maps)).values_list(
+        "survey_id", "path", "slot"
+    ):
+        maps[survey_id][path] = slot
+    return maps
+
+
+def _numbered(counts: dict[CutKey, Counts]) -> dict[int, dict[str, int]]:
+    """The slot maps of the counts' surveys, with a slot for every path they bring (while free)."""
+    seen: dict[int, set[str]] = {}
+    for key, cut in counts.items():
+        paths = seen.setdefault(key[0], set())
+        paths.update(path for path, _count in stat_numbers(cut.answer_stats))
+    maps = slot_maps(seen)
+    for survey_id, paths in seen.items():
+        if not (paths - maps[survey_id].keys()) or len(maps[survey_id]) >= ROLLUP_SLOTS:
+            continue
+        # new numbers: one writer at a time per survey (the survey row is the lock)
+        if connection.features.has_select_for_update:
+            list(Survey.objects.select_for_update().filter(pk=survey_id).values_list("pk", flat=True))
+        current = slot_maps([survey_id])[survey_id]
+        free = [slot for slot in range(ROLLUP_SLOTS) if slot not in set(current.values())]
+        new = sorted(paths - current.keys())[: len(free)]
+        RollupSlot.objects.bulk_create(
+            [RollupSlot(survey_id=survey_id, path=path, slot=slot) for path, slot in zip(new, free, strict=False)]
+        )
+        current.update(zip(new, free, strict=False))
+        maps[survey_id] = current
+    return maps
+
+
+def rollup_rows(counts: dict[CutKey, Counts], maps: dict[int, dict[str, int]]) -> dict[RollupKey, list[int]]:
+    """The counts added into their 32 ResponseRollup rows each (values in ROLLUP_VALUE_COLUMNS order)."""
+    width = len(ROLLUP_VALUE_COLUMNS)
+    base = len(Counts.COLUMNS)
+    out: dict[RollupKey, list[int]] = {}
+    for (survey_id, month, agency_id, line, case_type, event, channel), cut in counts.items():
+        vector = [getattr(cut, column) for column in Counts.COLUMNS] + [0] * (width - base)
+        slots = maps.get(survey_id, {})
+        for path, number in stat_numbers(cut.answer_stats):
+            slot = slots.get(path)
+            if slot is not None:
+                vector[base + slot] += number
+        nonzero = [(index, value) for index, value in enumerate(vector) if value]
+        agency_key = agency_id or 0
+        for mask in MASKS:
+            key = (
+                survey_id,
+                month,
+                mask,
+                agency_key if mask & 1 else ROLLED_UP_AGENCY,
+                line if mask & 2 else ROLLED_UP,
+                case_type if mask & 4 else ROLLED_UP,
+                event if mask & 8 else ROLLED_UP,
+                channel if mask & 16 else ROLLED_UP,
+            )
+            total = out.get(key)
+            if total is None:
+                out[key] = list(vector)
+            else:
+                for index, value in nonzero:
+                    total[index] += value
+    return out
+
+
+def add_to_rollup(counts: dict[CutKey, Counts]) -> int:
+    """Add the counts to the dashboard's rollup rows (created when missing); returns rows touched.
+    Must run in the transaction that writes the responses."""
+    if not counts:
+        return 0
+    rows = rollup_rows(counts, _numbered(counts))
+    quote = connection.ops.quote_name
+    table = quote(ResponseRollup._meta.db_table)
+    columns = [*ROLLUP_KEY_COLUMNS, *ROLLUP_VALUE_COLUMNS]
+    sets = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in ROLLUP_VALUE_COLUMNS)
+    row_marks = f"({', '.join(['%s'] * len(columns))})"
+    adapt = connection.ops.adapt_datefield_value
+    months = {key[1]: adapt(key[1]) for key in rows}
+    values = [(key[0], months[key[1]], *key[2:], *vector) for key, vector in sorted(rows.items())]
+    with connection.cursor() as cursor:
+        # many rows per statement (each key once: ON CONFLICT may not touch a row twice in one statement)
+        for start in range(0, len(values), UPSERT_BATCH):
+            part = values[start : start + UPSERT_BATCH]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES "
+                f"{', '.join([row_marks] * len(part))} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in ROLLUP_CONFLICT)}) DO UPDATE SET {sets}",
+                [value for row in part for value in row],
+            )
+    return len(values)

@@ -181,6 +181,10 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["customer", "-event_date"], name="survey_inv_customer"),
             models.Index(fields=["status", "scheduled_for"], name="survey_inv_due"),
+            # the dashboard's response rate: one covering range scan per survey version and period
+            models.Index(
+                fields=["version", "sent_at", "status", "agency", "event", "channel"], name="survey_inv_sent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -368,3 +372,73 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} {self.due_date}"
+
+
+ROLLUP_SLOTS = 32  # numbers of `answer_stats` a rollup row carries (see RollupSlot)
+ROLLED_UP = "*"  # a cut summed over all its values in a ResponseRollup row
+ROLLED_UP_AGENCY = -1  # agency_key of a row summed over all agencies (0: responses with no agency)
+
+
+class ResponseRollup(models.Model):
+    """The dashboard's read model: counts per survey, month and every combination of the five cuts
+    (agency, line, case type, trigger, channel), each either one value or summed over all of them
+    (`dims` is the bit mask of the cuts kept: 1 agency, 2 line, 4 case type, 8 trigger, 16 channel).
+    Kept with `ResponseAggregate` by `aggregates` (SQL upserts that add), so any filter is answered
+    by an index seek over a few hundred rows. The answer statistics the dashboard shows are numbered
+    columns s0…s31, whose meaning per survey is in `RollupSlot`."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    dims = models.PositiveSmallIntegerField()
+    agency_key = models.BigIntegerField()  # the agency's id; 0: no agency; -1: all agencies
+    line = models.CharField(max_length=20)
+    case_type = models.CharField(max_length=30)
+    event = models.CharField(max_length=30)
+    channel = models.CharField(max_length=10)
+    responses = models.BigIntegerField(default=0)
+    nps_n = models.BigIntegerField(default=0)
+    promoters = models.BigIntegerField(default=0)
+    detractors = models.BigIntegerField(default=0)
+    satisfaction_n = models.BigIntegerField(default=0)
+    satisfaction_sum = models.BigIntegerField(default=0)
+    satisfaction_sumsq = models.BigIntegerField(default=0)
+    for _slot in range(ROLLUP_SLOTS):
+        locals()[f"s{_slot}"] = models.BigIntegerField(default=0)
+    del _slot
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アンケート集計(ダッシュボード用)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dims", "agency_key", "line", "case_type", "event", "channel", "survey", "month"],
+                name="survey_rollup_cut",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["dims", "line", "case_type", "event", "channel", "agency_key", "survey", "month"],
+                name="survey_rollup_by_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.month:%Y-%m} {self.dims}"
+
+
+class RollupSlot(models.Model):
+    """Which number of `answer_stats` a survey's ResponseRollup column s<slot> holds: `path` is the
+    JSON list of keys (["nps", "choices", "9"], ["clarity", "sum"], ["impression", "choices", "良い"])."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=300)
+    slot = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "アンケート集計の列"
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "path"], name="survey_rollup_slot_path"),
+            models.UniqueConstraint(fields=["survey", "slot"], name="survey_rollup_slot_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} s{self.slot} {self.path}"

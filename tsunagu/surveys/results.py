@@ -1,10 +1,12 @@
 """Survey results (NPS, satisfaction, drivers, choices, response rate) for the dashboard and its exports.
 
-Every selector takes the user. Results are read from `ResponseAggregate` only (one indexed query of
-the cuts that match the filters, summed in one pass), never from the response rows, so any filter
-stays fast at millions of responses. Results are not personal data (no access-log row); they are
-scoped by the cut's agency: agency staff see their own agency's figures only, and naming another
-agency is answered like an object they cannot see (404).
+Every selector takes the user. Results are read from the rollup (`ResponseRollup`: counts per survey,
+month and every combination of the five cuts, kept with the responses by `aggregates`), never from
+the response rows: each query is an index seek over the rows of one combination of cuts (a few
+hundred at most), so any filter stays fast at millions of responses. The response rate counts
+invitations (one covering index range per survey version and period). Results are not personal
+data (no access-log row); they are scoped by agency: agency staff see their own agency's figures
+only, and naming another agency is answered like an object they cannot see (404).
 
 A figure from fewer answers than `TSUNAGU_SURVEY_MIN_N` (default 30) is suppressed (`nps.py`).
 """
@@ -21,7 +23,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -35,9 +37,19 @@ from tsunagu.core.scoping import Reach, reach
 from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import LineOfBusiness
 
+from . import aggregates
 from . import nps as formulas
 from .choices import Channel, InvitationStatus, QuestionKind, TriggerEvent
-from .models import Invitation, Question, Response, ResponseAggregate, Survey, SurveyVersion
+from .models import (
+    ROLLUP_SLOTS,
+    Invitation,
+    Question,
+    Response,
+    ResponseAggregate,
+    ResponseRollup,
+    Survey,
+    SurveyVersion,
+)
 
 SCORES = tuple(range(11))  # the 0–10 answers
 NUMERIC_QUESTIONS = (QuestionKind.RATING, QuestionKind.SCALE)
@@ -221,21 +233,29 @@ def _aggregate_query(filters: ResultFilters) -> Q:
 
 
 def results_get(*, user: User, filters: ResultFilters) -> Results:
-    """Everything the dashboard shows for the filters, summed by the database from the aggregates:
-    one query for the total and the answers' statistics, one per grouping (month, line, …)."""
+    """Everything the dashboard shows for the filters, summed by the database from the rollup
+    (`ResponseRollup`): one query for the months (and the total), one for the answer statistics,
+    one per breakdown table; each an index seek over the rows of one combination of cuts."""
     filters = _scoped_filters(user, filters)
     minimum = min_n()
-    rows = ResponseAggregate.objects.filter(_aggregate_query(filters)).order_by()
+    fixed = _fixed_mask(filters)
+    base = _rollup_rows(filters)
     questions = _current_questions(filters.survey)
-    stats_sums = _stats_sums(questions)
-    head = rows.aggregate(**_COUNT_SUMS, **{alias: Sum(expr) for alias, (expr, _path) in stats_sums.items()})
-    total = _totals(head)
-    stats = _stats_from(head, stats_sums)
-    by_month = {row["month"]: _totals(dict(row)) for row in rows.values("month").annotate(**_COUNT_SUMS)}
+    by_month = {
+        row["month"]: _totals(row) for row in base.filter(dims=fixed).values("month").annotate(**_COUNT_SUMS).order_by()
+    }
+    total = Totals()
+    for month_totals in by_month.values():
+        for column in Totals.COUNT_COLUMNS:
+            setattr(total, column, getattr(total, column) + getattr(month_totals, column))
+    stats = _rollup_stats(base.filter(dims=fixed), filters, questions)
     by_cut: dict[str, dict[Any, Totals]] = {}
     for key, _title in BREAKDOWNS:
-        column = "agency_id" if key == "agency" else key
-        by_cut[key] = {row[column]: _totals(row) for row in rows.values(column).annotate(**_COUNT_SUMS)}
+        if not _breakdown_wanted(key, filters):
+            continue
+        column = "agency_key" if key == "agency" else key
+        rows = base.filter(dims=fixed | aggregates.dims_mask(**{key: True})).values(column).annotate(**_COUNT_SUMS)
+        by_cut[key] = {_cut_value(key, row[column]): _totals(row) for row in rows.order_by()}
     distribution = stats.get("nps", {}).get("choices", {})
     return Results(
         filters=filters,
@@ -248,12 +268,90 @@ def results_get(*, user: User, filters: ResultFilters) -> Results:
         breakdowns=[
             Breakdown(key, title, _breakdown_rows(key, by_cut[key], minimum))
             for key, title in BREAKDOWNS
-            if _worth_showing(key, by_cut[key], filters)
+            if key in by_cut and _worth_showing(key, by_cut[key], filters)
         ],
         drivers=_drivers(questions, stats, minimum),
         choices=_choices(questions, stats, minimum),
         response_rate=response_rate(user=user, filters=filters),
     )
+
+
+def _fixed_mask(filters: ResultFilters) -> int:
+    """The rollup's `dims` of the cuts the filters fix (a branch fixes agencies: its own)."""
+    return aggregates.dims_mask(
+        agency=filters.agency is not None or filters.branch is not None,
+        line=bool(filters.line),
+        case_type=bool(filters.case_type),
+        event=bool(filters.event),
+        channel=bool(filters.channel),
+    )
+
+
+def _rollup_rows(filters: ResultFilters) -> QuerySet[ResponseRollup]:
+    """Rollup rows of the filters' survey, months and fixed cut values; every cut that is not fixed
+    is "*" (summed) unless the caller's `dims` keeps it (a breakdown)."""
+    rows = ResponseRollup.objects.all()
+    if filters.survey is not None:
+        rows = rows.filter(survey=filters.survey)
+    if filters.month_from is not None:
+        rows = rows.filter(month__gte=filters.month_from)
+    if filters.month_to is not None:
+        rows = rows.filter(month__lte=filters.month_to)
+    if filters.agency is not None:
+        rows = rows.filter(agency_key=filters.agency.pk)
+    if filters.branch is not None:
+        rows = rows.filter(agency_key__in=list(filters.branch.agencies.values_list("pk", flat=True)) or [0])
+    for name in ("line", "case_type", "event", "channel"):
+        if getattr(filters, name):
+            rows = rows.filter(**{name: getattr(filters, name)})
+    return rows
+
+
+def _breakdown_wanted(key: str, filters: ResultFilters) -> bool:
+    """A table by a cut the filters fixed shows one row: not worth a query (agencies are still
+    listed inside a branch)."""
+    if key == "agency":
+        return filters.agency is None
+    return not getattr(filters, key)
+
+
+def _cut_value(key: str, value: Any) -> Any:
+    """A rollup value as the breakdown keys it (an agency's id; None for responses with no agency)."""
+    if key == "agency":
+        return value or None
+    return value
+
+
+def _rollup_stats(rows: QuerySet[ResponseRollup], filters: ResultFilters, questions: list[Question]) -> dict[str, Any]:
+    """The answer statistics of the filtered responses in the shape of `answer_stats`, summed from the
+    rollup's numbered columns per survey; from the base rows (JSON paths) for a survey whose
+    statistics did not all get a column."""
+    per_survey = list(rows.values("survey_id").annotate(**{c: Sum(c) for c in aggregates.SLOT_COLUMNS}).order_by())
+    maps = aggregates.slot_maps(row["survey_id"] for row in per_survey)
+    if any(len(m) >= ROLLUP_SLOTS for m in maps.values()):
+        return _stats_from_base(filters, questions)
+    wanted = {aggregates.path_key(path) for _alias, (_expr, path) in _stats_sums(questions).items()}
+    head: dict[str, int] = {}
+    for row in per_survey:
+        for path, slot in maps[row["survey_id"]].items():
+            if path in wanted or path.startswith('["nps", "choices"'):
+                head[path] = head.get(path, 0) + int(row[f"s{slot}"] or 0)
+    stats: dict[str, Any] = {}
+    for key in wanted | set(head):
+        path = json.loads(key)
+        value = head.get(key, 0)
+        if path[1] == "choices":
+            stats.setdefault(path[0], {"choices": {}})["choices"][path[2]] = value
+        else:
+            stats.setdefault(path[0], {})[path[1]] = value
+    return stats
+
+
+def _stats_from_base(filters: ResultFilters, questions: list[Question]) -> dict[str, Any]:
+    rows = ResponseAggregate.objects.filter(_aggregate_query(filters)).order_by()
+    stats_sums = _stats_sums(questions)
+    head = rows.aggregate(**{alias: Sum(expr) for alias, (expr, _path) in stats_sums.items()})
+    return _stats_from(head, stats_sums)
 
 
 _COUNT_SUMS = {column: Sum(column) for column in Totals.COUNT_COLUMNS}
@@ -366,8 +464,10 @@ def response_rate(*, user: User, filters: ResultFilters) -> ResponseRate:
     """Invitations sent in the period (and cut) and how many of them were answered."""
     filters = _scoped_filters(user, filters)
     invitations = Invitation.objects.filter(status__in=SENT_STATUSES)
-    if filters.survey is not None:
-        invitations = invitations.filter(version__survey=filters.survey)
+    if filters.survey is not None:  # its versions' ids first: the index starts with the version
+        invitations = invitations.filter(
+            version_id__in=list(SurveyVersion.objects.filter(survey=filters.survey).values_list("pk", flat=True))
+        )
     if filters.month_from is not None:
         invitations = invitations.filter(sent_at__gte=_local_midnight(filters.month_from))
     if filters.month_to is not None:
@@ -384,8 +484,10 @@ def response_rate(*, user: User, filters: ResultFilters) -> ResponseRate:
         invitations = invitations.filter(event=filters.event)
     if filters.channel:
         invitations = invitations.filter(channel=filters.channel)
-    sent = invitations.count()
-    answered = invitations.filter(status=InvitationStatus.ANSWERED).count() if sent else 0
+    counted = invitations.order_by().aggregate(
+        sent=Count("pk"), answered=Count("pk", filter=Q(status=InvitationStatus.ANSWERED))
+    )
+    sent, answered = int(counted["sent"] or 0), int(counted["answered"] or 0)
     return ResponseRate(sent, answered, formulas.response_rate(answered, sent))
 
 
