@@ -93,3 +93,21 @@ def test_every_planted_anomaly_is_found_and_nothing_else(demo, db):
         ("claims2", "out_of_portfolio"),
         ("policy_admin", "exports"),
     }, sorted(found)
+
+
+def test_the_demo_breach_register_follows_the_planted_bulk_reading(demo):
+    from tsunagu.compliance.choices import BreachStatus
+    from tsunagu.compliance.models import BreachIncident
+
+    closed = BreachIncident.objects.get(status=BreachStatus.CLOSED)
+    assert closed.affected.count() == 1
+    assert closed.affected.filter(notified_on__isnull=True).count() == 0
+    incident = BreachIncident.objects.get(status=BreachStatus.OPEN)
+    assert incident.suspect_user.username == "operator2"
+    assert incident.malicious
+    persons = incident.affected.count()
+    # the 380 customers operator2 opened that night, plus the day's ordinary reads, from the log
+    assert 380 <= persons < 450
+    assert incident.affected.filter(notified_on__isnull=False).count() == persons // 2
+    assert incident.preliminary_reported_on is not None
+    assert incident.final_reported_on is None
