@@ -30,7 +30,6 @@ from tsunagu.policies.models import Claim, Policy
 from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
 from .operations.breaches import demo_breaches_load
-from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
@@ -214,7 +213,6 @@ def demo_data_load(
     t0 = time.perf_counter()
     result.access_log = demo_access_log_load(users=org.users, seed=seed, as_of=as_of)
     result.access_log_seconds = time.perf_counter() - t0
-    demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
