@@ -13,6 +13,7 @@ from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
+from tsunagu.core.normalize import identifier_key
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import require_logged_read
 
@@ -128,7 +129,8 @@ def import_error_rows(*, user: User, survey_import: SurveyImport, screen: str) -
     customers: the read is logged for the customers they name."""
     permissions.require(user, permissions.SURVEYS_IMPORT)
     errors = list(survey_import.errors)
-    numbers = {str(e.get("policy_number", "")) for e in errors if e.get("policy_number")}
+    # Numbers as written in the file; policies store the normalized form (as the import matched them).
+    numbers = {identifier_key(str(e.get("policy_number", ""))) for e in errors if e.get("policy_number")}
     if numbers:
         from tsunagu.policies.models import Policy
 

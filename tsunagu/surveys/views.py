@@ -35,7 +35,8 @@ from .forms import (
 )
 from .models import Invitation, Survey
 from .services.definitions import survey_create, survey_set_active, survey_update, version_has_answers
-from .services.imports import error_report, survey_import_run
+from .services.import_jobs import survey_import_queue
+from .services.imports import error_report
 from .services.invitations import answer_number
 from .services.responses import ResponseInput, responses_record, survey_opt_in, survey_opt_out
 
@@ -298,31 +299,35 @@ def opt_out(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def imports(request: AuthedRequest) -> HttpResponse:
-    """Upload a results file (run at once: the result page lists the rejected rows)."""
+    """Upload a results file: it is queued as a background job (services.import_jobs) and the
+    import page shows its progress, then the rejected rows."""
     rows = selectors.import_list(user=request.user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = survey_import_run(
+            row = survey_import_queue(
                 actor=request.user, survey=form.cleaned_data["survey"], data=upload.read(), file_name=upload.name
             )
         except ValidationError as error:
-            form.add_error("file", error)
+            _form_error(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            row = result.survey_import
-            messages.success(request, f"取り込みました(取込 {row.imported}件・エラー {row.rejected}件)。")
+            messages.success(request, f"取込 #{row.pk} を受け付けました。この画面で進み具合と結果を確認できます。")
             return redirect("surveys:import", pk=row.pk)
-    return render(request, "surveys/imports.html", {"form": form, "imports": rows})
+    running = any(r.status in ("queued", "running") for r in rows)
+    return render(request, "surveys/imports.html", {"form": form, "imports": rows, "running": running})
 
 
 @login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One import: its state (polled every 2 seconds while queued or running), counts, failure
+    reason and the first 200 rejected rows (the CSV has up to 1,000)."""
     row = selectors.import_get(user=request.user, pk=pk)
     errors = selectors.import_error_rows(user=request.user, survey_import=row, screen="アンケート結果の取込")
-    return render(request, "surveys/import_detail.html", {"row": row, "errors": errors[:200]})
+    template = "surveys/_import_progress.html" if request.htmx else "surveys/import_detail.html"
+    return render(request, template, {"row": row, "errors": errors[:200]})
 
 
 @login_required

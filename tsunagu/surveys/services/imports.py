@@ -234,6 +234,7 @@ def survey_import_run(
     data: bytes,
     file_name: str,
     progress: Callable[[int, int], None] | None = None,
+    survey_import: SurveyImport | None = None,  # a row queued from the screen (services.import_jobs)
 ) -> ImportResult:
     """Import a results file into `survey`'s current version. A file that cannot be read (or whose
     header does not fit the survey) imports nothing: the job fails with the Japanese reason
@@ -242,7 +243,7 @@ def survey_import_run(
     started = timezone.now()
     version = survey.versions.get(is_current=True)
     questions = list(version.questions.order_by("order", "id"))
-    row = SurveyImport.objects.create(survey=survey, file_name=file_name[:255], started_by=actor)
+    row = survey_import or SurveyImport.objects.create(survey=survey, file_name=file_name[:255], started_by=actor)
     job = Job.start(
         row,
         actor=actor,
