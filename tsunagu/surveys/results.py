@@ -242,7 +242,8 @@ def results_get(*, user: User, filters: ResultFilters) -> Results:
     base = _rollup_rows(filters)
     questions = _current_questions(filters.survey)
     by_month = {
-        row["month"]: _totals(row) for row in base.filter(dims=fixed).values("month").annotate(**_COUNT_SUMS).order_by()
+        row["month"]: _totals(dict(row))
+        for row in base.filter(dims=fixed).values("month").annotate(**_COUNT_SUMS).order_by()
     }
     total = Totals()
     for month_totals in by_month.values():
@@ -326,7 +327,10 @@ def _rollup_stats(rows: QuerySet[ResponseRollup], filters: ResultFilters, questi
     """The answer statistics of the filtered responses in the shape of `answer_stats`, summed from the
     rollup's numbered columns per survey; from the base rows (JSON paths) for a survey whose
     statistics did not all get a column."""
-    per_survey = list(rows.values("survey_id").annotate(**{c: Sum(c) for c in aggregates.SLOT_COLUMNS}).order_by())
+    per_survey: list[dict[str, Any]] = [
+        dict(row)
+        for row in rows.values("survey_id").annotate(**{c: Sum(c) for c in aggregates.SLOT_COLUMNS}).order_by()
+    ]
     maps = aggregates.slot_maps(row["survey_id"] for row in per_survey)
     if any(len(m) >= ROLLUP_SLOTS for m in maps.values()):
         return _stats_from_base(filters, questions)
