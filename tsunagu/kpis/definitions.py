@@ -243,6 +243,27 @@ _register(
     )
 )
 
+ELDERLY_MEASURES = (
+    ("relative_present", "親族同席"),
+    ("multiple_agents", "複数募集人"),
+    ("multiple_meetings", "複数回の面談"),
+    ("confirmation_call", "別担当者による確認電話"),
+    ("recording", "録音・ビデオ面談"),
+    ("insurer_check", "保険会社による確認"),
+)
+for _kind, _label in ELDERLY_MEASURES:
+    _register(
+        Kpi(
+            f"elderly_share_{_kind}",
+            f"高齢者対応 {_label}の実施割合",
+            RATE,
+            "%",
+            f"年度内に契約日がある高齢のお客さまへの募集のうち、「{_label}」を実施した割合",
+            {"kind": _kind},
+            group="高齢者",
+        )
+    )
+
 # The keys the acceptance interface (`agency_kpis`) must always carry.
 REQUIRED_KEYS = (
     "face_to_face_rate",

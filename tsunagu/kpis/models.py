@@ -10,16 +10,12 @@ from simple_history.models import HistoricalRecords
 from tsunagu.core.models import Agency, User
 from tsunagu.core.writes import HistoryQuerySet
 
-from . import definitions
-
-KPI_CHOICES = [(k.key, k.name) for k in definitions.REGISTRY.values()]
-
 
 class KpiTarget(models.Model):
     """目標: per KPI, fiscal year and agency (no agency: the company's target, which an agency without
     its own target adopts). The dates say when the target applies within the year."""
 
-    kpi = models.CharField("KPI", max_length=60, choices=KPI_CHOICES)
+    kpi = models.CharField("KPI", max_length=60)  # a key of definitions.REGISTRY (checked by target_save)
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="代理店"
     )

@@ -17,7 +17,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, DateField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -160,7 +160,15 @@ def _practice_spec(kpi: Kpi) -> Spec | None:
         if model is None or not _has(model, "agency", "policy", "complete"):
             return None
         qs = model._default_manager.filter(policy__isnull=False)
-        return Spec(qs, "policy__contract_date", "agency_id", Q(complete=True), customer="policy__policyholder_id")
+        return Spec(qs, "policy__contract_date", "agency_id", Q(complete=True), customer="customer_id")
+    if kpi.key.startswith("elderly_share_"):
+        model = _model("practice.ElderlySolicitation")
+        measure = _model("practice.ElderlyMeasure")
+        if model is None or measure is None or not _has(model, "agency", "policy"):
+            return None
+        done = Exists(measure._default_manager.filter(solicitation=OuterRef("pk"), kind=params(kpi)["kind"]))
+        qs = model._default_manager.filter(policy__isnull=False)
+        return Spec(qs, "policy__contract_date", "agency_id", Q(done), customer="customer_id")
     if kpi.key == "elderly_measures_count":
         model = _model("practice.ElderlyMeasure")
         if model is None:
