@@ -103,3 +103,11 @@ def test_agency_staff_list_is_scoped(agency_b_staff, client, world):  # noqa: F8
     body = client.get("/voice/complaints/cases/", params).content.decode()
     assert "1件" in body
     assert world["a"].name not in body
+
+
+def test_an_empty_period_renders_without_chart(cs_officer, client, world):  # noqa: F811
+    client.force_login(cs_officer)
+    response = client.get("/voice/complaints/", {"date_from": "2025-01-01", "date_to": "2025-03-31"})
+    assert response.status_code == 200
+    assert response.context["chart"] is None
+    assert [n for n, _ in response.context["trend_totals"]] == [0, 0, 0]

@@ -100,14 +100,14 @@ def _chart(analysis: complaints.Analysis) -> dict[str, Any] | None:
     if not analysis.total:
         return None
     months = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in analysis.months]
-    total = [sum(column) for column in zip(*(counts for _, counts in analysis.trend), strict=True)]
+    total = [sum(counts[i] for _, counts in analysis.trend) for i in range(len(analysis.months))]
     series = [_Series("全体", total), *(_Series(label, counts) for label, counts in analysis.trend[:CHART_SERIES])]
     return trend_chart(months, series)
 
 
 def _cells(analysis: complaints.Analysis) -> dict[str, Any]:
     """Drill-down keys for the figures laid out in grids (month columns, ADR quarter cells)."""
-    totals = [sum(column) for column in zip(*(counts for _, counts in analysis.trend), strict=True)]
+    totals = [sum(counts[i] for _, counts in analysis.trend) for i in range(len(analysis.months))]
     trend = [
         (label, [(n, f"{label}|{month}") for n, month in zip(counts, analysis.months, strict=True)])
         for label, counts in analysis.trend
