@@ -201,6 +201,12 @@ def measure(staff: Any, repeat: int) -> None:
     emit("full_pack_seconds", time.perf_counter() - started, "s", rows=len(rows), target=30)
     face = next(r for r in rows if r.agency is None and r.kpi == "face_to_face_rate")
     log(f"kpis: company face_to_face_rate {face.value} ({face.numerator}/{face.denominator})")
+    from tsunagu.kpis import definitions, sources
+
+    for kpi in definitions.REGISTRY.values():  # where the pack's time goes (stderr)
+        t0 = time.perf_counter()
+        sources.counts(kpi, fy.start, fy.end)
+        log(f"kpis: {kpi.key} {time.perf_counter() - t0:.2f}s")
     started = time.perf_counter()
     written = aggregates.rebuild([fy.previous(), fy])
     emit("rebuild_seconds", time.perf_counter() - started, "s", rows=written, years=2)
