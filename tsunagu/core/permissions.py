@@ -404,6 +404,12 @@ COMPLIANCE_MANAGER_DESK = _register(
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
     lambda user: _is_manager(user),
 )
+COMPLIANCE_DSR = _register(
+    "compliance.dsr",
+    "開示等の請求への対応",
+    "開示等の請求への対応(保有個人データの出力)は、コンプライアンス監査担当とシステム管理者だけが行えます。",
+    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+)
 COMPLIANCE_BREACHES = _register(
     "compliance.breaches",
     "漏えい等事案の管理",

@@ -1,0 +1,189 @@
+"""Everything held about one person, for a data-subject request (開示, APPI Art. 33): every row of
+every app that refers to the customer — found from the models themselves, so a new app's tables are
+included without touching this file — one level of rows owned by those (a policy's coverages and
+claims, a case's details and tasks), and who viewed the person's data (the access log).
+
+The export is itself a read of personal data: it is logged once as an export naming the customer.
+Secrets (token hashes, keys) and internal matching/search indexes are left out; so are row histories
+(the current rows are what is held; the history tables repeat them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalChanges
+
+from tsunagu.core import permissions
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.models import AccessLog, User
+from tsunagu.customers.models import Customer
+
+SCREEN = "開示請求への回答(保有個人データの出力)"
+ROW_LIMIT = 5_000  # rows per table in one export; more is reported as truncated
+# Tables that hold no information about the person beyond pointers already exported elsewhere, or
+# that exist only to find or match records (rebuilt from the rows exported).
+EXCLUDED_APPS = {"search", "admin", "sessions", "contenttypes", "auth", "axes", "django_tasks_database"}
+EXCLUDED_MODELS = {
+    "identity.blockingkey",
+    "identity.candidatepair",
+    "surveys.responserollup",
+    "surveys.rollupslot",
+    "surveys.responseaggregate",
+    "voice.voiceterm",
+    "core.accesslog",  # exported as 閲覧の記録 below, without the chain's internals
+}
+SECRET_FIELDS = {"token_hash", "key", "password", "secret", "hash", "prev_hash", "row_hash", "mac"}
+
+
+@dataclass
+class Section:
+    label: str  # app.model
+    title: str  # the table's Japanese name
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+
+
+@dataclass
+class Disclosure:
+    customer_number: str
+    customer_name: str
+    generated_at: dt.datetime
+    sections: list[Section]
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "customer": self.customer_number,
+                "name": self.customer_name,
+                "generated_at": self.generated_at.isoformat(),
+                "sections": [
+                    {"table": s.label, "title": s.title, "rows": s.rows, "truncated": s.truncated}
+                    for s in self.sections
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+
+
+def _value(obj: models.Model, f: models.Field[Any, Any]) -> Any:
+    if f.choices:
+        return getattr(obj, f"get_{f.name}_display")()
+    value = getattr(obj, f.attname)
+    if isinstance(f, models.ForeignKey | models.OneToOneField):
+        if value is None:
+            return None
+        related = getattr(obj, f.name)
+        return str(related)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None
+    return value
+
+
+def _row(obj: models.Model, skip: set[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in skip or f.name in SECRET_FIELDS or f.name.endswith("_hash"):
+            continue
+        row[str(f.verbose_name)] = _value(obj, f)
+    return row
+
+
+def _eligible(model: type[models.Model]) -> bool:
+    meta = model._meta
+    return (
+        not issubclass(model, HistoricalChanges)
+        and not meta.abstract
+        and not meta.proxy
+        and meta.app_label not in EXCLUDED_APPS
+        and meta.label_lower not in EXCLUDED_MODELS
+    )
+
+
+def _links_to(target: type[models.Model]) -> list[tuple[type[models.Model], models.Field[Any, Any]]]:
+    links: list[tuple[type[models.Model], models.Field[Any, Any]]] = []
+    for model in apps.get_models():
+        if not _eligible(model) or model is target:
+            continue
+        for f in model._meta.concrete_fields:
+            if isinstance(f, models.ForeignKey | models.OneToOneField) and f.related_model is target:
+                links.append((model, f))
+    return links
+
+
+def _section(model: type[models.Model], queryset: models.QuerySet[Any], skip: set[str]) -> Section:
+    objects = list(queryset.order_by("pk")[: ROW_LIMIT + 1])
+    return Section(
+        label=model._meta.label,
+        title=str(model._meta.verbose_name_plural),
+        rows=[_row(o, skip) for o in objects[:ROW_LIMIT]],
+        truncated=len(objects) > ROW_LIMIT,
+    )
+
+
+def disclosure_build(*, user: User, customer: Customer) -> Disclosure:
+    """Every table's rows about the customer (permission `compliance.dsr`; logged as one export)."""
+    permissions.require(user, permissions.COMPLIANCE_DSR)
+    sections = [_section(Customer, Customer.objects.filter(pk=customer.pk), set())]
+    owned: dict[type[models.Model], list[int]] = {}
+    for model, f in _links_to(Customer):
+        queryset = model._default_manager.filter(**{f.name: customer})
+        section = _section(model, queryset, {f.name})
+        if section.rows:
+            sections.append(section)
+            owned.setdefault(model, []).extend(queryset.values_list("pk", flat=True)[:ROW_LIMIT])
+    # One level down: rows that belong to the customer's rows (claims and coverages of a policy …).
+    done = {s.label for s in sections}
+    for parent, ids in owned.items():
+        for model, f in _links_to(parent):
+            if model._meta.label in done:
+                continue
+            queryset = model._default_manager.filter(**{f"{f.name}__in": ids})
+            section = _section(model, queryset, {f.name})
+            if section.rows:
+                sections.append(section)
+                done.add(model._meta.label)
+    views = AccessLog.objects.filter(customer_id=customer.pk).select_related("user").order_by("-at")
+    sections.append(
+        Section(
+            label="core.AccessLog",
+            title="閲覧の記録(だれがいつ閲覧したか)",
+            rows=[
+                {
+                    "日時": timezone.localtime(v.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    "利用者": str(v.user) if v.user else v.username,
+                    "目的": v.get_purpose_display(),
+                    "画面・経路": v.screen,
+                }
+                for v in views[:ROW_LIMIT]
+            ],
+            truncated=views[ROW_LIMIT : ROW_LIMIT + 1].exists(),
+        )
+    )
+    log_access(
+        user=user,
+        customer_ids=[customer.pk],
+        purpose=AccessPurpose.EXPORT,
+        screen=SCREEN,
+        detail={"tables": len(sections), "rows": sum(len(s.rows) for s in sections)},
+    )
+    return Disclosure(
+        customer_number=customer.number,
+        customer_name=customer.name,
+        generated_at=timezone.now(),
+        sections=sections,
+    )
