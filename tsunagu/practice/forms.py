@@ -265,8 +265,8 @@ class SessionForm(TextCheckedForm):
             del self.fields["agency"]
         else:
             agency_field.queryset = Agency.objects.filter(is_active=True).order_by("code")
-        agency_id = user.agency_id or (self.data.get("agency") if self.is_bound else None)
-        _people(self.fields["attendees"], int(agency_id) if str(agency_id or "").isdigit() else None)
+        raw = str(user.agency_id or (self.data.get("agency") if self.is_bound else "") or "")
+        _people(self.fields["attendees"], int(raw) if raw.isdigit() else None)
 
     def clean_date(self) -> dt.date:
         day: dt.date = self.cleaned_data["date"]

@@ -73,6 +73,11 @@ def _visible_policy(actor: User, policy: Policy, *, lock: bool = False) -> Polic
     return found
 
 
+def _agency_id(policy: Policy) -> int:
+    assert policy.agency_id is not None  # _visible_policy refuses direct policies
+    return policy.agency_id
+
+
 # --- 意向把握 ---------------------------------------------------------------------------------------
 
 
@@ -171,7 +176,7 @@ def intent_record_save(*, actor: User, policy: Policy, data: IntentInput) -> Int
         if record is None:
             record = IntentRecord(
                 policy=policy,
-                agency_id=policy.agency_id,
+                agency_id=_agency_id(policy),
                 kind=IntentKind.RENEWAL if policy.previous_policy_id else IntentKind.NEW,
                 line=policy.line,
                 recorded_by=actor,
@@ -285,7 +290,7 @@ def elderly_solicitation_start(
         solicitation = ElderlySolicitation(
             policy=policy,
             customer=customer,
-            agency_id=policy.agency_id,
+            agency_id=_agency_id(policy),
             solicited_on=solicited_on,
             age=age,
             tier=tier,
@@ -423,7 +428,7 @@ def renewal_progress_save(*, actor: User, policy: Policy, data: RenewalInput) ->
         if errors:
             raise ValidationError(errors)
         progress = RenewalProgress.objects.filter(policy=policy).first() or RenewalProgress(
-            policy=policy, agency_id=policy.agency_id, expiry=policy.expiry
+            policy=policy, agency_id=_agency_id(policy), expiry=policy.expiry
         )
         progress.agent = data.agent
         progress.started_on = data.started_on or (progress.started_on or today)
