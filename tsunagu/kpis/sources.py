@@ -36,6 +36,9 @@ class Spec:
     value: str = ""  # NPS/MEAN: the answer's field
     customer: str = ""  # the field path of the customer's id (access log of the drill-down)
     number: str = "pk"  # what identifies the row on screen (証券番号, 事故番号 …)
+    # Rows of the queryset that count, applied inside the aggregates rather than in WHERE: a filter on
+    # a joined table (the claimed policy's line) made SQLite scan from that table (5 s instead of 0.4 s).
+    subset: Q | None = None
 
 
 def settings_overrides() -> dict[str, Any]:
@@ -102,12 +105,13 @@ def spec_of(kpi: Kpi) -> Spec | None:
         )
     if key.startswith("agency_accident_window_rate"):
         return Spec(
-            _lines(Claim.objects.all(), "policy__line", p["lines"]),
+            Claim.objects.all(),
             "reported_on",
             "policy__agency_id",
             Q(reported_via=ReportChannel.AGENCY),
             customer="policy__policyholder_id",
             number="number",
+            subset=Q(policy__line__in=list(p["lines"])) if p["lines"] else None,
         )
     if key.startswith("claim_nps_"):
         about_claim = Q(event=TriggerEvent.CLAIM_CLOSED) | Q(claim__isnull=False)
@@ -195,9 +199,11 @@ def _practice_spec(kpi: Kpi) -> Spec | None:
 
 def _aggregates(kpi: Kpi, spec: Spec) -> dict[str, Any]:
     if kpi.kind in (RATE, COUNT):
+        every = spec.subset if spec.subset is not None else Q()
+        numerator = every & spec.numerator if spec.numerator is not None else every
         return {
-            "den": Count("pk"),
-            "num": Count("pk", filter=spec.numerator) if spec.numerator is not None else Count("pk"),
+            "den": Count("pk", filter=spec.subset) if spec.subset is not None else Count("pk"),
+            "num": Count("pk", filter=numerator) if numerator else Count("pk"),
         }
     if kpi.kind == NPS:
         v = spec.value
@@ -320,6 +326,8 @@ def records(
     if spec is None:
         return None
     qs = in_period(spec, start, end, agency_ids)
+    if spec.subset is not None:
+        qs = qs.filter(spec.subset)
     visible_to = getattr(qs, "visible_to", None)
     if visible_to is None:
         return None
