@@ -53,7 +53,7 @@ def test_a_non_recommended_choice_waits_for_the_managers_double_check(
     page.fill("[name=product_1]", "あんしんカー")
     page.fill("[name=recommended_product]", "あんしんカー")
     page.fill("[name=recommendation_reason]", "ご予算内で補償が広い")
-    page.get_by_label("推奨商品以外を選んだ").check()
+    page.get_by_label("推奨商品以外を選んだ", exact=True).check()
     page.fill("[name=chosen_product]", "格安カー")
     page.fill("[name=non_recommended_reason]", "保険料を優先されたため")
     page.fill("[name=confirmed_on]", "2026-11-20")
