@@ -467,6 +467,7 @@ def _voices(staff: User, world: World) -> dict[str, Any]:
     )
     return {"voice": voice, "circulation": circulation, "improvement": improvement}
 
+
 def _practice(staff: User, world: World) -> dict[str, Any]:
     """Agency A's incomplete intent record of the world's policy (on the 意向把握 worklist) and an
     incomplete elderly handling of the world's customer (on the 高齢者対応 worklist)."""

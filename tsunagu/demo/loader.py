@@ -34,7 +34,6 @@ from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
 from .operations.practice import demo_practice_load
-from .operations.practice import demo_practice_load
 from .operations.surveys import SurveysResult, demo_surveys_load
 from .operations.voice import VoiceResult, demo_voice_load
 from .org import ensure_org
@@ -204,7 +203,6 @@ def demo_data_load(
         users=org.users,
     )
     result.voice = demo_voice_load(seed=seed, as_of=as_of, existing_customers=existing, actor=actor, users=org.users)
-    demo_practice_load(seed=seed, as_of=as_of, actor=actor)  # before the KPIs, which count its records
     demo_practice_load(seed=seed, as_of=as_of, actor=actor)  # before the KPIs, which count its records
     result.kpis = demo_kpis_load(as_of=as_of, actor=actor)
     t0 = time.perf_counter()
