@@ -4,6 +4,7 @@ ADR path through the API (read, refer, advance, conclude, Japanese errors, scope
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from tests.conftest import PASSWORD
 from tsunagu.cases import adr
 from tsunagu.cases.choices import AdrResult, AdrStage, CaseStatus, CaseType
 from tsunagu.cases.models import ComplaintCategory, ComplaintDetail
-from tsunagu.cases.services import adr_conclude, adr_refer, case_transition, complaint_update
+from tsunagu.cases.services import adr_advance, adr_conclude, adr_refer, case_transition, complaint_update
 
 from .conftest import open_case
 
@@ -232,3 +233,17 @@ def test_api_adr_of_a_non_complaint_is_404(hq_operator, holder, client):
     case = open_case(hq_operator, customer, None, CaseType.INQUIRY, "other", question="?")
     client.login(username="hq_operator", password=PASSWORD)
     assert client.get(f"/api/cases/{case.pk}/adr/").status_code == 404
+
+
+def test_the_conclude_form_offers_only_the_results_of_the_current_stage(complaints_officer, complaint, client):
+    adr_refer(actor=complaints_officer, case=complaint, notified_on=days_ago(20), lodged_on=days_ago(25), reference="C")
+    client.login(username="complaints_officer", password=PASSWORD)
+
+    def offered() -> set[str]:
+        page = client.get(f"/cases/{complaint.pk}/").content.decode()
+        start = page.index('name="result"')
+        return set(re.findall(r'<option value="([a-z_]+)"', page[start : page.index("</select>", start)]))
+
+    assert offered() == {"resolved", "withdrawn", "not_accepted", "failed"}
+    adr_advance(actor=complaints_officer, case=complaint, dispute_filed_on=days_ago(2))
+    assert offered() == {"settled", "special_conciliation", "failed", "withdrawn"}

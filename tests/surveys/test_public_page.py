@@ -201,3 +201,41 @@ def test_definition_screens(client, org):
     preview = client.get(reverse("surveys:preview", args=["renewal"])).content.decode()
     assert "おすすめしますか" in preview
     assert "回答を送信する" not in preview
+
+
+def test_blank_question_rows_post_nothing_and_are_ignored(client, org):
+    """The edit form ends with two blank rows. Their 形式 starts on an empty choice, so a browser
+    submits them empty and the formset ignores them (before: the first kind was preselected, every
+    blank row counted as changed, and saving failed on the blank code and text)."""
+    manager = cs_manager()
+    client.force_login(manager)
+    page = client.get(reverse("surveys:new")).content.decode()
+    assert '<option value="" selected>選択してください</option>' in page
+    data = {
+        "code": "exit",
+        "name": "解約時アンケート",
+        "purpose": "transactional",
+        "q-TOTAL_FORMS": "3",
+        "q-INITIAL_FORMS": "0",
+        "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "20",
+        "q-0-code": "nps",
+        "q-0-kind": "nps",
+        "q-0-text": "おすすめしますか",
+        # what a browser sends for the two blank rows
+        "q-1-code": "",
+        "q-1-kind": "",
+        "q-1-text": "",
+        "q-2-code": "",
+        "q-2-kind": "",
+        "q-2-text": "",
+    }
+    response = client.post(reverse("surveys:new"), data)
+    assert response.status_code == 302
+    detail = client.get(reverse("surveys:detail", args=["exit"])).content.decode()
+    assert "おすすめしますか" in detail
+    # A filled row without its kind says so in Japanese.
+    data |= {"code": "exit2", "q-1-code": "speed", "q-1-text": "早さ"}
+    response = client.post(reverse("surveys:new"), data)
+    assert response.status_code == 200
+    assert "形式を選んでください。" in response.content.decode()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -14,6 +14,7 @@ from tsunagu.customers.choices import PREFECTURE_CHOICES, NameChangeReason
 from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
 from tsunagu.policies.models import Policy
 
+from . import adr
 from .choices import (
     AdrResult,
     CancellationOutcome,
@@ -429,6 +430,14 @@ class AdrConcludeForm(VersionedForm):
     outcome_note = forms.CharField(
         label="結果の詳細(機微)", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
+
+    def __init__(self, *args: Any, stage: str = "", **kwargs: Any) -> None:
+        """With the procedure's stage, offer only the results that can end it (cases.adr)."""
+        super().__init__(*args, **kwargs)
+        allowed = adr.RESULTS_BY_STAGE.get(stage)
+        if allowed:
+            result = cast(forms.ChoiceField, self.fields["result"])
+            result.choices = [("", "選択してください"), *((v, label) for v, label in AdrResult.choices if v in allowed)]
 
 
 class InsurerReportForm(VersionedForm):

@@ -204,7 +204,7 @@ def _detail_context(request: AuthedRequest, pk: int, case: Case | None = None) -
         context["adr_desk"] = permissions.has(request.user, permissions.CASES_COMPLAINTS_DESK)
         context["adr_refer_form"] = AdrReferForm(initial=version)
         context["adr_advance_form"] = AdrAdvanceForm(initial=version)
-        context["adr_conclude_form"] = AdrConcludeForm(initial=version)
+        context["adr_conclude_form"] = AdrConcludeForm(initial=version, stage=case.complaint.adr_stage)
         context["insurer_report_form"] = InsurerReportForm(initial=version)
     elif case.case_type == CaseType.CANCELLATION:
         context["guidance"] = selectors.retention_guidance_for(case=case)

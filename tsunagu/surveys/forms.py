@@ -57,7 +57,13 @@ class QuestionForm(forms.Form):
     code = forms.SlugField(
         label="設問コード", max_length=40, error_messages={"invalid": "半角英数字・ハイフン・下線で入力してください。"}
     )
-    kind = forms.ChoiceField(label="形式", choices=QuestionKind.choices)
+    # A blank first choice: the formset's empty extra rows must post nothing, or the browser's first
+    # option would make every blank row "changed" and fail the required code and text.
+    kind = forms.ChoiceField(
+        label="形式",
+        choices=[("", "選択してください"), *QuestionKind.choices],
+        error_messages={"required": "形式を選んでください。", "invalid_choice": "形式を一覧から選んでください。"},
+    )
     text = forms.CharField(label="設問文", max_length=300, validators=[validate_text])
     choices = forms.CharField(
         label="選択肢",
