@@ -104,6 +104,9 @@ def test_the_demo_breach_register_follows_the_planted_bulk_reading(demo):
     assert closed.affected.filter(notified_on__isnull=True).count() == 0
     incident = BreachIncident.objects.get(status=BreachStatus.OPEN)
     assert incident.suspect_user.username == "operator2"
+    # Registered from the monitoring alert the demo's rule run raised and the auditor concluded.
+    assert incident.alert.rule == "bulk_viewing"
+    assert incident.alert.conclusion == "incident"
     assert incident.malicious
     persons = incident.affected.count()
     # the 380 customers operator2 opened that night, plus the day's ordinary reads, from the log

@@ -24,6 +24,7 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import query_int
 
 from . import reports, selectors, services
+from .choices import RuleCode
 from .forms import (
     AlertFilterForm,
     AnswerForm,
@@ -219,7 +220,11 @@ def rule_settings(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "compliance/settings.html",
-        {"settings": settings, "defaults": DEFAULTS, "runs": selectors.recent_runs(user=request.user)},
+        {
+            "settings": settings,
+            "defaults": [(RuleCode(code).label, t) for code, t in DEFAULTS.items()],
+            "runs": selectors.recent_runs(user=request.user),
+        },
     )
 
 

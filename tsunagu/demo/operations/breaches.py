@@ -1,13 +1,17 @@
-"""Demo breach register: the late-night bulk reading planted in the demo access log turned out to be
-a staff member taking customer data (an open incident, 速報 made, 確報 pending, persons found from
-the log and partly notified), and last year's mis-sent letter (closed). Through the services."""
+"""Demo compliance monitoring and breach register. The monitoring rules run over the demo's 90 days
+of access log (the auditor's queue shows the planted anomalies); the late-night bulk reading turned
+out to be a staff member taking customer data: its alert is concluded as an incident, which is
+registered from the alert (速報 made, 確報 pending, persons found from the log and partly notified);
+last year's mis-sent letter is a closed incident. Everything through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from tsunagu.compliance import breach_services as services
-from tsunagu.compliance.choices import BreachCause
+from tsunagu.compliance.choices import BreachCause, Conclusion
+from tsunagu.compliance.models import Alert
+from tsunagu.compliance.services import alert_assign, alert_conclude, rules_run
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
@@ -20,6 +24,7 @@ def demo_breaches_load(*, access_log: AccessLogResult, users: dict[str, User], a
     if auditor is None:
         return 0
     count = 0
+    rules_run(actor=auditor, date_from=as_of - dt.timedelta(days=91), date_to=as_of)
     first = Customer.objects.order_by("pk").first()
     if first is not None:
         missend = services.breach_open(
@@ -54,9 +59,20 @@ def demo_breaches_load(*, access_log: AccessLogResult, users: dict[str, User], a
     suspect = users.get(bulk.username) if bulk else None
     if bulk is not None and suspect is not None:
         day = bulk.start.date()
+        alert = Alert.objects.filter(user=suspect, day=day, rule="bulk_viewing").first()
+        if alert is not None:
+            alert_assign(actor=auditor, alert=alert, assignee=auditor)
+            alert_conclude(
+                actor=auditor,
+                alert=alert,
+                conclusion=Conclusion.INCIDENT,
+                comment="本人への聴取で、顧客情報を私的に持ち出したおそれがあると判明した。漏えい等事案として登録する。",
+            )
+            alert.refresh_from_db()
         aware_on = min(as_of, day + dt.timedelta(days=3))
         incident = services.breach_open(
             actor=auditor,
+            alert=alert,
             title="従業者による深夜の大量閲覧(持出しのおそれ)",
             cause_kind=BreachCause.MISUSE,
             aware_on=aware_on,

@@ -138,7 +138,10 @@ class Command(BaseCommand):
         surveys = result.surveys
         if surveys is None or not surveys.responses:
             return
-        by_survey = "、".join(f"{code} {n:,}" for code, n in surveys.by_survey.items())
+        from tsunagu.surveys.models import Survey
+
+        names = dict(Survey.objects.filter(code__in=surveys.by_survey).values_list("code", "name"))
+        by_survey = "、".join(f"{names.get(code, code)} {n:,}" for code, n in surveys.by_survey.items())
         nps = "" if surveys.claim_nps is None else f"、事故対応NPS {surveys.claim_nps:+d}"
         self.stdout.write(
             f"アンケート: 回答 {surveys.responses:,} 件({by_survey})、送付 {surveys.invitations:,} 件"
