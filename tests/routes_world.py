@@ -279,11 +279,21 @@ KPI_YEAR = 2026  # agency A's 取組状況 of this fiscal year exists and has a 
 
 def _kpi_report(staff: User) -> None:
     from tsunagu.kpis import services as kpi_services
+    from tsunagu.kpis.models import KpiTarget
 
     kwargs = {"actor": staff, "agency": staff.agency, "fiscal_year": KPI_YEAR}
     text = kpi_services.ReportInput(principles="お客さま本位の業務運営", measures="対面での説明", comments="")
     kpi_services.report_save(**kwargs, data=text)
     kpi_services.report_publish(**kwargs)
+    KpiTarget.objects.create(
+        kpi="face_to_face_rate",
+        agency=staff.agency,
+        fiscal_year=KPI_YEAR,
+        value=60,
+        starts_on=D(KPI_YEAR, 4, 1),
+        ends_on=D(KPI_YEAR + 1, 3, 31),
+        updated_by=staff,
+    )
 
 
 def _analytics(analyst: User, world: World) -> dict[str, Any]:
@@ -472,7 +482,7 @@ def _practice(staff: User, world: World) -> dict[str, Any]:
     """Agency A's incomplete intent record of the world's policy (on the 意向把握 worklist) and an
     incomplete elderly handling of the world's customer (on the 高齢者対応 worklist)."""
     from tsunagu.practice import services as practice_services
-    from tsunagu.practice.models import ElderlySolicitation
+    from tsunagu.practice.models import ElderlyMeasure, ElderlySolicitation, PracticeRule, RenewalProgress
 
     record = practice_services.intent_record_save(
         actor=staff, policy=world.policy, data=practice_services.IntentInput(recommended_product="安心の住まい")
@@ -487,4 +497,12 @@ def _practice(staff: User, world: World) -> dict[str, Any]:
         recorded_by=staff,
         missing=["別担当者による確認電話"],
     )
+    # One row of every other practice table, for the admin walk (tests/test_contracts.py).
+    ElderlyMeasure.objects.create(
+        solicitation=solicitation, kind="multiple_meetings", done_on=D(2026, 3, 20), done_by=staff
+    )
+    RenewalProgress.objects.create(
+        policy=world.policy, agency=world.policy.agency, agent=staff, expiry=world.policy.expiry
+    )
+    PracticeRule.objects.create(agency=None)
     return {"intent": record, "solicitation": solicitation}

@@ -128,6 +128,9 @@ NOT_IN_ADMIN = {
     "voice.CirculationRead": "「確認しました」 receipts, shown to the circulation's readers on the 回覧 page",
     "analytics.Score": "read only through the analytics screens and the customer page (scoped, masked, access-logged)",
     "kpis.KpiMonthly": "derived counts rebuilt from the records (kpi_rebuild); read by the KPI dashboards",
+    "surveys.ResponseRollup": "derived counts rebuilt from the responses (dashboard read model)",
+    "surveys.RollupSlot": "which answer statistic each numbered rollup column holds; written with the rollup",
+    "compliance.BreachAffectedPerson": "listed, found and notified on the incident page (names logged as a list read)",
     **dict.fromkeys(
         (
             "practice.TrainingSession",
@@ -165,6 +168,8 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "analytics.Score": "derived: replaced by every scoring run, which is an audit event naming the model version",
     "kpis.KpiMonthly": "derived counts, rebuilt from the records",
     "kpis.KpiReportVersion": "append-only: a published version is frozen (save refuses a change)",
+    "surveys.ResponseRollup": "derived counts, rebuilt from the responses",
+    "surveys.RollupSlot": "derived: the column layout of the rollup, rebuilt with it",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are
@@ -205,6 +210,8 @@ STEWARD_ONLY = (
 )
 # Customer data that is neither scoped nor read through a scoped row, and why.
 UNSCOPED = {
+    "compliance.BreachAffectedPerson": "head-office compliance only (permission compliance.breaches); "
+    "listing names is logged",
     "identity.SourceRecord": STEWARD_ONLY,
     "identity.BlockingKey": STEWARD_ONLY,
     "identity.CandidatePair": STEWARD_ONLY,

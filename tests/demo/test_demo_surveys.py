@@ -214,3 +214,15 @@ def test_demo_voices_mix_index_circulations_and_improvements(demo):
     assert CirculationRead.objects.exists()
     assert Improvement.objects.filter(status="done").exclude(result="").exists()
     assert not Improvement.objects.filter(voices__isnull=True).exists()
+
+
+def test_the_demo_login_agency_has_improvements_in_both_years(demo):
+    """agency1's 件数と改善 compares this year's improvements with last year's: both exist."""
+    from tsunagu.core.models import User
+    from tsunagu.voice.models import Improvement
+
+    agency = User.objects.get(username="agency1").agency
+    own = Improvement.objects.filter(agency=agency)
+    years = {i.planned_on.year for i in own}
+    assert own.count() >= 2
+    assert len(years) >= 2

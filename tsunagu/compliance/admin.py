@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Alert, ReasonRequest, ReviewCampaign, ReviewItem, RuleRun, RuleSetting
+from .models import Alert, BreachIncident, ReasonRequest, ReviewCampaign, ReviewItem, RuleRun, RuleSetting
 
 
 @admin.register(RuleSetting)
@@ -40,3 +40,18 @@ class ReviewCampaignAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 class ReviewItemAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
     list_display = ["campaign", "staff", "role", "reviewer", "decision", "decided_at"]
     list_filter = ["decision"]
+
+
+@admin.register(BreachIncident)
+class BreachIncidentAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "number",
+        "title",
+        "cause_kind",
+        "aware_on",
+        "status",
+        "preliminary_reported_on",
+        "final_reported_on",
+    ]
+    list_filter = ["status", "cause_kind"]
+    readonly_fields = ["number", "alert", "opened_by"]
