@@ -182,9 +182,7 @@ class Invitation(models.Model):
             models.Index(fields=["customer", "-event_date"], name="survey_inv_customer"),
             models.Index(fields=["status", "scheduled_for"], name="survey_inv_due"),
             # the dashboard's response rate: one covering range scan per survey version and period
-            models.Index(
-                fields=["version", "sent_at", "status", "agency", "event", "channel"], name="survey_inv_sent"
-            ),
+            models.Index(fields=["version", "sent_at", "status", "agency", "event", "channel"], name="survey_inv_sent"),
         ]
 
     def __str__(self) -> str:

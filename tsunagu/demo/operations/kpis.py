@@ -57,9 +57,10 @@ def demo_kpis_load(*, as_of: dt.date, actor: User) -> KpisResult:
                 value = Decimal(base) + Decimal(inc) * step
                 rows.append(_target(kpi, None, fy, value, actor))
         for n, agency in enumerate(Agency.objects.order_by("code")[:OWN_TARGET_AGENCIES]):
-            for kpi, value in (("face_to_face_rate", 55 + 5 * n + step), ("early_renewal_rate", 75 + 3 * n + step)):
+            own = (("face_to_face_rate", 55 + 5 * n + step), ("early_renewal_rate", 75 + 3 * n + step))
+            for kpi, percent in own:
                 if (kpi, agency.pk, fy.year) not in existing:
-                    rows.append(_target(kpi, agency, fy, Decimal(value), actor))
+                    rows.append(_target(kpi, agency, fy, Decimal(percent), actor))
     with transaction.atomic():
         writes.bulk_create(rows, actor=actor, reason="デモデータ")
     result.targets = len(rows)

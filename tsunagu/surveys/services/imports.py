@@ -35,7 +35,8 @@ from ..models import Question, Response, Survey, SurveyImport
 from .responses import ResponseInput, is_batch_actor, responses_record
 
 JOB_SPEC = JobSpec(reason="failure_reason", exceptions_key=None)
-CHUNK = 20_000  # rows written per transaction (the job's progress moves per chunk; fewer chunks: fewer aggregate upserts)
+# Rows written per transaction (the job's progress moves per chunk; fewer chunks: fewer aggregate upserts).
+CHUNK = 20_000
 KEPT_ERRORS = 1000  # rejected rows kept on the import row (and in its CSV report)
 POLICY_COLUMN, DATE_COLUMN, CUSTOMER_COLUMN, COMMENT_COLUMN = (
     "policy_number",
