@@ -43,6 +43,8 @@ TF_TABLE_LIMIT = 50_000
 MIN_EM_PAIRS = 10
 _EQUI_JOIN = re.compile(r"l\.(\w+) = r\.\1")
 
+# Splink's progress chatter (INFO) stays out of commands' output; every Linker below passes
+# log_level=None, since a Linker made with its default re-enables INFO on stderr.
 logging.getLogger("splink").setLevel(logging.WARNING)
 
 
@@ -175,7 +177,7 @@ class Matcher:
         settings = _settings(present, deduplicated=deduplicated)
         n = len(prepared)
         db_api = _duckdb_api()
-        linker = Linker(db_api.register(_feature_frame(prepared)), settings)
+        linker = Linker(db_api.register(_feature_frame(prepared)), settings, log_level=None)
         deterministic: list[Any] = [_restricted(r, deduplicated) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         if not linker._settings_obj._probability_two_random_records_match > 0:
@@ -300,7 +302,7 @@ class Matcher:
             return pd.DataFrame(columns=[*columns, "evidence"] if with_evidence else columns)
         db_api = _duckdb_api()
         table = db_api.register(_feature_frame(prepared))
-        linker = Linker(table, self.settings)
+        linker = Linker(table, self.settings, log_level=None)
         levels = self._levels_of(linker)
         # The rule layer mostly lowers probabilities, so pairs below the floor can be dropped
         # first; the rules that raise (personal fields agree, possible name change) get their
@@ -325,7 +327,7 @@ class Matcher:
                     {"blocking_rule": r, "sql_dialect": "duckdb"} for r in lift_rules
                 ],
             }
-            lift = Linker(table, settings)
+            lift = Linker(table, settings, log_level=None)
             extra = lift.inference.predict(warning_mode="never")
             more = extra.as_pandas_dataframe()
             extra.drop_table_from_database_and_remove_from_cache()
@@ -430,7 +432,7 @@ class Matcher:
         with self._scorer_lock:
             if self._scorer is None:
                 db_api = _duckdb_api()
-                self._scorer = (db_api, Linker(db_api.register(left.iloc[:0]), self.settings))
+                self._scorer = (db_api, Linker(db_api.register(left.iloc[:0]), self.settings, log_level=None))
             db_api, linker = self._scorer
             left_df, right_df = db_api.register(left), db_api.register(right)
             result = linker.inference.score_pairs(left_df, right_df)
