@@ -119,6 +119,9 @@ class GeneratorBase:
         self.agencies: Weighted[int] = Weighted(
             [(agency_id, 1.0 / (rank + 2) ** 0.8) for rank, agency_id in enumerate(org.agency_ids)]
         )
+        # An agency's place in code order: per-agency demo rates hang on it, not on the id (ids differ
+        # between loads on PostgreSQL; the same seed must give the same data).
+        self.agency_rank: dict[int, int] = {agency_id: rank for rank, agency_id in enumerate(org.agency_ids)}
 
     # -- randomness helpers -------------------------------------------------------------------
 

@@ -66,9 +66,10 @@ for _line in (AUTO, FIRE, QUAKE, PA, LIAB, OTHER):
 AGENCY_FIRST_REPORT = {"auto": 0.86, "fire": 0.78, "earthquake": 0.72, "personal_accident": 0.74, "liability": 0.76}
 
 
-def agency_rate(agency_id: int, low: float, high: float) -> float:
-    """A fixed rate in [low, high] per agency (対面募集率, 早期更改率 differ by agency in the demo)."""
-    return low + (high - low) * ((agency_id * 7919) % 11) / 10
+def agency_rate(rank: int, low: float, high: float) -> float:
+    """A fixed rate in [low, high] per agency (対面募集率, 早期更改率 differ by agency in the demo), from
+    the agency's rank in code order (Generator.agency_rank)."""
+    return low + (high - low) * ((rank * 7919) % 11) / 10
 
 
 @dataclass(slots=True)
@@ -123,7 +124,10 @@ class PolicyMixin(PeopleMixin):
             agency_id = info.agency_id if self.chance(0.97) else self.agency_pick()
             agents = self.org.agents_by_agency.get(agency_id) or []
             agent_id = self.one_of(agents) if agents and self.chance(0.9) else None
-            channel, face_to_face = SalesChannel.AGENCY.value, self.chance(agency_rate(agency_id, 0.30, 0.80))
+            channel, face_to_face = (
+                SalesChannel.AGENCY.value,
+                self.chance(agency_rate(self.agency_rank.get(agency_id, 0), 0.30, 0.80)),
+            )
         low, high = PREMIUM_RANGES[spec.line]
         premium = low + self.rng.random() * (high - low)
         if person.corporate:
@@ -200,7 +204,7 @@ class PolicyMixin(PeopleMixin):
             if previous_id is not None and terms.agency_id is not None:
                 # 早期更改: the agency's share of renewals concluded >= 28 days before the start (60–90%),
                 # from the same draw (the random stream, and so the rest of the demo, stays as it was).
-                early = days < round(46 * agency_rate(terms.agency_id, 0.60, 0.90))
+                early = days < round(46 * agency_rate(self.agency_rank.get(terms.agency_id, 0), 0.60, 0.90))
                 days = 28 + days % 33 if early else days % 28
             contract_date = min(self.as_of, inception - dt.timedelta(days=days))
         created_at = self.moment(min(contract_date, self.latest_date))

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.core import writes
-from tsunagu.core.models import User
+from tsunagu.core.models import Agency, User
 from tsunagu.policies.choices import SalesChannel
 from tsunagu.policies.models import Policy
 from tsunagu.practice import elderly, intent, renewal
@@ -55,9 +55,10 @@ class PracticeResult:
     seconds: float = 0.0
 
 
-def _agency_rate(agency_id: int, low: float, high: float) -> float:
-    """A fixed rate per agency in [low, high] (spread by a hash of the id)."""
-    return low + (high - low) * ((agency_id * 2654435761) % 1000) / 999
+def _agency_rate(rank: int, low: float, high: float) -> float:
+    """A fixed rate per agency in [low, high], spread by a hash of the agency's rank in code order
+    (not its id: ids differ between loads on PostgreSQL, and the same seed must give the same demo)."""
+    return low + (high - low) * ((rank * 2654435761) % 1000) / 999
 
 
 def _intent(line: str, budget: int) -> dict[str, object]:
@@ -73,6 +74,7 @@ def demo_practice_load(*, seed: int, as_of: dt.date, actor: User) -> PracticeRes
     staff: dict[int, list[User]] = {}
     for user in User.objects.filter(agency__isnull=False, is_active=True).order_by("pk"):
         staff.setdefault(user.agency_id, []).append(user)  # type: ignore[arg-type]
+    rank = {pk: i for i, pk in enumerate(Agency.objects.order_by("code").values_list("pk", flat=True))}
     since = as_of - dt.timedelta(days=DAYS_BACK)
     policies = (
         Policy.objects.filter(
@@ -96,11 +98,11 @@ def demo_practice_load(*, seed: int, as_of: dt.date, actor: User) -> PracticeRes
     for row in policies.iterator(chunk_size=CHUNK):
         batch.append(row)
         if len(batch) >= CHUNK:
-            _intents_and_elderly(batch, rng, staff, actor, now, result)
+            _intents_and_elderly(batch, rng, staff, rank, actor, now, result)
             batch = []
     if batch:
-        _intents_and_elderly(batch, rng, staff, actor, now, result)
-    _renewals(rng, as_of, staff, actor, result)
+        _intents_and_elderly(batch, rng, staff, rank, actor, now, result)
+    _renewals(rng, as_of, staff, rank, actor, result)
     _training(rng, as_of, staff, actor, result)
     result.seconds = time.perf_counter() - started
     return result
@@ -110,6 +112,7 @@ def _intents_and_elderly(
     batch: list[tuple],
     rng: random.Random,
     staff: dict[int, list[User]],
+    rank: dict[int, int],
     actor: User,
     now: dt.datetime,
     result: PracticeResult,
@@ -129,7 +132,7 @@ def _intents_and_elderly(
         if changed:
             final["budget"] = budget + 10_000
         names = PRODUCTS.get(line, ("つなぐ保険 スタンダード", "つなぐ保険 ワイド", "他社 ベーシック"))
-        non_recommended = rng.random() < _agency_rate(agency_id, 0.20, 0.27)
+        non_recommended = rng.random() < _agency_rate(rank.get(agency_id, 0), 0.20, 0.27)
         incomplete = rng.random() < 0.03
         other = rng.random() < 0.08
         presented = [
@@ -247,7 +250,12 @@ def _intents_and_elderly(
 
 
 def _renewals(
-    rng: random.Random, as_of: dt.date, staff: dict[int, list[User]], actor: User, result: PracticeResult
+    rng: random.Random,
+    as_of: dt.date,
+    staff: dict[int, list[User]],
+    rank: dict[int, int],
+    actor: User,
+    result: PracticeResult,
 ) -> None:
     """Expiries of the last year and the next 3 months: renewed ones early at the agency's rate,
     lapsed ones mostly contacted (some 更改漏れ), upcoming ones part way through their steps."""
@@ -279,7 +287,7 @@ def _renewals(
         if expiry <= as_of:
             progress.started_on, progress.notice_sent_on = started, notice
             if next_id:
-                early = rng.random() < _agency_rate(agency_id, 0.60, 0.90)
+                early = rng.random() < _agency_rate(rank.get(agency_id, 0), 0.60, 0.90)
                 days = rng.randint(rule.early_days, 55) if early else rng.randint(0, rule.early_days - 1)
                 progress.first_contact_on = min(contact, expiry - dt.timedelta(days=days))
                 progress.completed_on = expiry - dt.timedelta(days=days)
