@@ -42,7 +42,7 @@ from tsunagu.cases.business_calendar import current_calendar
 from tsunagu.cases.choices import CaseStatus, CaseType
 from tsunagu.cases.models import Case
 from tsunagu.core import bulk
-from tsunagu.core.models import User
+from tsunagu.core.models import Agency, User
 from tsunagu.customers.models import Customer
 from tsunagu.policies.models import Claim, Policy
 from tsunagu.surveys import aggregates, events, triggers
@@ -123,11 +123,14 @@ class _Draw:
     def __init__(self, seed: str) -> None:
         self.rng = random.Random(seed)
         self.agency_offsets: dict[int | None, float] = {}
+        # Agency codes, not ids, seed the offsets: ids differ between loads on PostgreSQL.
+        self.agency_codes: dict[int, str] = dict(Agency.objects.values_list("pk", "code"))
 
     def agency_offset(self, agency_id: int | None) -> float:
         if agency_id not in self.agency_offsets:
             # seeded by the agency itself: the same agency reads the same in every survey
-            self.agency_offsets[agency_id] = random.Random(f"agency:{agency_id}").uniform(-AGENCY_SPREAD, AGENCY_SPREAD)
+            code = self.agency_codes.get(agency_id, "") if agency_id is not None else ""
+            self.agency_offsets[agency_id] = random.Random(f"agency:{code}").uniform(-AGENCY_SPREAD, AGENCY_SPREAD)
         return self.agency_offsets[agency_id]
 
     def nps(self, target: float) -> int:
