@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tsunagu.core import masking, permissions
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import query_int
+from tsunagu.core.input import add_service_errors, query_int
 from tsunagu.customers.models import Customer
 
 from . import breach_selectors as selectors
@@ -27,14 +27,6 @@ from . import breach_services as services
 from .breach_forms import AddAffectedForm, FindAffectedForm, IncidentForm, NotifyForm, ReportForm
 from .breach_report import incident_pdf
 from .models import Alert
-
-
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -59,7 +51,7 @@ def incident_new(request: AuthedRequest) -> HttpResponse:
                 values.pop("suspect_user")
             incident = services.breach_open(actor=request.user, alert=alert, **values)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"漏えい等事案 {incident.number} を登録しました。")
             return redirect("compliance:breach_detail", pk=incident.pk)
@@ -103,7 +95,7 @@ def incident_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.breach_update(actor=request.user, incident=view.incident, **form.values())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "事案を更新しました。")
             return redirect("compliance:breach_detail", pk=pk)
@@ -126,7 +118,7 @@ def incident_find(request: AuthedRequest, pk: int) -> HttpResponse:
                 exports_only=form.cleaned_data["exports_only"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"アクセスログから対象者を{added}人追加しました。")
             return redirect("compliance:breach_detail", pk=pk)
@@ -148,7 +140,7 @@ def incident_add(request: AuthedRequest, pk: int) -> HttpResponse:
             try:
                 added = services.breach_add_affected(actor=request.user, incident=view.incident, customers=customers)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"対象者を{added}人追加しました。")
                 return redirect("compliance:breach_detail", pk=pk)
@@ -169,7 +161,7 @@ def incident_report(request: AuthedRequest, pk: int) -> HttpResponse:
                 reported_on=form.cleaned_data["reported_on"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "報告日を記録しました。")
             return redirect("compliance:breach_detail", pk=pk)
@@ -195,7 +187,7 @@ def incident_notify(request: AuthedRequest, pk: int) -> HttpResponse:
                 notified_on=form.cleaned_data["notified_on"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{count}人への通知を記録しました。")
             return redirect("compliance:breach_detail", pk=pk)

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm, Form
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +21,7 @@ from tsunagu.core.access_log import log_access
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import query_int
+from tsunagu.core.input import add_service_errors, query_int
 
 from . import reports, selectors, services
 from .choices import RuleCode
@@ -39,14 +39,6 @@ from .forms import (
 from .report_files import report_pdf, report_xlsx
 
 ALERTS_PER_PAGE = 50
-
-
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- the queue and one alert ----------------------------------------------------------------------------
@@ -104,7 +96,7 @@ def alert_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.alert_assign(actor=request.user, alert=alert, assignee=form.cleaned_data["assignee"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "担当者を設定しました。")
             return redirect("compliance:alert_detail", pk=pk)
@@ -120,7 +112,7 @@ def alert_ask(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.alert_ask_reason(actor=request.user, alert=alert, question=form.cleaned_data["question"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{alert.user.manager}さんに業務上の理由を照会しました。")
             return redirect("compliance:alert_detail", pk=pk)
@@ -141,7 +133,7 @@ def alert_conclude(request: AuthedRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "アラートの結論を記録しました。")
             return redirect("compliance:alert_detail", pk=pk)
@@ -177,7 +169,7 @@ def reason_answer(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.reason_answer(actor=request.user, request=reason, answer=form.cleaned_data["answer"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "業務上の理由を回答しました。")
             return redirect("compliance:manager")
@@ -198,7 +190,7 @@ def review_item_decide(request: AuthedRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             verdict = "継続" if form.cleaned_data["decision"] == "keep" else "取消"
             messages.success(request, f"{item.staff}さんの「{item.get_role_display()}」を{verdict}としました。")
@@ -243,7 +235,7 @@ def rule_setting_edit(request: AuthedRequest, pk: int | None = None) -> HttpResp
         try:
             services.rule_setting_save(actor=request.user, setting=form.save(commit=False))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "閾値を保存しました。")
             return redirect("compliance:settings")
@@ -315,7 +307,7 @@ def reviews(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, title=form.cleaned_data["title"], deadline=form.cleaned_data["deadline"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "アクセス権レビューを開始しました。各上長の確認画面に表示されます。")
             return redirect("compliance:review_detail", pk=campaign.pk)

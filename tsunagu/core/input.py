@@ -126,3 +126,15 @@ def query_int(
     if not minimum <= value <= maximum:
         raise BadInput(f"{shown} は {minimum} 以上 {maximum} 以下の整数で指定してください(指定された値: {text})。")
     return value
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's ValidationError on the form that submitted it: each message beside its field when
+    the form has that field, else in the error summary at the top (docs/ui-kit.md's one error path)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            for item in errors:
+                form.add_error(target, item.messages)
+    else:
+        form.add_error(None, error)

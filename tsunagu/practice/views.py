@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from tsunagu.core import permissions
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import query_int
+from tsunagu.core.input import add_service_errors, query_int
 from tsunagu.core.models import Agency, User
 
 from . import elderly, selectors, services
@@ -30,16 +30,6 @@ from .forms import (
     SessionForm,
     SolicitationForm,
 )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            for e in errors:
-                form.add_error(target, e.messages)
-    else:
-        form.add_error(None, error)
 
 
 def _agency(request: AuthedRequest) -> Agency | None:
@@ -81,7 +71,7 @@ def intent_edit(request: AuthedRequest, policy_pk: int) -> HttpResponse:
             try:
                 record = services.intent_record_save(actor=request.user, policy=policy, data=form.to_input())
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 if record.complete:
                     messages.success(request, "意向把握の記録を保存しました(完了)。")
@@ -160,7 +150,7 @@ def elderly_start(request: AuthedRequest, policy_pk: int) -> HttpResponse:
                     actor=request.user, policy=found.policy, solicited_on=form.cleaned_data["solicited_on"]
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"高齢者対応を開始しました({row.age}歳・{row.get_tier_display()})。")
                 return redirect("practice:elderly_detail", pk=row.pk)
@@ -181,7 +171,7 @@ def elderly_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             try:
                 services.elderly_measure_add(actor=request.user, solicitation=row, data=form.to_input())
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "高齢者対応の実施を記録しました。")
                 return redirect("practice:elderly_detail", pk=row.pk)
@@ -251,7 +241,7 @@ def renewal_edit(request: AuthedRequest, policy_pk: int) -> HttpResponse:
                     actor=request.user, policy=policy, data=form.to_input(renewal_policy=renewal_policy)
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "満期管理を更新しました。")
                 return redirect("practice:renewal_edit", policy_pk=policy.pk)
@@ -305,7 +295,7 @@ def _training_form(
             try:
                 save(form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{title}を登録しました。")
                 return redirect("practice:training")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from tsunagu.core import permissions
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
+from tsunagu.core.input import add_service_errors
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 from tsunagu.policies.selectors import policy_list_for_customer
@@ -41,16 +42,6 @@ from .services.invitations import answer_number
 from .services.responses import ResponseInput, responses_record, survey_opt_in, survey_opt_out
 
 QUESTIONS_PREFIX = "q"
-
-
-def _form_error(form: Any, error: ValidationError) -> None:
-    """A service's error beside its field when the form has one, else in the summary."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            for item in errors:
-                form.add_error(name if name in form.fields else None, ValidationError(item.messages))
-    else:
-        form.add_error(None, error)
 
 
 # --- definitions -------------------------------------------------------------------------------
@@ -91,7 +82,7 @@ def _save_definition(
             )
             messages.success(request, f"アンケート「{survey.name}」を保存しました(現行: 第{version.number}版)。")
     except ValidationError as error:
-        _form_error(form, error)
+        add_service_errors(form, error)
         return None
     return redirect("surveys:detail", code=survey.code)
 
@@ -273,7 +264,7 @@ def opt_out(request: AuthedRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "アンケート辞退を記録しました。今後この方にアンケートは送付されません。")
             return redirect("surveys:opt_out", pk=customer.pk)
@@ -310,7 +301,7 @@ def imports(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, survey=form.cleaned_data["survey"], data=upload.read(), file_name=upload.name
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:

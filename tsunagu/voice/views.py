@@ -18,7 +18,7 @@ from tsunagu.cases.selectors import case_list_for_customer
 from tsunagu.core import permissions
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import query_int
+from tsunagu.core.input import add_service_errors, query_int
 from tsunagu.core.models import Agency, User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
@@ -29,16 +29,6 @@ from .choices import ImprovementStatus, VoiceKind
 from .forms import CirculationForm, FilterForm, ImprovementForm, ProposalForm, SimilarForm, VoiceForm
 from .models import Voice
 from .svg import trend_chart
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = name if name in form.fields else None
-            for e in errors:
-                form.add_error(target, e.messages)
-    else:
-        form.add_error(None, error)
 
 
 def _page(request: AuthedRequest) -> int:
@@ -129,7 +119,7 @@ def voice_new(request: AuthedRequest) -> HttpResponse:
                 actor=request.user, data=_voice_input(form, customer), complaint=form.complaint_input()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             message = "お客様の声を記録しました。"
             if voice.complaint_case_id:
@@ -211,7 +201,7 @@ def voice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.voice_update(actor=request.user, voice=voice, data=_voice_input(form, customer))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "お客様の声を修正しました。")
             return redirect("voice:detail", pk=voice.pk)
@@ -235,7 +225,7 @@ def voice_complaint(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             voice = services.voice_decide_complaint(actor=request.user, voice=voice, complaint=form.complaint_input())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if voice.complaint_case_id:
                 messages.success(request, f"苦情案件 {voice.complaint_case.number} を開きました。")  # type: ignore[union-attr]
@@ -286,7 +276,7 @@ def proposal_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
                 complaint=form.complaint_input(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "アンケートの回答をお客様の声(不満)として記録しました。")
             return redirect("voice:detail", pk=voice.pk)
@@ -311,7 +301,7 @@ def circulation_list(request: AuthedRequest) -> HttpResponse:
                     actor=request.user, month=form.cleaned_data["month"], note=form.cleaned_data.get("note") or ""
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"{circulation.month:%Y年%m月}の回覧を作成しました。")
                 return redirect("voice:circulation", pk=circulation.pk)
@@ -427,7 +417,7 @@ def improvement_form(request: AuthedRequest, pk: int | None = None) -> HttpRespo
                     improvement=improvement,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, "改善を保存しました。")
                 return redirect("voice:improvement", pk=saved.pk)
