@@ -81,3 +81,19 @@ def test_the_command_says_what_is_wrong_in_japanese(auditor, person, tmp_path, a
 def test_a_user_without_the_permission_gets_a_japanese_error(hq_operator, person, tmp_path):
     with pytest.raises(CommandError, match="コンプライアンス監査担当とシステム管理者だけ"):
         call_command("dsr_export", person.number, "--out", str(tmp_path), "--user", hq_operator.username)
+
+
+def test_the_export_reads_each_table_once_not_each_row(auditor, hq_operator, person, django_assert_max_num_queries):
+    """Related rows (staff, agency, product …) come with their table's query: more contacts do not
+    mean more queries."""
+    for i in range(5):
+        interaction_log(actor=hq_operator, customer=person, channel="phone", subject=f"ご相談 {i}")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        disclosure_build(user=auditor, customer=person)
+    for i in range(20):
+        interaction_log(actor=hq_operator, customer=person, channel="phone", subject=f"追加 {i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        disclosure_build(user=auditor, customer=person)

@@ -126,7 +126,13 @@ def _links_to(target: type[models.Model]) -> list[tuple[type[models.Model], mode
 
 
 def _section(model: type[models.Model], queryset: models.QuerySet[Any], skip: set[str]) -> Section:
-    objects = list(queryset.order_by("pk")[: ROW_LIMIT + 1])
+    # Every foreign key is shown by its related row's name: fetch them in the same query (no N+1).
+    related = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.ForeignKey | models.OneToOneField) and f.name not in skip
+    ]
+    objects = list(queryset.select_related(*related).order_by("pk")[: ROW_LIMIT + 1])
     return Section(
         label=model._meta.label,
         title=str(model._meta.verbose_name_plural),
