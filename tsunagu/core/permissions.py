@@ -115,11 +115,16 @@ CUSTOMERS_EDIT_CONTACTS = _register(
 )
 
 
+def _compliance_staff(user: Any) -> bool:
+    """Head-office compliance auditors and administrators: the access log, monitoring, breaches, 開示."""
+    return _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN)
+
+
 ACCESS_LOG_VIEW = _register(
     "compliance.access_log_view",
     "アクセスログの閲覧",
     "アクセスログはコンプライアンス監査担当とシステム管理者だけが閲覧できます。",
-    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+    _compliance_staff,
 )
 CASES_WORK = _register(
     "cases.work",
@@ -390,13 +395,13 @@ COMPLIANCE_ALERTS = _register(
     "compliance.alerts",
     "アクセス監視アラート",
     "アクセス監視のアラート・閾値・レポートはコンプライアンス監査担当とシステム管理者だけが利用できます。",
-    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+    _compliance_staff,
 )
 COMPLIANCE_REVIEWS_MANAGE = _register(
     "compliance.reviews_manage",
     "アクセス権レビューの実施",
     "アクセス権レビューを開始・締切できるのはコンプライアンス監査担当とシステム管理者だけです。",
-    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+    _compliance_staff,
 )
 COMPLIANCE_MANAGER_DESK = _register(
     "compliance.manager_desk",
@@ -408,13 +413,13 @@ COMPLIANCE_DSR = _register(
     "compliance.dsr",
     "開示等の請求への対応",
     "開示等の請求への対応(保有個人データの出力)は、コンプライアンス監査担当とシステム管理者だけが行えます。",
-    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+    _compliance_staff,
 )
 COMPLIANCE_BREACHES = _register(
     "compliance.breaches",
     "漏えい等事案の管理",
     "漏えい等事案の登録・報告・本人通知の管理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
-    lambda user: _head_office(user) and _has_role(user, Role.COMPLIANCE_AUDITOR, Role.ADMIN),
+    _compliance_staff,
 )
 
 
