@@ -144,3 +144,10 @@ def affected_export(*, user: User, incident: BreachIncident) -> list[AffectedRow
         detail={"incident": incident.number, "rows": len(people)},
     )
     return [AffectedRow(p, customers.get(p.customer_id)) for p in people]
+
+
+def customers_to_add(*, user: User, ids: list[int]) -> tuple[list[Customer], list[int]]:
+    """The customers (visible to the user) to add as affected persons, and the numbers not found."""
+    permissions.require(user, permissions.COMPLIANCE_BREACHES)
+    found = list(Customer.objects.visible_to(user).filter(pk__in=ids))
+    return found, sorted(set(ids) - {c.pk for c in found})

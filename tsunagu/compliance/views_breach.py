@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from tsunagu.core import masking, permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors, query_int
-from tsunagu.customers.models import Customer
 
 from . import breach_selectors as selectors
 from . import breach_services as services
@@ -132,8 +131,7 @@ def incident_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = AddAffectedForm(request.POST)
     if form.is_valid():
         ids = form.cleaned_data["numbers"]
-        customers = list(Customer.objects.visible_to(request.user).filter(pk__in=ids))
-        missing = sorted(set(ids) - {c.pk for c in customers})
+        customers, missing = selectors.customers_to_add(user=request.user, ids=ids)
         if missing:
             form.add_error("numbers", f"見つからない顧客番号があります: {' '.join(f'K{i:09d}' for i in missing[:10])}")
         else:
