@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import make_customer, make_policy
+from tests.conftest import _user, make_customer, make_policy
+from tsunagu.core.choices import EmploymentStatus, Role
 from tsunagu.policies.choices import LineOfBusiness, ReportChannel
 from tsunagu.policies.services import claim_register
+from tsunagu.practice.models import Attendance, Qualification, RolePlayScore, TrainingSession
 
 D = dt.date
 
@@ -150,3 +152,39 @@ def claim_answers(book, hq_operator) -> list[Any]:
         ResponseInput(book["holder"], {"nps": 0}, D(2025, 3, 31), claim=cl1),  # FY2024
     ]
     return responses_record(actor=system_user(), version=version, channel="post", rows=rows)
+
+
+@pytest.fixture
+def training(org, agency_a_staff, agency_b_staff, hq_operator):
+    """Agency A: 3 staff in post (agency_a_staff, a2, a3) and one who left (gone). Two sessions in
+    FY2025: the study session attended by staff, a2 and gone (gone not counted), the quality meeting
+    by staff, a2 and a3; one session in FY2024. B: one session in FY2025 that B's only staff missed."""
+    a, b = org["agency_a"], org["agency_b"]
+    a2 = _user("a2", [Role.AGENCY_STAFF], agency=a)
+    a3 = _user("a3", [Role.AGENCY_STAFF], agency=a)
+    gone = _user("gone", [Role.AGENCY_STAFF], agency=a)
+    gone.employment_status = EmploymentStatus.LEFT
+    gone.save(update_fields=["employment_status"])
+
+    def session(agency, kind, day, people):
+        s = TrainingSession.objects.create(agency=agency, kind=kind, date=day, topic="テーマ")
+        for person in people:
+            Attendance.objects.create(session=s, person=person)
+        return s
+
+    study = session(a, "study", D(2025, 5, 10), [agency_a_staff, a2, gone])
+    session(a, "quality_meeting", D(2026, 3, 10), [agency_a_staff, a2, a3])
+    session(a, "study", D(2025, 3, 10), [agency_a_staff])  # FY2024
+    session(b, "study", D(2025, 6, 10), [])
+    for person, score, day in ((agency_a_staff, 30, D(2025, 5, 10)), (a2, 20, D(2025, 5, 10)), (a3, 36, D(2024, 5, 1))):
+        RolePlayScore.objects.create(
+            agency=a, session=study, person=person, scored_on=day, score=score, max_score=36, pass_mark=25,
+            passed=score >= 25,
+        )  # fmt: skip
+    for person, kind, day in (
+        (agency_a_staff, "basic_unit", D(2025, 4, 1)),
+        (a2, "auto_unit", D(2026, 3, 31)),
+        (a3, "fire_unit", D(2025, 3, 31)),  # FY2024
+    ):
+        Qualification.objects.create(agency=a, person=person, kind=kind, acquired_on=day)
+    return {"a2": a2, "a3": a3, "gone": gone}

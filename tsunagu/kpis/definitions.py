@@ -31,11 +31,11 @@ class Kpi:
     key: str
     name: str  # Japanese, as agencies publish it
     kind: str
-    unit: str  # what the value is shown with: "%", "件", "", "点"
+    unit: str  # what the value is shown with: "%", "件", "回", "", "点"
     description: str  # the definition in one Japanese sentence (screens, the report, docs)
     params: Mapping[str, Any] = field(default_factory=dict)  # defaults; settings may override
     higher_is_better: bool = True
-    group: str = ""  # 対面募集 / 更改 / 事故対応 / アンケート / お客様の声 / 案件 / 意向把握 / 高齢者
+    group: str = ""  # 募集 / 更改 / 事故対応 / アンケート / お客様の声 / 案件 / 意向把握 / 高齢者 / 研修・資格
 
 
 REGISTRY: dict[str, Kpi] = {}
@@ -264,6 +264,63 @@ for _kind, _label in ELDERLY_MEASURES:
         )
     )
 
+# 研修・資格 (training and qualifications), from the practice app's training records.
+_register(
+    Kpi(
+        "training_sessions",
+        "勉強会・品質向上会議の開催回数",
+        COUNT,
+        "回",
+        "年度内に開催した勉強会・品質向上会議の回数",
+        {"kinds": None},
+        group="研修・資格",
+    )
+)
+_register(
+    Kpi(
+        "training_attendance_rate",
+        "勉強会・品質向上会議の出席率",
+        RATE,
+        "%",
+        "年度内に開催した勉強会・品質向上会議の出席者数(在籍者)÷(開催回数×代理店の在籍者数)",
+        {"kinds": None},
+        group="研修・資格",
+    )
+)
+_register(
+    Kpi(
+        "roleplay_pass_rate",
+        "ロールプレイ合格率",
+        RATE,
+        "%",
+        "年度内に採点したロールプレイのうち、合格点以上だった割合",
+        {},
+        group="研修・資格",
+    )
+)
+_register(
+    Kpi(
+        "roleplay_score_rate",
+        "ロールプレイ平均得点率",
+        RATE,
+        "%",
+        "年度内に採点したロールプレイの得点の合計÷満点の合計",
+        {},
+        group="研修・資格",
+    )
+)
+_register(
+    Kpi(
+        "qualifications_acquired",
+        "資格取得件数",
+        COUNT,
+        "件",
+        "年度内に募集人が取得した資格(損保一般試験の各単位・損保大学課程など)の件数",
+        {"kinds": None},
+        group="研修・資格",
+    )
+)
+
 # The keys the acceptance interface (`agency_kpis`) must always carry.
 REQUIRED_KEYS = (
     "face_to_face_rate",
@@ -388,7 +445,7 @@ def display(kpi: Kpi, value: float | int | None) -> str:
         return f"{value:.1f}%"
     if kpi.kind == MEAN:
         return f"{value:.2f}点"
-    return f"{int(value):,}件"
+    return f"{int(value):,}{kpi.unit or '件'}"
 
 
 def achieved(kpi: Kpi, value: float | int | None, target: float | None) -> bool | None:

@@ -69,13 +69,13 @@ class PackRow:
 
 def pack(fy: FiscalYear, *, agency: Agency | None = None) -> list[PackRow]:
     """Every KPI for the fiscal year, computed from the records now: the company (agency None) and
-    every agency, or only the given agency. One GROUP BY query per KPI."""
+    every agency, or only the given agency. One GROUP BY query per family of KPIs (sources.families)."""
     agencies = [agency] if agency is not None else list(Agency.objects.order_by("code").only("id", "code"))
     targets = targets_for([fy.year])
-    per_kpi = {
-        kpi.key: sources.counts(kpi, fy.start, fy.end, agency_ids=[agency.pk] if agency is not None else None)
-        for kpi in definitions.REGISTRY.values()
-    }
+    found = sources.counts_many(
+        definitions.REGISTRY.values(), fy.start, fy.end, agency_ids=[agency.pk] if agency is not None else None
+    )
+    per_kpi = {kpi.key: found.get(kpi.key, {}) for kpi in definitions.REGISTRY.values()}
     rows: list[PackRow] = []
 
     def add(kpi: Kpi, code: str | None, agency_id: int | None, c: Counts) -> None:

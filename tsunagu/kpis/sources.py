@@ -17,8 +17,20 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from . import definitions
@@ -39,6 +51,10 @@ class Spec:
     # Rows of the queryset that count, applied inside the aggregates rather than in WHERE: a filter on
     # a joined table (the claimed policy's line) made SQLite scan from that table (5 s instead of 0.4 s).
     subset: Q | None = None
+    # RATE over amounts rather than rows (attendances ÷ expected attendances, points ÷ maximum
+    # points): the row's numerator and denominator expressions, summed.
+    sums: tuple[Any, Any] | None = None
+    label: str = ""  # the field whose display names the row on the drill-down (種類, テーマ …)
 
 
 def settings_overrides() -> dict[str, Any]:
@@ -116,7 +132,14 @@ def spec_of(kpi: Kpi) -> Spec | None:
     if key.startswith("claim_nps_"):
         about_claim = Q(event=TriggerEvent.CLAIM_CLOSED) | Q(claim__isnull=False)
         qs = Response.objects.filter(about_claim, nps__isnull=False)
-        return Spec(_lines(qs, "line", p["lines"]), "answered_on", "agency_id", value="nps", customer="customer_id")
+        return Spec(
+            qs,
+            "answered_on",
+            "agency_id",
+            value="nps",
+            customer="customer_id",
+            subset=Q(line__in=list(p["lines"])) if p["lines"] else None,
+        )
     if key == "survey_score":
         qs = Response.objects.filter(nps__isnull=False)
         if p["exclude_claims"]:
@@ -126,7 +149,7 @@ def spec_of(kpi: Kpi) -> Spec | None:
         qs = Response.objects.filter(satisfaction__isnull=False)
         return Spec(qs, "answered_on", "agency_id", value="satisfaction", customer="customer_id")
     if key.startswith("voice_") and key != "voice_improvements":
-        return Spec(Voice.objects.filter(kind=p["kind"]), "received_on", "agency_id", customer="customer_id")
+        return Spec(Voice.objects.all(), "received_on", "agency_id", customer="customer_id", subset=Q(kind=p["kind"]))
     if key == "voice_improvements":
         return Spec(Improvement.objects.filter(status=ImprovementStatus.DONE), "completed_on", "agency_id")
     if key == "overdue_cases":
@@ -144,7 +167,7 @@ def spec_of(kpi: Kpi) -> Spec | None:
             customer="customer_id",
             number="number",
         )
-    return _practice_spec(kpi)
+    return _practice_spec(kpi) or _training_spec(kpi)
 
 
 def _practice_spec(kpi: Kpi) -> Spec | None:
@@ -197,30 +220,97 @@ def _practice_spec(kpi: Kpi) -> Spec | None:
     return None
 
 
-def _aggregates(kpi: Kpi, spec: Spec) -> dict[str, Any]:
-    if kpi.kind in (RATE, COUNT):
-        every = spec.subset if spec.subset is not None else Q()
-        numerator = every & spec.numerator if spec.numerator is not None else every
+def _training_spec(kpi: Kpi) -> Spec | None:
+    """研修・資格 from the practice app's training records (sessions, attendance, role-play scores,
+    qualifications); None until those models exist."""
+    session = _model("practice.TrainingSession")
+    if session is None:
+        return None
+    if kpi.key in ("training_sessions", "training_attendance_rate"):
+        from django.contrib.auth import get_user_model
+
+        from tsunagu.core.choices import EmploymentStatus
+
+        kinds = params(kpi)["kinds"]
+        sessions = _lines(session._default_manager.all(), "kind", kinds)
+        if kpi.key == "training_sessions":
+            return Spec(sessions, "date", "agency_id", label="kind")
+        # Expected: every member of the agency's staff now in post, at every session; attended: those
+        # of them on the attendance list (anyone else attending is not counted either side).
+        staff = get_user_model()._default_manager.filter(
+            agency_id=OuterRef("agency_id"), is_active=True, employment_status=EmploymentStatus.ACTIVE
+        )
+        attendance = _model("practice.Attendance")
+        assert attendance is not None
+        attended = attendance._default_manager.filter(
+            session_id=OuterRef("pk"),
+            person__agency_id=OuterRef("agency_id"),
+            person__is_active=True,
+            person__employment_status=EmploymentStatus.ACTIVE,
+        )
+        return Spec(
+            sessions.annotate(kpi_attended=_count_of(attended), kpi_expected=_count_of(staff)),
+            "date",
+            "agency_id",
+            sums=(F("kpi_attended"), F("kpi_expected")),
+            label="kind",
+        )
+    if kpi.key in ("roleplay_pass_rate", "roleplay_score_rate"):
+        score = _model("practice.RolePlayScore")
+        if score is None:
+            return None
+        qs = score._default_manager.all()
+        if kpi.key == "roleplay_pass_rate":
+            return Spec(qs, "scored_on", "agency_id", Q(passed=True), label="theme")
+        return Spec(qs, "scored_on", "agency_id", sums=(F("score"), F("max_score")), label="theme")
+    if kpi.key == "qualifications_acquired":
+        qualification = _model("practice.Qualification")
+        if qualification is None:
+            return None
+        qs = _lines(qualification._default_manager.all(), "kind", params(kpi)["kinds"])
+        return Spec(qs, "acquired_on", "agency_id", label="kind")
+    return None
+
+
+def _count_of(rows: QuerySet[Any]) -> Coalesce:
+    """The number of `rows` (a correlated subquery) as a value of the outer row, 0 when none."""
+    counted = rows.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), Value(0))
+
+
+def _aggregates(kpi: Kpi, spec: Spec, suffix: str = "") -> dict[str, Any]:
+    """The aggregates of one KPI, each restricted to the spec's subset (so that the KPIs of one family
+    share one query over the same rows); named `num`/`den`/`pro`/`det` + suffix."""
+    every = spec.subset if spec.subset is not None else Q()
+
+    def count(field: str, only: Q | None = None) -> Count:
+        condition = every & only if only is not None else every
+        return Count(field, filter=condition) if condition else Count(field)
+
+    if spec.sums is not None:
         return {
-            "den": Count("pk", filter=spec.subset) if spec.subset is not None else Count("pk"),
-            "num": Count("pk", filter=numerator) if numerator else Count("pk"),
+            f"num{suffix}": Sum(spec.sums[0], filter=every or None),
+            f"den{suffix}": Sum(spec.sums[1], filter=every or None),
         }
+    if kpi.kind in (RATE, COUNT):
+        return {f"den{suffix}": count("pk"), f"num{suffix}": count("pk", spec.numerator)}
     if kpi.kind == NPS:
         v = spec.value
         return {
-            "den": Count(v),
-            "pro": Count("pk", filter=Q(**{f"{v}__gte": 9})),
-            "det": Count("pk", filter=Q(**{f"{v}__lte": 6})),
+            f"den{suffix}": count(v),
+            f"pro{suffix}": count("pk", Q(**{f"{v}__gte": 9})),
+            f"det{suffix}": count("pk", Q(**{f"{v}__lte": 6})),
         }
     if kpi.kind == MEAN:
-        return {"den": Count(spec.value), "num": Sum(spec.value)}
+        return {f"den{suffix}": count(spec.value), f"num{suffix}": Sum(spec.value, filter=every or None)}
     raise ValueError(kpi.kind)
 
 
-def _counts_of(kpi: Kpi, row: dict[str, Any]) -> Counts:
-    if kpi.kind == NPS:
-        return Counts(int(row["pro"]) - int(row["det"]), int(row["den"]), int(row["det"]))
-    return Counts(int(row["num"] or 0), int(row["den"] or 0))
+def _counts_of(kpi: Kpi, row: dict[str, Any], suffix: str = "") -> Counts:
+    if kpi.kind == NPS and f"pro{suffix}" in row:
+        pro, det = int(row[f"pro{suffix}"] or 0), int(row[f"det{suffix}"] or 0)
+        return Counts(pro - det, int(row[f"den{suffix}"] or 0), det)
+    return Counts(int(row[f"num{suffix}"] or 0), int(row[f"den{suffix}"] or 0))
 
 
 def in_period(spec: Spec, start: dt.date, end: dt.date, agency_ids: Iterable[int] | None = None) -> QuerySet[Any]:
@@ -239,21 +329,53 @@ def counts(
     by_month: bool = False,
 ) -> dict[Key, Counts]:
     """{(agency id, month or None): Counts} of the records dated start..end (inclusive), one query."""
-    spec = spec_of(kpi)
-    if spec is None:
-        return {}
-    qs = in_period(spec, start, end, agency_ids).order_by()
-    group = ["a"]
-    qs = qs.annotate(a=F(spec.agency))
-    if by_month:
-        qs = qs.annotate(m=TruncMonth(spec.date, output_field=DateField()))
-        group.append("m")
-    result: dict[Key, Counts] = {}
-    for row in qs.values(*group).annotate(**_aggregates(kpi, spec)):
-        month = row.get("m")
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        result[(row["a"], month)] = _counts_of(kpi, row)
+    return counts_many([kpi], start, end, agency_ids=agency_ids, by_month=by_month).get(kpi.key, {})
+
+
+def families(kpis: Iterable[Kpi]) -> list[list[tuple[Kpi, Spec]]]:
+    """The KPIs grouped by the rows they read (same queryset, date and agency path): each family is
+    counted by one query, its KPIs differing only in their subsets and numerators."""
+    grouped: dict[tuple[str, str, str], list[tuple[Kpi, Spec]]] = {}
+    for kpi in kpis:
+        spec = spec_of(kpi)
+        if spec is None:
+            continue
+        grouped.setdefault((str(spec.queryset.query), spec.date, spec.agency), []).append((kpi, spec))
+    return list(grouped.values())
+
+
+def counts_many(
+    kpis: Iterable[Kpi],
+    start: dt.date,
+    end: dt.date,
+    *,
+    agency_ids: Iterable[int] | None = None,
+    by_month: bool = False,
+) -> dict[str, dict[Key, Counts]]:
+    """{kpi key: {(agency id, month or None): Counts}} for the KPIs, one GROUP BY agency [, month]
+    query per family of KPIs reading the same rows (KPIs whose records do not exist: absent)."""
+    result: dict[str, dict[Key, Counts]] = {}
+    ids = list(agency_ids) if agency_ids is not None else None
+    for family in families(kpis):
+        _kpi, spec = family[0]
+        qs = in_period(spec, start, end, ids).order_by().annotate(a=F(spec.agency))
+        group = ["a"]
+        if by_month:
+            qs = qs.annotate(m=TruncMonth(spec.date, output_field=DateField()))
+            group.append("m")
+        aggregates: dict[str, Any] = {}
+        for n, (kpi, member) in enumerate(family):
+            aggregates.update(_aggregates(kpi, member, f"_{n}"))
+        for kpi, _ in family:
+            result[kpi.key] = {}
+        for row in qs.values(*group).annotate(**aggregates):
+            month = row.get("m")
+            if isinstance(month, dt.datetime):
+                month = month.date()
+            for n, (kpi, _member) in enumerate(family):
+                c = _counts_of(kpi, row, f"_{n}")
+                if c != Counts():
+                    result[kpi.key][(row["a"], month)] = c
     return result
 
 
@@ -301,7 +423,9 @@ def _record_builder(kpi: Kpi, spec: Spec) -> Callable[[Any], Record]:
 
     def build(obj: Any) -> Record:
         customer_id, customer_name = name_of(obj, spec.customer)
-        if kpi.kind in (RATE, COUNT):
+        if spec.sums is not None:
+            counted = f"{getattr(obj, 'kpi_num', '')}/{getattr(obj, 'kpi_den', '')}"
+        elif kpi.kind in (RATE, COUNT):
             counted = "分子" if getattr(obj, "kpi_counted", True) else "分母のみ"
         elif kpi.kind == NPS:
             counted = f"{_nps_band(getattr(obj, spec.value))}({getattr(obj, spec.value)}点)"
@@ -310,7 +434,11 @@ def _record_builder(kpi: Kpi, spec: Spec) -> Callable[[Any], Record]:
         day = obj
         for part in spec.date.split("__"):
             day = getattr(day, part, None)
-        label = getattr(obj, "get_line_display", lambda: "")() or str(getattr(obj, "category", "") or "")
+        if spec.label:
+            shown = getattr(obj, f"get_{spec.label}_display", None)
+            label = str(shown() if shown else getattr(obj, spec.label, "") or "")
+        else:
+            label = getattr(obj, "get_line_display", lambda: "")() or str(getattr(obj, "category", "") or "")
         number = getattr(obj, spec.number, obj.pk) if spec.number != "pk" else f"#{obj.pk}"
         return Record(str(number), day, label, counted, customer_id, customer_name)
 
@@ -332,7 +460,9 @@ def records(
     if visible_to is None:
         return None
     qs = visible_to(user)
-    if kpi.kind in (RATE, COUNT) and spec.numerator is not None:
+    if spec.sums is not None:
+        qs = qs.annotate(kpi_num=spec.sums[0], kpi_den=spec.sums[1])
+    elif kpi.kind in (RATE, COUNT) and spec.numerator is not None:
         qs = qs.annotate(
             kpi_counted=models.Case(
                 models.When(spec.numerator, then=models.Value(True)),
