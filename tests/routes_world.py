@@ -56,6 +56,7 @@ CONTACT_SUBJECT = "鳥居様より住所変更のご相談"
 PERSONAS = (
     "hq_operator",  # コールセンター: head office, sees every customer
     "agency_a_staff",  # sees agency A's customers only
+    "agency_a_manager",  # agency A's staff who is agency_a_staff's manager: double checks, training records
     "agency_b_staff",  # the outsider: must see nothing of agency A
     "auditor",  # コンプライアンス
     "steward",  # CRM推進部, data steward: 名寄せ
@@ -117,9 +118,14 @@ def _org() -> dict[str, Any]:
 
 
 def _users(org: dict[str, Any]) -> dict[str, User]:
+    manager = _user("agency_a_manager", [Role.AGENCY_STAFF], agency=org["agency_a"])
+    staff = _user("agency_a_staff", [Role.AGENCY_STAFF], agency=org["agency_a"])
+    staff.manager = manager
+    staff.save(update_fields=["manager"])
     return {
         "hq_operator": _user("hq_operator", [Role.OPERATOR], department=org["call_center"]),
-        "agency_a_staff": _user("agency_a_staff", [Role.AGENCY_STAFF], agency=org["agency_a"]),
+        "agency_a_staff": staff,
+        "agency_a_manager": manager,
         "agency_b_staff": _user("agency_b_staff", [Role.AGENCY_STAFF], agency=org["agency_b"]),
         "auditor": _user("auditor", [Role.COMPLIANCE_AUDITOR], department=org["compliance"]),
         "steward": _user("steward", [Role.DATA_STEWARD], department=org["crm"]),

@@ -95,7 +95,9 @@ def merged(w: World) -> list[int | None]:
 
 
 # The contact edit screens (customers.edit_contacts): operators, agency staff and administrators.
-EDITORS = ("hq_operator", "agency_a_staff", "policy_admin")  # policy_admin: an operator
+EDITORS = ("hq_operator", "agency_a_staff", "agency_a_manager", "policy_admin")  # policy_admin: an operator
+# Agency managers (agency staff who are somebody's User.manager): practice.double_check and practice.manage.
+AGENCY_MANAGERS = ("agency_a_manager",)
 
 
 def contact_row(w: World) -> dict[str, Any]:
@@ -227,7 +229,10 @@ ROUTES: dict[str, Expect] = {
     "compliance:alert_conclude": Expect(
         "auditor", compliance_pk("alert"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
     ),
-    "compliance:manager": Expect("complaints_officer", outsider=FORBIDDEN, only=("complaints_officer",)),
+    # Anyone who is somebody's manager: complaints_officer (hq_operator's) and agency A's manager.
+    "compliance:manager": Expect(
+        "complaints_officer", outsider=FORBIDDEN, only=("complaints_officer", "agency_a_manager")
+    ),
     "compliance:reason_answer": Expect("complaints_officer", compliance_pk("request")),
     "compliance:review_item_decide": Expect(
         "complaints_officer", compliance_pk("item"), method="POST", data=lambda w: {}
@@ -433,17 +438,19 @@ ROUTES: dict[str, Expect] = {
     "voice:report": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "voice:trends": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     # 募集品質 (practice.view: agency staff, head office's operators/compliance). Double checks and training
-    # records need an agency manager (practice.double_check / practice.manage), a role no persona holds:
-    # agency A's staff reads the policy (logged) and is refused.
+    # records need an agency manager (practice.double_check / practice.manage): everyone else reads the
+    # policy (logged) and is refused. The world's record chose the recommended product, so the manager's
+    # check is refused with a message (back to the record: 302) and changes nothing.
     "practice:intents": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
     "practice:intent_edit": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
     "practice:intent_double_check": Expect(
-        "agency_a_staff",
+        "agency_a_manager",
         lambda w: {"policy_pk": w.policy.pk},
         method="POST",
         data=lambda w: {},
-        ok=(403,),
+        ok=(302,),
         logs=customer_a,
+        only=AGENCY_MANAGERS,
     ),
     "practice:elderly": Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
     "practice:elderly_start": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
@@ -451,12 +458,15 @@ ROUTES: dict[str, Expect] = {
         "agency_a_staff", lambda w: {"pk": w.practice["solicitation"].pk}, logs=customer_a
     ),
     "practice:renewals": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "practice:renewals_export": Expect(
+        "agency_a_staff", query=lambda w: {"format": "xlsx"}, logs=any_row, outsider=NOTHING_OF_A
+    ),
     "practice:renewal_edit": Expect("agency_a_staff", lambda w: {"policy_pk": w.policy.pk}, logs=customer_a),
     "practice:training": Expect("agency_a_staff", outsider=NOTHING_OF_A),
-    "practice:training_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
-    "practice:roleplay_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
-    "practice:qualification_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
-    "practice:guidance_new": Expect("agency_a_staff", ok=(403,), outsider=FORBIDDEN),
+    "practice:training_new": Expect("agency_a_manager", outsider=FORBIDDEN, only=AGENCY_MANAGERS),
+    "practice:roleplay_new": Expect("agency_a_manager", outsider=FORBIDDEN, only=AGENCY_MANAGERS),
+    "practice:qualification_new": Expect("agency_a_manager", outsider=FORBIDDEN, only=AGENCY_MANAGERS),
+    "practice:guidance_new": Expect("agency_a_manager", outsider=FORBIDDEN, only=AGENCY_MANAGERS),
     # analytics (予測モデル): analysts; the top-score lists show personal data (logged)
     "analytics:home": Expect("analyst", logs=customer_a, outsider=FORBIDDEN, only=ANALYSTS),
     "analytics:model": Expect("analyst", lambda w: {"pk": w.analytics["model"].pk}, outsider=FORBIDDEN, only=ANALYSTS),
@@ -608,6 +618,25 @@ API_ROUTES: dict[tuple[str, str], Expect] = {
     ("GET", "/api/identity/batches/{batch_id}/"): Expect(
         "steward", lambda w: {"batch_id": w.identity["batch"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),
+    # 募集品質: as the screens; the double check by agency A's manager of a record that chose the
+    # recommended product is refused (400) after the policy is read, nothing changed.
+    ("GET", "/api/practice/intents/"): Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    ("GET", "/api/practice/policies/{policy_id}/intent/"): Expect(
+        "agency_a_staff", lambda w: {"policy_id": w.policy.pk}, logs=customer_a
+    ),
+    ("POST", "/api/practice/policies/{policy_id}/intent/double-check/"): Expect(
+        "agency_a_manager",
+        lambda w: {"policy_id": w.policy.pk},
+        data=lambda w: {"note": ""},
+        ok=(400,),
+        logs=customer_a,
+        only=AGENCY_MANAGERS,
+    ),
+    ("GET", "/api/practice/elderly/"): Expect("agency_a_staff", logs=customer_a, outsider=NOTHING_OF_A),
+    ("GET", "/api/practice/elderly/{solicitation_id}/"): Expect(
+        "agency_a_staff", lambda w: {"solicitation_id": w.practice["solicitation"].pk}, logs=customer_a
+    ),
+    ("GET", "/api/practice/renewals/"): Expect("agency_a_staff", outsider=NOTHING_OF_A),
 }
 
 # Walked separately (see the module docstring).

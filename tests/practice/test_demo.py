@@ -70,3 +70,38 @@ def test_demo_practice_records(hq_operator, agency_a_staff, agency_a_manager, or
     again = demo_practice_load(seed=1, as_of=D(2026, 12, 5), actor=hq_operator)
     assert again.intent_records == 0
     assert again.sessions == 0
+
+
+def test_the_demo_logins_include_each_login_agencys_manager(db):
+    from tsunagu.core import permissions
+    from tsunagu.demo.org import DEMO_USERS, ensure_agencies, ensure_departments, ensure_users
+
+    users = ensure_users(None, ensure_departments(None), ensure_agencies(None, 2))
+    for staff, manager in (("agency1", "agency1_manager"), ("agency2", "agency2_manager")):
+        assert users[staff].manager == users[manager]
+        assert users[manager].agency_id == users[staff].agency_id
+        assert permissions.has(users[manager], permissions.PRACTICE_DOUBLE_CHECK)
+        assert not permissions.has(users[staff], permissions.PRACTICE_DOUBLE_CHECK)
+    assert {d.username for d in DEMO_USERS} >= {"agency1_manager", "agency2_manager"}
+    assert ensure_users(None, ensure_departments(None), ensure_agencies(None, 2)) == users  # loading again adds none
+
+
+def test_the_demo_double_checks_are_the_managers(hq_operator, agency_a_staff, agency_a_manager, org):
+    holder = make_customer(hq_operator, agency=org["agency_a"], name="若林 健", name_kana="ワカバヤシ ケン")
+    for _ in range(25):
+        make_policy(
+            hq_operator,
+            holder,
+            agency=org["agency_a"],
+            contract_date=D(2026, 3, 10),
+            inception=D(2026, 4, 1),
+            expiry=D(2027, 4, 1),
+        )
+    demo_practice_load(seed=1, as_of=D(2026, 12, 5), actor=hq_operator)
+    checked = IntentRecord.objects.exclude(double_checked_by=None)
+    assert checked.exists()
+    assert set(checked.values_list("double_checked_by", flat=True)) == {agency_a_manager.pk}
+    assert set(IntentRecord.objects.values_list("recorded_by", flat=True)) == {agency_a_staff.pk}
+    assert set(RolePlayScore.objects.exclude(person=agency_a_manager).values_list("evaluator", flat=True)) == {
+        agency_a_manager.pk
+    }

@@ -61,3 +61,20 @@ def test_outsiders_get_404_and_pages_render(agency_a_staff, agency_b_staff, poli
         assert staff.get(url).status_code == 200
     assert staff.get("/practice/renewals/?months=abc").status_code in (200, 400)
     assert staff.get("/practice/training/new/").status_code == 403
+
+
+def test_an_incomplete_record_shows_what_is_missing_on_the_policy_and_the_worklist(agency_a_staff, policy_a):
+    from tsunagu.practice import services
+
+    services.intent_record_save(
+        actor=agency_a_staff, policy=policy_a, data=services.IntentInput(recommended_product="安心カー")
+    )
+    missing = IntentRecord.objects.get().missing
+    assert "当初意向" in missing
+    client = client_for(agency_a_staff)
+    panel = client.get(f"/policies/{policy_a.pk}/").content.decode()
+    worklist = client.get("/practice/").content.decode()
+    for body in (panel, worklist):
+        assert "未完了" in body
+        assert "、".join(missing) in body
+    assert policy_a.number in worklist

@@ -45,6 +45,7 @@ class DemoUser:
     department: DepartmentKind | None = None  # department users
     agency_index: int | None = None  # agency staff: 1 = the first (largest) demo agency
     password: str = STAFF_PASSWORD
+    manager: str | None = None  # the username of the user's 上長 (User.manager), another demo user
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -58,8 +59,12 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("steward", "山本 聡(CRM推進)", Role.DATA_STEWARD, DepartmentKind.CRM),
     DemoUser("analyst", "中村 彩(CRM推進)", Role.ANALYST, DepartmentKind.CRM),
     DemoUser("auditor", "小林 学(コンプライアンス)", Role.COMPLIANCE_AUDITOR, DepartmentKind.COMPLIANCE),
-    DemoUser("agency1", "加藤 翔太(代理店)", Role.AGENCY_STAFF, agency_index=1),
-    DemoUser("agency2", "吉田 陽子(代理店)", Role.AGENCY_STAFF, agency_index=2),
+    DemoUser("agency1", "加藤 翔太(代理店)", Role.AGENCY_STAFF, agency_index=1, manager="agency1_manager"),
+    DemoUser("agency2", "吉田 陽子(代理店)", Role.AGENCY_STAFF, agency_index=2, manager="agency2_manager"),
+    # Agency managers: agency staff who are somebody's manager, the ones who double-check a
+    # non-recommended choice (practice.double_check) and record training (practice.manage).
+    DemoUser("agency1_manager", "松本 大輔(代理店・管理者)", Role.AGENCY_STAFF, agency_index=1),
+    DemoUser("agency2_manager", "井上 真理(代理店・管理者)", Role.AGENCY_STAFF, agency_index=2),
 )
 
 
@@ -171,6 +176,11 @@ def ensure_users(actor: User, departments: dict[DepartmentKind, Department], age
             department=departments[demo.department] if demo.department is not None else None,
             agency=agencies[demo.agency_index - 1] if demo.agency_index is not None else None,
         )
+    for demo in DEMO_USERS:
+        user = users[demo.username]
+        if demo.manager is not None and user.manager_id is None:
+            user.manager = users[demo.manager]
+            writes.save(user, actor=actor, clean=False, update_fields=["manager"])
     return users
 
 

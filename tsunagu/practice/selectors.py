@@ -34,14 +34,25 @@ from .models import (
 )
 
 LIST_LIMIT = 200
+# A downloaded worklist holds every row of the filter, up to this many (a whole company's three
+# months of expiries at the largest scale is beyond what a spreadsheet is for).
+EXPORT_LIMIT = 50_000
 # The worklist looks for applications (new and renewal policies) contracted this many days back.
 INTENT_LOOKBACK_DAYS = 365
 
 
-def _log(user: User, customer_ids: list[int], screen: str) -> None:
+def _log(
+    user: User,
+    customer_ids: list[int],
+    screen: str,
+    purpose: AccessPurpose = AccessPurpose.LIST,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Screens log the customers shown (none: nothing to log); an export is logged even when empty
+    (one row without a customer, as every download is)."""
     ids = sorted(set(customer_ids))
-    if ids:
-        log_access(user=user, customer_ids=ids, purpose=AccessPurpose.LIST, screen=screen)
+    if ids or purpose == AccessPurpose.EXPORT:
+        log_access(user=user, customer_ids=ids, purpose=purpose, screen=screen, detail=detail)
 
 
 def _agency_filter(user: User, agency: Agency | None) -> dict[str, Any]:
@@ -61,12 +72,14 @@ class PolicyPractice:
     renewal: RenewalProgress | None
 
 
-def policy_practice_get(*, user: User, pk: int, screen: str) -> PolicyPractice:
+def policy_practice_get(
+    *, user: User, pk: int, screen: str, purpose: AccessPurpose = AccessPurpose.VIEW
+) -> PolicyPractice:
     """A policy the user may see (404 otherwise), its policyholder read through customer_get (logged)."""
     policy = Policy.objects.visible_to(user).select_related("product", "agency").filter(pk=pk).first()
     if policy is None or policy.agency_id is None:
         raise Http404("契約が見つかりません。")
-    customer = customer_get(user=user, pk=policy.policyholder_id, purpose=AccessPurpose.VIEW, screen=screen)
+    customer = customer_get(user=user, pk=policy.policyholder_id, purpose=purpose, screen=screen)
     return PolicyPractice(
         policy=policy,
         customer=customer,
@@ -110,7 +123,12 @@ class IntentRow:
 
 
 def intent_worklist(
-    *, user: User, agency: Agency | None = None, today: dt.date | None = None, screen: str = "意向把握"
+    *,
+    user: User,
+    agency: Agency | None = None,
+    today: dt.date | None = None,
+    screen: str = "意向把握",
+    purpose: AccessPurpose = AccessPurpose.LIST,
 ) -> list[IntentRow]:
     """Applications (agency policies contracted in the last year) without a complete intent record:
     missing ones and incomplete ones, oldest first."""
@@ -128,7 +146,7 @@ def intent_worklist(
         .select_related("policyholder", "agency", "intent_record")
         .order_by("contract_date", "id")[:LIST_LIMIT]
     )
-    _log(user, [p.policyholder_id for p in policies], screen)
+    _log(user, [p.policyholder_id for p in policies], screen, purpose)
     return [IntentRow(p, getattr(p, "intent_record", None)) for p in policies]
 
 
@@ -161,7 +179,11 @@ def intent_counts(*, user: User, agency: Agency | None = None) -> IntentCounts:
 
 
 def elderly_worklist(
-    *, user: User, agency: Agency | None = None, screen: str = "高齢者対応"
+    *,
+    user: User,
+    agency: Agency | None = None,
+    screen: str = "高齢者対応",
+    purpose: AccessPurpose = AccessPurpose.LIST,
 ) -> list[ElderlySolicitation]:
     rows = list(
         ElderlySolicitation.objects.visible_to(user)
@@ -169,12 +191,17 @@ def elderly_worklist(
         .select_related("policy", "customer", "agency")
         .order_by("solicited_on", "id")[:LIST_LIMIT]
     )
-    _log(user, [r.customer_id for r in rows], screen)
+    _log(user, [r.customer_id for r in rows], screen, purpose)
     return rows
 
 
 def elderly_candidates(
-    *, user: User, agency: Agency | None = None, today: dt.date | None = None, screen: str = "高齢者対応"
+    *,
+    user: User,
+    agency: Agency | None = None,
+    today: dt.date | None = None,
+    screen: str = "高齢者対応",
+    purpose: AccessPurpose = AccessPurpose.LIST,
 ) -> list[Policy]:
     """Agency policies contracted in the last 90 days whose policyholder was of the basic tier's age
     or older on the contract date (approximated by the date 90 days ago) and that have no elderly
@@ -195,7 +222,7 @@ def elderly_candidates(
         .select_related("policyholder", "agency")
         .order_by("contract_date", "id")[:LIST_LIMIT]
     )
-    _log(user, [p.policyholder_id for p in policies], screen)
+    _log(user, [p.policyholder_id for p in policies], screen, purpose)
     return policies
 
 
@@ -232,7 +259,9 @@ def _measure_counts(solicitations: Any) -> Counter[str]:
     return Counter(kind for _, kind in pairs)
 
 
-def solicitation_get(*, user: User, pk: int, screen: str) -> ElderlySolicitation:
+def solicitation_get(
+    *, user: User, pk: int, screen: str, purpose: AccessPurpose = AccessPurpose.VIEW
+) -> ElderlySolicitation:
     row = (
         ElderlySolicitation.objects.visible_to(user)
         .select_related("policy", "customer", "agency", "recorded_by")
@@ -241,7 +270,7 @@ def solicitation_get(*, user: User, pk: int, screen: str) -> ElderlySolicitation
     )
     if row is None:
         raise Http404("高齢者対応の記録が見つかりません。")
-    customer_get(user=user, pk=row.customer_id, purpose=AccessPurpose.VIEW, screen=screen)
+    customer_get(user=user, pk=row.customer_id, purpose=purpose, screen=screen)
     return row
 
 
@@ -277,9 +306,13 @@ def renewal_worklist(
     months: int = 3,
     today: dt.date | None = None,
     screen: str = "満期管理",
+    purpose: AccessPurpose = AccessPurpose.LIST,
+    limit: int = LIST_LIMIT,
+    detail: dict[str, Any] | None = None,
 ) -> list[RenewalRow]:
     """Agency policies expiring in the next `months` months (in force, not yet renewed by a policy
-    naming them), each with its steps; filtered to one agent (the progress row's 担当者)."""
+    naming them), each with its steps; filtered to one agent (the progress row's 担当者). Ordered
+    by expiry on screen; an export (`limit=EXPORT_LIMIT`) orders the caller's way afterwards."""
     today = today or timezone.localdate()
     until = renewal.months_before(today, -months)
     policies = (
@@ -299,13 +332,13 @@ def renewal_worklist(
         policies = policies.filter(renewal_progress__agent=agent)
     rows = []
     rules: dict[int, renewal.RenewalRule] = {}
-    for policy in policies[:LIST_LIMIT]:
+    for policy in policies[:limit]:
         assert policy.agency_id is not None
         if policy.agency_id not in rules:
             rules[policy.agency_id] = services.renewal_rule(services.rule_for(policy.agency_id))
         progress = getattr(policy, "renewal_progress", None)
         rows.append(RenewalRow(policy, progress, _steps(policy.expiry, progress, today, rules[policy.agency_id])))
-    _log(user, [r.policy.policyholder_id for r in rows], screen)
+    _log(user, [r.policy.policyholder_id for r in rows], screen, purpose, detail)
     return rows
 
 
@@ -327,7 +360,12 @@ def _steps(
 
 
 def missed_renewals(
-    *, user: User, agency: Agency | None = None, today: dt.date | None = None, screen: str = "満期管理"
+    *,
+    user: User,
+    agency: Agency | None = None,
+    today: dt.date | None = None,
+    screen: str = "満期管理",
+    purpose: AccessPurpose = AccessPurpose.LIST,
 ) -> list[RenewalProgress]:
     """更改漏れ of the last 6 months: lapsed without contact, or pending past expiry without contact."""
     today = today or timezone.localdate()
@@ -339,7 +377,7 @@ def missed_renewals(
         .select_related("policy__policyholder", "agent")
         .order_by("-expiry", "id")[:LIST_LIMIT]
     )
-    _log(user, [r.policy.policyholder_id for r in rows], screen)
+    _log(user, [r.policy.policyholder_id for r in rows], screen, purpose)
     return rows
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("policies/<int:policy_pk>/elderly/", views.elderly_start, name="elderly_start"),
     path("elderly/<int:pk>/", views.elderly_detail, name="elderly_detail"),
     path("renewals/", views.renewals, name="renewals"),
+    path("renewals/export/", views.renewals_export, name="renewals_export"),
     path("policies/<int:policy_pk>/renewal/", views.renewal_edit, name="renewal_edit"),
     path("training/", views.training, name="training"),
     path("training/new/", views.training_new, name="training_new"),

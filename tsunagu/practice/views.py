@@ -18,7 +18,7 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors, query_int
 from tsunagu.core.models import Agency, User
 
-from . import elderly, selectors, services
+from . import elderly, exports, selectors, services
 from .forms import (
     DoubleCheckForm,
     GuidanceForm,
@@ -196,10 +196,8 @@ def elderly_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def renewals(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.PRACTICE_VIEW)
     context = _list_context(request)
-    months = query_int(request.GET, "months", default=3, minimum=1, maximum=3, label="期間(months)") or 3
-    agent_pk = query_int(request.GET, "agent", default=None, minimum=1, maximum=10**12, label="担当者(agent)")
+    _, agent, months = _renewal_filters(request)
     agents = selectors.renewal_agents(request.user)
-    agent: User | None = next((a for a in agents if a.pk == agent_pk), None)
     today = timezone.localdate()
     rows = selectors.renewal_worklist(user=request.user, agency=context["agency"], agent=agent, months=months)
     missed = selectors.missed_renewals(user=request.user, agency=context["agency"])
@@ -221,8 +219,39 @@ def renewals(request: AuthedRequest) -> HttpResponse:
             "agent": agent,
             "early": early,
             "overdue_count": sum(1 for r in rows if r.overdue),
+            "export_formats": [("csv", "CSV"), ("xlsx", "Excel(XLSX)")],
         },
     )
+
+
+def _renewal_filters(request: AuthedRequest) -> tuple[Agency | None, User | None, int]:
+    """The worklist's filters (agency for head office, 担当者, months), bad values refused in Japanese."""
+    agency = _agency(request)
+    months = query_int(request.GET, "months", default=3, minimum=1, maximum=3, label="期間(months)") or 3
+    agent_pk = query_int(request.GET, "agent", default=None, minimum=1, maximum=10**12, label="担当者(agent)")
+    agent = next((a for a in selectors.renewal_agents(request.user) if a.pk == agent_pk), None)
+    return agency, agent, months
+
+
+@login_required
+def renewals_export(request: AuthedRequest) -> HttpResponse:
+    """The worklist of the same filters as a CSV or XLSX download (logged as an export)."""
+    permissions.require(request.user, permissions.PRACTICE_VIEW)
+    agency, agent, months = _renewal_filters(request)
+    try:
+        file = exports.renewal_worklist_export(
+            user=request.user,
+            file_format=request.GET.get("format", "csv"),
+            agency=agency,
+            agent=agent,
+            months=months,
+        )
+    except exports.BadFormat as error:
+        messages.error(request, str(error))
+        return redirect("practice:renewals")
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    return response
 
 
 @login_required

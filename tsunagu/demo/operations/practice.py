@@ -74,6 +74,11 @@ def demo_practice_load(*, seed: int, as_of: dt.date, actor: User) -> PracticeRes
     staff: dict[int, list[User]] = {}
     for user in User.objects.filter(agency__isnull=False, is_active=True).order_by("pk"):
         staff.setdefault(user.agency_id, []).append(user)  # type: ignore[arg-type]
+    # The agency's staff record; its manager (somebody's User.manager: practice.double_check)
+    # double-checks and scores role-plays, so managers go last in each agency's list.
+    managers = set(User.objects.filter(reports__isnull=False).values_list("pk", flat=True))
+    for people in staff.values():
+        people.sort(key=lambda person: person.pk in managers)
     rank = {pk: i for i, pk in enumerate(Agency.objects.order_by("code").values_list("pk", flat=True))}
     since = as_of - dt.timedelta(days=DAYS_BACK)
     policies = (
@@ -124,7 +129,7 @@ def _intents_and_elderly(
     for pk, agency_id, line, previous_id, contract_date, holder_id, birth, premium in batch:
         people = staff.get(agency_id, [])
         recorder = people[0] if people else None
-        checker = people[1] if len(people) > 1 else actor
+        checker = people[-1] if len(people) > 1 else actor  # the manager, never the recorder
         budget = int(premium * rng.uniform(0.9, 1.2)) // 1000 * 1000
         initial = _intent(line, budget)
         final = dict(initial)
@@ -358,7 +363,7 @@ def _training(
                             max_score=36,
                             pass_mark=25,
                             passed=score >= 25,
-                            evaluator=people[1] if len(people) > 1 and person != people[1] else actor,
+                            evaluator=people[-1] if len(people) > 1 and person != people[-1] else actor,
                         )
                     )
                 writes.bulk_create(scores, actor=actor, reason=REASON)
