@@ -81,8 +81,8 @@ class World:
     claim: Claim | None = None  # a claim on the policy (the claim page)
     surveys: dict[str, Any] = field(default_factory=dict)  # survey, version, question, trigger, invitation, response, …
     voices: dict[str, Any] = field(default_factory=dict)  # voice, circulation, improvement (agency A's)
-    analytics: dict[str, Any] = field(default_factory=dict)  # model (a ModelVersion), score (the customer's)
-    compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item, breach
+    analytics: dict[str, Any] = field(default_factory=dict)  # model (a ModelVersion), score, target (list), entry
+    compliance: dict[str, Any] = field(default_factory=dict)  # alert, request, setting, campaign, item, breach, dsr
     practice: dict[str, Any] = field(default_factory=dict)  # intent (incomplete), solicitation (agency A's)
 
     @property
@@ -266,7 +266,25 @@ def build_world() -> World:
     world.compliance = _compliance(users)
     world.practice = _practice(users["agency_a_staff"], world)
     world.compliance["breach"] = _breach(users["auditor"], world)
+    world.compliance["dsr"] = _data_subject_request(users["auditor"], world)
     return world
+
+
+def _data_subject_request(auditor: User, world: World) -> Any:
+    """A 開示 request of the world's customer, identity checked (so its export can be made)."""
+    from tsunagu.compliance import dsr_services
+
+    request = dsr_services.dsr_receive(
+        actor=auditor,
+        customer=world.customer,
+        kind="disclosure",
+        channel="post",
+        received_on=D(2026, 11, 30),
+        requester_name=NAME,
+    )
+    return dsr_services.dsr_verify(
+        actor=auditor, request=request, identity_document="drivers_license", verified_on=D(2026, 12, 1)
+    )
 
 
 def _breach(auditor: User, world: World) -> Any:

@@ -279,6 +279,27 @@ ROUTES: dict[str, Expect] = {
     "compliance:breach_persons_csv": Expect(
         "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
     ),
+    # data-subject requests (開示等の請求): the auditor; the list, the page and the exports are logged reads
+    "compliance:dsr_list": Expect("auditor", logs=customer_a, outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:dsr_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:dsr_detail": Expect(
+        "auditor", compliance_pk("dsr"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:dsr_verify": Expect(
+        "auditor", compliance_pk("dsr"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:dsr_complete": Expect(
+        "auditor", compliance_pk("dsr"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:dsr_withdraw": Expect(
+        "auditor", compliance_pk("dsr"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:dsr_export_pdf": Expect(
+        "auditor", compliance_pk("dsr"), method="POST", logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:dsr_export_json": Expect(
+        "auditor", compliance_pk("dsr"), method="POST", logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
+    ),
     "compliance:review_detail": Expect("auditor", compliance_pk("campaign"), outsider=FORBIDDEN, only=AUDITORS),
     "compliance:review_close": Expect(
         "auditor",

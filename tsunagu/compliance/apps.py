@@ -38,6 +38,7 @@ class ComplianceConfig(AppConfig):
                     "/compliance/reports/",
                     "/compliance/reviews/",
                     "/compliance/breaches/",
+                    "/compliance/requests/",
                 ),
                 children=(
                     navigation.Entry(
@@ -55,6 +56,11 @@ class ComplianceConfig(AppConfig):
                         label="漏えい等事案",
                         url_name="compliance:breaches",
                         permission=permissions.COMPLIANCE_BREACHES,
+                    ),
+                    navigation.Entry(
+                        label="開示等の請求",
+                        url_name="compliance:dsr_list",
+                        permission=permissions.COMPLIANCE_DSR,
                     ),
                     navigation.Entry(
                         label="閾値・実行履歴", url_name="compliance:settings", permission=permissions.COMPLIANCE_ALERTS

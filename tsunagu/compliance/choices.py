@@ -80,3 +80,51 @@ class NotificationMethod(models.TextChoices):
     PHONE = "phone", "電話"
     VISIT = "visit", "訪問・面談"
     PUBLICATION = "publication", "公表による代替"
+
+
+class DsrKind(models.TextChoices):
+    """The requests a person may make about their retained personal data (APPI Arts. 33–35)."""
+
+    DISCLOSURE = "disclosure", "開示"
+    PROVISION_RECORDS = "provision_records", "第三者提供記録の開示"
+    CORRECTION = "correction", "訂正・追加・削除"
+    STOP_USE = "stop_use", "利用停止・消去"
+    STOP_PROVISION = "stop_provision", "第三者提供の停止"
+
+
+class DsrChannel(models.TextChoices):
+    COUNTER = "counter", "窓口"
+    POST = "post", "郵送"
+    PHONE = "phone", "電話(書面の送付を案内)"
+    WEB = "web", "Webフォーム"
+    AGENCY = "agency", "代理店経由"
+
+
+class DsrStatus(models.TextChoices):
+    RECEIVED = "received", "受付(本人確認待ち)"
+    VERIFIED = "verified", "対応中(本人確認済)"
+    COMPLETED = "completed", "回答済"
+    WITHDRAWN = "withdrawn", "取下げ"
+
+
+class IdentityDocument(models.TextChoices):
+    """What identified the requester. Only the kind is recorded, never the document's number."""
+
+    DRIVERS_LICENSE = "drivers_license", "運転免許証"
+    MY_NUMBER_CARD = "my_number_card", "マイナンバーカード(表面のみ)"
+    PASSPORT = "passport", "パスポート"
+    INSURANCE_CARD = "insurance_card", "健康保険の資格確認書等と補助書類"
+    REGISTERED_ADDRESS = "registered_address", "登録住所への回答書送付による確認"
+    AGENT_PROXY = "agent_proxy", "代理人(委任状と代理人・本人の確認書類)"
+
+
+class DsrDecision(models.TextChoices):
+    COMPLY = "comply", "全部対応"
+    PARTIAL = "partial", "一部対応"
+    REFUSE = "refuse", "対応しない(理由を通知)"
+
+
+class DsrResponseChannel(models.TextChoices):
+    POST = "post", "書面の郵送"
+    ELECTRONIC = "electronic", "電磁的記録の提供"
+    COUNTER = "counter", "窓口での交付"

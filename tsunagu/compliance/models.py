@@ -25,6 +25,12 @@ from .choices import (
     BreachStatus,
     CampaignStatus,
     Conclusion,
+    DsrChannel,
+    DsrDecision,
+    DsrKind,
+    DsrResponseChannel,
+    DsrStatus,
+    IdentityDocument,
     NotificationMethod,
     ReviewDecision,
     RuleCode,
@@ -319,3 +325,48 @@ class BreachAffectedPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident.number} 顧客#{self.customer_id}"
+
+
+class DataSubjectRequest(models.Model):
+    """A person's request about their retained personal data (開示・訂正・利用停止・第三者提供記録),
+    from receipt through the identity check to the answer, with the clock the company answers by.
+    Only the kind of identity document is kept, never its number; a disclosure's answer is the export
+    (`exported_at`, `export_rows`: when it was last made and what it held)."""
+
+    number = models.CharField("受付番号", max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="本人(顧客)")
+    kind = models.CharField("請求の種類", max_length=20, choices=DsrKind.choices)
+    channel = models.CharField("受付方法", max_length=10, choices=DsrChannel.choices)
+    received_on = models.DateField("受付日")
+    requester_name = models.CharField("請求者の氏名", max_length=100)
+    by_proxy = models.BooleanField("代理人による請求", default=False)
+    scope = models.TextField("請求の内容・範囲", blank=True)
+    response_channel = models.CharField(
+        "回答の方法(本人の希望)", max_length=12, choices=DsrResponseChannel.choices, default=DsrResponseChannel.POST
+    )
+    due_on = models.DateField("回答期限")
+    identity_document = models.CharField("本人確認の方法", max_length=20, choices=IdentityDocument.choices, blank=True)
+    verified_on = models.DateField("本人確認日", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="本人確認者"
+    )
+    status = models.CharField("状態", max_length=10, choices=DsrStatus.choices, default=DsrStatus.RECEIVED)
+    exported_at = models.DateTimeField("開示データの出力日時", null=True, blank=True)
+    export_rows = models.PositiveIntegerField("出力した行数", null=True, blank=True)
+    decision = models.CharField("対応の判断", max_length=10, choices=DsrDecision.choices, blank=True)
+    decision_reason = models.TextField("理由(一部対応・対応しない場合)", blank=True)
+    completed_on = models.DateField("回答日", null=True, blank=True)
+    completion_note = models.TextField("回答の記録(送付物・送付先・特記事項)", blank=True)
+    withdrawn_reason = models.CharField("取下げの理由", max_length=300, blank=True)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="受付者")
+    opened_at = models.DateTimeField("登録日時", auto_now_add=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "開示等の請求"
+        ordering = ["-received_on", "-pk"]
+        indexes = [models.Index(fields=["status", "due_on"], name="compliance_dsr_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.get_kind_display()}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_breach, views_monitoring
+from . import views, views_breach, views_dsr, views_monitoring
 
 app_name = "compliance"
 
@@ -33,4 +33,12 @@ urlpatterns = [
     path("breaches/<int:pk>/close/", views_breach.incident_close, name="breach_close"),
     path("breaches/<int:pk>/report.pdf", views_breach.incident_pdf_download, name="breach_pdf"),
     path("breaches/<int:pk>/persons.csv", views_breach.incident_affected_csv, name="breach_persons_csv"),
+    path("requests/", views_dsr.requests, name="dsr_list"),
+    path("requests/new/", views_dsr.request_new, name="dsr_new"),
+    path("requests/<int:pk>/", views_dsr.request_detail, name="dsr_detail"),
+    path("requests/<int:pk>/verify/", views_dsr.request_verify, name="dsr_verify"),
+    path("requests/<int:pk>/complete/", views_dsr.request_complete, name="dsr_complete"),
+    path("requests/<int:pk>/withdraw/", views_dsr.request_withdraw, name="dsr_withdraw"),
+    path("requests/<int:pk>/disclosure.pdf", views_dsr.request_export, {"fmt": "pdf"}, name="dsr_export_pdf"),
+    path("requests/<int:pk>/disclosure.json", views_dsr.request_export, {"fmt": "json"}, name="dsr_export_json"),
 ]

@@ -159,6 +159,11 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_BREACH_REPORT = "compliance.breach_report", "漏えい等の報告(速報・確報)"
     COMPLIANCE_BREACH_NOTIFY = "compliance.breach_notify", "漏えい等の本人通知"
     COMPLIANCE_BREACH_CLOSE = "compliance.breach_close", "漏えい等事案の完了"
+    COMPLIANCE_DSR_RECEIVE = "compliance.dsr_receive", "開示等の請求の受付"
+    COMPLIANCE_DSR_VERIFY = "compliance.dsr_verify", "開示等の請求の本人確認"
+    COMPLIANCE_DSR_EXPORT = "compliance.dsr_export", "開示する保有個人データの出力"
+    COMPLIANCE_DSR_COMPLETE = "compliance.dsr_complete", "開示等の請求への回答"
+    COMPLIANCE_DSR_WITHDRAW = "compliance.dsr_withdraw", "開示等の請求の取下げ"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
 

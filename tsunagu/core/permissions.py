@@ -409,11 +409,21 @@ COMPLIANCE_MANAGER_DESK = _register(
     "上長の確認画面は、部下が登録されている職員(上長)だけが利用できます。",
     lambda user: _is_manager(user),
 )
+
+
+def _server_command(user: Any) -> bool:
+    """The `system` actor of a management command: whoever runs commands on the server already holds
+    the database, so a command run without --user (e.g. `dsr_export`) acts, and is logged, as it."""
+    from .services import SYSTEM_USERNAME  # services imports models; permissions must not at import time
+
+    return getattr(user, "pk", None) is not None and user.username == SYSTEM_USERNAME and not user.is_active
+
+
 COMPLIANCE_DSR = _register(
     "compliance.dsr",
     "開示等の請求への対応",
     "開示等の請求への対応(保有個人データの出力)は、コンプライアンス監査担当とシステム管理者だけが行えます。",
-    _compliance_staff,
+    lambda user: _compliance_staff(user) or _server_command(user),
 )
 COMPLIANCE_BREACHES = _register(
     "compliance.breaches",
