@@ -21,8 +21,8 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
-    ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -65,6 +65,32 @@ def params(kpi: Kpi) -> dict[str, Any]:
     return definitions.params_of(kpi, settings_overrides())
 
 
+class DaysBetween(Func):
+    """Whole days from the second date to the first, in SQL on both databases: Django's date minus
+    timedelta calls a Python function per row on SQLite (a third of the early-renewal query's time)."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)", arg_joiner=") - julianday("
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+
+
+class AgencyKey(Func):
+    """The agency id as an expression for GROUP BY: on the bare column SQLite walks the agency index
+    to avoid sorting 40 groups, fetching every row by rowid in index order (random reads: 20 s instead
+    of a few at 1,000,000 intent records); on an expression it scans the table in order."""
+
+    template = "(%(expressions)s + 0)"
+    output_field = models.IntegerField()
+    arity = 1
+
+
 def _lines(queryset: QuerySet[Any], path: str, lines: Iterable[str] | None) -> QuerySet[Any]:
     return queryset if not lines else queryset.filter(**{f"{path}__in": list(lines)})
 
@@ -95,27 +121,26 @@ def spec_of(kpi: Kpi) -> Spec | None:
     p = params(kpi)
     key = kpi.key
     if key == "face_to_face_rate":
-        qs: QuerySet[Any] = (
-            Policy.objects.all() if p["include_renewals"] else Policy.objects.filter(previous_policy__isnull=True)
-        )
+        # "not a renewal" inside the aggregates: in WHERE, SQLite walked the previous_policy index
+        # (IS NULL) and fetched every new policy by rowid, 10× a plain scan at 1,000,000 policies.
         return Spec(
-            _lines(qs, "line", p["lines"]),
+            _lines(Policy.objects.all(), "line", p["lines"]),
             "contract_date",
             "agency_id",
             Q(face_to_face=True),
             customer="policyholder_id",
             number="number",
+            subset=None if p["include_renewals"] else Q(previous_policy__isnull=True),
         )
     if key == "early_renewal_rate":
-        deadline = ExpressionWrapper(
-            F("previous_policy__expiry") - dt.timedelta(days=int(p["days"])), output_field=DateField()
+        renewals = Policy.objects.filter(previous_policy__isnull=False).alias(
+            days_early=DaysBetween(F("previous_policy__expiry"), F("contract_date"))
         )
-        renewals = Policy.objects.filter(previous_policy__isnull=False).alias(early_deadline=deadline)
         return Spec(
             _lines(renewals, "line", p["lines"]),
             "previous_policy__expiry",
             "agency_id",
-            Q(contract_date__lte=F("early_deadline")),
+            Q(days_early__gte=int(p["days"])),
             customer="policyholder_id",
             number="number",
         )
@@ -358,7 +383,7 @@ def counts_many(
     ids = list(agency_ids) if agency_ids is not None else None
     for family in families(kpis):
         _kpi, spec = family[0]
-        qs = in_period(spec, start, end, ids).order_by().annotate(a=F(spec.agency))
+        qs = in_period(spec, start, end, ids).order_by().annotate(a=AgencyKey(F(spec.agency)))
         group = ["a"]
         if by_month:
             qs = qs.annotate(m=TruncMonth(spec.date, output_field=DateField()))
