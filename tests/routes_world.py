@@ -336,7 +336,22 @@ def _analytics(analyst: User, world: World) -> dict[str, Any]:
         as_of=timezone.localdate(),
         scored_at=timezone.now(),
     )
-    return {"model": model, "score": score}
+    # A target list of agency A's consenting customers, none held out, so the customer is on the worklist.
+    from tsunagu.analytics.choices import ListBasis
+    from tsunagu.analytics.segments import Segment
+    from tsunagu.analytics.target_services import target_list_create
+
+    target = target_list_create(
+        actor=analyst,
+        name="ルート確認リスト",
+        basis=ListBasis.CAMPAIGN,
+        segment=Segment(as_of=timezone.localdate(), agencies=(world.policy.agency_id,)),
+        control_percent=0,
+        talking_points="補償の見直し",
+        seed=1,
+    )
+    entry = target.entries.get(customer=world.customer)
+    return {"model": model, "score": score, "target": target, "entry": entry}
 
 
 def _surveys(hq: User, world: World) -> dict[str, Any]:

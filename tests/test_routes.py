@@ -503,6 +503,18 @@ ROUTES: dict[str, Expect] = {
     "analytics:score_start": Expect(
         "analyst", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=ANALYSTS, dummy_tasks=True
     ),
+    # target lists: analysts build them; agency staff work their own customers' entries (agency B: none)
+    "analytics:targets": Expect("agency_a_staff", outsider=NOTHING_OF_A),
+    "analytics:target_create": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:target_list": Expect("agency_a_staff", lambda w: {"pk": w.analytics["target"].pk}),
+    "analytics:target_worklist": Expect("agency_a_staff", lambda w: {"pk": w.analytics["target"].pk}, logs=customer_a),
+    "analytics:target_export": Expect(
+        "agency_a_staff", lambda w: {"pk": w.analytics["target"].pk}, query=lambda w: {"format": "csv"}, logs=customer_a
+    ),
+    "analytics:target_import": Expect(
+        "agency_a_staff", lambda w: {"pk": w.analytics["target"].pk}, method="POST", data=lambda w: {}
+    ),
+    "analytics:target_entry": Expect("agency_a_staff", lambda w: {"pk": w.analytics["entry"].pk}, logs=customer_a),
     # surveys (アンケート): definitions for head office, answer entry for staff who see the customer,
     # imports for the survey owners (お客様相談室, CRM推進部); the customer's web page is public
     "surveys:list": Expect("complaints_officer", outsider=FORBIDDEN, only=HEAD_OFFICE),

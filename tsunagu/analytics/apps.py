@@ -21,3 +21,14 @@ class AnalyticsConfig(AppConfig):
                 active_prefixes=("/analytics/",),
             )
         )
+        # Target lists: analysts build them; agency staff (and head-office staff who act on scores)
+        # work their customers' entries.
+        navigation.register(
+            navigation.Entry(
+                label="ターゲットリスト",
+                url_name="analytics:targets",
+                permission=permissions.ANALYTICS_SCORES,
+                order=81,
+                active_prefixes=("/analytics/lists/", "/analytics/entries/"),
+            )
+        )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from tsunagu.core import scoping
-from tsunagu.core.models import User
+from tsunagu.core.models import Agency, User
+from tsunagu.core.writes import HistoryQuerySet
+from tsunagu.customers.choices import ContactChannel
 from tsunagu.customers.models import Customer
+from tsunagu.policies.models import Policy
 
-from .choices import ModelKind
+from .choices import EntryResult, ListBasis, ModelKind
 
 
 class ModelVersion(models.Model):
@@ -77,3 +82,80 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.score:.3f}"
+
+
+class TargetList(models.Model):
+    """A target list built by an analyst from a segment (the filters are kept as entered), with a
+    seeded random control group held out of the worklist so that the list's effect can be measured.
+    The counts and the seed are fixed at creation; the list itself holds no personal data."""
+
+    name = models.CharField("リスト名", max_length=100)
+    basis = models.CharField("提案の根拠", max_length=20, choices=ListBasis.choices)
+    talking_points = models.TextField("トークのポイント", blank=True)
+    filters = models.JSONField("抽出条件", default=dict)
+    criteria = models.JSONField("抽出条件(表示用)", default=list)
+    as_of = models.DateField("基準日")
+    control_percent = models.PositiveSmallIntegerField(
+        "対照群の割合(%)", validators=[MinValueValidator(0), MaxValueValidator(50)]
+    )
+    seed = models.PositiveIntegerField("乱数シード")
+    treatment_count = models.PositiveIntegerField("対象(ワークリスト)", default=0)
+    control_count = models.PositiveIntegerField("対照群", default=0)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="作成者")
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ターゲットリスト"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TargetEntryQuerySet(scoping.ScopedQuerySet):
+    """Agency staff see the entries assigned to their agency, and only of customers it serves."""
+
+    scope_rule = scoping.All((scoping.CustomerLink("customer"), scoping.AgencyField("agency")))
+
+
+class TargetEntry(models.Model):
+    """One customer of a target list: in the worklist (treatment) or held out (control), with the
+    proposal points shown to the agency and the activity result that comes back."""
+
+    target_list = models.ForeignKey(TargetList, on_delete=models.CASCADE, related_name="entries", verbose_name="リスト")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="顧客")
+    # The agency that works the entry (the customer's first serving agency when the list was built);
+    # none for customers no agency serves (head office works those).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="担当代理店"
+    )
+    # The customer's preferred contact channel when the list was built: known for control entries too,
+    # so uplift per channel compares like with like.
+    channel = models.CharField("連絡方法", max_length=12, choices=ContactChannel.choices)
+    is_control = models.BooleanField("対照群", default=False)
+    score = models.FloatField("スコア", null=True, blank=True)
+    decile = models.PositiveSmallIntegerField("デシル", null=True, blank=True)
+    product_line = models.CharField("提案する種目", max_length=20, blank=True)
+    proposal_points = models.JSONField("提案のポイント", default=list)
+    result = models.CharField("結果", max_length=12, choices=EntryResult.choices, default=EntryResult.PENDING)
+    won_policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="成約した契約"
+    )
+    result_note = models.CharField("メモ", max_length=200, blank=True)
+    result_at = models.DateTimeField("結果の記録日時", null=True, blank=True)
+    result_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="結果の記録者"
+    )
+    history = HistoricalRecords(excluded_fields=["proposal_points", "score", "decile", "product_line", "channel"])
+
+    objects = TargetEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ターゲットリストの顧客"
+        constraints = [models.UniqueConstraint(fields=["target_list", "customer"], name="analytics_entry_once")]
+        indexes = [models.Index(fields=["target_list", "agency", "is_control"], name="analytics_entry_worklist")]
+
+    def __str__(self) -> str:
+        return f"{self.target_list} / {self.customer_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_targets
 
 app_name = "analytics"
 
@@ -9,4 +9,11 @@ urlpatterns = [
     path("models/<int:pk>/", views.model_detail, name="model"),
     path("models/<int:pk>/activate/", views.model_activate, name="model_activate"),
     path("score/", views.score_start, name="score_start"),
+    path("lists/", views_targets.list_index, name="targets"),
+    path("lists/new/", views_targets.list_create, name="target_create"),
+    path("lists/<int:pk>/", views_targets.list_detail, name="target_list"),
+    path("lists/<int:pk>/worklist/", views_targets.worklist, name="target_worklist"),
+    path("lists/<int:pk>/export/", views_targets.worklist_export, name="target_export"),
+    path("lists/<int:pk>/import/", views_targets.results_import, name="target_import"),
+    path("entries/<int:pk>/", views_targets.entry_detail, name="target_entry"),
 ]

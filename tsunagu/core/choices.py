@@ -100,6 +100,8 @@ class AuditAction(models.TextChoices):
     ANALYTICS_MODEL_TRAIN = "analytics.model_train", "予測モデルの学習"
     ANALYTICS_MODEL_ACTIVATE = "analytics.model_activate", "予測モデルの有効化"
     ANALYTICS_SCORE = "analytics.score", "予測スコアの採点"
+    ANALYTICS_TARGET_LIST_CREATE = "analytics.target_list_create", "ターゲットリストの作成"
+    ANALYTICS_TARGET_RESULTS_IMPORT = "analytics.target_results_import", "ターゲットリストの結果の取込"
     # surveys (definitions, answers, imports)
     SURVEY_CREATE = "survey.create", "アンケートの作成"
     SURVEY_UPDATE = "survey.update", "アンケートの変更"

@@ -29,6 +29,7 @@ from tsunagu.policies.models import Claim, Policy
 
 from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
+from .operations.analytics import AnalyticsResult, demo_analytics_load
 from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.identity import IdentityResult, demo_identity_load
@@ -71,6 +72,7 @@ class LoadResult:
     surveys: SurveysResult | None = None  # surveys and two years of answers (with their invitations)
     voice: VoiceResult | None = None  # お客様の声, 回覧 and improvements of two years
     kpis: KpisResult | None = None  # KPI targets of four fiscal years and the monthly counts
+    analytics: AnalyticsResult | None = None  # target lists with control groups and the agencies' results
     seconds: float = 0.0
 
     @property
@@ -205,6 +207,7 @@ def demo_data_load(
     result.voice = demo_voice_load(seed=seed, as_of=as_of, existing_customers=existing, actor=actor, users=org.users)
     demo_practice_load(seed=seed, as_of=as_of, actor=actor)  # before the KPIs, which count its records
     result.kpis = demo_kpis_load(as_of=as_of, actor=actor)
+    result.analytics = demo_analytics_load(seed=seed, as_of=as_of, users=org.users)
     t0 = time.perf_counter()
     result.identity = demo_identity_load(
         actor=org.users.get("steward", actor), seed=seed, as_of=as_of, existing_customers=existing

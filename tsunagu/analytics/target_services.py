@@ -1,0 +1,360 @@
+"""Writes of target lists: creating one from a segment (with its control group), recording an
+entry's activity result, and importing results from CSV.
+
+A list of 100,000 customers is built set-based: one read of the segment with the assigned agency and
+the score as correlated subqueries, then `core.bulk` inserts and the history rows copied by the
+database (`core.bulk.copy_to_history`), so every entry has its "+" history row without per-row ORM.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from tsunagu.core import bulk, permissions, writes
+from tsunagu.core.audit import record_event
+from tsunagu.core.choices import AuditAction
+from tsunagu.core.models import User
+from tsunagu.customers.models import CustomerAgency
+from tsunagu.policies.choices import LineOfBusiness
+from tsunagu.policies.models import Policy
+
+from . import segments
+from .choices import EntryResult, ListBasis
+from .models import Score, TargetEntry, TargetList
+from .uplift import control_size
+
+MAX_CONTROL_PERCENT = 50
+ENTRY_COLUMNS = (
+    "target_list_id", "customer_id", "agency_id", "channel", "is_control", "score", "decile", "product_line",
+    "proposal_points", "result", "result_note",
+)  # fmt: skip
+INSERT_BATCH = 5_000
+
+
+def _points_from_talk(talking_points: str) -> list[dict[str, str]]:
+    return [{"feature": "", "text": line.strip()} for line in talking_points.splitlines() if line.strip()]
+
+
+def _proposal_points(
+    basis: str, product_line: str | None, reasons: Any, talk: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Next product / churn: the model's reasons for this customer (the proposed line first); the
+    campaign's talking points for a campaign list or a customer the model has not scored."""
+    if basis == ListBasis.CAMPAIGN or not reasons:
+        return talk
+    points = []
+    if product_line:
+        points.append({"feature": "", "text": f"提案する種目: {LineOfBusiness(product_line).label}"})
+    points += [{"feature": r.get("feature", ""), "text": r["text"]} for r in reasons]
+    return points
+
+
+def target_list_create(
+    *,
+    actor: User,
+    name: str,
+    basis: str,
+    segment: segments.Segment,
+    control_percent: int,
+    talking_points: str = "",
+    seed: int | None = None,
+) -> TargetList:
+    """Draw the segment, hold out a seeded random `control_percent` as the control group, and store
+    the list with one entry per customer (proposal points per customer). The seed is recorded, so
+    the same segment and seed give the same split."""
+    permissions.require(actor, permissions.ANALYTICS_MODELS)
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "リスト名を入力してください。"
+    if basis not in ListBasis.values:
+        errors["basis"] = "提案の根拠を選んでください。"
+    if not 0 <= control_percent <= MAX_CONTROL_PERCENT:
+        errors["control_percent"] = f"対照群の割合は0〜{MAX_CONTROL_PERCENT}%で指定してください。"
+    if basis == ListBasis.CAMPAIGN and not talking_points.strip():
+        errors["talking_points"] = "キャンペーンのリストにはトークのポイントを入力してください。"
+    if errors:
+        raise ValidationError(errors)
+    seed = int(seed if seed is not None else np.random.SeedSequence().entropy % 2**31)  # type: ignore[operator]
+    kind = segments.basis_kind(basis) or segment.score_kind
+    rows = _segment_rows(actor, segment, kind)
+    if not rows:
+        raise ValidationError("条件に当てはまる、連絡の同意があるお客さまがいません。条件を見直してください。")
+    # Control group: a seeded permutation of the segment in customer order (independent of the query's order).
+    rows.sort(key=lambda r: r[0])
+    held_out = control_size(len(rows), control_percent)
+    order = np.random.default_rng(seed).permutation(len(rows))
+    control = np.zeros(len(rows), dtype=bool)
+    control[order[:held_out]] = True
+    ascending_cuts = sorted(segments.decile_cuts(kind)) if kind else []
+    talk = _points_from_talk(talking_points)
+    json_field = TargetEntry._meta.get_field("proposal_points")
+    with transaction.atomic():
+        target = writes.save(
+            TargetList(
+                name=name.strip(),
+                basis=basis,
+                talking_points=talking_points.strip(),
+                filters=segment.to_json(),
+                criteria=segments.criteria_text(segment, basis=basis, control_percent=control_percent),
+                as_of=segment.as_of,
+                control_percent=control_percent,
+                seed=seed,
+                treatment_count=len(rows) - held_out,
+                control_count=held_out,
+                created_by=actor,
+            ),
+            actor=actor,
+            reason="ターゲットリストの作成",
+        )
+        tuples = []
+        for (customer_id, agency_id, channel, score, line, reasons), is_control in zip(rows, control, strict=True):
+            # Decile 1 holds the scores at or above the highest cut: 1 + the cuts above this score.
+            decile = (
+                1 + len(ascending_cuts) - bisect.bisect_right(ascending_cuts, score)
+                if score is not None and ascending_cuts
+                else None
+            )
+            points = _proposal_points(basis, line, reasons, talk)
+            tuples.append(
+                (target.pk, customer_id, agency_id, channel, bool(is_control), score, decile, line or "",
+                 json_field.get_db_prep_save(points, connection), EntryResult.PENDING.value, "")
+            )  # fmt: skip
+        for start in range(0, len(tuples), INSERT_BATCH):
+            bulk.insert_tuples(TargetEntry, ENTRY_COLUMNS, tuples[start : start + INSERT_BATCH])
+        ids = list(TargetEntry.objects.filter(target_list=target).values_list("pk", flat=True))
+        bulk.copy_to_history(TargetEntry, ids, user_id=actor.pk, reason="ターゲットリストの作成")
+        record_event(
+            actor=actor,
+            action=AuditAction.ANALYTICS_TARGET_LIST_CREATE,
+            target=target,
+            summary=(
+                f"ターゲットリスト「{target.name}」を作成した(対象 {target.treatment_count:,}人、対照群 {held_out:,}人)"
+            ),
+            data={"filters": target.filters, "seed": seed, "control_percent": control_percent, "entries": len(rows)},
+        )
+    return target
+
+
+def _segment_rows(actor: User, segment: segments.Segment, kind: str) -> list[tuple[Any, ...]]:
+    """(customer id, agency id, channel, score, product line, reasons) per customer of the segment."""
+    links = CustomerAgency.objects.filter(customer=OuterRef("pk"))
+    if segment.agencies:
+        links = links.filter(agency_id__in=segment.agencies)
+    if segment.branches:
+        links = links.filter(agency__branch_id__in=segment.branches)
+    customers = segments.segment_customers(user=actor, segment=segment).annotate(
+        assigned_agency=Subquery(links.order_by("since", "id").values("agency_id")[:1])
+    )
+    fields = ["pk", "assigned_agency", "preferred_channel"]
+    if kind:
+        score_rows = Score.objects.filter(customer=OuterRef("pk"), kind=kind)
+        customers = customers.annotate(
+            kind_score=Subquery(score_rows.values("score")[:1]),
+            kind_line=Subquery(score_rows.values("product_line")[:1]),
+            kind_reasons=Subquery(score_rows.values("reasons")[:1]),
+        )
+        fields += ["kind_score", "kind_line", "kind_reasons"]
+        customers = customers.order_by("-kind_score", "pk")
+    else:
+        customers = customers.order_by("pk")
+    if segment.limit:
+        customers = customers[: segment.limit]
+    rows = []
+    for values in customers.values_list(*fields):
+        if kind:
+            pk, agency, channel, score, line, reasons = values
+            # A JSON column read through a subquery comes back as text on SQLite (decoded on PostgreSQL).
+            if isinstance(reasons, str):
+                reasons = json.loads(reasons)
+        else:
+            pk, agency, channel = values
+            score, line, reasons = None, "", None
+        rows.append((pk, agency, channel, score, line, reasons))
+    return rows
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def _result_from(text: str) -> str | None:
+    value = text.strip()
+    for choice in EntryResult:
+        if value in (choice.value, choice.label):
+            return choice.value
+    return None
+
+
+def _check_result(entry: TargetEntry, result: str, won_policy: Policy | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if entry.is_control:
+        errors["result"] = "対照群のお客さまは効果測定のため連絡しない対象です。結果は記録できません。"
+    elif result not in EntryResult.values:
+        errors["result"] = "結果を選んでください。"
+    elif result == EntryResult.WON and won_policy is None:
+        errors["won_policy"] = "成約の場合は、成約した契約の証券番号を入力してください。"
+    elif won_policy is not None and won_policy.policyholder_id != entry.customer_id:
+        errors["won_policy"] = "この証券はこのお客さまの契約ではありません。"
+    elif won_policy is not None and result != EntryResult.WON:
+        errors["won_policy"] = "証券番号は成約の場合だけ入力してください。"
+    return errors
+
+
+def _apply(entry: TargetEntry, actor: User, result: str, won_policy: Policy | None, note: str, reason: str) -> None:
+    entry.result = result
+    entry.won_policy = won_policy
+    entry.result_note = note.strip()[:200]
+    entry.result_at = timezone.now()
+    entry.result_by = actor
+    writes.save(
+        entry,
+        actor=actor,
+        reason=reason,
+        update_fields=["result", "won_policy", "result_note", "result_at", "result_by"],
+    )
+
+
+def _policy_by_number(actor: User, number: str) -> Policy | None:
+    return Policy.objects.visible_to(actor).filter(number=number.strip()).first() if number.strip() else None
+
+
+def target_entry_record_result(
+    *, actor: User, entry_id: int, result: str, won_policy_number: str = "", note: str = ""
+) -> TargetEntry:
+    """Record the activity result of one worklist entry (its history keeps every change)."""
+    permissions.require(actor, permissions.ANALYTICS_SCORES)
+    with transaction.atomic():
+        # Re-read inside the transaction, scoped: a user can only write entries they may see.
+        entry = TargetEntry.objects.visible_to(actor).select_for_update().filter(pk=entry_id).first()
+        if entry is None:
+            raise PermissionDenied("このリストの顧客は見つからないか、あなたの担当ではありません。")
+        policy = _policy_by_number(actor, won_policy_number)
+        errors = _check_result(entry, result, policy)
+        if won_policy_number.strip() and policy is None:
+            errors["won_policy"] = f"証券番号「{won_policy_number.strip()}」の契約が見つかりません。"
+        if errors:
+            raise ValidationError(errors)
+        _apply(entry, actor, result, policy, note, "活動結果の記録")
+    return entry
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    applied: int
+    errors: list[str]
+
+
+IMPORT_HEADER = ("顧客番号", "結果", "成約証券番号", "メモ")
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("ファイルの文字コードを読み取れません。UTF-8 または Shift_JIS の CSV を指定してください。")
+
+
+def _customer_pk(number: str) -> int | None:
+    text = number.strip().upper()
+    if text.startswith("K"):
+        text = text[1:]
+    return int(text) if text.isdigit() and len(text) <= 12 else None
+
+
+def target_results_import(*, actor: User, target: TargetList, data: bytes) -> ImportOutcome:
+    """Results from a CSV (顧客番号, 結果, 成約証券番号, メモ — the worklist export's columns are accepted
+    as they are). All or nothing: when any row has an error nothing is applied and every error is
+    reported with its row number, so a corrected file can be imported again."""
+    permissions.require(actor, permissions.ANALYTICS_SCORES)
+    reader = csv.reader(io.StringIO(_decode(data)))
+    header = next(reader, None)
+    if header is None:
+        raise ValidationError("ファイルが空です。")
+    header = [h.strip() for h in header]
+    missing = [name for name in IMPORT_HEADER[:2] if name not in header]
+    if missing:
+        raise ValidationError(
+            f"1行目に列「{'」「'.join(missing)}」がありません(必要な列: {'・'.join(IMPORT_HEADER)})。"
+        )
+    column = {name: header.index(name) for name in IMPORT_HEADER if name in header}
+    parsed: list[tuple[int, int, str, str, str]] = []
+    errors: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            index = column.get(name)
+            return row[index] if index is not None and index < len(row) else ""
+
+        customer_pk = _customer_pk(cell("顧客番号"))
+        result = _result_from(cell("結果"))
+        if customer_pk is None:
+            errors.append(f"{line}行目: 顧客番号「{cell('顧客番号')}」の形式が正しくありません(例: K000000123)。")
+            continue
+        if result is None:
+            labels = "・".join(str(c.label) for c in EntryResult)
+            errors.append(f"{line}行目: 結果「{cell('結果')}」は使えません({labels} のいずれか)。")
+            continue
+        parsed.append((line, customer_pk, result, cell("成約証券番号"), cell("メモ")))
+    with transaction.atomic():
+        entries = {
+            e.customer_id: e
+            for e in TargetEntry.objects.visible_to(actor)
+            .select_for_update()
+            .filter(target_list=target, customer_id__in=[p[1] for p in parsed])
+        }
+        numbers = {p[3].strip() for p in parsed if p[3].strip()}
+        policies = {p.number: p for p in Policy.objects.visible_to(actor).filter(number__in=numbers)}
+        changes = []
+        seen: set[int] = set()
+        for line, customer_pk, result, number, note in parsed:
+            entry = entries.get(customer_pk)
+            if entry is None:
+                errors.append(f"{line}行目: 顧客番号 K{customer_pk:09d} はこのリストのあなたの担当分にありません。")
+                continue
+            if customer_pk in seen:
+                errors.append(f"{line}行目: 顧客番号 K{customer_pk:09d} が複数の行にあります。1行にまとめてください。")
+                continue
+            seen.add(customer_pk)
+            if result == EntryResult.PENDING and not number.strip() and not note.strip():
+                continue  # an untouched row of the exported worklist
+            policy = policies.get(number.strip())
+            if number.strip() and policy is None:
+                errors.append(f"{line}行目: 証券番号「{number.strip()}」の契約が見つかりません。")
+                continue
+            problems = _check_result(entry, result, policy)
+            if problems:
+                errors.extend(f"{line}行目: {message}" for message in problems.values())
+                continue
+            changes.append((entry, result, policy, note))
+        if errors:
+            transaction.set_rollback(True)
+            return ImportOutcome(applied=0, errors=errors)
+        for entry, result, policy, note in changes:
+            _apply(entry, actor, result, policy, note, "活動結果の取込(CSV)")
+        record_event(
+            actor=actor,
+            action=AuditAction.ANALYTICS_TARGET_RESULTS_IMPORT,
+            target=target,
+            summary=f"ターゲットリスト「{target.name}」の結果を {len(changes):,}件取り込んだ",
+            data={"rows": len(parsed), "applied": len(changes)},
+        )
+    return ImportOutcome(applied=len(changes), errors=[])
+
+
+def default_as_of() -> dt.date:
+    return timezone.localdate()

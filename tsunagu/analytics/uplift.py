@@ -1,0 +1,62 @@
+"""Uplift of a target list against its control group: pure arithmetic, no Django.
+
+Conversion rate = converted ÷ customers in the group. Uplift = treatment rate − control rate, with a
+Wald confidence interval for the difference of two independent proportions:
+    d ± z · sqrt(p₁(1 − p₁)/n₁ + p₀(1 − p₀)/n₀)
+(z = 1.96 for 95%). With an empty group there is no rate, hence no uplift. The interval is the
+textbook one: with few conversions it is wide, which is the honest answer for a small list.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Group:
+    customers: int
+    converted: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.customers if self.customers else None
+
+
+@dataclass(frozen=True)
+class Uplift:
+    treatment: Group
+    control: Group
+    uplift: float | None  # treatment rate − control rate
+    low: float | None
+    high: float | None
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes zero."""
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
+
+def uplift(treatment: Group, control: Group, *, z: float = Z_95) -> Uplift:
+    p1, p0 = treatment.rate, control.rate
+    if p1 is None or p0 is None:
+        return Uplift(treatment, control, None, None, None)
+    difference = p1 - p0
+    half = z * math.sqrt(p1 * (1 - p1) / treatment.customers + p0 * (1 - p0) / control.customers)
+    return Uplift(treatment, control, difference, difference - half, difference + half)
+
+
+def control_size(customers: int, percent: int) -> int:
+    """Customers held out: the percentage of the segment, rounded half up (at least one when the
+    percentage is positive and the segment has two or more customers, so that there is a comparison)."""
+    if customers <= 0 or percent <= 0:
+        return 0
+    size = math.floor(customers * percent / 100 + 0.5)
+    return max(size, 1) if customers >= 2 else 0
+
+
+def decile(rank: int, total: int) -> int:
+    """1 = the top 10% of scores, 10 = the bottom; `rank` counts from 0 for the highest score."""
+    return min(10, rank * 10 // total + 1) if total else 0
