@@ -114,3 +114,20 @@ def test_the_demo_breach_register_follows_the_planted_bulk_reading(demo):
     assert incident.affected.filter(notified_on__isnull=False).count() == persons // 2
     assert incident.preliminary_reported_on is not None
     assert incident.final_reported_on is None
+
+
+def test_the_demo_has_data_subject_requests_at_every_stage(demo):
+    from tsunagu.compliance.models import DataSubjectRequest
+
+    requests = {r.kind + ":" + r.status: r for r in DataSubjectRequest.objects.all()}
+    assert set(requests) == {
+        "disclosure:completed",
+        "correction:verified",
+        "stop_use:completed",
+        "disclosure:received",
+        "provision_records:withdrawn",
+    }
+    answered = requests["disclosure:completed"]
+    assert answered.exported_at is not None and answered.export_rows > 0
+    assert requests["stop_use:completed"].decision_reason
+    assert requests["disclosure:received"].due_on < AS_OF  # waiting for the identity check, overdue
