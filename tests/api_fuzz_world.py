@@ -62,6 +62,21 @@ def _open_case(actor: User, customer: Any, policy: Any, subject: str) -> Any:
     )
 
 
+def _solicitation(staff: User, customer: Any, policy: Any) -> int:
+    from tsunagu.practice.models import ElderlySolicitation
+
+    return ElderlySolicitation.objects.create(
+        policy=policy,
+        customer=customer,
+        agency=policy.agency,
+        solicited_on=dt.date(2026, 4, 1),
+        age=81,
+        tier="enhanced",
+        recorded_by=staff,
+        missing=["別担当者による確認電話"],
+    ).pk
+
+
 def _open_complaint(actor: User, customer: Any, policy: Any) -> Any:
     from tests.conftest import seed_case_reference_data
     from tsunagu.cases.models import ComplaintCategory
@@ -165,6 +180,8 @@ def build_world() -> World:
         case = _open_case(staff, customer, policy, subject=f"{agency}社の問い合わせ")
         markers[agency] += [customer.name, customer.name_kana, customer.number, policy.number, case.number]
         rows[agency] = {"customer_id": customer.pk, "policy_id": policy.pk, "case_id": case.pk}
+        # An elderly handling of the policy, so the 高齢者対応 record operation has a row to answer.
+        rows[agency]["solicitation_id"] = _solicitation(staff, customer, policy)
         # A complaint too, so the そんぽADR operations (complaint cases only) have a row to answer.
         complaint = _open_complaint(staff, customer, policy)
         markers[agency].append(complaint.number)
@@ -194,6 +211,7 @@ def build_world() -> World:
         "pair_id": [identity["pair_id"]],
         "merge_id": [identity["merge_id"]],
         "batch_id": [identity["batch_id"]],
+        "solicitation_id": [rows[agency]["solicitation_id"] for agency in ("A", "B")],
     }
     return World(
         tokens=tokens,
