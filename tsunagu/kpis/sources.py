@@ -156,7 +156,7 @@ def spec_of(kpi: Kpi) -> Spec | None:
         )
     if key.startswith("claim_nps_"):
         about_claim = Q(event=TriggerEvent.CLAIM_CLOSED) | Q(claim__isnull=False)
-        qs = Response.objects.filter(about_claim, nps__isnull=False)
+        qs: QuerySet[Any] = Response.objects.filter(about_claim, nps__isnull=False)
         return Spec(
             qs,
             "answered_on",
