@@ -17,6 +17,7 @@ from tests.surveys.factories import cs_manager
 from tests.surveys.helpers_results import claim_survey, current_version, holders, record_random, record_scores
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog
+from tsunagu.surveys import aggregates
 from tsunagu.surveys import nps as formulas
 from tsunagu.surveys.choices import Channel, InvitationStatus, TriggerEvent
 from tsunagu.surveys.models import Invitation, Response
@@ -222,6 +223,7 @@ def test_response_rate_is_answered_over_sent_invitations_of_the_period(hq_operat
         channel=Channel.WEB,
         scheduled_for=dt.date(2025, 5, 8),
     )
+    aggregates.rebuild(survey)  # rows written here, not by the send service: the rollup is recomputed
     may = ResultFilters(survey=survey, month_from=dt.date(2025, 5, 1), month_to=dt.date(2025, 5, 1))
     rate = results_get(user=hq_operator, filters=may).response_rate
     assert (rate.sent, rate.answered, rate.display) == (4, 1, "25.0%")

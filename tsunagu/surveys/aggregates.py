@@ -32,13 +32,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 
-from .choices import QuestionKind
+from .choices import InvitationStatus, QuestionKind
 from .models import (
     ROLLED_UP,
     ROLLED_UP_AGENCY,
     ROLLUP_SLOTS,
+    Invitation,
     Question,
     Response,
     ResponseAggregate,
@@ -80,6 +82,9 @@ class Counts:
     satisfaction_n: int = 0
     satisfaction_sum: int = 0
     satisfaction_sumsq: int = 0
+    # the response rate's counts, by the month the invitations were sent (rollup only: see count_invitations)
+    invitations_sent: int = 0
+    invitations_answered: int = 0
     answer_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     COLUMNS = (
@@ -326,7 +331,61 @@ def rebuild(survey: Survey | None = None) -> int:
             new_rows.append(row)
         ResponseAggregate.objects.bulk_create(new_rows, batch_size=UPDATE_BATCH)
         add_to_rollup(counts)
+        invitations = Invitation.objects.all()
+        if survey is not None:
+            invitations = invitations.filter(version__survey=survey)
+        add_to_rollup(count_invitations(invitations))
     return len(new_rows)
+
+
+# --- the response rate's counts (invitations sent and answered, in the rollup) ----------------------
+
+SENT_STATUSES = (InvitationStatus.SENT, InvitationStatus.ANSWERED, InvitationStatus.EXPIRED)
+
+
+def count_invitations(invitations: QuerySet[Invitation], *, sent: bool = True) -> dict[CutKey, Counts]:
+    """Counts per cut of the invitations that went out (送付済・回答済・期限切れ with a send time), by
+    the month of `sent_at` (local time) and the invitation's own cut: agency, its policy's line, its
+    case's type, trigger event, channel — what the response rate is read by. `sent=False` counts only
+    the answered ones (an answer arriving for an invitation already counted as sent). Grouped by
+    the database: a rebuild reads one row per cut, not one per invitation."""
+    rows = (
+        invitations.filter(sent_at__isnull=False, status__in=SENT_STATUSES)
+        .annotate(sent_month=TruncMonth("sent_at"))
+        .values("version__survey_id", "sent_month", "agency_id", "policy__line", "case__case_type", "event", "channel")
+        .annotate(sent=Count("pk"), answered=Count("pk", filter=Q(status=InvitationStatus.ANSWERED)))
+        .order_by()
+    )
+    counts: dict[CutKey, Counts] = {}
+    for row in rows:
+        month = row["sent_month"]
+        key = (
+            row["version__survey_id"],
+            month.date() if isinstance(month, dt.datetime) else month,
+            row["agency_id"],
+            row["policy__line"] or "",
+            row["case__case_type"] or "",
+            row["event"] or "",
+            row["channel"],
+        )
+        cut = counts.setdefault(key, Counts())
+        cut.invitations_sent += row["sent"] if sent else 0
+        cut.invitations_answered += row["answered"]
+    return {key: cut for key, cut in counts.items() if cut.invitations_sent or cut.invitations_answered}
+
+
+def add_sent_invitations(invitation_ids: Sequence[int]) -> int:
+    """The invitations just sent (invitations_send) added to the response rate's counts; returns
+    rollup rows touched. Must run in the transaction that marks them sent."""
+    return add_to_rollup(count_invitations(Invitation.objects.filter(pk__in=list(invitation_ids))))
+
+
+def add_answered_invitations(responses: Sequence[Response], actor: Any = None) -> None:
+    """Subscriber of events.responses_recorded: the invitations the responses answered (marked
+    回答済 before the event) counted as answered in the month they were sent."""
+    invitation_ids = [r.invitation_id for r in responses if r.invitation_id is not None]
+    if invitation_ids:
+        add_to_rollup(count_invitations(Invitation.objects.filter(pk__in=invitation_ids), sent=False))
 
 
 # --- the dashboard's rollup (ResponseRollup) ------------------------------------------------------
@@ -338,7 +397,8 @@ RollupKey = tuple[int, dt.date, int, int, str, str, str, str]
 ROLLUP_KEY_COLUMNS = ("survey_id", "month", "dims", "agency_key", "line", "case_type", "event", "channel")
 ROLLUP_CONFLICT = ("dims", "agency_key", "line", "case_type", "event", "channel", "survey_id", "month")
 SLOT_COLUMNS = tuple(f"s{slot}" for slot in range(ROLLUP_SLOTS))
-ROLLUP_VALUE_COLUMNS = (*Counts.COLUMNS, *SLOT_COLUMNS)
+INVITATION_COLUMNS = ("invitations_sent", "invitations_answered")
+ROLLUP_VALUE_COLUMNS = (*Counts.COLUMNS, *SLOT_COLUMNS, *INVITATION_COLUMNS)
 UPSERT_BATCH = 400  # rows per INSERT on SQLite (~50 values each: under its 32,766 parameters)
 UNNEST_BATCH = 20_000  # rows per INSERT … SELECT FROM UNNEST on PostgreSQL (one array per column)
 
@@ -414,6 +474,7 @@ def rollup_rows(counts: dict[CutKey, Counts], maps: dict[int, dict[str, int]]) -
     out: dict[RollupKey, list[int]] = {}
     for (survey_id, month, agency_id, line, case_type, event, channel), cut in counts.items():
         vector = [getattr(cut, column) for column in Counts.COLUMNS] + [0] * (width - base)
+        vector[width - len(INVITATION_COLUMNS) :] = [getattr(cut, column) for column in INVITATION_COLUMNS]
         slots = maps.get(survey_id, {})
         for path, number in stat_numbers(cut.answer_stats):
             slot = slots.get(path)

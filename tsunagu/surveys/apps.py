@@ -53,6 +53,7 @@ def _register_results() -> None:
     from . import aggregates, events
 
     events.subscribe_responses_recorded(aggregates.add_responses)
+    events.subscribe_responses_recorded(aggregates.add_answered_invitations)
     Entry = navigation.Entry
     navigation.register(
         Entry(

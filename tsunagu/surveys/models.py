@@ -403,6 +403,10 @@ class ResponseRollup(models.Model):
     for _slot in range(ROLLUP_SLOTS):
         locals()[f"s{_slot}"] = models.BigIntegerField(default=0)
     del _slot
+    # The response rate: invitations sent (送付済・回答済・期限切れ) and answered, by the month and the
+    # invitation's own cut they were sent in (`month` is then the month sent; aggregates.count_invitations).
+    invitations_sent = models.BigIntegerField(default=0)
+    invitations_answered = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "アンケート集計(ダッシュボード用)"

@@ -46,7 +46,7 @@ from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Claim, Policy
 
-from .. import config, triggers
+from .. import aggregates, config, triggers
 from ..choices import Channel, InvitationStatus, SuppressionReason, TriggerEvent
 from ..models import Invitation, Response, Survey, SurveyOptOut, SurveyVersion, TriggerRule
 from .responses import is_batch_actor, token_hash
@@ -522,6 +522,7 @@ def invitations_send(*, actor: User, on: dt.date) -> SendResult:
                 inv.token_hash = token_hash(tokens[inv.pk])
             result.sent[inv.channel] += 1
         writes.bulk_update(due, ["status", "sent_at", "expires_on", "token_hash"], actor=actor, reason="送付")
+        aggregates.add_sent_invitations([inv.pk for inv in due])  # the dashboard's response rate
         if due:
             versions = {
                 v.pk: v
