@@ -61,7 +61,8 @@ def test_what_stops_an_answer(kwargs, field):
         "today": TODAY,
     } | kwargs
     problems = dsr.completion_problems(**values)
-    assert field in problems and problems[field].endswith("。")
+    assert field in problems
+    assert problems[field].endswith("。")
     assert dsr.completion_problems(**(values | {k: v for k, v in _fine().items() if k in kwargs})) == {}
 
 
@@ -118,7 +119,8 @@ def test_a_disclosure_request_from_receipt_to_answer(auditor, person, settings):
     after = AccessLog.objects.filter(user=auditor, customer_id=person.pk, purpose=AccessPurpose.EXPORT).count()
     assert after == before + 1
     request.refresh_from_db()
-    assert request.exported_at is not None and request.export_rows == sum(len(s.rows) for s in disclosure.sections)
+    assert request.exported_at is not None
+    assert request.export_rows == sum(len(s.rows) for s in disclosure.sections)
     request = services.dsr_complete(
         actor=auditor,
         request=request,
@@ -177,7 +179,7 @@ def test_the_list_logs_the_customers_it_shows_and_the_home_counts(auditor, perso
     late = _receive(auditor, person, received_on=timezone.localdate() - dt.timedelta(days=30))
     _receive(auditor, person, kind="correction")
     views = request_list(user=auditor)
-    assert [v.request.pk for v in views][0] == late.pk  # the most urgent first
+    assert next(v.request.pk for v in views) == late.pk  # the most urgent first
     assert AccessLog.objects.filter(user=auditor, customer_id=person.pk, purpose=AccessPurpose.LIST).exists()
     assert open_request_counts(user=auditor) == {"open": 2, "overdue": 1, "due_soon": 0}
 
@@ -188,7 +190,8 @@ def test_the_list_logs_the_customers_it_shows_and_the_home_counts(auditor, perso
 def test_intake_and_answer_through_the_screens(client, auditor, person):
     client.force_login(auditor)
     page = client.get("/compliance/requests/")
-    assert page.status_code == 200 and "開示等の請求" in page.content.decode()
+    assert page.status_code == 200
+    assert "開示等の請求" in page.content.decode()
     bad = client.post("/compliance/requests/new/", {"customer": "X1", "kind": "nope", "received_on": "2026-13-01"})
     text = bad.content.decode()
     assert bad.status_code == 200
@@ -219,7 +222,8 @@ def test_intake_and_answer_through_the_screens(client, auditor, person):
         },
     )
     request = DataSubjectRequest.objects.get()
-    assert created.status_code == 302 and created["Location"] == f"/compliance/requests/{request.pk}/"
+    assert created.status_code == 302
+    assert created["Location"] == f"/compliance/requests/{request.pk}/"
     refused = client.post(f"/compliance/requests/{request.pk}/disclosure.json")
     assert refused.status_code == 302  # not before the identity check: back to the page with the message
     follow = client.get(refused["Location"]).content.decode()
@@ -229,7 +233,8 @@ def test_intake_and_answer_through_the_screens(client, auditor, person):
         {"identity_document": "passport", "verified_on": timezone.localdate().isoformat()},
     )
     exported = client.post(f"/compliance/requests/{request.pk}/disclosure.json")
-    assert exported.status_code == 200 and exported["Content-Type"].startswith("application/json")
+    assert exported.status_code == 200
+    assert exported["Content-Type"].startswith("application/json")
     assert json.loads(exported.content)["customer"] == person.number
     pdf = client.post(f"/compliance/requests/{request.pk}/disclosure.pdf")
     assert pdf.content[:5] == b"%PDF-"
@@ -258,7 +263,8 @@ def test_the_screens_are_closed_to_other_staff(client, hq_operator, person):
 
 def test_the_command_runs_without_a_user_as_system_and_records_on_the_request(auditor, person, tmp_path):
     call_command("dsr_export", person.number, "--out", str(tmp_path))
-    assert (tmp_path / f"{person.number}.json").exists() and (tmp_path / f"{person.number}.pdf").exists()
+    assert (tmp_path / f"{person.number}.json").exists()
+    assert (tmp_path / f"{person.number}.pdf").exists()
     assert AccessLog.objects.filter(
         user__username="system", customer_id=person.pk, purpose=AccessPurpose.EXPORT
     ).exists()

@@ -34,11 +34,6 @@ def _register_definitions() -> None:
             children=(
                 Entry(label="アンケート一覧", url_name="surveys:list", permission=permissions.SURVEYS_VIEW),
                 Entry(label="回答の取込", url_name="surveys:imports", permission=permissions.SURVEYS_IMPORT),
-                Entry(
-                    label="はがき・電話の回答入力",
-                    url_name="surveys:entry_lookup",
-                    permission=permissions.SURVEYS_ENTER,
-                ),
                 Entry(label="送付状況", url_name="surveys:invitation_status", permission=permissions.SURVEYS_VIEW),
                 Entry(label="送付ルール", url_name="surveys:triggers", permission=permissions.SURVEYS_MANAGE),
             ),
@@ -87,6 +82,18 @@ def _register_follow_ups() -> None:
             permission=permissions.SURVEYS_FOLLOW_UP,
             order=72,
             badge=follow_ups.overdue_count,
-            active_prefixes=("/surveys/follow-ups/",),
+            active_prefixes=("/surveys/follow-ups/", "/surveys/entry/"),
+            # The returned postcards are entered by the same people who follow the answers up (agency
+            # staff among them, who do not see the survey definitions under アンケート).
+            children=(
+                Entry(
+                    label="フォローアップ一覧", url_name="surveys:follow_ups", permission=permissions.SURVEYS_FOLLOW_UP
+                ),
+                Entry(
+                    label="はがき・電話の回答入力",
+                    url_name="surveys:entry_lookup",
+                    permission=permissions.SURVEYS_ENTER,
+                ),
+            ),
         )
     )
