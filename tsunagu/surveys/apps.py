@@ -27,7 +27,6 @@ def _register_definitions() -> None:
                 "/surveys/s/",
                 "/surveys/new/",
                 "/surveys/imports/",
-                "/surveys/entry/",
                 "/surveys/triggers/",
                 "/surveys/invitations/",
             ),
@@ -67,7 +66,8 @@ def _register_results() -> None:
 
 def _register_follow_ups() -> None:
     """Dissatisfied answers open follow-ups; the worklist is its own menu entry (with the overdue badge)
-    because agency staff work follow-ups but do not see the survey definitions (アンケート)."""
+    because agency staff work follow-ups but do not see the survey definitions (アンケート); the
+    postcard/phone entry sits beside it for the same reason."""
     from tsunagu.core import navigation, permissions
 
     from . import events
