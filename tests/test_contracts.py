@@ -131,6 +131,8 @@ NOT_IN_ADMIN = {
     "surveys.ResponseRollup": "derived counts rebuilt from the responses (dashboard read model)",
     "surveys.RollupSlot": "which answer statistic each numbered rollup column holds; written with the rollup",
     "compliance.BreachAffectedPerson": "listed, found and notified on the incident page (names logged as a list read)",
+    "compliance.DataSubjectRequest": "received, verified and answered on the request pages (compliance.dsr; each "
+    "read logged); the admin would show the person's request without the access log",
     **dict.fromkeys(
         (
             "practice.TrainingSession",
@@ -212,6 +214,8 @@ STEWARD_ONLY = (
 UNSCOPED = {
     "compliance.BreachAffectedPerson": "head-office compliance only (permission compliance.breaches); "
     "listing names is logged",
+    "compliance.DataSubjectRequest": "head-office compliance only (permission compliance.dsr); the list and the "
+    "request page are logged reads",
     "identity.SourceRecord": STEWARD_ONLY,
     "identity.BlockingKey": STEWARD_ONLY,
     "identity.CandidatePair": STEWARD_ONLY,

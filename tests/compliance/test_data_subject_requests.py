@@ -277,3 +277,24 @@ def test_the_command_runs_without_a_user_as_system_and_records_on_the_request(au
     assert request.exported_at is not None
     with pytest.raises(CommandError, match="開示等の請求「D1999-0001」は見つかりません"):
         call_command("dsr_export", person.number, "--out", str(tmp_path), "--request", "D1999-0001")
+
+
+def test_an_untouched_form_records_no_legal_step(client, auditor, person):
+    """No identity document and no decision is preselected: an empty submit records nothing."""
+    request = _receive(auditor, person, kind="correction")
+    client.force_login(auditor)
+    page = client.post(f"/compliance/requests/{request.pk}/verify/", {"verified_on": timezone.localdate().isoformat()})
+    assert "本人確認の方法を一覧から選んでください。" in page.content.decode()
+    request.refresh_from_db()
+    assert request.status == DsrStatus.RECEIVED
+    services.dsr_verify(actor=auditor, request=request, identity_document="passport", verified_on=timezone.localdate())
+    page = client.post(f"/compliance/requests/{request.pk}/complete/", {})
+    text = page.content.decode()
+    assert "対応の判断を一覧から選んでください。" in text
+    assert "回答日を入力してください。" in text
+    page = client.post(f"/compliance/requests/{request.pk}/complete/", {"decision": "refuse"})
+    text = page.content.decode()
+    assert "本人に通知する理由を入力してください。" in text  # with the date error, on the first try
+    assert "回答日を入力してください。" in text
+    request.refresh_from_db()
+    assert request.status == DsrStatus.VERIFIED

@@ -274,7 +274,7 @@ def test_sending_makes_web_links_and_the_send_list(manager, survey, customers, s
 
     log = AccessLog.objects.filter(user=manager, purpose=AccessPurpose.EXPORT)
     assert set(log.values_list("customer_id", flat=True)) == set(sent.values_list("customer_id", flat=True))
-    assert send_list_days(user=manager) == [(SEND_DAY, 3)]
+    assert send_list_days(user=manager) == [(SEND_DAY, 3, True)]
     xlsx = send_list_export(user=manager, on=SEND_DAY, file_format="xlsx")
     assert xlsx.content[:2] == b"PK"
 
@@ -282,6 +282,21 @@ def test_sending_makes_web_links_and_the_send_list(manager, survey, customers, s
     assert invitations_send(actor=system_user(), on=SEND_DAY).sent_total == 0
     again = send_list_export(user=manager, on=SEND_DAY, file_format="csv")
     assert again.content == exported.content
+
+    # A day sent without a stored list (invitations loaded from another system) offers no download.
+    earlier = SEND_DAY - dt.timedelta(days=40)
+    loaded = sent.first()
+    Invitation.objects.create(
+        version=loaded.version,
+        event=loaded.event,
+        event_date=earlier,
+        customer=loaded.customer,
+        channel=loaded.channel,
+        status=InvitationStatus.SENT,
+        scheduled_for=earlier,
+        sent_at=dt.datetime.combine(earlier, dt.time(9), tzinfo=dt.UTC),
+    )
+    assert (earlier, 1, False) in send_list_days(user=manager)
 
 
 def test_the_send_list_is_for_head_office(manager, survey, customers, agency_a_staff):

@@ -12,10 +12,12 @@ from .forms import CUSTOMER_NUMBER
 
 
 def _choice(label: str, choices: Any, initial: str | None = None) -> forms.ChoiceField:
+    """A choice that starts blank unless a default is harmless: a legal step (the identity document,
+    the decision) is recorded only when somebody chose it."""
     message = f"{label}を一覧から選んでください。"
     return forms.ChoiceField(
         label=label,
-        choices=choices,
+        choices=[("", "選択してください"), *choices],
         initial=initial,
         error_messages={"required": message, "invalid_choice": message},
     )
@@ -71,6 +73,13 @@ class CompleteForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        # The service checks this too; here it shows beside the other errors on the first try.
+        data = super().clean() or {}
+        if data.get("decision") in ("partial", "refuse") and not data.get("decision_reason", "").strip():
+            self.add_error("decision_reason", "一部対応・対応しない場合は、本人に通知する理由を入力してください。")
+        return data
 
 
 class WithdrawForm(forms.Form):

@@ -69,20 +69,22 @@ def demo_analytics_load(*, seed: int, as_of: dt.date, users: dict[str, User]) ->
         worked = TargetEntry.objects.filter(target_list=target, is_control=False, agency_id__in=list(staff)).order_by(
             "pk"
         )
-        new_contracts: dict[int, str] = {}
-        for holder, policy_number in (
+        # A win is a new contract the working agency itself wrote: its staff record the result and can
+        # only name a policy they can see (another agency's policy is not theirs to claim).
+        new_contracts: dict[tuple[int, int], str] = {}
+        for holder, policy_agency, policy_number in (
             Policy.objects.filter(
                 policyholder_id__in=worked.values("customer_id"),
                 contract_date__gte=list_date,
                 previous_policy__isnull=True,
             )
             .order_by("contract_date", "pk")
-            .values_list("policyholder_id", "number")
+            .values_list("policyholder_id", "agency_id", "number")
         ):
-            new_contracts.setdefault(holder, policy_number)
+            new_contracts.setdefault((holder, policy_agency), policy_number)
         for entry in worked.values_list("pk", "customer_id", "agency_id"):
             pk, customer_id, agency_id = entry
-            won = new_contracts.get(customer_id)
+            won = new_contracts.get((customer_id, agency_id))
             if won is not None and rng.random() < 0.9:
                 outcome, number_won = EntryResult.WON.value, won
             else:

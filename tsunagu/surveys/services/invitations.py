@@ -579,8 +579,10 @@ class SendList:
     rows: int
 
 
-def send_list_days(*, user: User, limit: int = 60) -> list[tuple[dt.date, int]]:
-    """The latest sending days with how many invitations went out (head office: the lists are theirs)."""
+def send_list_days(*, user: User, limit: int = 60) -> list[tuple[dt.date, int, bool]]:
+    """The latest sending days with how many invitations went out and whether the day's list was
+    stored (invitations loaded from elsewhere, e.g. the demo's history, were sent without one).
+    Head office only: the lists are theirs."""
     permissions.require(user, permissions.SURVEYS_MANAGE)
     rows = (
         Invitation.objects.filter(sent_at__isnull=False)
@@ -589,7 +591,8 @@ def send_list_days(*, user: User, limit: int = 60) -> list[tuple[dt.date, int]]:
         .annotate(n=Count("id"))
         .order_by("-day")[:limit]
     )
-    return [(row["day"], row["n"]) for row in rows]
+    storage = get_storage()
+    return [(row["day"], row["n"], storage.exists(send_list_key(row["day"]))) for row in rows]
 
 
 def send_list_export(*, user: User, on: dt.date, file_format: str) -> SendList:
