@@ -23,6 +23,7 @@ from tsunagu.customers.models import Customer
 from . import breach
 from .choices import AffectedSource, BreachStatus, Conclusion, NotificationMethod
 from .models import Alert, BreachAffectedPerson, BreachIncident
+from .numbering import next_number
 
 # Reads that put the data in the reader's hands beyond the screen: CSV exports and printed PDFs.
 EXPORT_PURPOSES = (AccessPurpose.EXPORT,)
@@ -47,18 +48,6 @@ EDITABLE_FIELDS = (
     "prevention",
     "other",
 )
-
-
-def _next_number(year: int) -> str:
-    prefix = f"{year}-"
-    last = (
-        BreachIncident.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{int(last.split('-')[1]) + 1 if last else 1:04d}"
 
 
 def _check_dates(values: dict[str, Any]) -> None:
@@ -89,7 +78,7 @@ def breach_open(*, actor: User, alert: Alert | None = None, **values: Any) -> Br
     _check_dates(values)
     with transaction.atomic():
         incident = BreachIncident(
-            number=_next_number((values.get("aware_on") or timezone.localdate()).year),
+            number=next_number(BreachIncident, f"{(values.get('aware_on') or timezone.localdate()).year}-"),
             alert=alert,
             opened_by=actor,
             **values,

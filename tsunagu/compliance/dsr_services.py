@@ -21,6 +21,7 @@ from . import dsr
 from .choices import DsrStatus
 from .disclosure import Disclosure, disclosure_build
 from .models import DataSubjectRequest
+from .numbering import next_number
 
 OPEN_STATUSES = (DsrStatus.RECEIVED, DsrStatus.VERIFIED)
 
@@ -28,18 +29,6 @@ OPEN_STATUSES = (DsrStatus.RECEIVED, DsrStatus.VERIFIED)
 def answer_days() -> int:
     """The company's answer target in calendar days (TSUNAGU_DSR_ANSWER_DAYS; the law: 遅滞なく)."""
     return int(getattr(settings, "TSUNAGU_DSR_ANSWER_DAYS", dsr.DEFAULT_ANSWER_DAYS))
-
-
-def _next_number(year: int) -> str:
-    prefix = f"D{year}-"
-    last = (
-        DataSubjectRequest.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{int(last.split('-')[1]) + 1 if last else 1:04d}"
 
 
 def _not_future(field: str, value: dt.date, label: str) -> None:
@@ -66,7 +55,7 @@ def dsr_receive(
         raise ValidationError({"requester_name": "請求者の氏名を入力してください。"})
     with transaction.atomic():
         request = DataSubjectRequest(
-            number=_next_number(received_on.year),
+            number=next_number(DataSubjectRequest, f"D{received_on.year}-"),
             customer=customer,
             kind=kind,
             channel=channel,
