@@ -503,6 +503,15 @@ ROUTES: dict[str, Expect] = {
     "analytics:score_start": Expect(
         "analyst", method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=ANALYSTS, dummy_tasks=True
     ),
+    "analytics:train_start": Expect(
+        "analyst",
+        method="POST",
+        data=lambda w: {"kind": "churn"},
+        ok=(302,),
+        outsider=FORBIDDEN,
+        only=ANALYSTS,
+        dummy_tasks=True,
+    ),
     # target lists: analysts build them; agency staff work their own customers' entries (agency B: none)
     "analytics:targets": Expect("agency_a_staff", outsider=NOTHING_OF_A),
     "analytics:target_create": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),

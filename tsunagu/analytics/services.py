@@ -173,3 +173,16 @@ def scores_refresh_queue(*, actor: User, as_of: dt.date) -> None:
 
     _ensure_analyst(actor)
     transaction.on_commit(lambda: scores_refresh_task.enqueue(actor.pk, as_of.isoformat()))
+
+
+def model_train_queue(*, actor: User, kind: str, as_of: dt.date) -> None:
+    """Queue the training of `kind` as a background task (after this transaction commits); checked
+    here first so that a wrong kind or date is refused on the screen, not in the worker's log."""
+    from .tasks import model_train_task
+
+    _ensure_analyst(actor)
+    if kind not in training.KINDS:
+        raise ValidationError(f"学習できるモデルは解約・失効予測と次の商品予測です(指定: {kind})。")
+    if as_of > timezone.localdate():
+        raise ValidationError("基準日に未来の日付は指定できません(12か月後までの結果が必要です)。")
+    transaction.on_commit(lambda: model_train_task.enqueue(actor.pk, kind, as_of.isoformat()))

@@ -24,3 +24,13 @@ def scores_refresh_task(actor_id: int, as_of: str) -> int:
             if services.active_model(kind) is not None:
                 written += services.scores_refresh(actor=actor, kind=kind, as_of=on, book=book)
     return written
+
+
+@task()
+def model_train_task(actor_id: int, kind: str, as_of: str) -> int:
+    """Train one kind of model (the analyst's 「学習」 button); returns the new version's id."""
+    from . import services
+
+    actor = User.objects.get(pk=actor_id)
+    with request_context(screen="バックグラウンド: 予測モデルの学習"):
+        return services.model_train(actor=actor, kind=kind, as_of=dt.date.fromisoformat(as_of)).pk

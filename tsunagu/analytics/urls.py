@@ -9,6 +9,7 @@ urlpatterns = [
     path("models/<int:pk>/", views.model_detail, name="model"),
     path("models/<int:pk>/activate/", views.model_activate, name="model_activate"),
     path("score/", views.score_start, name="score_start"),
+    path("train/", views.train_start, name="train_start"),
     path("lists/", views_targets.list_index, name="targets"),
     path("lists/new/", views_targets.list_create, name="target_create"),
     path("lists/<int:pk>/", views_targets.list_detail, name="target_list"),

@@ -70,6 +70,21 @@ def model_activate(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def train_start(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.ANALYTICS_MODELS)
+    kind = request.POST.get("kind", "")
+    try:
+        services.model_train_queue(actor=request.user, kind=kind, as_of=timezone.localdate())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        label = dict(ModelKind.choices).get(kind, kind)
+        messages.success(request, f"{label}の学習をバックグラウンドで開始しました。終わると一覧に表示されます。")
+    return redirect("analytics:home")
+
+
+@login_required
+@require_POST
 def score_start(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.ANALYTICS_MODELS)
     try:
