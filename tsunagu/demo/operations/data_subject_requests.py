@@ -1,7 +1,7 @@
 """Demo data-subject requests (開示等の請求), through the services, so the auditor's list shows each
-stage and clock: a disclosure answered with its export, a correction checked and due soon, a stop
-of use refused with its reason, a request still waiting for the identity check and overdue, and a
-withdrawn one. The customers are the first few by number (stable between loads and databases)."""
+stage and clock: a correction answered, a disclosure checked and waiting for its export (due soon),
+a stop of use answered in part with its reason, a disclosure still waiting for the identity check
+(overdue), and a withdrawn one. The customers are the first few by number (stable between loads and databases)."""
 
 from __future__ import annotations
 
@@ -39,21 +39,23 @@ def demo_requests_load(*, users: dict[str, User], as_of: dt.date) -> int:
             verified_on=as_of - dt.timedelta(days=days_ago),
         )
 
-    disclosed = verify(receive(people[0], "disclosure", 45, scope="当社が保有する私の個人データのすべて"), 43)
-    services.dsr_disclosure(actor=auditor, request=disclosed)
+    corrected = verify(
+        receive(people[0], "correction", 45, scope="旧姓のままの契約者名を現在の氏名に訂正してほしい"),
+        43,
+        "my_number_card",
+    )
     services.dsr_complete(
         actor=auditor,
-        request=disclosed,
+        request=corrected,
         decision="comply",
         completed_on=as_of - dt.timedelta(days=38),
-        completion_note="開示書面(PDF)を簡易書留で登録住所へ送付。",
+        completion_note="契約者名を訂正し(顧客情報の変更履歴あり)、訂正後の内容を書面で送付。",
     )
+    # Verified and waiting for its export: the auditor makes it on the request page. (The demo makes
+    # no export itself: its access log is the simulated past, and an export is logged when it happens.)
     verify(
-        receive(
-            people[1], "correction", 12, channel="counter", scope="旧姓のままの契約者名を現在の氏名に訂正してほしい"
-        ),
+        receive(people[1], "disclosure", 12, channel="counter", scope="当社が保有する私の個人データのすべて"),
         11,
-        "my_number_card",
     )
     refused = verify(
         receive(
