@@ -31,8 +31,8 @@ from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
 from .operations.analytics import AnalyticsResult, demo_analytics_load
 from .operations.breaches import demo_breaches_load
-from .operations.data_subject_requests import demo_requests_load
 from .operations.cases import OperationsResult, demo_operations_load
+from .operations.data_subject_requests import demo_requests_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
 from .operations.practice import demo_practice_load

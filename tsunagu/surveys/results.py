@@ -300,7 +300,8 @@ def _rollup_sums(filters: ResultFilters, keys: list[str]) -> dict[str, list[tupl
     running them."""
     quote = connection.ops.quote_name
     table = quote(ResponseRollup._meta.db_table)
-    where, params = ["dims = %s"], []
+    where: list[str] = ["dims = %s"]
+    params: list[Any] = []
     if filters.survey is not None:
         where.append("survey_id = %s")
         params.append(filters.survey.pk)
@@ -328,7 +329,8 @@ def _rollup_sums(filters: ResultFilters, keys: list[str]) -> dict[str, list[tupl
     groups += [
         (key, "agency_key" if key == "agency" else key, fixed | aggregates.dims_mask(**{key: True})) for key in keys
     ]
-    branches, values = [], []
+    branches: list[str] = []
+    values: list[Any] = []
     for part, column, dims in groups:
         branches.append(
             f"SELECT %s, CAST({quote(column)} AS TEXT), {sums} FROM {table} "
