@@ -39,6 +39,8 @@ class ComplianceConfig(AppConfig):
                     "/compliance/reviews/",
                     "/compliance/breaches/",
                     "/compliance/requests/",
+                    "/compliance/contractors/",
+                    "/compliance/audits/",
                 ),
                 children=(
                     navigation.Entry(
@@ -61,6 +63,16 @@ class ComplianceConfig(AppConfig):
                         label="開示等の請求",
                         url_name="compliance:dsr_list",
                         permission=permissions.COMPLIANCE_DSR,
+                    ),
+                    navigation.Entry(
+                        label="委託先管理",
+                        url_name="compliance:contractors",
+                        permission=permissions.COMPLIANCE_REGISTERS,
+                    ),
+                    navigation.Entry(
+                        label="内部監査",
+                        url_name="compliance:internal_audits",
+                        permission=permissions.COMPLIANCE_REGISTERS,
                     ),
                     navigation.Entry(
                         label="閾値・実行履歴", url_name="compliance:settings", permission=permissions.COMPLIANCE_ALERTS

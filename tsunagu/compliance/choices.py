@@ -128,3 +128,67 @@ class DsrResponseChannel(models.TextChoices):
     POST = "post", "書面の郵送"
     ELECTRONIC = "electronic", "電磁的記録の提供"
     COUNTER = "counter", "窓口での交付"
+
+
+# --- registers: contractors (委託先) and internal audits of branches and agencies ----------------------
+class ContractorStatus(models.TextChoices):
+    ACTIVE = "active", "委託中"
+    SUSPENDED = "suspended", "委託停止中"
+    ENDED = "ended", "委託終了"
+
+
+class DataLocation(models.TextChoices):
+    """Where the contractor handles the data: a foreign location needs the 外的環境の把握 (h.2)."""
+
+    DOMESTIC = "domestic", "国内"
+    FOREIGN = "foreign", "外国(外的環境の把握が必要)"
+
+
+class AuditMethod(models.TextChoices):
+    ON_SITE = "on_site", "実地監査"
+    DOCUMENT = "document", "書面(チェックシート)"
+    REMOTE = "remote", "リモート"
+
+
+class ContractorRating(models.TextChoices):
+    """The audit's overall judgement of the contractor's safety measures."""
+
+    A = "A", "A: 適切"
+    B = "B", "B: 軽微な改善事項あり"
+    C = "C", "C: 改善が必要(期限を定めて是正)"
+    D = "D", "D: 重大な不備(委託の停止を検討)"
+
+
+class SafeguardCategory(models.TextChoices):
+    """The four categories of 安全管理措置 (金融分野ガイドライン 実務指針)."""
+
+    ORGANISATIONAL = "organisational", "組織的安全管理措置"
+    HUMAN = "human", "人的安全管理措置"
+    PHYSICAL = "physical", "物理的安全管理措置"
+    TECHNICAL = "technical", "技術的安全管理措置"
+
+
+class InternalAuditStatus(models.TextChoices):
+    PLANNED = "planned", "予定"
+    IN_PROGRESS = "in_progress", "実施中"
+    REPORTED = "reported", "報告済(是正フォロー中)"
+    CLOSED = "closed", "完了"
+
+
+class ChecklistResult(models.TextChoices):
+    CONFORMS = "conforms", "適合"
+    PARTIAL = "partial", "一部不適合"
+    NONCONFORMS = "nonconforms", "不適合"
+    NOT_APPLICABLE = "na", "該当なし"
+
+
+class FindingSeverity(models.TextChoices):
+    HIGH = "high", "重大"
+    MEDIUM = "medium", "要改善"
+    LOW = "low", "軽微"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "未対応"
+    IN_PROGRESS = "in_progress", "対応中"
+    DONE = "done", "是正済"

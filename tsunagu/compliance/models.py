@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from tsunagu.core.choices import Role
 from tsunagu.core.jobs import JobSpec
-from tsunagu.core.models import Agency, Department, User
+from tsunagu.core.models import Agency, Branch, Department, User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
@@ -21,21 +21,30 @@ from . import breach
 from .choices import (
     AffectedSource,
     AlertStatus,
+    AuditMethod,
     BreachCause,
     BreachStatus,
     CampaignStatus,
+    ChecklistResult,
     Conclusion,
+    ContractorRating,
+    ContractorStatus,
+    DataLocation,
     DsrChannel,
     DsrDecision,
     DsrKind,
     DsrResponseChannel,
     DsrStatus,
+    FindingSeverity,
+    FindingStatus,
     IdentityDocument,
+    InternalAuditStatus,
     NotificationMethod,
     ReviewDecision,
     RuleCode,
     RunKind,
     RunStatus,
+    SafeguardCategory,
 )
 
 
@@ -370,3 +379,203 @@ class DataSubjectRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
+
+
+# --- registers: contractors (委託先) and internal audits (拠点・代理店の内部監査) ------------------------
+# No customer's personal data lives here: a contractor record says which *kinds* of data it receives and
+# for how many persons, an audit records checklist answers and findings about an organisation.
+
+
+class Contractor(models.Model):
+    """委託先: a company that handles customers' personal data on our behalf. APPI Art. 25 makes us
+    supervise it: an agreement with the safety clauses, periodic audits, and what happens to the data
+    when the work ends."""
+
+    name = models.CharField("委託先名", max_length=200)
+    corporate_number = models.CharField("法人番号", max_length=13, blank=True)
+    address = models.CharField("所在地", max_length=300, blank=True)
+    contact = models.CharField("窓口(部署・担当者・連絡先)", max_length=300, blank=True)
+    service = models.TextField("委託する業務の内容")
+    data_items = models.TextField("提供する個人データの項目")
+    persons = models.PositiveIntegerField("対象となる本人の数(概数)", null=True, blank=True)
+    sensitive = models.BooleanField("機微情報・要配慮個人情報を含む", default=False)
+    location = models.CharField(
+        "取扱いの場所", max_length=10, choices=DataLocation.choices, default=DataLocation.DOMESTIC
+    )
+    country = models.CharField("国名(外国の場合)", max_length=100, blank=True)
+    subcontracting = models.BooleanField("再委託あり", default=False)
+    subcontractors = models.TextField("再委託先と再委託する業務", blank=True)
+    owner_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="所管部署"
+    )
+    audit_interval_months = models.PositiveSmallIntegerField("監査の間隔(月)", default=12)
+    status = models.CharField("状態", max_length=10, choices=ContractorStatus.choices, default=ContractorStatus.ACTIVE)
+    started_on = models.DateField("委託開始日")
+    ended_on = models.DateField("委託終了日", null=True, blank=True)
+    data_disposal = models.TextField("終了時のデータの返却・消去の記録", blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "委託先"
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContractorAgreement(models.Model):
+    """An agreement with a contractor, with the clauses the guidelines expect in it."""
+
+    contractor = models.ForeignKey(
+        Contractor, on_delete=models.CASCADE, related_name="agreements", verbose_name="委託先"
+    )
+    title = models.CharField("契約名", max_length=200)
+    signed_on = models.DateField("締結日")
+    valid_from = models.DateField("有効期間の開始日")
+    valid_to = models.DateField("有効期間の終了日", null=True, blank=True)
+    safety_clause = models.BooleanField("安全管理措置の条項", default=False)
+    confidentiality_clause = models.BooleanField("秘密保持・目的外利用の禁止", default=False)
+    subcontract_clause = models.BooleanField("再委託の条件(事前の承認)", default=False)
+    audit_clause = models.BooleanField("監査・報告を求める権利", default=False)
+    breach_clause = models.BooleanField("漏えい等の発生時の報告義務", default=False)
+    return_clause = models.BooleanField("終了時の返却・消去", default=False)
+    note = models.TextField("備考", blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "委託契約"
+        ordering = ["-valid_from", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContractorAudit(models.Model):
+    """One audit of a contractor's handling of the data, with the follow-up it asked for."""
+
+    contractor = models.ForeignKey(Contractor, on_delete=models.CASCADE, related_name="audits", verbose_name="委託先")
+    audited_on = models.DateField("監査日")
+    method = models.CharField("方法", max_length=10, choices=AuditMethod.choices)
+    auditor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="監査担当")
+    rating = models.CharField("評価", max_length=1, choices=ContractorRating.choices)
+    findings = models.TextField("指摘事項", blank=True)
+    follow_up = models.TextField("是正の要請", blank=True)
+    follow_up_due = models.DateField("是正の期限", null=True, blank=True)
+    follow_up_done_on = models.DateField("是正の確認日", null=True, blank=True)
+    follow_up_note = models.TextField("是正の確認内容", blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "委託先の監査"
+        ordering = ["-audited_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contractor} {self.audited_on}"
+
+
+class AuditChecklistItem(models.Model):
+    """One question of the internal-audit checklist of 安全管理措置 (seeded; edited in the admin)."""
+
+    code = models.CharField("項目番号", max_length=10, unique=True)
+    category = models.CharField("区分", max_length=20, choices=SafeguardCategory.choices)
+    text = models.TextField("確認事項")
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    active = models.BooleanField("使用中", default=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内部監査のチェック項目"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:30]}"
+
+
+class InternalAudit(models.Model):
+    """An internal audit of one branch (営業拠点) or one agency (代理店): the checklist answered,
+    findings with their follow-up, a report, and closing once every finding is put right."""
+
+    number = models.CharField("監査番号", max_length=20, unique=True)
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="営業拠点"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="代理店"
+    )
+    planned_on = models.DateField("実施予定日")
+    performed_on = models.DateField("実施日", null=True, blank=True)
+    auditor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="監査担当")
+    status = models.CharField(
+        "状態", max_length=12, choices=InternalAuditStatus.choices, default=InternalAuditStatus.PLANNED
+    )
+    summary = models.TextField("総評", blank=True)
+    reported_on = models.DateField("報告日", null=True, blank=True)
+    closed_on = models.DateField("完了日", null=True, blank=True)
+    opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登録者")
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内部監査"
+        ordering = ["-planned_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(branch__isnull=False, agency__isnull=True)
+                | models.Q(branch__isnull=True, agency__isnull=False),
+                name="compliance_internal_audit_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.target}"
+
+    @property
+    def target(self) -> str:
+        return str(self.branch or self.agency)
+
+
+class InternalAuditAnswer(models.Model):
+    audit = models.ForeignKey(InternalAudit, on_delete=models.CASCADE, related_name="answers", verbose_name="内部監査")
+    item = models.ForeignKey(AuditChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name="項目")
+    result = models.CharField("結果", max_length=12, choices=ChecklistResult.choices, blank=True)
+    comment = models.TextField("確認内容・所見", blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内部監査の回答"
+        ordering = ["item__order", "item__code"]
+        constraints = [models.UniqueConstraint(fields=["audit", "item"], name="compliance_audit_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.audit.number} {self.item.code}"
+
+
+class AuditFinding(models.Model):
+    """A finding of an internal audit and its corrective action (是正措置), followed up to done."""
+
+    audit = models.ForeignKey(InternalAudit, on_delete=models.CASCADE, related_name="findings", verbose_name="内部監査")
+    item = models.ForeignKey(
+        AuditChecklistItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="項目"
+    )
+    severity = models.CharField("重要度", max_length=10, choices=FindingSeverity.choices)
+    description = models.TextField("指摘内容")
+    action = models.TextField("是正措置")
+    owner = models.CharField("是正の責任者", max_length=100)
+    due_on = models.DateField("是正期限")
+    status = models.CharField("状態", max_length=12, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    done_on = models.DateField("是正完了日", null=True, blank=True)
+    done_note = models.TextField("是正の確認内容", blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "内部監査の指摘事項"
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.audit.number} {self.get_severity_display()}"

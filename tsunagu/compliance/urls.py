@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_breach, views_dsr, views_monitoring
+from . import views, views_breach, views_dsr, views_monitoring, views_registers
 
 app_name = "compliance"
 
@@ -41,4 +41,21 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views_dsr.request_withdraw, name="dsr_withdraw"),
     path("requests/<int:pk>/disclosure.pdf", views_dsr.request_export, {"fmt": "pdf"}, name="dsr_export_pdf"),
     path("requests/<int:pk>/disclosure.json", views_dsr.request_export, {"fmt": "json"}, name="dsr_export_json"),
+    path("contractors/", views_registers.contractors, name="contractors"),
+    path("contractors/new/", views_registers.contractor_new, name="contractor_new"),
+    path("contractors/<int:pk>/", views_registers.contractor_detail, name="contractor_detail"),
+    path("contractors/<int:pk>/edit/", views_registers.contractor_edit, name="contractor_edit"),
+    path("contractors/<int:pk>/agreements/", views_registers.contractor_agreement_add, name="contractor_agreement_add"),
+    path("contractors/<int:pk>/audits/", views_registers.contractor_audit_add, name="contractor_audit_add"),
+    path(
+        "contractors/<int:pk>/follow-up/", views_registers.contractor_follow_up_done, name="contractor_follow_up_done"
+    ),
+    path("audits/", views_registers.internal_audits, name="internal_audits"),
+    path("audits/new/", views_registers.internal_audit_new, name="internal_audit_new"),
+    path("audits/<int:pk>/", views_registers.internal_audit_detail, name="internal_audit_detail"),
+    path("audits/<int:pk>/answers/", views_registers.internal_audit_answer, name="internal_audit_answer"),
+    path("audits/<int:pk>/findings/", views_registers.internal_audit_finding, name="internal_audit_finding"),
+    path("audits/<int:pk>/progress/", views_registers.finding_progress, name="internal_audit_progress"),
+    path("audits/<int:pk>/report/", views_registers.internal_audit_report, name="internal_audit_report"),
+    path("audits/<int:pk>/close/", views_registers.internal_audit_close, name="internal_audit_close"),
 ]

@@ -166,6 +166,15 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_DSR_EXPORT = "compliance.dsr_export", "開示する保有個人データの出力"
     COMPLIANCE_DSR_COMPLETE = "compliance.dsr_complete", "開示等の請求への回答"
     COMPLIANCE_DSR_WITHDRAW = "compliance.dsr_withdraw", "開示等の請求の取下げ"
+    COMPLIANCE_CONTRACTOR_SAVE = "compliance.contractor_save", "委託先の登録・変更"
+    COMPLIANCE_CONTRACTOR_AGREEMENT = "compliance.contractor_agreement", "委託契約の登録"
+    COMPLIANCE_CONTRACTOR_AUDIT = "compliance.contractor_audit", "委託先の監査結果の記録"
+    COMPLIANCE_CONTRACTOR_FOLLOW_UP = "compliance.contractor_follow_up", "委託先の是正の確認"
+    COMPLIANCE_INTERNAL_AUDIT_PLAN = "compliance.internal_audit_plan", "内部監査の計画"
+    COMPLIANCE_INTERNAL_AUDIT_ANSWER = "compliance.internal_audit_answer", "内部監査のチェック結果の記録"
+    COMPLIANCE_INTERNAL_AUDIT_FINDING = "compliance.internal_audit_finding", "内部監査の指摘事項の記録"
+    COMPLIANCE_INTERNAL_AUDIT_REPORT = "compliance.internal_audit_report", "内部監査の報告"
+    COMPLIANCE_INTERNAL_AUDIT_CLOSE = "compliance.internal_audit_close", "内部監査の完了"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
 

@@ -431,6 +431,12 @@ COMPLIANCE_BREACHES = _register(
     "漏えい等事案の登録・報告・本人通知の管理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
     _compliance_staff,
 )
+COMPLIANCE_REGISTERS = _register(
+    "compliance.registers",
+    "委託先管理・内部監査",
+    "委託先の管理と拠点・代理店の内部監査は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
+    _compliance_staff,
+)
 
 
 # --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------
