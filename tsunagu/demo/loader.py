@@ -33,6 +33,7 @@ from .operations.analytics import AnalyticsResult, demo_analytics_load
 from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.data_subject_requests import demo_requests_load
+from .operations.registers import demo_registers_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
 from .operations.practice import demo_practice_load
@@ -219,6 +220,7 @@ def demo_data_load(
     result.access_log_seconds = time.perf_counter() - t0
     demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     demo_requests_load(users=org.users, as_of=as_of)
+    demo_registers_load(users=org.users, as_of=as_of)
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
         call_command(SEARCH_INDEX_COMMAND)

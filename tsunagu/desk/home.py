@@ -23,6 +23,7 @@ from tsunagu.cases.selectors import LIST_RELATED, CaseFilters, case_queryset, ov
 from tsunagu.cases.selectors_adr import adr_near_marks, insurer_reports_overdue_count
 from tsunagu.compliance.breach_selectors import open_incident_counts
 from tsunagu.compliance.dsr_selectors import open_request_counts
+from tsunagu.compliance.registers_selectors import register_counts
 from tsunagu.compliance.selectors import access_log_summary, manager_summary, open_alert_counts
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_list
@@ -207,6 +208,7 @@ def home_summary(*, user: User, screen: str) -> dict[str, Any]:
                 "compliance_alerts": open_alert_counts(user=user),
                 "breaches": open_incident_counts(user=user, today=today),
                 "data_subject_requests": open_request_counts(user=user, today=today),
+                "registers": register_counts(user=user, today=today),
             },
         )
     if permissions.has(user, permissions.COMPLIANCE_MANAGER_DESK):
