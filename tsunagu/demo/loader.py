@@ -33,10 +33,10 @@ from .operations.analytics import AnalyticsResult, demo_analytics_load
 from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.data_subject_requests import demo_requests_load
-from .operations.registers import demo_registers_load
 from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
 from .operations.practice import demo_practice_load
+from .operations.registers import demo_registers_load
 from .operations.surveys import SurveysResult, demo_surveys_load
 from .operations.voice import VoiceResult, demo_voice_load
 from .org import ensure_org

@@ -57,7 +57,8 @@ def demo_registers_load(*, users: dict[str, User], as_of: dt.date) -> int:
 
     bpo = services.contractor_save(
         actor=auditor, name="グローバル・コンタクト株式会社", address="マニラ(フィリピン)",
-        contact="日本窓口 業務管理部", service="夜間・休日の事故受付の一次対応", data_items="氏名、電話番号、証券番号、事故の状況",
+        contact="日本窓口 業務管理部", service="夜間・休日の事故受付の一次対応",
+        data_items="氏名、電話番号、証券番号、事故の状況",
         persons=25000, sensitive=True, location="foreign", country="フィリピン", subcontracting=True,
         subcontractors="国内のIT保守会社(システムの保守のみ、データへのアクセスなし)", audit_interval_months=6,
         started_on=dt.date(2023, 10, 1),
