@@ -242,6 +242,10 @@ CSRF_FAILURE_VIEW = "tsunagu.core.errors.csrf_failure"
 # Customers of this age or older are treated as elderly (損保協会 guideline benchmark: 70).
 TSUNAGU_ELDERLY_AGE = int(os.environ.get("TSUNAGU_ELDERLY_AGE", "70"))
 
+# Spark master of `match_records --engine spark` (名寄せ on Spark): local[*] uses this machine's cores; a cluster
+# is spark://host:7077 (docs/deployment.md).
+TSUNAGU_SPARK_MASTER = os.environ.get("TSUNAGU_SPARK_MASTER", "local[*]")
+
 # Survey results from fewer answers than this are shown as 「回答数不足」 instead of a number.
 TSUNAGU_SURVEY_MIN_N = env_int("TSUNAGU_SURVEY_MIN_N", 30)
 # Survey defaults (read through tsunagu.surveys.config): a new trigger rule's quiet period, how long a
