@@ -289,6 +289,10 @@ def main() -> int:
         default=os.environ.get("TSUNAGU_SPARK_MASTER", engines.DEFAULT_SPARK_MASTER),
         help="Spark master (local[*], local[2], spark://host:7077); --engine spark only",
     )
+    parser.add_argument(
+        "--duckdb-memory-limit", metavar="SIZE", help="DuckDB memory_limit (e.g. 1GB; spills to temp beyond it)"
+    )
+    parser.add_argument("--duckdb-threads", type=int, metavar="N", help="DuckDB threads (default: every core)")
     parser.add_argument("--pairs-out", type=Path, metavar="DIR", help="write the scored pairs of each data set as CSV")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -296,7 +300,11 @@ def main() -> int:
     PAIRS_OUT = args.pairs_out
     if PAIRS_OUT:
         PAIRS_OUT.mkdir(parents=True, exist_ok=True)
-    with engines.use(engines.engine(args.engine, master=args.spark_master)):
+    if args.engine == engines.SPARK:
+        chosen: engines.Engine = engines.engine(args.engine, master=args.spark_master)
+    else:
+        chosen = engines.DuckDBEngine(memory_limit=args.duckdb_memory_limit, threads=args.duckdb_threads)
+    with engines.use(chosen):
         return _run(args)
 
 

@@ -258,7 +258,7 @@ def _duckdb_hashes(ids: pd.Series) -> pd.Series:
 def _register_hash_udf(spark: Any) -> None:
     from pyspark.sql.functions import pandas_udf
 
-    spark.udf.register(_HASH_UDF, pandas_udf(_duckdb_hashes, "string"))
+    spark.udf.register(_HASH_UDF, pandas_udf(_duckdb_hashes, "string"))  # type: ignore[call-overload]
 
 
 def _spark_hash_expression(col_expression: str) -> str:
