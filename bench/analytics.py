@@ -21,18 +21,21 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import os
 import pstats
 import re
 import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _util import REPO, db_kind, emit, log, manage, temp_database
 
 BENCH = "analytics"
+BOOK_BATCH = 50_000
 LAPSE = REPO.parent / "shared" / "data" / "lapse" / "eudirectlapse.rda"
 
 
@@ -69,6 +72,289 @@ def demo_book(customers: int, *, seed: int, db_url: str | None, as_of: dt.date) 
         log(manage(["analytics_score", "--as-of", as_of.isoformat()], database_url=url).stdout.strip())
         emit(BENCH, "score_seconds", time.perf_counter() - t0, "s", **tags)
         emit(BENCH, "peak_rss_mb", peak_rss_mb(), "MiB", **tags)
+
+
+def synthetic_book(customers: int, *, seed: int, as_of: dt.date) -> Any:
+    """A book of `customers` written directly in bulk (COPY on PostgreSQL, executemany on SQLite; no
+    demo loader, no history rows): per customer one policy chain (a second for a third of them) of
+    yearly terms over the last five years, renewed or not by a few drivers (premium rise at renewal,
+    a claim or a complaint in the term, payment slip, age) so that the churn model has something to
+    learn; vehicles for motor terms, claims (6% of terms), complaints (3%), contacts (0.6 per
+    customer). Returns the analyst user."""
+    import numpy as np
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench import voice as base
+    from tsunagu.cases.models import Case
+    from tsunagu.customers.models import Customer
+    from tsunagu.interactions.models import Interaction
+    from tsunagu.policies.models import Claim, Policy, Product, Vehicle
+
+    rng = np.random.default_rng(seed)
+    _branches, agencies, analyst, owner, _staff = base._org()
+    agency_ids = np.array([a.pk for a in agencies])
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    now = adapt_datetime(timezone.now())
+    ids = np.arange(1, customers + 1)
+    age = rng.integers(20, 85, customers)
+    birth = [
+        as_of - dt.timedelta(days=int(a * 365.25 + d))
+        for a, d in zip(age, rng.integers(0, 365, customers), strict=True)
+    ]
+    gender = np.where(rng.random(customers) < 0.5, "male", "female")
+    consent = rng.random(customers) >= 0.1
+    slip = rng.random(customers) < 0.2
+    log(f"# book: {customers:,} customers")
+    for start in range(0, customers, BOOK_BATCH):
+        stop = min(customers, start + BOOK_BATCH)
+        with transaction.atomic():
+            base.copy_rows(
+                Customer,
+                ["id", "kind", "name", "family_name", "given_name", "name_kana", "kana_source", "birth_date",
+                 "gender", "corporate_number", "contact_consent", "dm_consent", "preferred_channel", "note",
+                 "name_key", "kana_key", "created_at", "updated_at"],
+                ((int(ids[i]), "individual", f"顧客 {i}", "", "", "コキャク", "self", birth[i], str(gender[i]), "",
+                  bool(consent[i]), False, "phone", "", f"顧客{i}", "コキャク", now, now) for i in range(start, stop)),
+            )  # fmt: skip
+    products = {
+        line: Product.objects.create(code=f"B-{line}"[:20], name=line, line=line)
+        for line in ("auto", "fire", "earthquake", "personal_accident", "liability")
+    }
+    lines = np.array(list(products))
+    # Chains: every customer one, a third (more of the younger) a second starting later (a new line).
+    second = rng.random(customers) < np.where(age < 45, 0.45, 0.25)
+    owner_of = np.concatenate([ids, ids[second]])
+    chains = owner_of.size
+    chain_age = age[owner_of - 1]
+    chain_slip = slip[owner_of - 1]
+    line = lines[rng.choice(len(lines), chains, p=[0.5, 0.25, 0.08, 0.1, 0.07])]
+    start = as_of - dt.timedelta(days=5 * 365)
+    first_day = rng.integers(0, 5 * 365, chains)
+    first_day[customers:] = rng.integers(2 * 365, 5 * 365, chains - customers)  # second chains start later
+    premium = np.exp(rng.normal(10.8, 0.5, chains)).astype(np.int64)
+    agency = agency_ids[owner_of % agency_ids.size]
+    grade = rng.integers(6, 21, chains)
+    policy_cols = [
+        "id", "number", "line", "product_id", "status", "contract_date", "inception", "expiry", "term_years",
+        "annual_premium", "payment_method", "payment_frequency", "policyholder_id", "agency_id", "sales_channel",
+        "face_to_face", "previous_policy_id", "has_maturity_refund", "cancellation_date", "last_changed_on",
+        "created_at", "updated_at",
+    ]  # fmt: skip
+    vehicle_cols = ["policy_id", "model_name", "registration_number", "nonfleet_grade", "accident_coefficient_years"]
+    claims, complaints = [], []
+    written = 0
+    alive = np.ones(chains, dtype=bool)
+    previous = np.zeros(chains, dtype=np.int64)
+    next_id = 1
+    change = np.zeros(chains)
+    for term in range(6):
+        inception_day = first_day + 365 * term
+        active = alive & (inception_day <= 5 * 365)
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            break
+        claimed = rng.random(idx.size) < 0.06
+        complained = rng.random(idx.size) < 0.03
+        risk = (
+            -2.4
+            + 7.0 * change[idx]
+            + 0.7 * claimed
+            + 1.1 * complained
+            + 0.5 * chain_slip[idx]
+            - 0.015 * (chain_age[idx] - 50)
+            - 0.25 * (term > 1)
+        )
+        ends = rng.random(idx.size) < 1 / (1 + np.exp(-risk))
+        cancelled = ends & (rng.random(idx.size) < 0.3)
+        cancel_after = rng.integers(30, 330, idx.size)
+        policies, vehicles = [], []
+        for j, c in enumerate(idx):
+            inception = start + dt.timedelta(days=int(inception_day[c]))
+            expiry = inception + dt.timedelta(days=365)
+            contract = inception - dt.timedelta(days=int(rng.integers(0, 45))) if term else inception
+            cancel_on = inception + dt.timedelta(days=int(cancel_after[j])) if cancelled[j] else None
+            if cancel_on is not None and cancel_on > as_of:
+                cancel_on = None  # not yet
+            if cancel_on is not None:
+                status = "cancelled"
+            elif expiry > as_of:
+                status = "in_force"
+            else:
+                status = "matured"
+            pk = next_id
+            next_id += 1
+            policies.append(
+                (pk, f"B{pk:010d}", str(line[c]), products[str(line[c])].pk, status, contract, inception, expiry, 1,
+                 int(premium[c]), "payment_slip" if chain_slip[c] else "bank_transfer", "annual", int(owner_of[c]),
+                 int(agency[c]), "agency", bool(c % 3), int(previous[c]) or None, False, cancel_on, cancel_on, now, now)
+            )  # fmt: skip
+            if line[c] == "auto":
+                vehicles.append(
+                    (pk, "車種", f"品川 300 あ {pk % 10000:04d}", int(min(20, grade[c] + term)), int(claimed[j]))
+                )
+            if claimed[j]:
+                reported = inception + dt.timedelta(days=int(rng.integers(1, 300)))
+                if reported <= as_of:
+                    claims.append(
+                        (
+                            f"BC{pk:010d}",
+                            pk,
+                            reported,
+                            "東京都",
+                            "接触",
+                            reported,
+                            "agency",
+                            "paid",
+                            0,
+                            reported + dt.timedelta(days=40),
+                        )
+                    )
+            if complained[j]:
+                opened = inception + dt.timedelta(days=int(rng.integers(1, 300)))
+                if opened <= as_of:
+                    complaints.append((int(owner_of[c]), pk, int(agency[c]), opened))
+            previous[c] = pk
+            if len(policies) >= BOOK_BATCH or j == idx.size - 1:
+                with transaction.atomic():
+                    base.copy_rows(Policy, policy_cols, policies)
+                    base.copy_rows(Vehicle, vehicle_cols, vehicles)
+                written += len(policies)
+                policies, vehicles = [], []
+        alive[idx[ends]] = False
+        change[idx] = rng.normal(0.02, 0.06, idx.size)
+        premium[idx] = (premium[idx] * (1 + change[idx])).astype(np.int64)
+    log(f"# book: {written:,} policies, {len(claims):,} claims, {len(complaints):,} complaints")
+    claim_cols = [
+        "number", "policy_id", "accident_date", "accident_place", "accident_type", "reported_on", "reported_via",
+        "status", "amount_paid", "closed_on",
+    ]  # fmt: skip
+    for begin in range(0, len(claims), BOOK_BATCH):
+        with transaction.atomic():
+            base.copy_rows(Claim, claim_cols, claims[begin : begin + BOOK_BATCH])
+    case_cols = [
+        "number", "case_type", "sub_type", "channel", "customer_id", "policy_id", "agency_id", "subject",
+        "description", "priority", "status", "is_open", "opened_on", "due_date", "paused_business_days",
+        "resolution_summary", "created_by_id", "created_at", "updated_at", "version",
+    ]  # fmt: skip
+    with transaction.atomic():
+        base.copy_rows(
+            Case,
+            case_cols,
+            [(f"BS{n:09d}", "complaint", "", "phone", customer, policy, agency_id, "件名", "", "normal", "completed",
+              False, opened, opened + dt.timedelta(days=5), 0, "", owner.pk, now, now, 1)
+             for n, (customer, policy, agency_id, opened) in enumerate(complaints)],
+        )  # fmt: skip
+    contacts = int(customers * 0.6)
+    who = rng.integers(1, customers + 1, contacts)
+    when = rng.integers(0, 2 * 365 * 24, contacts)
+    first_contact = timezone.make_aware(dt.datetime.combine(as_of - dt.timedelta(days=2 * 365), dt.time(9)))
+    inbound = rng.random(contacts) < 0.6
+    for begin in range(0, contacts, BOOK_BATCH):
+        with transaction.atomic():
+            base.copy_rows(
+                Interaction,
+                ["channel", "direction", "occurred_at", "subject", "notes", "created_at", "customer_id", "staff_id"],
+                [("phone", "inbound" if inbound[i] else "outbound",
+                  adapt_datetime(first_contact + dt.timedelta(hours=int(when[i]))), "用件", "", now, int(who[i]),
+                  owner.pk) for i in range(begin, min(contacts, begin + BOOK_BATCH))],
+            )  # fmt: skip
+    return analyst
+
+
+def _phase_setup() -> None:
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+
+
+def phase_build(customers: int, seed: int, as_of: dt.date) -> None:
+    _phase_setup()
+    t0 = time.perf_counter()
+    synthetic_book(customers, seed=seed, as_of=as_of)
+    emit(BENCH, "build_seconds", time.perf_counter() - t0, "s", customers=customers)
+
+
+def _kinds() -> tuple[str, ...]:
+    from tsunagu.analytics import training
+
+    return tuple(training.KINDS)
+
+
+def phase_train(as_of: dt.date, tags: dict[str, Any]) -> None:
+    """One set-based read of the book, then every kind trained on it (out-of-time), as the product does."""
+    _phase_setup()
+    from tsunagu.analytics import features, services
+    from tsunagu.core.models import User
+
+    analyst = User.objects.get(username="bench_analyst")
+    t0 = time.perf_counter()
+    book = features.load_book()
+    emit(BENCH, "train_load_book_seconds", time.perf_counter() - t0, "s", **tags)
+    for kind in _kinds():
+        t1 = time.perf_counter()
+        try:
+            row = services.model_train(actor=analyst, kind=kind, as_of=as_of, activate=True, book=book)
+        except Exception as error:  # a kind without data (conversion: no results yet) is reported
+            log(f"# {kind}: 学習できません: {error}")
+            continue
+        emit(BENCH, f"train_{kind}_seconds", time.perf_counter() - t1, "s", **tags)
+        if row.auc is not None:
+            emit(BENCH, f"auc_{kind}", row.auc, "AUC", **tags)
+        if row.baseline_auc is not None:
+            emit(BENCH, f"auc_{kind}_baseline", row.baseline_auc, "AUC", **tags)
+    emit(BENCH, "train_seconds", time.perf_counter() - t0, "s", **tags)
+    emit(BENCH, "train_peak_rss_mb", peak_rss_mb(), "MiB", **tags)
+
+
+def phase_score(as_of: dt.date, tags: dict[str, Any]) -> None:
+    """What the scheduled scoring task does: one read of the book, every active model scored, the
+    scores replaced in bulk."""
+    _phase_setup()
+    from tsunagu.analytics import features, services
+    from tsunagu.core.models import User
+
+    analyst = User.objects.get(username="bench_analyst")
+    t0 = time.perf_counter()
+    book = features.load_book()
+    emit(BENCH, "score_load_book_seconds", time.perf_counter() - t0, "s", **tags)
+    scored = []
+    for kind in _kinds():
+        if services.active_model(kind) is None:
+            log(f"# {kind}: 使用中のモデルがないため採点を省略します")
+            continue
+        t1 = time.perf_counter()
+        written = services.scores_refresh(actor=analyst, kind=kind, as_of=as_of, book=book)
+        emit(BENCH, f"score_{kind}_seconds", time.perf_counter() - t1, "s", scores=written, **tags)
+        scored.append(kind)
+    emit(BENCH, "score_seconds", time.perf_counter() - t0, "s", kinds=scored, **tags)
+    emit(BENCH, "score_peak_rss_mb", peak_rss_mb(), "MiB", **tags)
+
+
+def book_bench(customers: int, *, seed: int, db_url: str | None, as_of: dt.date) -> None:
+    """Build the synthetic book (bench/voice.py's migrated template, copied), then train and score,
+    each phase in its own process so that each one's peak memory is its own."""
+    import json
+    import subprocess
+
+    sys.path.insert(0, str(REPO))
+    from bench import voice as base
+
+    with base.migrated_database(db_url) as url:
+        tags = {"customers": customers, "db": db_kind(url), "book": "synthetic"}
+        peaks = []
+        for phase in ("build", "train", "score"):
+            command = [sys.executable, __file__, "--phase", phase, "--customers", str(customers),
+                       "--seed", str(seed), "--as-of", as_of.isoformat()]  # fmt: skip
+            done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True, text=True,
+                                  stdout=subprocess.PIPE)  # fmt: skip
+            for line in done.stdout.splitlines():
+                print(line, flush=True)
+                record = json.loads(line) if line.startswith("{") else {}
+                if record.get("metric", "").endswith("peak_rss_mb") and phase != "build":
+                    peaks.append(record["value"])
+        emit(BENCH, "peak_rss_mb", max(peaks, default=0.0), "MiB", **tags)
 
 
 def lapse_auc() -> None:
@@ -177,11 +463,28 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="ターゲットリストの作成を cProfile で測り、上位を標準エラーに出す"
     )
+    parser.add_argument(
+        "--demo", action="store_true", help="合成の契約台帳ではなくデモデータ(demo_data)で測る(小さい件数向け)"
+    )
+    parser.add_argument("--phase", choices=("build", "train", "score"), help=argparse.SUPPRESS)  # one step, in a child
     args = parser.parse_args()
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    tags = {"customers": args.customers, "db": db_kind(os.environ.get("DATABASE_URL", "")), "book": "synthetic"}
+    if args.phase == "build":
+        phase_build(args.customers, args.seed, as_of)
+        return
+    if args.phase == "train":
+        phase_train(as_of, tags)
+        return
+    if args.phase == "score":
+        phase_score(as_of, tags)
+        return
     if not args.only_target_list:
         lapse_auc()
-        demo_book(args.customers, seed=args.seed, db_url=args.db_url, as_of=as_of)
+        if args.demo:
+            demo_book(args.customers, seed=args.seed, db_url=args.db_url, as_of=as_of)
+        else:
+            book_bench(args.customers, seed=args.seed, db_url=args.db_url, as_of=as_of)
     if args.target_list:
         target_list_bench(args.target_list, db_url=args.db_url, profile=args.profile)
 

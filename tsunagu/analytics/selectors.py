@@ -77,6 +77,7 @@ def top_scores(*, user: User, kind: str, limit: int = 50, screen: str) -> list[S
         Score.objects.visible_to(user)
         .filter(kind=kind, marketing_allowed=True)
         .select_related("customer", "model")
+        .defer("model__artifact")
         .order_by("-score", "customer_id")[:limit]
     )
     log_list(user=user, customer_ids=[r.customer_id for r in rows], screen=screen, detail={"kind": kind})
@@ -84,9 +85,15 @@ def top_scores(*, user: User, kind: str, limit: int = 50, screen: str) -> list[S
 
 
 def customer_scores(*, user: User, customer: Customer) -> list[ShownScore]:
-    """A customer's scores for the customer page. The caller has read the customer through
-    `customer_get` (scoped, logged); roles without analytics.scores get none."""
+    """A customer's scores for the customer page (one query). The caller has read the customer
+    through `customer_get` (scoped, logged with the page view); roles without analytics.scores get
+    none (no query). Reasons are masked per role like the score lists."""
     if not permissions.has(user, permissions.ANALYTICS_SCORES):
         return []
-    rows = Score.objects.visible_to(user).filter(customer=customer).select_related("customer", "model")
+    rows = (
+        Score.objects.visible_to(user)
+        .filter(customer=customer)
+        .select_related("customer", "model")
+        .defer("model__artifact", "model__drift")
+    )
     return [_shown(user, r) for r in rows.order_by("kind")]

@@ -23,8 +23,8 @@ from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.core.services import SYSTEM_USERNAME
 
+from . import conversion, training
 from . import features as F
-from . import training
 from .choices import ModelKind
 from .modeling import Model, ModelingError
 from .modeling.artifact import model_from_json
@@ -50,7 +50,7 @@ def model_train(
     the next version; it becomes the active one when `activate`, or when the kind has none yet."""
     _ensure_analyst(actor)
     if kind not in training.KINDS:
-        raise ValidationError({"kind": f"学習できるモデルは解約・失効予測と次の商品予測です(指定: {kind})。"})
+        raise ValidationError({"kind": f"学習できるモデルは解約・失効予測・次の商品予測・成約予測です(指定: {kind})。"})
     if as_of > timezone.localdate():
         raise ValidationError({"as_of": "基準日に未来の日付は指定できません(12か月後までの結果が必要です)。"})
     try:
@@ -116,7 +116,8 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
         raise ValidationError(f"使用中の{ModelKind(kind).label}モデルがありません。先に学習してください。")
     row, model = found
     rows = training.scoring_rows(book or F.load_book(), kind, as_of)
-    scored = score_frame(model, rows, kind=kind)
+    every = scored_rows(model, rows)
+    scored = per_customer(every, kind=kind)
     drift = model.drift(rows) if rows.height else []
     now = timezone.now()
     json_field = Score._meta.get_field("reasons")
@@ -128,6 +129,8 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
         for customer, score, line, reasons, allowed in scored.iter_rows()
     ]  # fmt: skip
     with transaction.atomic():
+        if kind == training.CONVERSION:  # each open worklist entry keeps its own score and reasons
+            conversion.entry_scores_write(every, model_id=row.pk, as_of=as_of)
         Score.objects.filter(kind=kind).delete()
         bulk.insert_tuples(Score, SCORE_COLUMNS, tuples)
         row.drift = drift
@@ -145,19 +148,31 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
 
 def score_frame(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:
     """customer_id, score, product_line, reasons, marketing_allowed — one row per customer (next
-    product: the candidate line with the highest score)."""
+    product, conversion: the candidate line or open entry with the highest score)."""
+    return per_customer(scored_rows(model, rows), kind=kind)
+
+
+def scored_rows(model: Model, rows: pl.DataFrame) -> pl.DataFrame:
+    """Every input row's score and reasons: customer_id, score, product_line, reasons,
+    marketing_allowed (and entry_id for the conversion model's entries)."""
     columns = ["customer_id", "score", "product_line", "reasons", "marketing_allowed"]
+    extra = ["entry_id"] if "entry_id" in rows.columns else []
     if rows.height == 0:
-        return pl.DataFrame(schema=dict.fromkeys(columns, pl.Object))
+        return pl.DataFrame(schema=dict.fromkeys(columns + extra, pl.Object))
     scores, reasons = model.explain(rows)
-    frame = rows.select(
+    return rows.select(
         "customer_id",
         pl.Series("score", scores),
-        (pl.col("line") if "line" in rows.columns else pl.lit("")).alias("product_line"),
+        (pl.col("line").fill_null("") if "line" in rows.columns else pl.lit("")).alias("product_line"),
         pl.Series("reasons", [_json_safe(r) for r in reasons], dtype=pl.Object),
-        pl.col("contact_consent").alias("marketing_allowed"),
+        pl.col("contact_consent").fill_null(False).alias("marketing_allowed"),
+        *extra,
     )
-    if kind == training.NEXT_PRODUCT:
+
+
+def per_customer(frame: pl.DataFrame, *, kind: str) -> pl.DataFrame:
+    columns = ["customer_id", "score", "product_line", "reasons", "marketing_allowed"]
+    if frame.height and kind in (training.NEXT_PRODUCT, training.CONVERSION):
         order = np.lexsort((-frame["score"].to_numpy(), frame["customer_id"].to_numpy()))
         frame = frame[order].unique(subset="customer_id", keep="first", maintain_order=True)
     return frame.select(columns)
@@ -182,7 +197,7 @@ def model_train_queue(*, actor: User, kind: str, as_of: dt.date) -> None:
 
     _ensure_analyst(actor)
     if kind not in training.KINDS:
-        raise ValidationError(f"学習できるモデルは解約・失効予測と次の商品予測です(指定: {kind})。")
+        raise ValidationError(f"学習できるモデルは解約・失効予測・次の商品予測・成約予測です(指定: {kind})。")
     if as_of > timezone.localdate():
         raise ValidationError("基準日に未来の日付は指定できません(12か月後までの結果が必要です)。")
     transaction.on_commit(lambda: model_train_task.enqueue(actor.pk, kind, as_of.isoformat()))

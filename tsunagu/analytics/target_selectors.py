@@ -79,6 +79,7 @@ class WorkRow:
     customer: Customer
     phone: str  # as this user may see it
     points: list[str]
+    conversion_reasons: list[str]  # the conversion model's reasons, masked like the points
 
 
 def _points(user: User, points: list[dict[str, Any]]) -> list[str]:
@@ -95,6 +96,7 @@ def _row(user: User, entry: Any) -> WorkRow:
         customer=entry.customer,
         phone=masking.display(user, "customer.phone", getattr(entry, "phone", "") or ""),
         points=_points(user, entry.proposal_points),
+        conversion_reasons=_points(user, entry.conversion_reasons or []),
     )
 
 

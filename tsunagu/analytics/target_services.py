@@ -12,14 +12,13 @@ import bisect
 import csv
 import datetime as dt
 import io
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from tsunagu.core import bulk, permissions, writes
@@ -43,6 +42,9 @@ ENTRY_COLUMNS = (
 INSERT_BATCH = 5_000
 
 
+_LINE_LABELS = {str(line.value): str(line.label) for line in LineOfBusiness}
+
+
 def _points_from_talk(talking_points: str) -> list[dict[str, str]]:
     return [{"feature": "", "text": line.strip()} for line in talking_points.splitlines() if line.strip()]
 
@@ -56,7 +58,7 @@ def _proposal_points(
         return talk
     points = []
     if product_line:
-        points.append({"feature": "", "text": f"提案する種目: {LineOfBusiness(product_line).label}"})
+        points.append({"feature": "", "text": f"提案する種目: {_LINE_LABELS.get(product_line, product_line)}"})
     points += [{"feature": r.get("feature", ""), "text": r["text"]} for r in reasons]
     return points
 
@@ -99,7 +101,7 @@ def target_list_create(
     control[order[:held_out]] = True
     ascending_cuts = sorted(segments.decile_cuts(kind)) if kind else []
     talk = _points_from_talk(talking_points)
-    json_field = TargetEntry._meta.get_field("proposal_points")
+    adapt_json = connection.ops.adapt_json_value  # what JSONField does per value, looked up once
     with transaction.atomic():
         target = writes.save(
             TargetList(
@@ -129,7 +131,7 @@ def target_list_create(
             points = _proposal_points(basis, line, reasons, talk)
             tuples.append(
                 (target.pk, customer_id, agency_id, channel, bool(is_control), score, decile, line or "",
-                 json_field.get_db_prep_save(points, connection), EntryResult.PENDING.value, "")
+                 adapt_json(points, None), EntryResult.PENDING.value, "")
             )  # fmt: skip
         for start in range(0, len(tuples), INSERT_BATCH):
             bulk.insert_tuples(TargetEntry, ENTRY_COLUMNS, tuples[start : start + INSERT_BATCH])
@@ -147,41 +149,50 @@ def target_list_create(
     return target
 
 
-def _segment_rows(actor: User, segment: segments.Segment, kind: str) -> list[tuple[Any, ...]]:
-    """(customer id, agency id, channel, score, product line, reasons) per customer of the segment."""
-    links = CustomerAgency.objects.filter(customer=OuterRef("pk"))
+def _first_agency(segment: segments.Segment, customer: str) -> Subquery:
+    """The customer's first serving agency (within the filtered agencies / branches), as a correlated
+    subquery on the outer query's `customer` column."""
+    links = CustomerAgency.objects.filter(customer=OuterRef(customer))
     if segment.agencies:
         links = links.filter(agency_id__in=segment.agencies)
     if segment.branches:
         links = links.filter(agency__branch_id__in=segment.branches)
-    customers = segments.segment_customers(user=actor, segment=segment).annotate(
-        assigned_agency=Subquery(links.order_by("since", "id").values("agency_id")[:1])
-    )
-    fields = ["pk", "assigned_agency", "preferred_channel"]
+    return Subquery(links.order_by("since", "id").values("agency_id")[:1])
+
+
+def _segment_rows(actor: User, segment: segments.Segment, kind: str) -> list[tuple[Any, ...]]:
+    """(customer id, agency id, channel, score, product line, reasons) per customer of the segment.
+
+    With a score kind: the kind's scores read in the (kind, -score) index's order, highest first,
+    semi-joined to the segment (the database reads the segment once, not a subquery per customer);
+    then, up to the limit, the segment's customers without a score of the kind, in customer order.
+    The assigned agency is the only correlated subquery."""
+    members = segments.segment_customers(user=actor, segment=segment)
+    rows: list[tuple[Any, ...]] = []
     if kind:
-        score_rows = Score.objects.filter(customer=OuterRef("pk"), kind=kind)
-        customers = customers.annotate(
-            kind_score=Subquery(score_rows.values("score")[:1]),
-            kind_line=Subquery(score_rows.values("product_line")[:1]),
-            kind_reasons=Subquery(score_rows.values("reasons")[:1]),
+        scored = (
+            Score.objects.visible_to(actor)
+            .filter(kind=kind, customer__in=members.values("pk"))
+            .annotate(assigned_agency=_first_agency(segment, "customer_id"))
+            .order_by("-score", "customer_id")
         )
-        fields += ["kind_score", "kind_line", "kind_reasons"]
-        customers = customers.order_by("-kind_score", "pk")
-    else:
-        customers = customers.order_by("pk")
+        if segment.limit:
+            scored = scored[: segment.limit]
+        rows = list(
+            scored.values_list(
+                "customer_id", "assigned_agency", "customer__preferred_channel", "score", "product_line", "reasons"
+            )
+        )
+        if segment.score_kind == kind or (segment.limit and len(rows) >= segment.limit):
+            return rows  # the segment requires a score of the kind, or the limit is reached
+        members = members.exclude(Exists(Score.objects.filter(customer=OuterRef("pk"), kind=kind)))
+    unscored = members.annotate(assigned_agency=_first_agency(segment, "pk")).order_by("pk")
     if segment.limit:
-        customers = customers[: segment.limit]
-    rows = []
-    for values in customers.values_list(*fields):
-        if kind:
-            pk, agency, channel, score, line, reasons = values
-            # A JSON column read through a subquery comes back as text on SQLite (decoded on PostgreSQL).
-            if isinstance(reasons, str):
-                reasons = json.loads(reasons)
-        else:
-            pk, agency, channel = values
-            score, line, reasons = None, "", None
-        rows.append((pk, agency, channel, score, line, reasons))
+        unscored = unscored[: segment.limit - len(rows)]
+    rows += [
+        (pk, agency, channel, None, "", None)
+        for pk, agency, channel in unscored.values_list("pk", "assigned_agency", "preferred_channel")
+    ]
     return rows
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from . import conversion
 from . import features as F
 from .feature_labels import FEATURE_LABELS
 from .modeling import Model, TrainOptions, train_binary
@@ -17,7 +18,8 @@ from .modeling.errors import ModelingError
 
 CHURN = "churn"
 NEXT_PRODUCT = "next_product"
-KINDS = (CHURN, NEXT_PRODUCT)
+CONVERSION = "conversion"  # trained on target-list results: analytics.conversion
+KINDS = (CHURN, NEXT_PRODUCT, CONVERSION)
 TARGETS = {CHURN: "churn", NEXT_PRODUCT: "added"}
 NOT_FEATURES = ("customer_id", "contact_consent", "line")
 
@@ -44,10 +46,12 @@ def labelled(book: F.Book, kind: str, as_of: dt.date) -> pl.DataFrame:
         return features.join(F.churn_labels(book, as_of), on="customer_id", how="inner")
     if kind == NEXT_PRODUCT:
         return F.next_product_rows(book, features, as_of, labels=True)
-    raise ModelingError(f"モデルの種類「{kind}」はありません(churn / next_product)。")
+    raise ModelingError(f"モデルの種類「{kind}」はありません(churn / next_product / conversion)。")
 
 
 def scoring_rows(book: F.Book, kind: str, as_of: dt.date) -> pl.DataFrame:
+    if kind == CONVERSION:
+        return conversion.scoring_rows(book, as_of)
     features = F.customer_features(book, as_of)
     if kind == NEXT_PRODUCT:
         return F.next_product_rows(book, features, as_of, labels=False)
@@ -55,6 +59,8 @@ def scoring_rows(book: F.Book, kind: str, as_of: dt.date) -> pl.DataFrame:
 
 
 def train(book: F.Book, kind: str, as_of: dt.date, *, trainer: str, seed: int = 1) -> Model:
+    if kind == CONVERSION:
+        return conversion.train(book, as_of, trainer=trainer, seed=seed)
     window = Window.ending(as_of)
     train_rows = labelled(book, kind, window.train_as_of)
     validation_rows = labelled(book, kind, window.validation_as_of)

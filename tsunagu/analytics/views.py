@@ -32,7 +32,7 @@ def home(request: AuthedRequest) -> HttpResponse:
                 user=request.user, kind=kind.value, limit=TOP_LIST, screen="分析: 上位スコア"
             ),
         }
-        for kind in (ModelKind.CHURN, ModelKind.NEXT_PRODUCT)
+        for kind in (ModelKind.CHURN, ModelKind.NEXT_PRODUCT, ModelKind.CONVERSION)
     ]
     return render(request, "analytics/home.html", {"versions": versions, "lists": lists, "top": TOP_LIST})
 

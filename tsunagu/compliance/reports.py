@@ -68,21 +68,24 @@ def _names() -> dict[int, tuple[str, str]]:
     return {u.pk: (u.username, str(u)) for u in User.objects.all()}
 
 
+def who_saw_rows(customer_id: int, date_from: dt.date, date_to: dt.date) -> Any:
+    """One customer's readers grouped by user and purpose: a range read of the (customer_id, at) index."""
+    return (
+        AccessLog.objects.filter(customer_id=customer_id, **_period(date_from, date_to))
+        .order_by()
+        .values("user_id", "username", "purpose")
+        .annotate(n=Count("*"), first=Min("at"), last=Max("at"))
+    )
+
+
 def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.date) -> Report:
     """Every reader of one customer in the period, one row per user (the (customer_id, at) index)."""
     permissions.require(user, permissions.COMPLIANCE_ALERTS)
     customer = Customer.objects.visible_to(user).filter(pk=customer_id).first()
     if customer is None:
         raise Http404
-    rows = (
-        AccessLog.objects.filter(customer_id=customer_id, **_period(date_from, date_to))
-        .order_by()
-        .values("user_id", "username", "purpose")
-        .annotate(n=Count("*"), first=Min("at"), last=Max("at"))
-    )
-    names = _names()
     by_user: dict[tuple[int | None, str], dict[str, Any]] = {}
-    for row in rows[:WHO_SAW_LIMIT]:
+    for row in who_saw_rows(customer_id, date_from, date_to)[:WHO_SAW_LIMIT]:
         entry = by_user.setdefault(
             (row["user_id"], row["username"]),
             {"n": 0, "purposes": Counter(), "first": row["first"], "last": row["last"]},
@@ -90,6 +93,8 @@ def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.dat
         entry["n"] += row["n"]
         entry["purposes"][AccessPurpose(row["purpose"]).label] += row["n"]
         entry["first"], entry["last"] = min(entry["first"], row["first"]), max(entry["last"], row["last"])
+    # Only the readers' names (not every user's: thousands of staff).
+    names = {u.pk: str(u) for u in User.objects.filter(pk__in=[uid for uid, _name in by_user if uid])}
     log_access(
         user=user,
         customer_ids=[customer_id],
@@ -105,7 +110,7 @@ def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.dat
         customer_ids=[customer_id],
     )
     for (uid, username), e in sorted(by_user.items(), key=lambda kv: -kv[1]["n"]):
-        name = names.get(uid, (username, username))[1] if uid else "(システム)"
+        name = names.get(uid, username) if uid else "(システム)"
         purposes = "、".join(f"{label} {n}" for label, n in e["purposes"].most_common())
         report.rows.append([name, username, e["n"], purposes, _hm(e["first"]), _hm(e["last"])])
     return report

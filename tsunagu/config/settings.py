@@ -242,6 +242,10 @@ CSRF_FAILURE_VIEW = "tsunagu.core.errors.csrf_failure"
 # Customers of this age or older are treated as elderly (損保協会 guideline benchmark: 70).
 TSUNAGU_ELDERLY_AGE = int(os.environ.get("TSUNAGU_ELDERLY_AGE", "70"))
 
+# Spark master of `match_records --engine spark` (名寄せ on Spark): local[*] uses this machine's cores; a cluster
+# is spark://host:7077 (docs/deployment.md).
+TSUNAGU_SPARK_MASTER = os.environ.get("TSUNAGU_SPARK_MASTER", "local[*]")
+
 # Survey results from fewer answers than this are shown as 「回答数不足」 instead of a number.
 TSUNAGU_SURVEY_MIN_N = env_int("TSUNAGU_SURVEY_MIN_N", 30)
 # Survey defaults (read through tsunagu.surveys.config): a new trigger rule's quiet period, how long a
@@ -319,3 +323,49 @@ TSUNAGU_ACCESS_LOG_CHECKPOINT_FILE = os.environ.get(
 )
 TSUNAGU_ACCESS_LOG_CHECKPOINT_SECONDS = _access_log_int("TSUNAGU_ACCESS_LOG_CHECKPOINT_SECONDS", 60)
 TSUNAGU_ACCESS_LOG_CHECKPOINT_ROWS = _access_log_int("TSUNAGU_ACCESS_LOG_CHECKPOINT_ROWS", 10_000)
+
+# --- Sensitive fields (機微情報) at rest ---
+# Keys for core.fields.EncryptedTextField, never in the database (docs/compliance.md, "Sensitive data
+# at rest"): TSUNAGU_FIELD_KEYS (comma-separated, the current key first, older ones after it until
+# `manage.py rotate_field_keys` has run) or TSUNAGU_FIELD_KEY_FILE (one key per line, same order).
+# With DEBUG and neither, a published development key is derived from SECRET_KEY; without DEBUG the
+# process refuses to start. (Self-contained block: it reads the environment itself.)
+_DEVELOPMENT_FIELD_KEY = "dev-" + _sha256(f"tsunagu field dev key:{SECRET_KEY}".encode()).hexdigest()
+
+
+def _field_keys() -> list[str]:
+    listed = [k.strip() for k in os.environ.get("TSUNAGU_FIELD_KEYS", "").split(",") if k.strip()]
+    path = os.environ.get("TSUNAGU_FIELD_KEY_FILE", "").strip()
+    if path and not listed:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise _ConfigError(
+                f"TSUNAGU_FIELD_KEY_FILE の鍵ファイル「{path}」を読めません({error.strerror})。 "
+                "(TSUNAGU_FIELD_KEY_FILE cannot be read.)"
+            ) from None
+        listed = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not listed:
+        if not DEBUG:
+            raise _ConfigError(
+                "環境変数 TSUNAGU_FIELD_KEYS(または鍵ファイルの TSUNAGU_FIELD_KEY_FILE)が設定されていません。"
+                "機微情報の暗号化に使う鍵(32文字以上、データベースとは別に保管)を設定してください。 "
+                "(TSUNAGU_FIELD_KEYS is not set: set a random key of 32+ characters, kept outside the database. "
+                "See docs/deployment.md.)"
+            )
+        return [_DEVELOPMENT_FIELD_KEY]
+    for key in listed:
+        if len(key) < 32:
+            raise _ConfigError(
+                "TSUNAGU_FIELD_KEYS の鍵が短すぎます(32文字以上にしてください)。 "
+                "(each TSUNAGU_FIELD_KEYS key must be at least 32 characters.)"
+            )
+        if not DEBUG and (key == _DEVELOPMENT_FIELD_KEY or key.startswith("replace-with")):
+            raise _ConfigError(
+                "TSUNAGU_FIELD_KEYS に公開されている鍵(開発用または記入例)が設定されています。本番用の鍵を生成して"
+                "ください。 (TSUNAGU_FIELD_KEYS holds a published development/example key.)"
+            )
+    return listed
+
+
+TSUNAGU_FIELD_KEYS = _field_keys()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from . import permissions
 from .choices import Role
 
 MASK = "*"
@@ -120,3 +121,27 @@ def sees_documents(user: Any) -> bool:
 def masked_fields(user: Any) -> list[str]:
     """Fields this user sees masked (for a notice on screen)."""
     return [rule.label for rule in RULES.values() if rule.full_roles and not sees_full(user, rule.field)]
+
+
+# --- 機微情報 (sensitive data: health, beliefs; docs/compliance.md "Sensitive data at rest") ---
+# Stored encrypted (core.fields.EncryptedTextField). Each field names the permission of the roles whose
+# work needs it; everyone else reads SENSITIVE_HIDDEN. Screens, the API and templates ({% sensitive %})
+# go through `sensitive_display`; analytics, exports and the search index never read these fields.
+SENSITIVE_HIDDEN = "(機微情報のため非表示)"
+SENSITIVE: dict[str, str] = {
+    "accident.injuries": permissions.ACCIDENT_SENSITIVE,
+    "complaint.fact_finding": permissions.COMPLAINT_SENSITIVE,
+    "complaint.adr_reference": permissions.COMPLAINT_SENSITIVE,
+    "complaint.adr_outcome": permissions.COMPLAINT_SENSITIVE,
+}
+
+
+def sees_sensitive(user: Any, field: str) -> bool:
+    return permissions.has(user, SENSITIVE[field])
+
+
+def sensitive_display(user: Any, field: str, value: Any) -> str:
+    """The clear text for a user with the field's purpose, SENSITIVE_HIDDEN for anyone else ("" if empty)."""
+    if value is None or value == "":
+        return ""
+    return str(value) if sees_sensitive(user, field) else SENSITIVE_HIDDEN

@@ -101,6 +101,12 @@ COMPLAINT_SENSITIVE = _register(
     "苦情の原因・対策などは苦情対応担当とコンプライアンス監査だけが閲覧できます。",
     lambda user: _has_role(user, Role.COMPLAINTS_OFFICER, Role.COMPLIANCE_AUDITOR),
 )
+ACCIDENT_SENSITIVE = _register(
+    "cases.accident_sensitive",
+    "事故受付の機微情報",
+    "けが人の状況(機微情報)は損害サービスの担当者とコンプライアンス監査だけが閲覧できます。",
+    lambda user: _has_role(user, Role.CLAIMS_HANDLER, Role.COMPLIANCE_AUDITOR),
+)
 ADMIN_SITE = _register(
     "core.admin_site",
     "管理画面",

@@ -29,7 +29,7 @@ from tsunagu.policies.models import Claim, Policy
 
 from .generator import Chunk, Generator, Ids
 from .operations.access_log import AccessLogResult, demo_access_log_load
-from .operations.analytics import AnalyticsResult, demo_analytics_load
+from .operations.analytics import AnalyticsResult, demo_analytics_load, demo_models_load
 from .operations.breaches import demo_breaches_load
 from .operations.cases import OperationsResult, demo_operations_load
 from .operations.data_subject_requests import demo_requests_load
@@ -221,6 +221,7 @@ def demo_data_load(
     demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     demo_requests_load(users=org.users, as_of=as_of)
     demo_registers_load(users=org.users, as_of=as_of)
+    demo_models_load(as_of=as_of, users=org.users)  # last: the models learn from everything above
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
         call_command(SEARCH_INDEX_COMMAND)

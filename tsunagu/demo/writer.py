@@ -23,6 +23,9 @@ from typing import Any
 from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
 
+from tsunagu.core import crypto
+from tsunagu.core.fields import encrypted_fields
+
 Row = tuple[Any, ...]
 
 
@@ -35,9 +38,13 @@ class TableSpec:
     with_history: bool = False
     extra_columns: tuple[str, ...] = field(init=False)
     extra_values: tuple[Any, ...] = field(init=False)
+    encrypted: tuple[int, ...] = field(init=False)  # tuple positions of sensitive (encrypted) columns
 
     def __post_init__(self) -> None:
         self.extra_columns, self.extra_values = _fill_in(self.model, self.columns)
+        self.encrypted = tuple(
+            self.columns.index(f.attname) for f in encrypted_fields(self.model) if f.attname in self.columns
+        )
 
     @property
     def table(self) -> str:
@@ -50,6 +57,14 @@ class TableSpec:
     @property
     def sql_columns(self) -> tuple[str, ...]:
         return _column_names(self.model, self.all_columns)
+
+
+def _encrypt_columns(row: Row, positions: tuple[int, ...]) -> Row:
+    values = list(row)
+    for i in positions:
+        if values[i]:
+            values[i] = crypto.encrypt(values[i])
+    return tuple(values)
 
 
 def _column_names(model: type[models.Model], attnames: Sequence[str]) -> tuple[str, ...]:
@@ -144,6 +159,9 @@ class BulkWriter:
         """Insert `rows`; with `history_dates` (one per row), also their "+" history rows."""
         if not rows:
             return
+        if spec.encrypted:
+            # Sensitive columns are written as the field would write them: ciphertext (core.fields).
+            rows = [_encrypt_columns(row, spec.encrypted) for row in rows]
         if spec.extra_columns:
             extra = spec.extra_values
             rows = [row + extra for row in rows]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tsunagu.analytics.selectors import customer_scores
 from tsunagu.cases.selectors import case_events_for_customer, case_list_for_customer, open_case_count_for_customer
 from tsunagu.core import masking
 from tsunagu.core.choices import AccessPurpose
@@ -130,6 +131,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
         ),
         "history": customer_history_with_policies(user=user, customer=customer, policies=policies),
         "voices": customer_voices(user=user, customer=customer),
+        "scores": customer_scores(user=user, customer=customer),
         "masked_fields": masked,
         "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masked),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from tsunagu.core.fields import EncryptedTextField
 from tsunagu.core.models import Department, User
 from tsunagu.core.writes import HistoryQuerySet
 
@@ -62,7 +63,8 @@ class AccidentReport(models.Model):
     accident_type = models.CharField("事故の種類", max_length=40)
     description = models.TextField("事故状況")
     parties = models.TextField("相手方・関係者", blank=True)
-    injuries = models.TextField("けが人の状況", blank=True)
+    # 機微情報 (health): encrypted at rest, shown to roles with a purpose only (core.masking.SENSITIVE).
+    injuries = EncryptedTextField("けが人の状況", blank=True)
     police_report_number = models.CharField("警察届出番号", max_length=50, blank=True)
     agency_first_contact = models.BooleanField("代理店が一次受付", default=False)
     coverage_warnings = models.JSONField("補償確認の注意", default=list, blank=True)
@@ -117,7 +119,7 @@ class ComplaintDetail(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="complaint", verbose_name="案件")
     category = models.ForeignKey(ComplaintCategory, on_delete=models.PROTECT, related_name="+", verbose_name="苦情分類")
     customer_request = models.TextField("お客さまのご要望")
-    fact_finding = models.TextField("事実確認メモ(機微)", blank=True)
+    fact_finding = EncryptedTextField("事実確認メモ(機微)", blank=True)
     departments_involved = models.ManyToManyField(Department, blank=True, related_name="+", verbose_name="関係部署")
     cause = models.TextField("原因", blank=True)
     countermeasure = models.TextField("対策", blank=True)
@@ -133,19 +135,20 @@ class ComplaintDetail(models.Model):
     )
     adr_referred_on = models.DateField("ADRセンターからの通知日", null=True, blank=True)
     adr_lodged_on = models.DateField("お客さまのADR申出日", null=True, blank=True)
-    adr_reference = models.CharField("ADR受付番号", max_length=50, blank=True)
+    adr_reference = EncryptedTextField("ADR受付番号", max_length=50, blank=True)
     adr_dispute_filed_on = models.DateField("紛争解決手続の申立日", null=True, blank=True)
     adr_result = models.CharField(
         "ADRの結果", max_length=24, choices=AdrResult.choices, blank=True, default="", db_default=""
     )
     adr_concluded_on = models.DateField("ADRの終了日", null=True, blank=True)
-    adr_outcome = models.TextField("ADRの結果の詳細", blank=True)
+    adr_outcome = EncryptedTextField("ADRの結果の詳細", blank=True)
     # Agency-origin complaints (the case names an agency) are reported to the insurer (§d.4).
     reported_to_insurer_on = models.DateField("保険会社への報告日", null=True, blank=True)
     recurrence_prevention = models.TextField("再発防止策", blank=True)
     history = HistoricalRecords(m2m_fields=[departments_involved])
     objects = HistoryQuerySet.as_manager()
 
+    # Encrypted at rest (EncryptedTextField) and shown to complaints officers and compliance only.
     SENSITIVE_FIELDS = ("fact_finding", "adr_reference", "adr_outcome")
 
     class Meta:

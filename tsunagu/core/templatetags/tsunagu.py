@@ -140,6 +140,13 @@ def masked(context: template.Context, field: str, value: object) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def sensitive(context: template.Context, field: str, value: object) -> str:
+    """{% sensitive "accident.injuries" a.injuries %}: 機微情報 for a role with the purpose, else a notice."""
+    user = context.get("user") or getattr(context.get("request"), "user", None)
+    return masking.sensitive_display(user, field, value)
+
+
+@register.simple_tag(takes_context=True)
 def sees_full(context: template.Context, field: str) -> bool:
     """{% sees_full "customer.birth_date" as full %}: whether the current user sees the field unmasked."""
     user = context.get("user") or getattr(context.get("request"), "user", None)

@@ -66,6 +66,38 @@ for _line in (AUTO, FIRE, QUAKE, PA, LIAB, OTHER):
 AGENCY_FIRST_REPORT = {"auto": 0.86, "fire": 0.78, "earthquake": 0.72, "personal_accident": 0.74, "liability": 0.76}
 
 
+# Drivers of lapses and of added lines (docs/demo-data.md § 解約・追加契約の要因), so that the demo's
+# churn, next-product and conversion models have something real to learn. Each driver moves a
+# threshold or picks another weight table for a draw that happens anyway: the number of random draws,
+# and so the rest of the demo, stays as it was.
+ADDED_LINES = (QUAKE, LIAB, PA)  # lines a customer typically adds to what they hold
+# Chain lengths of an added line: short (started within the last 1–2 years) for customers at the age
+# of marriage, children and a first home who already hold another line; long otherwise.
+ADDED_CHAIN_LENGTHS: Weighted[int] = Weighted([(1, 0.55), (2, 0.35), (3, 0.10)])
+SETTLED_CHAIN_LENGTHS: Weighted[int] = Weighted([(1, 0.30), (2, 0.20), (3, 0.50)])
+LAPSE_RATE = 0.08  # contracts not renewed at their last expiry, before the drivers
+LAPSE_PREMIUM_FACTOR = (0.85, 0.10)  # previous term = premium × (0.85 + 0.10·u): +5% to +18% at renewal
+LAPSE_CLAIM_FACTOR = 2.5  # a lapsing contract more often had a claim in its last term
+
+
+def lapse_risk(person: Identity, terms: Terms, length: int) -> float:
+    """How much likelier than average this contract is to be let go or ended early: young and very
+    old policyholders, 払込票 (payment slip) and monthly payers, first-year contracts; corporations and
+    long-standing contracts less."""
+    risk = 1.0
+    age = person.age
+    if person.corporate:
+        risk *= 0.7
+    elif age is not None:
+        risk *= 1.7 if age < 30 else 1.4 if age >= 75 else 0.8 if 45 <= age < 70 else 1.0
+    if terms.method == PaymentMethod.PAYMENT_SLIP:
+        risk *= 1.8
+    if terms.frequency == PaymentFrequency.MONTHLY:
+        risk *= 1.2
+    risk *= 1.5 if length == 1 else 0.7 if length >= 3 else 1.0
+    return min(risk, 3.5)
+
+
 def agency_rate(rank: int, low: float, high: float) -> float:
     """A fixed rate in [low, high] per agency (対面募集率, 早期更改率 differ by agency in the demo), from
     the agency's rank in code order (Generator.agency_rank)."""
@@ -94,11 +126,16 @@ class PolicyMixin(PeopleMixin):
             self.old_long_term(chunk, info, person, home)
             slots -= 1
         lines = LINES_CORPORATE if person.corporate else LINES_INDIVIDUAL
+        # Added-line driver: an individual aged 25–49 holding two or more contracts adds lines recently.
+        adds_lines = not person.corporate and 25 <= (person.age or 0) < 50 and slots >= 2
         while slots > 0:
             line = lines.pick(self.rng)
             spec = PRODUCTS_BY_LINE[(line, person.corporate)].pick(self.rng)
             term = self.one_of(spec.terms)
-            length = min(slots, CHAIN_LENGTHS.pick(self.rng) if term == 1 else (2 if self.chance(0.2) else 1))
+            lengths = CHAIN_LENGTHS
+            if line in ADDED_LINES and info.policies and not person.corporate:
+                lengths = ADDED_CHAIN_LENGTHS if adds_lines else SETTLED_CHAIN_LENGTHS
+            length = min(slots, lengths.pick(self.rng) if term == 1 else (2 if self.chance(0.2) else 1))
             slots -= length
             self.contract(chunk, info, person, home, spec, term, length)
 
@@ -142,10 +179,13 @@ class PolicyMixin(PeopleMixin):
         self, chunk: Chunk, info: CustomerInfo, person: Identity, home: Place, spec: ProductSpec, term: int, length: int
     ) -> None:
         terms = self.terms(info, person, spec, term)
+        risk = lapse_risk(person, terms, length)
+        lapse = LAPSE_RATE * risk
         roll = self.rng.random()
-        if roll < 0.08:  # not renewed: the last term has ended
+        lapsed = roll < lapse
+        if lapsed:  # not renewed: the last term has ended
             newest = self.as_of - dt.timedelta(days=term * 365 + self.between(30, 3 * 365))
-        elif roll < 0.10:  # a renewal that starts soon
+        elif roll < lapse + 0.02:  # a renewal that starts soon
             newest = self.as_of + dt.timedelta(days=self.between(1, 30))
         else:
             newest = self.as_of - dt.timedelta(days=self.between(0, term * 365 - 1))
@@ -156,9 +196,18 @@ class PolicyMixin(PeopleMixin):
         previous_id: int | None = None
         for index, inception in enumerate(inceptions):
             newest_term = index == length - 1
-            premium = terms.premium if newest_term else self.round_yen(terms.premium * (0.93 + 0.1 * self.rng.random()))
-            policy = self.policy_row(chunk, info, terms, inception, premium, previous_id, may_end_early=newest_term)
-            self.details(chunk, info, person, policy, terms, premium, place, grade - (length - 1 - index), car)
+            # The renewal before a lapse raised the premium more (a driver of the lapse).
+            low, spread = LAPSE_PREMIUM_FACTOR if lapsed and index == length - 2 else (0.93, 0.1)
+            factor = low + spread * self.rng.random() if not newest_term else 1.0
+            premium = terms.premium if newest_term else self.round_yen(terms.premium * factor)
+            policy = self.policy_row(
+                chunk, info, terms, inception, premium, previous_id, may_end_early=newest_term, end_risk=risk
+            )
+            claim_factor = LAPSE_CLAIM_FACTOR if lapsed and newest_term else 1.0
+            self.details(
+                chunk, info, person, policy, terms, premium, place, grade - (length - 1 - index), car,
+                claim_factor=claim_factor,
+            )  # fmt: skip
             previous_id = policy.id
             if self.chance(0.1):
                 car = VEHICLES.pick(self.rng)
@@ -176,6 +225,7 @@ class PolicyMixin(PeopleMixin):
         may_change: bool = True,
         last_changed_on: dt.date | None = None,
         contract_date: dt.date | None = None,
+        end_risk: float = 1.0,
     ) -> PolicyInfo:
         policy_id = self.ids.policy
         self.ids.policy += 1
@@ -186,7 +236,7 @@ class PolicyMixin(PeopleMixin):
         elif inception > self.as_of or not may_end_early:
             status = PolicyStatus.IN_FORCE.value
         else:
-            roll = self.rng.random()
+            roll = self.rng.random() / end_risk  # riskier contracts end early more often (same draw)
             if roll < 0.07 and inception < self.latest_date:
                 end = self.date_between(inception + DAY, min(expiry - DAY, self.as_of))
                 status = (
@@ -274,6 +324,8 @@ class PolicyMixin(PeopleMixin):
         place: Place,
         grade: int,
         car: str,
+        *,
+        claim_factor: float = 1.0,
     ) -> None:
         pid, line = policy.id, policy.line
         parts: list[tuple[str, int | None, float, bool]] = []  # (name, sum insured, premium share, earthquake)
@@ -328,7 +380,7 @@ class PolicyMixin(PeopleMixin):
             parts.append(("基本補償", self.between(1, 20) * 100_000, 100, False))
         eq_premium = self.coverages(chunk, pid, premium, parts)
         self.payments(chunk, policy, terms, premium, eq_premium / premium if premium else 0.0)
-        self.maybe_claim(chunk, info, policy)
+        self.maybe_claim(chunk, info, policy, factor=claim_factor)
 
     def coverages(
         self, chunk: Chunk, policy_id: int, premium: int, parts: list[tuple[str, int | None, float, bool]]
@@ -386,8 +438,8 @@ class PolicyMixin(PeopleMixin):
                 month += 1
                 start = self.add_months(policy.inception, month)
 
-    def maybe_claim(self, chunk: Chunk, info: CustomerInfo, policy: PolicyInfo) -> None:
-        if policy.inception >= self.latest_date or not self.chance(CLAIM_RATES[policy.line]):
+    def maybe_claim(self, chunk: Chunk, info: CustomerInfo, policy: PolicyInfo, *, factor: float = 1.0) -> None:
+        if policy.inception >= self.latest_date or not self.chance(CLAIM_RATES[policy.line] * factor):
             return
         last = min(policy.end, self.latest_date)
         if last <= policy.inception:

@@ -1,4 +1,7 @@
-"""The matcher: a Splink (DuckDB) Fellegi-Sunter model, a deterministic rule layer and thresholds.
+"""The matcher: a Splink Fellegi-Sunter model, a deterministic rule layer and thresholds.
+
+Splink runs on DuckDB in process, or on Spark (engines.py: chosen once per command or bench with
+engines.use; the model, the rules and the thresholds are the same on both).
 
 Training is unsupervised: u probabilities from random sampling, m probabilities by expectation
 maximisation, the prior from deterministic rules; labels are never used. Thresholds are derived
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tsunagu.identity.matching import comparisons as cmp
-from tsunagu.identity.matching import corporate, linkage, rules
+from tsunagu.identity.matching import corporate, engines, linkage, rules
 from tsunagu.identity.matching.features import (
     FEATURE_COLUMNS,
     OPTIONAL_FIELDS,
@@ -55,15 +58,6 @@ class Candidate:
     match_weight: float
     evidence: dict[str, Any] = field(default_factory=dict)
     model_probability: float | None = None  # before the rule layer lifted or capped it
-
-
-def _duckdb_api() -> Any:
-    import duckdb
-    from splink import DuckDBAPI
-
-    connection = duckdb.connect()
-    connection.execute("SET preserve_insertion_order = false")
-    return DuckDBAPI(connection=connection)
 
 
 def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
@@ -159,12 +153,14 @@ class Matcher:
         seed: int = 42,
         u_pairs: float = U_PAIRS,
         deduplicated_sources: Collection[str] = (),
+        engine: engines.Engine | None = None,
     ) -> Matcher:
         """Fit the model without labels: u by random sampling, m by EM, prior by rules.
 
         `deduplicated_sources`: sources (`source_system`) that hold each person at most once; their
         records are never compared with each other, and candidates in them compete (linkage.py).
-        Every source deduplicated: a pure linkage (FEBRL4)."""
+        Every source deduplicated: a pure linkage (FEBRL4). `engine`: where Splink runs (default:
+        engines.current())."""
         from splink import Linker
         from splink.internals.exceptions import EMTrainingException
 
@@ -176,8 +172,9 @@ class Matcher:
         deduplicated = sorted(set(deduplicated_sources))
         settings = _settings(present, deduplicated=deduplicated)
         n = len(prepared)
-        db_api = _duckdb_api()
-        linker = Linker(db_api.register(_feature_frame(prepared)), settings, log_level=None)
+        engine = engine or engines.current()
+        db_api = engine.db_api()
+        linker = Linker(db_api.register(_feature_frame(prepared)), engine.settings(settings), log_level=None)
         deterministic: list[Any] = [_restricted(r, deduplicated) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         if not linker._settings_obj._probability_two_random_records_match > 0:
@@ -201,6 +198,9 @@ class Matcher:
             except EMTrainingException:  # no pairs in the sample (deduplicated sources, sampling)
                 skipped.append(f"{rule} (no pairs)")
         trained = linker.misc.save_model_to_json()
+        if engine.name != engines.DUCKDB:
+            # Stored in DuckDB SQL whichever engine trained it (match_one scores on DuckDB).
+            trained = engines.to_duckdb(trained, settings)
         trained.pop("linker_uid", None)  # random per linker: the model is the same without it
         if deduplicated:
             # Splink divides the matches it found by all n(n-1)/2 pairs; pairs inside a
@@ -224,7 +224,7 @@ class Matcher:
             },
         )
         sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
-        scored = matcher.predict(sample, min_probability=1e-6, with_evidence=False)
+        scored = matcher.predict(sample, min_probability=1e-6, with_evidence=False, engine=engine)
         # A pair the name-change rule put in the queue carries the provisional review threshold:
         # it counts with the model's own probability.
         renamed = scored["rule"] == rules.POSSIBLE_NAME_CHANGE
@@ -273,10 +273,16 @@ class Matcher:
         return prepare(records, surnames=self.surnames)
 
     def predict(
-        self, records: pd.DataFrame, *, min_probability: float | None = None, with_evidence: bool = True
+        self,
+        records: pd.DataFrame,
+        *,
+        min_probability: float | None = None,
+        with_evidence: bool = True,
+        engine: engines.Engine | None = None,
     ) -> pd.DataFrame:
         """Deduplicate within `records`: scored candidate pairs at or above `min_probability`
-        (default: the review threshold), after the rule layer."""
+        (default: the review threshold), after the rule layer. `engine`: where Splink runs
+        (default: engines.current())."""
 
         floor = self.thresholds.review if min_probability is None else min_probability
         prepared = self._prepare(records)
@@ -288,21 +294,23 @@ class Matcher:
             if not with_evidence:
                 companies = companies.drop(columns=["evidence"])
             prepared = prepared[~corporate_rows]
-        persons = self._predict_persons(prepared, floor, with_evidence)
+        persons = self._predict_persons(prepared, floor, with_evidence, engine or engines.current())
         if companies is None or companies.empty:
             return persons
         both = pd.concat([persons, companies], ignore_index=True) if len(persons) else companies
         return both.sort_values(["record_id_l", "record_id_r"], kind="stable").reset_index(drop=True)
 
-    def _predict_persons(self, prepared: pd.DataFrame, floor: float, with_evidence: bool) -> pd.DataFrame:
+    def _predict_persons(
+        self, prepared: pd.DataFrame, floor: float, with_evidence: bool, engine: engines.Engine
+    ) -> pd.DataFrame:
         from splink import Linker
 
         if len(prepared) < 2:
             columns = ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
             return pd.DataFrame(columns=[*columns, "evidence"] if with_evidence else columns)
-        db_api = _duckdb_api()
+        db_api = engine.db_api()
         table = db_api.register(_feature_frame(prepared))
-        linker = Linker(table, self.settings, log_level=None)
+        linker = Linker(table, engine.settings(self.settings), log_level=None)
         levels = self._levels_of(linker)
         # The rule layer mostly lowers probabilities, so pairs below the floor can be dropped
         # first; the rules that raise (personal fields agree, possible name change) get their
@@ -327,7 +335,7 @@ class Matcher:
                     {"blocking_rule": r, "sql_dialect": "duckdb"} for r in lift_rules
                 ],
             }
-            lift = Linker(table, settings, log_level=None)
+            lift = Linker(table, engine.settings(settings), log_level=None)
             extra = lift.inference.predict(warning_mode="never")
             more = extra.as_pandas_dataframe()
             extra.drop_table_from_database_and_remove_from_cache()
@@ -431,7 +439,8 @@ class Matcher:
 
         with self._scorer_lock:
             if self._scorer is None:
-                db_api = _duckdb_api()
+                # One record against its candidates: DuckDB in process, whatever the batch engine.
+                db_api = engines.DuckDBEngine().db_api()
                 self._scorer = (db_api, Linker(db_api.register(left.iloc[:0]), self.settings, log_level=None))
             db_api, linker = self._scorer
             left_df, right_df = db_api.register(left), db_api.register(right)

@@ -1,4 +1,4 @@
-"""manage.py analytics_score [--kind churn|next_product] [--as-of YYYY-MM-DD]"""
+"""manage.py analytics_score [--kind churn|next_product|conversion] [--as-of YYYY-MM-DD]"""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from ._as_of import parse_as_of, validation_message
 
 
 class Command(BaseCommand):
-    help = "使用中のモデルで、基準日に有効な契約のある全顧客を採点し、スコアと理由を保存します。"
+    help = (
+        "使用中のモデルで、基準日に有効な契約のある全顧客(成約予測はワークリストの未完了の顧客)を採点し、"
+        "スコアと理由を保存します。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", choices=training.KINDS, default="", help="モデルの種類(省略時は使用中の全モデル)")

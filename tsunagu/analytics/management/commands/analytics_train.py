@@ -1,4 +1,4 @@
-"""manage.py analytics_train --kind churn|next_product [--as-of YYYY-MM-DD] [--activate]"""
+"""manage.py analytics_train --kind churn|next_product|conversion [--as-of YYYY-MM-DD] [--activate]"""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from ._as_of import parse_as_of, validation_message
 
 class Command(BaseCommand):
     help = (
-        "解約・失効予測(churn)または次の商品予測(next_product)のモデルを学習します。基準日の24か月前の"
-        "顧客で学習し、12か月前の顧客で検証します(期間外検証)。"
+        "解約・失効予測(churn)、次の商品予測(next_product)または成約予測(conversion)のモデルを学習します。"
+        "churn と next_product は基準日の24か月前の顧客で学習し、12か月前の顧客で検証します(期間外検証)。"
+        "conversion はターゲットリストの結果(リストの基準日から90日以内の成約)で学習し、"
+        "後に作成したリストで検証します。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,80 @@
+"""The Spark engine (matching/engines.py) gives the DuckDB engine's results.
+
+The comparison with Spark needs Java (CI has Java 17); without it that test is skipped with a
+message. It runs Spark `local[2]` with a small driver: a few hundred records, one model trained on
+DuckDB, pairs predicted on both engines. Training on Spark against DuckDB is compared by
+`bench/identity.py --engine spark` (docs/identity-ii.md § Spark engine): it takes minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from tests.identity.matching.generator import generate_records
+from tsunagu.identity.matching import Matcher, engines, prepare
+from tsunagu.identity.matching.comparisons import comparisons_for
+from tsunagu.identity.matching.features import FEATURE_COLUMNS
+
+JAVA = shutil.which("java")
+
+
+def _pairs(frame: pd.DataFrame, cut: float = 0.0) -> set[tuple[str, str]]:
+    chosen = frame[frame["match_probability"] >= cut]
+    return set(zip(chosen["record_id_l"].astype(str), chosen["record_id_r"].astype(str), strict=True))
+
+
+def test_spark_sql_renames_only_the_jar_functions() -> None:
+    settings = {"sql_dialect": "duckdb", "comparisons": comparisons_for(FEATURE_COLUMNS)}
+    spark = engines.to_spark(settings)
+    text = json.dumps(spark)
+    assert "jaro_winkler_similarity" not in text
+    assert "jaro_winkler(fam_kanji_l, fam_kanji_r) >= 0.92" in text
+    assert "damerau_levenshtein(fam_kana_l, fam_kana_r) <= 1" in text  # same name in the JAR
+    assert spark["sql_dialect"] == "spark"
+    # The stored settings are untouched, and to_duckdb restores them from a Spark-saved model.
+    assert "jaro_winkler_similarity" in json.dumps(settings)
+    assert engines.to_duckdb(spark, settings) == {**settings, "sql_dialect": "duckdb"}
+
+
+def test_to_duckdb_refuses_a_model_of_other_levels() -> None:
+    settings = {"comparisons": comparisons_for(FEATURE_COLUMNS)}
+    other = engines.to_spark(settings)
+    other["comparisons"][0]["comparison_levels"].pop()
+    with pytest.raises(engines.EngineError, match="水準"):
+        engines.to_duckdb(other, settings)
+
+
+def test_engine_factory_and_context() -> None:
+    assert engines.engine(None).name == "duckdb"
+    spark = engines.engine("Spark", master="spark://cluster:7077")
+    assert isinstance(spark, engines.SparkEngine)
+    assert spark.master == "spark://cluster:7077"
+    assert engines.engine("spark").master == "local[*]"
+    with pytest.raises(engines.EngineError, match="照合エンジン「postgres」は使えません"):
+        engines.engine("postgres")
+    assert engines.current().name == "duckdb"
+    with engines.use(spark):
+        assert engines.current() is spark
+    assert engines.current().name == "duckdb"
+
+
+@pytest.mark.skipif(JAVA is None, reason="Spark エンジンの比較には Java 17 が必要です (java not found on PATH)")
+def test_spark_predicts_the_duckdb_pairs() -> None:
+    frame = generate_records(300, seed=5)
+    prepared = prepare(frame.drop(columns=["cluster_id", "household_id", "variations"]))
+    matcher = Matcher.train(prepared, engine=engines.DuckDBEngine())
+    spark = engines.SparkEngine("local[2]", driver_memory="512m", shuffle_partitions=2)
+    on_duckdb = matcher.predict(prepared, min_probability=0.0, with_evidence=False, engine=engines.DuckDBEngine())
+    on_spark = matcher.predict(prepared, min_probability=0.0, with_evidence=False, engine=spark)
+    assert len(on_duckdb) > 100  # households and duplicates: a real comparison
+    assert _pairs(on_spark) == _pairs(on_duckdb)
+    linked = _pairs(on_duckdb, matcher.thresholds.auto_link)
+    assert linked
+    assert _pairs(on_spark, matcher.thresholds.auto_link) == linked
+    both = on_duckdb.merge(on_spark, on=["record_id_l", "record_id_r"], suffixes=("_d", "_s"))
+    assert (both["match_probability_d"] - both["match_probability_s"]).abs().max() < 1e-9
+    assert (both["rule_d"].fillna("") == both["rule_s"].fillna("")).all()

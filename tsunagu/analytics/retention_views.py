@@ -1,0 +1,228 @@
+"""Screens of the 解約防止分析: the tables with charts and exports, the drill-down to the cases behind a
+cell, and the win-back (取り戻し) list that can become a target list."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tsunagu.core import permissions
+from tsunagu.core.access_log import log_access
+from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.http import AuthedRequest
+from tsunagu.core.input import add_service_errors, query_int
+from tsunagu.documents.xlsx import xlsx
+
+from . import retention_charts, retention_selectors, retention_services
+from .retention_forms import PeriodForm, WinBackForm, WinBackListForm
+from .retention_selectors import DRILL_KEYS, Period, Table
+
+EXPORT_SCREEN = "解約防止分析: エクスポート"
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _period(request: AuthedRequest, today: dt.date) -> tuple[PeriodForm, Period]:
+    """The period of the GET parameters; when they are wrong, the default period (errors shown)."""
+    form = PeriodForm(request.GET, today=today)
+    if form.is_valid():
+        data = form.cleaned_data
+        return form, Period(data["start"], data["end"], data["days"])
+    default = PeriodForm({}, today=today)
+    default.is_valid()
+    data = default.cleaned_data
+    return form, Period(data["start"], data["end"], data["days"])
+
+
+def _with_links(tables: list[Table], period: Period) -> list[Table]:
+    base = reverse("analytics:retention_cases")
+    for table in tables:
+        for row in table.rows:
+            if row.drill:
+                row.url = f"{base}?{urlencode({**period.query(), **row.drill})}"
+    return tables
+
+
+@login_required
+def retention_home(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.ANALYTICS_RETENTION)
+    form, period = _period(request, timezone.localdate())
+    tables = _with_links(retention_selectors.retention_tables(user=request.user, period=period), period)
+    by_key = {t.key: t for t in tables}
+    total = by_key["reason"].rows[-1].values  # 合計: requests, 継続, 条件変更, 解約, 未定, rate
+    months = [
+        (row.label, row.values[-3], row.values[-2], row.values[-4] - row.values[-3] - row.values[-2])
+        for row in by_key["month"].rows
+    ]
+    charts = {
+        "month": retention_charts.monthly_outcomes(months),
+        "reason": retention_charts.rate_bars(
+            [(r.label, r.values[-1], r.values[0]) for r in by_key["reason"].rows[:-1]], title="解約理由別の継続率"
+        ),
+        "guidance": retention_charts.rate_bars(
+            [(r.label, r.values[-1], r.values[1]) for r in by_key["guidance"].rows][:15],
+            title="使用したご案内別の継続率",
+        ),
+    }
+    return render(
+        request,
+        "analytics/retention/home.html",
+        {
+            "form": form,
+            "period": period,
+            "query": urlencode(period.query()),
+            "tables": tables,
+            "charts": charts,
+            "total": {
+                "requests": total[0],
+                "retained": total[1] + total[2],
+                "rate": retention_selectors.format_cell(total[5])[0],
+            },
+        },
+    )
+
+
+@login_required
+def retention_export(request: AuthedRequest) -> HttpResponse:
+    """One table (`table=<key>`) or all of them (`table=all`) as CSV or XLSX; the export is logged."""
+    permissions.require(request.user, permissions.ANALYTICS_RETENTION)
+    _form, period = _period(request, timezone.localdate())
+    file_format = request.GET.get("format", "csv")
+    key = request.GET.get("table", "all")
+    tables = retention_selectors.retention_tables(user=request.user, period=period)
+    chosen = tables if key == "all" else [t for t in tables if t.key == key]
+    if file_format not in CONTENT_TYPES or not chosen:
+        messages.error(request, "出力する表と形式(CSV か XLSX)を選んでください。")
+        return redirect(f"{reverse('analytics:retention')}?{urlencode(period.query())}")
+    rows: list[list[Any]] = [[f"解約防止分析 申出日 {period.start:%Y/%m/%d}〜{period.end:%Y/%m/%d}"]]
+    for table in chosen:
+        rows += [[], [table.title], *table.export_rows()]
+        if table.note:
+            rows.append([table.note])
+    log_access(
+        user=request.user,
+        customer_ids=[],
+        purpose=AccessPurpose.EXPORT,
+        screen=EXPORT_SCREEN,
+        detail={"tables": [t.key for t in chosen], "format": file_format, **period.query()},
+    )
+    if file_format == "xlsx":
+        body = xlsx(rows, sheet_name="解約防止分析")
+    else:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        body = ("\ufeff" + buffer.getvalue()).encode()
+    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = (
+        f'attachment; filename="retention-{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{file_format}"'
+    )
+    return response
+
+
+@login_required
+def retention_cases(request: AuthedRequest) -> HttpResponse:
+    """The cancellation requests behind a table cell (scoped; logged as a list view)."""
+    permissions.require(request.user, permissions.ANALYTICS_RETENTION)
+    form, period = _period(request, timezone.localdate())
+    params = {k: request.GET[k] for k in DRILL_KEYS if k in request.GET}
+    page = query_int(request.GET, "page", default=1, minimum=1, label="ページ") or 1
+    result = retention_selectors.drill_down(user=request.user, period=period, params=params, page=page)
+    query = {**period.query(), **params}
+    return render(
+        request,
+        "analytics/retention/cases.html",
+        {
+            "form": form,
+            "result": result,
+            "back": f"{reverse('analytics:retention')}?{urlencode(period.query())}",
+            "prev_url": f"?{urlencode({**query, 'page': result.page - 1})}" if result.page > 1 else "",
+            "next_url": f"?{urlencode({**query, 'page': result.page + 1})}" if result.page < result.pages else "",
+        },
+    )
+
+
+def _winback_page(request: AuthedRequest, form: WinBackForm, create_form: WinBackListForm | None) -> HttpResponse:
+    today = timezone.localdate()
+    data = form.cleaned_data if form.is_valid() else _default_window(today)
+    rows = retention_selectors.winback_list(
+        user=request.user, start=data["start"], end=data["end"], lead_days=data["lead_days"], today=today
+    )
+    builder = permissions.has(request.user, permissions.ANALYTICS_MODELS)
+    if builder and create_form is None:
+        create_form = WinBackListForm(
+            initial={
+                "start": data["start"],
+                "end": data["end"],
+                "lead_days": data["lead_days"],
+                "name": f"取り戻し {data['start']:%Y/%m/%d}〜{data['end']:%Y/%m/%d}",
+            },
+            today=today,
+        )
+    return render(
+        request,
+        "analytics/retention/winback.html",
+        {
+            "form": form,
+            "window": data,
+            "rows": rows,
+            "limit": retention_selectors.WINBACK_LIMIT,
+            "create_form": create_form if builder else None,
+        },
+    )
+
+
+def _default_window(today: dt.date) -> dict[str, Any]:
+    form = WinBackForm({}, today=today)
+    form.is_valid()
+    return form.cleaned_data
+
+
+@login_required
+def winback(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.ANALYTICS_RETENTION)
+    return _winback_page(request, WinBackForm(request.GET, today=timezone.localdate()), None)
+
+
+@login_required
+@require_POST
+def winback_create(request: AuthedRequest) -> HttpResponse:
+    permissions.require(request.user, permissions.ANALYTICS_RETENTION)
+    permissions.require(request.user, permissions.ANALYTICS_MODELS)
+    today = timezone.localdate()
+    form = WinBackListForm(request.POST, today=today)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            target = retention_services.winback_list_create(
+                actor=request.user,
+                name=data["name"],
+                start=data["start"],
+                end=data["end"],
+                lead_days=data["lead_days"],
+                today=today,
+                control_percent=data["control_percent"],
+                talking_points=data["talking_points"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"取り戻しリスト「{target.name}」を作成しました。")
+            return redirect("analytics:target_list", pk=target.pk)
+    window = WinBackForm({k: request.POST.get(k, "") for k in ("start", "end", "lead_days")}, today=today)
+    return _winback_page(request, window, form)

@@ -1,0 +1,296 @@
+"""Where Splink runs: DuckDB (in process, the default) or Spark (`local[*]` or a cluster).
+
+The engine is chosen here and nowhere else: `engine(name, master=...)` builds one, `use(engine)`
+makes it the one Matcher.train / predict use in this context (a command or a bench picks it once),
+`current()` is what they read. The model, the rule layer and the thresholds do not depend on it:
+
+- comparisons are written once (comparisons.py, DuckDB SQL: the model JSON stores that form) and
+  `Engine.settings()` turns them into the engine's dialect (for Spark one function name differs:
+  `jaro_winkler_similarity` is the `jaro_winkler` of the Scala UDF JAR that ships inside the splink
+  wheel, registered when the session starts; nothing is downloaded);
+- Splink samples records (u estimation, EM) and chunks the u estimation by a hash of the record
+  id, and DuckDB's and Spark's hash functions differ; the Spark engine computes DuckDB's hash (in a
+  vectorised Python UDF), so both engines train on the same records and give the same model;
+- one-record scoring (Matcher.match_one) stays on DuckDB whatever the engine: it is a few
+  milliseconds in process, and a Spark job per record would cost seconds.
+
+Known difference, both engines: strings are compared by character in DuckDB and by UTF-16 unit
+in the JAR's UDFs, so a kanji outside the BMP (𠮷) counts as two characters in Spark.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any
+
+import pandas as pd
+
+DUCKDB = "duckdb"
+SPARK = "spark"
+ENGINES = (DUCKDB, SPARK)
+DEFAULT_SPARK_MASTER = "local[*]"
+
+# DuckDB function → Spark SQL function (the splink JAR's UDFs; the rest are the same in both).
+_SPARK_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler"}
+_SPARK_FUNCTION_RE = re.compile(r"\b(" + "|".join(_SPARK_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
+# The Python UDF that gives Spark DuckDB's hash (see _patch_spark_hashing).
+_HASH_UDF = "tsunagu_duckdb_hash"
+
+
+class EngineError(ValueError):
+    """An engine that cannot run here (unknown name, no Java for Spark)."""
+
+
+class DuckDBEngine:
+    """Splink on an in-process DuckDB connection. `memory_limit` (e.g. "1GB") and `threads` bound
+    what one connection takes (None: DuckDB's defaults, 80 % of RAM and every core)."""
+
+    name = DUCKDB
+
+    def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self.memory_limit = memory_limit
+        self.threads = threads
+
+    def db_api(self) -> Any:
+        import duckdb
+        from splink import DuckDBAPI
+
+        connection = duckdb.connect()
+        connection.execute("SET preserve_insertion_order = false")
+        if self.memory_limit:
+            connection.execute(f"SET memory_limit = '{self.memory_limit}'")
+            connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/tsunagu-duckdb'")
+        if self.threads:
+            connection.execute(f"SET threads = {int(self.threads)}")
+        return DuckDBAPI(connection=connection)
+
+    def settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(settings)
+
+    def __repr__(self) -> str:
+        return f"DuckDBEngine(memory_limit={self.memory_limit!r}, threads={self.threads!r})"
+
+
+class SparkEngine:
+    """Splink on PySpark. `master`: `local[*]` (every core of this machine), `local[2]`, or a
+    cluster's `spark://host:7077`. The session is started on first use and kept for the process
+    (a SparkSession is one per JVM)."""
+
+    name = SPARK
+    _lock = threading.Lock()
+
+    def __init__(
+        self,
+        master: str = DEFAULT_SPARK_MASTER,
+        *,
+        driver_memory: str | None = None,
+        shuffle_partitions: int | None = None,
+        app_name: str = "tsunagu-matching",
+    ) -> None:
+        self.master = master or DEFAULT_SPARK_MASTER
+        self.driver_memory = driver_memory
+        self.shuffle_partitions = shuffle_partitions
+        self.app_name = app_name
+        self._api: Any = None
+
+    def session(self) -> Any:
+        with self._lock:
+            return self._session()
+
+    def _session(self) -> Any:
+        import shutil
+
+        if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+            raise EngineError("Spark エンジンには Java (17 以上) が必要です。java が見つかりません。")
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+
+        # Python workers (the sampling UDF) run this interpreter, with its packages.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        if self.master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        partitions = self.shuffle_partitions or _default_partitions(self.master)
+        builder = (
+            SparkSession.builder.master(self.master)
+            .appName(self.app_name)
+            .config("spark.jars", similarity_jar_location())
+            .config("spark.sql.shuffle.partitions", str(partitions))
+            .config("spark.default.parallelism", str(partitions))
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.adaptive.enabled", "true")
+        )
+        if self.driver_memory:
+            builder = builder.config("spark.driver.memory", self.driver_memory)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        _register_hash_udf(spark)
+        return spark
+
+    def db_api(self) -> Any:
+        from splink import SparkAPI
+
+        spark = self.session()
+        _patch_spark_hashing()
+        # "persist": intermediate tables stay in the executors (memory, then disk); no checkpoint
+        # directory to configure.
+        return SparkAPI(
+            spark_session=spark,
+            break_lineage_method="persist",
+            num_partitions_on_repartition=int(spark.conf.get("spark.sql.shuffle.partitions")),
+        )
+
+    def settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        return to_spark(settings)
+
+    def stop(self) -> None:
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            active.stop()
+
+    def __repr__(self) -> str:
+        return f"SparkEngine(master={self.master!r})"
+
+
+Engine = DuckDBEngine | SparkEngine
+
+
+def engine(name: str | None = None, *, master: str | None = None, **options: Any) -> Engine:
+    """The engine called `name` ("duckdb" or "spark"; None: DuckDB). `master` for Spark only."""
+    chosen = (name or DUCKDB).strip().lower()
+    if chosen == DUCKDB:
+        return DuckDBEngine(**options)
+    if chosen == SPARK:
+        return SparkEngine(master or DEFAULT_SPARK_MASTER, **options)
+    raise EngineError(f"照合エンジン「{name}」は使えません。{' / '.join(ENGINES)} のいずれかを指定してください。")
+
+
+_current: contextvars.ContextVar[Engine | None] = contextvars.ContextVar("tsunagu_matching_engine", default=None)
+_default = DuckDBEngine()
+
+
+def current() -> Engine:
+    """The engine of this context (DuckDB unless `use` chose another)."""
+    return _current.get() or _default
+
+
+@contextmanager
+def use(chosen: Engine) -> Iterator[Engine]:
+    """Run Matcher.train / predict inside this block on `chosen`."""
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+# --- SQL dialect -------------------------------------------------------------------------------
+
+
+def spark_sql(sql: str) -> str:
+    """A comparison condition written for DuckDB, in Spark SQL."""
+    return _SPARK_FUNCTION_RE.sub(lambda m: _SPARK_FUNCTIONS[m.group(1).lower()] + "(", sql)
+
+
+def to_spark(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Splink settings (comparisons in DuckDB SQL, as stored) for a Spark linker. Blocking rules
+    carry their dialect ("duckdb") and Splink transpiles them itself."""
+    out = deepcopy(dict(settings))
+    for comparison in out.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            condition = level.get("sql_condition")
+            if isinstance(condition, str):
+                level["sql_condition"] = spark_sql(condition)
+    if "sql_dialect" in out:
+        out["sql_dialect"] = SPARK
+    return out
+
+
+def to_duckdb(trained: Mapping[str, Any], canonical: Mapping[str, Any]) -> dict[str, Any]:
+    """A model Splink saved from a Spark linker, with the comparison conditions and blocking rules
+    of `canonical` (the DuckDB settings it was built from: same comparisons, same levels, same
+    order): the model JSON always holds DuckDB SQL, whichever engine trained it."""
+    out = deepcopy(dict(trained))
+    source = {c["output_column_name"]: c["comparison_levels"] for c in canonical.get("comparisons", [])}
+    for comparison in out.get("comparisons", []):
+        levels = source.get(comparison.get("output_column_name"))
+        if levels is None or len(levels) != len(comparison.get("comparison_levels", [])):
+            raise EngineError(f"比較 {comparison.get('output_column_name')} の水準が学習前と一致しません。")
+        for level, original in zip(comparison["comparison_levels"], levels, strict=True):
+            level["sql_condition"] = original["sql_condition"]
+    if "blocking_rules_to_generate_predictions" in canonical:
+        out["blocking_rules_to_generate_predictions"] = deepcopy(canonical["blocking_rules_to_generate_predictions"])
+    if "sql_dialect" in out:
+        out["sql_dialect"] = DUCKDB
+    return out
+
+
+# --- sampling and chunking: DuckDB's hash on Spark --------------------------------------------
+
+
+def _duckdb_hashes(ids: pd.Series) -> pd.Series:
+    """DuckDB's `hash(id)` (an unsigned 64-bit integer, as text) for a batch of ids: what Splink's
+    DuckDB dialect samples records and chunks pairs by."""
+    import duckdb
+
+    frame = pd.DataFrame({"id": ids.astype(object)})
+    connection = duckdb.connect()
+    try:
+        connection.register("ids", frame)
+        result = connection.execute("SELECT CAST(hash(id) AS VARCHAR) AS h FROM ids").df()
+    finally:
+        connection.close()
+    return result["h"]
+
+
+def _register_hash_udf(spark: Any) -> None:
+    from pyspark.sql.functions import pandas_udf
+
+    spark.udf.register(_HASH_UDF, pandas_udf(_duckdb_hashes, "string"))  # type: ignore[call-overload]
+
+
+def _spark_hash_expression(col_expression: str) -> str:
+    """DuckDB's hash of the expression, as DECIMAL(20, 0) (a UBIGINT does not fit Spark's BIGINT)."""
+    return f"CAST({_HASH_UDF}(CAST(({col_expression}) AS STRING)) AS DECIMAL(20, 0))"
+
+
+def _spark_bucket_expression(col_expression: str, modulus: int) -> str:
+    """DuckDB dialect's bucket: `hash(x) % modulus`."""
+    if modulus <= 0:
+        raise ValueError("modulus must be positive")
+    return f"CAST({_spark_hash_expression(col_expression)} % {int(modulus)} AS BIGINT)"
+
+
+def _patch_spark_hashing() -> None:
+    """Splink's SparkDialect is a singleton (one instance per dialect class): its hash becomes
+    DuckDB's. Splink uses it to sample records (u estimation, EM) and to chunk the u estimation's
+    pairs, which it may stop early: with Spark's own hash the two engines would train on other
+    records and give other models."""
+    from splink.internals.dialects import SparkDialect
+
+    dialect = SparkDialect()
+    dialect.hash_function_expression = _spark_hash_expression  # type: ignore[method-assign]
+    dialect.hash_bucket_expression = _spark_bucket_expression  # type: ignore[method-assign]
+
+
+def _default_partitions(master: str) -> int:
+    """Shuffle partitions: a few per core locally (Spark's default 200 is for clusters)."""
+    match = re.fullmatch(r"local\[(\d+|\*)(?:,\d+)?\]", master.strip())
+    if master.strip() == "local":
+        return 2
+    if match:
+        cores = (os.cpu_count() or 2) if match.group(1) == "*" else int(match.group(1))
+        return max(2, 2 * cores)
+    return 200
