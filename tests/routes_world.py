@@ -63,6 +63,8 @@ PERSONAS = (
     "policy_admin",  # 契約管理部: starts document batches
     "complaints_officer",  # お客様相談室
     "analyst",  # head-office analyst: 予測モデル
+    "branch_staff",  # 営業拠点 B01 (agencies A and B): sees agency A's customer, works target lists, KPIs
+    "other_branch_staff",  # 営業拠点 B02 (agency C): another outsider, must see nothing of agency A
 )
 
 
@@ -110,7 +112,10 @@ def _org() -> dict[str, Any]:
         "crm": Department.objects.create(code="CRM", name="CRM推進部", kind=DepartmentKind.CRM),
         "agency_a": agency_a,
         "agency_b": Agency.objects.create(code="B0001", name="みどり保険事務所", branch=branch),
+        "branch": branch,
+        "other_branch": Branch.objects.create(code="B02", name="大阪支店"),
     }
+    Agency.objects.create(code="C0001", name="なにわ保険企画", branch=org["other_branch"])
     Agent.objects.create(registration_number="R-A-001", name="募集 太郎", agency=agency_a)
     for line, label in LineOfBusiness.choices:
         Product.objects.create(code=f"P-{line}", name=f"{label}保険", line=line)
@@ -132,6 +137,8 @@ def _users(org: dict[str, Any]) -> dict[str, User]:
         "policy_admin": _user("policy_admin", [Role.OPERATOR], department=org["policy_admin"]),
         "complaints_officer": _user("complaints_officer", [Role.COMPLAINTS_OFFICER], department=org["relations"]),
         "analyst": _user("analyst", [Role.ANALYST], department=org["compliance"]),
+        "branch_staff": _user("branch_staff", [Role.BRANCH_STAFF], branch=org["branch"]),
+        "other_branch_staff": _user("other_branch_staff", [Role.BRANCH_STAFF], branch=org["other_branch"]),
     }
 
 

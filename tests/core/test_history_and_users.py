@@ -68,10 +68,10 @@ def test_user_create_records_the_roles_and_an_audit_event(org, hq_operator):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"roles": [Role.OPERATOR]}, "ユーザーは部署か代理店のどちらか一方に所属させてください。"),
+        ({"roles": [Role.OPERATOR]}, "ユーザーは部署・代理店・営業拠点のいずれか一つに所属させてください。"),
         (
             {"roles": [Role.OPERATOR], "department": "cc", "agency": "a"},
-            "ユーザーは部署か代理店のどちらか一方に所属させてください。",
+            "ユーザーは部署・代理店・営業拠点のいずれか一つに所属させてください。",
         ),
         ({"roles": [Role.AGENCY_STAFF], "department": "cc"}, "代理店スタッフは代理店に所属させてください。"),
         (

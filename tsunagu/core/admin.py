@@ -135,12 +135,13 @@ class AgentAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg,misc]
-    list_display = ["username", "display_name", "department", "agency", "is_active"]
-    list_filter = ["department", "groups", "is_active"]
+    list_display = ["username", "display_name", "department", "agency", "branch", "is_active"]
+    list_filter = ["department", "branch", "groups", "is_active"]
     search_fields = ["username", "display_name"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("所属", {"fields": ["display_name", "department", "agency", "agent"]}),
+        # One organisation at most (the model's constraint answers in Japanese when two are chosen).
+        ("所属", {"fields": ["display_name", "department", "agency", "branch", "agent"]}),
         (
             "上長・在籍状況(コンプライアンス)",
             {"fields": ["manager", "employment_status", "status_since", "home_postal_code"]},

@@ -4,6 +4,7 @@ from django.db import models
 class Role(models.TextChoices):
     OPERATOR = "operator", "オペレーター"
     AGENCY_STAFF = "agency_staff", "代理店スタッフ"
+    BRANCH_STAFF = "branch_staff", "営業拠点担当"
     CLAIMS_HANDLER = "claims_handler", "損害サービス担当"
     COMPLAINTS_OFFICER = "complaints_officer", "苦情対応担当"
     DATA_STEWARD = "data_steward", "データスチュワード"

@@ -59,11 +59,13 @@ def mask_text(value: str) -> str:
     return MASK * 4 if value else ""
 
 
-# Roles whose work needs the customer's full contact data and birth date.
+# Roles whose work needs the customer's full contact data and birth date. Branch staff (営業拠点) like
+# agency staff: they work the target lists of their branch's agencies and contact those customers.
 CONTACT_ROLES = frozenset(
     {
         Role.OPERATOR,
         Role.AGENCY_STAFF,
+        Role.BRANCH_STAFF,
         Role.CLAIMS_HANDLER,
         Role.COMPLAINTS_OFFICER,
         Role.DATA_STEWARD,

@@ -90,7 +90,7 @@ class StaffManager(UserManager.from_queryset(HistoryQuerySet)):  # type: ignore[
 
 
 class User(AbstractUser):
-    """A member of staff: belongs to an insurer department or to an agency, never both."""
+    """A member of staff: belongs to an insurer department, an agency or a branch (営業拠点), at most one."""
 
     display_name = models.CharField("表示名", max_length=100, blank=True)
     department = models.ForeignKey(
@@ -108,6 +108,15 @@ class User(AbstractUser):
         blank=True,
         related_name="staff",
         verbose_name="代理店",
+    )
+    # Branch staff (営業拠点) see the customers of every agency of their branch (core.scoping).
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name="営業拠点",
     )
     agent = models.OneToOneField(
         Agent,
@@ -139,10 +148,15 @@ class User(AbstractUser):
     class Meta:
         verbose_name = verbose_name_plural = "ユーザー"
         constraints = [
+            # At most one organisation: the scoping ladder (core.scoping) reads exactly one of them.
             models.CheckConstraint(
-                condition=models.Q(department__isnull=True) | models.Q(agency__isnull=True),
-                name="user_department_xor_agency",
-                violation_error_message="ユーザーは部署と代理店の両方には所属できません。",
+                condition=(
+                    models.Q(department__isnull=True, agency__isnull=True)
+                    | models.Q(department__isnull=True, branch__isnull=True)
+                    | models.Q(agency__isnull=True, branch__isnull=True)
+                ),
+                name="user_one_organisation",
+                violation_error_message="ユーザーの所属は部署・代理店・営業拠点のいずれか一つだけにしてください。",
             )
         ]
 
@@ -159,8 +173,8 @@ class User(AbstractUser):
 
     @property
     def is_agency_bound(self) -> bool:
-        """Agency staff are restricted to their agency's book."""
-        return self.agency_id is not None
+        """Agency and branch staff are restricted to their agencies' book (core.scoping)."""
+        return self.agency_id is not None or self.branch_id is not None
 
     @property
     def role_labels(self) -> list[str]:

@@ -135,8 +135,8 @@ def user_label(user: Any) -> tuple[str, str]:
     """(name, affiliation) for the header: the name once and one affiliation once.
 
     Display names often carry an affiliation in brackets ("加藤 翔太(代理店)"); that is dropped
-    from the name, and the affiliation shown is the agency's or department's name (the bracketed
-    text only when the user belongs to neither)."""
+    from the name, and the affiliation shown is the agency's, department's or branch's name (the bracketed
+    text only when the user belongs to none)."""
     name = str(getattr(user, "display_name", "") or getattr(user, "username", "") or "")
     bracketed = ""
     if (match := _TRAILING_AFFILIATION.search(name)) is not None and match.start() > 0:
@@ -144,7 +144,8 @@ def user_label(user: Any) -> tuple[str, str]:
         name = name[: match.start()].strip()
     agency = getattr(user, "agency", None) if getattr(user, "agency_id", None) else None
     department = getattr(user, "department", None) if getattr(user, "department_id", None) else None
-    organisation = agency or department
+    branch = getattr(user, "branch", None) if getattr(user, "branch_id", None) else None
+    organisation = agency or department or branch
     return name, (str(organisation.name) if organisation is not None else bracketed)
 
 

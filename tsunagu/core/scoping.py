@@ -1,9 +1,11 @@
 """The one access policy: which rows of customer data a user may see.
 
 The ladder is written once, here: head-office staff (a department) and superusers see every row,
-agency staff see the rows that belong to their agency, everyone else (no organisation, anonymous)
-sees nothing. A scoped model does not repeat the ladder; its queryset declares only *how its rows
-belong to an agency* as a `Rule`:
+agency staff see the rows that belong to their agency, branch staff (営業拠点) see the rows that belong
+to any agency of their branch, everyone else (no organisation, anonymous) sees nothing. A scoped model
+does not repeat the ladder; its queryset declares only *how its rows belong to an agency* as a `Rule`,
+and the ladder hands the rule the set of agencies the user works for (`AgencySet`: one agency id, or
+a subquery of a branch's agency ids), so every scoped model follows a new rung with no change:
 
 - `AgencyField("agency")` — the row names its agency (a policy);
 - `CustomerLink("pk")` — the row is (or points at) a customer served by the agency; the customer
@@ -34,7 +36,13 @@ from .writes import HistoryQuerySet
 class Reach(enum.Enum):
     ALL = "all"  # head office: every row
     AGENCY = "agency"  # agency staff: their agency's rows
+    BRANCH = "branch"  # branch staff (営業拠点): the rows of every agency of their branch
     NONE = "none"  # anonymous, or a user with no organisation
+
+
+# The agencies whose rows a user sees: one agency id (agency staff), or a subquery of agency ids
+# (branch staff: `Agency.branch` is indexed, so the subquery is an index scan inside the same SQL).
+AgencySet = int | models.QuerySet[Any]
 
 
 def _is_batch_actor(user: Any) -> bool:
@@ -57,6 +65,8 @@ def reach(user: Any) -> Reach:
         return Reach.ALL
     if user.agency_id is not None:
         return Reach.AGENCY
+    if getattr(user, "branch_id", None) is not None:
+        return Reach.BRANCH
     return Reach.NONE
 
 
@@ -64,19 +74,68 @@ def sees_all(user: Any) -> bool:
     return reach(user) is Reach.ALL
 
 
-# (path to a customer's pk, agency id) -> condition; set by the customers app.
-_customer_link: Callable[[str, int], Q] | None = None
+def sees_part(user: Any) -> bool:
+    """Bound to some agencies' rows (agency or branch staff): what an app asks instead of testing
+    `Reach.AGENCY`, so that a new rung of the ladder cannot fall through to "everything"."""
+    return reach(user) in (Reach.AGENCY, Reach.BRANCH)
 
 
-def register_customer_link(condition: Callable[[str, int], Q]) -> None:
+def agencies_of(user: Any) -> AgencySet | None:
+    """The agencies whose rows the user sees: None for every agency (head office), an agency id, or a
+    subquery of agency ids. Users who see nothing get an empty subquery."""
+    from .models import Agency  # models import writes; scoping must not import models at import time
+
+    match reach(user):
+        case Reach.ALL:
+            return None
+        case Reach.AGENCY:
+            return int(user.agency_id)
+        case Reach.BRANCH:
+            return Agency.objects.filter(branch_id=user.branch_id).order_by().values("pk")
+        case _:
+            return Agency.objects.none().values("pk")
+
+
+def visible_agencies(user: Any) -> models.QuerySet[Any]:
+    """The Agency rows of the user's reach (for choosers and per-agency figures)."""
+    from .models import Agency
+
+    return Agency.objects.filter(agency_condition("pk", agencies_of(user)))
+
+
+def covers_agency(user: Any, agency_id: int | None) -> bool:
+    """Whether `agency_id` is one of the user's agencies (always, for head office). Write services of
+    agency or branch staff ask this before acting for an agency."""
+    agencies = agencies_of(user)
+    if agencies is None:
+        return True
+    if isinstance(agencies, int):
+        return agency_id == agencies
+    return agency_id is not None and visible_agencies(user).filter(pk=agency_id).exists()
+
+
+def agency_condition(path: str, agencies: AgencySet | None) -> Q:
+    """`path` (an agency foreign key or id) is one of `agencies` (None: any)."""
+    if agencies is None:
+        return Q()
+    if isinstance(agencies, int):
+        return Q(**{path: agencies})  # exactly the SQL of one agency: `= id`
+    return Q(**{f"{path}__in": agencies})
+
+
+# (path to a customer's pk, agencies) -> condition; set by the customers app.
+_customer_link: Callable[[str, AgencySet], Q] | None = None
+
+
+def register_customer_link(condition: Callable[[str, AgencySet], Q]) -> None:
     global _customer_link
     _customer_link = condition
 
 
 class Rule(abc.ABC):
     @abc.abstractmethod
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
-        """The rows of `model` (reached from the filtered model through `prefix`) of this agency."""
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
+        """The rows of `model` (reached from the filtered model through `prefix`) of these agencies."""
 
 
 def _join(prefix: str, field: str) -> str:
@@ -87,8 +146,8 @@ def _join(prefix: str, field: str) -> str:
 class AgencyField(Rule):
     field: str
 
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
-        return Q(**{_join(prefix, f"{self.field}_id"): agency_id})
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
+        return agency_condition(_join(prefix, f"{self.field}_id"), agencies)
 
 
 @dataclass(frozen=True)
@@ -97,10 +156,10 @@ class CustomerLink(Rule):
 
     field: str
 
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
         if _customer_link is None:
             raise RuntimeError("the customers app registers the customer link when it is imported")
-        return _customer_link(_join(prefix, self.field), agency_id)
+        return _customer_link(_join(prefix, self.field), agencies)
 
 
 @dataclass(frozen=True)
@@ -108,9 +167,9 @@ class Via(Rule):
     field: str
     optional: bool = False
 
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
         related = model._meta.get_field(self.field).related_model
-        inner = rule_of(related).condition(related, _join(prefix, f"{self.field}__"), agency_id)  # type: ignore[arg-type]
+        inner = rule_of(related).condition(related, _join(prefix, f"{self.field}__"), agencies)  # type: ignore[arg-type]
         if self.optional:
             return Q(**{_join(prefix, f"{self.field}__isnull"): True}) | inner
         return inner
@@ -120,10 +179,10 @@ class Via(Rule):
 class All(Rule):
     rules: tuple[Rule, ...]
 
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
         combined = Q()
         for rule in self.rules:
-            combined &= rule.condition(model, prefix, agency_id)
+            combined &= rule.condition(model, prefix, agencies)
         return combined
 
 
@@ -134,13 +193,13 @@ class FirstOf(Rule):
     fields: tuple[str, ...]
     otherwise: Rule
 
-    def condition(self, model: type[models.Model], prefix: str, agency_id: int) -> Q:
+    def condition(self, model: type[models.Model], prefix: str, agencies: AgencySet) -> Q:
         combined, none_before = Q(), Q()
         for field in self.fields:
             is_set = Q(**{_join(prefix, f"{field}__isnull"): False})
-            combined |= none_before & is_set & Via(field).condition(model, prefix, agency_id)
+            combined |= none_before & is_set & Via(field).condition(model, prefix, agencies)
             none_before &= Q(**{_join(prefix, f"{field}__isnull"): True})
-        return combined | (none_before & self.otherwise.condition(model, prefix, agency_id))
+        return combined | (none_before & self.otherwise.condition(model, prefix, agencies))
 
 
 def rule_of(model: type[models.Model]) -> Rule:
@@ -161,8 +220,10 @@ class ScopedQuerySet(HistoryQuerySet):
         match reach(user):
             case Reach.ALL:
                 return self
-            case Reach.AGENCY:
-                return self.filter(self.scope_rule.condition(self.model, "", user.agency_id))
+            case Reach.AGENCY | Reach.BRANCH:
+                agencies = agencies_of(user)
+                assert agencies is not None
+                return self.filter(self.scope_rule.condition(self.model, "", agencies))
             case _:
                 return self.none()
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from . import writes
 from .audit import record_event
 from .choices import AuditAction, Role
-from .models import Agency, ApiToken, Department, User
+from .models import Agency, ApiToken, Branch, Department, User
 
 SYSTEM_USERNAME = "system"
 
@@ -28,21 +28,27 @@ def user_create(
     roles: Iterable[Role],
     department: Department | None = None,
     agency: Agency | None = None,
+    branch: Branch | None = None,
     is_staff: bool = False,
 ) -> User:
     roles = list(roles)
-    if (department is None) == (agency is None):
-        raise ValidationError("ユーザーは部署か代理店のどちらか一方に所属させてください。")
+    if sum(org is not None for org in (department, agency, branch)) != 1:
+        raise ValidationError("ユーザーは部署・代理店・営業拠点のいずれか一つに所属させてください。")
     if Role.AGENCY_STAFF in roles and agency is None:
         raise ValidationError("代理店スタッフは代理店に所属させてください。")
+    if Role.BRANCH_STAFF in roles and branch is None:
+        raise ValidationError("営業拠点担当は営業拠点に所属させてください。")
     if agency is not None and any(r != Role.AGENCY_STAFF for r in roles):
         raise ValidationError("代理店所属のユーザーに付与できるのは代理店スタッフのロールだけです。")
+    if branch is not None and any(r != Role.BRANCH_STAFF for r in roles):
+        raise ValidationError("営業拠点所属のユーザーに付与できるのは営業拠点担当のロールだけです。")
     with transaction.atomic():
         user = User(
             username=username,
             display_name=display_name,
             department=department,
             agency=agency,
+            branch=branch,
             is_staff=is_staff or Role.ADMIN in roles,
             is_superuser=Role.ADMIN in roles,
         )

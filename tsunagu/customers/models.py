@@ -37,9 +37,10 @@ def validate_reading(value: str) -> None:
         raise ValidationError("フリガナはカタカナまたはひらがなで入力してください。")
 
 
-def _served_by(customer_path: str, agency_id: int) -> Q:
-    """The customer at `customer_path` is served by the agency (see core.scoping)."""
-    return Q(Exists(CustomerAgency.objects.filter(customer=OuterRef(customer_path), agency_id=agency_id)))
+def _served_by(customer_path: str, agencies: scoping.AgencySet) -> Q:
+    """The customer at `customer_path` is served by one of the agencies (see core.scoping)."""
+    links = CustomerAgency.objects.filter(customer=OuterRef(customer_path))
+    return Q(Exists(links.filter(scoping.agency_condition("agency_id", agencies))))
 
 
 scoping.register_customer_link(_served_by)

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from tsunagu.core import normalize, writes
+from tsunagu.core import normalize, scoping, writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
@@ -73,7 +73,7 @@ def _ensure_can_write(actor: User, customer: Customer) -> None:
 def customer_create(*, actor: User, data: CustomerInput, agency: Agency | None = None) -> Customer:
     """Register a customer with contact points. Agency staff's customers join their agency."""
     agency = agency or actor.agency
-    if actor.agency_id is not None and agency is not None and agency.pk != actor.agency_id:
+    if scoping.sees_part(actor) and agency is not None and not scoping.covers_agency(actor, agency.pk):
         raise PermissionDenied("他の代理店の顧客として登録することはできません。")
     with transaction.atomic():
         customer = Customer(
@@ -178,7 +178,7 @@ def customer_link_agency(*, actor: User, customer: Customer, agency: Agency) -> 
     and only to their own agency: linking is what makes a customer visible to an agency."""
     with transaction.atomic():
         _ensure_can_write(actor, customer)
-        if actor.agency_id is not None and agency.pk != actor.agency_id:
+        if scoping.sees_part(actor) and not scoping.covers_agency(actor, agency.pk):
             raise PermissionDenied("他の代理店を担当代理店に追加することはできません。")
         return _link_agency(actor=actor, customer=customer, agency=agency)
 

@@ -44,6 +44,7 @@ class DemoUser:
     role: Role
     department: DepartmentKind | None = None  # department users
     agency_index: int | None = None  # agency staff: 1 = the first (largest) demo agency
+    branch_index: int | None = None  # branch staff: 1 = BR01, the branch of agencies 10001, 10004 …
     password: str = STAFF_PASSWORD
     manager: str | None = None  # the username of the user's 上長 (User.manager), another demo user
 
@@ -65,6 +66,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     # non-recommended choice (practice.double_check) and record training (practice.manage).
     DemoUser("agency1_manager", "松本 大輔(代理店・管理者)", Role.AGENCY_STAFF, agency_index=1),
     DemoUser("agency2_manager", "井上 真理(代理店・管理者)", Role.AGENCY_STAFF, agency_index=2),
+    # Branch staff (営業拠点): the customers of every agency of branch BR01 (agency1's 10001 among them).
+    DemoUser("branch1", "木村 拓也(営業拠点)", Role.BRANCH_STAFF, branch_index=1),
 )
 
 
@@ -175,6 +178,7 @@ def ensure_users(actor: User, departments: dict[DepartmentKind, Department], age
             roles=[demo.role],
             department=departments[demo.department] if demo.department is not None else None,
             agency=agencies[demo.agency_index - 1] if demo.agency_index is not None else None,
+            branch=Branch.objects.get(code=f"BR{demo.branch_index:02d}") if demo.branch_index is not None else None,
         )
     for demo in DEMO_USERS:
         user = users[demo.username]

@@ -17,7 +17,7 @@ from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import Agency, Branch, User
-from tsunagu.core.scoping import Reach, reach
+from tsunagu.core.scoping import Reach, reach, visible_agencies
 
 from . import definitions, sources
 from .definitions import Counts, FiscalYear, Kpi
@@ -122,6 +122,8 @@ def scope_for(user: User, *, agency_code: str = "", branch_code: str = "") -> Sc
         if own is None or (agency_code and agency_code != own.code) or branch_code:
             raise Http404("指定された代理店は見つかりません。")
         return Scope("agency", own.name, agency=own, agency_ids=(own.pk,))
+    if reach(user) is Reach.BRANCH:
+        return _branch_scope(user, agency_code=agency_code, branch_code=branch_code)
     if agency_code:
         found = Agency.objects.filter(code=agency_code).first()
         if found is None:
@@ -136,8 +138,26 @@ def scope_for(user: User, *, agency_code: str = "", branch_code: str = "") -> Sc
     return Scope("company", "全社")
 
 
+def _branch_scope(user: User, *, agency_code: str, branch_code: str) -> Scope:
+    """Branch staff (営業拠点): their branch, or one of its agencies (another branch's or agency is a 404)."""
+    own = user.branch
+    if own is None or (branch_code and branch_code != own.code):
+        raise Http404("指定された営業拠点は見つかりません。")
+    if agency_code:
+        found = visible_agencies(user).filter(code=agency_code).first()
+        if found is None:
+            raise Http404("指定された代理店は見つかりません。")
+        return Scope("agency", found.name, agency=found, agency_ids=(found.pk,))
+    ids = tuple(visible_agencies(user).values_list("pk", flat=True))
+    return Scope("branch", f"{own.name}(拠点)", branch=own, agency_ids=ids)
+
+
 def choosable(user: User) -> dict[str, list[Any]]:
-    """The agencies and branches head office may pick (agency staff pick nothing)."""
+    """The agencies and branches head office may pick (agency staff pick nothing; branch staff their
+    branch's agencies)."""
+    if reach(user) is Reach.BRANCH:
+        agencies = list(visible_agencies(user).order_by("code").only("code", "name"))
+        return {"agencies": agencies, "branches": [user.branch] if user.branch is not None else []}
     if reach(user) is not Reach.ALL:
         return {"agencies": [], "branches": []}
     return {

@@ -25,7 +25,7 @@ from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import BadInput, query_int
 from tsunagu.core.models import Agency
-from tsunagu.core.scoping import Reach, reach
+from tsunagu.core.scoping import Reach, reach, visible_agencies
 from tsunagu.documents.xlsx import xlsx
 from tsunagu.surveys.charts import Point, trend
 
@@ -303,7 +303,7 @@ def rebuild(request: AuthedRequest) -> HttpResponse:
 def _agency_for(request: AuthedRequest, code: str) -> Agency:
     permissions.require(request.user, permissions.KPIS_VIEW)
     agency = Agency.objects.filter(code=code).first()
-    if agency is None or (reach(request.user) is Reach.AGENCY and agency.pk != request.user.agency_id):
+    if agency is None or not visible_agencies(request.user).filter(pk=agency.pk).exists():
         raise Http404("指定された代理店の取組状況は見つかりません。")
     return agency
 
@@ -318,10 +318,7 @@ def _year(year: int) -> FiscalYear:
 def reports(request: AuthedRequest) -> HttpResponse:
     permissions.require(request.user, permissions.KPIS_VIEW)
     fy = _fy(request)
-    if reach(request.user) is Reach.AGENCY:
-        agencies = list(Agency.objects.filter(pk=request.user.agency_id or 0))
-    else:
-        agencies = list(Agency.objects.order_by("code"))
+    agencies = list(visible_agencies(request.user).order_by("code"))  # agency staff: their own; branch: its agencies
     existing = {
         r.agency_id: r
         for r in KpiReport.objects.filter(fiscal_year=fy.year, agency__in=agencies).prefetch_related("versions")

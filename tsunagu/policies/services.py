@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from tsunagu.core import normalize, writes
+from tsunagu.core import normalize, scoping, writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.events import customer_changed
@@ -58,7 +58,7 @@ def _term_years(inception: dt.date, expiry: dt.date) -> int:
 
 def policy_create(*, actor: User, policyholder: Customer, data: PolicyInput) -> Policy:
     """Register a policy with its coverages and insured objects; the agency then serves the holder."""
-    if actor.agency_id is not None and (data.agency is None or data.agency.pk != actor.agency_id):
+    if scoping.sees_part(actor) and (data.agency is None or not scoping.covers_agency(actor, data.agency.pk)):
         raise PermissionDenied("自代理店以外の契約は登録できません。")
     with transaction.atomic():
         # The policy links its customers to the agency, which makes them visible to its staff:

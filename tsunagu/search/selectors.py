@@ -95,12 +95,12 @@ def _masked_away(user: User, interp: Interp) -> bool:
 def _within_sight(user: User, parsed: ParsedQuery) -> ParsedQuery | None:
     """The query matching only what the user may see, or None when a token can match nothing.
 
-    The index holds every policy and claim number of a customer. For agency staff, a customer
-    shared with another agency must not be found through that agency's numbers (the search would
+    The index holds every policy and claim number of a customer. For agency (and branch) staff, a
+    customer shared with another agency must not be found through that agency's numbers (the search would
     confirm a number they may not see), so number interpretations become exact matches on the
     agency's own numbers. Masked fields never match (see `_masked_away`).
     """
-    agency_bound = scoping.reach(user) is scoping.Reach.AGENCY
+    agency_bound = scoping.sees_part(user)  # agency or branch staff
     tokens = []
     for token in parsed.tokens:
         interps: list[Interp] = []

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         users = {
             u.username: u
             for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS]).select_related(
-                "department", "agency"
+                "department", "agency", "branch"
             )
         }
         if not users:
@@ -38,6 +38,8 @@ class Command(BaseCommand):
                 organization = f"{user.department.name}(部署)"
             elif user.agency is not None:
                 organization = f"{user.agency.name}(代理店 {user.agency.code})"
+            elif user.branch is not None:
+                organization = f"{user.branch.name}(営業拠点 {user.branch.code})"
             else:
                 organization = "-"
             role = demo.role.label + ("・スーパーユーザー" if user.is_superuser else "")
