@@ -46,6 +46,7 @@ from .choices import (
     RunStatus,
     SafeguardCategory,
 )
+from .retention_choices import HoldKind, RecordType, ReminderKind, RetentionRunStatus
 
 
 class RuleSetting(models.Model):
@@ -579,3 +580,154 @@ class AuditFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.audit.number} {self.get_severity_display()}"
+
+
+# --- Retention (保存期間と廃棄・匿名化), legal holds, and DSR reminders: see docs/compliance.md -----
+
+
+class RetentionPeriod(models.Model):
+    """How long a record type is kept after the customer's relationship ends, from a date on.
+
+    Effective-dated: a change is a new row from its date; the row in effect on a day is the one with
+    the latest `effective_from` on or before it (retention.period_on)."""
+
+    record_type = models.CharField("記録の種類", max_length=20, choices=RecordType.choices)
+    years = models.PositiveSmallIntegerField("保存期間(年)")
+    effective_from = models.DateField("適用開始日")
+    basis = models.CharField("根拠・理由", max_length=300)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="登録者"
+    )
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保存期間"
+        ordering = ["record_type", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "effective_from"], name="retention_period_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_record_type_display()} {self.years}年({self.effective_from:%Y/%m/%d}〜)"
+
+
+class LegalHold(models.Model):
+    """A legal hold (訴訟・紛争・ADR・当局照会): while active, nothing of the customer is anonymised or
+    deleted. On a case, it still holds the whole customer (the case's data is the customer's)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="顧客")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="案件"
+    )
+    kind = models.CharField("種類", max_length=12, choices=HoldKind.choices)
+    reason = models.TextField("理由")
+    starts_on = models.DateField("開始日")
+    ends_on = models.DateField("終了予定日", null=True, blank=True)
+    placed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登録者")
+    placed_at = models.DateTimeField("登録日時", auto_now_add=True)
+    released_on = models.DateField("解除日", null=True, blank=True)
+    released_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="解除者"
+    )
+    release_reason = models.CharField("解除の理由", max_length=300, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "リーガルホールド"
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["customer", "released_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}({self.starts_on:%Y/%m/%d}〜)"
+
+
+class RetentionRun(models.Model):
+    """One run of `retention_run` (or of the screen's 実行): the date, dry run or not, counts per type."""
+
+    run_on = models.DateField("基準日")
+    dry_run = models.BooleanField("試行(変更なし)", default=False)
+    status = models.CharField(
+        "状態", max_length=10, choices=RetentionRunStatus.choices, default=RetentionRunStatus.RUNNING
+    )
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="実行者")
+    started_at = models.DateTimeField("開始日時", auto_now_add=True)
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+    counts = models.JSONField("種類別の件数", default=dict)  # {record type: {"customers": n, "rows": n}}
+    skipped = models.JSONField("対象外の理由別件数", default=dict)  # {reason: customers}
+    error = models.CharField("失敗の理由", max_length=300, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保存期間の処理"
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.run_on:%Y/%m/%d}{'(試行)' if self.dry_run else ''}"
+
+
+class RetentionDone(models.Model):
+    """The ledger: a customer's records of one type were anonymised or deleted by a run (once)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="顧客")
+    record_type = models.CharField("記録の種類", max_length=20, choices=RecordType.choices)
+    run = models.ForeignKey(RetentionRun, on_delete=models.PROTECT, related_name="done", verbose_name="処理")
+    rows = models.PositiveIntegerField("行数", default=0)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "保存期間の処理済み記録"
+        constraints = [models.UniqueConstraint(fields=["customer", "record_type"], name="retention_done_once")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.record_type}"
+
+
+class DsrReminder(models.Model):
+    """A reminder of a data-subject request's answer clock, addressed to one member of staff (the
+    person who received the request, and each compliance auditor); one per request, kind and person."""
+
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.CASCADE, related_name="reminders", verbose_name="請求"
+    )
+    kind = models.CharField("種類", max_length=10, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="宛先")
+    due_on = models.DateField("回答期限")
+    created_on = models.DateField("通知日")
+    read_at = models.DateTimeField("既読日時", null=True, blank=True)
+    history = HistoricalRecords()
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "開示等の請求のリマインダー"
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "recipient"], name="dsr_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.kind}:{self.recipient_id}"
+
+
+class DailyFigure(models.Model):
+    """Per user and monitoring day, the figure a norm rule compares (bulk viewing: distinct customers
+    viewed; exports: customers exported), derived from the access log by the rule runs so that a run's
+    norms read the weeks before its days from here instead of re-reading the log (docs/compliance.md,
+    "Speed"). Derived data, not a record: no history; a run rewrites the days it computed. A row with
+    user_id 0 marks a day as computed (a user with no reads that day has no row)."""
+
+    rule = models.CharField(max_length=30)
+    user_id = models.BigIntegerField()
+    day = models.DateField()
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "監視ルールの日次集計"
+        constraints = [models.UniqueConstraint(fields=["rule", "day", "user_id"], name="daily_figure_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}:{self.user_id}:{self.day}"

@@ -176,6 +176,11 @@ class AuditAction(models.TextChoices):
     COMPLIANCE_INTERNAL_AUDIT_FINDING = "compliance.internal_audit_finding", "内部監査の指摘事項の記録"
     COMPLIANCE_INTERNAL_AUDIT_REPORT = "compliance.internal_audit_report", "内部監査の報告"
     COMPLIANCE_INTERNAL_AUDIT_CLOSE = "compliance.internal_audit_close", "内部監査の完了"
+    COMPLIANCE_RETENTION_PERIOD = "compliance.retention_period", "保存期間の設定"
+    COMPLIANCE_LEGAL_HOLD_PLACE = "compliance.legal_hold_place", "リーガルホールドの設定"
+    COMPLIANCE_LEGAL_HOLD_RELEASE = "compliance.legal_hold_release", "リーガルホールドの解除"
+    COMPLIANCE_RETENTION_RUN = "compliance.retention_run", "保存期間満了データの匿名化・削除"
+    COMPLIANCE_DSR_REMIND = "compliance.dsr_remind", "開示等の請求の期限リマインダー"
     # demo
     DEMO_LOAD = "demo.load", "デモデータの投入"
 

@@ -450,6 +450,12 @@ COMPLIANCE_REGISTERS = _register(
     "委託先の管理と拠点・代理店の内部監査は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
     _compliance_staff,
 )
+COMPLIANCE_RETENTION = _register(
+    "compliance.retention",
+    "保存期間と廃棄・匿名化",
+    "保存期間・リーガルホールド・廃棄と匿名化の処理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
+    lambda user: _compliance_staff(user) or _server_command(user),
+)
 
 
 # --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------
