@@ -49,6 +49,10 @@ CONVERSION_LABELS: dict[str, dict[str, str]] = {
     "entry_channel": {"name": "連絡方法", "text": "連絡方法: {value}"},
     "entry_agency": {"name": "担当代理店", "text": "担当: {value}"},
     "list_score": {"name": "リスト作成時のスコア", "text": "リスト作成時のスコア {value:.2f}"},
+    # An entry's customer may hold nothing in force on the date: their features are missing, not 0.
+    "annual_premium": {**FEATURE_LABELS["annual_premium"], "missing": "有効な契約なし"},
+    "tenure_years": {**FEATURE_LABELS["tenure_years"], "missing": "契約履歴なし"},
+    "policies_in_force": {**FEATURE_LABELS["policies_in_force"], "missing": "有効な契約なし"},
 }
 
 
