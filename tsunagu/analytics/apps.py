@@ -32,3 +32,13 @@ class AnalyticsConfig(AppConfig):
                 active_prefixes=("/analytics/lists/", "/analytics/entries/"),
             )
         )
+        # 解約防止分析: analysts, administrators and the call center's supervisors.
+        navigation.register(
+            navigation.Entry(
+                label="解約防止分析",
+                url_name="analytics:retention",
+                permission=permissions.ANALYTICS_RETENTION,
+                order=82,
+                active_prefixes=("/analytics/retention/",),
+            )
+        )

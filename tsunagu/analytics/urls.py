@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_targets
+from . import retention_views, views, views_targets
 
 app_name = "analytics"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("lists/<int:pk>/export/", views_targets.worklist_export, name="target_export"),
     path("lists/<int:pk>/import/", views_targets.results_import, name="target_import"),
     path("entries/<int:pk>/", views_targets.entry_detail, name="target_entry"),
+    path("retention/", retention_views.retention_home, name="retention"),
+    path("retention/export/", retention_views.retention_export, name="retention_export"),
+    path("retention/cases/", retention_views.retention_cases, name="retention_cases"),
+    path("retention/winback/", retention_views.winback, name="retention_winback"),
+    path("retention/winback/create/", retention_views.winback_create, name="retention_winback_create"),
 ]

@@ -27,7 +27,7 @@ from .choices import (
     Priority,
     VerificationMethod,
 )
-from .models import Case, ChangeRequest, ComplaintCategory, ComplaintDetail
+from .models import Case, ChangeRequest, ComplaintCategory, ComplaintDetail, RetentionGuidance
 from .services.types import PREMIUM_DIFFERENCE_LIMIT, change_date_problems, change_value_problems
 from .workflow import ACCIDENT_TYPES, SUB_TYPES
 
@@ -446,9 +446,25 @@ class InsurerReportForm(VersionedForm):
 
 class CancellationForm(VersionedForm):
     offer_made = forms.CharField(label="ご提案した内容", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    guidance_used = forms.ModelChoiceField(
+        label="使用したご案内",
+        queryset=RetentionGuidance.objects.none(),
+        required=False,
+        empty_label="使用していない",
+        help_text="主に使った解約防止ガイドを選んでください(解約防止分析でご案内ごとの継続率に使います)。",
+        error_messages={"invalid_choice": "選んだご案内はこの申出には使えません。画面を読み込み直してください。"},
+    )
     outcome = forms.ChoiceField(label="結果", choices=[("", "未定"), *CancellationOutcome.choices], required=False)
     effective_date = forms.DateField(label="解約日", required=False, widget=DATE)
     refund_note = forms.CharField(label="返戻金について", required=False)
+
+    def __init__(self, *args: Any, guidance: list[RetentionGuidance] | None = None, **kwargs: Any) -> None:
+        """`guidance`: the guidance offered for this request (and the one recorded, if any)."""
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["guidance_used"])  # type: ignore[type-arg]
+        field.queryset = RetentionGuidance.objects.filter(pk__in=[g.pk for g in guidance or []]).order_by(
+            "-line", "order", "id"
+        )
 
 
 class DeficiencyForm(TextCheckedForm):

@@ -24,8 +24,10 @@ from tsunagu.core.models import Agency, Department, User
 from tsunagu.customers.choices import NameChangeReason
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import require_logged_read
-from tsunagu.policies.choices import PaymentFrequency, PaymentMethod
+from tsunagu.policies.choices import ClaimStatus, LineOfBusiness, PaymentFrequency, PaymentMethod
+from tsunagu.policies.models import Claim, Vehicle
 
+from . import grade_facts
 from .choices import CaseType
 from .models import Case, CaseEvent, CaseTask, KnowledgeArticle, RetentionGuidance, faq_key
 from .services.types import CHANGE_VALUE_LABELS, can_see_complaint_sensitive, current_values
@@ -321,6 +323,35 @@ def retention_guidance_for(*, case: Case) -> list[RetentionGuidance]:
     reason = case.cancellation.reason
     rows = RetentionGuidance.objects.filter(reason=reason, is_active=True, line__in=["", line])
     return sorted(rows, key=lambda g: (g.line == "", g.order, g.pk))
+
+
+def cancellation_grade_facts(*, case: Case, today: dt.date) -> grade_facts.GradeFacts | None:
+    """The ノンフリート等級 facts of a motor cancellation, from the policy's vehicle and the period's
+    claims (none when the case is not a cancellation of a motor policy with a vehicle). The end date is
+    the recorded 解約日, else today (never after the expiry)."""
+    policy = case.policy
+    if case.case_type != CaseType.CANCELLATION or policy is None or policy.line != LineOfBusiness.AUTO:
+        return None
+    vehicle = Vehicle.objects.filter(policy=policy).first()
+    if vehicle is None:
+        return None
+    recorded = case.cancellation.effective_date
+    end = recorded or min(today, policy.expiry)
+    # Claims of this period that move the grade: paid or still open (a denied/withdrawn claim does not).
+    not_counted = (ClaimStatus.DENIED, ClaimStatus.WITHDRAWN)
+    types = (
+        Claim.objects.filter(policy=policy, accident_date__gte=policy.inception, accident_date__lte=end)
+        .exclude(status__in=not_counted)
+        .values_list("accident_type", flat=True)
+    )
+    return grade_facts.grade_facts(
+        grade=vehicle.nonfleet_grade,
+        accident_years=vehicle.accident_coefficient_years,
+        end_date=end,
+        reason=case.cancellation.reason,
+        accident_types=list(types),
+        end_assumed=recorded is None,
+    )
 
 
 def faq_search(*, user: User, query: str, limit: int = 20) -> list[KnowledgeArticle]:

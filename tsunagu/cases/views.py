@@ -209,8 +209,15 @@ def _detail_context(request: AuthedRequest, pk: int, case: Case | None = None) -
     elif case.case_type == CaseType.CANCELLATION:
         context["guidance"] = selectors.retention_guidance_for(case=case)
         context["cancellation_form"] = CancellationForm(
-            initial={"offer_made": case.cancellation.offer_made, "outcome": case.cancellation.outcome, **version}
+            initial={
+                "offer_made": case.cancellation.offer_made,
+                "outcome": case.cancellation.outcome,
+                "guidance_used": case.cancellation.guidance_used_id,
+                **version,
+            },
+            guidance=_guidance_choices(case),
         )
+        context["grade_facts"] = selectors.cancellation_grade_facts(case=case, today=timezone.localdate())
     return context
 
 
@@ -439,7 +446,17 @@ def case_cancellation(request: AuthedRequest, pk: int) -> HttpResponse:
             actor=request.user, case=case, expected_version=version, **d
         ),
         "cancellation_form",
+        form_kwargs=lambda case: {"guidance": _guidance_choices(case)},
     )
+
+
+def _guidance_choices(case: Case) -> list[Any]:
+    """The guidance offered for a cancellation request, plus the one recorded (even if since retired)."""
+    offered = selectors.retention_guidance_for(case=case)
+    recorded = case.cancellation.guidance_used
+    if recorded is not None and all(g.pk != recorded.pk for g in offered):
+        offered.append(recorded)
+    return offered
 
 
 @login_required

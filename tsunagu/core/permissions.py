@@ -60,11 +60,6 @@ def _agency_staff(user: Any) -> bool:
     return _active(user) and reach(user) is Reach.AGENCY and _has_role(user, Role.AGENCY_STAFF)
 
 
-def _branch_staff(user: Any) -> bool:
-    # Branch (営業拠点) staff support their branch's agencies: rows are scoped to those agencies (core.scoping).
-    return _active(user) and reach(user) is Reach.BRANCH and _has_role(user, Role.BRANCH_STAFF)
-
-
 def _batch_starter(user: Any) -> bool:
     # Batches mail every customer: administrators and the 契約管理 department only.
     if not _active(user):
@@ -196,11 +191,9 @@ ANALYTICS_MODELS = _register(
 ANALYTICS_SCORES = _register(
     "analytics.scores",
     "予測スコアの閲覧",
-    "予測スコアとターゲットリストを利用できるのは、アナリスト・オペレーター・システム管理者と代理店・営業拠点の担当者だけです。",
+    "予測スコアを閲覧できるのは、アナリスト・オペレーター・システム管理者と代理店の担当者だけです。",
     lambda user: (
-        _agency_staff(user)
-        or _branch_staff(user)  # the worklists of their branch's agencies (TargetEntry is scoped)
-        or (_head_office(user) and _has_role(user, Role.ANALYST, Role.OPERATOR, Role.ADMIN))
+        _agency_staff(user) or (_head_office(user) and _has_role(user, Role.ANALYST, Role.OPERATOR, Role.ADMIN))
     ),
 )
 
@@ -450,12 +443,6 @@ COMPLIANCE_REGISTERS = _register(
     "委託先の管理と拠点・代理店の内部監査は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
     _compliance_staff,
 )
-COMPLIANCE_RETENTION = _register(
-    "compliance.retention",
-    "保存期間と廃棄・匿名化",
-    "保存期間・リーガルホールド・廃棄と匿名化の処理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
-    lambda user: _compliance_staff(user) or _server_command(user),
-)
 
 
 # --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------
@@ -516,9 +503,8 @@ COMPLAINT_ANALYSIS_OUTSIDE_VOICE = _register(
 KPIS_VIEW = _register(
     "kpis.view",
     "KPI",
-    "KPIを閲覧できるのは、代理店・営業拠点の担当者と本社の職員だけです。",
-    # Branch staff: their branch and its agencies (kpis.selectors.scope_for, scoping.visible_agencies).
-    lambda user: _agency_staff(user) or _branch_staff(user) or _head_office(user),
+    "KPIを閲覧できるのは、代理店の担当者と本社の職員だけです。",
+    lambda user: _agency_staff(user) or _head_office(user),
 )
 KPIS_MANAGE = _register(
     "kpis.manage",
@@ -535,6 +521,28 @@ KPIS_MANAGE = _register(
                     user.department is not None
                     and user.department.kind in (DepartmentKind.CUSTOMER_RELATIONS, DepartmentKind.CRM)
                 )
+            )
+        )
+    ),
+)
+
+
+# --- 解約防止分析 (cancellation retention, issue 14) ---------------------------------------------------
+# The reasons, retention rates and the win-back list are the call center's management information:
+# head-office analysts and administrators, and the call center's supervisors (a call-center member who
+# is somebody's manager, User.manager — the product has no supervisor role). Operators and agencies
+# work single requests on the case page, not the analysis; the drill-down lists customers (logged).
+ANALYTICS_RETENTION = _register(
+    "analytics.retention",
+    "解約防止分析",
+    "解約防止分析は、本社のアナリスト・システム管理者とコールセンターの責任者(部下のいる担当者)だけが利用できます。",
+    lambda user: (
+        _head_office(user)
+        and (
+            user.is_superuser
+            or _has_role(user, Role.ANALYST, Role.ADMIN)
+            or (
+                user.department is not None and user.department.kind == DepartmentKind.CALL_CENTER and _is_manager(user)
             )
         )
     ),

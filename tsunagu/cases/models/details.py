@@ -19,7 +19,7 @@ from ..choices import (
     VerificationMethod,
 )
 from .case import Case
-from .config import ComplaintCategory, KnowledgeArticle
+from .config import ComplaintCategory, KnowledgeArticle, RetentionGuidance
 
 
 class ChangeRequest(models.Model):
@@ -174,6 +174,16 @@ class CancellationRequest(models.Model):
     reason_text = models.TextField("理由の詳細", blank=True)
     competitor = models.CharField("乗換え先(判明していれば)", max_length=100, blank=True)
     offer_made = models.TextField("ご提案した内容", blank=True)
+    # The retention guidance (talk point) the operator mainly used: the 解約防止分析 counts retention per
+    # talk point. Set on the case page through services.cancellation_record (history kept).
+    guidance_used = models.ForeignKey(
+        RetentionGuidance,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="使用したご案内(解約防止ガイド)",
+    )
     outcome = models.CharField("結果", max_length=20, choices=CancellationOutcome.choices, blank=True)
     effective_date = models.DateField("解約日", null=True, blank=True)
     refund_note = models.TextField("返戻金について", blank=True)

@@ -28,6 +28,7 @@ from ..models import (
     IdentityVerification,
     InquiryDetail,
     KnowledgeArticle,
+    RetentionGuidance,
 )
 from .accident import accident_panel
 from .common import bump, event, lock_case, save
@@ -510,9 +511,13 @@ def cancellation_record(
     outcome: str = "",
     effective_date: dt.date | None = None,
     refund_note: str = "",
+    guidance_used: RetentionGuidance | None = None,
     expected_version: int | None = None,
 ) -> CancellationRequest:
-    """Record the guidance given and the customer's decision (respected as given)."""
+    """Record the guidance given and the customer's decision (respected as given).
+
+    `guidance_used` is the retention guidance (talk point) the operator mainly used: one offered for
+    the request's reason and the policy's line (or kept as it was, even if since deactivated)."""
     errors: dict[str, str] = {}
     if outcome and outcome not in CancellationOutcome.values:
         errors["outcome"] = f"結果「{outcome}」はありません。"
@@ -530,15 +535,31 @@ def cancellation_record(
                 }
             )
         request = CancellationRequest.objects.get(case=case)
+        if guidance_used is not None and guidance_used.pk != request.guidance_used_id:
+            problem = guidance_problem(case=case, request=request, guidance=guidance_used)
+            if problem:
+                raise ValidationError({"guidance_used": problem})
         request.offer_made = offer_made.strip()
+        request.guidance_used = guidance_used
         request.outcome = outcome
         request.effective_date = effective_date
         request.refund_note = refund_note.strip()
         save(request, actor)
         bump(case, actor)
         label = request.get_outcome_display() if outcome else "未定"
-        event(case, actor, EventKind.DETAIL, f"解約申出の結果を記録した: {label}", body=request.offer_made)
+        used = f"(使用したご案内: {guidance_used.title})" if guidance_used is not None else ""
+        event(case, actor, EventKind.DETAIL, f"解約申出の結果を記録した: {label}{used}", body=request.offer_made)
     return request
+
+
+def guidance_problem(*, case: Case, request: CancellationRequest, guidance: RetentionGuidance) -> str:
+    """Why this guidance cannot be recorded as used on this request ("" when it can)."""
+    line = case.policy.line if case.policy else ""
+    if guidance.reason != request.reason or guidance.line not in ("", line):
+        return f"「{guidance.title}」はこの解約理由・保険種目のご案内ではありません。"
+    if not guidance.is_active:
+        return f"「{guidance.title}」は現在使われていないご案内です。"
+    return ""
 
 
 def apply_cancellation(*, actor: User, case: Case) -> None:

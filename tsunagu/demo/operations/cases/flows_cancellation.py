@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import TYPE_CHECKING, Any
 
 from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseStatus, CaseType, EventKind
@@ -11,7 +12,7 @@ from tsunagu.policies.refund import refund_basis
 
 from .customers import CustomerFacts
 from .simulation import Sim
-from .texts import CANCELLATION_REASONS, COMPETITORS, OUTCOME_ROTATION, _pick_weighted
+from .texts import CANCELLATION_REASONS, COMPETITOR_SPELLINGS, COMPETITORS, OUTCOME_ROTATION, _pick_weighted
 
 if TYPE_CHECKING:
     from .generator import CaseGenerator
@@ -44,14 +45,21 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
         created_by=created_by,
         agency_id=agency,
     )
+    # Draws that only shape the retention analysis use their own seeded Random, so the main stream
+    # (and every other demo figure) stays as it was.
+    side = random.Random(f"tsunagu-cancellation-{c.id}-{policy.id}")
+    competitor = rng.choice(COMPETITORS) if reason == CancellationReason.SWITCH else ""
+    if competitor.startswith("ダイレクト型"):
+        competitor = side.choice(side.choice(COMPETITOR_SPELLINGS))
     panel: dict[str, Any] = {
         "reason": reason,
         "reason_text": reason_text,
-        "competitor": rng.choice(COMPETITORS) if reason == CancellationReason.SWITCH else "",
+        "competitor": competitor,
         "offer_made": "",
         "outcome": "",
         "effective_date": None,
         "refund_note": "",
+        "guidance_used_id": None,
     }
     sim.panels["cancellations"] = panel
     offers = g.refs.guidance.get((reason, policy.line)) or g.refs.guidance.get((reason, "")) or ["解約手続のご案内"]
@@ -59,6 +67,14 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
     # even in a small book, instead of swinging with the luck of a few draws.
     outcome = OUTCOME_ROTATION[g.outcome_turn % len(OUTCOME_ROTATION)]
     g.outcome_turn += 1
+    # The guidance the operator used: the line's own guidance more often where the customer stayed
+    # (so the analysis per talk point shows a difference); about one in eight not recorded.
+    specific = g.refs.guidance_ids.get((reason, policy.line), [])
+    general = g.refs.guidance_ids.get((reason, ""), [])
+    used: int | None = None
+    if side.random() >= 0.125 and (specific or general):
+        prefer_specific = specific and (outcome != CancellationOutcome.CANCELLED or side.random() < 0.4 or not general)
+        used = side.choice(specific if prefer_specific else general or specific)
     by_agency = created_by in g.refs.agency_staff.values()
     handler = created_by if by_agency and rng.random() < 0.5 else "policy_admin"
     refs = g.refs
@@ -95,6 +111,7 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
         chosen = rng.sample(offers, k=min(len(offers), rng.randint(1, 2)))
         panel["offer_made"] = "、".join(chosen) + "をご案内した。"
         panel["outcome"] = outcome
+        panel["guidance_used_id"] = used  # recorded with the outcome
         if outcome == CancellationOutcome.CANCELLED:
             # 解約日: after the form can be back (書類到着日以降), before the end of the period.
             wanted = sim.today + dt.timedelta(days=rng.randint(14, 35))

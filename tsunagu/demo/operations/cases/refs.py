@@ -24,6 +24,7 @@ class Refs:
     documents: dict[tuple[str, str], list[str]]
     complaint_categories: list[tuple[int, str, str]]  # (id, parent code, name) of level-2 categories
     guidance: dict[tuple[str, str], list[str]]  # (reason, line) → offers
+    guidance_ids: dict[tuple[str, str], list[int]]  # (reason, line) → RetentionGuidance ids
     article_ids: dict[str, int]
     refund_methods: dict[int, str]  # product id → 短期率/月割
 
@@ -72,8 +73,10 @@ def _refs(org: OrgRefs, article_ids: dict[str, int]) -> Refs:
         .values_list("id", "parent__code", "name")
     ]
     guidance: dict[tuple[str, str], list[str]] = defaultdict(list)
+    guidance_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
     for g in RetentionGuidance.objects.filter(is_active=True).order_by("order", "id"):
         guidance[(g.reason, g.line)].extend(g.offer_list)
+        guidance_ids[(g.reason, g.line)].append(g.pk)
     return Refs(
         departments=departments,
         users=users,
@@ -82,6 +85,7 @@ def _refs(org: OrgRefs, article_ids: dict[str, int]) -> Refs:
         documents=dict(documents),
         complaint_categories=categories,
         guidance=dict(guidance),
+        guidance_ids=dict(guidance_ids),
         article_ids=article_ids,
         refund_methods=dict(Product.objects.values_list("id", "refund_method")),
     )

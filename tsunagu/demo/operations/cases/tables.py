@@ -44,6 +44,7 @@ COMPLAINT_COLUMNS = (
 )  # fmt: skip
 CANCELLATION_COLUMNS = (
     "id", "case_id", "reason", "reason_text", "competitor", "offer_made", "outcome", "effective_date", "refund_note",
+    "guidance_used_id",
 )  # fmt: skip
 
 # Table name → (model, columns, whether it has history), in insert order (parents first).

@@ -114,6 +114,13 @@ CANCELLATION_REASONS: tuple[tuple[str, float, str], ...] = (
 _C, _R, _RC = CancellationOutcome.CANCELLED, CancellationOutcome.RETAINED, CancellationOutcome.RETAINED_CHANGED
 OUTCOME_ROTATION: tuple[str, ...] = (_C, _C, _R, _C, _C, _RC, _C, _C, _R, _C, _C)  # 継続 2, 条件変更 1 of 11
 COMPETITORS = ("ダイレクト型の損保(ネット契約)", "勤務先の団体扱", "銀行窓口で勧められた保険", "")
+# How operators type the (fictional) direct insurers a "ダイレクト型" switch goes to: the same company in
+# full/half width, with or without 株式会社/(株), 損保/損害保険 (the 解約防止分析 counts each company once).
+COMPETITOR_SPELLINGS: tuple[tuple[str, ...], ...] = (
+    ("あおば損保", "株式会社あおば損保", "ｱｵﾊﾞ損保", "あおば損害保険(株)"),
+    ("ひかりダイレクト損保", "ﾋｶﾘﾀﾞｲﾚｸﾄ損保", "ひかりダイレクト損害保険株式会社"),
+    ("ＳＫＹ損保", "SKY損保"),
+)
 REISSUE_REASONS = ("紛失", "引越しの際に紛失", "汚損(水濡れ)", "家族が誤って処分")
 ACCIDENT_DETAILS: dict[str, tuple[str, str, str]] = {
     # line → (parties, injuries, police report prefix)

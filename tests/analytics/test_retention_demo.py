@@ -1,0 +1,80 @@
+"""The demo's cancellation requests feed the 解約防止分析: talk points used, competitors typed in several
+spellings (counted once per company), outcomes, and a win-back list around the demo date."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.conftest import seed_case_reference_data
+from tsunagu.analytics import retention, retention_selectors
+from tsunagu.analytics.retention_selectors import Period
+from tsunagu.cases.models import CancellationRequest
+from tsunagu.core.models import AccessLog, User
+
+N = 400
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):  # type: ignore[no-untyped-def]
+    from django.test import override_settings
+
+    checkpoints = tmp_path_factory.mktemp("checkpoints") / "checkpoints.jsonl"
+    with (
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            TSUNAGU_ACCESS_LOG_CHECKPOINT_FILE=str(checkpoints),
+            TSUNAGU_DOCUMENT_DIR=tmp_path_factory.mktemp("documents"),
+        ),
+        django_db_blocker.unblock(),
+    ):
+        seed_case_reference_data()
+        call_command(
+            "demo_data",
+            customers=N,
+            seed=11,
+            as_of=timezone.localdate(),
+            no_progress=True,
+            no_search_index=True,
+            stdout=StringIO(),
+        )
+        yield
+        call_command("flush", interactive=False, verbosity=0)
+        seed_case_reference_data()
+
+
+@pytest.fixture
+def loaded(demo, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        yield
+
+
+def test_demo_requests_carry_the_talk_point_only_with_an_outcome(loaded):
+    requests = CancellationRequest.objects.all()
+    assert requests.count() >= 10
+    assert requests.filter(guidance_used__isnull=False).exists()
+    assert not requests.filter(outcome="", guidance_used__isnull=False).exists()
+    for request in requests.filter(guidance_used__isnull=False).select_related("guidance_used", "case__policy"):
+        assert request.guidance_used.reason == request.reason
+        assert request.guidance_used.line in ("", request.case.policy.line)
+
+
+def test_demo_competitors_merge_and_the_screen_has_figures(loaded):
+    analyst = User.objects.get(username="analyst")
+    today = timezone.localdate()
+    period = Period(today.replace(year=today.year - 1), today)
+    tables = {t.key: t for t in retention_selectors.retention_tables(user=analyst, period=period)}
+    assert tables["reason"].rows[-1].values[0] > 0
+    assert tables["month"].rows
+    raw = set(CancellationRequest.objects.exclude(competitor="").values_list("competitor", flat=True))
+    keys = {retention.competitor_key(r) for r in raw}
+    assert len(tables["competitor"].rows) == len(keys) < len(raw)  # spellings were merged
+    assert any(r.label for r in tables["guidance"].rows if r.drill["guidance"] != "none")
+
+
+def test_demo_writes_no_access_log_row_dated_today(loaded):
+    assert not AccessLog.objects.filter(at__date=timezone.localdate(), screen__startswith="解約防止分析").exists()
