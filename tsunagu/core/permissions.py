@@ -60,6 +60,11 @@ def _agency_staff(user: Any) -> bool:
     return _active(user) and reach(user) is Reach.AGENCY and _has_role(user, Role.AGENCY_STAFF)
 
 
+def _branch_staff(user: Any) -> bool:
+    # Branch (営業拠点) staff support their branch's agencies: rows are scoped to those agencies (core.scoping).
+    return _active(user) and reach(user) is Reach.BRANCH and _has_role(user, Role.BRANCH_STAFF)
+
+
 def _batch_starter(user: Any) -> bool:
     # Batches mail every customer: administrators and the 契約管理 department only.
     if not _active(user):
@@ -191,9 +196,11 @@ ANALYTICS_MODELS = _register(
 ANALYTICS_SCORES = _register(
     "analytics.scores",
     "予測スコアの閲覧",
-    "予測スコアを閲覧できるのは、アナリスト・オペレーター・システム管理者と代理店の担当者だけです。",
+    "予測スコアとターゲットリストを利用できるのは、アナリスト・オペレーター・システム管理者と代理店・営業拠点の担当者だけです。",
     lambda user: (
-        _agency_staff(user) or (_head_office(user) and _has_role(user, Role.ANALYST, Role.OPERATOR, Role.ADMIN))
+        _agency_staff(user)
+        or _branch_staff(user)  # the worklists of their branch's agencies (TargetEntry is scoped)
+        or (_head_office(user) and _has_role(user, Role.ANALYST, Role.OPERATOR, Role.ADMIN))
     ),
 )
 
@@ -443,6 +450,12 @@ COMPLIANCE_REGISTERS = _register(
     "委託先の管理と拠点・代理店の内部監査は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
     _compliance_staff,
 )
+COMPLIANCE_RETENTION = _register(
+    "compliance.retention",
+    "保存期間と廃棄・匿名化",
+    "保存期間・リーガルホールド・廃棄と匿名化の処理は、コンプライアンス監査担当とシステム管理者だけが利用できます。",
+    lambda user: _compliance_staff(user) or _server_command(user),
+)
 
 
 # --- survey follow-ups (アンケートのフォローアップ) ---------------------------------------------------
@@ -503,8 +516,9 @@ COMPLAINT_ANALYSIS_OUTSIDE_VOICE = _register(
 KPIS_VIEW = _register(
     "kpis.view",
     "KPI",
-    "KPIを閲覧できるのは、代理店の担当者と本社の職員だけです。",
-    lambda user: _agency_staff(user) or _head_office(user),
+    "KPIを閲覧できるのは、代理店・営業拠点の担当者と本社の職員だけです。",
+    # Branch staff: their branch and its agencies (kpis.selectors.scope_for, scoping.visible_agencies).
+    lambda user: _agency_staff(user) or _branch_staff(user) or _head_office(user),
 )
 KPIS_MANAGE = _register(
     "kpis.manage",
