@@ -182,3 +182,78 @@ def test_access_alerts_command_refuses_bad_dates(db):
         call_command("access_alerts", "--from", "2026-13-01", "--to", "2026-12-01")
     with pytest.raises(CommandError, match="終了日"):
         call_command("access_alerts", "--from", "2026-12-02", "--to", "2026-12-01")
+
+
+# --- the shape of the work at scale (docs/compliance.md, "Speed") ----------------------------------------
+
+
+def test_evidence_of_many_alerts_is_read_with_one_query_per_rule(org, hq_operator, case_reference_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    night = [_user(f"night{i}", [Role.OPERATOR], department=org["call_center"]) for i in range(5)]
+    for i, user in enumerate(night):
+        reads(user, range(100 * i + 1, 100 * i + 13), at(DAY, 23, 5))  # 12 night reads each
+        reads(user, range(100 * i + 1, 100 * i + 3), at(DAY, 10))  # and two by day (not evidence)
+    with CaptureQueriesContext(connection) as queries:
+        result = rules_run(actor=hq_operator, date_from=DAY, date_to=DAY)
+    assert sorted((a.user.username, a.rule, a.rows) for a in result.created) == [
+        (u.username, rules.OUTSIDE_HOURS, 12) for u in night
+    ]
+    evidence_reads = [q for q in queries.captured_queries if '"screen"' in q["sql"] and "core_accesslog" in q["sql"]]
+    assert len(evidence_reads) == 1  # the five alerts' rows: one query, not five
+    first = next(a for a in result.created if a.user == night[0])
+    assert first.evidence["customer_ids"] == list(range(1, 13))
+    assert len(first.evidence["log_ids"]) == 12
+
+
+def test_the_monitoring_index_serves_the_rules_and_who_saw_uses_the_customer_index(db):
+    from django.db import connection
+
+    from tsunagu.compliance import reports
+
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "core_accesslog")
+    assert indexes["core_accesslog_monitoring"]["columns"] == ["purpose", "at", "user_id", "customer_id"]
+    assert indexes["core_accesslog_customer_at"]["columns"] == ["customer_id", "at"]
+    sql, params = reports.who_saw_rows(1, DAY, DAY).query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")  # an empty table: ask whether the index can serve
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(str(c) for row in cursor.fetchall() for c in row)
+            cursor.execute("RESET enable_seqscan")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(c) for row in cursor.fetchall() for c in row)
+    assert "core_accesslog_customer_at" in plan
+
+
+def test_the_scheduled_run_reads_the_norms_window_from_stored_daily_figures(
+    hq_operator, case_reference_data, monkeypatch
+):
+    from tsunagu.compliance import detection
+    from tsunagu.compliance.models import DailyFigure
+
+    _normal_days(hq_operator, 30)
+    rules_run(actor=hq_operator, date_from=DAY - dt.timedelta(days=20), date_to=DAY - dt.timedelta(days=1))
+    stored = DailyFigure.objects.filter(rule=rules.BULK_VIEWING, user_id=hq_operator.pk)
+    assert stored.count() == 20
+    assert {f.value for f in stored} == {30}
+    rules_run(actor=hq_operator)  # the scheduled run's starting point: every row so far
+    reads(hq_operator, range(50_000, 50_200), at(DAY, 10), step_seconds=10)
+    starts = []
+    original = detection._per_user_day
+
+    def recorded(ctx, start, *args, **kwargs):
+        starts.append(start)
+        return original(ctx, start, *args, **kwargs)
+
+    monkeypatch.setattr(detection, "_per_user_day", recorded)
+    result = rules_run(actor=hq_operator)
+    assert [(a.rule, a.day, a.customers) for a in result.created] == [(rules.BULK_VIEWING, DAY, 200)]
+    assert "最多は1日30人" in result.created[0].explanation  # the norm, from the stored figures
+    # The log was read from the run's day on only, not from the 28 / 35 days before it.
+    assert starts
+    assert set(starts) == {detection.day_start(DAY)}
+    assert DailyFigure.objects.get(rule=rules.BULK_VIEWING, user_id=hq_operator.pk, day=DAY).value == 200

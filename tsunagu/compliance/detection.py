@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Claim, Policy
 
 from . import rules
-from .models import RuleSetting
+from .models import DailyFigure, RuleSetting
 
 VIEW_PURPOSES = (AccessPurpose.VIEW.value, AccessPurpose.API.value)
 EVIDENCE_IDS = 1000  # log ids (and customer ids) frozen with an alert; counts are exact beyond it
@@ -106,6 +106,9 @@ class Context:
     days: list[dt.date]
     staff: dict[int, Staff]
     settings: list[tuple[rules.Scope, rules.Thresholds, str]]
+    # The scheduled run reads the norms' window from DailyFigure (days a run computed before); a run
+    # over dates reads the log for the whole window (exact even after a backfill) and stores it.
+    stored_norms: bool = False
 
     def thresholds(self, rule: str, user_id: int) -> rules.Thresholds:
         who = self.staff[user_id]
@@ -115,7 +118,7 @@ class Context:
         )
 
 
-def load_context(start_day: dt.date, end_day: dt.date) -> Context:
+def load_context(start_day: dt.date, end_day: dt.date, *, stored_norms: bool = False) -> Context:
     users = User.objects.select_related("department", "agency").prefetch_related("groups")
     staff = {u.pk: Staff(u, [g.name for g in u.groups.all()]) for u in users}
     settings = [
@@ -127,7 +130,8 @@ def load_context(start_day: dt.date, end_day: dt.date) -> Context:
         for s in RuleSetting.objects.all()
     ]
     days = [start_day + dt.timedelta(days=i) for i in range((end_day - start_day).days + 1)]
-    return Context(day_start(start_day), day_start(end_day + dt.timedelta(days=1)), days, staff, settings)
+    start, end = day_start(start_day), day_start(end_day + dt.timedelta(days=1))
+    return Context(start, end, days, staff, settings, stored_norms)
 
 
 # --- findings -----------------------------------------------------------------------------------------
@@ -175,14 +179,53 @@ def _per_user_day(
     return out
 
 
+DAY_COMPUTED = 0  # DailyFigure.user_id of the row that marks a day as computed
+
+
+def _daily_figures(
+    ctx: Context, rule: str, purposes: Sequence[str], use_rows: bool, window: int
+) -> dict[int, dict[dt.date, int]]:
+    """{user: {day: figure}} over the `window` days before the run's days and the run's days. The
+    run's days always come from the log; the window's days from DailyFigure where the scheduled run
+    finds them computed (else from the log too). Every day read from the log is stored."""
+    first = ctx.days[0] - dt.timedelta(days=window)
+    compute_from = first
+    if ctx.stored_norms:
+        done = set(
+            DailyFigure.objects.filter(
+                rule=rule, user_id=DAY_COMPUTED, day__gte=first, day__lt=ctx.days[0]
+            ).values_list("day", flat=True)
+        )
+        compute_from = next(
+            (first + dt.timedelta(days=i) for i in range(window) if first + dt.timedelta(days=i) not in done),
+            ctx.days[0],
+        )
+    daily: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for uid, days in _per_user_day(ctx, day_start(compute_from), purposes).items():
+        for day, (n, distinct) in days.items():
+            daily[uid][day] = n if use_rows else distinct
+    stored = DailyFigure.objects.filter(rule=rule, day__gte=first, day__lt=compute_from).exclude(user_id=DAY_COMPUTED)
+    for uid, day, value in stored.values_list("user_id", "day", "value"):
+        daily[uid][day] = value
+    computed = [compute_from + dt.timedelta(days=i) for i in range((ctx.days[-1] - compute_from).days + 1)]
+    rows = [DailyFigure(rule=rule, user_id=DAY_COMPUTED, day=day, value=0) for day in computed]
+    rows += [
+        DailyFigure(rule=rule, user_id=uid, day=day, value=value)
+        for uid, days in daily.items()
+        for day, value in days.items()
+        if day >= compute_from
+    ]
+    with transaction.atomic():
+        DailyFigure.objects.filter(rule=rule, day__gte=compute_from, day__lte=ctx.days[-1]).delete()
+        DailyFigure.objects.bulk_create(rows, batch_size=5000)
+    return daily
+
+
 def _norm_rule(ctx: Context, rule: str, purposes: Sequence[str], use_rows: bool) -> list[Finding]:
     """Bulk viewing (distinct customers) and exports (rows = customers exported): above the norms."""
     window = max([rules.DEFAULTS[rule].window_days] + [t.window_days for _s, t, code in ctx.settings if code == rule])
-    figures = _per_user_day(ctx, ctx.start - dt.timedelta(days=window), purposes)
     daily = {
-        uid: {day: (n if use_rows else distinct) for day, (n, distinct) in days.items()}
-        for uid, days in figures.items()
-        if uid in ctx.staff
+        uid: days for uid, days in _daily_figures(ctx, rule, purposes, use_rows, window).items() if uid in ctx.staff
     }
     norms = {
         uid: rules.own_norms(values, ctx.days, ctx.thresholds(rule, uid).window_days) for uid, values in daily.items()
@@ -518,21 +561,41 @@ def evaluate(ctx: Context, only: Iterable[str] | None = None) -> list[Finding]:
 # --- evidence -------------------------------------------------------------------------------------------
 
 
+_EVIDENCE_FIELDS = ("id", "at", "user_id", "customer_id", "purpose", "screen", "client_address", "detail")
+EVIDENCE_BATCH = 200  # findings whose rows one query reads
+
+
 def evidence(finding: Finding) -> dict[str, Any]:
-    """The finding's log rows, frozen: ids (up to EVIDENCE_IDS), exact counts, time span, the customers,
-    client addresses and screens, and for searches the queries."""
-    start = day_start(finding.day)
-    rows = (
-        AccessLog.objects.filter(
-            user_id=finding.user_id,
-            at__gte=start,
-            at__lt=start + dt.timedelta(days=1),
-            purpose__in=finding.purposes,
-        )
-        .order_by("at", "id")
-        .values("id", "at", "customer_id", "purpose", "screen", "client_address", "detail")
-    )
-    every: list[dict[str, Any]] = [dict(r) for r in rows.iterator(chunk_size=2000)]
+    """The finding's log rows, frozen (see evidence_many)."""
+    return evidence_many([finding])[finding.key]
+
+
+def evidence_many(findings: Sequence[Finding]) -> dict[str, dict[str, Any]]:
+    """Each finding's log rows, frozen: ids (up to EVIDENCE_IDS), exact counts, time span, the customers,
+    client addresses and screens, and for searches the queries. The rows of up to EVIDENCE_BATCH findings
+    of one rule are read by one query (their (user, day) ranges, through the (user, at) index), not one
+    query per finding."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        groups[(finding.rule, finding.purposes)].append(finding)
+    out: dict[str, dict[str, Any]] = {}
+    for (_rule, purposes), group in groups.items():
+        for first in range(0, len(group), EVIDENCE_BATCH):
+            batch = {(f.user_id, f.day): f for f in group[first : first + EVIDENCE_BATCH]}
+            ranges = Q()
+            for user_id, day in batch:
+                start = day_start(day)
+                ranges |= Q(user_id=user_id, at__gte=start, at__lt=start + dt.timedelta(days=1))
+            rows: dict[tuple[int, dt.date], list[dict[str, Any]]] = defaultdict(list)
+            query = AccessLog.objects.filter(ranges, purpose__in=purposes).order_by("at", "id")
+            for row in query.values(*_EVIDENCE_FIELDS).iterator(chunk_size=5000):
+                rows[(row["user_id"], monitoring_day(row["at"]))].append(row)
+            for key, finding in batch.items():
+                out[finding.key] = _frozen(finding, rows.get(key, []))
+    return out
+
+
+def _frozen(finding: Finding, every: list[dict[str, Any]]) -> dict[str, Any]:
     kept = [row for row in every if finding.keep(row)]
     customers = sorted({row["customer_id"] for row in kept if row["customer_id"] is not None})
     data: dict[str, Any] = {

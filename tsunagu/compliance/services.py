@@ -37,11 +37,13 @@ class RunResult:
 
 def _raise(run: RuleRun, findings: list[detection.Finding]) -> tuple[list[Alert], list[Alert]]:
     existing = Alert.objects.in_bulk([f.key for f in findings], field_name="key")
+    # The evidence of every new finding, one query per rule (not one per alert).
+    frozen = detection.evidence_many([f for f in findings if f.key not in existing])
     alerts, created = [], []
     for finding in findings:
         alert = existing.get(finding.key)
         if alert is None:
-            data = detection.evidence(finding)
+            data = frozen[finding.key]
             alert = Alert(
                 key=finding.key,
                 rule=finding.rule,
@@ -106,7 +108,7 @@ def rules_run(
     )
     job = Job.start(run)
     with job.running():
-        ctx = detection.load_context(date_from, date_to)
+        ctx = detection.load_context(date_from, date_to, stored_norms=kind == RunKind.SCHEDULED)
         findings = detection.evaluate(ctx, only) if span["first"] else []
         with transaction.atomic():
             alerts, created = _raise(run, findings)
