@@ -96,9 +96,13 @@ def test_the_seeded_periods_cover_every_record_type():
 @pytest.fixture
 def gone(hq_operator, org):
     """A customer whose only policy ended 2027-04-01, with a contact note."""
-    customer = make_customer(hq_operator, name="保存 満了", name_kana="ホゾン マンリョウ", birth_date=dt.date(1960, 8, 15))
+    customer = make_customer(
+        hq_operator, name="保存 満了", name_kana="ホゾン マンリョウ", birth_date=dt.date(1960, 8, 15)
+    )
     make_policy(hq_operator, customer, agency=org["agency_a"])
-    interaction_log(actor=hq_operator, customer=customer, channel="phone", subject="住所変更の相談", notes="長男の連絡先")
+    interaction_log(
+        actor=hq_operator, customer=customer, channel="phone", subject="住所変更の相談", notes="長男の連絡先"
+    )
     return customer
 
 
@@ -133,7 +137,11 @@ def test_the_run_anonymises_the_master_and_scrubs_its_history(auditor, gone, sta
     assert not Phone.objects.filter(customer=gone).exists()
     assert not Email.objects.filter(customer=gone).exists()
     address = Address.objects.get(customer=gone)
-    assert (address.postal_code, address.street, address.prefecture) == ("100-0000", retention.ANONYMISED_NAME, "東京都")
+    assert (address.postal_code, address.street, address.prefecture) == (
+        "100-0000",
+        retention.ANONYMISED_NAME,
+        "東京都",
+    )
     # the history keeps who changed what and when, but not the erased values
     names = set(gone.history.values_list("name", flat=True))
     assert names == {retention.ANONYMISED_NAME}
@@ -149,9 +157,11 @@ def test_the_run_anonymises_the_master_and_scrubs_its_history(auditor, gone, sta
     assert staying.name == "継続 契約"
     # the act itself: the run, its audit event with counts, the ledger
     run = result.run
-    assert run.status == "done" and run.counts["customer"]["customers"] == 1
+    assert run.status == "done"
+    assert run.counts["customer"]["customers"] == 1
     event = AuditEvent.objects.get(action="compliance.retention_run", target_id=str(run.pk))
-    assert event.actor == auditor and event.data["counts"]["customer"]["customers"] == 1
+    assert event.actor == auditor
+    assert event.data["counts"]["customer"]["customers"] == 1
     assert set(RetentionDone.objects.filter(customer=gone).values_list("record_type", flat=True)) >= {
         "customer",
         "contact",
@@ -180,10 +190,15 @@ def test_a_dry_run_counts_and_writes_nothing(auditor, gone):
 
 def test_a_legal_hold_keeps_everything_until_released(auditor, gone):
     hold = services.legal_hold_place(
-        actor=auditor, customer=gone, kind="lawsuit", reason="損害賠償請求訴訟(令和8年(ワ)第123号)", starts_on=timezone.localdate()
+        actor=auditor,
+        customer=gone,
+        kind="lawsuit",
+        reason="損害賠償請求訴訟(令和8年(ワ)第123号)",
+        starts_on=timezone.localdate(),
     )
     preview = due_preview(on=MASTER_DUE)
-    assert _counts(preview, "customer").due == 0 and _counts(preview, "customer").blocked == 1
+    assert _counts(preview, "customer").due == 0
+    assert _counts(preview, "customer").blocked == 1
     assert preview.blocked_by_reason == {"hold": 1}
     services.retention_execute(actor=auditor, on=MASTER_DUE)
     gone.refresh_from_db()
@@ -280,7 +295,9 @@ def test_only_compliance_staff_may_run_or_hold(hq_operator, gone):
     with pytest.raises(PermissionDenied):
         services.retention_execute(actor=hq_operator, on=MASTER_DUE)
     with pytest.raises(PermissionDenied):
-        services.legal_hold_place(actor=hq_operator, customer=gone, kind="other", reason="x", starts_on=timezone.localdate())
+        services.legal_hold_place(
+            actor=hq_operator, customer=gone, kind="other", reason="x", starts_on=timezone.localdate()
+        )
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -302,12 +319,15 @@ def test_the_command_runs_as_system_and_prints_json(auditor, gone, capsys):
     _backdate(gone, 12)
     call_command("retention_run", "--dry-run", "--json")
     data = json.loads(capsys.readouterr().out)
-    assert data["dry_run"] is True and data["run"] is None
+    assert data["dry_run"] is True
+    assert data["run"] is None
     customer = next(t for t in data["types"] if t["record_type"] == "customer")
-    assert customer["customers"] == 1 and customer["action"] == "anonymise"
+    assert customer["customers"] == 1
+    assert customer["action"] == "anonymise"
     call_command("retention_run")
     out = capsys.readouterr().out
-    assert "顧客基本情報" in out and "匿名化" in out
+    assert "顧客基本情報" in out
+    assert "匿名化" in out
     gone.refresh_from_db()
     assert gone.name == retention.ANONYMISED_NAME
     assert RetentionRun.objects.get().actor.username == "system"
