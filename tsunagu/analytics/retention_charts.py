@@ -41,7 +41,7 @@ def monthly_outcomes(months: Sequence[tuple[str, int, int, int]], *, title: str 
     body.append(_text(LEFT - 4, TOP + 4, f"{top:,}", anchor="end"))
     for i, (label, retained, cancelled, undecided) in enumerate(months):
         x = LEFT + i * slot + slot * 0.15
-        y = base
+        y: float = base
         for value, colour, name in (
             (retained, RETAINED, "継続"),
             (cancelled, CANCELLED, "解約"),

@@ -43,7 +43,8 @@ class PeriodForm(TextCheckedForm):
         self.today = today
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         end = data.get("end") or self.today
         start = data.get("start") or _year_before(end) + dt.timedelta(days=1)
         if start > end:
@@ -73,7 +74,8 @@ class WinBackForm(TextCheckedForm):
         self.today = today
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start = data.get("start") or self.today
         end = data.get("end") or start + dt.timedelta(days=90)
         if start > end:

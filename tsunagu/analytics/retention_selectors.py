@@ -9,9 +9,9 @@ win-back list show customers and are logged with `core.access_log.log_list`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncMonth
@@ -109,6 +109,11 @@ def _requests(user: User, period: Period) -> QuerySet[CancellationRequest]:
     return CancellationRequest.objects.filter(case__in=cases.values("pk"))
 
 
+def _dicts(rows: Any) -> Iterable[dict[str, Any]]:
+    """Rows of a values() query as plain dicts (for the type checker: annotated keys are not in its TypedDict)."""
+    return cast(Iterable[dict[str, Any]], rows)
+
+
 def _counts() -> dict[str, Count]:
     return {
         "n": Count("pk"),
@@ -133,7 +138,7 @@ def _crosstab(
 ) -> Table:
     """Rows per dimension value, a column per reason, then requests, retained and the rate: one query."""
     grouped: dict[tuple[Any, ...], dict[str, int]] = {}
-    for values in qs.values(*dims, "reason").annotate(**_counts()).order_by():
+    for values in _dicts(qs.values(*dims, "reason").annotate(**_counts()).order_by()):
         dim = tuple(values[d] for d in dims)
         cell = grouped.setdefault(dim, {"n": 0, "retained": 0, "cancelled": 0})
         cell[values["reason"]] = cell.get(values["reason"], 0) + values["n"]
@@ -164,7 +169,7 @@ def _label(choices: Any, value: Any, empty: str = "(なし)") -> str:
 
 
 def reason_table(qs: QuerySet[CancellationRequest]) -> Table:
-    counts = {v["reason"]: v for v in qs.values("reason").annotate(**_counts()).order_by()}
+    counts = {v["reason"]: v for v in _dicts(qs.values("reason").annotate(**_counts()).order_by())}
     rows = []
     total = {"n": 0, "kept": 0, "changed": 0, "cancelled": 0}
     for code, label in REASONS:
@@ -207,7 +212,7 @@ def reason_table(qs: QuerySet[CancellationRequest]) -> Table:
 
 def guidance_table(qs: QuerySet[CancellationRequest]) -> Table:
     rows = []
-    values = (
+    values = _dicts(
         qs.values("guidance_used", "guidance_used__title", "guidance_used__reason")
         .annotate(**_counts())
         .order_by("guidance_used__reason", "guidance_used__title")
@@ -232,7 +237,7 @@ def guidance_table(qs: QuerySet[CancellationRequest]) -> Table:
 
 
 def competitor_table(qs: QuerySet[CancellationRequest]) -> Table:
-    spellings = (
+    spellings = _dicts(
         qs.exclude(competitor="")
         .values("competitor")
         .annotate(n=Count("pk"), retained=Count("pk", filter=Q(outcome__in=RETAINED)))
@@ -268,7 +273,7 @@ def _prior_complaint(days: int) -> Exists:
 
 
 def complaint_table(qs: QuerySet[CancellationRequest], days: int) -> Table:
-    grouped = (
+    grouped = _dicts(
         qs.annotate(prior=_prior_complaint(days))
         .values("reason", "prior")
         .annotate(n=Count("pk"), retained=Count("pk", filter=Q(outcome__in=RETAINED)))

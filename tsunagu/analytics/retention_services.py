@@ -117,11 +117,13 @@ def winback_list_create(
             customer = request.case.customer
             policy = request.case.policy
             linked = links.get(customer.pk, [])
-            agency_id = policy.agency_id if policy and policy.agency_id in linked else (linked[0] if linked else None)
+            assigned: int | None = (
+                policy.agency_id if policy and policy.agency_id in linked else (linked[0] if linked else None)
+            )
             points = _points(request.get_reason_display(), request.competitor, request.effective_date, contact)
             points += [{"feature": "", "text": line.strip()} for line in talking_points.splitlines() if line.strip()]
             tuples.append(
-                (target.pk, customer.pk, agency_id, customer.preferred_channel, bool(is_control), None, None,
+                (target.pk, customer.pk, assigned, customer.preferred_channel, bool(is_control), None, None,
                  policy.line if policy else "", json_field.get_db_prep_save(points, connection),
                  EntryResult.PENDING.value, "")
             )  # fmt: skip
