@@ -33,7 +33,8 @@ def test_the_button_queues_training_and_a_wrong_kind_is_refused(client, analyst)
     assert [r.task.name for r in queued] == ["model_train_task"]
     assert queued[0].args[1] == "churn"
     refused = client.post("/analytics/train/", {"kind": "everything"}, follow=True)
-    assert "学習できるモデルは解約・失効予測・次の商品予測・成約予測です(指定: everything)。" in refused.content.decode()
+    refusal = "学習できるモデルは解約・失効予測・次の商品予測・成約予測です(指定: everything)。"
+    assert refusal in refused.content.decode()
     assert len(default_task_backend.results) == 1
 
 
