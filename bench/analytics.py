@@ -259,11 +259,47 @@ def synthetic_book(customers: int, *, seed: int, as_of: dt.date) -> Any:
                   adapt_datetime(first_contact + dt.timedelta(hours=int(when[i]))), "用件", "", now, int(who[i]),
                   owner.pk) for i in range(begin, min(contacts, begin + BOOK_BATCH))],
             )  # fmt: skip
+    _target_lists(rng, customers, agency_ids, analyst, as_of)
     return analyst
+
+
+def _target_lists(rng: Any, customers: int, agency_ids: Any, analyst: Any, as_of: dt.date) -> None:
+    """Three campaign lists of 4% of the customers each (drawn 300, 150 and 30 days before `as_of`,
+    10% control) with results on the two older ones, so that the conversion model trains and scores."""
+    from django.db import transaction
+
+    from bench import voice as base
+    from tsunagu.analytics.models import TargetEntry, TargetList
+
+    results = ["contacted", "proposed", "won", "declined", "unreachable"]
+    for days, open_ in ((300, False), (150, False), (30, True)):
+        size = max(60, customers // 25)
+        members = rng.choice(customers, size=min(size, customers), replace=False) + 1
+        control = rng.random(members.size) < 0.1
+        target = TargetList.objects.create(
+            name=f"ベンチ {days}日前", basis="campaign", talking_points="ご案内", as_of=as_of - dt.timedelta(days=days),
+            control_percent=10, seed=1, treatment_count=int((~control).sum()), control_count=int(control.sum()),
+            created_by=analyst,
+        )  # fmt: skip
+        outcome = rng.choice(len(results), members.size, p=[0.3, 0.25, 0.05, 0.25, 0.15])
+        rows = [
+            (target.pk, int(c), int(agency_ids[c % agency_ids.size]), "phone", bool(k), None, None, "personal_accident",
+             "[]", "pending" if open_ or k else results[o], "")
+            for c, k, o in zip(members, control, outcome, strict=True)
+        ]  # fmt: skip
+        with transaction.atomic():
+            base.copy_rows(TargetEntry, ENTRY_COLUMNS, rows)
+
+
+ENTRY_COLUMNS = (
+    "target_list_id", "customer_id", "agency_id", "channel", "is_control", "score", "decile", "product_line",
+    "proposal_points", "result", "result_note",
+)  # fmt: skip
 
 
 def _phase_setup() -> None:
     sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.config.settings")
     import django
 
     django.setup()
