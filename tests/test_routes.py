@@ -524,6 +524,16 @@ ROUTES: dict[str, Expect] = {
         "agency_a_staff", lambda w: {"pk": w.analytics["target"].pk}, method="POST", data=lambda w: {}
     ),
     "analytics:target_entry": Expect("agency_a_staff", lambda w: {"pk": w.analytics["entry"].pk}, logs=customer_a),
+    # 解約防止分析: analysts, administrators and call-center supervisors (no such persona in the world)
+    "analytics:retention": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:retention_export": Expect(
+        "analyst", query=lambda w: {"table": "reason", "format": "csv"}, outsider=FORBIDDEN, only=ANALYSTS
+    ),
+    "analytics:retention_cases": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:retention_winback": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:retention_winback_create": Expect(
+        "analyst", method="POST", data=lambda w: {"name": ""}, outsider=FORBIDDEN, only=ANALYSTS
+    ),
     # surveys (アンケート): definitions for head office, answer entry for staff who see the customer,
     # imports for the survey owners (お客様相談室, CRM推進部); the customer's web page is public
     "surveys:list": Expect("complaints_officer", outsider=FORBIDDEN, only=HEAD_OFFICE),
