@@ -60,10 +60,21 @@ class Book:
 
 
 def _read(sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows of `sql` as a frame. Date columns are selected as ISO text (`_date`) and parsed by polars:
+    on SQLite the driver would otherwise call a Python converter per value (a third of the read
+    time of a 1,000,000-customer book)."""
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
-    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
+    dates = [name for name, kind in schema.items() if kind == pl.Date]
+    read_as = {name: (pl.String if name in dates else kind) for name, kind in schema.items()}
+    frame = pl.DataFrame(rows, schema=read_as, orient="row", strict=False)
+    return frame.with_columns(pl.col(name).str.to_date("%Y-%m-%d", strict=False) for name in dates)
+
+
+def _date(column: str) -> str:
+    """A date column read as ISO text (YYYY-MM-DD) on both databases."""
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else f"TO_CHAR({column}, 'YYYY-MM-DD')"
 
 
 def _table(model: type) -> str:
@@ -74,14 +85,16 @@ def load_book() -> Book:
     """Read every table once (dates, codes and amounts only)."""
     tokyo = "Asia/Tokyo"
     customers = _read(
-        f"SELECT id, kind, birth_date, gender, contact_consent FROM {_table(Customer)} WHERE merged_into_id IS NULL",
+        f"SELECT id, kind, {_date('birth_date')}, gender, contact_consent FROM {_table(Customer)}"
+        " WHERE merged_into_id IS NULL",
         {"customer_id": pl.Int64, "kind": pl.String, "birth_date": pl.Date, "gender": pl.String,
          "contact_consent": pl.Boolean},
     )  # fmt: skip
     policies = _read(
-        f"SELECT p.id, p.policyholder_id, p.line, p.status, p.contract_date, p.inception, p.expiry, p.annual_premium,"
-        f" p.payment_method, p.payment_frequency, p.sales_channel, p.face_to_face, p.previous_policy_id,"
-        f" p.cancellation_date, p.last_changed_on, v.nonfleet_grade, v.accident_coefficient_years,"
+        f"SELECT p.id, p.policyholder_id, p.line, p.status, {_date('p.contract_date')}, {_date('p.inception')},"
+        f" {_date('p.expiry')}, p.annual_premium, p.payment_method, p.payment_frequency, p.sales_channel,"
+        f" p.face_to_face, p.previous_policy_id, {_date('p.cancellation_date')}, {_date('p.last_changed_on')},"
+        f" v.nonfleet_grade, v.accident_coefficient_years,"
         f" CASE WHEN EXISTS (SELECT 1 FROM {_table(Coverage)} c WHERE c.policy_id = p.id AND c.is_earthquake)"
         f" THEN 1 ELSE 0 END"
         f" FROM {_table(Policy)} p LEFT JOIN {_table(Vehicle)} v ON v.policy_id = p.id",
@@ -100,7 +113,7 @@ def load_book() -> Book:
         pl.col("policy_id").is_in(policies["previous_policy_id"].drop_nulls().implode()).alias("renewed"),
     )
     claims = _read(
-        f"SELECT p.policyholder_id, c.reported_on, c.closed_on FROM {_table(Claim)} c"
+        f"SELECT p.policyholder_id, {_date('c.reported_on')}, {_date('c.closed_on')} FROM {_table(Claim)} c"
         f" JOIN {_table(Policy)} p ON p.id = c.policy_id",
         {"customer_id": pl.Int64, "reported_on": pl.Date, "closed_on": pl.Date},
     )
@@ -112,11 +125,11 @@ def load_book() -> Book:
         "occurred_at"
     )
     cases = _read(
-        f"SELECT customer_id, case_type, sub_type, opened_on FROM {_table(Case)}",
+        f"SELECT customer_id, case_type, sub_type, {_date('opened_on')} FROM {_table(Case)}",
         {"customer_id": pl.Int64, "case_type": pl.String, "sub_type": pl.String, "opened_on": pl.Date},
     )
     name_changes = _read(
-        f"SELECT customer_id, changed_on FROM {_table(FormerName)}",
+        f"SELECT customer_id, {_date('changed_on')} FROM {_table(FormerName)}",
         {"customer_id": pl.Int64, "changed_on": pl.Date},
     )
     return Book(customers, policies, claims, contacts, cases, name_changes)

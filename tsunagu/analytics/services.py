@@ -120,11 +120,11 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
     scored = per_customer(every, kind=kind)
     drift = model.drift(rows) if rows.height else []
     now = timezone.now()
-    json_field = Score._meta.get_field("reasons")
+    adapt_json = connection.ops.adapt_json_value  # what JSONField does per value, looked up once
     adapt_date = connection.ops.adapt_datefield_value(as_of)
     adapt_now = connection.ops.adapt_datetimefield_value(now)
     tuples = [
-        (customer, kind, row.pk, float(score), line or "", json_field.get_db_prep_save(reasons, connection),
+        (customer, kind, row.pk, float(score), line or "", adapt_json(reasons, None),
          bool(allowed), adapt_date, adapt_now)
         for customer, score, line, reasons, allowed in scored.iter_rows()
     ]  # fmt: skip

@@ -66,6 +66,9 @@ def top_reasons(
     names = pre.feature_names
     per_feature = contributions[:, : len(names)]  # the last column is the bias (expected value)
     order = np.argsort(-per_feature, axis=1)[:, : k * 2]
+    # The text depends only on (feature, value), and values repeat (levels, counts, flags): render
+    # each pair once instead of decoding and formatting every reason of every row.
+    texts: dict[tuple[int, float], str] = {}
     out = []
     for i in range(matrix.shape[0]):
         reasons: list[dict[str, Any]] = []
@@ -73,7 +76,14 @@ def top_reasons(
             weight = float(per_feature[i, j])
             if weight < MIN_CONTRIBUTION or len(reasons) == k:
                 break
-            text = render(labels.get(names[j]), names[j], decode(pre, j, float(matrix[i, j])))
+            raw = float(matrix[i, j])
+            if math.isnan(raw):  # unknown: rendered each time (NaN keys never match)
+                text = render(labels.get(names[j]), names[j], None)
+            else:
+                key = (int(j), raw)
+                text = texts.get(key)
+                if text is None:
+                    text = texts[key] = render(labels.get(names[j]), names[j], decode(pre, j, raw))
             if text:
                 reasons.append({"feature": names[j], "text": text, "contribution": round(weight, 4)})
         out.append(reasons)
