@@ -35,6 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from tsunagu.core import bulk
+
 from .choices import InvitationStatus, QuestionKind
 from .models import (
     ROLLED_UP,
@@ -530,22 +532,23 @@ def upsert_rollup(values: Sequence[tuple[Any, ...]]) -> None:
     """Add rows (ROLLUP_KEY_COLUMNS then ROLLUP_VALUE_COLUMNS, each key at most once: ON CONFLICT
     may not touch a row twice in one statement) to ResponseRollup.
 
-    PostgreSQL gets one array per column (`SELECT * FROM UNNEST(…)`, as Django's bulk_create does
-    there): psycopg splits a statement's placeholders in Python and caches only statements of at
-    most 50 parameters, so 400 rows × ~50 values cost ~0.3 s per statement to prepare (a 10,000-row
-    import spent 70 of its 110 s there, profiled). SQLite takes many VALUES rows per statement."""
+    PostgreSQL gets one binary array per column (`SELECT * FROM UNNEST(…)` through
+    `core.bulk.array_cursor`): bound client-side, 400 rows × ~50 values cost ~0.3 s per statement
+    to prepare (a 10,000-row import spent 70 of its 110 s there, profiled). SQLite takes many VALUES
+    rows per statement."""
     if not values:
         return
     columns = [*ROLLUP_KEY_COLUMNS, *ROLLUP_VALUE_COLUMNS]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            fields = [ResponseRollup._meta.get_field(c.removesuffix("_id")) for c in columns]
-            arrays = ", ".join(f"%s::{f.db_type(connection).split('(')[0]}[]" for f in fields)  # type: ignore[union-attr]
-            sql = _rollup_upsert_sql(f"SELECT * FROM UNNEST({arrays})")
+    if connection.vendor == "postgresql":
+        fields = [ResponseRollup._meta.get_field(c.removesuffix("_id")) for c in columns]
+        arrays = ", ".join(f"%b::{kind}" for kind in bulk.pg_array_types(fields))  # type: ignore[arg-type]
+        sql = _rollup_upsert_sql(f"SELECT * FROM UNNEST({arrays})")
+        with bulk.array_cursor() as arrays_cursor:
             for start in range(0, len(values), UNNEST_BATCH):
                 part = values[start : start + UNNEST_BATCH]
-                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
-            return
+                arrays_cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
+        return
+    with connection.cursor() as cursor:
         row_marks = f"({', '.join(['%s'] * len(columns))})"
         for start in range(0, len(values), UPSERT_BATCH):
             part = values[start : start + UPSERT_BATCH]

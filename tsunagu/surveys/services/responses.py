@@ -187,15 +187,17 @@ def responses_record(
             case = row.case or (invitation.case if invitation is not None else None)
             policy = row.policy or (invitation.policy if invitation is not None else None)
             policy = policy or (claim.policy if claim is not None else None)
+            # Foreign keys by id: assigning instances goes through the related descriptors, a
+            # fifth of a 100,000-row import's Python time (profiled).
             responses.append(
                 Response(
-                    version=version,
-                    survey=survey,
-                    invitation=invitation,
-                    customer=row.customer,
-                    policy=policy,
-                    claim=claim,
-                    case=case,
+                    version_id=version.pk,
+                    survey_id=survey.pk,
+                    invitation_id=invitation.pk if invitation is not None else None,
+                    customer_id=row.customer.pk,
+                    policy_id=policy.pk if policy is not None else None,
+                    claim_id=claim.pk if claim is not None else None,
+                    case_id=case.pk if case is not None else None,
                     agency_id=policy.agency_id if policy is not None else agencies.get(row.customer.pk),
                     line=policy.line if policy is not None else "",
                     case_type=case.case_type if case is not None else "",
@@ -207,8 +209,8 @@ def responses_record(
                     comment=head.comment,
                     contact_consent=head.contact_consent,
                     answers=answers,
-                    entered_by=entered_by,
-                    import_batch=import_batch,
+                    entered_by_id=entered_by.pk if entered_by is not None else None,
+                    import_batch_id=import_batch.pk if import_batch is not None else None,
                 )
             )
         _insert(responses)
