@@ -10,6 +10,13 @@ def _open_requests(user: Any) -> int | None:
     return ReasonRequest.objects.filter(manager=user, answered_at__isnull=True).count() or None
 
 
+def _unread_reminders(user: Any) -> int | None:
+    """Unread reminders of open data-subject requests addressed to the user."""
+    from .dsr_reminders import unread_for
+
+    return unread_for(user)
+
+
 class ComplianceConfig(AppConfig):
     name = "tsunagu.compliance"
     label = "compliance"
@@ -41,6 +48,7 @@ class ComplianceConfig(AppConfig):
                     "/compliance/requests/",
                     "/compliance/contractors/",
                     "/compliance/audits/",
+                    "/compliance/retention/",
                 ),
                 children=(
                     navigation.Entry(
@@ -63,6 +71,17 @@ class ComplianceConfig(AppConfig):
                         label="開示等の請求",
                         url_name="compliance:dsr_list",
                         permission=permissions.COMPLIANCE_DSR,
+                    ),
+                    navigation.Entry(
+                        label="期限リマインダー",
+                        url_name="compliance:dsr_reminders",
+                        permission=permissions.COMPLIANCE_DSR,
+                        badge=_unread_reminders,
+                    ),
+                    navigation.Entry(
+                        label="保存期間・廃棄",
+                        url_name="compliance:retention",
+                        permission=permissions.COMPLIANCE_RETENTION,
                     ),
                     navigation.Entry(
                         label="委託先管理",

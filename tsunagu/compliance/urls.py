@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_breach, views_dsr, views_monitoring, views_registers
+from . import views, views_breach, views_dsr, views_monitoring, views_registers, views_retention
 
 app_name = "compliance"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path("breaches/<int:pk>/persons.csv", views_breach.incident_affected_csv, name="breach_persons_csv"),
     path("requests/", views_dsr.requests, name="dsr_list"),
     path("requests/new/", views_dsr.request_new, name="dsr_new"),
+    path("requests/reminders/", views_retention.reminders, name="dsr_reminders"),
     path("requests/<int:pk>/", views_dsr.request_detail, name="dsr_detail"),
     path("requests/<int:pk>/verify/", views_dsr.request_verify, name="dsr_verify"),
     path("requests/<int:pk>/complete/", views_dsr.request_complete, name="dsr_complete"),
@@ -58,4 +59,9 @@ urlpatterns = [
     path("audits/<int:pk>/progress/", views_registers.finding_progress, name="internal_audit_progress"),
     path("audits/<int:pk>/report/", views_registers.internal_audit_report, name="internal_audit_report"),
     path("audits/<int:pk>/close/", views_registers.internal_audit_close, name="internal_audit_close"),
+    path("retention/", views_retention.retention_index, name="retention"),
+    path("retention/periods/", views_retention.period_set, name="retention_period_set"),
+    path("retention/holds/", views_retention.hold_place, name="retention_hold_place"),
+    path("retention/holds/<int:pk>/release/", views_retention.hold_release, name="retention_hold_release"),
+    path("retention/run/", views_retention.run_now, name="retention_run"),
 ]
