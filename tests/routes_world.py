@@ -274,7 +274,36 @@ def build_world() -> World:
     world.practice = _practice(users["agency_a_staff"], world)
     world.compliance["breach"] = _breach(users["auditor"], world)
     world.compliance["dsr"] = _data_subject_request(users["auditor"], world)
+    world.compliance.update(_registers(users["auditor"], world))
     return world
+
+
+def _registers(auditor: User, world: World) -> dict[str, Any]:
+    """A contractor, a planned internal audit of the world's agency (its checklist seeded) and a legal
+    hold on the world's customer."""
+    import importlib
+
+    from django.apps import apps
+
+    from tsunagu.compliance import registers_services
+
+    importlib.import_module("tsunagu.compliance.migrations.0005_seed_audit_checklist").seed(apps, None)
+    contractor = registers_services.contractor_save(
+        actor=auditor,
+        name="株式会社ルート印刷",
+        service="満期案内の印刷・発送",
+        data_items="氏名、住所、証券番号",
+        started_on=D(2025, 4, 1),
+    )
+    audit = registers_services.internal_audit_plan(
+        actor=auditor, planned_on=D(2026, 12, 10), auditor=auditor, agency=world.policy.agency
+    )
+    from tsunagu.compliance import retention_services
+
+    hold = retention_services.legal_hold_place(
+        actor=auditor, customer=world.customer, kind="lawsuit", reason="訴訟対応のため保全", starts_on=D(2026, 11, 1)
+    )
+    return {"contractor": contractor, "internal_audit": audit, "hold": hold}
 
 
 def _data_subject_request(auditor: User, world: World) -> Any:

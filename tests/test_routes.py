@@ -256,6 +256,50 @@ ROUTES: dict[str, Expect] = {
     # the breach register (漏えい等事案): the auditor; the persons list and its CSV are logged reads
     "compliance:breaches": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
     "compliance:breach_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:contractors": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:contractor_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:contractor_detail": Expect("auditor", compliance_pk("contractor"), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:contractor_edit": Expect("auditor", compliance_pk("contractor"), outsider=FORBIDDEN, only=AUDITORS),
+    **{
+        f"compliance:{name}": Expect(
+            "auditor", compliance_pk("contractor"), method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+        )
+        for name in ("contractor_agreement_add", "contractor_audit_add", "contractor_follow_up_done")
+    },
+    "compliance:retention": Expect("auditor", logs=customer_a, outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:retention_period_set": Expect(
+        "auditor", method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:retention_hold_place": Expect(
+        "auditor", method="POST", data=lambda w: {}, outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:retention_hold_release": Expect(
+        "auditor", compliance_pk("hold"), method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=AUDITORS
+    ),
+    "compliance:retention_run": Expect("auditor", method="POST", ok=(302,), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:dsr_reminders": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:internal_audits": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:internal_audit_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:internal_audit_detail": Expect(
+        "auditor", compliance_pk("internal_audit"), outsider=FORBIDDEN, only=AUDITORS
+    ),
+    **{
+        f"compliance:{name}": Expect(
+            "auditor",
+            compliance_pk("internal_audit"),
+            method="POST",
+            data=lambda w: {},
+            outsider=FORBIDDEN,
+            only=AUDITORS,
+        )
+        for name in (
+            "internal_audit_answer",
+            "internal_audit_finding",
+            "internal_audit_progress",
+            "internal_audit_report",
+            "internal_audit_close",
+        )
+    },
     "compliance:breach_detail": Expect(
         "auditor", compliance_pk("breach"), logs=customer_a, outsider=FORBIDDEN, only=AUDITORS
     ),

@@ -330,13 +330,13 @@ def _upload(data: bytes):
     return SimpleUploadedFile("results.csv", data, content_type="text/csv")
 
 
-def test_the_demo_step_builds_two_lists_and_the_agencies_results(analyst, book, agency_a_staff, agency_b_staff):
+def test_the_demo_step_builds_the_rounds_of_lists_and_the_agencies_results(analyst, book, agency_a_staff, agency_b_staff):
     from tsunagu.demo.operations.analytics import demo_analytics_load
 
     users = {"analyst": analyst, "agency_a_staff": agency_a_staff, "agency_b_staff": agency_b_staff}
     result = demo_analytics_load(seed=1, as_of=dt.date(2026, 8, 1), users=users)
-    assert len(result.lists) == 2
-    assert result.entries == 20  # 8 fire holders of agency B, 12 consenting auto holders of agency A
+    assert len(result.lists) == 6  # two campaigns in each of three rounds (480, 300 and 120 days back)
+    assert result.entries == 60  # per round: 8 fire holders of agency B, 12 consenting auto holders of agency A
     worked = TargetEntry.objects.exclude(result=EntryResult.PENDING)
     assert worked.count() == result.results > 0
     assert not worked.filter(is_control=True).exists()
