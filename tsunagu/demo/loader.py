@@ -37,6 +37,7 @@ from .operations.identity import IdentityResult, demo_identity_load
 from .operations.kpis import KpisResult, demo_kpis_load
 from .operations.practice import demo_practice_load
 from .operations.registers import demo_registers_load
+from .operations.retention import demo_holds_load
 from .operations.surveys import SurveysResult, demo_surveys_load
 from .operations.voice import VoiceResult, demo_voice_load
 from .org import ensure_org
@@ -221,6 +222,7 @@ def demo_data_load(
     demo_breaches_load(access_log=result.access_log, users=org.users, as_of=as_of)
     demo_requests_load(users=org.users, as_of=as_of)
     demo_registers_load(users=org.users, as_of=as_of)
+    demo_holds_load(users=org.users, as_of=as_of)
     demo_models_load(as_of=as_of, users=org.users)  # last: the models learn from everything above
     if search_index and SEARCH_INDEX_COMMAND in get_commands():
         t0 = time.perf_counter()
