@@ -330,7 +330,9 @@ def _upload(data: bytes):
     return SimpleUploadedFile("results.csv", data, content_type="text/csv")
 
 
-def test_the_demo_step_builds_the_rounds_of_lists_and_the_agencies_results(analyst, book, agency_a_staff, agency_b_staff):
+def test_the_demo_step_builds_the_rounds_of_lists_and_the_agencies_results(
+    analyst, book, agency_a_staff, agency_b_staff
+):
     from tsunagu.demo.operations.analytics import demo_analytics_load
 
     users = {"analyst": analyst, "agency_a_staff": agency_a_staff, "agency_b_staff": agency_b_staff}
