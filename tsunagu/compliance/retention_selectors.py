@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -104,7 +104,7 @@ def _ended_by(cutoff: dt.date) -> Q:
         Q(opened_on__gt=cutoff) | Q(closed_at__gte=after)
     )  # a case still open since before the cutoff makes the customer due but held back (blocked)
     later_contact = Interaction.objects.filter(customer=OuterRef("pk"), occurred_at__gte=after)
-    return Q(created_at__lt=after) & ~Exists(later_policy) & ~Exists(later_case) & ~Exists(later_contact)
+    return cast(Q, Q(created_at__lt=after) & ~Exists(later_policy) & ~Exists(later_case) & ~Exists(later_contact))
 
 
 def _has_rows(record_type: str) -> Q:

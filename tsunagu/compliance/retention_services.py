@@ -70,7 +70,7 @@ class Step:
     scrub: dict[str, Any] | None = None  # history values of deleted rows
 
     def rows(self, customer_ids: Sequence[int] | Any) -> models.QuerySet[Any]:
-        rows = models.QuerySet(self.model).filter(**{f"{self.customer_path}__in": customer_ids})
+        rows: models.QuerySet[Any] = models.QuerySet(self.model).filter(**{f"{self.customer_path}__in": customer_ids})
         return rows if self.where is None else rows.filter(self.where)
 
 
@@ -273,7 +273,7 @@ def _apply(step: Step, customer_ids: Sequence[int], actor: User) -> int:
         if step.history:
             bulk.copy_to_history(step.model, row_ids, user_id=actor.pk, history_type="-", reason=DELETE_REASON)
         for part in _chunks(row_ids, 900):
-            queryset = models.QuerySet(step.model).filter(pk__in=part)
+            queryset: models.QuerySet[Any] = models.QuerySet(step.model).filter(pk__in=part)
             queryset._raw_delete(queryset.db)  # no cascade: these tables have no dependants
         if step.history and step.scrub:
             _scrub_history(step.model, row_ids, step.scrub)

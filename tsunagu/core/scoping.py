@@ -25,7 +25,7 @@ import abc
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeAlias
 
 from django.db import models
 from django.db.models import Q
@@ -42,7 +42,7 @@ class Reach(enum.Enum):
 
 # The agencies whose rows a user sees: one agency id (agency staff), or a subquery of agency ids
 # (branch staff: `Agency.branch` is indexed, so the subquery is an index scan inside the same SQL).
-AgencySet = int | models.QuerySet[Any]
+AgencySet: TypeAlias = int | models.QuerySet[Any]
 
 
 def _is_batch_actor(user: Any) -> bool:

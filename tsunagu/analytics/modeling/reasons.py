@@ -81,9 +81,10 @@ def top_reasons(
                 text = render(labels.get(names[j]), names[j], None)
             else:
                 key = (int(j), raw)
-                text = texts.get(key)
-                if text is None:
-                    text = texts[key] = render(labels.get(names[j]), names[j], decode(pre, j, raw))
+                cached = texts.get(key)
+                if cached is None:
+                    cached = texts[key] = render(labels.get(names[j]), names[j], decode(pre, j, raw))
+                text = cached
             if text:
                 reasons.append({"feature": names[j], "text": text, "contribution": round(weight, 4)})
         out.append(reasons)
