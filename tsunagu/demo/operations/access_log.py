@@ -30,11 +30,13 @@ from django.utils import timezone
 
 from tsunagu.cases.business_calendar import current_calendar
 from tsunagu.cases.calendar import BusinessCalendar
+from tsunagu.cases.models import Case
 from tsunagu.core.access_log import PastRead, log_access_backfill
 from tsunagu.core.access_log_checkpoints import checkpoint_write
-from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.choices import AccessPurpose, DepartmentKind
 from tsunagu.core.models import AccessLog, User
 from tsunagu.customers.models import Customer, CustomerAgency
+from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Claim
 
 DAYS = 90
@@ -124,8 +126,17 @@ class _Pools:
         for pk, surname in self.surname.items():
             self.by_surname[surname].append(pk)
         self.claims = sorted(set(Claim.objects.values_list("policy__policyholder_id", flat=True)))
-        claimants = set(self.claims)
-        self.without_claims = [pk for pk in self.all if pk not in claimants]
+        # The claims department's portfolio (compliance.detection._portfolio): claimants, and the
+        # customers of its cases and of its staff's contacts. The planted out-of-portfolio reads must
+        # stay outside all three, or the alert counts fewer customers than were planted.
+        served = set(self.claims)
+        served |= set(Case.objects.filter(department__kind=DepartmentKind.CLAIMS).values_list("customer_id", flat=True))
+        served |= set(
+            Interaction.objects.filter(staff__department__kind=DepartmentKind.CLAIMS).values_list(
+                "customer_id", flat=True
+            )
+        )
+        self.without_claims = [pk for pk in self.all if pk not in served]
         self.agency: dict[int, list[int]] = defaultdict(list)
         for customer_id, agency_id in CustomerAgency.objects.order_by("customer_id").values_list(
             "customer_id", "agency_id"
