@@ -100,7 +100,24 @@ DOCUMENT_SCREENS = (
 )
 
 # Models with no admin page, and why.
+COMPLIANCE_REGISTERS = (
+    "kept on the compliance screens (委託先管理・内部監査) through registers_services, with row history"
+)
+RETENTION_SCREEN = "kept on the compliance retention screen through retention_services (auditors only)"
 NOT_IN_ADMIN = {
+    "compliance.Contractor": COMPLIANCE_REGISTERS,
+    "compliance.ContractorAgreement": COMPLIANCE_REGISTERS,
+    "compliance.ContractorAudit": COMPLIANCE_REGISTERS,
+    "compliance.AuditChecklistItem": "seeded by migration compliance 0005; changed by a migration, not by hand",
+    "compliance.InternalAudit": COMPLIANCE_REGISTERS,
+    "compliance.InternalAuditAnswer": COMPLIANCE_REGISTERS,
+    "compliance.AuditFinding": COMPLIANCE_REGISTERS,
+    "compliance.RetentionPeriod": RETENTION_SCREEN,
+    "compliance.LegalHold": RETENTION_SCREEN,
+    "compliance.RetentionRun": "written by retention_run; shown on the retention screen",
+    "compliance.RetentionDone": "written by retention_run; what was processed per customer and type",
+    "compliance.DsrReminder": "written by compliance_daily; shown on the reminders screen",
+    "compliance.DailyFigure": "derived per-user daily figures of the monitoring rules, rebuilt by each run",
     "cases.CaseEvent": CASE_PART,
     "cases.CaseDocument": CASE_PART,
     "cases.CaseTask": CASE_PART,
@@ -172,6 +189,7 @@ WITHOUT_ROW_HISTORY_ALL_APPS = {
     "kpis.KpiReportVersion": "append-only: a published version is frozen (save refuses a change)",
     "surveys.ResponseRollup": "derived counts, rebuilt from the responses",
     "surveys.RollupSlot": "derived: the column layout of the rollup, rebuilt with it",
+    "compliance.DailyFigure": "derived per-user daily figures of the monitoring rules, rewritten by each run",
 }
 
 # Rows of a customer's data that are not scoped themselves: the path to the scoped row they are
@@ -216,6 +234,9 @@ UNSCOPED = {
     "listing names is logged",
     "compliance.DataSubjectRequest": "head-office compliance only (permission compliance.dsr); the list and the "
     "request page are logged reads",
+    "compliance.LegalHold": "head-office compliance only (permission compliance.retention); the list is a logged read",
+    "compliance.RetentionDone": "head-office compliance only: written by retention_run, never listed by name",
+    "compliance.DsrReminder": "head-office compliance only: reminders of data-subject requests to their staff",
     "identity.SourceRecord": STEWARD_ONLY,
     "identity.BlockingKey": STEWARD_ONLY,
     "identity.CandidatePair": STEWARD_ONLY,

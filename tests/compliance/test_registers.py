@@ -212,7 +212,7 @@ def test_an_internal_audit_from_plan_to_completion(auditor, org, checklist):
 
     finding = services.internal_audit_finding_add(
         actor=auditor, audit=audit, item=t01.item, severity="high", description="IDの共有",
-        action="個人別IDの発行と共有禁止の周知", owner="代理店主", due_on=dt.date(2026, 11, 30),
+        corrective_action="個人別IDの発行と共有禁止の周知", owner="代理店主", due_on=dt.date(2026, 11, 30),
     )  # fmt: skip
     services.internal_audit_report(actor=auditor, audit=audit, summary="概ね良好", reported_on=dt.date(2026, 11, 10))
     audit.refresh_from_db()

@@ -214,7 +214,7 @@ class FindingForm(forms.Form):
     )
     severity = _choice("重要度", FindingSeverity.choices)
     description = _text("指摘内容", required=True, rows=2)
-    action = _text("是正措置", required=True, rows=2)
+    corrective_action = _text("是正措置", required=True, rows=2)
     owner = _line("是正の責任者", required=True, max_length=100)
     due_on = _date("是正期限", required=True)
 

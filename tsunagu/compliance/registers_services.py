@@ -241,7 +241,7 @@ def internal_audit_finding_add(
     audit: InternalAudit,
     severity: str,
     description: str,
-    action: str,
+    corrective_action: str,
     owner: str,
     due_on: dt.date,
     item: AuditChecklistItem | None = None,
@@ -253,7 +253,7 @@ def internal_audit_finding_add(
     if audit.performed_on is not None and due_on < audit.performed_on:
         raise ValidationError({"due_on": "是正期限は監査の実施日以降の日付にしてください。"})
     finding = AuditFinding(
-        audit=audit, item=item, severity=severity, description=description.strip(), action=action.strip(),
+        audit=audit, item=item, severity=severity, description=description.strip(), action=corrective_action.strip(),
         owner=owner.strip(), due_on=due_on,
     )  # fmt: skip
     finding.full_clean(exclude=["audit", "item"])

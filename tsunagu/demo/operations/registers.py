@@ -114,13 +114,13 @@ def demo_registers_load(*, users: dict[str, User], as_of: dt.date) -> int:
         services.internal_audit_answer(actor=auditor, audit=reported, performed_on=ago(38), answers=answers)
         training = services.internal_audit_finding_add(
             actor=auditor, audit=reported, item=by_code["H-02"].item, severity="low",
-            description="研修の未受講者がいる", action="未受講者の受講と受講記録の提出", owner="代理店 教育担当",
-            due_on=ago(10),
+            description="研修の未受講者がいる", corrective_action="未受講者の受講と受講記録の提出",
+            owner="代理店 教育担当", due_on=ago(10),
         )  # fmt: skip
         services.internal_audit_finding_add(
             actor=auditor, audit=reported, item=by_code["P-03"].item, severity="high",
             description="顧客情報を含む書類を一般ごみで廃棄していた",
-            action="溶解処理業者との契約と廃棄記録簿の運用開始", owner="代理店主", due_on=ago(5),
+            corrective_action="溶解処理業者との契約と廃棄記録簿の運用開始", owner="代理店主", due_on=ago(5),
         )  # fmt: skip
         services.internal_audit_report(
             actor=auditor,
