@@ -128,8 +128,14 @@ def email() -> Comparison:
     }
 
 
-def location() -> Comparison:
-    """Address, postal code and home landline as one comparison: a household signal, counted once."""
+def location(*, town: bool = False) -> Comparison:
+    """Address, postal code and home landline as one comparison: a household signal, counted once.
+
+    `town` (the data has addresses that name a known town, features.address_features): a level
+    "same town" below the postal code, for 地番 against 住居表示 of one plot and a move within the
+    town. The levels above it keep their order, so the rules address them from the top (rules.py).
+    """
+    town_level = [_level("town_l = town_r", "town")] if town else []
     return {
         "output_column_name": "location",
         "comparison_levels": [
@@ -140,6 +146,7 @@ def location() -> Comparison:
             _level("postal_l = postal_r AND jaro_winkler_similarity(addr_l, addr_r) >= 0.9", "postal_similar_address"),
             _level("jaro_winkler_similarity(addr_l, addr_r) >= 0.95", "similar_address"),
             _level("postal_l = postal_r", "postal"),
+            *town_level,
             _level("jaro_winkler_similarity(addr_l, addr_r) >= 0.85", "weakly_similar_address"),
             ELSE,
         ],
@@ -212,7 +219,7 @@ def comparisons_for(columns_present: Sequence[str]) -> list[Comparison]:
     if "email_n" in present:
         out.append(email())
     if present & {"addr", "postal", "landline"}:
-        out.append(location())
+        out.append(location(town="town" in present))
     if "sex" in present:
         out.append(sex())
     if "other_id_n" in present:

