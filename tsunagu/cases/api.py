@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from tsunagu.core import masking
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.input import BIGINT_MAX, ApiId, ApiText
 from tsunagu.core.models import Department, User
@@ -290,7 +291,13 @@ def _complaint(request: HttpRequest, case_id: int, screen: str) -> Case:
 def _adr_out(request: HttpRequest, case: Case) -> dict[str, Any]:
     summary = adr_summary(case=case, today=timezone.localdate())
     complaint = summary.complaint
-    sensitive = services.can_see_complaint_sensitive(_user(request))
+    # 機微情報: null without the purpose; the clear text shown is logged as a sensitive read (core.masking).
+    sensitive = masking.sensitive_values(
+        _user(request),
+        {"complaint.adr_reference": complaint.adr_reference, "complaint.adr_outcome": complaint.adr_outcome},
+        customer_id=case.customer_id,
+        via=AccessPurpose.API,
+    )
     return {
         "case_id": case.pk,
         "version": case.version,
@@ -307,8 +314,8 @@ def _adr_out(request: HttpRequest, case: Case) -> dict[str, Any]:
         "concluded_on": complaint.adr_concluded_on,
         "reported_to_insurer_on": complaint.reported_to_insurer_on,
         "insurer_report_due": summary.insurer_report_due,
-        "reference": complaint.adr_reference if sensitive else None,
-        "outcome": complaint.adr_outcome if sensitive else None,
+        "reference": sensitive["complaint.adr_reference"],
+        "outcome": sensitive["complaint.adr_outcome"],
     }
 
 

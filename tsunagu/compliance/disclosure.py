@@ -20,7 +20,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from tsunagu.core import permissions
+from tsunagu.core import masking, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
@@ -141,6 +141,19 @@ def _section(model: type[models.Model], queryset: models.QuerySet[Any], skip: se
     )
 
 
+def _sensitive_in(sections: list[Section]) -> list[str]:
+    """The masking.SENSITIVE fields that hold a value (clear text) in the exported rows."""
+    found = []
+    for section in sections:
+        for (label, name), key in masking.SENSITIVE_COLUMNS.items():
+            if label != section.label:
+                continue
+            title = str(apps.get_model(label)._meta.get_field(name).verbose_name)
+            if any(masking.reveals(row.get(title)) for row in section.rows):
+                found.append(key)
+    return found
+
+
 def disclosure_build(*, user: User, customer: Customer) -> Disclosure:
     """Every table's rows about the customer (permission `compliance.dsr`; logged as one export)."""
     permissions.require(user, permissions.COMPLIANCE_DSR)
@@ -186,6 +199,10 @@ def disclosure_build(*, user: User, customer: Customer) -> Disclosure:
         purpose=AccessPurpose.EXPORT,
         screen=SCREEN,
         detail={"tables": len(sections), "rows": sum(len(s.rows) for s in sections)},
+    )
+    # The 機微情報 it holds in clear text, logged as a sensitive read on the ground of the request.
+    masking.sensitive_disclosed(
+        user, customer_id=customer.pk, fields=_sensitive_in(sections), basis=permissions.COMPLIANCE_DSR, screen=SCREEN
     )
     return Disclosure(
         customer_number=customer.number,

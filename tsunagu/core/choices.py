@@ -31,6 +31,9 @@ class AccessPurpose(models.TextChoices):
     API = "api", "API"
     COMMAND = "command", "コマンド"
     ADMIN = "admin", "管理画面"
+    # The clear text of 機微情報 shown (core.masking.SENSITIVE): written besides the read's own row,
+    # naming the fields in `detail` (core.access_log_sensitive, docs/access-log.md).
+    SENSITIVE = "sensitive", "機微情報の閲覧"
 
 
 class AuditAction(models.TextChoices):

@@ -8,12 +8,12 @@ rule here, never by checking roles in a template or view.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import permissions
-from .choices import Role
+from . import access_log_sensitive, crypto, permissions
+from .choices import AccessPurpose, Role
 
 MASK = "*"
 
@@ -128,7 +128,9 @@ def masked_fields(user: Any) -> list[str]:
 # --- 機微情報 (sensitive data: health, beliefs; docs/compliance.md "Sensitive data at rest") ---
 # Stored encrypted (core.fields.EncryptedTextField). Each field names the permission of the roles whose
 # work needs it; everyone else reads SENSITIVE_HIDDEN. Screens, the API and templates ({% sensitive %})
-# go through `sensitive_display`; analytics, exports and the search index never read these fields.
+# go through `sensitive_display` / `sensitive_values`; analytics, exports and the search index never read
+# these fields. Every clear text shown is logged here as a read of the field (core.access_log_sensitive):
+# the one place that decides visibility also writes the log, so no path can show it unlogged.
 SENSITIVE_HIDDEN = "(機微情報のため非表示)"
 SENSITIVE: dict[str, str] = {
     "accident.injuries": permissions.ACCIDENT_SENSITIVE,
@@ -136,14 +138,89 @@ SENSITIVE: dict[str, str] = {
     "complaint.adr_reference": permissions.COMPLAINT_SENSITIVE,
     "complaint.adr_outcome": permissions.COMPLAINT_SENSITIVE,
 }
+SENSITIVE_LABELS: dict[str, str] = {
+    "accident.injuries": "けが人の状況",
+    "complaint.fact_finding": "事実確認メモ",
+    "complaint.adr_reference": "ADR受付番号",
+    "complaint.adr_outcome": "ADRの結果の詳細",
+}
+# The model column behind each field (model label, field name), for paths that read rows generically
+# (the 開示 export).
+SENSITIVE_COLUMNS: dict[tuple[str, str], str] = {
+    ("cases.AccidentReport", "injuries"): "accident.injuries",
+    ("cases.ComplaintDetail", "fact_finding"): "complaint.fact_finding",
+    ("cases.ComplaintDetail", "adr_reference"): "complaint.adr_reference",
+    ("cases.ComplaintDetail", "adr_outcome"): "complaint.adr_outcome",
+}
 
 
 def sees_sensitive(user: Any, field: str) -> bool:
     return permissions.has(user, SENSITIVE[field])
 
 
-def sensitive_display(user: Any, field: str, value: Any) -> str:
-    """The clear text for a user with the field's purpose, SENSITIVE_HIDDEN for anyone else ("" if empty)."""
+def reveals(value: Any) -> bool:
+    """Whether showing `value` shows clear text: not for empty values, nor for the notice read when
+    the value's key is missing (crypto.Unreadable)."""
+    return not (value is None or value == "" or isinstance(value, crypto.Unreadable))
+
+
+def _shown(field: str, basis: str | None = None) -> access_log_sensitive.Shown:
+    return access_log_sensitive.Shown(field, SENSITIVE_LABELS[field], basis or SENSITIVE[field])
+
+
+def sensitive_display(
+    user: Any,
+    field: str,
+    value: Any,
+    *,
+    customer_id: int | None,
+    via: AccessPurpose = AccessPurpose.VIEW,
+    screen: str = "",
+) -> str:
+    """The clear text for a user with the field's purpose, SENSITIVE_HIDDEN for anyone else ("" if empty).
+    Clear text shown is logged as a sensitive read of `customer_id` (nothing is logged for the notice)."""
     if value is None or value == "":
         return ""
-    return str(value) if sees_sensitive(user, field) else SENSITIVE_HIDDEN
+    if not sees_sensitive(user, field):
+        return SENSITIVE_HIDDEN
+    if reveals(value):
+        access_log_sensitive.note(user=user, customer_id=customer_id, shown=[_shown(field)], via=via, screen=screen)
+    return str(value)
+
+
+def sensitive_values(
+    user: Any,
+    values: Mapping[str, Any],
+    *,
+    customer_id: int | None,
+    via: AccessPurpose = AccessPurpose.API,
+    screen: str = "",
+) -> dict[str, str | None]:
+    """For the API: each field's value for a user with its purpose, None for anyone else; the fields
+    shown in clear text are logged as one sensitive read of `customer_id`."""
+    out: dict[str, str | None] = {}
+    shown = []
+    for field, value in values.items():
+        if not sees_sensitive(user, field):
+            out[field] = None
+            continue
+        out[field] = "" if value is None else str(value)
+        if reveals(value):
+            shown.append(_shown(field))
+    access_log_sensitive.note(user=user, customer_id=customer_id, shown=shown, via=via, screen=screen)
+    return out
+
+
+def sensitive_disclosed(
+    user: Any,
+    *,
+    customer_id: int,
+    fields: Iterable[str],
+    basis: str,
+    via: AccessPurpose = AccessPurpose.EXPORT,
+    screen: str = "",
+) -> None:
+    """A path that hands out the clear text on another ground than the field's own permission (the
+    開示 export: `basis` = compliance.dsr) logs the fields it contained here."""
+    shown = [_shown(field, basis) for field in sorted(set(fields))]
+    access_log_sensitive.note(user=user, customer_id=customer_id, shown=shown, via=via, screen=screen)

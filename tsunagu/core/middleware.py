@@ -8,6 +8,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
+from . import access_log_sensitive
 from .context import request_context
 from .input import BadInput, find_bad_text
 from .throttling import client_address
@@ -33,7 +34,9 @@ class ActorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The same address the login throttle counts (TSUNAGU_PROXY_COUNT trusted proxies).
         address = client_address(request)
-        with request_context(client_address=address, screen=request.path[:100]):
+        # Sensitive fields shown while answering are logged once, when the response is ready
+        # (core.access_log_sensitive); a failure to log turns the response into an error.
+        with request_context(client_address=address, screen=request.path[:100]), access_log_sensitive.batched():
             try:
                 check_request_input(request)
             except BadInput as error:

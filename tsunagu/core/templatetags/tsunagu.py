@@ -140,10 +140,24 @@ def masked(context: template.Context, field: str, value: object) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sensitive(context: template.Context, field: str, value: object) -> str:
-    """{% sensitive "accident.injuries" a.injuries %}: 機微情報 for a role with the purpose, else a notice."""
+def sensitive(context: template.Context, field: str, value: object, customer: object = None) -> str:
+    """{% sensitive "accident.injuries" a.injuries customer=case.customer_id %}: 機微情報 for a role with the
+    purpose (logged as a sensitive read of that customer), else a notice. Without `customer=` the
+    customer is the context's `case` (or `customer`); `... as text` keeps it for filters."""
     user = context.get("user") or getattr(context.get("request"), "user", None)
-    return masking.sensitive_display(user, field, value)
+    return masking.sensitive_display(user, field, value, customer_id=_customer_id(context, customer))
+
+
+def _customer_id(context: template.Context, customer: object) -> int | None:
+    if customer is None:
+        case = context.get("case")
+        if case is not None and getattr(case, "customer_id", None) is not None:
+            return int(case.customer_id)
+        customer = context.get("customer")
+    if customer is None or customer == "":
+        return None
+    pk = getattr(customer, "pk", customer)
+    return int(pk) if isinstance(pk, int | str) and str(pk).isdigit() else None
 
 
 @register.simple_tag(takes_context=True)
