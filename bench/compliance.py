@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import logging
 import os
 import random
 import shutil
@@ -477,6 +478,57 @@ def _database(args: argparse.Namespace, today: dt.date) -> Iterator[str]:
 # --- measure --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Clock:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+class _Steps(logging.Handler):
+    """Collects the per-rule (and evidence) wall and process-CPU seconds that compliance.detection logs
+    at DEBUG. Process CPU is this process's: on SQLite it includes the database's work, on PostgreSQL
+    only the client's (the server's work is in its backend process)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        detection = logging.getLogger("tsunagu.compliance.detection")
+        detection.setLevel(logging.DEBUG)
+        detection.addHandler(self)
+        detection.propagate = False
+
+    def emit(self, record: logging.LogRecord) -> None:  # type: ignore[override]
+        if hasattr(record, "step"):
+            self.records.append(record)
+
+    @contextmanager
+    def run(self, phase: str) -> Iterator[_Clock]:
+        self.records.clear()
+        clock = _Clock()
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield clock
+        clock.wall, clock.cpu = round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)
+        log(f"{phase}: {clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU")
+
+    def emit_steps(self, phase: str, extra: dict[str, Any]) -> None:
+        for r in self.records:
+            step, wall_s, cpu_s = r.step, r.wall_s, r.cpu_s  # type: ignore[attr-defined]
+            log(f"  {phase} {step}: {wall_s:.2f} s wall, {cpu_s:.2f} s CPU")
+            emit(
+                BENCH,
+                "compliance_rule_seconds",
+                round(wall_s, 3),
+                "s",
+                cpu_s=round(cpu_s, 3),
+                phase=phase,
+                step=step,
+                **extra,
+            )
+
+
+# --- measure ----
+
+
 def _explain(customer_id: int, date_from: dt.date, date_to: dt.date) -> None:
     from django.db import connection
 
@@ -509,12 +561,22 @@ def measure(args: argparse.Namespace, today: dt.date) -> None:
     days = _days(today)
     total = AccessLog.objects.count()
     extra = {"rows": total, "users": len(pop.users), "db": db_kind(os.environ["DATABASE_URL"])}
+    steps = _Steps()
 
-    began = time.perf_counter()
-    result = rules_run(actor=pop.auditor, date_from=days[0], date_to=days[-1])
-    seconds = round(time.perf_counter() - began, 2)
+    with steps.run("all") as clock:
+        result = rules_run(actor=pop.auditor, date_from=days[0], date_to=days[-1])
     by_rule = dict(Counter(a.rule for a in result.alerts))
-    emit(BENCH, "compliance_all_rules_seconds", seconds, "s", alerts=len(result.alerts), by_rule=by_rule, **extra)
+    emit(
+        BENCH,
+        "compliance_all_rules_seconds",
+        clock.wall,
+        "s",
+        cpu_s=clock.cpu,
+        alerts=len(result.alerts),
+        by_rule=by_rule,
+        **extra,
+    )
+    steps.emit_steps("all", extra)
 
     # The scheduled run continues after the last row a previous scheduled run covered.
     now = timezone.now()
@@ -531,17 +593,19 @@ def measure(args: argparse.Namespace, today: dt.date) -> None:
     planted = [("bulk", rng.choice(ops)), ("night", rng.choice(ops))]
     seq = (AccessLog.objects.filter(chain=BENCH_CHAIN).aggregate(v=Max("seq"))["v"] or 0) + 1
     _load(_day(pop, _last_business_day(today), args.day_rows, rng, planted), start_seq=seq)
-    began = time.perf_counter()
-    result = rules_run(actor=pop.auditor)
+    with steps.run("incremental") as clock:
+        result = rules_run(actor=pop.auditor)
     emit(
         BENCH,
         "compliance_incremental_day_seconds",
-        round(time.perf_counter() - began, 2),
+        clock.wall,
         "s",
+        cpu_s=clock.cpu,
         day_rows=result.run.total,
         alerts=len(result.created),
         **extra,
     )
+    steps.emit_steps("incremental", extra)
 
     sample = rng.sample(pop.real, min(200, len(pop.real)))
     if args.explain:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -136,6 +136,48 @@ def score(value: int, limit: int) -> Decimal:
 
 def outside_hours(hour: int, business_day: bool, t: Thresholds) -> bool:
     return not business_day or not (t.business_start <= hour < t.business_end)
+
+
+@dataclass(frozen=True)
+class HourSpan:
+    """Consecutive local clock hours [start, end) of one monitoring day that are outside business hours
+    for the same thresholds (`flagged`: indexes into the variants given to `outside_hour_spans`)."""
+
+    start: dt.datetime  # local clock time, naive
+    end: dt.datetime
+    day: dt.date  # the monitoring day
+    flagged: frozenset[int]
+
+
+def outside_hour_spans(
+    days: Iterable[dt.date], variants: Sequence[Thresholds], is_business_day: Callable[[dt.date], bool]
+) -> list[HourSpan]:
+    """The hours of the monitoring days that are outside business hours for at least one variant of the
+    thresholds, as spans of consecutive hours flagged for the same variants. Whether an hour is outside
+    depends on its clock day (a closed day is outside all day), so the night after a business day splits
+    at midnight only when the next clock day differs (e.g. a closed day). The rule reads the log only in
+    these spans (one range of `at` each) instead of computing the local hour of every read."""
+    business: dict[dt.date, bool] = {}
+    spans: list[HourSpan] = []
+    for day in days:
+        begin = dt.datetime.combine(day, dt.time(DAY_START_HOUR))
+        current: HourSpan | None = None
+        for k in range(24):
+            start = begin + dt.timedelta(hours=k)
+            clock_day = start.date()
+            if clock_day not in business:
+                business[clock_day] = is_business_day(clock_day)
+            flagged = frozenset(i for i, t in enumerate(variants) if outside_hours(start.hour, business[clock_day], t))
+            end = start + dt.timedelta(hours=1)
+            if current is not None and current.flagged == flagged:
+                current = HourSpan(current.start, end, day, flagged)
+                continue
+            if current is not None and current.flagged:
+                spans.append(current)
+            current = HourSpan(start, end, day, flagged)
+        if current is not None and current.flagged:
+            spans.append(current)
+    return spans
 
 
 def ymd(day: dt.date) -> str:
