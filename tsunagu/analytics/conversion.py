@@ -21,7 +21,7 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.db.models import Case, Value, When
+from django.db import connection
 
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.policies.choices import LineOfBusiness
@@ -177,21 +177,25 @@ def scoring_rows(book: F.Book, as_of: dt.date) -> pl.DataFrame:
     return with_features(book, entries_frame(open_only=True), as_of=as_of)
 
 
-def entry_scores_write(scored: pl.DataFrame, *, model_id: int, as_of: dt.date, batch: int = 500) -> int:
-    """Store each open entry's score and reasons on the entry, batch by batch with one UPDATE … CASE
-    (what bulk_update does). These fields are derived and excluded from the row history, which is
-    why a plain update() is allowed; the scoring run's audit event records the run."""
-    score_field = TargetEntry._meta.get_field("conversion_score")
-    reasons_field = TargetEntry._meta.get_field("conversion_reasons")
-    rows = list(scored.select("entry_id", "score", "reasons").iter_rows())
-    for start in range(0, len(rows), batch):
-        part = rows[start : start + batch]
-        scores = [When(pk=pk, then=Value(float(score), output_field=score_field)) for pk, score, _ in part]
-        reasons = [When(pk=pk, then=Value(why, output_field=reasons_field)) for pk, _, why in part]
-        TargetEntry.objects.filter(pk__in=[pk for pk, _, _ in part]).update(
-            conversion_score=Case(*scores, output_field=score_field),
-            conversion_reasons=Case(*reasons, output_field=reasons_field),
-            conversion_model_id=model_id,
-            conversion_as_of=as_of,
-        )
+def entry_scores_write(scored: pl.DataFrame, *, model_id: int, as_of: dt.date, batch: int = 1000) -> int:
+    """Store each open entry's score and reasons on the entry: one parameterised UPDATE by primary key,
+    executed for every entry. These fields are derived and excluded from the row history, which is why
+    they are written without a history row; the scoring run's audit event records the run.
+
+    (An ORM update with CASE WHEN per batch spent 8.8 s for 7,400 entries building the expressions.)"""
+    quote = connection.ops.quote_name
+    meta = TargetEntry._meta
+    columns = [meta.get_field(name).column for name in ("conversion_score", "conversion_reasons",
+                                                       "conversion_model", "conversion_as_of")]  # fmt: skip
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
+    adapt_json = connection.ops.adapt_json_value
+    day = connection.ops.adapt_datefield_value(as_of)
+    rows = [
+        (float(score), adapt_json(reasons, None), model_id, day, pk)
+        for pk, score, reasons in scored.select("entry_id", "score", "reasons").iter_rows()
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[start : start + batch])
     return len(rows)

@@ -8,6 +8,7 @@ kind's scores in bulk (core.bulk, no per-row ORM) and records one audit event wi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import numpy as np
@@ -116,16 +117,21 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
         raise ValidationError(f"使用中の{ModelKind(kind).label}モデルがありません。先に学習してください。")
     row, model = found
     rows = training.scoring_rows(book or F.load_book(), kind, as_of)
-    every = scored_rows(model, rows)
-    scored = per_customer(every, kind=kind)
+    if kind == training.CONVERSION:
+        every = scored_rows(model, rows)
+        scored = per_customer(every, kind=kind)
+        texts = [json.dumps(r, ensure_ascii=False) for r in scored["reasons"].to_list()]
+        scored = scored.with_columns(pl.Series("reasons", texts, dtype=pl.String))
+    else:
+        scored = customer_scores(model, rows, kind=kind)
     drift = model.drift(rows) if rows.height else []
     now = timezone.now()
-    adapt_json = connection.ops.adapt_json_value  # what JSONField does per value, looked up once
     adapt_date = connection.ops.adapt_datefield_value(as_of)
     adapt_now = connection.ops.adapt_datetimefield_value(now)
+    # The reasons are JSON text already; a text parameter is what JSONField sends on SQLite, and
+    # PostgreSQL casts the untyped literal to jsonb.
     tuples = [
-        (customer, kind, row.pk, float(score), line or "", adapt_json(reasons, None),
-         bool(allowed), adapt_date, adapt_now)
+        (customer, kind, row.pk, score, line or "", reasons, bool(allowed), adapt_date, adapt_now)
         for customer, score, line, reasons, allowed in scored.iter_rows()
     ]  # fmt: skip
     with transaction.atomic():
@@ -146,10 +152,24 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
     return len(tuples)
 
 
-def score_frame(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:
-    """customer_id, score, product_line, reasons, marketing_allowed — one row per customer (next
-    product, conversion: the candidate line or open entry with the highest score)."""
-    return per_customer(scored_rows(model, rows), kind=kind)
+def customer_scores(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:
+    """customer_id, score, product_line, reasons (JSON text), marketing_allowed — one row per customer.
+    Next product: every candidate line is scored, and only each customer's best line is explained."""
+    columns = ["customer_id", "score", "product_line", "reasons", "marketing_allowed"]
+    if rows.height == 0:
+        return pl.DataFrame(schema={"customer_id": pl.Int64, "score": pl.Float64, "product_line": pl.String,
+                                    "reasons": pl.String, "marketing_allowed": pl.Boolean})  # fmt: skip
+    if kind == training.NEXT_PRODUCT:
+        order = np.lexsort((-model.predict(rows), rows["customer_id"].to_numpy()))
+        rows = rows[order].unique(subset="customer_id", keep="first", maintain_order=True)
+    scores, reasons = model.explain_json(rows)
+    return rows.select(
+        "customer_id",
+        pl.Series("score", scores),
+        (pl.col("line").fill_null("") if "line" in rows.columns else pl.lit("")).alias("product_line"),
+        reasons.alias("reasons"),
+        pl.col("contact_consent").fill_null(False).alias("marketing_allowed"),
+    ).select(columns)
 
 
 def scored_rows(model: Model, rows: pl.DataFrame) -> pl.DataFrame:

@@ -1,5 +1,5 @@
-"""Reasons per prediction: the features that pushed this row's score up the most (LightGBM's
-`pred_contrib`, the exact TreeSHAP contributions in log-odds), written in Japanese.
+"""Reasons per prediction: the features that pushed this row's score up the most (the path
+attributions of `attribution.py`, in log-odds), written in Japanese.
 
 A label table maps a feature name to a template, e.g.
 `{"premium_change": {"text": "更新時の保険料上昇 {value:+.0%}"}, "complaints_6m": {"text": "直近6か月に苦情あり",
@@ -12,10 +12,13 @@ the model file (no code).
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from .preprocess import OTHER_LEVEL, Preprocessor
 
@@ -63,29 +66,99 @@ def top_reasons(
     k: int = 3,
 ) -> list[list[dict[str, Any]]]:
     """For each row, up to k reasons (feature, text, contribution), strongest first."""
+    chosen = _choose(pre, labels, matrix, contributions, k=k)
     names = pre.feature_names
-    per_feature = contributions[:, : len(names)]  # the last column is the bias (expected value)
-    order = np.argsort(-per_feature, axis=1)[:, : k * 2]
-    # The text depends only on (feature, value), and values repeat (levels, counts, flags): render
-    # each pair once instead of decoding and formatting every reason of every row.
-    texts: dict[tuple[int, float], str] = {}
-    out = []
-    for i in range(matrix.shape[0]):
-        reasons: list[dict[str, Any]] = []
-        for j in order[i]:
-            weight = float(per_feature[i, j])
-            if weight < MIN_CONTRIBUTION or len(reasons) == k:
-                break
-            raw = float(matrix[i, j])
-            if math.isnan(raw):  # unknown: rendered each time (NaN keys never match)
-                text = render(labels.get(names[j]), names[j], None)
-            else:
-                key = (int(j), raw)
-                cached = texts.get(key)
-                if cached is None:
-                    cached = texts[key] = render(labels.get(names[j]), names[j], decode(pre, j, raw))
-                text = cached
-            if text:
-                reasons.append({"feature": names[j], "text": text, "contribution": round(weight, 4)})
-        out.append(reasons)
+    out: list[list[dict[str, Any]]] = [[] for _ in range(matrix.shape[0])]
+    for rows, keys, weights in chosen.slots:
+        for i, key, weight in zip(rows.tolist(), keys.tolist(), weights.tolist(), strict=True):
+            feature = names[chosen.features[key]]
+            out[i].append({"feature": feature, "text": chosen.texts[key], "contribution": round(weight, 4)})
     return out
+
+
+def top_reasons_json(
+    pre: Preprocessor,
+    labels: dict[str, dict[str, str]],
+    matrix: np.ndarray,
+    contributions: np.ndarray,
+    *,
+    k: int = 3,
+) -> pl.Series:
+    """The same reasons as `top_reasons`, each row's list already written as JSON text: scoring a book
+    writes hundreds of thousands of rows, and building dicts to serialise them one by one costs more
+    than the model."""
+    n = matrix.shape[0]
+    chosen = _choose(pre, labels, matrix, contributions, k=k)
+    names = pre.feature_names
+    heads = pl.Series(
+        [
+            '{"feature": ' + json.dumps(names[j], ensure_ascii=False) + ', "text": '
+            + json.dumps(text, ensure_ascii=False) + ', "contribution": '
+            for j, text in zip(chosen.features, chosen.texts, strict=True)
+        ],
+        dtype=pl.String,
+    )  # fmt: skip
+    if not chosen.slots:
+        return pl.Series("reasons", ["[]"] * n, dtype=pl.String)
+    rows = np.concatenate([r for r, _, _ in chosen.slots])
+    keys = np.concatenate([key for _, key, _ in chosen.slots])
+    weights = np.concatenate([w for _, _, w in chosen.slots])
+    slot = np.concatenate([np.full(len(r), i) for i, (r, _, _) in enumerate(chosen.slots)])
+    order = np.lexsort((slot, rows))  # by row, then position: the strongest reason first
+    parts = pl.DataFrame({"row": rows[order], "head": heads.gather(keys[order]), "weight": np.round(weights[order], 4)})
+    lists = parts.group_by("row", maintain_order=True).agg(
+        (pl.col("head") + pl.col("weight").cast(pl.String) + "}").str.join(", ").alias("items")
+    )
+    every = pl.DataFrame({"row": np.arange(n)}).join(lists, on="row", how="left", maintain_order="left")
+    return every.select(("[" + pl.col("items").fill_null("") + "]").alias("reasons")).get_column("reasons")
+
+
+@dataclass
+class _Chosen:
+    features: list[int]  # per distinct (feature, value): the feature's index
+    texts: list[str]  # per distinct (feature, value): the rendered text
+    slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per position: rows, distinct keys, contributions
+
+
+def _choose(
+    pre: Preprocessor, labels: dict[str, dict[str, str]], matrix: np.ndarray, contributions: np.ndarray, *, k: int
+) -> _Chosen:
+    """A row's reasons are its strongest positive contributions of at least MIN_CONTRIBUTION whose
+    text is not empty (a zero flag with zero="" is never a reason), strongest first, at most k."""
+    names = pre.feature_names
+    n = matrix.shape[0]
+    if n == 0 or not names:
+        return _Chosen([], [], [])
+    per_feature = contributions[:, : len(names)]  # the last column is the bias (expected value)
+    width = min(k * 2, len(names))
+    top = np.argpartition(-per_feature, width - 1, axis=1)[:, :width] if width < len(names) else None
+    if top is None:
+        top = np.broadcast_to(np.arange(len(names)), (n, len(names)))
+    candidate = np.take_along_axis(per_feature, top, axis=1)
+    order = np.argsort(-candidate, axis=1)
+    features = np.take_along_axis(top, order, axis=1)
+    weights = np.take_along_axis(candidate, order, axis=1)
+    raw = np.take_along_axis(matrix, features, axis=1).astype(np.float64)
+    # The text depends only on (feature, value), and values repeat (levels, counts, flags): render each
+    # distinct pair once, feature by feature. NaN is "unknown", one value of its own.
+    keys = np.empty(features.shape, dtype=np.int64)
+    distinct_features: list[int] = []
+    texts: list[str] = []
+    for j in np.unique(features).tolist():
+        at = features == j
+        values, inverse = np.unique(raw[at], return_inverse=True)  # NaN sorts last, once
+        keys[at] = len(texts) + inverse.ravel()
+        label = labels.get(names[j])
+        for v in values.tolist():
+            texts.append(render(label, names[j], None if math.isnan(v) else decode(pre, j, v)))
+            distinct_features.append(j)
+    empty = np.array([t == "" for t in texts], dtype=bool)
+    usable = (weights >= MIN_CONTRIBUTION) & ~empty[keys]
+    # Contributions are sorted, so the weak ones are all at the end; the k first usable positions are kept.
+    chosen = usable & (np.cumsum(usable, axis=1) <= k)
+    position = np.cumsum(chosen, axis=1) - 1
+    slots = []
+    for slot in range(k):
+        r, c = np.nonzero(chosen & (position == slot))
+        slots.append((r, keys[r, c], weights[r, c]))
+    return _Chosen(distinct_features, texts, slots)
