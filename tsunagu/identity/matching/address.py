@@ -113,9 +113,7 @@ def read_mergers(path: Path = MERGERS_PATH) -> list[tuple[str, str, str]]:
     return [(r["prefecture"], r["old_name"], r["new_municipality"]) for r in csv.DictReader(lines)]
 
 
-def build_gazetteer(
-    rows: list[tuple[str, str, str, str, str]], mergers: list[tuple[str, str, str]]
-) -> Gazetteer:
+def build_gazetteer(rows: list[tuple[str, str, str, str, str]], mergers: list[tuple[str, str, str]]) -> Gazetteer:
     prefectures = frozenset(pref for _c, _o, pref, _m, _t in rows)
     gazetteer = Gazetteer(prefectures)
     towns: dict[tuple[str, str], set[str]] = defaultdict(set)

@@ -116,6 +116,8 @@ def _settings(present: Sequence[str], *, deduplicated: Collection[str] = ()) -> 
         ],
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": True,
+        # The given-name readings, for the twins rule (a voicing-mark slip is no twin: rules.py).
+        "additional_columns_to_retain": [c for c in rules.RETAINED_COLUMNS if c in present],
         "probability_two_random_records_match": 1e-4,
         "em_convergence": 0.001,
         "max_iterations": 20,

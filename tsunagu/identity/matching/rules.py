@@ -34,6 +34,7 @@ And one raises to review only:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -59,12 +60,35 @@ PERSONAL_IDS = ("mobile_n", "email_n", "other_id_n")
 # ones (postal code, "same town" where the data has it, similar addresses). Counted from the top,
 # so that a model with the town level and one without (FEBRL, an older stored model) read alike.
 LANDLINE_AGREES_BELOW_TOP = (0, 2)
-AT_ONE_ADDRESS_BELOW_TOP = 2  # address and landline, address, or landline: one home
 BIRTH_DATE_YEARS_APART = 2
 # A conflicting pair without any agreeing personal identifier is scored down to this.
 REJECTED_PROBABILITY = 0.0
 # Deterministic rules give the prior (share of matches among all pairs); their assumed recall:
 DETERMINISTIC_RECALL = 0.9
+
+
+# Feature columns the rules read on both sides of a pair (kept in Splink's output).
+RETAINED_COLUMNS = ("giv_kana",)
+_VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
+
+
+def _without_voicing(text: object) -> str:
+    """A reading without voicing marks (ケンジ → ケンシ, ガオリ → カオリ)."""
+    return unicodedata.normalize("NFD", text).translate(_VOICING_MARKS) if isinstance(text, str) else ""
+
+
+def _voicing_slip(pairs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Among `rows`, pairs whose given-name readings differ only by voicing marks (゛ ゜): a slip
+    of entry or of a half-width conversion (ｹﾝｼﾞ → ｹﾝｼ), not two names. Unknown: False."""
+    out = np.zeros(len(pairs), dtype=bool)
+    if "giv_kana_l" not in pairs.columns or not rows.any():
+        return out
+    left = pairs["giv_kana_l"].to_numpy(dtype=object)
+    right = pairs["giv_kana_r"].to_numpy(dtype=object)
+    for i in np.flatnonzero(rows):
+        folded = _without_voicing(left[i])
+        out[i] = bool(folded) and folded == _without_voicing(right[i])
+    return out
 
 
 def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
@@ -152,7 +176,6 @@ def apply(
     # same birth date is one person.
     location = _gamma(out, "location")
     location_top = top["location"] if top and "location" in top else int(location.max(initial=0))
-    at_one_address = (location > 0) & (location >= location_top - AT_ONE_ADDRESS_BELOW_TOP)
     namesake = (
         hard_negatives
         & best("family_name", below=1)
@@ -165,13 +188,12 @@ def apply(
     )
     probability[namesake] = review_cap
     rule[namesake] = NAME_AND_BIRTH_DATE_ONLY
-    # Twins: same family, birth date and home, given names written differently in kanji and in
-    # reading (直美 / 直樹). A slip in one record changes one of them, rarely both. Only at one
-    # home (address or landline): elsewhere the pair is one person with a slip in the given name
-    # more often than twins apart (the dev set's two such pairs are one person each).
+    # Twins: same family and birth date, given names written differently in kanji and in reading
+    # (直美 / 直樹). A slip in one record changes one of them, rarely both. Readings that differ
+    # only by a voicing mark (ケンジ / ケンシ) are a slip, not two names (the dev set's two pairs).
+    # Not limited to one home: twins who live apart are twins too (gen2: 2 false merges more).
     twins = (
         hard_negatives
-        & at_one_address
         & best("family_name", below=1)
         & (dob >= BIRTH_DATE_SLIP)
         & (given > KANJI_DIFFERS_READING_UNKNOWN)  # both readings known (not a homophone)
@@ -179,6 +201,7 @@ def apply(
         & _both_kanji_given(out)
         & (probability >= thresholds.auto_link)  # only an automatic link is withheld
     )
+    twins &= ~_voicing_slip(out, twins)
     probability[twins] = review_cap
     rule[twins] = POSSIBLE_TWINS
     # No conflict rule can apply here (the given name and birth date agree).
