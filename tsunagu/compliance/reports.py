@@ -25,6 +25,7 @@ from .models import Alert, ReviewItem, RuleRun
 
 SCREEN = "監査レポート"
 WHO_SAW_LIMIT = 5_000  # rows of one customer's access history on one report
+SENSITIVE_MARK = "【機微】"  # marks the reads that showed 機微情報 in clear text (purpose `sensitive`)
 
 
 @dataclass
@@ -93,6 +94,7 @@ def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.dat
         entry["n"] += row["n"]
         entry["purposes"][AccessPurpose(row["purpose"]).label] += row["n"]
         entry["first"], entry["last"] = min(entry["first"], row["first"]), max(entry["last"], row["last"])
+    sensitive = sensitive_fields_by_user(customer_id, date_from, date_to)
     # Only the readers' names (not every user's: thousands of staff).
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=[uid for uid, _name in by_user if uid])}
     log_access(
@@ -106,14 +108,36 @@ def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.dat
         "who_saw",
         KINDS["who_saw"],
         f"{customer.number} {customer.name} / {_label(date_from, date_to)}",
-        ["利用者", "ユーザー名", "回数", "目的", "最初", "最後"],
+        ["利用者", "ユーザー名", "回数", "目的", "機微情報の閲覧", "最初", "最後"],
         customer_ids=[customer_id],
     )
     for (uid, username), e in sorted(by_user.items(), key=lambda kv: -kv[1]["n"]):
         name = names.get(uid, username) if uid else "(システム)"
         purposes = "、".join(f"{label} {n}" for label, n in e["purposes"].most_common())
-        report.rows.append([name, username, e["n"], purposes, _hm(e["first"]), _hm(e["last"])])
+        seen = sensitive.get((uid, username))
+        marker = f"{SENSITIVE_MARK} " + "、".join(seen) if seen else ""
+        report.rows.append([name, username, e["n"], purposes, marker, _hm(e["first"]), _hm(e["last"])])
+    if sensitive:
+        report.note = (
+            f"{SENSITIVE_MARK}: 機微情報(けが人の状況・苦情の事実確認メモ・ADRの記録)を平文で表示した利用者と項目です。"
+        )
     return report
+
+
+def sensitive_fields_by_user(
+    customer_id: int, date_from: dt.date, date_to: dt.date
+) -> dict[tuple[int | None, str], list[str]]:
+    """{(user id, username): names of the 機微情報 fields shown} for one customer in the period, from the
+    rows of purpose `sensitive` (the (customer_id, at) index; core.access_log_sensitive)."""
+    found: dict[tuple[int | None, str], dict[str, None]] = {}
+    rows = AccessLog.objects.filter(
+        customer_id=customer_id, purpose=AccessPurpose.SENSITIVE, **_period(date_from, date_to)
+    ).values_list("user_id", "username", "detail")
+    for uid, username, detail in rows.order_by()[:WHO_SAW_LIMIT]:
+        labels = found.setdefault((uid, username), {})
+        for label in (detail or {}).get("labels", []):
+            labels[str(label)] = None
+    return {key: sorted(labels) for key, labels in found.items()}
 
 
 def by_user(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
@@ -131,17 +155,33 @@ def by_user(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
         .annotate(n=Count("*"))
         .values_list("user_id", "n")
     )
+    sensitive = dict(
+        AccessLog.objects.filter(purpose=AccessPurpose.SENSITIVE, **_period(date_from, date_to))
+        .order_by()
+        .values_list("user_id")
+        .annotate(n=Count("customer_id", distinct=True))
+        .values_list("user_id", "n")
+    )
     names = _names()
     report = Report(
         "by_user",
         KINDS["by_user"],
         _label(date_from, date_to),
-        ["利用者", "ユーザー名", "行数", "顧客数", "エクスポート行数", "最終アクセス"],
+        ["利用者", "ユーザー名", "行数", "顧客数", "エクスポート行数", "機微情報の閲覧(顧客数)", "最終アクセス"],
     )
     for row in sorted(rows, key=lambda r: -r["n"]):
         name = names.get(row["user_id"], ("", row["username"]))[1] if row["user_id"] else "(システム)"
+        seen = sensitive.get(row["user_id"], 0)
         report.rows.append(
-            [name, row["username"], row["n"], row["customers"], exports.get(row["user_id"], 0), _hm(row["last"])]
+            [
+                name,
+                row["username"],
+                row["n"],
+                row["customers"],
+                exports.get(row["user_id"], 0),
+                f"{SENSITIVE_MARK} {seen}" if seen else 0,
+                _hm(row["last"]),
+            ]
         )
     return report
 
@@ -235,6 +275,7 @@ def monthly(*, user: User, month: dt.date) -> Report:
     report = Report("monthly", KINDS["monthly"], f"{first:%Y年%m月}", ["項目", "件数"])
     report.rows.append(["アクセスログ行数", log.count()])
     report.rows.append(["うちエクスポート", log.filter(purpose=AccessPurpose.EXPORT).count()])
+    report.rows.append(["うち機微情報の閲覧", log.filter(purpose=AccessPurpose.SENSITIVE).count()])
     report.rows.append(
         [
             "監視ルールの実行",

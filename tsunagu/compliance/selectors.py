@@ -76,6 +76,20 @@ class LogRow:
     entry: AccessLog
     customer: Customer | None
 
+    @property
+    def sensitive_labels(self) -> list[str]:
+        """The 機微情報 fields a sensitive read showed (purpose `sensitive`; core.access_log_sensitive)."""
+        if self.entry.purpose != AccessPurpose.SENSITIVE:
+            return []
+        return [str(label) for label in (self.entry.detail or {}).get("labels", [])]
+
+    @property
+    def purpose_label(self) -> str:
+        """The purpose as screens and the CSV show it: a sensitive read names its fields."""
+        labels = self.sensitive_labels
+        label = self.entry.get_purpose_display()
+        return f"{label}({'、'.join(labels)})" if labels else label
+
 
 @dataclass
 class LogPage:

@@ -71,7 +71,7 @@ def access_log_csv(request: AuthedRequest) -> HttpResponse:
                 entry.username,
                 f"K{entry.customer_id:09d}" if entry.customer_id is not None else "",
                 row.customer.name if row.customer is not None else "",
-                entry.get_purpose_display(),
+                row.purpose_label,
                 entry.screen,
                 entry.client_address,
                 entry.pk,
