@@ -34,6 +34,8 @@ _WARD_RE = re.compile(r"^(.+?市)(.+区)$")
 # A leftover ward name (a designated city's ward before a reorganisation, 浜松市中区 → 中央区).
 _STALE_WARD_RE = re.compile(r"^([^0-9\-]{1,4}区)")
 _AZA_PREFIXES = ("大字", "字")
+# 京都's street directions before the town (烏丸通御池下る虎屋町): up to the last 上る / 下る / 東入 …
+_KYOTO_STREET_RE = re.compile(r"^.*?通.*(?:上る|下る|上ル|下ル|上がる|下がる|入る|入ル|東入|西入)")
 _OLD_CODE_RE = re.compile(r'"old_code":\s*"([0-9 ]*)"')
 
 
@@ -173,10 +175,13 @@ def _match_town(rest: str, towns: frozenset[str], lengths: tuple[int, ...]) -> s
 
 
 def _town_candidates(rest: str, alias: _Alias) -> list[str]:
-    """The text after the municipality as it may be written in today's towns: as it is, without
-    大字 / 字, and for a merged 町村 with the old name in front (大岡村甲 → 大岡甲, 丹生川村坊方 →
-    丹生川町坊方: villages often became towns of that name)."""
+    """The text after the municipality as it may be written in today's towns: as it is, after a
+    京都 street name and its direction (烏丸通御池下る虎屋町 → 虎屋町), without 大字 / 字, and for
+    a merged 町村 with the old name in front (大岡村甲 → 大岡甲, 丹生川村坊方 → 丹生川町坊方:
+    villages often became towns of that name)."""
     out = [rest]
+    if street := _KYOTO_STREET_RE.match(rest):  # the town follows the street and its direction
+        out.insert(0, rest[street.end() :])
     for prefix in _AZA_PREFIXES:
         if rest.startswith(prefix):
             out.append(rest[len(prefix) :])
