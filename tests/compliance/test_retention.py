@@ -170,7 +170,9 @@ def test_the_run_anonymises_the_master_and_scrubs_its_history(auditor, gone, sta
     run = result.run
     assert run.status == "done"
     assert run.counts["customer"]["customers"] == 1
-    event = AuditEvent.objects.get(action="compliance.retention_run", target_id=str(run.pk))
+    event = AuditEvent.objects.get(
+        action="compliance.retention_run", target_type="compliance.retentionrun", target_id=str(run.pk)
+    )
     assert event.actor == auditor
     assert event.data["counts"]["customer"]["customers"] == 1
     assert set(RetentionDone.objects.filter(customer=gone).values_list("record_type", flat=True)) >= {

@@ -31,7 +31,8 @@ from tsunagu.documents.models import Document
 from tsunagu.identity.models import SourceRecord
 from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Policy
-from tsunagu.surveys.models import Response
+from tsunagu.surveys.choices import QuestionKind
+from tsunagu.surveys.models import Question, Response
 from tsunagu.voice.models import Voice
 
 from . import retention
@@ -115,7 +116,9 @@ def _has_rows(record_type: str) -> Q:
         RecordType.CASE: Case.objects.filter(customer=OuterRef("pk")).exclude(complaint),
         RecordType.COMPLAINT: Case.objects.filter(customer=OuterRef("pk")).filter(complaint),
         RecordType.DOCUMENT: Document.objects.filter(customer=OuterRef("pk")),
-        RecordType.SURVEY: Response.objects.filter(customer=OuterRef("pk")).exclude(comment=""),
+        RecordType.SURVEY: Response.objects.filter(customer=OuterRef("pk")).filter(
+            ~Q(comment="") | Q(Exists(Question.objects.filter(version=OuterRef("version"), kind=QuestionKind.TEXT)))
+        ),
         RecordType.VOICE: Voice.objects.filter(customer=OuterRef("pk")),
         RecordType.SCORE: Score.objects.filter(customer=OuterRef("pk")),
         RecordType.SOURCE: SourceRecord.objects.filter(customer=OuterRef("pk")),

@@ -5,14 +5,18 @@ an audit event each (the run's event carries the counts per record type).
 How the run writes (per record type, in chunks of customers, each chunk one transaction that first
 re-reads which of its customers may still be processed, so a hold placed meanwhile is respected):
 
-- anonymise: `writes.update_rows` (one set-based UPDATE; the database copies each changed row into
+- clear: `writes.clear_rows` (set-based UPDATEs in chunks; the database copies each changed row into
   its history as "~" with the actor and the reason 保存期間満了による匿名化), then the earlier history
   rows of those objects get the same values — otherwise the history would keep what was erased; who
   changed what and when stays;
-- delete: the rows' history gets a "-" row with the actor (core.bulk.copy_to_history), the rows are
-  deleted, and their history rows are scrubbed the same way;
-- tables without row history (contacts: append-only; case events; scores) are written directly — the
-  ledger (`RetentionDone`, with history) and the run's audit event are their record.
+- delete: `writes.delete_rows` (a "-" history row with the actor and 保存期間満了による削除 for each
+  row, then the rows), and their history rows are scrubbed the same way;
+- tables without row history (contacts and case timelines: append-only; scores; the voice term index;
+  identity blocking keys) go through the same two functions, which record each cleared or deleted row
+  as an audit event of the run's action (actor, reason, the row, "~" or "-"; never the values);
+- the stored PDF files of the customer's documents are deleted from storage after the chunk commits
+  (the rows keep number and dates, the file reference is cleared); a print file shared with other
+  customers' documents is kept until no document refers to it; the run counts the files deleted.
 The customer master change is announced (core.events.customer_changed) so the search index drops
 the old name, kana, phones and address in the same transaction.
 """
@@ -25,127 +29,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Substr, TruncYear
+from django.db import transaction
 from django.utils import timezone
 
-from tsunagu.analytics.models import Score
-from tsunagu.cases.choices import CaseType
-from tsunagu.cases.models import Case, CaseEvent, ComplaintDetail
-from tsunagu.core import bulk, events, normalize, permissions, writes
+from tsunagu.cases.models import Case
+from tsunagu.core import events, permissions, writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
-from tsunagu.customers.models import Address, Customer, Email, FormerName, Phone, Relative
-from tsunagu.documents.models import Document
-from tsunagu.identity.models import SourceRecord
-from tsunagu.interactions.models import Interaction
-from tsunagu.surveys.models import Response
-from tsunagu.voice.models import Voice
+from tsunagu.customers.models import Customer
+from tsunagu.documents.config import get_storage
 
 from . import retention
 from . import retention_selectors as selectors
+from . import retention_steps as steps
 from .models import LegalHold, RetentionDone, RetentionPeriod, RetentionRun
 from .retention_choices import RecordType, RetentionRunStatus
 
-REASON = "保存期間満了による匿名化"
-DELETE_REASON = "保存期間満了による削除"
+REASON = steps.REASON
+DELETE_REASON = steps.DELETE_REASON
 CHUNK = 500  # customers per transaction
-
-
-def _postal_prefix(field: str) -> Any:
-    return Concat(Substr(field, 1, 3), Value("-0000"))
-
-
-@dataclass(frozen=True)
-class Step:
-    """One table's part of a record type's processing."""
-
-    model: type[models.Model]
-    customer_path: str  # the lookup from the table to the customer id
-    values: dict[str, Any] | None  # None: delete the rows
-    where: Q | None = None
-    history: bool = True  # the table keeps simple-history rows
-    scrub: dict[str, Any] | None = None  # history values of deleted rows
-
-    def rows(self, customer_ids: Sequence[int] | Any) -> models.QuerySet[Any]:
-        rows: models.QuerySet[Any] = models.QuerySet(self.model).filter(**{f"{self.customer_path}__in": customer_ids})
-        return rows if self.where is None else rows.filter(self.where)
-
-
-COMPLAINT = Q(case_type=CaseType.COMPLAINT)
-NOT_COMPLAINT = ~Q(case_type=CaseType.COMPLAINT)
-CASE_TEXT = {"subject": retention.CLEARED_TEXT, "description": "", "resolution_summary": ""}
-
-
-def _steps() -> dict[str, list[Step]]:
-    """What each processed record type does (retention.ACTIONS says which types are processed)."""
-    return {
-        RecordType.CUSTOMER: [
-            Step(
-                Customer,
-                "pk",
-                {
-                    "name": retention.ANONYMISED_NAME,
-                    "family_name": "",
-                    "given_name": "",
-                    "name_kana": retention.ANONYMISED_KANA,
-                    "birth_date": TruncYear("birth_date"),
-                    "corporate_number": "",
-                    "note": "",
-                    "name_key": normalize.name_key(retention.ANONYMISED_NAME),
-                    "kana_key": normalize.kana_key(retention.ANONYMISED_KANA),
-                },
-            ),
-            Step(
-                Address,
-                "customer_id",
-                {"postal_code": _postal_prefix("postal_code"), "street": retention.ANONYMISED_NAME, "building": ""},
-            ),
-            Step(Phone, "customer_id", None, scrub={"number": "", "digits": ""}),
-            Step(Email, "customer_id", None, scrub={"address": "", "key": ""}),
-            Step(
-                Relative, "customer_id", None, scrub={"name": retention.ANONYMISED_NAME, "name_kana": "", "phone": ""}
-            ),
-            Step(FormerName, "customer_id", None, scrub={"name": retention.ANONYMISED_NAME, "name_kana": ""}),
-        ],
-        RecordType.CONTACT: [
-            Step(Interaction, "customer_id", {"subject": retention.CLEARED_TEXT, "notes": ""}, history=False),
-        ],
-        RecordType.CASE: [
-            Step(Case, "customer_id", CASE_TEXT, where=NOT_COMPLAINT),
-            Step(
-                CaseEvent,
-                "case__customer_id",
-                {"body": ""},
-                where=~Q(case__case_type=CaseType.COMPLAINT),
-                history=False,
-            ),
-        ],
-        RecordType.COMPLAINT: [
-            Step(Case, "customer_id", CASE_TEXT, where=COMPLAINT),
-            Step(
-                CaseEvent, "case__customer_id", {"body": ""}, where=Q(case__case_type=CaseType.COMPLAINT), history=False
-            ),
-            Step(ComplaintDetail, "case__customer_id", {"customer_request": retention.CLEARED_TEXT}),
-        ],
-        RecordType.DOCUMENT: [
-            Step(
-                Document,
-                "customer_id",
-                {
-                    "delivery_name": retention.ANONYMISED_NAME,
-                    "delivery_postal_code": _postal_prefix("delivery_postal_code"),
-                    "delivery_address": "",
-                },
-            ),
-        ],
-        RecordType.SURVEY: [Step(Response, "customer_id", {"comment": ""})],
-        RecordType.VOICE: [Step(Voice, "customer_id", {"text": retention.CLEARED_TEXT})],
-        RecordType.SCORE: [Step(Score, "customer_id", None, history=False)],
-        RecordType.SOURCE: [Step(SourceRecord, "customer_id", {"values": {}, "features": {}})],
-    }
 
 
 # --- periods and holds -----------------------------------------------------------------------
@@ -255,38 +158,12 @@ def _chunks(ids: Sequence[int], size: int) -> list[Sequence[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def _scrub_history(model: type[models.Model], row_ids: Sequence[int], values: dict[str, Any]) -> None:
-    tracked = writes.tracked_fields(model)
-    wanted = {name: value for name, value in values.items() if name in tracked}
-    if not wanted:
-        return
-    history_model = model.history.model  # type: ignore[attr-defined]
-    for part in _chunks(row_ids, 900):
-        models.QuerySet(history_model).filter(id__in=part).update(**wanted)
-
-
-def _apply(step: Step, customer_ids: Sequence[int], actor: User) -> int:
-    row_ids = list(step.rows(customer_ids).values_list("pk", flat=True))
-    if not row_ids:
-        return 0
-    if step.values is None:
-        if step.history:
-            bulk.copy_to_history(step.model, row_ids, user_id=actor.pk, history_type="-", reason=DELETE_REASON)
-        for part in _chunks(row_ids, 900):
-            queryset: models.QuerySet[Any] = models.QuerySet(step.model).filter(pk__in=part)
-            queryset._raw_delete(queryset.db)  # no cascade: these tables have no dependants
-        if step.history and step.scrub:
-            _scrub_history(step.model, row_ids, step.scrub)
-        return len(row_ids)
-    if step.history:
-        writes.update_rows(step.model._base_manager.filter(pk__in=row_ids), actor=actor, reason=REASON, **step.values)
-        _scrub_history(step.model, row_ids, step.values)
-    else:
-        for part in _chunks(row_ids, 900):
-            # Contacts are append-only and case events have no history: retention is the one write
-            # allowed on them, recorded by the ledger and the run's audit event.
-            models.QuerySet(step.model).filter(pk__in=part).update(**step.values)
-    return len(row_ids)
+def _count_files(counts: dict[str, dict[str, int]], files: steps.FileSweep) -> None:
+    """Files deleted after their chunks committed (and those that could not be)."""
+    if RecordType.DOCUMENT in counts:
+        counts[RecordType.DOCUMENT]["files"] = files.deleted
+        if files.failed:
+            counts[RecordType.DOCUMENT]["files_failed"] = len(files.failed)
 
 
 @dataclass
@@ -294,7 +171,7 @@ class RunResult:
     run: RetentionRun | None  # None for a dry run (which writes nothing)
     on: dt.date
     dry_run: bool
-    counts: dict[str, dict[str, int]]  # {record type: {"customers": n, "rows": n}}
+    counts: dict[str, dict[str, int]]  # {record type: {"customers": n, "rows": n}}; documents: "files" too
     blocked: dict[str, int]  # {record type: customers due but held back}
     blocked_by_reason: dict[str, int]
 
@@ -312,6 +189,7 @@ class RunResult:
                     "rows": values["rows"],
                     "blocked": self.blocked.get(record_type, 0),
                 }
+                | ({"files": values["files"]} if "files" in values else {})
                 for record_type, values in self.counts.items()
             ],
             "blocked_by_reason": self.blocked_by_reason,
@@ -324,7 +202,6 @@ def retention_execute(
     """Anonymise or delete every record due on `on` (or, with `dry_run`, count it and write nothing)."""
     permissions.require(actor, permissions.COMPLIANCE_RETENTION)
     periods = selectors.periods_in_effect(on)
-    steps = _steps()
     preview = selectors.due_preview(on=on)
     blocked = {t.record_type: t.blocked for t in preview.types if t.blocked}
     counts: dict[str, dict[str, int]] = {}
@@ -336,11 +213,12 @@ def retention_execute(
             due = selectors.processable(record_type, period.years, on).values("pk")
             counts[record_type] = {
                 "customers": due.count(),
-                "rows": sum(step.rows(due).count() for step in steps[record_type]),
+                "rows": sum(step.rows(due).count() for step in steps.STEPS[record_type]),
             }
         return RunResult(None, on, True, counts, blocked, preview.blocked_by_reason)
     run = RetentionRun(run_on=on, actor=actor)
     writes.save(run, actor=actor, clean=False, reason="保存期間の処理の開始")
+    files = steps.FileSweep(get_storage())
     try:
         for record_type in retention.PROCESSED:
             period = periods.get(record_type)
@@ -359,7 +237,10 @@ def retention_execute(
                     )
                     if not still:
                         continue
-                    rows = sum(_apply(step, still, actor) for step in steps[record_type])
+                    rows = sum(
+                        steps.apply(step, still, actor=actor, run_id=run.pk, files=files)
+                        for step in steps.STEPS[record_type]
+                    )
                     writes.bulk_create(
                         [RetentionDone(customer_id=pk, record_type=record_type, run=run) for pk in still],
                         actor=actor,
@@ -372,12 +253,14 @@ def retention_execute(
                 if progress is not None:
                     progress(record_type, len(still))
     except Exception as error:
+        _count_files(counts, files)
         run.status = RetentionRunStatus.FAILED
         run.error = str(error)[:300]
         run.counts = counts
         run.finished_at = timezone.now()
         writes.save(run, actor=actor, clean=False, reason="保存期間の処理の失敗")
         raise
+    _count_files(counts, files)
     with transaction.atomic():
         run.status = RetentionRunStatus.DONE
         run.counts = counts

@@ -9,7 +9,11 @@ that way has no history and its change has no author. Services therefore write t
 - `bulk_create(objs, actor=...)`, `bulk_update(objs, fields, actor=...)` — many instances, with
   simple-history's `bulk_*_with_history` utilities (one history row per object);
 - `update_rows(queryset, actor=..., **values)` — a set-based UPDATE (F() expressions allowed)
-  whose history rows the database copies from the updated rows (core.bulk.copy_to_history).
+  whose history rows the database copies from the updated rows (core.bulk.copy_to_history);
+- `clear_rows(queryset, actor=..., reason=..., **values)`, `delete_rows(queryset, actor=..., reason=...)`
+  — set-based erasure (retention), in chunks, the history rows ("~" / "-") made by the database; for a
+  table without row history (append-only contacts, case timelines, derived indexes) one audit event
+  per row under the caller's action.
 
 History-tracked models use `HistoryQuerySet` (or mix it into their own queryset), whose naked bulk
 writes raise `HistorySkipError` naming the function to use; the contract test
@@ -172,4 +176,157 @@ def update_rows(queryset: models.QuerySet[Any], *, actor: User | None, reason: s
         bulk.copy_to_history(
             model, ids, user_id=actor.pk if actor is not None else None, history_type="~", reason=reason or None
         )
+    return count
+
+
+# --- set-based clears and deletes (erasure: retention, anonymisation) ---------------------------
+
+ROWS_PER_STATEMENT = 900  # SQLite's limit on parameters per statement
+
+
+def has_row_history(model: type[models.Model]) -> bool:
+    """True when django-simple-history keeps the model's row history (a `history` table)."""
+    return getattr(model._meta, "simple_history_manager_attribute", None) is not None
+
+
+def _locked_ids(queryset: models.QuerySet[Any]) -> list[int]:
+    """The rows' ids, locked (PostgreSQL: FOR UPDATE OF the table itself, not the joined ones)."""
+    return list(queryset.select_for_update(of=("self",)).order_by().values_list("pk", flat=True))
+
+
+def _parts(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), ROWS_PER_STATEMENT):
+        yield list(ids[start : start + ROWS_PER_STATEMENT])
+
+
+def _row_events(
+    model: type[models.Model],
+    ids: Sequence[int],
+    *,
+    actor: User | None,
+    action: str | None,
+    reason: str,
+    history_type: str,
+    data: dict[str, Any],
+) -> None:
+    """The history of rows of a table without row history: one audit event per row (the action, the
+    actor, the reason as summary, {"history_type": "~" | "-", ...} as data, the row as target),
+    inserted by the database from the rows themselves (INSERT … SELECT), no values through Python."""
+    import json
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from .audit import audit_action
+    from .models import AuditEvent
+
+    if action is None:
+        raise ValueError(
+            f"{model._meta.label}には行の変更履歴がありません。監査イベントとして残すため action を指定してください。"
+        )
+    code = audit_action(action).value
+    quote = connection.ops.quote_name
+    payload = json.dumps({"history_type": history_type, **data}, ensure_ascii=False)
+    columns = ", ".join(
+        quote(name) for name in ("at", "actor_id", "action", "target_type", "target_id", "summary", "data")
+    )
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]
+    if connection.vendor == "postgresql":
+        select = (
+            "CAST(%s AS timestamp with time zone), CAST(%s AS bigint), CAST(%s AS varchar), CAST(%s AS varchar), "
+            f"CAST({pk} AS varchar), CAST(%s AS varchar), CAST(%s AS jsonb)"
+        )
+        when: Any = timezone.now()
+    else:
+        select = f"%s, %s, %s, %s, CAST({pk} AS TEXT), %s, %s"
+        when = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [when, actor.pk if actor is not None else None, code, model._meta.label_lower, reason[:300], payload]
+    with connection.cursor() as cursor:
+        for part in _parts(ids):
+            cursor.execute(
+                f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "
+                f"SELECT {select} FROM {quote(model._meta.db_table)} WHERE {pk} IN ({', '.join(['%s'] * len(part))})",
+                [*params, *part],
+            )
+
+
+def clear_rows(
+    queryset: models.QuerySet[Any],
+    *,
+    actor: User | None,
+    reason: str,
+    action: str | None = None,
+    data: dict[str, Any] | None = None,
+    **values: Any,
+) -> int:
+    """Overwrite fields of every row of `queryset` (erasure: values may be F() expressions or other
+    database expressions), set-based and in chunks, each changed row leaving a history row made by
+    the database: a "~" row of its row history (actor, reason) for a history-tracked model; for a
+    table without one (append-only contacts and case timelines, derived indexes) an audit event per
+    row under `action` (actor; reason as summary; data {"history_type": "~", "fields": [...]}).
+
+    It is the one write allowed on append-only tables: erasing what the law no longer lets us keep."""
+    model = queryset.model
+    with transaction.atomic():
+        ids = _locked_ids(queryset)
+        if not ids:
+            return 0
+        count = 0
+        with _keeping_history():
+            for part in _parts(ids):
+                count += models.QuerySet(model).filter(pk__in=part).update(**values)
+        if has_row_history(model):
+            from . import bulk
+
+            bulk.copy_to_history(
+                model, ids, user_id=actor.pk if actor is not None else None, history_type="~", reason=reason or None
+            )
+        else:
+            fields = sorted(model._meta.get_field(name).name for name in values)
+            _row_events(
+                model,
+                ids,
+                actor=actor,
+                action=action,
+                reason=reason,
+                history_type="~",
+                data={"fields": fields, **(data or {})},
+            )
+    return count
+
+
+def delete_rows(
+    queryset: models.QuerySet[Any],
+    *,
+    actor: User | None,
+    reason: str,
+    action: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Delete every row of `queryset`, set-based and in chunks, each row first leaving its history
+    row made by the database: a "-" row of its row history (actor, reason), or for a table without
+    one an audit event per row under `action` (data {"history_type": "-"}). No signals, no cascade:
+    a model other tables point at is refused (delete or detach the dependants first)."""
+    model = queryset.model
+    dependants = [r.related_model._meta.label for r in model._meta.related_objects]
+    if dependants:
+        raise ValueError(
+            f"{model._meta.label}は他の表({', '.join(dependants)})から参照されるため、delete_rows では削除できません。"
+        )
+    with transaction.atomic():
+        ids = _locked_ids(queryset)
+        if not ids:
+            return 0
+        if has_row_history(model):
+            from . import bulk
+
+            bulk.copy_to_history(
+                model, ids, user_id=actor.pk if actor is not None else None, history_type="-", reason=reason or None
+            )
+        else:
+            _row_events(model, ids, actor=actor, action=action, reason=reason, history_type="-", data=dict(data or {}))
+        count = 0
+        for part in _parts(ids):
+            rows: models.QuerySet[Any] = models.QuerySet(model).filter(pk__in=part)
+            count += rows._raw_delete(rows.db)  # the history rows above are the record; nothing depends on these
     return count

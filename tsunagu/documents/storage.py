@@ -34,6 +34,8 @@ class DocumentStorage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> bool: ...
+
 
 def _check_key(key: str) -> PurePosixPath:
     path = PurePosixPath(key)
@@ -71,3 +73,11 @@ class LocalDirectoryStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def delete(self, key: str) -> bool:
+        """Remove the file (retention); False when there was none."""
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
