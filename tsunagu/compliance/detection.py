@@ -65,14 +65,95 @@ def _table(pinned: bool) -> str:
     return "core_accesslog"
 
 
-def _query(
+Sql = tuple[str, list[Any]]
+
+
+def _grouped(
     select: str, where: str, params: Sequence[Any], group: str, having: str = "", *, pinned: bool = True
-) -> list[tuple[Any, ...]]:
+) -> Sql:
     """A grouped query over core_accesslog (through the monitoring index where `pinned`)."""
-    sql = f"SELECT {select} FROM {_table(pinned)} WHERE {where} GROUP BY {group} {having}"
+    return f"SELECT {select} FROM {_table(pinned)} WHERE {where} GROUP BY {group} {having}".rstrip(), list(params)
+
+
+def _run(query: Sql) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(*query)
         return list(cursor.fetchall())
+
+
+def _per_user_day_sql(
+    purposes: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    extra: str = "",
+    extra_params: Sequence[Any] = (),
+    *,
+    pinned: bool = True,
+) -> Sql:
+    """(user, rows, distinct customers) of the purposes' rows in [start, end)."""
+    marks, values = _in(purposes)
+    return _grouped(
+        "user_id, COUNT(*), COUNT(DISTINCT customer_id)",
+        f"purpose IN ({marks}) AND at >= %s AND at < %s AND user_id IS NOT NULL {extra}".rstrip(),
+        [*values, _at(start), _at(end), *extra_params],
+        "user_id",
+        pinned=pinned,
+    )
+
+
+def _pairs_sql(
+    users: Sequence[int], purposes: Sequence[str], start: dt.datetime, end: dt.datetime, *, pinned: bool = True
+) -> Sql:
+    """The distinct (user, customer) of the users' reads of the purposes in [start, end)."""
+    listed = ", ".join(str(int(u)) for u in users)  # ints: no parameter limit however many users
+    marks, values = _in(purposes)
+    return _grouped(
+        "user_id, customer_id",
+        f"purpose IN ({marks}) AND at >= %s AND at < %s AND user_id IN ({listed}) AND customer_id IS NOT NULL",
+        [*values, _at(start), _at(end)],
+        "user_id, customer_id",
+        pinned=pinned,
+    )
+
+
+def _repeated_sql(least: int, start: dt.datetime, end: dt.datetime) -> Sql:
+    """(user, customer, views) read at least `least` times (purpose view) in [start, end)."""
+    return _grouped(
+        "user_id, customer_id, COUNT(*)",
+        "purpose = %s AND at >= %s AND at < %s AND user_id IS NOT NULL AND customer_id IS NOT NULL",
+        [AccessPurpose.VIEW.value, _at(start), _at(end)],
+        "user_id, customer_id",
+        f"HAVING COUNT(*) >= {int(least)}",
+    )
+
+
+def _closed_hours_sql(start: dt.datetime, end: dt.datetime) -> Sql:
+    """(user, customer, reads) of views in one span of closed hours [start, end): few rows, so grouped
+    by customer too (the explanation counts the customers)."""
+    marks, values = _in(VIEW_PURPOSES)
+    return _grouped(
+        "user_id, customer_id, COUNT(*)",
+        f"purpose IN ({marks}) AND at >= %s AND at < %s AND user_id IS NOT NULL",
+        [*values, _at(start), _at(end)],
+        "user_id, customer_id",
+    )
+
+
+def _day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return day_start(day), day_start(day + dt.timedelta(days=1))
+
+
+def sample_queries(day: dt.date) -> list[tuple[str, str, list[Any]]]:
+    """One monitoring day's query of each heavy rule, built as the rules build them (bench/compliance.py
+    --explain and the tests print or check their plans)."""
+    start, end = _day_range(day)
+    night = (timezone.make_aware(dt.datetime.combine(day, dt.time(20))), end)
+    return [
+        ("bulk_viewing / exports", *_per_user_day_sql(VIEW_PURPOSES, start, end)),
+        ("outside_hours", *_closed_hours_sql(*night)),
+        ("out_of_portfolio", *_pairs_sql([1, 2, 3], VIEW_PURPOSES, start, end)),
+        ("repeated_viewing", *_repeated_sql(rules.DEFAULTS[rules.REPEATED_VIEWING].threshold, start, end)),
+    ]
 
 
 def _dates(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -176,17 +257,11 @@ def _per_user_day(
 ) -> dict[int, dict[dt.date, tuple[int, int]]]:
     """{user: {day: (rows, distinct customers)}} for rows of the purposes in [start, ctx.end): one query
     per monitoring day, grouped by user (the day is the query's; no date is computed per row)."""
-    marks, values = _in(purposes)
     out: dict[int, dict[dt.date, tuple[int, int]]] = defaultdict(dict)
     for day in _dates(monitoring_day(start), ctx.days[-1]):
-        rows = _query(
-            "user_id, COUNT(*), COUNT(DISTINCT customer_id)",
-            f"purpose IN ({marks}) AND at >= %s AND at < %s AND user_id IS NOT NULL {extra}",
-            [*values, _at(day_start(day)), _at(day_start(day + dt.timedelta(days=1))), *extra_params],
-            "user_id",
-            pinned=pinned,
-        )
-        for user_id, n, distinct in rows:
+        for user_id, n, distinct in _run(
+            _per_user_day_sql(purposes, *_day_range(day), extra, extra_params, pinned=pinned)
+        ):
             out[user_id][day] = (n, distinct)
     return out
 
@@ -280,19 +355,16 @@ def outside_hours(ctx: Context) -> list[Finding]:
     own = {uid: ctx.thresholds(rules.OUTSIDE_HOURS, uid) for uid in ctx.staff}
     variants = list(dict.fromkeys(t for t in own.values() if t.enabled))
     variant = {t: i for i, t in enumerate(variants)}
-    marks, values = _in(VIEW_PURPOSES)
     counts: Counter[tuple[int, dt.date]] = Counter()
+    customers: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
     for span in rules.outside_hour_spans(ctx.days, variants, calendar.is_business_day):
-        rows = _query(
-            "user_id, COUNT(*)",
-            f"purpose IN ({marks}) AND at >= %s AND at < %s AND user_id IS NOT NULL",
-            [*values, _at(timezone.make_aware(span.start)), _at(timezone.make_aware(span.end))],
-            "user_id",
-        )
-        for user_id, n in rows:
+        start, end = timezone.make_aware(span.start), timezone.make_aware(span.end)
+        for user_id, customer_id, n in _run(_closed_hours_sql(start, end)):
             t = own.get(user_id)
             if t is not None and t.enabled and variant[t] in span.flagged:
                 counts[(user_id, span.day)] += n
+                if customer_id is not None:
+                    customers[(user_id, span.day)].add(customer_id)
     findings = []
     for (uid, day), n in sorted(counts.items()):
         t = own[uid]
@@ -304,7 +376,7 @@ def outside_hours(ctx: Context) -> list[Finding]:
             return rules.outside_hours(local.hour, calendar.is_business_day(local.date()), t)
 
         business = calendar.is_business_day(day)
-        text = rules.explain_outside_hours(day, n, 0, t, business)
+        text = rules.explain_outside_hours(day, n, len(customers[(uid, day)]), t, business)
         findings.append(
             Finding(
                 rules.OUTSIDE_HOURS,
@@ -327,18 +399,9 @@ def _pairs(
     users = sorted(int(u) for u in user_ids)
     if not users:
         return {}
-    listed = ", ".join(str(u) for u in users)  # ints: no parameter limit however many users
-    pmarks, pvalues = _in(purposes)
     out: dict[int, dict[dt.date, set[int]]] = defaultdict(lambda: defaultdict(set))
     for day in ctx.days:
-        rows = _query(
-            "user_id, customer_id",
-            f"purpose IN ({pmarks}) AND at >= %s AND at < %s AND user_id IN ({listed}) AND customer_id IS NOT NULL",
-            [*pvalues, _at(day_start(day)), _at(day_start(day + dt.timedelta(days=1)))],
-            "user_id, customer_id",
-            pinned=pinned,
-        )
-        for user_id, customer_id in rows:
+        for user_id, customer_id in _run(_pairs_sql(users, purposes, *_day_range(day), pinned=pinned)):
             out[user_id][day].add(customer_id)
     return out
 
@@ -412,14 +475,7 @@ def repeated_viewing(ctx: Context) -> list[Finding]:
     )
     candidates: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
     for day in ctx.days:
-        rows = _query(
-            "user_id, customer_id, COUNT(*)",
-            "purpose = %s AND at >= %s AND at < %s AND user_id IS NOT NULL AND customer_id IS NOT NULL",
-            [AccessPurpose.VIEW.value, _at(day_start(day)), _at(day_start(day + dt.timedelta(days=1)))],
-            "user_id, customer_id",
-            f"HAVING COUNT(*) >= {int(least)}",
-        )
-        for user_id, customer_id, n in rows:
+        for user_id, customer_id, n in _run(_repeated_sql(int(least), *_day_range(day))):
             if user_id in ctx.staff:
                 t = ctx.thresholds(rules.REPEATED_VIEWING, user_id)
                 if t.enabled and n >= t.threshold:

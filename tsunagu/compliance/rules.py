@@ -13,9 +13,9 @@ midnight belongs to the evening it started in. Norms (docs/compliance.md):
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import statistics
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -100,13 +100,25 @@ def pick(
 
 
 def own_norms(daily: Mapping[dt.date, int], days: Iterable[dt.date], window_days: int) -> dict[dt.date, int]:
-    """For each day, the user's highest daily figure in the `window_days` days before it (0 if none)."""
+    """For each day, the user's highest daily figure in the `window_days` days before it (0 if none).
+
+    A sliding-window maximum over the days in order (a queue of the known days whose figures decrease),
+    so each known day is handled once, not once per day whose window holds it."""
     known = sorted(daily)
-    norms = {}
-    for day in days:
-        low = bisect.bisect_left(known, day - dt.timedelta(days=window_days))
-        high = bisect.bisect_left(known, day)
-        norms[day] = max((daily[d] for d in known[low:high]), default=0)
+    norms: dict[dt.date, int] = {}
+    peaks: deque[dt.date] = deque()  # known days in the window, figures strictly decreasing
+    i = 0
+    for day in sorted(days):
+        while i < len(known) and known[i] < day:
+            value = daily[known[i]]
+            while peaks and daily[peaks[-1]] <= value:
+                peaks.pop()
+            peaks.append(known[i])
+            i += 1
+        low = day - dt.timedelta(days=window_days)
+        while peaks and peaks[0] < low:
+            peaks.popleft()
+        norms[day] = daily[peaks[0]] if peaks else 0
     return norms
 
 
