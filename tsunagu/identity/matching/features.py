@@ -241,9 +241,10 @@ def address_parts(text: str) -> tuple[str, str]:
     The street part ends with the first hyphenated block number (1-2-3, after address_key turned
     1丁目2番3号 into it); what follows is the building and room (コート503).
     """
-    if not text:
-        return "", ""
-    key = _PREFECTURE_RE.sub("", normalize.address_key(text), count=1)
+    return _split_building(_PREFECTURE_RE.sub("", normalize.address_key(text), count=1)) if text else ("", "")
+
+
+def _split_building(key: str) -> tuple[str, str]:
     match = _BLOCK_RE.search(key)
     if not match:
         return key, ""
@@ -254,16 +255,13 @@ def address_features(text: str, postal_code: str = "") -> tuple[str, str, str]:
     """(street, building, town key): address_parts, with the street written under today's
     municipality where the address names a known municipality and town (address.py: old names
     after a merger, a missing 郡 or ward, 大字), and the town key for the "same town" level."""
-    street, building = address_parts(text)
-    place = address.canonical_address(text, postal_code) if text else None
+    if not text:
+        return "", "", ""
+    key = normalize.address_key(text)
+    place = address.place_of_key(key, postal_code)
     if place is None:
-        return street, building, ""
-    match = _BLOCK_RE.search(place.street)
-    if match:
-        street, building = place.street[: match.end()], place.street[match.end() :].strip("-")
-    else:
-        street, building = place.street, ""
-    return street, building, place.town_key
+        return (*_split_building(_PREFECTURE_RE.sub("", key, count=1)), "")
+    return (*_split_building(place.street), place.town_key)
 
 
 def _address_features_of_pair(both: str) -> tuple[str, str, str]:
