@@ -83,18 +83,17 @@ class BlankKeys(Func):
         super().__init__(F(name))
         self.keys = tuple(keys)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
         paths = ", ".join(["%s, ''"] * len(self.keys))
-        return f"json_replace({sql}, {paths})", [*params, *(f'$."{key}"' for key in self.keys)]
+        return f"json_replace({sql}, {paths})", (*params, *(f'$."{key}"' for key in self.keys))
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        params = list(params)
         for key in self.keys:
             sql = f"jsonb_set({sql}, ARRAY[%s]::text[], '\"\"'::jsonb, false)"
-            params.append(key)
-        return sql, params
+            params = (*params, key)
+        return sql, tuple(params)
 
 
 Split = Callable[[models.QuerySet[Any]], list[tuple[models.QuerySet[Any], dict[str, Any]]]]
