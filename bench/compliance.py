@@ -475,7 +475,7 @@ def _database(args: argparse.Namespace, today: dt.date) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
 
 
-# --- measure --------------------------------------------------------------------------------------------
+# --- timing ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -526,20 +526,28 @@ class _Steps(logging.Handler):
             )
 
 
-# --- measure ----
+# --- measure --------------------------------------------------------------------------------------------
 
 
-def _explain(customer_id: int, date_from: dt.date, date_to: dt.date) -> None:
+def _plan(sql: str, params: Any) -> str:
     from django.db import connection
 
-    from tsunagu.compliance import reports
-
-    query = reports.who_saw_rows(customer_id, date_from, date_to)
-    sql, params = query.query.sql_with_params()
-    prefix = "EXPLAIN ANALYZE" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+    prefix = "EXPLAIN (ANALYZE, BUFFERS)" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
     with connection.cursor() as cursor:
         cursor.execute(f"{prefix} {sql}", params)
-        log("who-saw plan:\n  " + "\n  ".join(" ".join(str(c) for c in row) for row in cursor.fetchall()))
+        return "\n  ".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def _explain(customer_id: int, date_from: dt.date, date_to: dt.date, day: dt.date) -> None:
+    """The plans of the who-saw report and of one monitoring day's query of each heavy rule (they should
+    read the monitoring index alone: SQLite `COVERING INDEX core_accesslog_monitoring`, PostgreSQL an
+    `Index Only Scan` with few heap fetches after VACUUM)."""
+    from tsunagu.compliance import detection, reports
+
+    sql, params = reports.who_saw_rows(customer_id, date_from, date_to).query.sql_with_params()
+    log("who-saw plan:\n  " + _plan(sql, params))
+    for label, sql, params in detection.sample_queries(day):
+        log(f"{label} plan ({day}):\n  " + _plan(sql, params))
 
 
 def measure(args: argparse.Namespace, today: dt.date) -> None:
@@ -566,6 +574,9 @@ def measure(args: argparse.Namespace, today: dt.date) -> None:
     with steps.run("all") as clock:
         result = rules_run(actor=pop.auditor, date_from=days[0], date_to=days[-1])
     by_rule = dict(Counter(a.rule for a in result.alerts))
+    # The same alerts on every database and after every change of the rules' queries: a digest of them.
+    found = sorted(f"{a.key}|{a.rows}|{a.customers}|{a.score}" for a in result.alerts)
+    digest = hashlib.sha256("\n".join(found).encode()).hexdigest()[:12]
     emit(
         BENCH,
         "compliance_all_rules_seconds",
@@ -574,6 +585,7 @@ def measure(args: argparse.Namespace, today: dt.date) -> None:
         cpu_s=clock.cpu,
         alerts=len(result.alerts),
         by_rule=by_rule,
+        alerts_digest=digest,
         **extra,
     )
     steps.emit_steps("all", extra)
@@ -609,7 +621,7 @@ def measure(args: argparse.Namespace, today: dt.date) -> None:
 
     sample = rng.sample(pop.real, min(200, len(pop.real)))
     if args.explain:
-        _explain(sample[0], days[0], today)
+        _explain(sample[0], days[0], today, days[-1])
     samples = []
     for customer_id in sample:
         began = time.perf_counter()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,6 +17,7 @@ from tests.conftest import _user, make_customer
 from tsunagu.compliance import rules
 from tsunagu.compliance.choices import RunKind
 from tsunagu.compliance.models import Alert, RuleRun, RuleSetting
+from tsunagu.compliance.rules import Thresholds
 from tsunagu.compliance.services import rules_run
 from tsunagu.core.choices import AccessPurpose, EmploymentStatus, Role
 from tsunagu.core.models import AuditEvent
@@ -257,3 +261,86 @@ def test_the_scheduled_run_reads_the_norms_window_from_stored_daily_figures(
     assert starts
     assert set(starts) == {detection.day_start(DAY)}
     assert DailyFigure.objects.get(rule=rules.BULK_VIEWING, user_id=hq_operator.pk, day=DAY).value == 200
+
+
+def test_reads_on_a_closed_day_are_outside_hours_all_day(hq_operator, case_reference_data):
+    saturday = DAY + dt.timedelta(days=4)  # 2026-11-14
+    reads(hq_operator, range(1, 13), at(saturday, 14), step_seconds=60)  # 14:00 on a Saturday
+    reads(hq_operator, range(1, 13), at(DAY, 14), step_seconds=60)  # 14:00 on a Tuesday: business hours
+    result = rules_run(actor=hq_operator, date_from=DAY, date_to=saturday)
+    found = [(a.rule, a.day, a.rows, a.customers) for a in result.alerts]
+    assert found == [(rules.OUTSIDE_HOURS, saturday, 12, 12)]
+    assert "休業日に顧客情報を12回(12人)" in result.alerts[0].explanation
+    assert result.alerts[0].evidence["business_day"] is False
+
+
+def test_outside_hour_spans_follow_the_calendar_and_each_threshold():
+    friday = dt.date(2026, 11, 13)
+    default, late = rules.DEFAULTS[rules.OUTSIDE_HOURS], Thresholds(True, 10, Decimal(1), 0, 8, 24)
+
+    def is_business_day(day: dt.date) -> bool:
+        return day.weekday() < 5
+
+    # One threshold: the morning before 8:00, then 20:00 → 05:00 as one span (Saturday is closed all day).
+    spans = rules.outside_hour_spans([friday], [default], is_business_day)
+    clock = [(s.start.strftime("%a %H"), s.end.strftime("%a %H"), s.day, s.flagged) for s in spans]
+    assert clock == [
+        ("Fri 05", "Fri 08", friday, frozenset({0})),
+        ("Fri 20", "Sat 05", friday, frozenset({0})),
+    ]
+    # Two thresholds: 20:00–24:00 on Friday is outside for the default only; Saturday's hours for both.
+    spans = rules.outside_hour_spans([friday], [default, late], is_business_day)
+    clock = [(s.start.strftime("%a %H"), s.end.strftime("%a %H"), s.flagged) for s in spans]
+    assert clock == [
+        ("Fri 05", "Fri 08", frozenset({0, 1})),
+        ("Fri 20", "Sat 00", frozenset({0})),
+        ("Sat 00", "Sat 05", frozenset({0, 1})),
+    ]
+    # A closed monitoring day is one span of 24 hours; no threshold, no span.
+    saturday = friday + dt.timedelta(days=1)
+    assert [
+        (s.start.hour, (s.end - s.start).total_seconds() / 3600)
+        for s in rules.outside_hour_spans([saturday], [default], is_business_day)
+    ] == [(5, 24)]
+    assert rules.outside_hour_spans([friday], [], is_business_day) == []
+
+
+def test_own_norms_is_the_peak_of_the_window_before_each_day():
+    rng = random.Random(15)
+    base = dt.date(2026, 9, 1)
+    days = [base + dt.timedelta(days=k) for k in range(20, 70)]
+    for _ in range(300):
+        daily = {base + dt.timedelta(days=rng.randrange(80)): rng.randrange(500) for _ in range(rng.randrange(40))}
+        window = rng.randrange(41)
+        expected = {
+            day: max((v for d, v in daily.items() if day - dt.timedelta(days=window) <= d < day), default=0)
+            for day in days
+        }
+        assert rules.own_norms(daily, days, window) == expected
+
+
+def test_the_rules_compute_no_date_per_row_and_read_the_monitoring_index(org, hq_operator, case_reference_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tsunagu.compliance import detection
+
+    reads(hq_operator, range(1, 16), at(DAY, 23, 5))
+    with CaptureQueriesContext(connection) as queries:
+        rules_run(actor=hq_operator, date_from=DAY - dt.timedelta(days=2), date_to=DAY)
+    grouped = [q["sql"] for q in queries.captured_queries if "core_accesslog" in q["sql"] and "GROUP BY" in q["sql"]]
+    assert grouped
+    for sql in grouped:
+        assert not re.search(r"strftime|extract\(|::date|\bdate\(", sql, re.IGNORECASE), sql
+    for label, sql, params in detection.sample_queries(DAY):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET enable_seqscan = off")  # an empty table: ask whether the index can serve
+                cursor.execute(f"EXPLAIN {sql}", params)
+                plan = " ".join(str(c) for row in cursor.fetchall() for c in row)
+                cursor.execute("RESET enable_seqscan")
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = " ".join(str(c) for row in cursor.fetchall() for c in row)
+                assert "COVERING INDEX core_accesslog_monitoring" in plan, (label, plan)
+        assert "core_accesslog_monitoring" in plan, (label, plan)
