@@ -88,23 +88,10 @@ class Context:
 
 
 def copy_rows(model: Any, attnames: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Insert plain rows (values already adapted for the database) into `model`'s table: COPY on
-    PostgreSQL, executemany on SQLite."""
-    from django.db import connection
-
+    """Insert plain rows (values already adapted for the database): COPY on PostgreSQL."""
     from tsunagu.core import bulk
 
-    if connection.vendor != "postgresql":
-        bulk.insert_tuples(model, attnames, list(rows))
-        return
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in attnames)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    bulk.copy_tuples(model, attnames, rows)
 
 
 def _org() -> tuple[list[Any], list[Any], Any, Any, Any]:

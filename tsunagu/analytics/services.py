@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -125,20 +125,23 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
     else:
         scored = customer_scores(model, rows, kind=kind)
     drift = model.drift(rows) if rows.height else []
-    now = timezone.now()
-    adapt_date = connection.ops.adapt_datefield_value(as_of)
-    adapt_now = connection.ops.adapt_datetimefield_value(now)
-    # The reasons are JSON text already; a text parameter is what JSONField sends on SQLite, and
-    # PostgreSQL casts the untyped literal to jsonb.
-    tuples = [
-        (customer, kind, row.pk, score, line or "", reasons, bool(allowed), adapt_date, adapt_now)
-        for customer, score, line, reasons, allowed in scored.iter_rows()
-    ]  # fmt: skip
+    # The reasons are JSON text already: what JSONField sends on SQLite, and what COPY reads into jsonb.
+    frame = scored.select(
+        "customer_id",
+        pl.lit(kind).alias("kind"),
+        pl.lit(row.pk, dtype=pl.Int64).alias("model_id"),
+        "score",
+        pl.col("product_line").fill_null(""),
+        "reasons",
+        pl.col("marketing_allowed").fill_null(False),
+        pl.lit(as_of).alias("as_of"),
+        pl.lit(timezone.now()).alias("scored_at"),
+    )
     with transaction.atomic():
         if kind == training.CONVERSION:  # each open worklist entry keeps its own score and reasons
             conversion.entry_scores_write(every, model_id=row.pk, as_of=as_of)
         Score.objects.filter(kind=kind).delete()
-        bulk.insert_tuples(Score, SCORE_COLUMNS, tuples)
+        bulk.copy_frame(Score, frame)
         row.drift = drift
         row.drift_as_of = as_of
         row.save(update_fields=["drift", "drift_as_of"])
@@ -146,10 +149,10 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
             actor=actor,
             action=AuditAction.ANALYTICS_SCORE,
             target=row,
-            summary=f"{row} で {len(tuples):,}人を採点した(基準日 {as_of:%Y/%m/%d})",
-            data={"scores": len(tuples), "as_of": as_of.isoformat()},
+            summary=f"{row} で {frame.height:,}人を採点した(基準日 {as_of:%Y/%m/%d})",
+            data={"scores": frame.height, "as_of": as_of.isoformat()},
         )
-    return len(tuples)
+    return frame.height
 
 
 def customer_scores(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:

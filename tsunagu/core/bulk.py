@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -74,6 +74,54 @@ def _execute(model: type[models.Model], fields: list[models.Field[Any, Any]], ro
 def insert_tuples(model: type[models.Model], attnames: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert rows whose values the caller already adapted for the database, columns named by attname."""
     _execute(model, [model._meta.get_field(name) for name in attnames], rows)  # type: ignore[misc]
+
+
+def copy_tuples(model: type[models.Model], attnames: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+    """`insert_tuples` for very many rows (a scoring run's million): COPY … FROM STDIN on PostgreSQL,
+    on Django's connection and so in the same transaction; executemany on SQLite. JSON columns take
+    JSON text. COPY statements are not in `connection.queries`."""
+    if connection.vendor != "postgresql":
+        insert_tuples(model, attnames, list(rows))
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(model._meta.get_field(name).column)) for name in attnames)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_frame(model: type[models.Model], frame: Any) -> None:
+    """Insert a polars frame whose columns are `model`'s attnames (JSON columns as JSON text): on
+    PostgreSQL the frame is written as CSV by polars and sent with COPY … FROM STDIN (no Python object
+    per value: 858,000 scores took 7 s in `write_row` alone); on SQLite, executemany of its rows."""
+    if frame.height == 0:
+        return
+    import polars as pl
+
+    if connection.vendor != "postgresql":
+        # The text Django's SQLite backend writes: dates ISO, datetimes naive UTC.
+        text = [
+            pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.f")
+            if isinstance(kind, pl.Datetime)
+            else pl.col(name).dt.strftime("%Y-%m-%d")
+            if kind == pl.Date
+            else pl.col(name)
+            for name, kind in frame.schema.items()
+        ]
+        insert_tuples(model, frame.columns, list(frame.select(text).iter_rows()))
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(model._meta.get_field(name).column)) for name in frame.columns)
+    data = frame.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        for start in range(0, len(data), 1 << 20):
+            copy.write(data[start : start + (1 << 20)])
 
 
 def insert(objs: Sequence[models.Model], *, key: str | None = None) -> None:

@@ -90,27 +90,22 @@ def top_reasons_json(
     n = matrix.shape[0]
     chosen = _choose(pre, labels, matrix, contributions, k=k)
     names = pre.feature_names
+    quoted = [json.dumps(name, ensure_ascii=False) for name in names]
     heads = pl.Series(
         [
-            '{"feature": ' + json.dumps(names[j], ensure_ascii=False) + ', "text": '
-            + json.dumps(text, ensure_ascii=False) + ', "contribution": '
+            '{"feature": ' + quoted[j] + ', "text": ' + json.dumps(text, ensure_ascii=False) + ', "contribution": '
             for j, text in zip(chosen.features, chosen.texts, strict=True)
         ],
         dtype=pl.String,
-    )  # fmt: skip
-    if not chosen.slots:
-        return pl.Series("reasons", ["[]"] * n, dtype=pl.String)
-    rows = np.concatenate([r for r, _, _ in chosen.slots])
-    keys = np.concatenate([key for _, key, _ in chosen.slots])
-    weights = np.concatenate([w for _, _, w in chosen.slots])
-    slot = np.concatenate([np.full(len(r), i) for i, (r, _, _) in enumerate(chosen.slots)])
-    order = np.lexsort((slot, rows))  # by row, then position: the strongest reason first
-    parts = pl.DataFrame({"row": rows[order], "head": heads.gather(keys[order]), "weight": np.round(weights[order], 4)})
-    lists = parts.group_by("row", maintain_order=True).agg(
-        (pl.col("head") + pl.col("weight").cast(pl.String) + "}").str.join(", ").alias("items")
     )
-    every = pl.DataFrame({"row": np.arange(n)}).join(lists, on="row", how="left", maintain_order="left")
-    return every.select(("[" + pl.col("items").fill_null("") + "]").alias("reasons")).get_column("reasons")
+    slots = []
+    for rows, keys, weights in chosen.slots:
+        items = heads.gather(keys) + pl.Series(np.round(weights, 4)).cast(pl.String) + "}"
+        slots.append(pl.Series([None] * n, dtype=pl.String).scatter(rows, items))
+    if not slots:
+        return pl.Series("reasons", ["[]"] * n, dtype=pl.String)
+    joined = pl.concat_str([pl.lit(s) for s in slots], separator=", ", ignore_nulls=True)
+    return pl.select(("[" + joined + "]").alias("reasons")).get_column("reasons")
 
 
 @dataclass
@@ -118,6 +113,22 @@ class _Chosen:
     features: list[int]  # per distinct (feature, value): the feature's index
     texts: list[str]  # per distinct (feature, value): the rendered text
     slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per position: rows, distinct keys, contributions
+
+
+def _silent(pre: Preprocessor, labels: dict[str, dict[str, str]], features: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """Where `render` gives "" and so no reason (a zero flag with zero="", an unknown value with
+    missing=""), decided from the values without rendering them."""
+    names = pre.feature_names
+    numeric = np.array([j >= len(pre.columns) or pre.columns[j].kind != "categorical" for j in range(len(names))])
+    zero_silent = np.array([labels.get(n, {}).get("zero") == "" for n in names]) & numeric
+    missing_silent = np.array([labels.get(n, {}).get("missing") == "" for n in names])
+    negative_silent = np.array([labels.get(n, {}).get("negative") == "" for n in names]) & numeric
+    missing = np.isnan(raw)
+    return (
+        (missing & missing_silent[features])
+        | (~missing & (raw == 0) & zero_silent[features])
+        | (~missing & (raw < 0) & negative_silent[features])
+    )
 
 
 def _choose(
@@ -139,24 +150,23 @@ def _choose(
     features = np.take_along_axis(top, order, axis=1)
     weights = np.take_along_axis(candidate, order, axis=1)
     raw = np.take_along_axis(matrix, features, axis=1).astype(np.float64)
+    usable = (weights >= MIN_CONTRIBUTION) & ~_silent(pre, labels, features, raw)
+    # Contributions are sorted, so the weak ones are all at the end; the k first usable positions are kept.
+    chosen = usable & (np.cumsum(usable, axis=1) <= k)
+    position = np.cumsum(chosen, axis=1) - 1
     # The text depends only on (feature, value), and values repeat (levels, counts, flags): render each
-    # distinct pair once, feature by feature. NaN is "unknown", one value of its own.
-    keys = np.empty(features.shape, dtype=np.int64)
+    # distinct pair of the chosen reasons once, feature by feature. NaN is "unknown", one value of its own.
+    keys = np.full(features.shape, -1, dtype=np.int64)
     distinct_features: list[int] = []
     texts: list[str] = []
-    for j in np.unique(features).tolist():
-        at = features == j
+    for j in np.unique(features[chosen]).tolist():
+        at = chosen & (features == j)
         values, inverse = np.unique(raw[at], return_inverse=True)  # NaN sorts last, once
         keys[at] = len(texts) + inverse.ravel()
         label = labels.get(names[j])
         for v in values.tolist():
             texts.append(render(label, names[j], None if math.isnan(v) else decode(pre, j, v)))
             distinct_features.append(j)
-    empty = np.array([t == "" for t in texts], dtype=bool)
-    usable = (weights >= MIN_CONTRIBUTION) & ~empty[keys]
-    # Contributions are sorted, so the weak ones are all at the end; the k first usable positions are kept.
-    chosen = usable & (np.cumsum(usable, axis=1) <= k)
-    position = np.cumsum(chosen, axis=1) - 1
     slots = []
     for slot in range(k):
         r, c = np.nonzero(chosen & (position == slot))
