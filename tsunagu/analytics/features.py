@@ -22,6 +22,7 @@ from django.db import connection
 
 from tsunagu.cases.choices import CaseType, ChangeKind
 from tsunagu.cases.models import Case
+from tsunagu.core import bulk
 from tsunagu.customers.choices import CustomerKind, Gender
 from tsunagu.customers.models import Customer, FormerName
 from tsunagu.interactions.models import Interaction
@@ -74,8 +75,7 @@ def _read(columns: Columns, tail: str) -> pl.DataFrame:
     sql = f"SELECT {', '.join(exprs)} {tail}"
     names = list(columns)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-            data = b"".join(bytes(block) for block in copy)
+        data = bulk.copy_out_csv(sql)
         # An empty field is a missing value; a quoted empty one ("") an empty string.
         raw = (
             pl.read_csv(data, has_header=False, new_columns=names, infer_schema=False)

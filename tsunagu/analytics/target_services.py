@@ -134,7 +134,7 @@ def target_list_create(
                  adapt_json(points, None), EntryResult.PENDING.value, "")
             )  # fmt: skip
         for start in range(0, len(tuples), INSERT_BATCH):
-            bulk.insert_tuples(TargetEntry, ENTRY_COLUMNS, tuples[start : start + INSERT_BATCH])
+            bulk.copy_tuples(TargetEntry, ENTRY_COLUMNS, tuples[start : start + INSERT_BATCH])
         ids = list(TargetEntry.objects.filter(target_list=target).values_list("pk", flat=True))
         bulk.copy_to_history(TargetEntry, ids, user_id=actor.pk, reason="ターゲットリストの作成")
         record_event(
