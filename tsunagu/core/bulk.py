@@ -78,6 +78,12 @@ def insert_tuples(model: type[models.Model], attnames: Sequence[str], rows: list
     _execute(model, [model._meta.get_field(name) for name in attnames], rows)  # type: ignore[misc]
 
 
+def _column(model: type[models.Model], attname: str) -> str:
+    """The database column of a concrete field named by its name or attname (`customer_id`)."""
+    field = model._meta.get_field(attname)
+    return str(field.column)  # type: ignore[union-attr]
+
+
 @contextlib.contextmanager
 def _logged(sql: str) -> Iterator[None]:
     """Record a statement run on the raw psycopg cursor (COPY) in Django's query log, as Django's debug
@@ -106,7 +112,7 @@ def copy_tuples(model: type[models.Model], attnames: Sequence[str], rows: Iterab
         insert_tuples(model, attnames, list(rows))
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(model._meta.get_field(name).column)) for name in attnames)
+    columns = ", ".join(quote(_column(model, name)) for name in attnames)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with _logged(statement), connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
@@ -134,7 +140,7 @@ def copy_frame(model: type[models.Model], frame: Any) -> None:
         insert_tuples(model, frame.columns, list(frame.select(text).iter_rows()))
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(model._meta.get_field(name).column)) for name in frame.columns)
+    columns = ", ".join(quote(_column(model, name)) for name in frame.columns)
     data = frame.write_csv(include_header=False, datetime_format="%Y-%m-%dT%H:%M:%S%.f%z").encode()
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
     with _logged(statement), connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
