@@ -212,7 +212,7 @@ def test_the_run_erases_free_text_indexes_and_keys_with_a_history_row_each(audit
     terms = set(VoiceTerm.objects.filter(voice=voice).values_list("term", flat=True))
     df_before = dict(VoiceTermStat.objects.filter(term__in=terms).values_list("term", "df"))
     key_ids = sorted(BlockingKey.objects.filter(record__customer=gone).values_list("pk", flat=True))
-    assert contact_ids and event_ids and term_ids and key_ids
+    assert all((contact_ids, event_ids, term_ids, key_ids))
 
     result = services.retention_execute(actor=auditor, on=MASTER_DUE)
     run = result.run
