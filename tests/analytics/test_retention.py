@@ -472,6 +472,12 @@ def test_win_back_screens(client, analyst, winback_book):
     page = client.get(reverse("analytics:retention_winback"), {"start": "2026-11-01", "end": "2026-12-31"})
     assert page.status_code == 200
     assert "ターゲットリストにする" in page.content.decode()
+    # A window the filter refuses shows its error and offers no list: the list would have been made for
+    # the default window instead (the walk found a list named after a window nobody asked for).
+    wide = client.get(reverse("analytics:retention_winback"), {"start": "2026-01-01", "end": "2027-12-31"})
+    assert wide.status_code == 200
+    assert "1年以内" in wide.content.decode()
+    assert "ターゲットリストにする" not in wide.content.decode()
     bad = client.post(reverse("analytics:retention_winback_create"), {"name": "", "control_percent": "10"})
     assert bad.status_code == 200
     assert "リスト名" in bad.content.decode()

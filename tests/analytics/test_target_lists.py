@@ -223,6 +223,19 @@ def test_a_result_is_recorded_with_history_and_checked(analyst, book, agency_a_s
         )
 
 
+def test_a_result_is_recorded_on_an_entry_without_proposal_points(analyst, book, agency_a_staff):
+    """An entry of a list drawn before any model scored its customers has no points: its result must
+    still save (the walk found 「このフィールドは空ではいけません」 naming no field)."""
+    target = _create(analyst)
+    entry = target.entries.filter(customer__in=book["a"], is_control=False).first()
+    TargetEntry.objects.filter(pk=entry.pk).update(proposal_points=[])  # derived, outside the history
+    target_services.target_entry_record_result(
+        actor=agency_a_staff, entry_id=entry.pk, result=EntryResult.PROPOSED, note="電話で提案"
+    )
+    entry.refresh_from_db()
+    assert (entry.result, entry.result_note, entry.proposal_points) == (EntryResult.PROPOSED, "電話で提案", [])
+
+
 def _csv(rows: list[list[str]], encoding: str = "utf-8-sig") -> bytes:
     return "\n".join(",".join(r) for r in [["顧客番号", "結果", "成約証券番号", "メモ"], *rows]).encode(encoding)
 

@@ -151,7 +151,7 @@ class TargetEntry(models.Model):
     score = models.FloatField("スコア", null=True, blank=True)
     decile = models.PositiveSmallIntegerField("デシル", null=True, blank=True)
     product_line = models.CharField("提案する種目", max_length=20, blank=True)
-    proposal_points = models.JSONField("提案のポイント", default=list)
+    proposal_points = models.JSONField("提案のポイント", default=list, blank=True)  # none before a model scored
     result = models.CharField("結果", max_length=12, choices=EntryResult.choices, default=EntryResult.PENDING)
     won_policy = models.ForeignKey(
         Policy, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="成約した契約"

@@ -162,6 +162,8 @@ def _winback_page(request: AuthedRequest, form: WinBackForm, create_form: WinBac
         user=request.user, start=data["start"], end=data["end"], lead_days=data["lead_days"], today=today
     )
     builder = permissions.has(request.user, permissions.ANALYTICS_MODELS)
+    if builder and create_form is None and not form.is_valid():
+        builder = False  # the window shown is the default one: a list is offered only for the window asked for
     if builder and create_form is None:
         create_form = WinBackListForm(
             initial={
