@@ -73,7 +73,8 @@ def test_json_reasons_are_the_listed_reasons(model):
     written = top_reasons_json(model.preprocessor, model.labels, matrix, contributions)
     assert len(written) == 3000
     assert [json.loads(text) for text in written] == listed
-    assert any(reasons for reasons in listed) and any(not reasons for reasons in listed)
+    assert any(reasons for reasons in listed)
+    assert any(not reasons for reasons in listed)
     texts = {r["text"] for reasons in listed for r in reasons}
     assert "直近6か月に苦情あり" in texts
     assert all(r["contribution"] >= 0.02 for reasons in listed for r in reasons)
