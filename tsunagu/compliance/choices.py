@@ -14,6 +14,7 @@ class RuleCode(models.TextChoices):
     SEARCH_NON_CUSTOMERS = "search_non_customers", "顧客でない人の検索"
     FAMILY_VIEWING = "family_viewing", "家族の記録の閲覧"
     DORMANT_ACCOUNT = "dormant_account", "休止すべきアカウントからのアクセス"
+    SENSITIVE_WITHOUT_TASK = "sensitive_without_task", "業務に関係のない機微情報の閲覧"
 
 
 class RunKind(models.TextChoices):

@@ -15,13 +15,13 @@ import datetime as dt
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from tsunagu.cases.business_calendar import current_calendar
@@ -139,6 +139,17 @@ def _closed_hours_sql(start: dt.datetime, end: dt.datetime) -> Sql:
     )
 
 
+def _sensitive_sql(start: dt.datetime, end: dt.datetime) -> Sql:
+    """The distinct (user, customer) of the sensitive reads (機微情報, purpose `sensitive`: one row per
+    customer per request) in [start, end): the few rows of that purpose, through the monitoring index."""
+    return _grouped(
+        "user_id, customer_id",
+        "purpose = %s AND at >= %s AND at < %s AND user_id IS NOT NULL AND customer_id IS NOT NULL",
+        [AccessPurpose.SENSITIVE.value, _at(start), _at(end)],
+        "user_id, customer_id",
+    )
+
+
 def _day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return day_start(day), day_start(day + dt.timedelta(days=1))
 
@@ -153,6 +164,7 @@ def sample_queries(day: dt.date) -> list[tuple[str, str, list[Any]]]:
         ("outside_hours", *_closed_hours_sql(*night)),
         ("out_of_portfolio", *_pairs_sql([1, 2, 3], VIEW_PURPOSES, start, end)),
         ("repeated_viewing", *_repeated_sql(rules.DEFAULTS[rules.REPEATED_VIEWING].threshold, start, end)),
+        ("sensitive_without_task", *_sensitive_sql(start, end)),
     ]
 
 
@@ -468,6 +480,68 @@ def out_of_portfolio(ctx: Context) -> list[Finding]:
     return findings
 
 
+TASK_CHUNK = 500  # customers per query of the task check
+
+
+def customers_with_task(
+    ctx: Context, wanted: Mapping[tuple[int, dt.date], Iterable[int]], rule: str
+) -> dict[tuple[int, dt.date], set[int]]:
+    """For each (user, monitoring day), which of the given customers the user had a task for
+    (rules.case_is_task / contact_is_task, over the rule's window before the day). In bulk: the cases
+    and the user's latest contacts of all the customers at once (two queries per TASK_CHUNK customers,
+    whatever the number of users and days), then the pure check per (user, day, customer)."""
+    if not wanted:
+        return {}
+    since = {
+        (uid, day): day_start(day) - dt.timedelta(days=ctx.thresholds(rule, uid).window_days) for uid, day in wanted
+    }
+    earliest, last_day = min(since.values()), max(day for _uid, day in wanted)
+    users = sorted({uid for uid, _day in wanted})
+    mine = Q(assignee_id__in=users)
+    departments = {ctx.staff[u].user.department_id for u in users} - {None}
+    agencies = {ctx.staff[u].user.agency_id for u in users} - {None}
+    if departments:
+        mine |= Q(department_id__in=sorted(departments))  # type: ignore[type-var]
+    if agencies:
+        mine |= Q(agency_id__in=sorted(agencies))  # type: ignore[type-var]
+    customers = sorted({c for ids in wanted.values() for c in ids})
+    cases: dict[int, list[rules.CaseFact]] = defaultdict(list)
+    contacts: dict[tuple[int, int], dt.datetime] = {}
+    for first in range(0, len(customers), TASK_CHUNK):
+        chunk = customers[first : first + TASK_CHUNK]
+        rows = (
+            Case.objects.filter(mine, customer_id__in=chunk, opened_on__lte=last_day)
+            .exclude(closed_at__lt=earliest)
+            .values_list("customer_id", "assignee_id", "department_id", "agency_id", "opened_on", "closed_at")
+        )
+        for row in rows:
+            cases[row[0]].append(rules.CaseFact(*row))
+        latest = (
+            Interaction.objects.filter(customer_id__in=chunk, staff_id__in=users, occurred_at__gte=earliest)
+            .order_by()
+            .values_list("staff_id", "customer_id")
+            .annotate(last=Max("occurred_at"))
+        )
+        for staff_id, customer_id, last in latest:
+            contacts[(staff_id, customer_id)] = last
+    out: dict[tuple[int, dt.date], set[int]] = {}
+    for (uid, day), ids in wanted.items():
+        user, start = ctx.staff[uid].user, since[(uid, day)]
+        department_id, agency_id = user.department_id, user.agency_id
+        out[(uid, day)] = {
+            c
+            for c in ids
+            if ((uid, c) in contacts and rules.contact_is_task(contacts[(uid, c)], since=start))
+            or any(
+                rules.case_is_task(
+                    case, user_id=uid, department_id=department_id, agency_id=agency_id, day=day, since=start
+                )
+                for case in cases.get(c, ())
+            )
+        }
+    return out
+
+
 def repeated_viewing(ctx: Context) -> list[Finding]:
     least = min(
         [ctx.thresholds(rules.REPEATED_VIEWING, uid).threshold for uid in ctx.staff]
@@ -480,27 +554,11 @@ def repeated_viewing(ctx: Context) -> list[Finding]:
                 t = ctx.thresholds(rules.REPEATED_VIEWING, user_id)
                 if t.enabled and n >= t.threshold:
                     candidates[(user_id, day)][customer_id] = n
+    with_task = customers_with_task(ctx, candidates, rules.REPEATED_VIEWING)
     findings = []
     for (uid, day), views in sorted(candidates.items()):
         t = ctx.thresholds(rules.REPEATED_VIEWING, uid)
-        since = day_start(day) - dt.timedelta(days=t.window_days)
-        user = ctx.staff[uid].user
-        tasks = Q(assignee_id=uid)
-        if user.department_id is not None:
-            tasks |= Q(department_id=user.department_id)
-        if user.agency_id is not None:
-            tasks |= Q(agency_id=user.agency_id)
-        with_task = set(
-            Case.objects.filter(tasks, customer_id__in=views, opened_on__lte=day)
-            .exclude(closed_at__lt=since)
-            .values_list("customer_id", flat=True)
-        )
-        with_task |= set(
-            Interaction.objects.filter(staff_id=uid, customer_id__in=views, occurred_at__gte=since).values_list(
-                "customer_id", flat=True
-            )
-        )
-        without = {c: n for c, n in views.items() if c not in with_task}
+        without = {c: n for c, n in views.items() if c not in with_task[(uid, day)]}
         if without:
             total = sum(without.values())
             frozen = frozenset(without)
@@ -513,6 +571,35 @@ def repeated_viewing(ctx: Context) -> list[Finding]:
                     rules.explain_repeated(day, total, len(without), t),
                     (AccessPurpose.VIEW.value,),
                     _customers_in(frozen),
+                )
+            )
+    return findings
+
+
+def sensitive_without_task(ctx: Context) -> list[Finding]:
+    """Reads of 機微情報 of customers the user had no task for: one grouped query per monitoring day over
+    the `sensitive` rows, then the task check of all (user, day, customer) in bulk."""
+    rule = rules.SENSITIVE_WITHOUT_TASK
+    read: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
+    for day in ctx.days:
+        for user_id, customer_id in _run(_sensitive_sql(*_day_range(day))):
+            if user_id in ctx.staff and ctx.thresholds(rule, user_id).enabled:
+                read[(user_id, day)].add(customer_id)
+    with_task = customers_with_task(ctx, read, rule)
+    findings = []
+    for (uid, day), customers in sorted(read.items()):
+        t = ctx.thresholds(rule, uid)
+        without = customers - with_task[(uid, day)]
+        if without and len(without) >= t.threshold:
+            findings.append(
+                Finding(
+                    rule,
+                    uid,
+                    day,
+                    rules.score(len(without), t.threshold),
+                    rules.explain_sensitive(day, len(without), t),
+                    (AccessPurpose.SENSITIVE.value,),
+                    _customers_in(frozenset(without)),
                 )
             )
     return findings
@@ -627,6 +714,7 @@ RULES: dict[str, Callable[[Context], list[Finding]]] = {
     rules.SEARCH_NON_CUSTOMERS: search_non_customers,
     rules.FAMILY_VIEWING: family_viewing,
     rules.DORMANT_ACCOUNT: dormant_account,
+    rules.SENSITIVE_WITHOUT_TASK: sensitive_without_task,
 }
 
 
@@ -714,4 +802,7 @@ def _frozen(finding: Finding, every: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if finding.rule == rules.SEARCH_NON_CUSTOMERS:
         data["queries"] = [str((row["detail"] or {}).get("q", ""))[:100] for row in kept[:100]]
+    if finding.rule == rules.SENSITIVE_WITHOUT_TASK:
+        shown = Counter(str(label) for row in kept for label in (row["detail"] or {}).get("labels", []))
+        data["fields"] = dict(shown.most_common())  # 機微情報 items shown: rows each
     return data

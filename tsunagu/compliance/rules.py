@@ -28,6 +28,7 @@ EXPORTS = "exports"
 SEARCH_NON_CUSTOMERS = "search_non_customers"
 FAMILY_VIEWING = "family_viewing"
 DORMANT_ACCOUNT = "dormant_account"
+SENSITIVE_WITHOUT_TASK = "sensitive_without_task"
 
 DAY_START_HOUR = 5  # a monitoring day runs 05:00 → 05:00 (local)
 
@@ -56,6 +57,25 @@ DEFAULTS: dict[str, Thresholds] = {
     SEARCH_NON_CUSTOMERS: _t(10, "1", 0),
     FAMILY_VIEWING: _t(1, "1", 0),
     DORMANT_ACCOUNT: _t(1, "1", 0),
+    SENSITIVE_WITHOUT_TASK: _t(1, "1", 30),
+}
+
+# What each rule looks for, in a sentence (the settings screen shows it beside the defaults).
+DESCRIPTIONS: dict[str, str] = {
+    BULK_VIEWING: "1日に閲覧した顧客数が閾値以上で、本人の過去の最多とロールの平常値の倍率を超えたとき",
+    OUTSIDE_HOURS: "業務時間外・休業日の閲覧回数が閾値以上のとき",
+    OUT_OF_PORTFOLIO: (
+        "担当範囲(自代理店の顧客、損害サービスは事故のある顧客と部署の案件・コンタクト)外の顧客の閲覧が閾値人以上のとき"
+    ),
+    REPEATED_VIEWING: "担当する案件もコンタクトの記録もない同じ顧客を1日に閾値回以上閲覧したとき",
+    EXPORTS: "エクスポート・帳票出力の顧客数が閾値以上で、本人とロールの平常値の倍率を超えたとき",
+    SEARCH_NON_CUSTOMERS: "自組織の顧客が見つからない検索が閾値回以上のとき",
+    FAMILY_VIEWING: "本人と同じ姓・自宅と同じ郵便番号の顧客を閲覧したとき",
+    DORMANT_ACCOUNT: "退職・異動・出向・無効化されたアカウントでアクセスがあったとき",
+    SENSITIVE_WITHOUT_TASK: (
+        "担当する案件もコンタクトの記録もない顧客の機微情報(けが人の状況・苦情の事実確認メモなど)を、"
+        "1日に閾値人以上閲覧したとき"
+    ),
 }
 
 
@@ -192,6 +212,43 @@ def outside_hour_spans(
     return spans
 
 
+@dataclass(frozen=True)
+class CaseFact:
+    """What decides whether a case is a user's task (read from cases.Case)."""
+
+    customer_id: int
+    assignee_id: int | None
+    department_id: int | None
+    agency_id: int | None
+    opened_on: dt.date
+    closed_at: dt.datetime | None
+
+
+def case_is_task(
+    case: CaseFact,
+    *,
+    user_id: int,
+    department_id: int | None,
+    agency_id: int | None,
+    day: dt.date,
+    since: dt.datetime,
+) -> bool:
+    """The one definition of a task through a case (repeated viewing, sensitive reads): a case of the
+    customer assigned to the user or owned by the user's department or agency, opened by the day and
+    not closed before `since` (the start of the window before the day)."""
+    mine = (
+        case.assignee_id == user_id
+        or (department_id is not None and case.department_id == department_id)
+        or (agency_id is not None and case.agency_id == agency_id)
+    )
+    return mine and case.opened_on <= day and (case.closed_at is None or case.closed_at >= since)
+
+
+def contact_is_task(occurred_at: dt.datetime, *, since: dt.datetime) -> bool:
+    """A contact the user recorded with the customer is a task from the window's start on."""
+    return occurred_at >= since
+
+
 def ymd(day: dt.date) -> str:
     return day.strftime("%Y/%m/%d")
 
@@ -258,4 +315,13 @@ def explain_dormant(day: dt.date, rows: int, customers: int, status: str) -> str
     return (
         f"{ymd(day)}に、{status}のため使われないはずのアカウントで顧客情報へのアクセスが{rows:,}回"
         f"({customers:,}人)ありました。アカウントの停止漏れ、または第三者による不正利用の可能性があります。"
+    )
+
+
+def explain_sensitive(day: dt.date, customers: int, t: Thresholds) -> str:
+    return (
+        f"{ymd(day)}に、担当する業務のない顧客{customers:,}人の機微情報(けが人の状況・苦情の事実確認メモなど)を"
+        f"閲覧しました(閾値 {t.threshold:,}人)。過去{t.window_days}日にその顧客の案件(本人の担当、または"
+        "所属部署・代理店の案件)も本人のコンタクトの記録もありません。機微情報は業務上必要な範囲でのみ"
+        "閲覧できます(金融分野ガイドライン)。業務以外の関心による閲覧の可能性があります。"
     )

@@ -206,7 +206,7 @@ def review_item_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def rule_settings(request: AuthedRequest) -> HttpResponse:
-    from .rules import DEFAULTS
+    from .rules import DEFAULTS, DESCRIPTIONS
 
     settings = selectors.rule_settings(user=request.user)
     return render(
@@ -214,7 +214,7 @@ def rule_settings(request: AuthedRequest) -> HttpResponse:
         "compliance/settings.html",
         {
             "settings": settings,
-            "defaults": [(RuleCode(code).label, t) for code, t in DEFAULTS.items()],
+            "defaults": [(RuleCode(code).label, DESCRIPTIONS[code], t) for code, t in DEFAULTS.items()],
             "runs": selectors.recent_runs(user=request.user),
         },
     )
