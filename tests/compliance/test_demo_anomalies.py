@@ -72,7 +72,7 @@ def _anomalies():  # type: ignore[no-untyped-def]
 
 def test_every_planted_anomaly_is_found_and_nothing_else(demo, db):
     report, alerts = demo
-    assert "監査用に仕込んだ異常 3 件" in report
+    assert "監査用に仕込んだ異常 4 件" in report
     found = {(a["user"], a["rule"], a["day"]): a for a in alerts}
     planted = {a.kind: a for a in _anomalies()}
     night = planted["late_night_bulk"]
@@ -86,13 +86,43 @@ def test_every_planted_anomaly_is_found_and_nothing_else(demo, db):
     burst = planted["export_burst"]
     key = ("policy_admin", "exports", monitoring_day(burst.start).isoformat())
     assert found[key]["customers"] >= 100
+    sensitive = planted["sensitive_without_task"]
+    key = ("claims", "sensitive_without_task", monitoring_day(sensitive.start).isoformat())
+    assert found[key]["customers"] == sensitive.rows
+    assert f"担当する業務のない顧客{sensitive.rows}人の機微情報" in found[key]["explanation"]
     # Normal behaviour raises nothing: every alert is one of the planted anomalies.
     assert {(user, rule) for user, rule, _day in found} == {
         ("operator2", "outside_hours"),
         ("operator2", "bulk_viewing"),
         ("claims2", "out_of_portfolio"),
         ("policy_admin", "exports"),
+        ("claims", "sensitive_without_task"),
     }, sorted(found)
+    assert len(found) == 5, sorted(found)
+
+
+def test_the_claims_handlers_read_the_injuries_of_their_own_cases_without_alerts(demo, db):
+    """The demo's ordinary sensitive reads: both claims handlers, several days, far more customers than
+    the planted reads; only the planted customers are alerted."""
+    from django.db.models import Count
+
+    from tsunagu.compliance.models import Alert
+    from tsunagu.core.choices import AccessPurpose
+    from tsunagu.core.models import AccessLog
+
+    per_user = dict(
+        AccessLog.objects.filter(purpose=AccessPurpose.SENSITIVE)
+        .values_list("username")
+        .annotate(n=Count("customer_id", distinct=True))
+        .values_list("username", "n")
+    )
+    planted = next(a for a in _anomalies() if a.kind == "sensitive_without_task")
+    assert set(per_user) == {"claims", "claims2"}
+    assert per_user["claims2"] >= 3
+    assert per_user["claims"] > planted.rows
+    alert = Alert.objects.get(rule="sensitive_without_task")
+    assert alert.evidence["fields"] == {"けが人の状況": planted.rows}
+    assert alert.evidence["screens"] == {"案件詳細(事故受付)": planted.rows}
 
 
 def test_the_demo_breach_register_follows_the_planted_bulk_reading(demo):

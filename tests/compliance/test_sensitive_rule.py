@@ -224,3 +224,24 @@ def test_no_organisation_matches_no_case_of_unknown_organisation():
     assert rules.case_is_task(case, user_id=7, department_id=None, agency_id=None, day=DAY, since=SINCE) is False
     assert rules.contact_is_task(SINCE, since=SINCE) is True
     assert rules.contact_is_task(SINCE - dt.timedelta(seconds=1), since=SINCE) is False
+
+
+def test_on_the_auditors_screens_and_in_the_monthly_report(auditor, claims_handler, strangers, hq_operator):
+    from django.test import Client
+
+    from tsunagu.compliance import reports
+
+    sensitive(claims_handler, [strangers[0].pk], at(DAY, 10))
+    (alert,) = rules_run(actor=hq_operator, date_from=DAY, date_to=DAY).alerts
+    client = Client()
+    client.force_login(auditor)
+    queue = client.get("/compliance/alerts/", {"rule": RULE}).content.decode()
+    assert "業務に関係のない機微情報の閲覧" in queue
+    assert f"/compliance/alerts/{alert.pk}/" in queue
+    page = client.get(f"/compliance/alerts/{alert.pk}/").content.decode()
+    assert "機微情報の項目" in page
+    assert "けが人の状況(1行)" in page
+    settings_page = client.get("/compliance/settings/").content.decode()
+    assert rules.DESCRIPTIONS[RULE] in settings_page
+    monthly = reports.monthly(user=auditor, month=DAY)
+    assert ["アラート: 業務に関係のない機微情報の閲覧", 1] in monthly.rows

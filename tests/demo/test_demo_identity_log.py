@@ -192,7 +192,12 @@ def test_the_log_is_the_same_for_the_same_seed_and_reference_date(db_access):
     other, _ = access_log_plan(users=users, seed=4, as_of=AS_OF, now=now)
     assert first == again
     assert first != other
-    assert [a.kind for a in anomalies] == ["late_night_bulk", "outside_portfolio", "export_burst"]
+    assert [a.kind for a in anomalies] == [
+        "late_night_bulk",
+        "outside_portfolio",
+        "export_burst",
+        "sensitive_without_task",
+    ]
     # What was written is that plan (the module's load used the same seed and reference date).
     addresses = {p.address for p in PROFILES.values()} | {NIGHT_ADDRESS}
     written = AccessLog.objects.filter(client_address__in=addresses)

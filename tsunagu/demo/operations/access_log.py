@@ -14,7 +14,10 @@ Planted anomalies (docs/demo-data.md says who, when and what, for compliance wor
 2. `claims2` opens tens of customers with no claim at all (outside a claims handler's work) on one
    afternoon;
 3. `policy_admin` downloads the mailing lists of several agencies within a quarter of an hour,
-   after hours (an export burst; its only other exports are the monthly notice batch's).
+   after hours (an export burst; its only other exports are the monthly notice batch's);
+4. `claims` reads the injuries (機微情報) of customers whose accident cases closed months ago, one
+   afternoon (no task for them), among the claims handlers' ordinary reads of their own accident
+   cases (`access_log_sensitive`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from tsunagu.core.models import AccessLog, User
 from tsunagu.customers.models import Customer, CustomerAgency
 from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Claim
+
+from .access_log_sensitive import PLANTED_USER, sensitive_reads
 
 DAYS = 90
 SEARCH, DETAIL, CONTACT, EXPORT = "顧客検索", "顧客詳細", "コンタクト登録", "契約内容のお知らせ 宛名リスト"
@@ -275,6 +280,23 @@ def access_log_plan(
     anomalies = AccessLogResult()
     if len(business) >= 30 and {"operator2", "claims2", "policy_admin"} <= set(users):
         reads.extend(_plant(rng, pools, users, business, tz, anomalies))
+    # The claims handlers' reads of injuries (機微情報), and 4. the planted reads without a task.
+    sensitive, planted = sensitive_reads(
+        users=users, seed=seed, as_of=as_of, business=business, work_time=_work_time, tz=tz
+    )
+    reads.extend(sensitive)
+    if planted is not None:
+        count = len(planted["customers"])
+        anomalies.anomalies.append(
+            Anomaly(
+                "sensitive_without_task",
+                PLANTED_USER,
+                planted["start"],
+                planted["end"],
+                count,
+                f"案件のない顧客{count}人のけが人の状況(機微情報)を閲覧",
+            )
+        )
     return [read for read in reads if read.at < now], anomalies.anomalies
 
 
