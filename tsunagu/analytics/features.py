@@ -14,7 +14,7 @@ of `ComplaintDetail.SENSITIVE_FIELDS`, no accident injury details (AccidentRepor
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -58,6 +58,10 @@ class Book:
     contacts: pl.DataFrame
     cases: pl.DataFrame
     name_changes: pl.DataFrame
+    # customer_features per as-of date: a scoring run builds them once for its three models (churn,
+    # next product and conversion all read the features as of the run's date), training once per
+    # window date for churn and next product. Frames are immutable; a few dates are kept.
+    features_cache: dict[dt.date, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
 
 Columns = dict[str, tuple[str, Any]]  # output name → (SQL expression, polars type)
@@ -196,9 +200,23 @@ def in_force(book: Book, as_of: dt.date) -> pl.DataFrame:
     return book.policies.filter((pl.col("contract_date") <= as_of) & (pl.col("inception") <= as_of) & (end > as_of))
 
 
+FEATURES_CACHED = 4  # as-of dates kept per book (a run uses one, training two, conversion one per list date)
+
+
 def customer_features(book: Book, as_of: dt.date) -> pl.DataFrame:
     """One row per customer holding a policy in force on `as_of`: `customer_id`, `contact_consent`
-    (for the marketing rule, not a feature) and the features named in FEATURE_LABELS."""
+    (for the marketing rule, not a feature) and the features named in FEATURE_LABELS. Built once per
+    book and date (`Book.features_cache`)."""
+    cached = book.features_cache.get(as_of)
+    if cached is None:
+        cached = _customer_features(book, as_of)
+        while len(book.features_cache) >= FEATURES_CACHED:
+            book.features_cache.pop(next(iter(book.features_cache)))
+        book.features_cache[as_of] = cached
+    return cached
+
+
+def _customer_features(book: Book, as_of: dt.date) -> pl.DataFrame:
     current = in_force(book, as_of)
     previous = book.policies.select(
         pl.col("policy_id").alias("previous_policy_id"), pl.col("annual_premium").alias("previous_premium")

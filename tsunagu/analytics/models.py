@@ -67,12 +67,20 @@ class Score(models.Model):
     # and scores are found by model only when a model version is deleted. Every scoring run replaces
     # up to a million rows, and each index is written for each of them (1M customers on SQLite: the
     # insert was 22 s of a 58 s churn run with four indexes).
+    # No foreign-key constraints in the database either (Django's CASCADE / PROTECT still apply to
+    # deletions through the ORM): the rows are derived from the book by the scoring run alone, and the
+    # deferred checks of a run cost two lookups per score at commit (PostgreSQL: a trigger query each).
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="+", verbose_name="顧客", db_index=False
+        Customer, on_delete=models.CASCADE, related_name="+", verbose_name="顧客", db_index=False, db_constraint=False
     )
     kind = models.CharField("種類", max_length=20, choices=ModelKind.choices)
     model = models.ForeignKey(
-        ModelVersion, on_delete=models.PROTECT, related_name="scores", verbose_name="モデル", db_index=False
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="scores",
+        verbose_name="モデル",
+        db_index=False,
+        db_constraint=False,
     )
     score = models.FloatField("スコア")
     product_line = models.CharField("提案する種目", max_length=20, blank=True)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -122,9 +122,12 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
         scored = per_customer(every, kind=kind)
         texts = [json.dumps(r, ensure_ascii=False) for r in scored["reasons"].to_list()]
         scored = scored.with_columns(pl.Series("reasons", texts, dtype=pl.String))
+        drift = model.drift(rows) if rows.height else []
     else:
-        scored = customer_scores(model, rows, kind=kind)
-    drift = model.drift(rows) if rows.height else []
+        # One feature matrix for the scores, the reasons and the drift report.
+        matrix = model.matrix(rows) if rows.height else None
+        scored = customer_scores(model, rows, kind=kind, matrix=matrix)
+        drift = model.drift(rows, matrix=matrix) if rows.height else []
     # The reasons are JSON text already: what JSONField sends on SQLite, and what COPY reads into jsonb.
     frame = scored.select(
         "customer_id",
@@ -140,8 +143,7 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
     with transaction.atomic():
         if kind == training.CONVERSION:  # each open worklist entry keeps its own score and reasons
             conversion.entry_scores_write(every, model_id=row.pk, as_of=as_of)
-        Score.objects.filter(kind=kind).delete()
-        bulk.copy_frame(Score, frame)
+        _scores_replace(kind, frame)
         row.drift = drift
         row.drift_as_of = as_of
         row.save(update_fields=["drift", "drift_as_of"])
@@ -155,17 +157,49 @@ def scores_refresh(*, actor: User, kind: str, as_of: dt.date, book: F.Book | Non
     return frame.height
 
 
-def customer_scores(model: Model, rows: pl.DataFrame, *, kind: str) -> pl.DataFrame:
+SQLITE_WRITE_CACHE_KIB = 256 * 1024  # page cache while a kind's scores are replaced (the default is 2 MiB)
+
+
+def _scores_replace(kind: str, frame: pl.DataFrame) -> None:
+    """Replace the kind's scores by `frame` (rows in customer order) inside the caller's transaction.
+
+    SQLite: with its default 2 MiB page cache, every insert into the (kind, -score) index and every
+    delete from it read and wrote pages at random; the run's statements get a page cache that holds the
+    indexes (set back after), and the old rows are deleted in the order they were written (a scan in
+    rowid order, `+kind` keeps the planner off the rank index)."""
+    table = connection.ops.quote_name(Score._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute(f"DELETE FROM {table} WHERE kind = %s", [kind])
+            bulk.copy_frame(Score, frame)
+            return
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+        try:
+            cursor.execute(f"DELETE FROM {table} WHERE +kind = %s", [kind])
+            bulk.copy_frame(Score, frame)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
+def customer_scores(model: Model, rows: pl.DataFrame, *, kind: str, matrix: np.ndarray | None = None) -> pl.DataFrame:
     """customer_id, score, product_line, reasons (JSON text), marketing_allowed — one row per customer.
-    Next product: every candidate line is scored, and only each customer's best line is explained."""
+    Next product: every candidate line is scored, and only each customer's best line is explained.
+    `matrix`: the rows' feature matrix when the caller has built it."""
     columns = ["customer_id", "score", "product_line", "reasons", "marketing_allowed"]
     if rows.height == 0:
         return pl.DataFrame(schema={"customer_id": pl.Int64, "score": pl.Float64, "product_line": pl.String,
                                     "reasons": pl.String, "marketing_allowed": pl.Boolean})  # fmt: skip
+    if matrix is None:
+        matrix = model.matrix(rows)
     if kind == training.NEXT_PRODUCT:
-        order = np.lexsort((-model.predict(rows), rows["customer_id"].to_numpy()))
-        rows = rows[order].unique(subset="customer_id", keep="first", maintain_order=True)
-    scores, reasons = model.explain_json(rows)
+        order = np.lexsort((-model.predict(rows, matrix=matrix), rows["customer_id"].to_numpy()))
+        # Each customer's first row in that order: the best line (rows are grouped by customer after the sort).
+        ids = rows["customer_id"].to_numpy()[order]
+        best = order[np.r_[True, ids[1:] != ids[:-1]]]
+        rows, matrix = rows[best], matrix[best]
+    scores, reasons = model.explain_json(rows, matrix=matrix)
     return rows.select(
         "customer_id",
         pl.Series("score", scores),

@@ -36,9 +36,10 @@ class Model:
     def matrix(self, frame: pl.DataFrame) -> np.ndarray:
         return self.preprocessor.transform(frame)
 
-    def predict(self, frame: pl.DataFrame) -> np.ndarray:
-        """The probability of the positive class for every row."""
-        matrix = self.matrix(frame)
+    def predict(self, frame: pl.DataFrame, *, matrix: np.ndarray | None = None) -> np.ndarray:
+        """The probability of the positive class for every row (`matrix`: the frame's, already built)."""
+        if matrix is None:
+            matrix = self.matrix(frame)
         return np.asarray(self.booster.predict(matrix), dtype=np.float64)
 
     def explain(self, frame: pl.DataFrame, *, k: int = 3) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
@@ -46,13 +47,18 @@ class Model:
         matrix, scores, contributions = self._attributed(frame)
         return scores, reasons.top_reasons(self.preprocessor, self.labels, matrix, contributions, k=k)
 
-    def explain_json(self, frame: pl.DataFrame, *, k: int = 3) -> tuple[np.ndarray, pl.Series]:
+    def explain_json(
+        self, frame: pl.DataFrame, *, k: int = 3, matrix: np.ndarray | None = None
+    ) -> tuple[np.ndarray, pl.Series]:
         """`explain` for bulk scoring: each row's reasons already written as JSON text."""
-        matrix, scores, contributions = self._attributed(frame)
+        matrix, scores, contributions = self._attributed(frame, matrix)
         return scores, reasons.top_reasons_json(self.preprocessor, self.labels, matrix, contributions, k=k)
 
-    def _attributed(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        matrix = self.matrix(frame)
+    def _attributed(
+        self, frame: pl.DataFrame, matrix: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if matrix is None:
+            matrix = self.matrix(frame)
         if self._attribution is None:
             self._attribution = attribution.PathAttribution(self.booster)
         contributions = self._attribution.contributions(matrix)
@@ -61,9 +67,9 @@ class Model:
         scores = 1.0 / (1.0 + np.exp(-contributions.sum(axis=1, dtype=np.float64)))
         return matrix, scores, contributions
 
-    def drift(self, frame: pl.DataFrame) -> list[dict[str, Any]]:
+    def drift(self, frame: pl.DataFrame, *, matrix: np.ndarray | None = None) -> list[dict[str, Any]]:
         """PSI per feature between the training data and `frame`, largest first."""
-        values = drift.psi(self.matrix(frame), self.drift_reference)
+        values = drift.psi(self.matrix(frame) if matrix is None else matrix, self.drift_reference)
         rows = [
             {"feature": name, "label": self.feature_label(name), "psi": round(v, 4), "level": drift.level(v)}
             for name, v in zip(self.features, values, strict=True)

@@ -12,9 +12,9 @@ the model file (no code).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import numpy as np
@@ -90,10 +90,11 @@ def top_reasons_json(
     n = matrix.shape[0]
     chosen = _choose(pre, labels, matrix, contributions, k=k)
     names = pre.feature_names
-    quoted = [json.dumps(name, ensure_ascii=False) for name in names]
+    # encode_basestring: json.dumps(text, ensure_ascii=False) for one string, without its per-call setup.
+    starts = ['{"feature": ' + encode_basestring(name) + ', "text": ' for name in names]
     heads = pl.Series(
         [
-            '{"feature": ' + quoted[j] + ', "text": ' + json.dumps(text, ensure_ascii=False) + ', "contribution": '
+            starts[j] + encode_basestring(text) + ', "contribution": '
             for j, text in zip(chosen.features, chosen.texts, strict=True)
         ],
         dtype=pl.String,
@@ -106,6 +107,16 @@ def top_reasons_json(
         return pl.Series("reasons", ["[]"] * n, dtype=pl.String)
     joined = pl.concat_str([pl.lit(s) for s in slots], separator=", ", ignore_nulls=True)
     return pl.select(("[" + joined + "]").alias("reasons")).get_column("reasons")
+
+
+def _render_values(
+    pre: Preprocessor, label: dict[str, str] | None, name: str, j: int, values: list[float]
+) -> list[str]:
+    """`render(label, name, decode(pre, j, v))` for each distinct raw value of feature j (the same
+    texts; a numeric feature's values are decoded inline, as there may be one per row)."""
+    if j < len(pre.columns) and pre.columns[j].kind == "categorical":
+        return [render(label, name, None if math.isnan(v) else decode(pre, j, v)) for v in values]
+    return [render(label, name, None if v != v else int(v) if v.is_integer() else v) for v in values]
 
 
 @dataclass
@@ -163,10 +174,8 @@ def _choose(
         at = chosen & (features == j)
         values, inverse = np.unique(raw[at], return_inverse=True)  # NaN sorts last, once
         keys[at] = len(texts) + inverse.ravel()
-        label = labels.get(names[j])
-        for v in values.tolist():
-            texts.append(render(label, names[j], None if math.isnan(v) else decode(pre, j, v)))
-            distinct_features.append(j)
+        texts += _render_values(pre, labels.get(names[j]), names[j], j, values.tolist())
+        distinct_features += [j] * len(values)
     slots = []
     for slot in range(k):
         r, c = np.nonzero(chosen & (position == slot))
