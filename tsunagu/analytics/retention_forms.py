@@ -15,6 +15,26 @@ from .target_services import MAX_CONTROL_PERCENT
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_SPAN_DAYS = 366 * 5
+# Dates the screens accept: wide enough for any real request, narrow enough that a year before or a
+# renewal after stays a date (9999-12-31 + 90 days, or a year before 0001-01-01, was a 500).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+DATE_RANGE_ERROR = "日付は 1900/01/01 から 2099/12/31 までの範囲で指定してください。"
+
+
+class DateRangeField(forms.DateField):
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+            raise forms.ValidationError(DATE_RANGE_ERROR, code="out_of_range")
+
+
+def error_text(form: forms.BaseForm) -> str:
+    """The form's errors in one line (「申出日(から): …」), for answers that have no form to show them on."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        parts += [f"{label}: {e}" if label else str(e) for e in errors]
+    return " ".join(parts)
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -25,8 +45,8 @@ def _year_before(day: dt.date) -> dt.date:
 
 
 class PeriodForm(TextCheckedForm):
-    start = forms.DateField(label="申出日(から)", widget=DATE, required=False)
-    end = forms.DateField(label="申出日(まで)", widget=DATE, required=False)
+    start = DateRangeField(label="申出日(から)", widget=DATE, required=False)
+    end = DateRangeField(label="申出日(まで)", widget=DATE, required=False)
     days = forms.IntegerField(
         label="苦情との関連(申出前の日数)",
         required=False,
@@ -57,8 +77,8 @@ class PeriodForm(TextCheckedForm):
 
 
 class WinBackForm(TextCheckedForm):
-    start = forms.DateField(label="連絡開始日(から)", widget=DATE, required=False)
-    end = forms.DateField(label="連絡開始日(まで)", widget=DATE, required=False)
+    start = DateRangeField(label="連絡開始日(から)", widget=DATE, required=False)
+    end = DateRangeField(label="連絡開始日(まで)", widget=DATE, required=False)
     lead_days = forms.IntegerField(
         label="更新の何日前から連絡するか",
         required=False,

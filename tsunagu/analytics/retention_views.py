@@ -18,18 +18,33 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseChannel
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import add_service_errors, query_int
+from tsunagu.core.input import BadInput, add_service_errors, query_int, text_problem
 from tsunagu.documents.xlsx import xlsx
+from tsunagu.policies.choices import LineOfBusiness
 
 from . import retention_charts, retention_selectors, retention_services
-from .retention_forms import PeriodForm, WinBackForm, WinBackListForm
-from .retention_selectors import DRILL_KEYS, Period, Table
+from .retention_forms import FIRST_DAY, LAST_DAY, PeriodForm, WinBackForm, WinBackListForm, error_text
+from .retention_selectors import DRILL_KEYS, NONE, Period, Table
 
 EXPORT_SCREEN = "解約防止分析: エクスポート"
+# The tables an export may name (`table=`), in the screen's order; a test checks they are the tables
+# `retention_selectors.retention_tables` builds.
+TABLES = {
+    "reason": "解約理由別の継続率",
+    "month": "月別",
+    "line": "保険種目別",
+    "channel": "受付チャネル別",
+    "operator": "担当者別",
+    "agency": "代理店別",
+    "guidance": "使用したご案内別",
+    "competitor": "乗換え先",
+    "complaint": "苦情に続く解約",
+}
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -46,6 +61,74 @@ def _period(request: AuthedRequest, today: dt.date) -> tuple[PeriodForm, Period]
     default.is_valid()
     data = default.cleaned_data
     return form, Period(data["start"], data["end"], data["days"])
+
+
+def _strict_period(request: AuthedRequest, today: dt.date) -> tuple[PeriodForm, Period]:
+    """The period of a link-only address (export, drill-down): a wrong one is a Japanese 400, never
+    a silent default period (a file of other dates than asked for)."""
+    form, period = _period(request, today)
+    if not form.is_valid():
+        raise BadInput(f"期間の指定が正しくありません。{error_text(form)}")
+    return form, period
+
+
+def _export_choice(request: AuthedRequest) -> tuple[str, str]:
+    """(table key, file format) of an export address; anything else is a Japanese 400."""
+    file_format = request.GET.get("format", "csv")
+    key = request.GET.get("table", "all")
+    if file_format not in CONTENT_TYPES:
+        raise BadInput(f"出力形式「{file_format[:30]}」は選べません。csv か xlsx を指定してください。")
+    if key != "all" and key not in TABLES:
+        choices = "、".join(f"{k}({title})" for k, title in TABLES.items())
+        raise BadInput(f"表「{key[:30]}」はありません。all(すべての表)か次のどれかを指定してください: {choices}。")
+    return key, file_format
+
+
+CHOICES = {
+    "line": {c.value for c in LineOfBusiness} | {""},
+    "channel": {c.value for c in CaseChannel} | {""},
+    "reason": {c.value for c in CancellationReason},
+    "outcome": {c.value for c in CancellationOutcome} | {NONE},
+    "complaint": {"1"},
+}
+DRILL_LABELS = {
+    "month": "月",
+    "line": "保険種目",
+    "channel": "受付チャネル",
+    "operator": "担当者",
+    "agency": "代理店",
+    "reason": "解約理由",
+    "guidance": "ご案内",
+    "competitor": "乗換え先",
+    "complaint": "苦情",
+    "outcome": "結果",
+}
+
+
+def _drill_params(request: AuthedRequest) -> dict[str, str]:
+    """The drill-down's cell (month, line, operator …) as the tables' links write it; a value no link
+    writes (an unknown code, an id that is not a number, a month outside the years the screen takes)
+    is a Japanese 400 naming the parameter."""
+    params = {k: request.GET[k] for k in DRILL_KEYS if k in request.GET}
+    for key, value in params.items():
+        shown = f"{DRILL_LABELS[key]}({key})の指定「{value[:30]}」が正しくありません"
+        if key == "month":
+            try:
+                first = dt.date.fromisoformat(f"{value}-01")
+            except ValueError:
+                first = None
+            if len(value) != 7 or first is None or not FIRST_DAY <= first <= LAST_DAY:
+                raise BadInput(f"{shown}。2026-04 のように年と月を指定してください(1900〜2099年)。")
+        elif key in CHOICES and value not in CHOICES[key]:
+            raise BadInput(f"{shown}。解約防止分析の表の件数から選び直してください。")
+        elif key in ("operator", "agency", "guidance"):
+            if not (key != "operator" and value == NONE) and not (
+                value.isascii() and value.isdigit() and len(value) < 19
+            ):
+                raise BadInput(f"{shown}。番号(数字)で指定してください。")
+        elif key == "competitor" and (problem := text_problem(value)):
+            raise BadInput(f"{shown}。{problem}")
+    return params
 
 
 def _with_links(tables: list[Table], period: Period) -> list[Table]:
@@ -98,16 +181,14 @@ def retention_home(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def retention_export(request: AuthedRequest) -> HttpResponse:
-    """One table (`table=<key>`) or all of them (`table=all`) as CSV or XLSX; the export is logged."""
+    """One table (`table=<key>`) or all of them (`table=all`) as CSV or XLSX; the export is logged.
+    A wrong table, format or period is a Japanese 400 (`BadInput`, the product's one answer to a bad
+    query parameter), not a page or a file of another period."""
     permissions.require(request.user, permissions.ANALYTICS_RETENTION)
-    _form, period = _period(request, timezone.localdate())
-    file_format = request.GET.get("format", "csv")
-    key = request.GET.get("table", "all")
+    key, file_format = _export_choice(request)
+    _form, period = _strict_period(request, timezone.localdate())
     tables = retention_selectors.retention_tables(user=request.user, period=period)
     chosen = tables if key == "all" else [t for t in tables if t.key == key]
-    if file_format not in CONTENT_TYPES or not chosen:
-        messages.error(request, "出力する表と形式(CSV か XLSX)を選んでください。")
-        return redirect(f"{reverse('analytics:retention')}?{urlencode(period.query())}")
     rows: list[list[Any]] = [[f"解約防止分析 申出日 {period.start:%Y/%m/%d}〜{period.end:%Y/%m/%d}"]]
     for table in chosen:
         rows += [[], [table.title], *table.export_rows()]
@@ -137,8 +218,8 @@ def retention_export(request: AuthedRequest) -> HttpResponse:
 def retention_cases(request: AuthedRequest) -> HttpResponse:
     """The cancellation requests behind a table cell (scoped; logged as a list view)."""
     permissions.require(request.user, permissions.ANALYTICS_RETENTION)
-    form, period = _period(request, timezone.localdate())
-    params = {k: request.GET[k] for k in DRILL_KEYS if k in request.GET}
+    form, period = _strict_period(request, timezone.localdate())
+    params = _drill_params(request)
     page = query_int(request.GET, "page", default=1, minimum=1, label="ページ") or 1
     result = retention_selectors.drill_down(user=request.user, period=period, params=params, page=page)
     query = {**period.query(), **params}
