@@ -245,10 +245,11 @@ def test_branch_staff_get_target_lists_and_kpis_but_not_agency_or_head_office_fu
 
 
 def test_branch_functions_need_both_the_branch_and_the_role(org):
-    """A branch member without the role sees the branch's rows (the ladder) but no branch function;
-    head-office staff given the role are head office (every row), not branch staff."""
+    """A branch member without any role sees no row and no branch function (a role grants the work;
+    the branch only places the rows); head-office staff given the role are head office (every row),
+    not branch staff."""
     bare = User.objects.create_user(username="bare_branch", password="kaigan-dori-hikari-9", branch=org["branch"])
-    assert scoping.reach(bare) is Reach.BRANCH
+    assert scoping.reach(bare) is Reach.NONE
     assert not permissions.has(bare, permissions.ANALYTICS_SCORES)
     assert not permissions.has(bare, permissions.KPIS_VIEW)
     hq = _user("hq_with_branch_role", [Role.OPERATOR], department=org["call_center"])

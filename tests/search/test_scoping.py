@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import make_policy
+from tests.conftest import _user, make_policy
+from tsunagu.core.choices import Role
 from tsunagu.core.services import api_token_create
 from tsunagu.search.selectors import search_customers
 
@@ -41,6 +42,24 @@ def test_no_department_no_agency_sees_nothing(people, org):
 
     nobody = User.objects.create_user(username="nobody", password="x-nobody-pass-2026")
     assert names(nobody, "山田") == []
+
+
+def test_a_member_of_staff_without_a_role_sees_nothing(people, org, auditor, client):
+    """The department places the rows, a role grants the work: once an access review revokes the
+    user's last role, search, the customer page and the API show no customer (walk finding)."""
+    from tsunagu.compliance.services import user_role_revoke
+    from tsunagu.core.models import User
+    from tsunagu.core.scoping import Reach, reach
+
+    operator = _user("revoked_operator", [Role.OPERATOR], department=org["call_center"])
+    assert names(operator, "山田")
+    user_role_revoke(actor=auditor, user=operator, role=Role.OPERATOR.value, reason="異動のため")
+    operator = User.objects.get(pk=operator.pk)
+    assert reach(operator) is Reach.NONE
+    assert names(operator, "山田") == []
+    client.force_login(operator)
+    assert "山田 太郎" not in client.get("/search/", {"q": "山田"}).content.decode()
+    assert client.get(f"/customers/{people['yamada_taro'].pk}/").status_code in (403, 404)
 
 
 def test_policy_counts_are_scoped(agency_b_staff, hq_operator, people, org):

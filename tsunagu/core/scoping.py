@@ -61,7 +61,13 @@ def reach(user: Any) -> Reach:
         return Reach.ALL  # commands and background tasks act as `system` (e.g. 名寄せ linking to any customer)
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return Reach.NONE
-    if user.is_superuser or user.department_id is not None:
+    if user.is_superuser:
+        return Reach.ALL
+    if not getattr(user, "roles", None):
+        # The organisation places a user's rows; a role grants the work. Without any role (never given
+        # one, or every role revoked in an access review) a member of staff sees no personal data.
+        return Reach.NONE
+    if user.department_id is not None:
         return Reach.ALL
     if user.agency_id is not None:
         return Reach.AGENCY
