@@ -24,7 +24,7 @@ from tsunagu.customers.models import Address, Customer, Email, Phone
 from tsunagu.interactions.models import Interaction
 from tsunagu.interactions.services import interaction_log
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_periods")]
 
 # make_policy's policies run 2026-04-01 → 2027-04-01: the relationship ends 2027-04-01 (after the
 # customer's registration today and the contact logged today), so the 10-year types fall due on
@@ -34,17 +34,6 @@ MASTER_DUE = dt.date(2037, 4, 1)
 
 
 # --- the rules -------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _seeded_periods(db):
-    """The migration's default periods (a transactional test's flush may have removed them)."""
-    import importlib
-
-    from django.apps import apps
-
-    if not RetentionPeriod.objects.exists():
-        importlib.import_module("tsunagu.compliance.migrations.0006_retention").seed_periods(apps, None)
 
 
 def test_due_on_the_anniversary_and_not_a_day_before():

@@ -7,22 +7,21 @@ PDF files of documents deleted from storage after commit (a print file shared wi
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pytest
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.cases.conftest import departments, open_case  # noqa: F401
+from tests.cases.conftest import departments  # noqa: F401
+from tests.compliance.conftest import closed_accident_case, closed_complaint_case
 from tests.conftest import make_customer, make_policy
 from tests.surveys.factories import claim_survey, cs_manager
 from tests.voice.conftest import record as voice_record
 from tsunagu.cases.choices import CaseType
-from tsunagu.cases.models import AccidentReport, Case, CaseEvent
+from tsunagu.cases.models import AccidentReport, Case, CaseEvent, ComplaintDetail
 from tsunagu.compliance import retention, retention_steps
 from tsunagu.compliance import retention_services as services
-from tsunagu.compliance.models import RetentionPeriod
 from tsunagu.core import writes
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import AppendOnlyError, AuditEvent
@@ -36,18 +35,10 @@ from tsunagu.policies.models import Claim
 from tsunagu.surveys.models import Response, SurveyVersion
 from tsunagu.voice.models import Voice, VoiceTerm, VoiceTermStat
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("retention_periods")]
 
 MASTER_DUE = dt.date(2037, 4, 1)  # make_policy's policies end 2027-04-01: every type is due by then
 RUN = AuditAction.COMPLIANCE_RETENTION_RUN
-
-
-@pytest.fixture(autouse=True)
-def _seeded_periods(db):
-    from django.apps import apps
-
-    if not RetentionPeriod.objects.exists():
-        importlib.import_module("tsunagu.compliance.migrations.0006_retention").seed_periods(apps, None)
 
 
 def _row_events(model: type[models.Model], ids) -> list[AuditEvent]:
@@ -167,26 +158,13 @@ def test_clears_and_deletes_stay_set_based(hq_operator, auditor):
 @pytest.fixture
 def gone(hq_operator, org, departments, case_reference_data):  # noqa: F811
     """A customer whose relationship ended 2027-04-01, with contacts, a closed accident case (its
-    claim), a voice, a survey response with a free-text answer, and a source record with keys."""
+    claim), a closed complaint, a voice, a survey response with a free-text answer, and a source
+    record with keys."""
     customer = make_customer(hq_operator, name="保存 満了", name_kana="ホゾン マンリョウ")
     policy = make_policy(hq_operator, customer, agency=org["agency_a"])
     _contacts(hq_operator, customer, 2)
-    case = open_case(
-        hq_operator,
-        customer,
-        policy,
-        CaseType.ACCIDENT,
-        "auto",
-        occurred_at=timezone.make_aware(dt.datetime(2026, 5, 30, 14, 0)),
-        place="東京都千代田区 自宅前の交差点",
-        accident_type="対人",
-        description="交差点で歩行者の田中様と接触",
-        parties="相手方 田中次郎様 090-9999-0000",
-        injuries="右足骨折",
-        police_report_number="千代田123",
-    )
-    # closed (test setup: the workflow is not under test here)
-    models.QuerySet(Case).filter(pk=case.pk).update(is_open=False, closed_at=timezone.now())
+    closed_accident_case(hq_operator, customer, policy)
+    closed_complaint_case(hq_operator, customer, policy)
     voice_record(hq_operator, "説明が遅くて困った。入院中の母に連絡が来なかった", customer=customer, policy=policy)
     survey = claim_survey(cs_manager())
     version = SurveyVersion.objects.get(survey=survey, is_current=True)
@@ -245,6 +223,14 @@ def test_the_run_erases_free_text_indexes_and_keys_with_a_history_row_each(audit
     claim = Claim.objects.get(policy__policyholder=gone)
     assert claim.accident_place == ""
     assert set(Claim.history.filter(id=claim.pk).values_list("accident_place", flat=True)) == {""}
+
+    # the complaint: the customer's request and the fact finding cleared, cause and countermeasure kept
+    complaint = ComplaintDetail.objects.get(case__customer=gone)
+    assert (complaint.customer_request, complaint.fact_finding) == (retention.CLEARED_TEXT, "")
+    assert (complaint.cause, complaint.countermeasure) == ("担当者の連絡漏れ", "週次の進捗連絡を必須化")
+    assert not ComplaintDetail.history.filter(id=complaint.pk).exclude(fact_finding="").exists()
+    assert Case.objects.get(customer=gone, case_type=CaseType.COMPLAINT).subject == retention.CLEARED_TEXT
+    assert result.counts["complaint"]["customers"] == 1
 
     # the survey's free text (comment and the TEXT answer), other answers kept
     response = Response.objects.get(customer=gone)
@@ -332,7 +318,7 @@ def _document(customer, actor, number: str, key: str, *, page: int | None = None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_document_files_are_deleted_after_commit_and_counted(settings, tmp_path, hq_operator, auditor, org):
+def test_document_files_are_deleted_after_commit_and_counted(client, settings, tmp_path, hq_operator, auditor, org):
     settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "documents"
     storage = LocalDirectoryStorage(tmp_path / "documents")
     customer = make_customer(hq_operator, name="帳票 満了")
@@ -362,3 +348,13 @@ def test_document_files_are_deleted_after_commit_and_counted(settings, tmp_path,
         assert document.number.startswith("D-A")  # the row keeps its number and dates
         assert not Document.history.filter(id=document.pk).exclude(storage_key="").exists()
     assert Document.objects.get(number="D-B1").storage_key == "print/batch1.pdf"
+    # the documents app says so on every screen instead of trying the cleared reference
+    assert all(document.file_erased_at is not None for document in own)
+    assert not Document.objects.get(number="D-B1").file_erased
+    client.force_login(hq_operator)
+    page = client.get(f"/documents/{own[0].pk}/")
+    assert page.status_code == 410
+    assert "保存期間満了により削除済み" in page.content.decode()
+    assert f"{timezone.localdate(own[0].file_erased_at):%Y/%m/%d}" in page.content.decode()
+    customer_page = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert customer_page.count("保存期間満了により削除済み") == 3

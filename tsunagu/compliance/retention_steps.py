@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Count, F, Func, JSONField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Greatest, Substr, TruncYear
+from django.db.models.functions import Coalesce, Concat, Greatest, Now, Substr, TruncYear
 
 from tsunagu.analytics.models import Score
 from tsunagu.cases.choices import CaseType
@@ -56,6 +56,7 @@ from tsunagu.interactions.models import Interaction
 from tsunagu.policies.models import Claim
 from tsunagu.surveys.choices import QuestionKind
 from tsunagu.surveys.models import Question, Response
+from tsunagu.voice.models import ERASED_TEXT as ERASED_VOICE_TEXT
 from tsunagu.voice.models import Voice, VoiceTerm, VoiceTermStat
 
 from . import retention
@@ -111,6 +112,7 @@ class Step:
     split: Split | None = None  # per-subset values (rows, values) instead of `values` for every row
     before: Callable[[models.QuerySet[Any]], None] | None = None  # runs on the rows before the write
     files: bool = False  # the rows' stored files (documents) are deleted once nothing refers to them
+    stamp: dict[str, Any] | None = None  # set with `values` but not copied into earlier history rows
 
     def rows(self, customer_ids: Sequence[int] | Any) -> models.QuerySet[Any]:
         rows: models.QuerySet[Any] = models.QuerySet(self.model).filter(**{f"{self.customer_path}__in": customer_ids})
@@ -230,11 +232,12 @@ def _steps() -> dict[str, list[Step]]:
                     "page": None,
                 },
                 files=True,
+                stamp={"file_erased_at": Now()},  # the documents app shows 保存期間満了により削除済み and the date
             ),
         ],
         RecordType.SURVEY: [Step(Response, "customer_id", {"comment": ""}, split=_survey_text_answers)],
         RecordType.VOICE: [
-            Step(Voice, "customer_id", {"text": retention.CLEARED_TEXT, "term_norm": 0.0}),
+            Step(Voice, "customer_id", {"text": ERASED_VOICE_TEXT, "term_norm": 0.0}),
             Step(VoiceTerm, "voice__customer_id", None, before=_voice_terms_leave),
         ],
         RecordType.SCORE: [Step(Score, "customer_id", None)],
@@ -323,7 +326,8 @@ def apply(step: Step, customer_ids: Sequence[int], *, actor: User, run_id: int, 
         row_ids = list(subset.order_by().values_list("pk", flat=True))
         if not row_ids:
             continue
-        count += writes.clear_rows(subset, actor=actor, reason=REASON, action=ACTION, data=data, **values)
+        stamped = values if step.stamp is None else {**values, **step.stamp}
+        count += writes.clear_rows(subset, actor=actor, reason=REASON, action=ACTION, data=data, **stamped)
         _scrub_history(step.model, row_ids, values)
     if keys and files is not None:
         files.delete_after_commit(_unreferenced(keys))

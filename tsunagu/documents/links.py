@@ -29,15 +29,20 @@ from .config import get_storage
 from .models import Document, DownloadLink
 
 SALT = "tsunagu.documents.download-link"
+ERASED_MESSAGE = (
+    "この帳票は保存期間が満了したため削除済みで、ダウンロードできません。"
+    "お手数ですが、コールセンターまたは取扱代理店にお問い合わせください。"
+)
+MISSING_MESSAGE = "帳票を表示できませんでした。お手数ですが、コールセンターまたは取扱代理店にお問い合わせください。"
 DEFAULT_DAYS = 14
 
 
 class LinkError(Exception):
     """A link that cannot be opened; `message` is shown to the customer."""
 
-    def __init__(self, message: str, *, expired: bool = False) -> None:
+    def __init__(self, message: str, *, expired: bool = False, erased: bool = False) -> None:
         super().__init__(message)
-        self.message, self.expired = message, expired
+        self.message, self.expired, self.erased = message, expired, erased
 
 
 def link_days() -> int:
@@ -81,7 +86,7 @@ def _expired_message(expires_at: dt.datetime) -> str:
 
 def download_link_open(*, token: str, user: User | None = None) -> LinkDownload:
     """Open a link: check signature and expiry, count it, log the access, return the file."""
-    from .selectors import document_file
+    from .selectors import DocumentUnavailable, document_file
 
     try:
         payload = signing.loads(token, salt=SALT)
@@ -97,6 +102,8 @@ def download_link_open(*, token: str, user: User | None = None) -> LinkDownload:
             raise LinkError("ダウンロードリンクが正しくありません。メールに記載のURLをそのままお使いください。")
         if link.expires_at < now:
             raise LinkError(_expired_message(link.expires_at), expired=True)
+        if link.document.file_erased:
+            raise LinkError(ERASED_MESSAGE, erased=True)
         # Through core.writes so the count keeps row history (the opener, or none for a customer).
         writes.update_rows(
             DownloadLink.objects.filter(pk=link.pk),
@@ -113,4 +120,8 @@ def download_link_open(*, token: str, user: User | None = None) -> LinkDownload:
             screen="電子交付ダウンロード",
             detail={"document": document.number, "link": link.pk, "opened_by": "link"},
         )
-    return LinkDownload(document, f"{document.number}.pdf", document_file(document, get_storage()))
+    try:
+        content = document_file(document, get_storage())
+    except DocumentUnavailable:
+        raise LinkError(MISSING_MESSAGE) from None
+    return LinkDownload(document, f"{document.number}.pdf", content)

@@ -110,6 +110,8 @@ class Document(models.Model):
     )
     notice_for = models.DateField("応当日(契約内容のお知らせ)", null=True, blank=True)
     note = models.CharField("発行理由", max_length=200, blank=True)
+    # Set by retention when the file was deleted and its reference (storage_key, page) cleared.
+    file_erased_at = models.DateTimeField("ファイル削除日時(保存期間満了)", null=True, blank=True)
     history = HistoricalRecords()
 
     objects = DocumentQuerySet.as_manager()
@@ -153,6 +155,12 @@ class Document(models.Model):
     @property
     def is_reissue(self) -> bool:
         return self.version > 1
+
+    @property
+    def file_erased(self) -> bool:
+        """The file was deleted by retention (保存期間満了): the row keeps number and dates only. A stored
+        document always has a key, so an empty one means erased (even where no date was recorded)."""
+        return self.file_erased_at is not None or not self.storage_key
 
 
 class DeductionCertificate(models.Model):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from tsunagu.core import masking, permissions
 from tsunagu.core.access_log import log_access
@@ -34,6 +35,24 @@ def document_list_for_customer(*, user: User, customer: Customer) -> list[Docume
         .filter(customer=customer)
         .select_related("issued_by", "notice_reply__case")
         .order_by("-issued_at", "-id")
+    )
+
+
+class DocumentUnavailable(Exception):
+    """A document whose file cannot be given: deleted by retention (`erased`, HTTP 410), or missing from
+    storage (404). `message` is shown as it is."""
+
+    def __init__(self, message: str, *, document: Document, erased: bool) -> None:
+        super().__init__(message)
+        self.message, self.document, self.erased = message, document, erased
+
+
+def erased_message(document: Document) -> str:
+    """「保存期間満了により削除済み」 with the date where the run recorded it."""
+    when = f"({timezone.localtime(document.file_erased_at):%Y/%m/%d})" if document.file_erased_at else ""
+    return (
+        f"帳票 {document.number} のファイルは保存期間満了により削除済みです{when}。"
+        "帳票番号・発行日などの記録だけが残っています。"
     )
 
 
@@ -66,6 +85,8 @@ def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
         raise Http404("帳票が見つかりません。")
     if not masking.sees_documents(user):
         raise PermissionDenied(masking.DOCUMENT_MASKED_MESSAGE)
+    if document.file_erased:  # nothing of the customer's is read: no access-log row
+        raise DocumentUnavailable(erased_message(document), document=document, erased=True)
     log_access(
         user=user,
         customer_ids=[document.customer_id],
@@ -78,8 +99,15 @@ def document_open(*, user: User, pk: int, screen: str = "") -> OpenedDocument:
 
 def document_file(document: Document, storage: DocumentStorage) -> bytes:
     """The document's own PDF: its pages only when it sits in a shared print file; for a certificate
-    the printing vendor composed, a copy drawn from its records in the vendor data file."""
-    data = storage.read(document.storage_key)
+    the printing vendor composed, a copy drawn from its records in the vendor data file. Raises
+    DocumentUnavailable when retention deleted the file or storage no longer has it."""
+    if document.file_erased:
+        raise DocumentUnavailable(erased_message(document), document=document, erased=True)
+    try:
+        data = storage.read(document.storage_key)
+    except StorageError:
+        message = f"帳票 {document.number} のファイルが保存先に見つかりません。システム管理者にお問い合わせください。"
+        raise DocumentUnavailable(message, document=document, erased=False) from None
     if document.storage_key.endswith(".csv"):
         sheet = sheet_from_vendor_data(data, document.number, insurer_name=insurer_name())
         return render([sheet], register_font(font_dir()))

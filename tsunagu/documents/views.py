@@ -33,7 +33,7 @@ from .models import ContractNoticeReply, Document
 from .notice_replies import contract_notice_reply_record
 from .notices import month_start
 from .reissue import IssuedDocument, address_text, policy_reissue, registered_address
-from .selectors import batch_exceptions_report, batch_get, batch_list, document_open
+from .selectors import DocumentUnavailable, batch_exceptions_report, batch_get, batch_list, document_open
 from .services.mailing_lists import FORMATS, mailing_list_export, mailing_months
 
 ISSUABLE = (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE)
@@ -41,8 +41,18 @@ ISSUABLE = (CaseType.POLICY_REISSUE, CaseType.CERTIFICATE_REISSUE)
 
 @login_required
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    opened = document_open(user=request.user, pk=pk, screen="帳票の表示")  # type: ignore[arg-type]
+    """The document's PDF; a document whose file retention deleted (or storage lost) gets a page that
+    says so (410 / 404), never an error."""
+    try:
+        opened = document_open(user=request.user, pk=pk, screen="帳票の表示")  # type: ignore[arg-type]
+    except DocumentUnavailable as error:
+        return _unavailable(request, error)
     return _pdf(opened.content, opened.filename)
+
+
+def _unavailable(request: HttpRequest, error: DocumentUnavailable) -> HttpResponse:
+    context = {"document": error.document, "message": error.message, "erased": error.erased}
+    return render(request, "documents/document_unavailable.html", context, status=410 if error.erased else 404)
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:
@@ -134,7 +144,7 @@ def link_download(request: HttpRequest, token: str) -> HttpResponse:
     try:
         opened = download_link_open(token=token, user=user)  # type: ignore[arg-type]
     except LinkError as error:
-        status = 410 if error.expired else 404
+        status = 410 if error.expired or error.erased else 404
         return render(request, "documents/link_error.html", {"message": error.message}, status=status)
     return _pdf(opened.content, opened.filename)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from tsunagu.cases.models import Case
@@ -61,6 +62,17 @@ class VoiceQuerySet(scoping.ScopedQuerySet):
     )
 
 
+# The text retention leaves in a voice whose period ended (compliance.retention_steps; the same words as
+# retention.CLEARED_TEXT), with no words in the index and a norm of 0. Staff cannot record this text
+# (services._check), so it marks a cleared voice.
+ERASED_TEXT = "(保存期間満了により消去)"
+
+
+def erased() -> Q:
+    """Voices cleared by retention."""
+    return Q(text=ERASED_TEXT)
+
+
 class Voice(models.Model):
     received_on = models.DateField("受付日")
     channel = models.CharField("受付経路", max_length=10, choices=VoiceChannel.choices)
@@ -97,7 +109,7 @@ class Voice(models.Model):
     term_norm = models.FloatField("語の重みのノルム", default=0, editable=False)  # sqrt(Σ tf²), for similarity
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="記録者")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["term_norm"])  # derived from the text (the index)
     objects = VoiceQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +128,11 @@ class Voice(models.Model):
     @property
     def is_dissatisfaction(self) -> bool:
         return self.kind == VoiceKind.DISSATISFACTION
+
+    @property
+    def is_erased(self) -> bool:
+        """Cleared by retention (保存期間満了): the words are gone; date, category and links remain."""
+        return self.text == ERASED_TEXT
 
 
 class VoiceTerm(models.Model):

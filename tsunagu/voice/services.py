@@ -27,9 +27,19 @@ from tsunagu.surveys.models import Response
 
 from . import text
 from .choices import ComplaintDecision, ImprovementStatus, VoiceChannel, VoiceKind
-from .models import Circulation, CirculationRead, Improvement, Voice, VoiceCategory, VoiceTerm, VoiceTermStat
+from .models import (
+    ERASED_TEXT,
+    Circulation,
+    CirculationRead,
+    Improvement,
+    Voice,
+    VoiceCategory,
+    VoiceTerm,
+    VoiceTermStat,
+)
 
 MAX_TEXT = 4000
+ERASED_MESSAGE = "このお客様の声は保存期間満了により消去済みのため、変更できません。"
 
 # The case channel a complaint case opened from a voice is recorded with.
 CASE_CHANNEL = {
@@ -85,17 +95,32 @@ def _index(voice: Voice, counts: Counter[str], previous: Counter[str] | None = N
         VoiceTermStat.objects.filter(term__in=added).update(df=F("df") + 1)
 
 
-def voice_reindex(*, voices: Iterable[Voice]) -> int:
-    """Rebuild the index of these voices (after the user dictionary changed)."""
-    n = 0
+@dataclass(frozen=True)
+class Reindexed:
+    indexed: int  # voices whose words were indexed again
+    erased: int  # voices cleared by retention: left out of the index (postings found are removed)
+
+
+def voice_reindex(*, voices: Iterable[Voice]) -> Reindexed:
+    """Rebuild the index of these voices (after the user dictionary changed). A voice cleared by
+    retention is never indexed: its placeholder text has no words of the customer's, and indexing it
+    would make every cleared voice "similar" to every other (and to any voice about 保存期間)."""
+    indexed = erased = 0
     for voice in voices:
+        if voice.is_erased:
+            erased += 1
+            if voice.term_norm or VoiceTerm.objects.filter(voice=voice).exists():
+                with transaction.atomic():  # indexed by an earlier reindex: take it out again
+                    _index(voice, Counter(), Counter(dict(voice.terms.values_list("term", "tf"))))
+                    Voice.objects.filter(pk=voice.pk).update(term_norm=0)
+            continue
         with transaction.atomic():
             previous = Counter(dict(voice.terms.values_list("term", "tf")))
             counts = text.term_counts(voice.text)
             _index(voice, counts, previous)
             Voice.objects.filter(pk=voice.pk).update(term_norm=text.norm(counts))  # derived, not history
-            n += 1
-    return n
+            indexed += 1
+    return Reindexed(indexed, erased)
 
 
 # --- voices -----------------------------------------------------------------------------------
@@ -107,6 +132,8 @@ def _check(actor: User, data: VoiceInput) -> None:
         errors["channel"] = "受付経路を選んでください。"
     if not data.text.strip():
         errors["text"] = "お客様の声を入力してください。"
+    elif data.text.strip() == ERASED_TEXT:
+        errors["text"] = "この文言は保存期間満了で消去された声の表示に使われるため、記録できません。"
     elif len(data.text) > MAX_TEXT:
         errors["text"] = f"お客様の声は{MAX_TEXT:,}文字以内で入力してください。"
     else:
@@ -182,6 +209,8 @@ def voice_update(*, actor: User, voice: Voice, data: VoiceInput) -> Voice:
         locked = Voice.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=voice.pk).first()
         if locked is None:
             raise PermissionDenied("このお客様の声を修正する権限がありません。")
+        if locked.is_erased:
+            raise ValidationError(ERASED_MESSAGE)
         if locked.complaint_case_id and data.category.kind != VoiceKind.DISSATISFACTION:
             raise ValidationError({"category": "苦情案件を開いた声の分類は「不満」から変えられません。"})
         previous_text = locked.text
@@ -197,6 +226,8 @@ def voice_update(*, actor: User, voice: Voice, data: VoiceInput) -> Voice:
 
 
 def _decide(actor: User, voice: Voice, complaint: ComplaintInput) -> None:
+    if voice.is_erased:
+        raise ValidationError({"decision": ERASED_MESSAGE})
     if complaint.decision not in ComplaintDecision.values:
         raise ValidationError({"decision": "苦情として扱うかどうかを選んでください。"})
     if not voice.is_dissatisfaction:

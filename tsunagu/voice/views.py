@@ -152,17 +152,22 @@ def voice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: AuthedRequest, voice: Voice, complaint_form: forms.Form | None = None) -> dict[str, Any]:
-    similar = selectors.similar_voices(
-        user=request.user, words=voice.text, exclude_pk=voice.pk, screen="お客様の声(類似の声)"
+    # A voice cleared by retention has no words left to compare, and nothing left to decide or correct.
+    similar = (
+        []
+        if voice.is_erased
+        else selectors.similar_voices(
+            user=request.user, words=voice.text, exclude_pk=voice.pk, screen="お客様の声(類似の声)"
+        )
     )
-    if complaint_form is None and voice.is_dissatisfaction and voice.complaint_case_id is None:
+    if complaint_form is None and voice.is_dissatisfaction and voice.complaint_case_id is None and not voice.is_erased:
         complaint_form = VoiceForm(
             initial={"decision": voice.complaint_decision}, agents=[], complaint=True
         )  # only its complaint fields are shown
     return {
         "voice": voice,
         "similar": similar,
-        "searched": True,
+        "searched": not voice.is_erased,
         "complaint_form": complaint_form,
         "improvements": list(voice.improvements.all()),
         "can_manage": permissions.has(request.user, permissions.VOICE_MANAGE),
@@ -173,6 +178,9 @@ def _detail_context(request: AuthedRequest, voice: Voice, complaint_form: forms.
 def voice_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     permissions.require(request.user, permissions.VOICE_RECORD)
     voice = selectors.voice_get(user=request.user, pk=pk, screen="お客様の声の修正")
+    if voice.is_erased:
+        messages.error(request, services.ERASED_MESSAGE)
+        return redirect("voice:detail", pk=voice.pk)
     customer = None
     if voice.customer_id:
         customer = customer_get(

@@ -1,5 +1,6 @@
 """`manage.py voice_reindex`: rebuild the index of the voices' words (after the user dictionary of
-insurance terms changed; see tsunagu/voice/dictionary/README.md)."""
+insurance terms changed; see tsunagu/voice/dictionary/README.md). Voices cleared by retention
+(保存期間満了) are left out: their placeholder text is never indexed."""
 
 from __future__ import annotations
 
@@ -16,4 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = voice_reindex(voices=Voice.objects.order_by("pk").iterator(chunk_size=500))
-        self.stdout.write(f"お客様の声 {done:,} 件の索引を作り直しました。")
+        message = f"お客様の声 {done.indexed:,} 件の索引を作り直しました。"
+        if done.erased:
+            message += f"保存期間満了により消去済みの {done.erased:,} 件は索引に含めていません。"
+        self.stdout.write(message)
