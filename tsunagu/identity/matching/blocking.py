@@ -3,6 +3,8 @@
 They are the blocking rules of the batch run (comparisons.BLOCKING_RULES), written as strings:
 two records share a key exactly when a blocking rule would compare them. None of them depends on
 how a name is split, so a key computed for one record alone is the key of the batch run.
+Corporations add the keys of their own candidate pairs (corporate.index_keys: trade name, its
+reading, its sound, contact points, 法人番号).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from tsunagu.identity.matching import corporate
 from tsunagu.identity.matching.comparisons import BLOCKING_RULES
 from tsunagu.identity.matching.features import is_prepared, prepare, prepare_record
 
@@ -27,7 +30,8 @@ def keys_of_prepared(prepared: Mapping[str, Any]) -> list[str]:
 
 def blocking_keys(record: Mapping[str, Any]) -> list[str]:
     """The keys a record is blocked on (record fields as in RECORD_FIELDS, original values)."""
-    return keys_of_prepared(prepare_record(record))
+    prepared = prepare_record(record)
+    return keys_of_prepared(prepared) + corporate.index_keys(pd.DataFrame([prepared]))[0]
 
 
 def blocking_keys_many(records: pd.DataFrame) -> list[list[str]]:
@@ -35,4 +39,5 @@ def blocking_keys_many(records: pd.DataFrame) -> list[list[str]]:
     prepared = records if is_prepared(records) else prepare(records, learn=False)
     columns = {c for rule in BLOCKING_RULES for c in rule.columns}
     data = {c: prepared[c].astype(object).where(prepared[c].notna(), None).tolist() for c in columns}
-    return [keys_of_prepared({c: data[c][i] for c in columns}) for i in range(len(prepared))]
+    corporate_keys = corporate.index_keys(prepared)
+    return [keys_of_prepared({c: data[c][i] for c in columns}) + corporate_keys[i] for i in range(len(prepared))]

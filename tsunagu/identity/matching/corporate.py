@@ -8,6 +8,11 @@ Fellegi-Sunter model is trained on persons only (a trade name has no family/give
 birth date); corporations are decided by the explicit rules below, on the trade name without its
 legal form and branch suffix, its reading, and the company's contact points.
 
+The reading is the record's own, else the reading of its trade name (features.trade_name_reading,
+SudachiPy), so a kanji-only record (山田商事株式会社) and a kana-only one (ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ) of one company
+share a key and compare; a derived reading counts as an equal name only against a record without a
+trade name, never between two kanji names that sound alike.
+
 Decisions, weakest first (a stronger one overrides):
 - a similar trade name (one character off) or one that sounds alike, and a contact point agrees:
   review;
@@ -16,12 +21,14 @@ Decisions, weakest first (a stronger one overrides):
   name elsewhere): review;
 - the trade name, its reading or its sound equal, legal forms compatible, and the address, postal
   code, a phone, the e-mail or the company's own e-mail domain agree: linked;
-- 法人番号 (the shared id, other_id) equal: linked; both present and different: never linked.
+- 法人番号 (the field corporate_number, else the shared id other_id) equal: linked, a branch too;
+  both present and different: never linked.
 - anything else (group companies at one address and phone have other trade names): no pair.
 
 English ↔ katakana trade names (Sakura Tech ↔ サクラテック) compare through a consonant skeleton of
 both (sakuratech / sakuratekku → skrtk); that counts as an equal name when a contact point
-agrees, and only as similar otherwise.
+agrees, and only as similar otherwise. Only where one of the two names is in Latin letters: between
+two Japanese readings the skeleton is too coarse (キョウワセイキ / キョウワセッケイ).
 """
 
 from __future__ import annotations
@@ -61,14 +68,14 @@ FREE_MAIL = frozenset(
 )
 _KEYS = (
     "corp_name",
-    "corp_kana",
+    "corp_reading",
     "corp_skeleton",
     "landline",
     "mobile_n",
     "email_n",
     "email_domain",
     "addr",
-    "other_id_n",
+    "number",
 )
 
 
@@ -84,13 +91,25 @@ _SOUND_ALIKE = str.maketrans("clzjvq", "krsgbk")
 
 
 def skeleton(text: str) -> str:
-    """Consonant skeleton of a Latin trade name or a katakana reading (English ↔ katakana)."""
+    """Consonant skeleton of a Latin trade name (words apart by spaces, where known) or a katakana
+    reading (English ↔ katakana)."""
     if not text:
         return ""
-    latin = text if text.isascii() else jaconv.kata2alphabet(normalize.to_katakana_reading(text))
-    latin = re.sub(r"[^a-z]", "", latin.lower())
+    if text.isascii():
+        latin = text
+    else:
+        # A reading key has ッ folded to ツ: before a consonant it is the doubled consonant.
+        latin = jaconv.kata2alphabet(normalize.to_katakana_reading(text))
+        latin = re.sub(r"tsu(?=[bcdfghjklmnpqrstvwxz])", "", latin)
+    latin = re.sub(r"[^a-z ]", "", latin.lower())
     latin = re.sub(r"c(?=[eiy])", "s", latin).replace("x", "ks").replace("ph", "f").replace("ck", "k")
-    latin = latin.translate(_SOUND_ALIKE)
+    # What katakana does not write apart: an r after a vowel that no vowel follows (star → スター,
+    # heart → ハート), sh / s (ocean → オーシャン), ts / t (sports → スポーツ), dg / g (bridge →
+    # ブリッジ), a silent g before a final n (design → デザイン, sign → サイン).
+    latin = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", latin)
+    latin = re.sub(r"g(?=n(?![aeiouy]))", "", latin) if text.isascii() else latin
+    latin = latin.replace("sh", "s").replace("ts", "t").replace("dg", "g")
+    latin = latin.replace(" ", "").translate(_SOUND_ALIKE)
     consonants = re.sub(r"[aeiouyhw]", "", latin)
     return re.sub(r"(.)\1+", r"\1", consonants)
 
@@ -102,6 +121,8 @@ def _features(frame: pd.DataFrame) -> pd.DataFrame:
         "corp_name",
         "corp_kana",
         "corp_form",
+        "corp_read",
+        "corp_number",
         "landline",
         "mobile_n",
         "email_n",
@@ -111,12 +132,36 @@ def _features(frame: pd.DataFrame) -> pd.DataFrame:
     ):
         values = frame[column].astype(object) if column in frame.columns else pd.Series(None, index=frame.index)
         out[column] = values.where(values.notna(), None)
+    # The record's own reading, else the reading of its trade name (features.trade_name_reading).
+    out["corp_reading"] = out["corp_kana"].where(out["corp_kana"].notna(), out["corp_read"])
+    # 法人番号 in its own field, else the shared id (other_id) where a source puts it there.
+    out["number"] = out["corp_number"].where(out["corp_number"].notna(), out["other_id_n"])
     domain = out["email_n"].map(lambda e: e.rpartition("@")[2] if isinstance(e, str) else None)
     out["email_domain"] = domain.where(~domain.isin(FREE_MAIL), None)
-    latin = out["corp_name"].map(lambda n: skeleton(n) if isinstance(n, str) and n.isascii() else "")
-    kana = out["corp_kana"].map(lambda k: skeleton(k) if isinstance(k, str) else "")
+    names = frame["name_kanji"] if "name_kanji" in frame.columns else pd.Series(None, index=frame.index)
+    latin = pd.Series(
+        [
+            skeleton(_spaced(key, raw)) if isinstance(key, str) and key.isascii() else ""
+            for key, raw in zip(out["corp_name"], names, strict=True)
+        ],
+        index=out.index,
+        dtype=object,
+    )
+    kana = out["corp_reading"].map(lambda k: skeleton(k) if isinstance(k, str) else "")
     out["corp_skeleton"] = latin.where(latin != "", kana).replace("", None)
     return out
+
+
+def _spaced(key: str, raw: object) -> str:
+    """A Latin trade name key with the spaces of the written name (star ocean for starocean, from
+    Star Ocean Corporation): katakana leaves an r silent at the end of a word (スターオーシャン)."""
+    if not isinstance(raw, str):
+        return key
+    words = re.sub(r"[^a-z]+", " ", normalize.nfkc(raw).lower()).split()
+    for end in range(len(words), 0, -1):
+        if "".join(words[:end]) == key:
+            return " ".join(words[:end])
+    return key
 
 
 def candidate_pairs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,6 +177,22 @@ def candidate_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     if not found:
         return pd.DataFrame(columns=["record_id_l", "record_id_r"])
     return pd.concat(found, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def index_keys(prepared: pd.DataFrame) -> list[list[str]]:
+    """The index keys of each row of a prepared frame under which candidate_pairs pairs
+    corporations ("corporate_corp_reading:ヤマダシヨウジ", "corporate_landline:…"); none for a
+    person. The keys of match_one's candidates (blocking.blocking_keys adds them)."""
+    keys: list[list[str]] = [[] for _ in range(len(prepared))]
+    rows = np.flatnonzero(is_corporate(prepared).to_numpy(dtype=bool))
+    if len(rows) == 0:
+        return keys
+    corporate = _features(prepared.iloc[rows])
+    for key in _KEYS:
+        for i, value in zip(rows, corporate[key].tolist(), strict=True):
+            if isinstance(value, str) and value:
+                keys[i].append(f"corporate_{key}:{value}")
+    return keys
 
 
 def _equal(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -156,11 +217,21 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     by_id = corporate.set_index("record_id")
     left = by_id.loc[pairs["record_id_l"]].reset_index(drop=True)
     right = by_id.loc[pairs["record_id_r"]].reset_index(drop=True)
-    name = _equal(left["corp_name"], right["corp_name"]) | _equal(left["corp_kana"], right["corp_kana"])
-    sounds = _equal(left["corp_skeleton"], right["corp_skeleton"])
+    # A derived reading stands for a missing one: it meets a record written in kana only
+    # (ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ ↔ 山田商事), never two differing kanji names that sound alike (光陽 / 向陽).
+    one_without_name = (left["corp_name"].isna() | right["corp_name"].isna()).to_numpy(dtype=bool)
+    name = (
+        _equal(left["corp_name"], right["corp_name"])
+        | _equal(left["corp_kana"], right["corp_kana"])
+        | (_equal(left["corp_reading"], right["corp_reading"]) & one_without_name)
+    )
+    # The sound (skeleton) is for English ↔ katakana only: one of the two names is in Latin
+    # letters. Between two Japanese readings it is too coarse (キョウワセイキ / キョウワセッケイ: ksk).
+    one_latin = (_latin(left["corp_name"]) | _latin(right["corp_name"])).to_numpy(dtype=bool)
+    sounds = _equal(left["corp_skeleton"], right["corp_skeleton"]) & one_latin
     similar = np.array(
         [_similar(a, b) for a, b in zip(left["corp_name"], right["corp_name"], strict=True)], dtype=bool
-    ) | np.array([_similar(a, b) for a, b in zip(left["corp_kana"], right["corp_kana"], strict=True)], dtype=bool)
+    ) | np.array([_similar(a, b) for a, b in zip(left["corp_reading"], right["corp_reading"], strict=True)], dtype=bool)
     forms = np.array(
         [
             normalize.legal_forms_compatible(a or "", b or "")
@@ -172,8 +243,8 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     phone = _equal(left["landline"], right["landline"]) | _equal(left["mobile_n"], right["mobile_n"])
     mail = _equal(left["email_n"], right["email_n"]) | _equal(left["email_domain"], right["email_domain"])
     contact = place | phone | mail
-    number_same = _equal(left["other_id_n"], right["other_id_n"])
-    number_differs = left["other_id_n"].notna().to_numpy() & right["other_id_n"].notna().to_numpy() & ~number_same
+    number_same = _equal(left["number"], right["number"])
+    number_differs = left["number"].notna().to_numpy() & right["number"].notna().to_numpy() & ~number_same
 
     linked_p = max(thresholds.auto_link, 0.99)
     review_p = (thresholds.review + thresholds.auto_link) / 2
@@ -206,6 +277,10 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     ]
     out = out[out["rule"].notna()]
     return out[columns].reset_index(drop=True)
+
+
+def _latin(names: pd.Series) -> pd.Series:
+    return names.map(lambda n: isinstance(n, str) and n.isascii()).astype(bool)
 
 
 def _similar(a: object, b: object) -> bool:

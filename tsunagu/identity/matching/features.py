@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -42,8 +43,9 @@ RECORD_FIELDS: tuple[str, ...] = (
     "mobile",
     "email",
 )
-# Optional: an identifier shared across sources (FEBRL's soc_sec_id). Never My Number (個人番号).
-OPTIONAL_FIELDS: tuple[str, ...] = ("other_id",)
+# Optional: an identifier shared across sources (FEBRL's soc_sec_id; never My Number, 個人番号),
+# and a company's 法人番号 (13 digits with its check digit; corporations only, corporate.py).
+OPTIONAL_FIELDS: tuple[str, ...] = ("other_id", "corporate_number")
 
 # Derived columns, in the order prepare() adds them.
 FEATURE_COLUMNS: tuple[str, ...] = (
@@ -75,6 +77,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "corp_name",  # corporations only: trade name key without legal form or branch (kanji / Latin)
     "corp_kana",  # corporations only: trade name reading key without legal form
     "corp_form",  # corporations only: legal form code (kabushiki, yugen, ...; '' unknown)
+    "corp_read",  # corporations only: reading key of the trade name itself (SudachiPy), when no reading is given
+    "corp_number",  # corporations only: 法人番号 (13 digits, check digit valid)
 )
 PREPARED_MARKER = "kanji_key"
 ARROW_STRING = pd.ArrowDtype(pa.string())
@@ -285,22 +289,88 @@ def old_postal_area(text: str) -> str:
 _PAIR_SEPARATOR = "\ue000"  # private use: never in a name, never trimmed as white space
 
 
-def _corporate_keys_of_pair(both: str) -> tuple[str, str, str]:
+def _corporate_keys_of_pair(both: str) -> tuple[str, str, str, str]:
     name, _sep, reading = both.partition(_PAIR_SEPARATOR)
     return corporate_keys(name, reading)
 
 
-def corporate_keys(name: str, reading: str) -> tuple[str, str, str]:
-    """(trade name key, reading key, legal form) of a corporate record; ('', '', '') for a person
-    (no legal form in the name or the reading)."""
-    name_key, name_form = normalize.split_legal_form(name) if name else ("", "")
+def corporate_keys(name: str, reading: str) -> tuple[str, str, str, str]:
+    """(trade name key, reading key, legal form, reading of the trade name) of a corporate record;
+    ('', '', '', '') for a person (no legal form in the name or the reading).
+
+    The last is the fuzzy reading key of the trade name itself (trade_name_reading), given only
+    when the record has a trade name in kanji or kana and no reading of its own: it is what a
+    kana-only record of the company (a mainframe's ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ) is compared with."""
+    name_key, name_form = _split_legal_form(name) if name else ("", "")
     kana_key, kana_form = normalize.split_legal_form_kana(reading) if reading else ("", "")
     form = name_form or kana_form
     if not form:
-        return "", "", ""
+        return "", "", "", ""
     if reading and not normalize.is_kana_reading(normalize.nfkc(reading).replace("(", "").replace(")", "")):
         kana_key = ""
-    return name_key, kana_key, form
+    read_key = trade_name_reading(name_key) if name_key and not kana_key else ""
+    return name_key, kana_key, form, read_key
+
+
+def _split_legal_form(name: str) -> tuple[str, str]:
+    """normalize.split_legal_form, also for a Latin name followed by a branch (Blue Bridge Co.,
+    Ltd. 横浜市栄支店), whose legal form is then not at the end where the Latin pattern looks."""
+    key, form = normalize.split_legal_form(name)
+    if not form:
+        head, _sep, tail = normalize.collapse_spaces(normalize.nfkc(name)).rpartition(" ")
+        if head and _BRANCH_TAIL_RE.search(tail):
+            key, form = normalize.split_legal_form(head)
+    return key, form
+
+
+_BRANCH_TAIL_RE = re.compile(r"(支店|支社|営業所|出張所|事業所|工場)$")
+_KANA_ONLY_RE = re.compile(r"^[\u30a0-\u30ff]+$")
+
+
+@lru_cache(maxsize=200_000)
+def trade_name_reading(name_key: str) -> str:
+    """Fuzzy reading key (normalize.fuzzy_kana_key) of a trade name key in kanji and kana:
+    山田商事 → ヤマダシヨウジ, 丸栄工業 → マルエイコウギヨウ, ブルーウインド → ブルウウインド.
+
+    Katakana is its own reading; anything with kanji is read by SudachiPy (sudachidict_core, the
+    dictionary the voice module already uses: the reading of each morpheme, mode C). '' for a Latin
+    name (English ↔ katakana goes through corporate.skeleton) and where a part has no reading
+    (an unknown kanji). One reading only: a name with two usual readings (明星: ミョウジョウ /
+    メイセイ) matches a kana record in the reading Sudachi prefers. Cached per name."""
+    if not name_key or name_key.isascii():
+        return ""
+    if _KANA_ONLY_RE.match(name_key):
+        return normalize.fuzzy_kana_key(name_key)
+    reading = "".join(m.reading_form() for m in _sudachi().tokenize(name_key))
+    if not reading or not _KANA_ONLY_RE.match(reading):
+        return ""
+    return normalize.fuzzy_kana_key(reading)
+
+
+@lru_cache(maxsize=1)
+def _sudachi_dictionary() -> Any:
+    """SudachiPy's core dictionary (loaded once per process, on the first corporation)."""
+    from sudachipy import Dictionary
+
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
+def _sudachi() -> Any:
+    """One tokenizer per thread (Sudachi's tokenizer keeps state between calls)."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        from sudachipy import SplitMode
+
+        tokenizer = _local.tokenizer = _sudachi_dictionary().tokenizer(mode=SplitMode.C)
+    return tokenizer
+
+
+def corporate_number_key(text: str) -> str:
+    """The 13 digits of a valid 法人番号 (check digit), else ''."""
+    return normalize.digits_only(text) if text and normalize.is_valid_corporate_number(text) else ""
 
 
 def email_normalized(text: str) -> str:
@@ -610,8 +680,10 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
         _corporate_keys_of_pair,
         mapper=mapper,
     )
-    for i, column in enumerate(("corp_name", "corp_kana", "corp_form")):
+    for i, column in enumerate(("corp_name", "corp_kana", "corp_form", "corp_read")):
         out[column] = _nullable(corporate.str[i])
+    number = _nullable(_map_unique(out["corporate_number"], corporate_number_key))
+    out["corp_number"] = number.where(out["corp_form"].notna(), None)  # a person has no 法人番号
     parts = _map_unique(
         out["address"].fillna("").astype(str) + _PAIR_SEPARATOR + out["postal_code"].fillna("").astype(str),
         _address_features_of_pair,
