@@ -1,0 +1,66 @@
+"""Walk findings of issue 15 (files, admin, logins, reports, retention screen, demo)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.compliance.conftest import DAY, at, reads
+from tests.conftest import _user
+from tsunagu.compliance.choices import AlertStatus
+from tsunagu.compliance.models import Alert, ReasonRequest, RuleRun
+from tsunagu.compliance.services import rules_run
+from tsunagu.core.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def people(org, auditor, hq_operator):
+    manager = _user("cc_manager", [Role.OPERATOR], department=org["call_center"])
+    hq_operator.manager = manager
+    hq_operator.save()
+    return {"auditor": auditor, "operator": hq_operator, "manager": manager}
+
+
+@pytest.fixture
+def alert(people, case_reference_data):
+    reads(people["operator"], range(1, 16), at(DAY, 23))
+    (found,) = rules_run(actor=people["auditor"], date_from=DAY, date_to=DAY).created
+    return found
+
+
+# --- 4: the admin shows alerts, runs, reason requests and review items, and changes none ---------
+
+
+def _admin_url(model, view, *args) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def test_the_admin_cannot_add_change_or_delete_what_the_services_write(admin_user, alert, people):
+    request = ReasonRequest.objects.create(
+        alert=alert, manager=people["manager"], asked_by=people["auditor"], question="理由は?", due_on=DAY
+    )
+    admin = client_for(admin_user)
+    for model, obj in ((Alert, alert), (RuleRun, alert.run), (ReasonRequest, request)):
+        assert admin.get(_admin_url(model, "changelist")).status_code == 200
+        page = admin.get(_admin_url(model, "change", obj.pk))
+        assert page.status_code == 200
+        assert 'name="_save"' not in page.content.decode()
+        assert admin.get(_admin_url(model, "add")).status_code == 403
+        assert admin.post(_admin_url(model, "change", obj.pk), {"status": "closed"}).status_code == 403
+        assert admin.post(_admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    history_id = alert.history.latest().history_id
+    revert = admin.post(reverse("admin:compliance_alert_simple_history", args=[alert.pk, history_id]), {})
+    assert revert.status_code == 403
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.NEW
+    assert Alert.objects.filter(pk=alert.pk).exists()
