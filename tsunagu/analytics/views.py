@@ -52,6 +52,7 @@ def model_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "version": version,
             "lightgbm": lightgbm,
             "baseline": version.metrics.get("baseline") or {},
+            "baseline_margin": ((version.metrics.get("baseline") or {}).get("auc") or 0) - (lightgbm.get("auc") or 0),
             "chart": gains_chart(lightgbm.get("gains") or []),
             "importance": importance,
             "drift": version.drift[:15],
