@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.compliance.conftest import DAY, at, reads
-from tests.conftest import _user
+from tests.conftest import PASSWORD, _user
 from tsunagu.compliance.choices import AlertStatus
 from tsunagu.compliance.models import Alert, ReasonRequest, RuleRun
 from tsunagu.compliance.services import rules_run
@@ -64,3 +64,38 @@ def test_the_admin_cannot_add_change_or_delete_what_the_services_write(admin_use
     alert.refresh_from_db()
     assert alert.status == AlertStatus.NEW
     assert Alert.objects.filter(pk=alert.pk).exists()
+
+
+# --- 8: a login updates last_login without a User history row; the system actor is one user -----
+
+
+def test_a_login_sets_last_login_and_writes_no_history_row(people):
+    operator = people["operator"]
+    before = operator.history.count()
+    assert operator.last_login is None
+    client = Client()
+    assert client.login(username=operator.username, password=PASSWORD)
+    operator.refresh_from_db()
+    assert operator.last_login is not None
+    assert operator.history.count() == before
+
+
+def test_the_changes_report_shows_the_system_actor_once(people):
+    from django.utils import timezone
+
+    from tsunagu.compliance import reports
+    from tsunagu.core.services import system_user
+
+    today = timezone.localdate()
+    system = system_user()
+    people["operator"].display_name = "変更1"
+    people["operator"]._history_user = system
+    people["operator"].save()
+    people["manager"].display_name = "変更2"
+    people["manager"].save()  # no acting user: history_user is empty
+    report = reports.changes(user=people["auditor"], date_from=today, date_to=today)
+    users = [row for row in report.rows if row[0] == "ユーザー"]
+    system_rows = [row for row in users if row[1] == reports.SYSTEM]
+    assert len(system_rows) == 1
+    assert "(システム)" not in [row[1] for row in report.rows]
+    assert system_rows[0][3] >= 2

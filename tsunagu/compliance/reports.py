@@ -18,6 +18,7 @@ from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
+from tsunagu.core.services import SYSTEM_USERNAME
 from tsunagu.customers.models import Customer
 
 from .choices import AlertStatus, Conclusion, RuleCode
@@ -26,6 +27,7 @@ from .models import Alert, ReviewItem, RuleRun
 SCREEN = "監査レポート"
 WHO_SAW_LIMIT = 5_000  # rows of one customer's access history on one report
 SENSITIVE_MARK = "【機微】"  # marks the reads that showed 機微情報 in clear text (purpose `sensitive`)
+SYSTEM = "システム"  # rows without a user and rows of the `system` actor (core.services.system_user)
 
 
 @dataclass
@@ -112,7 +114,7 @@ def who_saw(*, user: User, customer_id: int, date_from: dt.date, date_to: dt.dat
         customer_ids=[customer_id],
     )
     for (uid, username), e in sorted(by_user.items(), key=lambda kv: -kv[1]["n"]):
-        name = names.get(uid, username) if uid else "(システム)"
+        name = names.get(uid, username) if uid else SYSTEM
         purposes = "、".join(f"{label} {n}" for label, n in e["purposes"].most_common())
         seen = sensitive.get((uid, username))
         marker = f"{SENSITIVE_MARK} " + "、".join(seen) if seen else ""
@@ -170,7 +172,7 @@ def by_user(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
         ["利用者", "ユーザー名", "行数", "顧客数", "エクスポート行数", "機微情報の閲覧(顧客数)", "最終アクセス"],
     )
     for row in sorted(rows, key=lambda r: -r["n"]):
-        name = names.get(row["user_id"], ("", row["username"]))[1] if row["user_id"] else "(システム)"
+        name = names.get(row["user_id"], ("", row["username"]))[1] if row["user_id"] else SYSTEM
         seen = sensitive.get(row["user_id"], 0)
         report.rows.append(
             [
@@ -242,6 +244,12 @@ def changes(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
     permissions.require(user, permissions.COMPLIANCE_ALERTS)
     period = {"history_date__gte": _start(date_from), "history_date__lt": _start(date_to + dt.timedelta(days=1))}
     names = _names()
+    system_ids = {uid for uid, (username, _name) in names.items() if username == SYSTEM_USERNAME}
+
+    def who(uid: int | None) -> str:
+        # The system actor and rows written without one are the same "user": shown once, as SYSTEM.
+        return SYSTEM if uid is None or uid in system_ids else names.get(uid, ("", SYSTEM))[1]
+
     report = Report("changes", KINDS["changes"], _label(date_from, date_to), ["対象", "利用者", "登録", "変更", "削除"])
     deletions = []
     for model in _history_models():
@@ -253,14 +261,12 @@ def changes(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
             .values_list("history_user_id", "history_type")
             .annotate(n=Count("*"))
         ):
-            counts[uid][kind] += n
+            counts[None if uid in system_ids else uid][kind] += n
         label = str(model._meta.verbose_name)
         for uid, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
-            who = names.get(uid, ("", "(システム)"))[1] if uid else "(システム)"
-            report.rows.append([label, who, c["+"], c["~"], c["-"]])
+            report.rows.append([label, who(uid), c["+"], c["~"], c["-"]])
         for row in history.objects.filter(history_type="-", **period).order_by("history_date")[:200]:
-            who = names.get(row.history_user_id, ("", "(システム)"))[1] if row.history_user_id else "(システム)"
-            deletions.append(f"{_hm(row.history_date)} {label} #{row.id} {who}")
+            deletions.append(f"{_hm(row.history_date)} {label} #{row.id} {who(row.history_user_id)}")
     report.note = ("削除: " + " / ".join(deletions)) if deletions else "期間中の削除はありません。"
     return report
 
