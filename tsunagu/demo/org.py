@@ -47,12 +47,15 @@ class DemoUser:
     branch_index: int | None = None  # branch staff: 1 = BR01, the branch of agencies 10001, 10004 …
     password: str = STAFF_PASSWORD
     manager: str | None = None  # the username of the user's 上長 (User.manager), another demo user
+    takes_work: bool = True  # False: the generator assigns no cases, contacts or reads to this user
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "システム管理者", Role.ADMIN, DepartmentKind.CRM, password=ADMIN_PASSWORD),
-    DemoUser("operator", "佐藤 美咲(コールセンター)", Role.OPERATOR, DepartmentKind.CALL_CENTER),
-    DemoUser("operator2", "鈴木 健太(コールセンター)", Role.OPERATOR, DepartmentKind.CALL_CENTER),
+    DemoUser("operator", "佐藤 美咲(コールセンター)", Role.OPERATOR, DepartmentKind.CALL_CENTER, manager="supervisor1"),
+    DemoUser(
+        "operator2", "鈴木 健太(コールセンター)", Role.OPERATOR, DepartmentKind.CALL_CENTER, manager="supervisor1"
+    ),
     DemoUser("policy_admin", "渡辺 直樹(契約管理)", Role.OPERATOR, DepartmentKind.POLICY_ADMIN),
     DemoUser("complaints", "高橋 恵(お客様相談室)", Role.COMPLAINTS_OFFICER, DepartmentKind.CUSTOMER_RELATIONS),
     DemoUser("claims", "田中 誠(損害サービス)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS),
@@ -68,6 +71,13 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("agency2_manager", "井上 真理(代理店・管理者)", Role.AGENCY_STAFF, agency_index=2),
     # Branch staff (営業拠点): the customers of every agency of branch BR01 (agency1's 10001 among them).
     DemoUser("branch1", "木村 拓也(営業拠点)", Role.BRANCH_STAFF, branch_index=1),
+    # The call center's supervisor (SV): an operator who is the operators' manager (User.manager) — the
+    # product has no supervisor role, so 解約防止分析 (analytics.retention) and the business-reason requests
+    # of the compliance alerts go to the call-center member with reports. Last in the list, so the other
+    # demo users keep their ids, and the generator gives them no work, so the demo book is unchanged.
+    DemoUser(
+        "supervisor1", "山口 恵子(コールセンター・SV)", Role.OPERATOR, DepartmentKind.CALL_CENTER, takes_work=False
+    ),
 )
 
 
@@ -202,7 +212,7 @@ def ensure_org(actor: User, total_customers: int) -> OrgRefs:
         user = users[demo.username]
         if user.agency_id is not None and demo.role == Role.AGENCY_STAFF:
             agency_staff.setdefault(user.agency_id, user.pk)
-        elif user.department_id is not None and demo.role != Role.ADMIN:
+        elif user.department_id is not None and demo.role != Role.ADMIN and demo.takes_work:
             kind = next(k for k, d in departments.items() if d.pk == user.department_id)
             staff_by_department[kind.value].append(user.pk)
     fallback = staff_by_department[DepartmentKind.CALL_CENTER.value] or [actor.pk]
