@@ -170,3 +170,33 @@ def test_customer_features_are_built_once_per_book_and_date(world):
         F.customer_features(book, AS_OF - dt.timedelta(days=10 + offset))
     assert len(book.features_cache) == F.FEATURES_CACHED
     assert F.customer_features(F.load_book(), AS_OF).equals(first)
+
+
+def test_next_product_best_lines_are_those_predict_ranks_first():
+    """Each customer's best candidate line, picked with numpy from the one feature matrix, is the line
+    `predict` ranks first (the first of equals), with the same score and reasons as explaining it."""
+    rng = np.random.default_rng(5)
+    n = 600
+    frame = pl.DataFrame(
+        {
+            "customer_id": rng.integers(1, 250, n),  # several candidate lines per customer, in no order
+            "premium_change": rng.normal(0.02, 0.1, n),
+            "complaints_6m": rng.integers(0, 3, n),
+            "line": rng.choice(["fire", "earthquake", "liability"], n),
+            "contact_consent": rng.random(n) < 0.9,
+        }
+    )
+    risk = 3 * frame["premium_change"].to_numpy() + frame["complaints_6m"].to_numpy()
+    frame = frame.with_columns(pl.Series("added", (rng.random(n) < 1 / (1 + np.exp(-risk))).astype(int)))
+    model = train_binary(
+        frame, target="added", exclude=("customer_id", "contact_consent"), options=TrainOptions(baseline=False)
+    )
+    rows = frame.drop("added")
+    got = services.customer_scores(model, rows, kind="next_product")
+    order = np.lexsort((-model.predict(rows), rows["customer_id"].to_numpy()))
+    expected_rows = rows[order].unique(subset="customer_id", keep="first", maintain_order=True)
+    scores, reasons = model.explain_json(expected_rows)
+    assert got["customer_id"].to_list() == expected_rows["customer_id"].to_list()
+    assert got["product_line"].to_list() == expected_rows["line"].to_list()
+    assert np.allclose(got["score"].to_numpy(), scores)
+    assert got["reasons"].to_list() == reasons.to_list()
