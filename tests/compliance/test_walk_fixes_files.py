@@ -99,3 +99,36 @@ def test_the_changes_report_shows_the_system_actor_once(people):
     assert len(system_rows) == 1
     assert "(システム)" not in [row[1] for row in report.rows]
     assert system_rows[0][3] >= 2
+
+
+# --- 11: the disclosure PDF: local time, Japanese labels, はい/いいえ, no internal ids or keys ---------
+
+
+def test_the_disclosure_pdf_reads_in_japanese_and_the_json_keeps_everything(auditor, hq_operator, org):
+    import datetime as dt
+    import io
+    import json
+
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from tests.conftest import make_customer
+    from tsunagu.compliance.disclosure import disclosure_build
+    from tsunagu.compliance.disclosure_files import disclosure_pdf
+
+    person = make_customer(hq_operator, name="開示 花子", agency=org["agency_a"])
+    disclosure = disclosure_build(user=auditor, customer=person)
+    disclosure.generated_at = dt.datetime(2026, 12, 6, 14, 21, tzinfo=dt.UTC)  # 23:21 in Tokyo
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(disclosure_pdf(disclosure))).pages)
+    assert "作成 2026/12/06 23:21" in text
+    assert "主: はい" in text  # the primary address / phone / email
+    assert "代理店: あおぞら保険サービス" in text  # a relation named after its table, not "agency"
+    for internal in ("name key", "kana key", "digits", "agency:", "ID:", "True", "False"):
+        assert internal not in text, internal
+    data = json.loads(disclosure.as_json())
+    customer = next(s for s in data["sections"] if s["table"] == "customers.Customer")["rows"][0]
+    person.refresh_from_db()
+    assert customer["ID"] == person.pk
+    assert customer["name key"] == person.name_key
+    assert customer["連絡の同意"] is person.contact_consent
+    assert timezone.localtime(disclosure.generated_at).hour == 23

@@ -41,6 +41,9 @@ EXCLUDED_MODELS = {
     "core.accesslog",  # exported as 閲覧の記録 below, without the chain's internals
 }
 SECRET_FIELDS = {"token_hash", "key", "password", "secret", "hash", "prev_hash", "row_hash", "mac"}
+# Kept in the JSON (nothing held is left out of it) but not printed for the person: row ids, search and
+# matching keys (fields without a Japanese name), checksums and link tokens.
+INTERNAL_FIELDS = {"sha256", "public_id"}
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Section:
     title: str  # the table's Japanese name
     rows: list[dict[str, Any]] = field(default_factory=list)
     truncated: bool = False
+    internal: set[str] = field(default_factory=set)  # row labels of internal fields (JSON only, not the PDF)
 
 
 @dataclass
@@ -94,13 +98,44 @@ def _value(obj: models.Model, f: models.Field[Any, Any]) -> Any:
     return value
 
 
-def _row(obj: models.Model, skip: set[str]) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        if f.name in skip or f.name in SECRET_FIELDS or f.name.endswith("_hash"):
+def _shown(f: models.Field[Any, Any], skip: set[str]) -> bool:
+    return not (f.name in skip or f.name in SECRET_FIELDS or f.name.endswith("_hash"))
+
+
+def _unnamed(f: models.Field[Any, Any]) -> bool:
+    """A field without a verbose_name of its own (Django made one from the attribute name)."""
+    return str(f.verbose_name) == f.name.replace("_", " ")
+
+
+def _label(f: models.Field[Any, Any]) -> str:
+    """The field's Japanese name; a relation without one is named after the related table."""
+    if _unnamed(f) and f.related_model is not None:
+        return str(f.related_model._meta.verbose_name)  # type: ignore[union-attr]
+    return str(f.verbose_name)
+
+
+def _internal(f: models.Field[Any, Any]) -> bool:
+    return bool(f.primary_key) or f.name in INTERNAL_FIELDS or (_unnamed(f) and f.related_model is None)
+
+
+def _labels(model: type[models.Model], skip: set[str]) -> tuple[dict[str, str], set[str]]:
+    """{field name: row label} (unique within the row) and the labels of internal fields."""
+    labels: dict[str, str] = {}
+    internal: set[str] = set()
+    for f in model._meta.concrete_fields:
+        if not _shown(f, skip):
             continue
-        row[str(f.verbose_name)] = _value(obj, f)
-    return row
+        label = _label(f)
+        if label in labels.values():
+            label = f"{label}({f.name})"
+        labels[f.name] = label
+        if _internal(f):
+            internal.add(label)
+    return labels, internal
+
+
+def _row(obj: models.Model, labels: dict[str, str]) -> dict[str, Any]:
+    return {label: _value(obj, obj._meta.get_field(name)) for name, label in labels.items()}  # type: ignore[arg-type]
 
 
 def _eligible(model: type[models.Model]) -> bool:
@@ -133,11 +168,13 @@ def _section(model: type[models.Model], queryset: models.QuerySet[Any], skip: se
         if isinstance(f, models.ForeignKey | models.OneToOneField) and f.name not in skip
     ]
     objects = list(queryset.select_related(*related).order_by("pk")[: ROW_LIMIT + 1])
+    labels, internal = _labels(model, skip)
     return Section(
         label=model._meta.label,
         title=str(model._meta.verbose_name_plural),
-        rows=[_row(o, skip) for o in objects[:ROW_LIMIT]],
+        rows=[_row(o, labels) for o in objects[:ROW_LIMIT]],
         truncated=len(objects) > ROW_LIMIT,
+        internal=internal,
     )
 
 

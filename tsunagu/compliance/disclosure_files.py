@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from django.utils import timezone
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -21,6 +24,15 @@ LEADING = 4.2 * mm
 BOTTOM = 18 * mm
 
 
+def shown(value: Any) -> str:
+    """A value as the person reads it: はい/いいえ for yes/no, lists and objects as text, not Python's repr."""
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class DisclosureSheet:
     disclosure: Disclosure
@@ -34,15 +46,16 @@ class DisclosureSheet:
         return 1
 
     def lines(self) -> Iterator[tuple[str, float]]:
-        """(text, size) in reading order: a heading per table, then each row's fields."""
+        """(text, size) in reading order: a heading per table, then each row's fields under their
+        Japanese names (internal ids and keys are in the JSON only)."""
         for section in self.disclosure.sections:
             yield f"■ {section.title}({len(section.rows)}件{'、上限で打ち切り' if section.truncated else ''})", 10
             for i, row in enumerate(section.rows, start=1):
                 yield f"[{i}]", SIZE
                 for label, value in row.items():
-                    if value in (None, "", [], {}):
+                    if label in section.internal or value is None or value in ("", [], {}):
                         continue
-                    yield f"  {label}: {value}", SIZE
+                    yield f"  {label}: {shown(value)}", SIZE
             yield "", SIZE
 
     def texts(self) -> Iterator[str]:
@@ -67,9 +80,8 @@ class DisclosureSheet:
         c.setFont(font.name, 13 if first else 9)
         c.drawString(pdf.LEFT, top, "保有個人データの開示" + ("" if first else "(続き)"))
         c.setFont(font.name, 8)
-        c.drawString(
-            pdf.LEFT, top - 6 * mm, f"{d.customer_number} {d.customer_name} 様  作成 {d.generated_at:%Y/%m/%d %H:%M}"
-        )
+        made = timezone.localtime(d.generated_at)
+        c.drawString(pdf.LEFT, top - 6 * mm, f"{d.customer_number} {d.customer_name} 様  作成 {made:%Y/%m/%d %H:%M}")
         return top - 13 * mm
 
 
