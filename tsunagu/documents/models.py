@@ -119,7 +119,11 @@ class Document(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "発行帳票"
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["customer", "doc_type", "tax_year"])]
+        indexes = [
+            models.Index(fields=["customer", "doc_type", "tax_year"]),
+            # retention: is a deleted document's file still referred to (a shared print file)?
+            models.Index(fields=["storage_key"], name="document_storage_key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "tax_year", "version"],
