@@ -15,7 +15,10 @@ server of --db-url (created if missing). The search index is rebuilt and timed o
 - policy_number    a policy number, lower-cased with a hyphen ("a210-0001847")
 
 Search is timed through the search service (`search_customers`, as the views call it, access log
-included); the 360 page through Django's test client (server time, DEBUG off). Prints JSON lines:
+included); the 360 page through Django's test client (server time, DEBUG off). `--role branch` runs
+both as a branch user (営業拠点, like the demo's branch1: the customers of every agency of branch BR01,
+scoped by core/scoping.py) instead of a head-office operator: the same queries (hits outside the branch
+are filtered away, so fewer rows come back) and 360 pages of customers that user may open. Prints JSON lines:
 {"bench": "search", "metric": "search_p95_ms", "value": …, "unit": "ms", …} and per-kind p50/p95/p99.
 """
 
@@ -160,18 +163,47 @@ def draw_queries(n: int, seed: int) -> dict[str, list[str]]:
     return queries
 
 
-def draw_customers(n: int, seed: int) -> list[int]:
+def draw_customers(n: int, seed: int, user: Any = None) -> list[int]:
+    """n customer ids at random; with `user`, only customers that user may open (their scope)."""
     from django.db.models import Max, Min
 
     from tsunagu.customers.models import Customer
 
     rng = random.Random(seed + 1)
-    bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
+    customers = Customer.objects.all() if user is None else Customer.objects.visible_to(user)
+    bounds = customers.aggregate(low=Min("id"), high=Max("id"))
     ids: list[int] = []
     while len(ids) < n:
-        wanted = [rng.randint(bounds["low"], bounds["high"]) for _ in range(n)]
-        ids += list(Customer.objects.filter(pk__in=wanted).values_list("id", flat=True))
+        wanted = [rng.randint(bounds["low"], bounds["high"]) for _ in range(n * 4)]
+        ids += list(customers.filter(pk__in=wanted).values_list("id", flat=True))
     return ids[:n]
+
+
+def bench_user(role: str) -> Any:
+    """The user the searches and pages run as: a head-office operator, or a branch user of BR01."""
+    from tsunagu.core.choices import DepartmentKind, Role
+    from tsunagu.core.models import Branch, Department, User
+    from tsunagu.core.services import user_create
+
+    username = "bench_operator" if role == "operator" else "bench_branch"
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    if role == "operator":
+        department, _ = Department.objects.get_or_create(
+            code="BENCH", defaults={"name": "ベンチ用コールセンター", "kind": DepartmentKind.CALL_CENTER}
+        )
+        return user_create(
+            actor=None, username=username, password="bench-operator-pass-2026",
+            display_name="ベンチ オペレーター", roles=[Role.OPERATOR], department=department,
+        )  # fmt: skip
+    branch = Branch.objects.filter(code="BR01").first()
+    if branch is None:
+        raise SystemExit("営業拠点 BR01 がありません(デモデータの拠点です)。")
+    return user_create(
+        actor=None, username=username, password="bench-branch-pass-2026",
+        display_name="ベンチ 営業拠点", roles=[Role.BRANCH_STAFF], branch=branch,
+    )  # fmt: skip
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -190,6 +222,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000, help="種類ごとの検索回数(既定 1000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-rebuild", action="store_true", help="検索索引を作り直さない(計測済みの索引を使う)")
+    parser.add_argument(
+        "--role",
+        choices=("operator", "branch"),
+        default="operator",
+        help="誰として検索・顧客360を開くか: operator(本社のオペレーター、既定)か branch(営業拠点 BR01 の担当)",
+    )
     args = parser.parse_args()
 
     url = database_url(args.customers, args.db_url)
@@ -206,14 +244,12 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from tsunagu.core.choices import DepartmentKind, Role
-    from tsunagu.core.models import Department, User
-    from tsunagu.core.services import user_create
+    from tsunagu.customers.models import Customer
     from tsunagu.search.models import CustomerDoc
     from tsunagu.search.selectors import search_customers
     from tsunagu.search.services import search_index_size_bytes
 
-    tags = {"customers": args.customers, "db": connection.vendor}
+    tags = {"customers": args.customers, "db": connection.vendor, "role": args.role}
     if load_seconds is not None:
         emit("demo_data_seconds", load_seconds, "s", **tags)
     if not args.no_rebuild or not CustomerDoc.objects.exists():
@@ -225,15 +261,9 @@ def main() -> None:
     if size is not None:
         emit("index_size_mb", size / 2**20, "MiB", **tags)
 
-    user = User.objects.filter(username="bench_operator").first()
-    if user is None:
-        department, _ = Department.objects.get_or_create(
-            code="BENCH", defaults={"name": "ベンチ用コールセンター", "kind": DepartmentKind.CALL_CENTER}
-        )
-        user = user_create(
-            actor=None, username="bench_operator", password="bench-operator-pass-2026",
-            display_name="ベンチ オペレーター", roles=[Role.OPERATOR], department=department,
-        )  # fmt: skip
+    user = bench_user(args.role)
+    if args.role == "branch":
+        emit("branch_customers", Customer.objects.visible_to(user).count(), "customers", **tags)
 
     log(f"# drawing {args.queries} queries per kind from the data")
     queries = draw_queries(args.queries, args.seed)
@@ -262,7 +292,7 @@ def main() -> None:
 
     client = Client()
     client.force_login(user)
-    ids = draw_customers(args.queries, args.seed)
+    ids = draw_customers(args.queries, args.seed, user if args.role == "branch" else None)
     for cid in ids[:20]:
         client.get(f"/customers/{cid}/")
     page_times = []
