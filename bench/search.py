@@ -290,15 +290,15 @@ def main() -> None:
     for p in (50, 95, 99):
         emit(f"search_p{p}_ms", percentile(everything, p), "ms", queries=len(everything), **tags)
 
-    client = Client()
+    client = Client()  # secure=True below: without DEBUG the settings redirect plain HTTP to HTTPS (301)
     client.force_login(user)
     ids = draw_customers(args.queries, args.seed, user if args.role == "branch" else None)
     for cid in ids[:20]:
-        client.get(f"/customers/{cid}/")
+        client.get(f"/customers/{cid}/", secure=True)
     page_times = []
     for cid in ids:
         started = time.perf_counter()
-        response = client.get(f"/customers/{cid}/")
+        response = client.get(f"/customers/{cid}/", secure=True)
         page_times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"/customers/{cid}/ answered {response.status_code}")
