@@ -35,5 +35,5 @@ def test_a_hold_with_bad_input_says_why_in_japanese(auditor):
     )
     body = page.content.decode()
     assert page.status_code == 200
-    assert "開始日は YYYY-MM-DD" in body
+    assert "日付は 2026/12/04 の形式で" in body
     assert not LegalHold.objects.exists()

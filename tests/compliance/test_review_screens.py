@@ -133,7 +133,7 @@ def test_thresholds_are_edited_with_history(people):
         "enabled": "on",
         "threshold": "20",
         "factor": "1",
-        "window_days": "0",
+        "window_days": "1",
         "business_start": "20",
         "business_end": "8",
     }

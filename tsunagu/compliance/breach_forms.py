@@ -6,28 +6,24 @@ from typing import Any, cast
 
 from django import forms
 
+from tsunagu.core.input import check_date_order
 from tsunagu.core.models import User
 
 from .choices import NotificationMethod
-from .forms import CUSTOMER_NUMBER, DATE_ERRORS, DATE_INPUT_FORMATS
+from .forms import CUSTOMER_NUMBER, date_field
 from .models import BreachIncident
 
 
-def _date(label: str, required: bool = False, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        error_messages={"required": f"{label}を入力してください。", **DATE_ERRORS},
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+def _date(label: str, required: bool = False, help_text: str = "", **bounds: Any) -> forms.DateField:
+    return date_field(label, required=required, help_text=help_text, **bounds)
 
 
 class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
-    aware_on = _date("認識日", required=True, help_text="漏えい等を知った日。報告の期限はこの日から数えます。")
-    occurred_from = _date("発生期間(開始)")
-    occurred_to = _date("発生期間(終了)")
+    aware_on = _date(
+        "認識日", required=True, not_future=True, help_text="漏えい等を知った日。報告の期限はこの日から数えます。"
+    )
+    occurred_from = _date("発生期間(開始)", not_future=True)
+    occurred_to = _date("発生期間(終了)", not_future=True)
     suspect = forms.CharField(
         label="関係した利用者(ユーザー名)",
         required=False,
@@ -90,6 +86,14 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError(f"ユーザー名「{username}」の利用者は見つかりません。")
         return user
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # The occurrence comes before its noticing: 発生期間(開始) ≤ 発生期間(終了) ≤ 認識日.
+        check_date_order(self, "occurred_from", "occurred_to")
+        check_date_order(self, "occurred_from", "aware_on")
+        check_date_order(self, "occurred_to", "aware_on")
+        return data
+
     def values(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["suspect_user"] = self.cleaned_data["suspect"]
@@ -103,6 +107,11 @@ class FindAffectedForm(forms.Form):
     date_from = _date("期間(開始日)", help_text="空欄なら事案の発生期間")
     date_to = _date("期間(終了日)")
     exports_only = forms.BooleanField(label="出力・帳票(エクスポート)の記録だけ", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_date_order(self, "date_from", "date_to")
+        return data
 
     def clean_username(self) -> User | None:
         username = self.cleaned_data["username"].strip()

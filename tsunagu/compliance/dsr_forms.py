@@ -32,7 +32,7 @@ class ReceiveForm(forms.Form):
     )
     kind = _choice("請求の種類", DsrKind.choices)
     channel = _choice("受付方法", DsrChannel.choices)
-    received_on = _date("受付日", required=True, help_text="回答期限はこの日から数えます。")
+    received_on = _date("受付日", required=True, not_future=True, help_text="回答期限はこの日から数えます。")
     requester_name = forms.CharField(
         label="請求者の氏名", max_length=100, error_messages={"required": "請求者の氏名を入力してください。"}
     )
@@ -55,7 +55,7 @@ class ReceiveForm(forms.Form):
 
 class VerifyForm(forms.Form):
     identity_document = _choice("本人確認の方法", IdentityDocument.choices)
-    verified_on = _date("本人確認日", required=True)
+    verified_on = _date("本人確認日", required=True, not_future=True)
 
 
 class CompleteForm(forms.Form):
@@ -66,7 +66,7 @@ class CompleteForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    completed_on = _date("回答日", required=True)
+    completed_on = _date("回答日", required=True, not_future=True)
     completion_note = forms.CharField(
         label="回答の記録(送付物・送付先・特記事項)",
         required=False,

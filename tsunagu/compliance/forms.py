@@ -9,17 +9,35 @@ from typing import Any
 from django import forms
 
 from tsunagu.core.choices import AccessPurpose
+from tsunagu.core.input import LAST_DAY, BoundedDateField
 from tsunagu.core.models import User
 
+from . import services
 from .choices import AlertStatus, Conclusion, RuleCode
 from .models import RuleSetting
 from .reports import KINDS
 
 # Customer numbers are "K" + nine digits (customers.models.Customer.number); the bare id is accepted too.
 CUSTOMER_NUMBER = re.compile(r"^[Kk]?0*(\d{1,18})$")
-DATE_ERRORS = {"invalid": "日付は 2026/12/04 の形式で、実在する日付を入力してください。"}
-# The date picker sends 2026-12-04; the screens show 2026/12/04, so a typed one of those is accepted too.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+# The compliance records start with the access log and the APPI registers: no date before 2000.
+FIRST_DAY = dt.date(2000, 1, 1)
+
+
+def date_field(
+    label: str,
+    *,
+    required: bool = False,
+    help_text: str = "",
+    error_messages: dict[str, str] | None = None,
+    **bounds: Any,
+) -> BoundedDateField:
+    """Every date of the compliance forms: 2000/01/01–2099/12/31 unless `bounds` narrow it
+    (not_future, not_past, max_days_ahead; see core.input.BoundedDateField)."""
+    bounds.setdefault("first", FIRST_DAY)
+    bounds.setdefault("last", LAST_DAY)
+    return BoundedDateField(
+        label=label, required=required, help_text=help_text, error_messages=error_messages, **bounds
+    )
 
 
 class AccessLogFilterForm(forms.Form):
@@ -30,20 +48,8 @@ class AccessLogFilterForm(forms.Form):
         help_text="ユーザー名(完全一致)または表示名の一部",
     )
     customer = forms.CharField(label="顧客番号", required=False, max_length=20, help_text="例: K000000011")
-    date_from = forms.DateField(
-        label="期間(開始日)",
-        required=False,
-        error_messages=DATE_ERRORS,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label="期間(終了日)",
-        required=False,
-        error_messages=DATE_ERRORS,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = date_field("期間(開始日)")
+    date_to = date_field("期間(終了日)")
     purpose = forms.ChoiceField(
         label="目的",
         required=False,
@@ -60,18 +66,6 @@ class AccessLogFilterForm(forms.Form):
         if match is None:
             raise forms.ValidationError("顧客番号は K000000011 の形式で入力してください。")
         return int(match.group(1))
-
-    def clean_date_from(self) -> dt.date | None:
-        return self._sane(self.cleaned_data["date_from"])
-
-    def clean_date_to(self) -> dt.date | None:
-        return self._sane(self.cleaned_data["date_to"])
-
-    @staticmethod
-    def _sane(value: dt.date | None) -> dt.date | None:
-        if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2999, 12, 31):
-            raise forms.ValidationError("日付は 2000-01-01 から 2999-12-31 の間で入力してください。")
-        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -136,7 +130,42 @@ class AnswerForm(forms.Form):
     )
 
 
+def _limit_messages(label: str, low: str, high: str, kind: str) -> dict[str, str]:
+    message = f"{label}は {low} 以上 {high} 以下の{kind}で入力してください。"
+    return {
+        "required": f"{label}を入力してください。",
+        "invalid": message,
+        "min_value": message,
+        "max_value": message,
+        "max_digits": message,
+        "max_decimal_places": f"{label}は小数第2位までで入力してください。",
+        "max_whole_digits": message,
+    }
+
+
 class RuleSettingForm(forms.ModelForm):  # type: ignore[type-arg]
+    # The ranges are services.RULE_LIMITS (checked again when the row is saved).
+    threshold = forms.IntegerField(
+        label="閾値(件数)",
+        min_value=services.RULE_LIMITS["threshold"][0],
+        max_value=services.RULE_LIMITS["threshold"][1],
+        error_messages=_limit_messages("閾値", "1", "1,000,000", "整数"),
+    )
+    factor = forms.DecimalField(
+        label="平常値に対する倍率",
+        min_value=services.RULE_LIMITS["factor"][0],
+        max_value=services.RULE_LIMITS["factor"][1],
+        max_digits=5,
+        decimal_places=2,
+        error_messages=_limit_messages("倍率", "0.01", "100", "数値"),
+    )
+    window_days = forms.IntegerField(
+        label="平常値・担当範囲を見る日数",
+        min_value=services.RULE_LIMITS["window_days"][0],
+        max_value=services.RULE_LIMITS["window_days"][1],
+        error_messages=_limit_messages("日数", "1", "730", "整数"),
+    )
+
     class Meta:
         model = RuleSetting
         fields = [
@@ -152,11 +181,6 @@ class RuleSettingForm(forms.ModelForm):  # type: ignore[type-arg]
             "business_end",
             "note",
         ]
-        error_messages = {
-            "threshold": {"required": "閾値を入力してください。", "invalid": "閾値は整数で入力してください。"},
-            "factor": {"required": "倍率を入力してください。", "invalid": "倍率は数値で入力してください。"},
-            "window_days": {"required": "日数を入力してください。", "invalid": "日数は整数で入力してください。"},
-        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -171,18 +195,8 @@ class ReportForm(forms.Form):
     customer = forms.CharField(
         label="顧客番号", required=False, max_length=20, help_text="顧客別アクセスのとき必須(例: K000000011)"
     )
-    date_from = forms.DateField(
-        label="期間(開始日)",
-        error_messages={**DATE_ERRORS, "required": "開始日を入力してください。"},
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label="期間(終了日)",
-        error_messages={**DATE_ERRORS, "required": "終了日を入力してください。"},
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = date_field("期間(開始日)", required=True, error_messages={"required": "開始日を入力してください。"})
+    date_to = date_field("期間(終了日)", required=True, error_messages={"required": "終了日を入力してください。"})
 
     def clean_customer(self) -> int | None:
         return AccessLogFilterForm.clean_customer(self)  # type: ignore[arg-type]
@@ -201,18 +215,15 @@ class ReportForm(forms.Form):
 
 class CampaignForm(forms.Form):
     title = forms.CharField(label="名称", max_length=100, error_messages={"required": "名称を入力してください。"})
-    deadline = forms.DateField(
-        label="期限",
-        error_messages={**DATE_ERRORS, "required": "期限を入力してください。"},
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    # services.review_open decides the rest: from tomorrow, at most a year ahead.
+    deadline = date_field("期限", required=True, help_text="明日から1年以内の日付")
 
 
 class ReviewDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label="判断",
-        choices=[("keep", "継続"), ("revoke", "取消")],
+        # No default: the manager must choose (a preselected 継続 confirmed a role with one click).
+        choices=[("", "選択してください"), ("keep", "継続"), ("revoke", "取消")],
         error_messages={"required": "継続か取消を選んでください。", "invalid_choice": "継続か取消を選んでください。"},
     )
     comment = forms.CharField(label="コメント(取消の理由)", required=False, max_length=300)

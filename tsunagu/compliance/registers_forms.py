@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from tsunagu.core.input import check_date_order
 from tsunagu.core.models import Agency, Branch, Department, User
 
 from .breach_forms import _date
@@ -95,10 +96,15 @@ class ContractorForm(forms.Form):
     ended_on = _date("委託終了日")
     data_disposal = _text("終了時のデータの返却・消去の記録", rows=2)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_date_order(self, "started_on", "ended_on")
+        return data
+
 
 class AgreementForm(forms.Form):
     title = _line("契約名", required=True)
-    signed_on = _date("締結日", required=True)
+    signed_on = _date("締結日", required=True, not_future=True)
     valid_from = _date("有効期間の開始日", required=True)
     valid_to = _date("有効期間の終了日", help_text="自動更新で終了日がない場合は空欄")
     safety_clause = forms.BooleanField(label="安全管理措置の条項", required=False)
@@ -109,9 +115,14 @@ class AgreementForm(forms.Form):
     return_clause = forms.BooleanField(label="終了時の返却・消去", required=False)
     note = _text("備考", rows=2)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_date_order(self, "valid_from", "valid_to")
+        return data
+
 
 class ContractorAuditForm(forms.Form):
-    audited_on = _date("監査日", required=True)
+    audited_on = _date("監査日", required=True, not_future=True)
     method = _choice("方法", AuditMethod.choices)
     rating = _choice("評価", ContractorRating.choices)
     findings = _text("指摘事項")
@@ -128,7 +139,7 @@ class FollowUpDoneForm(forms.Form):
             "invalid_choice": "対象の監査を一覧から選んでください。",
         },
     )
-    done_on = _date("是正の確認日", required=True)
+    done_on = _date("是正の確認日", required=True, not_future=True)
     note = _text("是正の確認内容", required=True, rows=2)
 
     def __init__(self, *args: Any, audits: list[Any], **kwargs: Any) -> None:
@@ -175,7 +186,7 @@ class InternalAuditPlanForm(forms.Form):
 class AnswersForm(forms.Form):
     """One result and comment per checklist answer of the audit (fields `result_<id>`, `comment_<id>`)."""
 
-    performed_on = _date("実施日", required=True)
+    performed_on = _date("実施日", required=True, not_future=True)
 
     def __init__(self, *args: Any, answers: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -241,7 +252,7 @@ class FindingProgressForm(forms.Form):
         },
     )
     status = _choice("状態", [c for c in FindingStatus.choices if c[0] != FindingStatus.OPEN])
-    done_on = _date("是正完了日", help_text="是正済にする場合は必須")
+    done_on = _date("是正完了日", not_future=True, help_text="是正済にする場合は必須")
     note = _text("是正の確認内容", rows=2)
 
     def __init__(self, *args: Any, findings: list[Any], **kwargs: Any) -> None:

@@ -3,8 +3,13 @@ the rules and their Japanese errors are in retention.py and the services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from tsunagu.core.input import check_date_order
+
+from .forms import date_field
 from .retention_choices import HoldKind, RecordType
 
 
@@ -14,9 +19,7 @@ class PeriodForm(forms.Form):
         label="保存期間(年)",
         error_messages={"invalid": "保存期間は整数で入力してください。", "required": "保存期間を入力してください。"},
     )
-    effective_from = forms.DateField(
-        label="適用開始日", error_messages={"invalid": "適用開始日は YYYY-MM-DD 形式で入力してください。"}
-    )
+    effective_from = date_field("適用開始日", required=True)
     basis = forms.CharField(label="根拠・理由", max_length=300)
 
 
@@ -25,14 +28,8 @@ class HoldForm(forms.Form):
     case = forms.CharField(label="案件番号(任意)", max_length=20, required=False)
     kind = forms.ChoiceField(label="種類", choices=HoldKind.choices)
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    starts_on = forms.DateField(
-        label="開始日", error_messages={"invalid": "開始日は YYYY-MM-DD 形式で入力してください。"}
-    )
-    ends_on = forms.DateField(
-        label="終了予定日(任意)",
-        required=False,
-        error_messages={"invalid": "終了予定日は YYYY-MM-DD 形式で入力してください。"},
-    )
+    starts_on = date_field("開始日", required=True)
+    ends_on = date_field("終了予定日(任意)")
 
     def clean_customer(self) -> int:
         raw = self.cleaned_data["customer"].strip().upper().removeprefix("K")
@@ -40,9 +37,12 @@ class HoldForm(forms.Form):
             raise forms.ValidationError("顧客番号は K と9桁の数字で入力してください(例: K000000123)。")
         return int(raw)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        check_date_order(self, "starts_on", "ends_on")
+        return data
+
 
 class ReleaseForm(forms.Form):
-    released_on = forms.DateField(
-        label="解除日", error_messages={"invalid": "解除日は YYYY-MM-DD 形式で入力してください。"}
-    )
+    released_on = date_field("解除日", required=True)
     reason = forms.CharField(label="解除の理由", max_length=300, required=False)

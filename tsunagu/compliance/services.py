@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
 from django.http import Http404
@@ -246,8 +247,29 @@ def alert_conclude(*, actor: User, alert: Alert, conclusion: str, comment: str) 
 # --- thresholds ----------------------------------------------------------------------------------------
 
 
+# The values a rule setting may take (inclusive): a factor of 0 or below, or a window of 0 days,
+# would make a rule fire on every user or look at nothing.
+RULE_LIMITS: dict[str, tuple[Any, Any]] = {
+    "threshold": (1, 1_000_000),
+    "factor": (Decimal("0.01"), Decimal("100")),
+    "window_days": (1, 730),
+}
+RULE_LIMIT_MESSAGES = {
+    "threshold": "閾値は 1 以上 1,000,000 以下の整数で入力してください。",
+    "factor": "倍率は 0.01 以上 100 以下の数値で入力してください。",
+    "window_days": "日数は 1 以上 730 以下の整数で入力してください。",
+}
+
+
 def rule_setting_save(*, actor: User, setting: RuleSetting) -> RuleSetting:
     permissions.require(actor, permissions.COMPLIANCE_ALERTS)
+    out_of_range = {
+        name: message
+        for name, message in RULE_LIMIT_MESSAGES.items()
+        if not RULE_LIMITS[name][0] <= getattr(setting, name) <= RULE_LIMITS[name][1]
+    }
+    if out_of_range:
+        raise ValidationError(out_of_range)
     if setting.business_start >= setting.business_end or setting.business_end > 24:
         raise ValidationError({"business_end": "業務終了は業務開始より後、24時までで入力してください。"})
     with transaction.atomic():
@@ -266,14 +288,27 @@ def rule_setting_save(*, actor: User, setting: RuleSetting) -> RuleSetting:
 # --- access-right review -------------------------------------------------------------------------------
 
 
+REVIEW_MAX_DAYS = 366
+
+
 def review_open(*, actor: User, title: str, deadline: dt.date) -> ReviewCampaign:
     """A campaign over every active member of staff's roles; each item goes to the staff's manager."""
     permissions.require(actor, permissions.COMPLIANCE_REVIEWS_MANAGE)
-    if deadline <= timezone.localdate():
+    today = timezone.localdate()
+    if deadline <= today:
         raise ValidationError({"deadline": "期限は明日以降の日付にしてください。"})
+    if deadline > today + dt.timedelta(days=REVIEW_MAX_DAYS):
+        raise ValidationError({"deadline": f"期限は今日から{REVIEW_MAX_DAYS}日以内の日付にしてください。"})
     if not title.strip():
         raise ValidationError({"title": "名称を入力してください。"})
     with transaction.atomic():
+        # One open campaign at a time: two would ask a manager about the same role twice and could
+        # record 取消 in one and 継続 in the other. The lock orders two concurrent openings.
+        open_ones = list(ReviewCampaign.objects.select_for_update().filter(status=CampaignStatus.OPEN))
+        if open_ones:
+            raise ValidationError(
+                f"実施中のアクセス権レビュー「{open_ones[0].title}」があります。締め切ってから新しいレビューを開始してください。"
+            )
         campaign = ReviewCampaign(title=title.strip(), deadline=deadline, opened_by=actor)
         writes.save(campaign, actor=actor)
         items = [
@@ -309,7 +344,7 @@ def review_decide(*, actor: User, item: ReviewItem, keep: bool, comment: str = "
     with transaction.atomic():
         item = _item_for_reviewer(actor, item)
         if item.staff_id == actor.pk:
-            raise PermissionDenied("自分自身のアクセス権は確認できません。")
+            raise ValidationError("自分自身のアクセス権は確認できません。上長または他の監査担当者が確認します。")
         if not keep and not comment.strip():
             raise ValidationError({"comment": "取消の理由を入力してください。"})
         item.decision = ReviewDecision.CONFIRMED if keep else ReviewDecision.REVOKED

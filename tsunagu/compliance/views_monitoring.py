@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -227,8 +227,6 @@ def rule_setting_edit(request: AuthedRequest, pk: int | None = None) -> HttpResp
     if pk is not None:
         instance = selectors.rule_settings(user=request.user).filter(pk=pk).first()
         if instance is None:
-            from django.http import Http404
-
             raise Http404
     form = RuleSettingForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -261,7 +259,12 @@ def report(request: AuthedRequest) -> HttpResponse:
     form = ReportForm(request.GET or None, initial={"date_from": today.replace(day=1), "date_to": today})
     result = None
     if request.GET and form.is_valid():
-        result = _report(request, form.cleaned_data)
+        try:
+            result = _report(request, form.cleaned_data)
+        except Http404:
+            # who_saw: no customer with that number (or none this user may see) is a form error.
+            form.add_error("customer", f"顧客番号 K{form.cleaned_data['customer']:09d} の顧客は見つかりません。")
+            return render(request, "compliance/report.html", {"form": form, "report": None})
         file_format = request.GET.get("format", "")
         if file_format in ("xlsx", "pdf"):
             stamp = timezone.localtime().strftime("%Y/%m/%d %H:%M")

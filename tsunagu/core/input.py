@@ -6,12 +6,14 @@ and a query string cannot disagree (and none can reach the database with a value
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
+from django.utils import timezone
 from pydantic import AfterValidator, Field
 
 # Both databases store integer keys as signed 64-bit; a larger value is an overflow error (a 500)
@@ -138,3 +140,70 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
                 form.add_error(target, item.messages)
     else:
         form.add_error(None, error)
+
+
+# --- dates in forms --------------------------------------------------------------------------------
+
+# The date picker sends 2026-12-04; the screens show 2026/12/04, so a typed one of those is accepted too.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
+# Wide enough for any real record, narrow enough that a period, a deadline or a year before/after
+# stays a date (9999-12-31 plus a day, or 0001-01-01 minus one, is an OverflowError: a 500).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+
+
+class BoundedDateField(forms.DateField):
+    """A date typed on a screen, within [first, last] and, where asked, relative to today: not in the
+    future (a date something happened), not in the past, at most `max_days_ahead` ahead (a deadline).
+    Every problem is a Japanese message naming the field and the allowed range; the bound form shows
+    the text as typed, so nothing is lost."""
+
+    def __init__(
+        self,
+        *,
+        first: dt.date = FIRST_DAY,
+        last: dt.date = LAST_DAY,
+        not_future: bool = False,
+        not_past: bool = False,
+        max_days_ahead: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.first, self.last = first, last
+        self.not_future, self.not_past, self.max_days_ahead = not_future, not_past, max_days_ahead
+        label = kwargs.get("label") or "日付"
+        messages = {
+            "required": f"{label}を入力してください。",
+            "invalid": "日付は 2026/12/04 の形式で、実在する日付を入力してください。",
+        }
+        messages.update(kwargs.pop("error_messages", None) or {})
+        kwargs.setdefault("input_formats", DATE_INPUT_FORMATS)
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(error_messages=messages, **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        label = self.label or "日付"
+        if not self.first <= value <= self.last:
+            raise ValidationError(
+                f"{label}は {self.first:%Y/%m/%d} から {self.last:%Y/%m/%d} までの日付を入力してください。",
+                code="out_of_range",
+            )
+        today = timezone.localdate()
+        if self.not_future and value > today:
+            raise ValidationError(f"{label}に未来の日付は指定できません。", code="future")
+        if self.not_past and value < today:
+            raise ValidationError(f"{label}に過去の日付は指定できません。", code="past")
+        if self.max_days_ahead is not None and value > today + dt.timedelta(days=self.max_days_ahead):
+            raise ValidationError(
+                f"{label}は今日から{self.max_days_ahead}日以内の日付にしてください。", code="too_far_ahead"
+            )
+
+
+def check_date_order(form: forms.BaseForm, earlier: str, later: str) -> None:
+    """An error on `later` when both dates were accepted and `later` is before `earlier`."""
+    data = form.cleaned_data
+    start, end = data.get(earlier), data.get(later)
+    if start is not None and end is not None and end < start:
+        first_label = form.fields[earlier].label or earlier
+        form.add_error(later, f"{form.fields[later].label}は{first_label}と同じか、それより後の日付にしてください。")
