@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import _user
 from tsunagu.compliance import breach_forms, dsr_forms, forms, registers_forms, retention_forms
 from tsunagu.core.input import BoundedDateField
 
@@ -248,3 +247,20 @@ def test_an_unknown_customer_in_the_who_saw_report_is_a_form_error(db, auditor):
     body = page.content.decode()
     assert "顧客番号 K999999999 の顧客は見つかりません。" in body
     assert 'value="K999999999"' in body
+
+
+def test_posting_to_a_concluded_alert_says_why(db, auditor, hq_operator, case_reference_data):
+    from tests.compliance.conftest import DAY, at, reads
+    from tsunagu.compliance.services import alert_conclude, rules_run
+
+    reads(hq_operator, range(1, 16), at(DAY, 23))
+    (alert,) = rules_run(actor=auditor, date_from=DAY, date_to=DAY).created
+    alert_conclude(actor=auditor, alert=alert, conclusion="justified", comment="業務上の対応")
+    client = client_for(auditor)
+    page = client.post(
+        f"/compliance/alerts/{alert.pk}/conclude/", {"conclusion": "justified", "comment": "再"}, follow=True
+    )
+    assert page.status_code == 200
+    assert "このアラートはすでに結論済みです。" in page.content.decode()
+    assigned = client.post(f"/compliance/alerts/{alert.pk}/assign/", {"assignee": auditor.pk}, follow=True)
+    assert "結論済みのアラートは変更できません。" in assigned.content.decode()

@@ -24,7 +24,7 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors, query_int
 
 from . import reports, selectors, services
-from .choices import RuleCode
+from .choices import AlertStatus, RuleCode
 from .forms import (
     AlertFilterForm,
     AnswerForm,
@@ -69,6 +69,14 @@ def alerts(request: AuthedRequest) -> HttpResponse:
 
 def _alert_page(request: AuthedRequest, pk: int, **forms: Form) -> HttpResponse:
     alert = selectors.alert_get(user=request.user, pk=pk)
+    if alert.status == AlertStatus.CLOSED and any(form.errors for form in forms.values()):
+        # The page hides its forms once the alert is concluded: the service's refusal (or any form
+        # error) of a post to a concluded alert is a message at the top, not a hidden field error.
+        for form in forms.values():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+        return redirect("compliance:alert_detail", pk=pk)
     context: dict[str, Any] = {
         "alert": alert,
         "assign_form": forms.get("assign_form")
