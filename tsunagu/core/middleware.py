@@ -41,7 +41,8 @@ class ActorMiddleware:
                 check_request_input(request)
             except BadInput as error:
                 return bad_input_response(request, error.message)
-            return self.get_response(request)
+            response = self.get_response(request)
+        return method_not_allowed_page(request, response)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Views raise BadInput (e.g. from `query_int`); answer it with the specific message."""
@@ -93,6 +94,18 @@ def check_request_input(request: HttpRequest) -> None:
         if found:
             path, problem = found
             raise BadInput(f"{path}: {problem}")
+
+
+def method_not_allowed_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A screen URL opened with the wrong method (a GET to a POST-only action, from a bookmark or a
+    typed address): Django's 405 has an empty body (the browser's own error page); this is the
+    Japanese error page, with the same status and Allow header. The API keeps its own answers."""
+    if response.status_code != 405 or request.path.startswith(API_PREFIX) or response.content:
+        return response
+    page = HttpResponse(render_to_string("405.html", request=request), status=405)
+    if response.has_header("Allow"):
+        page["Allow"] = response["Allow"]
+    return page
 
 
 def bad_input_response(request: HttpRequest, message: str) -> HttpResponse:
