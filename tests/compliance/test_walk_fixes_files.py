@@ -132,3 +132,94 @@ def test_the_disclosure_pdf_reads_in_japanese_and_the_json_keeps_everything(audi
     assert customer["name key"] == person.name_key
     assert customer["連絡の同意"] is person.contact_consent
     assert timezone.localtime(disclosure.generated_at).hour == 23
+
+
+# --- 9, 10: report files: numbers as numbers, the header bold and frozen; PDF columns from content -
+
+
+def _wide_report():
+    from tsunagu.compliance.reports import Report
+
+    purposes = "閲覧 120、エクスポート 30、印刷 12、管理画面 3、機微情報の閲覧 2、帳票 1"
+    return Report(
+        "who_saw",
+        "顧客別アクセス(この顧客を見たのは誰か)",
+        "K000000001 開示 花子 / 2026/11/01〜2026/11/30",
+        ["利用者", "ユーザー名", "回数", "目的", "機微情報の閲覧", "最初", "最後"],
+        rows=[["営業 一郎", "sales_ichiro", 3824, purposes, "", "2026/11/01 09:00", "2026/11/30 18:00"]],
+        note="備考の行",
+    )
+
+
+def test_the_report_xlsx_has_numbers_a_bold_frozen_header_and_fitted_widths():
+    import io
+
+    from openpyxl import load_workbook
+
+    from tsunagu.compliance.report_files import report_xlsx
+
+    sheet = load_workbook(io.BytesIO(report_xlsx(_wide_report()))).active
+    assert sheet["A1"].value == "顧客別アクセス(この顧客を見たのは誰か)"
+    assert [c.value for c in sheet[4]] == ["利用者", "ユーザー名", "回数", "目的", "機微情報の閲覧", "最初", "最後"]
+    assert all(c.font.bold for c in sheet[4])
+    assert not sheet["A5"].font.bold
+    assert sheet.freeze_panes == "A5"
+    assert sheet["C5"].value == 3824
+    assert sheet["C5"].data_type == "n"
+    assert sheet["C5"].number_format == "#,##0"
+    assert sheet["B5"].value == "sales_ichiro"
+    assert sheet["A7"].value == "備考の行"
+    widths = {col: sheet.column_dimensions[col].width for col in "ABCDEFG"}
+    assert widths["D"] > widths["C"]  # the purposes are wider than a count
+    assert widths["A"] < 30  # the title above the header does not widen the first column
+
+
+def test_the_mailing_list_xlsx_is_unchanged_text_with_the_first_row_frozen():
+    import io
+
+    from openpyxl import load_workbook
+
+    from tsunagu.documents.xlsx import xlsx
+
+    sheet = load_workbook(io.BytesIO(xlsx([["郵便番号", "件数"], ["0010001", 12]]))).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.bold
+    assert sheet["A2"].value == "0010001"
+    assert sheet["B2"].value == "12"  # lists keep every cell as text
+
+
+def test_report_pdf_columns_follow_the_content_and_nothing_is_cut():
+    import io
+
+    from pypdf import PdfReader
+
+    from tsunagu.compliance.report_files import TableSheet, column_widths, report_pdf
+
+    report = _wide_report()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report_pdf(report, "2026/12/06 15:00"))).pages)
+    flat = text.replace("\n", "")
+    assert "…" not in text
+    assert "3,824" in text
+    for part in ("閲覧 120", "エクスポート 30", "機微情報の閲覧 2", "帳票 1", "2026/11/30 18:00", "sales_ichiro"):
+        assert part in flat, part
+    widths = TableSheet(report, "").widths
+    assert len({round(w) for w in widths}) > 1
+    assert widths[3] == max(widths)
+    assert column_widths([10, 20, 400], 200) == [10, 20, 170]
+    assert column_widths([10, 20], 100) == [45, 55]
+
+
+def test_a_long_report_pdf_runs_over_pages(people):
+    import io
+
+    from pypdf import PdfReader
+
+    from tsunagu.compliance.report_files import report_pdf
+    from tsunagu.compliance.reports import Report
+
+    report = Report("by_user", "利用者別アクセス", "期間", ["利用者", "行数"], rows=[[f"u{i}", i] for i in range(120)])
+    reader = PdfReader(io.BytesIO(report_pdf(report, "now")))
+    assert len(reader.pages) >= 2
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "u119" in text
+    assert f"1/{len(reader.pages)}" in text
