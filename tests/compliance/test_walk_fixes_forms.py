@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.conftest import _user
 from tsunagu.compliance import breach_forms, dsr_forms, forms, registers_forms, retention_forms
 from tsunagu.core.input import BoundedDateField
 
@@ -264,3 +265,38 @@ def test_posting_to_a_concluded_alert_says_why(db, auditor, hq_operator, case_re
     assert "このアラートはすでに結論済みです。" in page.content.decode()
     assigned = client.post(f"/compliance/alerts/{alert.pk}/assign/", {"assignee": auditor.pk}, follow=True)
     assert "結論済みのアラートは変更できません。" in assigned.content.decode()
+
+
+def test_a_manager_is_another_active_login_user(db, org, auditor, hq_operator):
+    from django.core.exceptions import ValidationError
+    from django.db import models
+
+    from tsunagu.core.models import User
+    from tsunagu.core.services import system_user
+
+    hq_operator.manager = hq_operator
+    with pytest.raises(ValidationError) as raised:
+        hq_operator.full_clean()
+    assert raised.value.message_dict["manager"] == ["本人を自分の上長にすることはできません。"]
+    hq_operator.manager = system_user()
+    with pytest.raises(ValidationError) as raised:
+        hq_operator.full_clean()
+    assert "ログインできる有効なユーザー" in raised.value.message_dict["manager"][0]
+    hq_operator.manager = auditor
+    hq_operator.full_clean()
+    left = _user("left_manager", [], department=org["call_center"])
+    models.QuerySet(User).filter(pk=left.pk).update(is_active=False)  # setup: the account is disabled
+    hq_operator.manager = User.objects.get(pk=left.pk)
+    with pytest.raises(ValidationError):
+        hq_operator.full_clean()
+
+
+def test_the_manager_badge_counts_roles_to_review(db, org, auditor, hq_operator):
+    from tsunagu.compliance.apps import _open_requests
+    from tsunagu.compliance.services import review_open
+
+    assert _open_requests(auditor) is None
+    hq_operator.manager = auditor
+    hq_operator.save()
+    review_open(actor=auditor, title="上期", deadline=TODAY + dt.timedelta(days=7))
+    assert _open_requests(auditor) == hq_operator.groups.count()

@@ -4,10 +4,16 @@ from django.apps import AppConfig
 
 
 def _open_requests(user: Any) -> int | None:
-    """The manager's badge: business-reason requests not yet answered (one indexed count)."""
-    from .models import ReasonRequest
+    """The manager's badge: business-reason requests not yet answered and roles still to confirm or
+    revoke in an open review (two indexed counts)."""
+    from .choices import CampaignStatus, ReviewDecision
+    from .models import ReasonRequest, ReviewItem
 
-    return ReasonRequest.objects.filter(manager=user, answered_at__isnull=True).count() or None
+    requests = ReasonRequest.objects.filter(manager=user, answered_at__isnull=True).count()
+    roles = ReviewItem.objects.filter(
+        reviewer=user, decision=ReviewDecision.PENDING, campaign__status=CampaignStatus.OPEN
+    ).count()
+    return requests + roles or None
 
 
 def _unread_reminders(user: Any) -> int | None:

@@ -148,6 +148,12 @@ class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):  # type: ignore[type-arg,mis
         ),
     ]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A manager is an active login user (User.clean refuses the rest, and the user themself).
+        if db_field.name == "manager":
+            kwargs["queryset"] = User.objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class AuditActionFilter(admin.SimpleListFilter):
     """Filter events by action, listed by their Japanese labels (the codes stay in the URL)."""

@@ -163,6 +163,23 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def clean(self) -> None:
+        """The manager (上長) answers business-reason requests and reviews roles: an active login user,
+        never the user themself (they would confirm their own access) nor the system actor."""
+        super().clean()
+        if self.manager_id is None:
+            return
+        from django.core.exceptions import ValidationError
+
+        from .services import SYSTEM_USERNAME  # services imports models
+
+        if self.pk is not None and self.manager_id == self.pk:
+            raise ValidationError({"manager": "本人を自分の上長にすることはできません。"})
+        manager = self.manager
+        if manager is None or not manager.is_active or manager.username == SYSTEM_USERNAME:
+            message = "上長には、ログインできる有効なユーザーを選んでください(システム・無効なユーザーは選べません)。"
+            raise ValidationError({"manager": message})
+
     @cached_property
     def roles(self) -> frozenset[str]:
         """Role codes held by the user (roles are Django groups named by code)."""
