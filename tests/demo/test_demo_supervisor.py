@@ -56,8 +56,22 @@ def test_demo_logins_lists_the_supervisor(demo_staff):
     assert "コールセンター(部署)" in line
 
 
-def test_the_supervisor_is_given_no_demo_work_and_other_users_keep_their_ids(demo_staff):
-    assert DEMO_USERS[-1].username == "supervisor1"  # created last: the other demo users keep their ids
+def test_the_managers_are_given_no_demo_work_and_other_users_keep_their_ids(demo_staff):
+    workless = [d.username for d in DEMO_USERS if not d.takes_work]
+    assert workless == ["supervisor1", "claims_manager", "policy_manager"]
+    assert [d.username for d in DEMO_USERS[-len(workless) :]] == workless  # created last: the others keep their ids
     refs = ensure_org(demo_staff["admin"], 2_000)
     call_center = refs.staff_by_department[DepartmentKind.CALL_CENTER.value]
     assert call_center == [demo_staff["operator"].pk, demo_staff["operator2"].pk]
+    assert refs.claims_handlers == [demo_staff["claims"].pk, demo_staff["claims2"].pk]
+    assert refs.staff_by_department[DepartmentKind.POLICY_ADMIN.value] == [demo_staff["policy_admin"].pk]
+
+
+def test_every_user_of_a_planted_anomaly_has_a_manager_to_ask(demo_staff):
+    """The alert review's 照会 (business reason from the user's manager) can be walked on every planted
+    anomaly: operator2, claims, claims2 and policy_admin each have a manager in their own department."""
+    for username in ("operator2", "claims", "claims2", "policy_admin"):
+        user = demo_staff[username]
+        assert user.manager is not None, username
+        assert user.manager.department_id == user.department_id, username
+        assert user.manager != user

@@ -56,10 +56,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser(
         "operator2", "鈴木 健太(コールセンター)", Role.OPERATOR, DepartmentKind.CALL_CENTER, manager="supervisor1"
     ),
-    DemoUser("policy_admin", "渡辺 直樹(契約管理)", Role.OPERATOR, DepartmentKind.POLICY_ADMIN),
+    DemoUser(
+        "policy_admin", "渡辺 直樹(契約管理)", Role.OPERATOR, DepartmentKind.POLICY_ADMIN, manager="policy_manager"
+    ),
     DemoUser("complaints", "高橋 恵(お客様相談室)", Role.COMPLAINTS_OFFICER, DepartmentKind.CUSTOMER_RELATIONS),
-    DemoUser("claims", "田中 誠(損害サービス)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS),
-    DemoUser("claims2", "伊藤 由美(損害サービス)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS),
+    DemoUser("claims", "田中 誠(損害サービス)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS, manager="claims_manager"),
+    DemoUser(
+        "claims2", "伊藤 由美(損害サービス)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS, manager="claims_manager"
+    ),
     DemoUser("steward", "山本 聡(CRM推進)", Role.DATA_STEWARD, DepartmentKind.CRM),
     DemoUser("analyst", "中村 彩(CRM推進)", Role.ANALYST, DepartmentKind.CRM),
     DemoUser("auditor", "小林 学(コンプライアンス)", Role.COMPLIANCE_AUDITOR, DepartmentKind.COMPLIANCE),
@@ -77,6 +81,15 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     # demo users keep their ids, and the generator gives them no work, so the demo book is unchanged.
     DemoUser(
         "supervisor1", "山口 恵子(コールセンター・SV)", Role.OPERATOR, DepartmentKind.CALL_CENTER, takes_work=False
+    ),
+    # The managers of the claims handlers and of 契約管理: they answer the compliance alerts' business-reason
+    # requests (照会) about their staff and confirm their roles in an access review. Created after the
+    # others (ids kept) and given no work (the demo book and its planted anomalies are unchanged).
+    DemoUser(
+        "claims_manager", "斎藤 修(損害サービス・課長)", Role.CLAIMS_HANDLER, DepartmentKind.CLAIMS, takes_work=False
+    ),
+    DemoUser(
+        "policy_manager", "清水 直子(契約管理・課長)", Role.OPERATOR, DepartmentKind.POLICY_ADMIN, takes_work=False
     ),
 )
 

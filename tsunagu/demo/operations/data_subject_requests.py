@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from tsunagu.compliance import dsr_services as services
+from tsunagu.compliance.dsr_reminders import dsr_reminders_create
 from tsunagu.compliance.models import DataSubjectRequest
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
@@ -81,4 +82,7 @@ def demo_requests_load(*, users: dict[str, User], as_of: dt.date) -> int:
     receive(people[3], "disclosure", 18, channel="web", response_channel="electronic", by_proxy=True)
     withdrawn = receive(people[4], "provision_records", 9)
     services.dsr_withdraw(actor=auditor, request=withdrawn, reason="本人から電話で取下げの連絡(代理店で確認できたため)")
+    # The day's reminders, as the scheduled `compliance_daily` would have sent them: the auditor's
+    # 期限リマインダー shows the overdue request and the one due soon from the first login.
+    dsr_reminders_create(actor=auditor, on=as_of)
     return 5
