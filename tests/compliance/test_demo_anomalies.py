@@ -14,6 +14,8 @@ from django.test import override_settings
 
 from tests.conftest import seed_case_reference_data
 from tsunagu.compliance.detection import monitoring_day
+from tsunagu.core.models import AccessLog
+from tsunagu.demo.operations.access_log import NIGHT_ADDRESS
 
 N = 400
 AS_OF = dt.date(2026, 11, 30)
@@ -139,8 +141,14 @@ def test_the_demo_breach_register_follows_the_planted_bulk_reading(demo):
     assert incident.alert.conclusion == "incident"
     assert incident.malicious
     persons = incident.affected.count()
-    # the 380 customers operator2 opened that night, plus the day's ordinary reads, from the log
-    assert 380 <= persons < 450
+    # exactly the customers operator2 opened that night from the night's address, not the day's ordinary reads
+    night = set(
+        AccessLog.objects.filter(user=incident.suspect_user, client_address=NIGHT_ADDRESS)
+        .exclude(customer_id=None)
+        .values_list("customer_id", flat=True)
+    )
+    assert 370 <= len(night) <= 380
+    assert set(incident.affected.values_list("customer_id", flat=True)) == night
     assert incident.affected.filter(notified_on__isnull=False).count() == persons // 2
     assert incident.preliminary_reported_on is not None
     assert incident.final_reported_on is None

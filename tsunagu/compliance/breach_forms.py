@@ -100,6 +100,9 @@ class IncidentForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+HOURS = [("", "指定しない")] + [(str(h), f"{h}時") for h in range(24)]
+
+
 class FindAffectedForm(forms.Form):
     username = forms.CharField(
         label="利用者(ユーザー名)", required=False, max_length=150, help_text="空欄なら事案の関係者"
@@ -107,10 +110,21 @@ class FindAffectedForm(forms.Form):
     date_from = _date("期間(開始日)", help_text="空欄なら事案の発生期間")
     date_to = _date("期間(終了日)")
     exports_only = forms.BooleanField(label="出力・帳票(エクスポート)の記録だけ", required=False)
+    client_address = forms.CharField(
+        label="接続元(IPアドレス)", required=False, max_length=64, help_text="指定するとその接続元からの記録だけ"
+    )
+    hour_from = forms.TypedChoiceField(
+        label="時間帯(開始)", choices=HOURS, coerce=int, required=False, empty_value=None, help_text="例: 20時〜5時"
+    )
+    hour_to = forms.TypedChoiceField(label="時間帯(終了)", choices=HOURS, coerce=int, required=False, empty_value=None)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         check_date_order(self, "date_from", "date_to")
+        if (data.get("hour_from") is None) != (data.get("hour_to") is None):
+            self.add_error("hour_to", "時間帯は開始と終了の両方を指定してください。")
+        elif data.get("hour_from") is not None and data["hour_from"] == data["hour_to"]:
+            self.add_error("hour_to", "時間帯の開始と終了に同じ時刻は指定できません。")
         return data
 
     def clean_username(self) -> User | None:

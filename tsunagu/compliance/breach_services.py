@@ -123,6 +123,22 @@ def breach_update(*, actor: User, incident: BreachIncident, **values: Any) -> Br
     return incident
 
 
+def _reads_in_hours(rows: Any, hours: tuple[int, int], tz: Any) -> dict[int, Any]:
+    """Per customer, the count and first/last time of the reads whose local hour is in [from, to)
+    (wrapping midnight). One user's rows of a period are few; the hour is taken in Python so that
+    SQL computes no local time per row on either database."""
+    start, stop = hours
+    found: dict[int, Any] = {}
+    for customer_id, at in rows.values_list("customer_id", "at").order_by("at").iterator(chunk_size=5000):
+        hour = at.astimezone(tz).hour
+        if not (start <= hour < stop if start < stop else hour >= start or hour < stop):
+            continue
+        entry = found.setdefault(int(customer_id), {"n": 0, "first": at, "last": at})
+        entry["n"] += 1
+        entry["last"] = at
+    return found
+
+
 def breach_find_affected(
     *,
     actor: User,
@@ -131,10 +147,16 @@ def breach_find_affected(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     exports_only: bool = False,
+    client_address: str = "",
+    hours: tuple[int, int] | None = None,
 ) -> int:
     """Add, as affected persons, every customer the user read (or exported / printed, with
     `exports_only`) in the period, from the one access log; already listed customers are updated, not
-    duplicated. Returns how many persons were added. Defaults: the incident's suspect and period."""
+    duplicated. Returns how many persons were added. Defaults: the incident's suspect and period.
+
+    The period's reads can be narrowed to one client address and to a time of day (local hours
+    [from, to), wrapping midnight when from > to: 20–5 is 20:00–04:59), so that a night's misuse does not
+    list every customer of the user's ordinary daytime work."""
     user = user or incident.suspect_user
     date_from = date_from or incident.occurred_from
     date_to = date_to or incident.occurred_to or date_from
@@ -150,10 +172,15 @@ def breach_find_affected(
     rows = AccessLog.objects.filter(user=user, at__gte=start, at__lt=end, customer_id__isnull=False)
     if exports_only:
         rows = rows.filter(purpose__in=[p.value for p in EXPORT_PURPOSES])
-    found: dict[int, Any] = {
-        int(r["customer_id"] or 0): r
-        for r in rows.values("customer_id").annotate(n=Count("id"), first=Min("at"), last=Max("at")).order_by()
-    }
+    if client_address:
+        rows = rows.filter(client_address=client_address)
+    if hours is None:
+        found: dict[int, Any] = {
+            int(r["customer_id"] or 0): r
+            for r in rows.values("customer_id").annotate(n=Count("id"), first=Min("at"), last=Max("at")).order_by()
+        }
+    else:
+        found = _reads_in_hours(rows, hours, tz)
     # Rows of customers since deleted or merged away name no customer that can be listed.
     existing_customers = set(Customer.objects.filter(pk__in=found).values_list("pk", flat=True))
     source = AffectedSource.EXPORT if exports_only else AffectedSource.ACCESS_LOG
@@ -184,6 +211,8 @@ def breach_find_affected(
                 "from": date_from.isoformat(),
                 "to": date_to.isoformat(),
                 "exports_only": exports_only,
+                "client_address": client_address,
+                "hours": list(hours) if hours else None,
                 "found": len(found),
                 "added": len(new),
             },

@@ -115,6 +115,12 @@ def incident_find(request: AuthedRequest, pk: int) -> HttpResponse:
                 date_from=form.cleaned_data["date_from"],
                 date_to=form.cleaned_data["date_to"],
                 exports_only=form.cleaned_data["exports_only"],
+                client_address=form.cleaned_data["client_address"].strip(),
+                hours=(
+                    (form.cleaned_data["hour_from"], form.cleaned_data["hour_to"])
+                    if form.cleaned_data["hour_from"] is not None
+                    else None
+                ),
             )
         except ValidationError as error:
             add_service_errors(form, error)

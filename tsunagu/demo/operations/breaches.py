@@ -15,7 +15,7 @@ from tsunagu.compliance.services import alert_assign, alert_conclude, rules_run
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
-from .access_log import AccessLogResult
+from .access_log import NIGHT_ADDRESS, AccessLogResult
 
 
 def demo_breaches_load(*, access_log: AccessLogResult, users: dict[str, User], as_of: dt.date) -> int:
@@ -84,7 +84,8 @@ def demo_breaches_load(*, access_log: AccessLogResult, users: dict[str, User], a
             data_items="氏名、フリガナ、住所、電話番号、生年月日、契約内容",
             cause="業務上の必要のない閲覧。閲覧件数の上限と深夜の利用制限がなかった。",
         )
-        services.breach_find_affected(actor=auditor, incident=incident)
+        # The persons are the night's reads from the address used for them, not the user's daytime work.
+        services.breach_find_affected(actor=auditor, incident=incident, client_address=NIGHT_ADDRESS, hours=(23, 5))
         services.breach_record_report(
             actor=auditor,
             incident=incident,
