@@ -276,7 +276,9 @@ ROUTES: dict[str, Expect] = {
     "compliance:retention_hold_release": Expect(
         "auditor", compliance_pk("hold"), method="POST", data=lambda w: {}, ok=(302,), outsider=FORBIDDEN, only=AUDITORS
     ),
-    "compliance:retention_run": Expect("auditor", method="POST", ok=(302,), outsider=FORBIDDEN, only=AUDITORS),
+    "compliance:retention_run": Expect(
+        "auditor", method="POST", data=lambda w: {"confirm": "1"}, ok=(302,), outsider=FORBIDDEN, only=AUDITORS
+    ),
     "compliance:dsr_reminders": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
     "compliance:internal_audits": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
     "compliance:internal_audit_new": Expect("auditor", outsider=FORBIDDEN, only=AUDITORS),
@@ -349,7 +351,7 @@ ROUTES: dict[str, Expect] = {
         "auditor",
         compliance_pk("campaign"),
         method="POST",
-        data=lambda w: {},
+        data=lambda w: {"confirm": "1"},
         ok=(302,),
         outsider=FORBIDDEN,
         only=AUDITORS,

@@ -200,7 +200,7 @@ def test_access_right_review_confirm_revoke_and_flag(people):
     assert Role.OPERATOR.value not in set(people["operator"].groups.values_list("name", flat=True))
     other_item = campaign.items.exclude(staff=people["operator"]).filter(reviewer=people["other_manager"]).get()
     assert manager.post(f"/compliance/manager/reviews/{other_item.pk}/", {"decision": "keep"}).status_code == 404
-    response = auditor.post(f"/compliance/reviews/{campaign.pk}/close/")
+    response = auditor.post(f"/compliance/reviews/{campaign.pk}/close/", {"confirm": "1"})
     assert response.status_code == 302
     other_item.refresh_from_db()
     assert other_item.decision == ReviewDecision.FLAGGED

@@ -668,6 +668,14 @@ class RetentionRun(models.Model):
     def __str__(self) -> str:
         return f"{self.run_on:%Y/%m/%d}{'(試行)' if self.dry_run else ''}"
 
+    def count_lines(self) -> list[tuple[str, int, int]]:
+        """The counts for the history: (the record type's Japanese name, customers, rows), in the stored order."""
+        labels = {value: str(label).split("(")[0] for value, label in RecordType.choices}
+        return [
+            (labels.get(code, code), int(c.get("customers", 0)), int(c.get("rows", 0)))
+            for code, c in (self.counts or {}).items()
+        ]
+
 
 class RetentionDone(models.Model):
     """The ledger: a customer's records of one type were anonymised or deleted by a run (once)."""

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Min, Model
+from django.db.models import Count, Max, Min, Model, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from tsunagu.core.models import AccessLog, User
 from tsunagu.core.services import SYSTEM_USERNAME
 from tsunagu.customers.models import Customer
 
-from .choices import AlertStatus, Conclusion, RuleCode
+from .choices import Conclusion, RuleCode
 from .models import Alert, ReviewItem, RuleRun
 
 SCREEN = "監査レポート"
@@ -181,7 +181,7 @@ def by_user(*, user: User, date_from: dt.date, date_to: dt.date) -> Report:
                 row["n"],
                 row["customers"],
                 exports.get(row["user_id"], 0),
-                f"{SENSITIVE_MARK} {seen}" if seen else 0,
+                f"{SENSITIVE_MARK} {seen:,}" if seen else 0,
                 _hm(row["last"]),
             ]
         )
@@ -292,10 +292,17 @@ def monthly(*, user: User, month: dt.date) -> Report:
     by_rule = Counter(alerts.values_list("rule", flat=True))
     for code, label in RuleCode.choices:
         report.rows.append([f"アラート: {label}", by_rule.get(code, 0)])
-    concluded = Counter(alerts.exclude(conclusion="").values_list("conclusion", flat=True))
+    # Conclusions by the day they were made (an alert of the 30th concluded on the 2nd counts next month);
+    # the open ones as they stood at the month's end: raised by then and not concluded by then.
+    concluded_in_month = Alert.objects.filter(concluded_at__gte=period["at__gte"], concluded_at__lt=period["at__lt"])
+    concluded = Counter(concluded_in_month.exclude(conclusion="").values_list("conclusion", flat=True))
     for code, label in Conclusion.choices:
         report.rows.append([f"結論: {label}", concluded.get(code, 0)])
-    report.rows.append(["未結論のアラート(月末時点の全件)", Alert.objects.exclude(status=AlertStatus.CLOSED).count()])
+    month_end = period["at__lt"]
+    open_at_end = Alert.objects.filter(raised_at__lt=month_end).filter(
+        Q(concluded_at__isnull=True) | Q(concluded_at__gte=month_end)
+    )
+    report.rows.append(["未結論のアラート(月末時点の全件)", open_at_end.count()])
     report.rows.append(
         [
             "アクセス権の取消",

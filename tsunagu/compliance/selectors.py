@@ -270,12 +270,16 @@ def outside_hours_ranges(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.
     return ranges
 
 
-def _counts_by_user(periods: list[Q], names: dict[int, str]) -> list[dict[str, Any]]:
+def _counts_by_user(periods: list[Q], names: dict[int, str], purposes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Rows per user over the periods, one grouped, index-covered query per period (an OR of
-    ranges makes SQLite scan the whole index instead of seeking each range)."""
+    ranges makes SQLite scan the whole index instead of seeking each range); with `purposes`, only
+    rows of those purposes (a row lookup each, so only for the small night ranges)."""
     totals: dict[int | None, int] = {}
     for period in periods:
-        grouped = _by_user(period).order_by().values_list("user_id").annotate(n=Count("*")).values_list("user_id", "n")
+        rows = _by_user(period)
+        if purposes:
+            rows = rows.filter(purpose__in=purposes)
+        grouped = rows.order_by().values_list("user_id").annotate(n=Count("*")).values_list("user_id", "n")
         for uid, n in grouped:
             totals[uid] = totals.get(uid, 0) + n
     counts = [{"user_id": uid, "username": names.get(uid, "") if uid else "", "n": n} for uid, n in totals.items()]
@@ -292,7 +296,8 @@ def access_log_summary(*, user: User, now: dt.datetime | None = None) -> dict[st
     names = dict(User.objects.values_list("pk", "username"))
     today_counts = _counts_by_user([Q(at__gte=today)], names)
     nights = [Q(at__gte=low, at__lt=high) for low, high in outside_hours_ranges(week, now)]
-    outside_rows = _counts_by_user(nights, names)
+    # Reads only (screens and the API): the nightly batch's command and export rows are not views.
+    outside_rows = _counts_by_user(nights, names, purposes=(AccessPurpose.VIEW, AccessPurpose.API))
     return {
         "rows_today": sum(r["n"] for r in today_counts),
         "users_today": len([r for r in today_counts if r["user_id"] is not None]),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -24,7 +25,7 @@ from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors, query_int
 
 from . import reports, selectors, services
-from .choices import AlertStatus, RuleCode
+from .choices import AlertStatus, CampaignStatus, ReviewDecision, RuleCode
 from .forms import (
     AlertFilterForm,
     AnswerForm,
@@ -342,6 +343,24 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_close(request: AuthedRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_get(user=request.user, pk=pk)
+    if request.POST.get("confirm") != "1" and campaign.status == CampaignStatus.OPEN:
+        # Irreversible: a confirmation page first (as the customer merge); 締め切る (confirm=1) closes.
+        permissions.require(request.user, permissions.COMPLIANCE_REVIEWS_MANAGE)
+        pending = campaign.items.filter(decision=ReviewDecision.PENDING).count()
+        return render(
+            request,
+            "compliance/confirm.html",
+            {
+                "title": f"{campaign.title}を締め切る",
+                "lines": [
+                    f"未確認のロール {pending:,}件を「期限までに未確認」として記録し、レビューを締め切ります。",
+                    "締め切った後は上長の判断を受け付けません。",
+                ],
+                "action": reverse("compliance:review_close", args=[campaign.pk]),
+                "button": "締め切る",
+                "back": reverse("compliance:review_detail", args=[campaign.pk]),
+            },
+        )
     try:
         services.review_close(actor=request.user, campaign=campaign)
     except ValidationError as error:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -105,7 +106,27 @@ def hold_release(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_now(request: AuthedRequest) -> HttpResponse:
-    """The screen's 実行: the same run as the daily job, for today, by the auditor."""
+    """The screen's 実行: the same run as the daily job, for today, by the auditor. Irreversible, so in
+    two steps like the customer merge: the first POST shows a confirmation page, 実行する (confirm=1) runs."""
+    if request.POST.get("confirm") != "1":
+        permissions.require(request.user, permissions.COMPLIANCE_RETENTION)
+        today = timezone.localdate()
+        preview = selectors.due_preview_for(user=request.user, on=today)
+        due = sum(t.due for t in preview.types)
+        return render(
+            request,
+            "compliance/confirm.html",
+            {
+                "title": "保存期間の処理の確認",
+                "lines": [
+                    f"{today:%Y/%m/%d} 時点で保存期間が過ぎた記録(対象の顧客 延べ{due:,}人)を匿名化・削除します。",
+                    "処理した記録は元に戻せません。",
+                ],
+                "action": reverse("compliance:retention_run"),
+                "button": "処理する(匿名化・削除)",
+                "back": reverse("compliance:retention"),
+            },
+        )
     result = services.retention_execute(actor=request.user, on=timezone.localdate())
     customers = sum(v["customers"] for v in result.counts.values())
     messages.success(request, f"保存期間の処理を実行しました(延べ{customers:,}人)。")
