@@ -24,6 +24,8 @@ from tsunagu.core import writes
 from tsunagu.core.choices import AccessPurpose, Role
 from tsunagu.core.models import AccessLog
 from tsunagu.interactions.services import interaction_log
+from tsunagu.policies.choices import ClaimStatus, ReportChannel
+from tsunagu.policies.models import Claim
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +134,42 @@ def test_silent_for_a_contact_the_user_recorded(claims_handler, strangers, hq_op
     assert [(a.rule, a.evidence["customer_ids"]) for a in result.alerts] == [(RULE, [strangers[1].pk])]
 
 
+def test_silent_for_a_claim_the_user_handles_until_the_window_after_it_closed(
+    claims_handler, holder, hq_operator, case_reference_data
+):
+    """The accident case closes when the claims department takes the claim over: the claim's handler
+    keeps reading the policyholder's injuries while the claim runs, and that is their task."""
+    customer, policy = holder
+    claim = Claim.objects.create(
+        number="J2026000001",
+        policy=policy,
+        accident_date=DAY - dt.timedelta(days=90),
+        accident_place="東京都千代田区",
+        accident_type="対人",
+        reported_on=DAY - dt.timedelta(days=89),
+        reported_via=ReportChannel.CALL_CENTER,
+        status=ClaimStatus.INVESTIGATING,
+        handler=claims_handler,
+    )
+    sensitive(claims_handler, [customer.pk], at(DAY, 10))
+    assert rules_run(actor=hq_operator, date_from=DAY, date_to=DAY).alerts == []
+    # Closed 40 days before the day (outside the 30-day window): no longer a task.
+    writes.update_rows(
+        Claim.objects.filter(pk=claim.pk),
+        actor=None,
+        reason="テストの前提",
+        status=ClaimStatus.PAID,
+        closed_on=DAY - dt.timedelta(days=40),
+    )
+    alerts = rules_run(actor=hq_operator, date_from=DAY, date_to=DAY).alerts
+    assert [(a.rule, a.evidence["customer_ids"]) for a in alerts] == [(RULE, [customer.pk])]
+    # The pure rule: not before the claim was reported; still a task within the window after it closed.
+    assert not rules.claim_is_task(DAY, None, day=DAY - dt.timedelta(days=1), since=at(DAY, 0))
+    assert rules.claim_is_task(
+        DAY - dt.timedelta(days=9), DAY - dt.timedelta(days=5), day=DAY, since=at(DAY, 0) - dt.timedelta(days=30)
+    )
+
+
 def test_a_case_closed_before_the_window_or_opened_later_is_no_task(claims_handler, accident, hq_operator):
     _set(accident, is_open=False, closed_at=dt.datetime.combine(DAY - dt.timedelta(days=31), dt.time(12), tzinfo=TZ))
     sensitive(claims_handler, [accident.customer_id], at(DAY, 10))
@@ -186,7 +224,7 @@ def test_the_task_check_is_set_based(claims_handler, hq_operator, case_reference
     with CaptureQueriesContext(connection) as twelve:
         found = detection.sensitive_without_task(ctx)
     assert [f.explanation.count("12人") for f in found] == [1]
-    assert len(twelve.captured_queries) == len(one.captured_queries) == 3  # grouped + cases + contacts
+    assert len(twelve.captured_queries) == len(one.captured_queries) == 4  # grouped + cases + contacts + claims
 
 
 def test_the_rules_query_reads_only_sensitive_rows_through_the_monitoring_index():

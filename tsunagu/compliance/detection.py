@@ -487,9 +487,10 @@ def customers_with_task(
     ctx: Context, wanted: Mapping[tuple[int, dt.date], Iterable[int]], rule: str
 ) -> dict[tuple[int, dt.date], set[int]]:
     """For each (user, monitoring day), which of the given customers the user had a task for
-    (rules.case_is_task / contact_is_task, over the rule's window before the day). In bulk: the cases
-    and the user's latest contacts of all the customers at once (two queries per TASK_CHUNK customers,
-    whatever the number of users and days), then the pure check per (user, day, customer)."""
+    (rules.case_is_task / claim_is_task / contact_is_task, over the rule's window before the day). In
+    bulk: the cases, the claims the users handle and the users' latest contacts of all the customers at
+    once (three queries per TASK_CHUNK customers, whatever the number of users and days), then the pure
+    check per (user, day, customer)."""
     if not wanted:
         return {}
     since = {
@@ -507,6 +508,7 @@ def customers_with_task(
     customers = sorted({c for ids in wanted.values() for c in ids})
     cases: dict[int, list[rules.CaseFact]] = defaultdict(list)
     contacts: dict[tuple[int, int], dt.datetime] = {}
+    claims: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
     for first in range(0, len(customers), TASK_CHUNK):
         chunk = customers[first : first + TASK_CHUNK]
         rows = (
@@ -524,6 +526,13 @@ def customers_with_task(
         )
         for staff_id, customer_id, last in latest:
             contacts[(staff_id, customer_id)] = last
+        handled = (
+            Claim.objects.filter(handler_id__in=users, policy__policyholder_id__in=chunk, reported_on__lte=last_day)
+            .exclude(closed_on__lt=earliest.date())
+            .values_list("handler_id", "policy__policyholder_id", "reported_on", "closed_on")
+        )
+        for handler_id, customer_id, reported_on, closed_on in handled:
+            claims[(handler_id, customer_id)].append((reported_on, closed_on))
     out: dict[tuple[int, dt.date], set[int]] = {}
     for (uid, day), ids in wanted.items():
         user, start = ctx.staff[uid].user, since[(uid, day)]
@@ -532,6 +541,10 @@ def customers_with_task(
             c
             for c in ids
             if ((uid, c) in contacts and rules.contact_is_task(contacts[(uid, c)], since=start))
+            or any(
+                rules.claim_is_task(reported, closed, day=day, since=start)
+                for reported, closed in claims.get((uid, c), ())
+            )
             or any(
                 rules.case_is_task(
                     case, user_id=uid, department_id=department_id, agency_id=agency_id, day=day, since=start

@@ -233,7 +233,8 @@ def case_is_task(
     day: dt.date,
     since: dt.datetime,
 ) -> bool:
-    """The one definition of a task through a case (repeated viewing, sensitive reads): a case of the
+    """The one definition of a task through a case (repeated viewing, sensitive reads; with
+    `claim_is_task` and `contact_is_task`): a case of the
     customer assigned to the user or owned by the user's department or agency, opened by the day and
     not closed before `since` (the start of the window before the day)."""
     mine = (
@@ -242,6 +243,13 @@ def case_is_task(
         or (agency_id is not None and case.agency_id == agency_id)
     )
     return mine and case.opened_on <= day and (case.closed_at is None or case.closed_at >= since)
+
+
+def claim_is_task(reported_on: dt.date, closed_on: dt.date | None, *, day: dt.date, since: dt.datetime) -> bool:
+    """A claim the user handles (Claim.handler) is a task for its policyholder from the day it was
+    reported until the window after it closed: the accident case closes when the claims department
+    takes the claim over, and the handler keeps reading the injuries while the claim runs."""
+    return reported_on <= day and (closed_on is None or closed_on >= since.date())
 
 
 def contact_is_task(occurred_at: dt.datetime, *, since: dt.datetime) -> bool:
