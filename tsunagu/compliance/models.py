@@ -669,12 +669,12 @@ class RetentionRun(models.Model):
         return f"{self.run_on:%Y/%m/%d}{'(試行)' if self.dry_run else ''}"
 
     def count_lines(self) -> list[tuple[str, int, int]]:
-        """The counts for the history: (the record type's Japanese name, customers, rows), in the stored order."""
+        """The counts for the history: (the record type's Japanese name, customers, rows), in the
+        record types' order (PostgreSQL's jsonb does not keep the stored key order)."""
         labels = {value: str(label).split("(")[0] for value, label in RecordType.choices}
-        return [
-            (labels.get(code, code), int(c.get("customers", 0)), int(c.get("rows", 0)))
-            for code, c in (self.counts or {}).items()
-        ]
+        order = {value: i for i, value in enumerate(labels)}
+        counts = sorted((self.counts or {}).items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        return [(labels.get(code, code), int(c.get("customers", 0)), int(c.get("rows", 0))) for code, c in counts]
 
 
 class RetentionDone(models.Model):
