@@ -223,3 +223,18 @@ def test_a_long_report_pdf_runs_over_pages(people):
     text = "".join(p.extract_text() for p in reader.pages)
     assert "u119" in text
     assert f"1/{len(reader.pages)}" in text
+
+
+def test_the_disclosure_pdf_shows_values_as_text_a_person_reads():
+    """Second walk: source values, score reasons and scores were printed as raw JSON and full floats."""
+    from tsunagu.compliance.disclosure_files import shown
+
+    assert shown(0.4432181617317825) == "0.443"
+    reasons = [
+        {"feature": "days_to_expiry", "text": "満期まで30日", "contribution": 0.41},
+        {"feature": "complaints_6m", "text": "直近6か月に苦情あり", "contribution": 0.2},
+    ]
+    assert shown(reasons) == "満期まで30日、直近6か月に苦情あり"
+    source = {"name": "山田 太郎", "name_key": "やまだたろう", "kana_key": "ヤマダタロウ", "phone": "", "age": 52}
+    assert shown(source) == "name: 山田 太郎、age: 52"
+    assert shown([True, False]) == "はい、いいえ"

@@ -12,6 +12,7 @@ from tsunagu.core.models import Agency, User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.customers.models import Customer
+from tsunagu.policies.choices import LineOfBusiness
 from tsunagu.policies.models import Policy
 
 from .choices import EntryResult, ListBasis, ModelKind
@@ -83,7 +84,7 @@ class Score(models.Model):
         db_constraint=False,
     )
     score = models.FloatField("スコア")
-    product_line = models.CharField("提案する種目", max_length=20, blank=True)
+    product_line = models.CharField("提案する種目", max_length=20, blank=True, choices=LineOfBusiness.choices)
     reasons = models.JSONField("理由", default=list)
     marketing_allowed = models.BooleanField("営業利用の同意", default=False)
     as_of = models.DateField("基準日")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +24,21 @@ BOTTOM = 18 * mm
 
 
 def shown(value: Any) -> str:
-    """A value as the person reads it: はい/いいえ for yes/no, lists and objects as text, not Python's repr."""
+    """A value as the person reads it: はい/いいえ for yes/no, a score to three places, a list of reasons as
+    their texts, an object as 「項目: 値」 without the search keys (`*_key`) the matcher derived from it;
+    never Python's repr. The JSON file keeps every value as stored."""
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "text" in v for v in value):
+        return "、".join(str(v["text"]) for v in value)
+    if isinstance(value, dict):
+        return "、".join(
+            f"{k}: {shown(v)}" for k, v in value.items() if not str(k).endswith("_key") and v not in ("", None)
+        )
+    if isinstance(value, list):
+        return "、".join(shown(v) for v in value)
     return str(value)
 
 
