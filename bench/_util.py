@@ -88,3 +88,101 @@ def sqlite_path(database_url: str) -> Path | None:
     if not database_url.startswith("sqlite:///"):
         return None
     return Path(database_url.removeprefix("sqlite://"))
+
+
+def migrations_digest() -> str:
+    """A digest of every migration file: what a database built earlier must be brought up to."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(REPO.glob("tsunagu/*/migrations/*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _migrate_forward(url: str, marker: Path) -> None:
+    """Bring a cached database up to the current migrations (e.g. a new index) instead of rebuilding."""
+    digest = migrations_digest()
+    if not marker.exists() or marker.read_text() != digest:
+        began = time.perf_counter()
+        manage(["migrate", "--noinput", "-v0"], database_url=url)
+        log(f"migrated the cached database in {time.perf_counter() - began:.1f} s")
+        marker.write_text(digest)
+
+
+@contextmanager
+def cached_database(name: str, key: str, build: Any, *, db_url: str | None, rebuild: bool = False) -> Iterator[str]:
+    """A throwaway copy of a database that `build(url)` fills once and that is kept between runs.
+
+    `name` names the cache (e.g. "compliance-10000000"), `key` says what was built (bump it when the
+    generator changes: an older copy of `name` is then dropped). `build` receives the URL of an empty
+    database (a SQLite file that does not exist yet, or an empty PostgreSQL database) and migrates
+    and fills it. The cache is var/bench/NAME-KEY.sqlite3 or the PostgreSQL template database
+    tsunagu_bench_NAME_KEY; it is migrated forward when migration files change (an index added
+    since does not force a rebuild). Yields the URL of a fresh copy, dropped after the run."""
+    import hashlib
+
+    stamp = hashlib.sha256(key.encode()).hexdigest()[:10]
+    var = REPO / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    if not db_url or db_url.startswith("sqlite"):
+        for old in var.glob(f"{name}-*.sqlite3"):
+            if old.name != f"{name}-{stamp}.sqlite3" or rebuild:
+                old.unlink()
+        cached = var / f"{name}-{stamp}.sqlite3"
+        if not cached.exists():
+            building = cached.with_suffix(".building")
+            building.unlink(missing_ok=True)
+            log(f"building {name} into {building} (cached for the next runs)")
+            began = time.perf_counter()
+            build(f"sqlite:///{building}")
+            log(f"built {name} in {time.perf_counter() - began:.1f} s")
+            building.rename(cached)
+            cached.with_suffix(".migrations").write_text(migrations_digest())  # built at today's migrations
+        _migrate_forward(f"sqlite:///{cached}", cached.with_suffix(".migrations"))
+        with temp_database(None, prefix=f"tsunagu_bench_{name}") as url:
+            began = time.perf_counter()
+            shutil.copyfile(cached, url.removeprefix("sqlite:///"))
+            log(f"copied the cached database in {time.perf_counter() - began:.1f} s")
+            yield url
+        return
+    import psycopg
+
+    parts = urlsplit(db_url)
+    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
+    base = f"tsunagu_bench_{name.replace('-', '_')}"
+    template = f"{base}_{stamp}"
+
+    def at(database: str) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{base}_%"])]
+        for old in names:
+            if old != template or rebuild:
+                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        exists = template in names and not rebuild
+    if not exists:
+        building = f"{template}_building"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{building}"')
+        log(f"building {name} into {building} (cached for the next runs)")
+        began = time.perf_counter()
+        build(at(building))
+        log(f"built {name} in {time.perf_counter() - began:.1f} s")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+        (var / f"{template}.migrations").write_text(migrations_digest())
+    _migrate_forward(at(template), var / f"{template}.migrations")
+    run = f"{base}_run_{os.getpid()}_{int(time.time())}"
+    began = time.perf_counter()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
+    log(f"copied the cached database in {time.perf_counter() - began:.1f} s")
+    try:
+        yield at(run)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')

@@ -8,6 +8,10 @@ the scores), peak_rss_mb, the out-of-time auc_churn / auc_next_product on the de
 ../shared/data/lapse/eudirectlapse.rda is present, the motor lapse data's held-out AUC (a 25% split)
 through the same modelling core as propensity_train.
 
+The synthetic book and its first training are built once and cached (var/bench/analytics-N-*.sqlite3, or
+the PostgreSQL template database tsunagu_bench_analytics_N_*; `--rebuild` builds again); each run trains
+again on a copy and scores. `--score-only` scores with the cached models (iterating on scoring at 1M).
+
     .venv/bin/python bench/analytics.py --target-list 100000 --only-target-list [--db-url URL]
 
 target_list_seconds: a target list of N customers built by the product's service (segment read with
@@ -32,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _util import REPO, db_kind, emit, log, manage, temp_database
+from _util import REPO, cached_database, db_kind, emit, log, manage, temp_database
 
 BENCH = "analytics"
 BOOK_BATCH = 50_000
@@ -393,28 +397,61 @@ def _server_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def book_bench(customers: int, *, seed: int, db_url: str | None, as_of: dt.date) -> None:
-    """Build the synthetic book (bench/voice.py's migrated template, copied), then train and score,
-    each phase in its own process so that each one's peak memory is its own."""
-    import json
+BOOK_BUILD = "1"  # bump when synthetic_book or the cached training changes (invalidates the cached books)
+
+
+def _run_phases(phases: tuple[str, ...], url: str, customers: int, seed: int, as_of: dt.date) -> list[str]:
+    """Run each phase in its own process (so that each one's peak memory is its own); its output lines."""
     import subprocess
 
-    sys.path.insert(0, str(REPO))
+    lines: list[str] = []
+    for phase in phases:
+        command = [sys.executable, __file__, "--phase", phase, "--customers", str(customers),
+                   "--seed", str(seed), "--as-of", as_of.isoformat()]  # fmt: skip
+        done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True, text=True,
+                              stdout=subprocess.PIPE)  # fmt: skip
+        lines += done.stdout.splitlines()
+    return lines
+
+
+def _build_book(url: str, customers: int, seed: int, as_of: dt.date) -> None:
+    """Fill an empty database with the synthetic book and its trained models (the cached state)."""
+    import shutil
+
     from bench import voice as base
 
-    with base.migrated_database(db_url) as url:
+    if url.startswith("sqlite:///"):  # a copy of the migrated empty template bench/voice.py keeps
+        with base.migrated_database(None) as empty:
+            shutil.copyfile(empty.removeprefix("sqlite:///"), url.removeprefix("sqlite:///"))
+    else:
+        manage(["migrate", "--noinput", "-v0"], database_url=url)
+    for line in _run_phases(("build", "train"), url, customers, seed, as_of):
+        log(f"# cached book: {line}")
+
+
+def book_bench(
+    customers: int, *, seed: int, db_url: str | None, as_of: dt.date, score_only: bool = False, rebuild: bool = False
+) -> None:
+    """Copy the cached synthetic book (built and trained once: var/bench/analytics-N-*.sqlite3 or a
+    PostgreSQL template database), then train again (unless `score_only`: the cached models score) and
+    score, each phase in its own process."""
+    import json
+
+    sys.path.insert(0, str(REPO))
+    with cached_database(
+        f"analytics-{customers}",
+        f"{BOOK_BUILD}|{customers}|{seed}|{as_of}",
+        lambda url: _build_book(url, customers, seed, as_of),
+        db_url=db_url,
+        rebuild=rebuild,
+    ) as url:
         tags = {"customers": customers, "db": db_kind(url), "book": "synthetic"}
         peaks = []
-        for phase in ("build", "train", "score"):
-            command = [sys.executable, __file__, "--phase", phase, "--customers", str(customers),
-                       "--seed", str(seed), "--as-of", as_of.isoformat()]  # fmt: skip
-            done = subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, check=True, text=True,
-                                  stdout=subprocess.PIPE)  # fmt: skip
-            for line in done.stdout.splitlines():
-                print(line, flush=True)
-                record = json.loads(line) if line.startswith("{") else {}
-                if record.get("metric", "").endswith("peak_rss_mb") and phase != "build":
-                    peaks.append(record["value"])
+        for line in _run_phases(("score",) if score_only else ("train", "score"), url, customers, seed, as_of):
+            print(line, flush=True)
+            record = json.loads(line) if line.startswith("{") else {}
+            if record.get("metric", "").endswith("peak_rss_mb"):
+                peaks.append(record["value"])
         emit(BENCH, "peak_rss_mb", max(peaks, default=0.0), "MiB", **tags)
 
 
@@ -527,6 +564,10 @@ def main() -> None:
     parser.add_argument(
         "--demo", action="store_true", help="合成の契約台帳ではなくデモデータ(demo_data)で測る(小さい件数向け)"
     )
+    parser.add_argument(
+        "--score-only", action="store_true", help="採点だけを測る(キャッシュした台帳の学習済みモデルで。学習は測らない)"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="キャッシュした台帳があっても作り直す")
     parser.add_argument("--phase", choices=("build", "train", "score"), help=argparse.SUPPRESS)  # one step, in a child
     args = parser.parse_args()
     as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
@@ -541,11 +582,19 @@ def main() -> None:
         phase_score(as_of, tags)
         return
     if not args.only_target_list:
-        lapse_auc()
+        if not args.score_only:
+            lapse_auc()
         if args.demo:
             demo_book(args.customers, seed=args.seed, db_url=args.db_url, as_of=as_of)
         else:
-            book_bench(args.customers, seed=args.seed, db_url=args.db_url, as_of=as_of)
+            book_bench(
+                args.customers,
+                seed=args.seed,
+                db_url=args.db_url,
+                as_of=as_of,
+                score_only=args.score_only,
+                rebuild=args.rebuild,
+            )
     if args.target_list:
         target_list_bench(args.target_list, db_url=args.db_url, profile=args.profile)
 

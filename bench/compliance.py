@@ -37,7 +37,6 @@ import hashlib
 import logging
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -46,11 +45,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import PYTHON, REPO, db_kind, emit, log, manage, percentile, temp_database
+from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log, manage, percentile
 
 BENCH = "compliance"
 BUILD = "4"  # bump when the generated data changes (invalidates the cached databases)
@@ -392,87 +390,24 @@ def _build(rows: int, users: int, today: dt.date) -> None:
 # --- the cached database --------------------------------------------------------------------------------
 
 
-def _stamp(rows: int, users: int, today: dt.date) -> str:
-    return hashlib.sha256(f"{BUILD}|{rows}|{users}|{today}".encode()).hexdigest()[:10]
-
-
-def _migrated(url: str, marker: Path) -> None:
-    """Bring a cached database up to the current migrations (e.g. a new index) instead of rebuilding."""
-    digest = hashlib.sha256()
-    for path in sorted(REPO.glob("tsunagu/*/migrations/*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    if not marker.exists() or marker.read_text() != digest.hexdigest():
-        began = time.perf_counter()
-        manage(["migrate", "--noinput", "-v0"], database_url=url)
-        log(f"migrated the cached database in {time.perf_counter() - began:.1f} s")
-        marker.write_text(digest.hexdigest())
-
-
 def _build_into(url: str, args: argparse.Namespace, today: dt.date) -> None:
-    log(f"building {args.rows:,} rows into {url} (cached for the next runs)")
     began = time.perf_counter()
     manage(["migrate", "--noinput", "-v0"], database_url=url)
     log(f"  migrated: {time.perf_counter() - began:.1f} s")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings"}
     command = [PYTHON, __file__, "--build", "--rows", str(args.rows), "--users", str(args.users), "--today", str(today)]
     subprocess.run(command, cwd=REPO, env=env, check=True)
-    log(f"built in {time.perf_counter() - began:.1f} s")
 
 
-@contextmanager
-def _database(args: argparse.Namespace, today: dt.date) -> Iterator[str]:
+def _database(args: argparse.Namespace, today: dt.date) -> Any:
     """A copy of the cached built database (built first when missing or stale)."""
-    stamp = _stamp(args.rows, args.users, today)
-    var = REPO / "var" / "bench"
-    var.mkdir(parents=True, exist_ok=True)
-    if not args.db_url or args.db_url.startswith("sqlite"):
-        for old in var.glob("compliance-*.sqlite3"):
-            if stamp not in old.name and f"-{args.rows}-" in old.name:
-                old.unlink()
-        cached = var / f"compliance-{args.rows}-{stamp}.sqlite3"
-        if args.rebuild or not cached.exists():
-            building = cached.with_suffix(".building")
-            building.unlink(missing_ok=True)
-            _build_into(f"sqlite:///{building}", args, today)
-            building.rename(cached)
-        _migrated(f"sqlite:///{cached}", cached.with_suffix(".migrations"))
-        with temp_database(None, prefix="tsunagu_bench_compliance") as url:
-            began = time.perf_counter()
-            shutil.copyfile(cached, url.removeprefix("sqlite:///"))
-            log(f"copied the cached database in {time.perf_counter() - began:.1f} s")
-            yield url
-        return
-    import psycopg
-
-    parts = urlsplit(args.db_url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    template = f"tsunagu_bench_cmp_{args.rows}_{stamp}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'tsunagu_bench_cmp_%'")]
-        for old in names:
-            if old.startswith(f"tsunagu_bench_cmp_{args.rows}_") and (old != template or args.rebuild):
-                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
-        exists = template in names and not args.rebuild
-    if not exists:
-        building = f"{template}_building"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{building}"')
-        _build_into(urlunsplit((parts.scheme, parts.netloc, f"/{building}", parts.query, "")), args, today)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
-    _migrated(urlunsplit((parts.scheme, parts.netloc, f"/{template}", parts.query, "")), var / f"{template}.migrations")
-    run = f"tsunagu_bench_compliance_{os.getpid()}_{int(time.time())}"
-    began = time.perf_counter()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
-    log(f"copied the cached database in {time.perf_counter() - began:.1f} s")
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{run}", parts.query, ""))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+    return cached_database(
+        f"compliance-{args.rows}",
+        f"{BUILD}|{args.rows}|{args.users}|{today}",
+        lambda url: _build_into(url, args, today),
+        db_url=args.db_url,
+        rebuild=args.rebuild,
+    )
 
 
 # --- timing ---------------------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import random
 import resource
@@ -40,16 +39,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import PYTHON, REPO, db_kind, emit, log, manage, temp_database
+from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log, manage
 
 BENCH = "retention"
 BUILD = "1"  # bump when the generated data changes (invalidates the cached databases)
@@ -59,18 +55,6 @@ HOLD_SHARE = 0.005
 CASE_SHARE, VOICE_SHARE = 0.25, 0.10
 JST = dt.timezone(dt.timedelta(hours=9))
 WORDS = ("保険金", "支払", "遅い", "説明", "不足", "担当者", "対応", "丁寧", "事故", "連絡", "電話", "書類")
-
-
-def _migrations_stamp() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(REPO.glob("tsunagu/*/migrations/*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-def _stamp(customers: int, today: dt.date) -> str:
-    return hashlib.sha256(f"{BUILD}|{customers}|{today}|{_migrations_stamp()}".encode()).hexdigest()[:10]
 
 
 # --- the book ---------------------------------------------------------------------------------------------
@@ -332,7 +316,6 @@ def _build(customers: int, today: dt.date) -> None:
 
 
 def _build_into(url: str, args: argparse.Namespace, today: dt.date) -> None:
-    log(f"building {args.customers:,} customers into {url} (cached for the next runs)")
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
     if path is None:
         manage(["migrate", "--noinput", "-v0"], database_url=url)
@@ -346,53 +329,15 @@ def _build_into(url: str, args: argparse.Namespace, today: dt.date) -> None:
     subprocess.run(command, cwd=REPO, env=env, check=True)
 
 
-@contextmanager
-def _database(args: argparse.Namespace, today: dt.date) -> Iterator[str]:
+def _database(args: argparse.Namespace, today: dt.date) -> Any:
     """A copy of the cached built database (built first when missing or stale)."""
-    stamp = _stamp(args.customers, today)
-    var = REPO / "var" / "bench"
-    var.mkdir(parents=True, exist_ok=True)
-    if not args.db_url or args.db_url.startswith("sqlite"):
-        for old in var.glob(f"retention-{args.customers}-*.sqlite3"):
-            if stamp not in old.name:
-                old.unlink()
-        cached = var / f"retention-{args.customers}-{stamp}.sqlite3"
-        if args.rebuild or not cached.exists():
-            building = cached.with_suffix(".building")
-            building.unlink(missing_ok=True)
-            _build_into(f"sqlite:///{building}", args, today)
-            building.rename(cached)
-        with temp_database(None, prefix="tsunagu_bench_retention") as url:
-            shutil.copyfile(cached, url.removeprefix("sqlite:///"))
-            yield url
-        return
-    import psycopg
-
-    parts = urlsplit(args.db_url)
-    admin = urlunsplit((parts.scheme, parts.netloc, "/postgres", "", ""))
-    template = f"tsunagu_bench_ret_{args.customers}_{stamp}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'tsunagu_bench_ret_%'")]
-        for old in names:
-            if old.startswith(f"tsunagu_bench_ret_{args.customers}_") and (old != template or args.rebuild):
-                conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
-        exists = template in names and not args.rebuild
-    if not exists:
-        building = f"{template}_building"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{building}"')
-        _build_into(urlunsplit((parts.scheme, parts.netloc, f"/{building}", parts.query, "")), args, today)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
-    run = f"tsunagu_bench_retention_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, f"/{run}", parts.query, ""))
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+    return cached_database(
+        f"retention-{args.customers}",
+        f"{BUILD}|{args.customers}|{today}",
+        lambda url: _build_into(url, args, today),
+        db_url=args.db_url,
+        rebuild=args.rebuild,
+    )
 
 
 # --- the run ------------------------------------------------------------------------------------------------
