@@ -443,8 +443,11 @@ LEGAL_FORMS = (
 )
 # 有限会社 that became 株式会社 (会社法 2006: 特例有限会社 may convert) is the same company.
 EQUIVALENT_LEGAL_FORMS = frozenset({frozenset({"kabushiki", "yugen"})})
+# The Latin form ends the name, or comes just before a branch written as the last word
+# (Sky Tech Co., Ltd. 大阪支店, Sky Tech Co., Ltd.大阪支店).
 _LATIN_FORM_RE = re.compile(
-    r"[\s,.]*\b(co\.?,?\s*ltd\.?|company\s+limited|inc\.?|corp\.?|corporation|k\.?\s?k\.?|llc|ltd\.?|limited)\s*$",
+    r"[\s,.]*\b(co\.?,?\s*ltd\.?|company\s+limited|inc\.?|corp\.?|corporation|k\.?\s?k\.?|llc|ltd\.?|limited)"
+    r"(?:\s*\S*?(?:支店|支社|営業所|出張所|事業所|工場))?\s*$",
     re.IGNORECASE,
 )
 _LATIN_FORM_CODES = {"llc": "godo"}
@@ -456,7 +459,8 @@ def split_legal_form(name: str) -> tuple[str, str]:
     """(trade name key, legal form code) of a corporate name in kanji or Latin letters; form ''
     when none is written. 株式会社山田工業, 山田工業(株), ㈱山田工業 and 山田工業株式会社 give
     ('山田工業', 'kabushiki'); a branch suffix (大阪支店) is dropped; Latin is lower-cased with
-    spaces and punctuation removed (Sakura Tech Co., Ltd. → 'sakuratech')."""
+    spaces and punctuation removed (Sakura Tech Co., Ltd. → 'sakuratech'), also before a branch
+    (Sakura Tech Co., Ltd. 大阪支店 → 'sakuratech')."""
     text = collapse_spaces(fold_kanji_variants(nfkc(name)))
     text = text.replace("(", "(").replace(")", ")")
     form = ""

@@ -301,7 +301,7 @@ def corporate_keys(name: str, reading: str) -> tuple[str, str, str, str]:
     The last is the fuzzy reading key of the trade name itself (trade_name_reading), given only
     when the record has a trade name in kanji or kana and no reading of its own: it is what a
     kana-only record of the company (a mainframe's ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ) is compared with."""
-    name_key, name_form = _split_legal_form(name) if name else ("", "")
+    name_key, name_form = normalize.split_legal_form(name) if name else ("", "")
     kana_key, kana_form = normalize.split_legal_form_kana(reading) if reading else ("", "")
     form = name_form or kana_form
     if not form:
@@ -312,18 +312,6 @@ def corporate_keys(name: str, reading: str) -> tuple[str, str, str, str]:
     return name_key, kana_key, form, read_key
 
 
-def _split_legal_form(name: str) -> tuple[str, str]:
-    """normalize.split_legal_form, also for a Latin name followed by a branch (Blue Bridge Co.,
-    Ltd. 横浜市栄支店), whose legal form is then not at the end where the Latin pattern looks."""
-    key, form = normalize.split_legal_form(name)
-    if not form:
-        head, _sep, tail = normalize.collapse_spaces(normalize.nfkc(name)).rpartition(" ")
-        if head and _BRANCH_TAIL_RE.search(tail):
-            key, form = normalize.split_legal_form(head)
-    return key, form
-
-
-_BRANCH_TAIL_RE = re.compile(r"(支店|支社|営業所|出張所|事業所|工場)$")
 _KANA_ONLY_RE = re.compile(r"^[\u30a0-\u30ff]+$")
 
 
