@@ -54,12 +54,15 @@ def canonical(record: Any, name: str) -> str:
 
 
 def display_name(record: Any) -> str:
-    """Full name of a record: the canonical name (姓 名 joined when the source splits them)."""
+    """Full name of a record: the canonical name (姓 名 joined when the source splits them), else
+    its reading (a source that declares kana-only names)."""
     name = canonical(record, "name_kanji")
     if name:
         return name
     values = record.values or {}
-    return " ".join(v for v in (values.get("family_name"), values.get("given_name")) if v)
+    return " ".join(v for v in (values.get("family_name"), values.get("given_name")) if v) or canonical(
+        record, "name_kana"
+    )
 
 
 def lineage_shown(group: str, value: str) -> str:

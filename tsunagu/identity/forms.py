@@ -137,9 +137,13 @@ class MappingProfileAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
+CONVENTION_PREFIX = "convention_"
+
+
 class MappingProfileForm(forms.Form):
     """The steward screen: one row per file column (column name → record field), up to
-    PROFILE_ROWS rows; blank rows are ignored."""
+    PROFILE_ROWS rows; blank rows are ignored. One check box per source-data convention
+    (records.CONVENTIONS), each with its Japanese label and help text."""
 
     PROFILE_ROWS = 20
 
@@ -147,8 +151,23 @@ class MappingProfileForm(forms.Form):
     encoding = forms.ChoiceField(label="文字コード", choices=ENCODINGS, required=False)
     is_default = forms.BooleanField(label="このソースの既定にする", required=False, initial=True)
 
-    def __init__(self, *args: Any, initial_columns: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        initial_columns: dict[str, str] | None = None,
+        initial_conventions: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        from .records import CONVENTIONS
+
         super().__init__(*args, **kwargs)
+        for code, convention in CONVENTIONS.items():
+            self.fields[f"{CONVENTION_PREFIX}{code}"] = forms.BooleanField(
+                label=convention.label,
+                required=False,
+                help_text=convention.help,
+                initial=code in (initial_conventions or []),
+            )
         choices = [("", "(使わない)"), *_field_choices()]
         items = list((initial_columns or {}).items())
         for index in range(max(self.PROFILE_ROWS, len(items) + 3)):
@@ -167,10 +186,18 @@ class MappingProfileForm(forms.Form):
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"column_{i}"], self[f"target_{i}"]) for i in range(self.row_count)]
 
+    def convention_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith(CONVENTION_PREFIX)]
+
     def clean(self) -> dict[str, Any]:
         from .services.sources import mapping_profile_clean
 
         cleaned = super().clean() or {}
+        cleaned["conventions"] = [
+            name.removeprefix(CONVENTION_PREFIX)
+            for name in self.fields
+            if name.startswith(CONVENTION_PREFIX) and cleaned.get(name)
+        ]
         columns: dict[str, str] = {}
         for index in range(self.row_count):
             column = (cleaned.get(f"column_{index}") or "").strip()
@@ -185,7 +212,7 @@ class MappingProfileForm(forms.Form):
                 columns[column] = target
         try:
             cleaned["columns"], cleaned["encoding"] = mapping_profile_clean(
-                columns=columns, encoding=cleaned.get("encoding") or ""
+                columns=columns, encoding=cleaned.get("encoding") or "", conventions=cleaned["conventions"]
             )
         except ValidationError as error:
             _apply_profile_errors(self, error)

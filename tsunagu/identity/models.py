@@ -18,6 +18,7 @@ from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
 from .choices import BatchStatus, LineageRule, MergeStatus, PairStatus, RunKind, RunStatus
+from .records import CONVENTIONS
 
 code_validator = RegexValidator(
     r"^[A-Za-z0-9_\-]{1,20}$", "ソースコードは半角英数字・_・- の20文字以内で入力してください。"
@@ -60,6 +61,15 @@ class MappingProfile(models.Model):
     name = models.CharField("プロファイル名", max_length=100, default="標準")
     columns = models.JSONField("列の対応", default=dict)
     encoding = models.CharField("文字コード(空欄は自動判定)", max_length=20, blank=True)
+    # What the source's data is like (records.CONVENTIONS: kana-only names, era-coded birth dates,
+    # old postal codes, phones without the leading 0, no e-mail): the import accepts such values.
+    conventions = models.JSONField(
+        "データの慣習",
+        default=list,
+        blank=True,
+        help_text="このソースのデータの書き方(カナ氏名のみ、元号コードの生年月日、旧郵便番号、先頭の0がない電話番号、"
+        "メールアドレスなし)。指定した書き方の値はエラーにせず取り込みます。",
+    )
     is_default = models.BooleanField("既定", default=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
     history = HistoricalRecords()
@@ -72,6 +82,12 @@ class MappingProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source.code}: {self.name}"
+
+    @property
+    def convention_labels(self) -> list[str]:
+        """The declared conventions' Japanese labels, in the order of records.CONVENTIONS."""
+        declared = set(self.conventions or [])
+        return [c.label for code, c in CONVENTIONS.items() if code in declared]
 
 
 class ImportBatch(models.Model):

@@ -190,7 +190,10 @@ def profile_edit(request: AuthedRequest, code: str = "", pk: int | None = None) 
         {"name": profile.name, "encoding": profile.encoding, "is_default": profile.is_default} if profile else None
     )
     form = MappingProfileForm(
-        request.POST or None, initial=initial, initial_columns=dict(profile.columns) if profile else None
+        request.POST or None,
+        initial=initial,
+        initial_columns=dict(profile.columns) if profile else None,
+        initial_conventions=list(profile.conventions or []) if profile else None,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -201,6 +204,7 @@ def profile_edit(request: AuthedRequest, code: str = "", pk: int | None = None) 
                 name=profile.name if profile else form.cleaned_data["name"],
                 encoding=form.cleaned_data["encoding"],
                 is_default=form.cleaned_data["is_default"],
+                conventions=form.cleaned_data["conventions"],
             )
         except ValidationError as exc:
             _form_errors(form, exc)

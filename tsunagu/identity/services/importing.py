@@ -2,7 +2,9 @@
 
 One transaction: a file that cannot be read, or lacks a required column, changes nothing; invalid
 rows are kept as staged rows with their reasons; unchanged rows are not touched, so importing the
-same file twice changes nothing.
+same file twice changes nothing. The profile's declared conventions (records.CONVENTIONS: kana-only
+names, era-coded birth dates, old postal codes, phones without the leading 0, no e-mail) widen
+what a row may hold for that source; without them such values are row errors.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from tsunagu.customers.models import Customer
 from ..choices import BatchStatus
 from ..models import ImportBatch, MappingProfile, SourceRecord, SourceSystem, StagedRow
 from ..readers import ENCODING_LABELS, FileReadError, Table, read_table
-from ..records import FIELD_LABELS, MAPPABLE_FIELDS, CheckedRow, RowError, content_hash, validate_row
+from ..records import (
+    FIELD_LABELS,
+    KANA_ONLY,
+    MAPPABLE_FIELDS,
+    CheckedRow,
+    RowError,
+    content_hash,
+    validate_row,
+)
 from .common import ensure_steward
 from .keys import keys_refresh
 from .ledger import LEDGER_CODE, ledger_sync
@@ -94,14 +104,16 @@ def column_map(headers: list[str], profile: MappingProfile | None) -> dict[str, 
             if target and target not in mapping:
                 mapping[target] = index
     missing = []
+    kana_only = profile is not None and KANA_ONLY in (profile.conventions or [])
+    names = ("name_kanji", "family_name", *(("name_kana", "family_kana") if kana_only else ()))
     if "record_id" not in mapping:
         missing.append("ソースID")
-    if "name_kanji" not in mapping and "family_name" not in mapping:
-        missing.append("氏名(または姓)")
+    if not any(name in mapping for name in names):
+        missing.append("氏名(または姓、フリガナ)" if kana_only else "氏名(または姓)")
     if missing:
         expected = ""
         if profile is not None:
-            wanted = [c for c, t in profile.columns.items() if t in ("record_id", "name_kanji", "family_name")]
+            wanted = [c for c, t in profile.columns.items() if t in ("record_id", *names)]
             expected = f"列マッピング「{profile.name}」では列「{'」「'.join(wanted)}」が必要です。"
         raise _file_error(f"必須の列がありません: {'、'.join(missing)}。{expected}ファイルの見出しを確かめてください。")
     return mapping
@@ -174,6 +186,7 @@ def _import_table(
 ) -> ImportResult:
     today = timezone.localdate()
     columns = {name: table.headers[index] for name, index in mapping.items()}
+    conventions = frozenset(profile.conventions or []) if profile is not None else frozenset()
     batch = ImportBatch.objects.create(
         source=source,
         profile=profile,
@@ -196,7 +209,7 @@ def _import_table(
             continue
         raw = {table.headers[i] or f"列{i + 1}": cells[i] if i < len(cells) else "" for i in range(width)}
         values = {name: cells[index] if index < len(cells) else "" for name, index in mapping.items()}
-        row = validate_row(values, today=today, columns=columns)
+        row = validate_row(values, today=today, columns=columns, conventions=conventions)
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
             row.errors.append(_row_error("(列数)", f"列の数が見出し({width}列)より多いです。"))
