@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from tsunagu.core.input import TextCheckedForm
+from tsunagu.core.input import BoundedDateField, TextCheckedForm
 
 from . import retention
 from .retention_services import DEFAULT_TALKING_POINTS
@@ -15,17 +15,6 @@ from .target_services import MAX_CONTROL_PERCENT
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_SPAN_DAYS = 366 * 5
-# Dates the screens accept: wide enough for any real request, narrow enough that a year before or a
-# renewal after stays a date (9999-12-31 + 90 days, or a year before 0001-01-01, was a 500).
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
-DATE_RANGE_ERROR = "日付は 1900/01/01 から 2099/12/31 までの範囲で指定してください。"
-
-
-class DateRangeField(forms.DateField):
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-            raise forms.ValidationError(DATE_RANGE_ERROR, code="out_of_range")
 
 
 def error_text(form: forms.BaseForm) -> str:
@@ -45,8 +34,8 @@ def _year_before(day: dt.date) -> dt.date:
 
 
 class PeriodForm(TextCheckedForm):
-    start = DateRangeField(label="申出日(から)", widget=DATE, required=False)
-    end = DateRangeField(label="申出日(まで)", widget=DATE, required=False)
+    start = BoundedDateField(label="申出日(から)", widget=DATE, required=False)
+    end = BoundedDateField(label="申出日(まで)", widget=DATE, required=False)
     days = forms.IntegerField(
         label="苦情との関連(申出前の日数)",
         required=False,
@@ -77,8 +66,8 @@ class PeriodForm(TextCheckedForm):
 
 
 class WinBackForm(TextCheckedForm):
-    start = DateRangeField(label="連絡開始日(から)", widget=DATE, required=False)
-    end = DateRangeField(label="連絡開始日(まで)", widget=DATE, required=False)
+    start = BoundedDateField(label="連絡開始日(から)", widget=DATE, required=False)
+    end = BoundedDateField(label="連絡開始日(まで)", widget=DATE, required=False)
     lead_days = forms.IntegerField(
         label="更新の何日前から連絡するか",
         required=False,

@@ -23,12 +23,12 @@ from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
-from tsunagu.core.input import BadInput, add_service_errors, query_int, text_problem
+from tsunagu.core.input import FIRST_DAY, LAST_DAY, BadInput, add_service_errors, query_int, text_problem
 from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import LineOfBusiness
 
 from . import retention_charts, retention_selectors, retention_services
-from .retention_forms import FIRST_DAY, LAST_DAY, PeriodForm, WinBackForm, WinBackListForm, error_text
+from .retention_forms import PeriodForm, WinBackForm, WinBackListForm, error_text
 from .retention_selectors import DRILL_KEYS, NONE, Period, Table
 
 EXPORT_SCREEN = "解約防止分析: エクスポート"
