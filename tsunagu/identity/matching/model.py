@@ -69,6 +69,12 @@ def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _rule_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """record_id → the feature columns the rule layer reads across pairs (rules.RECORD_COLUMNS)."""
+    records = frame.set_index(frame[UNIQUE_ID].astype(str)).reindex(columns=list(rules.RECORD_COLUMNS))
+    return records[~records.index.duplicated()]
+
+
 def _present_features(prepared: pd.DataFrame) -> list[str]:
     return [c for c in FEATURE_COLUMNS if prepared[c].notna().any()]
 
@@ -343,7 +349,7 @@ class Matcher:
             extra.drop_table_from_database_and_remove_from_cache()
             more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
-        return self._finish(pairs, levels, floor, with_evidence, source_of)
+        return self._finish(pairs, levels, floor, with_evidence, source_of, records=_rule_records(prepared))
 
     def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
         if self._levels is None:
@@ -362,10 +368,12 @@ class Matcher:
         floor: float,
         with_evidence: bool,
         source_of: pd.Series,
+        *,
+        records: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
         population = self.training.get("records")
-        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top, population=population)
+        pairs = rules.apply(add_gammas(pairs, levels), self.thresholds, top, population=population, records=records)
         pairs = linkage.at_most_one_link(pairs, source_of, self.deduplicated_sources, self.thresholds)
         pairs = pairs[pairs["match_probability"] >= floor] if floor else pairs
         out = pairs[
@@ -405,7 +413,8 @@ class Matcher:
         scored, levels = self._score_pairs(left, right)
         source_of = self._sources(pd.concat([left, right]))
         scored = linkage.one_record(scored, source_of, self.deduplicated_sources)
-        result = self._finish(scored, levels, 0.0, True, source_of)
+        records = _rule_records(pd.concat([left, right]))
+        result = self._finish(scored, levels, 0.0, True, source_of, records=records)
         result = result.sort_values("match_weight", ascending=False, kind="stable")
         return [
             Candidate(

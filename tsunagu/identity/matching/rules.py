@@ -49,11 +49,13 @@ PERSONAL_FIELDS_AGREE = "personal_fields_agree"
 POSSIBLE_NAME_CHANGE = "possible_name_change"
 NAME_AND_BIRTH_DATE_ONLY = "name_and_birth_date_only"
 POSSIBLE_TWINS = "possible_twins"
+MOVED_TOGETHER = "moved_together"
 # name levels (gamma): 1 is "kanji differ, a reading unknown" (a possible homophone), 0 else.
 KANJI_DIFFERS_READING_UNKNOWN = 1
 # birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
 # 2 years apart (≥ 10 years), 1 partial, 0 else.
 BIRTH_DATE_AGREES = 3  # two digits or better: personal evidence
+BIRTH_DATE_TWO_DIGITS = 3
 BIRTH_DATE_SLIP = 4  # one digit or better: the same date, mistyped
 PERSONAL_IDS = ("mobile_n", "email_n", "other_id_n")
 # location levels (gamma) from the top: address and landline, address, landline, then weaker
@@ -69,6 +71,8 @@ DETERMINISTIC_RECALL = 0.9
 
 # Feature columns the rules read on both sides of a pair (kept in Splink's output).
 RETAINED_COLUMNS = ("giv_kana",)
+# Feature columns of the scored records that the batch rules read (`apply(records=…)`).
+RECORD_COLUMNS = ("addr", "dob", "giv_kana", "giv_kanji", "mobile_n")
 _VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
 
 
@@ -91,6 +95,82 @@ def _voicing_slip(pairs: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _decade_apart(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None) -> np.ndarray:
+    """Among `rows`, pairs whose birth years are ten or more years apart. Unknown: False."""
+    out = np.zeros(len(pairs), dtype=bool)
+    if records is None or not rows.any() or "dob" not in records.columns:
+        return out
+    index = np.flatnonzero(rows)
+    year = pd.to_numeric(records["dob"].str[:4], errors="coerce")
+    left = year.reindex(pairs["record_id_l"].to_numpy()[index].astype(str)).to_numpy(dtype=float)
+    right = year.reindex(pairs["record_id_r"].to_numpy()[index].astype(str)).to_numpy(dtype=float)
+    out[index] = np.abs(left - right) >= 10  # NaN compares False
+    return out
+
+
+def _given_key(records: pd.DataFrame) -> pd.Series:
+    """The given name as the rules compare housemates: its reading, else its kanji."""
+    return records["giv_kana"].where(records["giv_kana"].notna(), records["giv_kanji"])
+
+
+def _moved_together(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None) -> np.ndarray:
+    """Among `rows` (one name and birth date at two addresses), the pairs whose two addresses
+    share a housemate: someone of another given name with one birth date has records at both
+    addresses (a spouse, a child). Households move together; a namesake's household and the
+    other person's do not share a member. `records`: record_id → RECORD_COLUMNS."""
+    out = np.zeros(len(pairs), dtype=bool)
+    if records is None or not rows.any() or not set(RECORD_COLUMNS) <= set(records.columns):
+        return out
+    residents = pd.DataFrame({"addr": records["addr"], "given": _given_key(records), "dob": records["dob"]})
+    residents = residents.dropna().drop_duplicates()
+    index = np.flatnonzero(rows)
+    left = pairs["record_id_l"].to_numpy()[index].astype(str)
+    right = pairs["record_id_r"].to_numpy()[index].astype(str)
+    moves = pd.DataFrame(
+        {
+            "at": index,
+            "a": records["addr"].reindex(left).to_numpy(dtype=object),
+            "b": records["addr"].reindex(right).to_numpy(dtype=object),
+            "own_l": _given_key(records).reindex(left).to_numpy(dtype=object),
+            "own_r": _given_key(records).reindex(right).to_numpy(dtype=object),
+        }
+    ).dropna(subset=["a", "b"])
+    moves = moves[moves["a"] != moves["b"]]
+    if moves.empty:
+        return out
+    # Residents of the first address, then the same person (given name and birth date) at the second.
+    at_a = moves.merge(residents.rename(columns={"addr": "a"}), on="a")
+    at_a = at_a[(at_a["given"] != at_a["own_l"]) & (at_a["given"] != at_a["own_r"])]
+    both = at_a.merge(residents.rename(columns={"addr": "b"}), on=["b", "given", "dob"])
+    out[both["at"].unique()] = True
+    return out
+
+
+def _mobiles_differ(
+    pairs: pd.DataFrame, rows: np.ndarray, linked: np.ndarray, records: pd.DataFrame | None
+) -> np.ndarray:
+    """Among `rows`, the pairs whose two sides, each with the records it is `linked` to, carry
+    mobiles and none in common: two people, each with their own phone (a record without a
+    mobile borrows its person's from the linked records). Unknown: False."""
+    from tsunagu.identity.matching.model import connected_components
+
+    out = np.zeros(len(pairs), dtype=bool)
+    if records is None or not rows.any() or "mobile_n" not in records.columns:
+        return out
+    left = pairs["record_id_l"].to_numpy().astype(str)
+    right = pairs["record_id_r"].to_numpy().astype(str)
+    index = np.flatnonzero(rows)
+    person = connected_components(left[linked], right[linked], [*left[index], *right[index]])
+    mobiles = records["mobile_n"].dropna()
+    owned = pd.DataFrame({"person": mobiles.index.map(person), "mobile": mobiles.to_numpy()}).dropna()
+    phones = owned.groupby("person")["mobile"].agg(frozenset)
+    for i in index:
+        a, b = person[left[i]], person[right[i]]
+        mine, theirs = phones.get(a), phones.get(b)
+        out[i] = a != b and bool(mine) and bool(theirs) and not (mine & theirs)
+    return out
+
+
 def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
     column = f"gamma_{name}"
     if column not in pairs.columns:
@@ -101,9 +181,14 @@ def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
 # A full name that this many records are expected to carry (relative frequencies of the family
 # and the given name × records) is common: two people of it with one birthday are to be expected.
 COMMON_NAME_HOLDERS = 5.0
+# Where the two people's own mobiles differ (through the records each is linked to), a name
+# this common already makes two people of one birthday likely.
+COMMON_NAME_HOLDERS_MOBILES_DIFFER = 3.0
 
 
-def _common_name(pairs: pd.DataFrame, population: int | None) -> np.ndarray:
+def _common_name(
+    pairs: pd.DataFrame, population: int | None, holders_at_least: float = COMMON_NAME_HOLDERS
+) -> np.ndarray:
     """Pairs whose full name is common (either side's term frequencies; unknown counts as common)."""
     if not population or "tf_fam_kanji_l" not in pairs.columns or "tf_giv_kanji_l" not in pairs.columns:
         return np.ones(len(pairs), dtype=bool)
@@ -112,7 +197,7 @@ def _common_name(pairs: pd.DataFrame, population: int | None) -> np.ndarray:
         fam = pairs[f"tf_fam_kanji_{side}"].astype(float).to_numpy()
         giv = pairs[f"tf_giv_kanji_{side}"].astype(float).to_numpy()
         holders = np.fmax(holders, fam * giv * population)
-    return np.isnan(holders) | (holders == 0) | (holders >= COMMON_NAME_HOLDERS)
+    return np.isnan(holders) | (holders == 0) | (holders >= holders_at_least)
 
 
 def _both_kanji_given(pairs: pd.DataFrame) -> np.ndarray:
@@ -127,13 +212,15 @@ def apply(
     top: Mapping[str, int] | None = None,
     *,
     population: int | None = None,
+    records: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add `rule` and cap (or lift) `match_probability` / `match_weight` where a rule applies;
     `model_probability` keeps the model's own.
 
     `top`: comparison → gamma of its best level (from the model); by default the best level seen.
     `population`: the records the model was trained on (how common a full name is); None: every
-    name counts as common.
+    name counts as common. `records`: the scored records' RECORD_COLUMNS by record_id (a batch:
+    a household's move is seen across its members' pairs); None: the rules that need them skip.
     """
 
     def best(name: str, below: int = 0) -> np.ndarray:
@@ -162,14 +249,20 @@ def apply(
     probability[rejected] = np.minimum(probability[rejected], REJECTED_PROBABILITY)
     probability[no_personal] = np.minimum(probability[no_personal], review_cap)
     rule[no_personal] = NO_PERSONAL_EVIDENCE
-    dob_conflict = ~conflict & personal & (dob == BIRTH_DATE_YEARS_APART) & ~personal_id
-    probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
-    rule[dob_conflict] = BIRTH_DATE_CONFLICT
-    # The two hard-negative rules below need personal contacts in the data (mobile, e-mail) and
-    # no shared identifier: only there does "no contact agrees" tell strangers apart. (FEBRL
-    # has neither phones nor readings; its shared id decides.)
+    # A mobile or e-mail does not lift it: a family shares them (a family e-mail, a child's phone
+    # on the parent's contract); only a shared identifier (a policy or customer number) does.
+    # The hard-negative rules need personal contacts in the data (mobile, e-mail) and no shared
+    # identifier: only there does "no contact agrees" tell strangers apart. (FEBRL has neither
+    # phones nor readings; its shared id decides, and its typos move years by decades.)
     compared = top if top is not None else {c.removeprefix("gamma_"): 0 for c in out.columns}
     hard_negatives = ("mobile" in compared or "email" in compared) and "other_id" not in compared
+    # Two digits of a date can move the year by a generation too (1959-07-28 / 1995-09-28: a
+    # father and son of one name, 同名の親子).
+    two_digits = hard_negatives & (dob == BIRTH_DATE_TWO_DIGITS)
+    generation = (dob == BIRTH_DATE_YEARS_APART) | _decade_apart(out, two_digits, records)
+    dob_conflict = ~conflict & personal & generation & ~best("other_id", below=1)
+    probability[dob_conflict] = np.minimum(probability[dob_conflict], review_cap)
+    rule[dob_conflict] = BIRTH_DATE_CONFLICT
     # Namesakes: the same common full name and birth date and nothing else in common (another
     # address, no shared contact) is what two people of that name look like as much as one
     # person who moved and changed every contact. A data steward decides. A rare name with the
@@ -204,6 +297,43 @@ def apply(
     twins &= ~_voicing_slip(out, twins)
     probability[twins] = review_cap
     rule[twins] = POSSIBLE_TWINS
+    # A household that moved: the same name and exact birth date at two addresses, and another
+    # member of the household (another birth year) likewise at the same two addresses. That
+    # is the household's move, not a namesake: linked, also where the name is common. Not
+    # where a mobile or e-mail on both sides disagrees.
+    contact_differs = (_gamma(out, "mobile") == 0) | (_gamma(out, "email") == 0)
+    moved = (
+        best("family_name", below=1)
+        & best("given_name", below=1)
+        & (dob >= BIRTH_DATE_SLIP)
+        & (location <= 0)
+        & ~personal_id
+        & ~contact_differs
+    )
+    together = _moved_together(out, moved, records)
+    moved_lifted = together & (probability < thresholds.auto_link)
+    # A pair the namesake rule held back gets its model's probability again.
+    model = out["match_probability"].astype(float).to_numpy()
+    probability[moved_lifted] = np.maximum(thresholds.auto_link, model[moved_lifted])
+    rule[moved_lifted] = MOVED_TOGETHER
+    # Namesakes whose phones tell them apart: the name and birth date only (as above), a less
+    # common name, and each side, with the records it is linked to by other evidence (an
+    # address, a contact), has its own mobile and none in common.
+    namesake_mobiles = (
+        hard_negatives
+        & best("family_name", below=1)
+        & best("given_name", below=1)
+        & (dob >= BIRTH_DATE_SLIP)
+        & (location <= 0)
+        & ~personal_id
+        & (probability >= thresholds.auto_link)
+        & ~together
+        & _common_name(out, population, COMMON_NAME_HOLDERS_MOBILES_DIFFER)
+    )
+    linked = (probability >= thresholds.auto_link) & ~namesake_mobiles
+    namesake_mobiles = _mobiles_differ(out, namesake_mobiles, linked, records)
+    probability[namesake_mobiles] = review_cap
+    rule[namesake_mobiles] = NAME_AND_BIRTH_DATE_ONLY
     # No conflict rule can apply here (the given name and birth date agree).
     # The home landline identifies a household; with the given name and birth date, its member.
     landline = (location > 0) & np.isin(location, [location_top - b for b in LANDLINE_AGREES_BELOW_TOP])
