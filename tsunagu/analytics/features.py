@@ -103,7 +103,9 @@ def _read(columns: Columns, tail: str) -> pl.DataFrame:
 def _as_text(expr: str, kind: Any) -> str:
     """The SQL that writes one column for `_parse`."""
     if kind == pl.Date:
-        return f"CAST({expr} AS TEXT)" if connection.vendor == "sqlite" else f"TO_CHAR({expr}, 'YYYY-MM-DD')"
+        # PostgreSQL: COPY writes a date as ISO text itself (bulk.copy_out_csv sets DateStyle ISO);
+        # TO_CHAR cost 1.6 of 6.6 server seconds on 3.2 million policies.
+        return f"CAST({expr} AS TEXT)" if connection.vendor == "sqlite" else expr
     if isinstance(kind, pl.Datetime):
         if connection.vendor == "sqlite":  # Django stores UTC text
             return f"strftime('%Y-%m-%d %H:%M:%S', {expr})"

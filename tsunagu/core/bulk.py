@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 
@@ -100,8 +100,11 @@ def copy_out_csv(sql: str) -> bytes:
     """The rows of `sql` as CSV written by PostgreSQL (COPY … TO STDOUT on Django's connection, so in
     the same transaction): a million rows without a Python object per value."""
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-    with _logged(statement), connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        return b"".join(bytes(block) for block in copy)
+    with transaction.atomic(), _logged(statement), connection.cursor() as cursor:
+        # Dates and times as ISO text (YYYY-MM-DD) whatever the server's DateStyle, for this transaction.
+        cursor.execute("SET LOCAL datestyle = 'ISO, YMD'")
+        with cursor.cursor.copy(statement) as copy:
+            return b"".join(bytes(block) for block in copy)
 
 
 def copy_tuples(model: type[models.Model], attnames: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
