@@ -29,10 +29,18 @@ def _pairs(*rows: tuple[str, str, float, dict[str, int]], tf: float | None = Non
 
 
 def _records(**records: tuple[str, str, str, str | None]) -> pd.DataFrame:
-    """record_id → (address key, birth date, given-name reading, mobile)."""
+    """record_id → (address key, birth date, given-name reading, mobile); no town, no kanji."""
     return pd.DataFrame(
         [
-            {"record_id": rid, "addr": addr, "dob": dob, "giv_kana": given, "giv_kanji": None, "mobile_n": mobile}
+            {
+                "record_id": rid,
+                "addr": addr,
+                "town": None,
+                "dob": dob,
+                "giv_kana": given,
+                "giv_kanji": None,
+                "mobile_n": mobile,
+            }
             for rid, (addr, dob, given, mobile) in records.items()
         ]
     ).set_index("record_id")
@@ -83,6 +91,22 @@ def test_a_generation_apart_in_two_digits_is_left_to_the_model_without_contacts(
     assert _apply(_pairs(("a", "b", 0.99, pair)), records, top=top) == [(0.99, None)]
 
 
+def test_a_shared_mobile_does_not_merge_spouses_with_similar_given_names():
+    # 直美 / 直樹 at one address sharing a mobile: given names only alike, birth dates differ.
+    spouses = AT_HOME | {"given_name": 7, "birth_date": 0, "mobile": 3}
+    assert _apply(_pairs(("a", "b", 0.9968, spouses)), None) == [(0.2, rules.SHARED_CONTACT_ONLY)]
+    # A birth-date slip (one digit) with a fuzzy given name is left to the model.
+    assert _apply(_pairs(("a", "b", 0.9968, spouses | {"birth_date": 4})), None) == [(0.9968, None)]
+
+
+def test_an_e_mail_a_character_off_does_not_carry_a_name_change():
+    # 佐藤隆 / 福田隆, one birthday, takashi04947@ / takashi04987@ (level "typo"), nothing else.
+    renamed = NAME_AND_DOB | {"family_name": 0, "email": 1}
+    assert _apply(_pairs(("a", "b", 0.9921, renamed)), None) == [(0.2, rules.POSSIBLE_NAME_CHANGE)]
+    # The same e-mail is the person's: the model (and personal_fields_agree) decide.
+    assert _apply(_pairs(("a", "b", 0.9921, renamed | {"email": 2})), None) == [(0.9921, None)]
+
+
 # --- households that moved together -------------------------------------------------------------------
 
 
@@ -128,6 +152,43 @@ def test_a_housemate_of_the_same_given_name_is_not_a_second_member():
     )
     pairs = _pairs(("x1", "x2", 0.5, NAME_AND_DOB))
     assert _apply(pairs, records) == [(0.5, None)]
+
+
+def test_a_move_is_seen_in_the_town_where_one_address_is_written_two_ways():
+    # The spouse's record at the old home is written as 地番 (123番地4): another address key,
+    # the same town.
+    pairs, records = _household_move()
+    records.loc["s1", "addr"] = "豊田市乙部ケ丘123番地4"
+    assert _apply(pairs, records, population=10_000)[0] == (0.5, None)
+    records["town"] = [
+        "愛知県|豊田市|乙部ケ丘",
+        "茨城県|神栖市|土合北",
+        "愛知県|豊田市|乙部ケ丘",
+        "茨城県|神栖市|土合北",
+    ]
+    assert _apply(pairs, records, population=10_000)[0] == (0.9, rules.MOVED_TOGETHER)
+
+
+def test_a_housemate_is_found_by_kanji_or_reading():
+    # The spouse's old record is kana only (the mainframe), the new one kanji only.
+    pairs, records = _household_move()
+    records.loc["s2", ["giv_kana", "giv_kanji"]] = [None, "花子"]
+    assert _apply(pairs, records, population=10_000)[0] == (0.5, None)
+    records.loc["s1", "giv_kanji"] = "花子"  # another record of the spouse at the old home
+    assert _apply(pairs, records, population=10_000)[0] == (0.9, rules.MOVED_TOGETHER)
+
+
+def test_the_same_name_in_kanji_is_not_a_housemate_of_a_kana_only_pair():
+    # Both records of the pair are kana only (イツキ); the kanji records 樹 at both places are
+    # the two namesakes themselves, not a housemate.
+    records = _records(
+        x1=("つくばみらい市下小目26-13", "1931-08-13", "イツキ", None),
+        x2=("港区元麻布6-9-9", "1931-08-13", "イツキ", None),
+        y1=("つくばみらい市下小目26-13", "1931-08-13", "イツキ", None),
+        y2=("港区元麻布6-9-9", "1931-08-13", "イツキ", None),
+    )
+    records.loc[["y1", "y2"], ["giv_kana", "giv_kanji"]] = [None, "樹"]
+    assert _apply(_pairs(("x1", "x2", 0.5, NAME_AND_DOB)), records) == [(0.5, None)]
 
 
 def test_a_move_with_mobiles_that_differ_is_not_lifted():

@@ -50,6 +50,7 @@ POSSIBLE_NAME_CHANGE = "possible_name_change"
 NAME_AND_BIRTH_DATE_ONLY = "name_and_birth_date_only"
 POSSIBLE_TWINS = "possible_twins"
 MOVED_TOGETHER = "moved_together"
+SHARED_CONTACT_ONLY = "shared_contact_only"
 # name levels (gamma): 1 is "kanji differ, a reading unknown" (a possible homophone), 0 else.
 KANJI_DIFFERS_READING_UNKNOWN = 1
 # birth_date levels (gamma): 6 exact, 5 day/month swapped, 4 one digit, 3 two digits,
@@ -72,7 +73,7 @@ DETERMINISTIC_RECALL = 0.9
 # Feature columns the rules read on both sides of a pair (kept in Splink's output).
 RETAINED_COLUMNS = ("giv_kana",)
 # Feature columns of the scored records that the batch rules read (`apply(records=…)`).
-RECORD_COLUMNS = ("addr", "dob", "giv_kana", "giv_kanji", "mobile_n")
+RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n")
 _VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
 
 
@@ -108,40 +109,65 @@ def _decade_apart(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame |
     return out
 
 
-def _given_key(records: pd.DataFrame) -> pd.Series:
-    """The given name as the rules compare housemates: its reading, else its kanji."""
-    return records["giv_kana"].where(records["giv_kana"].notna(), records["giv_kanji"])
-
-
-def _moved_together(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None) -> np.ndarray:
-    """Among `rows` (one name and birth date at two addresses), the pairs whose two addresses
-    share a housemate: someone of another given name with one birth date has records at both
-    addresses (a spouse, a child). Households move together; a namesake's household and the
-    other person's do not share a member. `records`: record_id → RECORD_COLUMNS."""
+def _moved_together(
+    pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None, place: str = "addr"
+) -> np.ndarray:
+    """Among `rows` (one name and birth date at two places), the pairs whose two places share
+    a housemate: someone of another given name (kanji or reading) with one birth date has
+    records at both (a spouse, a child). Households move together; a namesake's household and
+    the other person's do not share a member. `place`: the records' column that locates them
+    (`addr`, or `town` where a 地番 or an old municipality name writes one address two ways).
+    `records`: record_id → RECORD_COLUMNS."""
     out = np.zeros(len(pairs), dtype=bool)
     if records is None or not rows.any() or not set(RECORD_COLUMNS) <= set(records.columns):
         return out
-    residents = pd.DataFrame({"addr": records["addr"], "given": _given_key(records), "dob": records["dob"]})
-    residents = residents.dropna().drop_duplicates()
+    residents = pd.DataFrame(
+        {"place": records[place], "kanji": records["giv_kanji"], "kana": records["giv_kana"], "dob": records["dob"]}
+    ).dropna(subset=["place", "dob"])
+    residents = residents[residents["kanji"].notna() | residents["kana"].notna()].drop_duplicates()
     index = np.flatnonzero(rows)
     left = pairs["record_id_l"].to_numpy()[index].astype(str)
     right = pairs["record_id_r"].to_numpy()[index].astype(str)
     moves = pd.DataFrame(
         {
             "at": index,
-            "a": records["addr"].reindex(left).to_numpy(dtype=object),
-            "b": records["addr"].reindex(right).to_numpy(dtype=object),
-            "own_l": _given_key(records).reindex(left).to_numpy(dtype=object),
-            "own_r": _given_key(records).reindex(right).to_numpy(dtype=object),
+            "a": records[place].reindex(left).to_numpy(dtype=object),
+            "b": records[place].reindex(right).to_numpy(dtype=object),
+            "dob_l": records["dob"].reindex(left).to_numpy(dtype=object),
+            "dob_r": records["dob"].reindex(right).to_numpy(dtype=object),
         }
     ).dropna(subset=["a", "b"])
     moves = moves[moves["a"] != moves["b"]]
     if moves.empty:
         return out
-    # Residents of the first address, then the same person (given name and birth date) at the second.
-    at_a = moves.merge(residents.rename(columns={"addr": "a"}), on="a")
-    at_a = at_a[(at_a["given"] != at_a["own_l"]) & (at_a["given"] != at_a["own_r"])]
-    both = at_a.merge(residents.rename(columns={"addr": "b"}), on=["b", "given", "dob"])
+    # A housemate is born on another day (a record of the name in a spelling the pair lacks
+    # would otherwise pass: kanji 樹 beside a kana-only pair イツキ) and carries none of the
+    # pair's spellings of the given name (a birth-date slip of the name itself).
+    own = pd.concat(
+        [
+            pd.DataFrame({"at": index, "given": records[column].reindex(ids).to_numpy(dtype=object)})
+            for column in ("giv_kanji", "giv_kana")
+            for ids in (left, right)
+        ]
+    ).dropna()
+    own = own.drop_duplicates().assign(own=True)
+    # Residents of the first place who are someone else, then that person (given name in either
+    # spelling, birth date) at the second.
+    at_a = moves.merge(residents.rename(columns={"place": "a"}), on="a")
+    for column in ("kanji", "kana"):
+        at_a = at_a.merge(own.rename(columns={"given": column, "own": f"own_{column}"}), on=["at", column], how="left")
+    at_a = at_a[at_a["own_kanji"].isna() & at_a["own_kana"].isna()]
+    at_a = at_a[(at_a["dob"] != at_a["dob_l"]) & (at_a["dob"] != at_a["dob_r"])]
+    spelled = pd.concat(
+        [at_a[["at", "b", column, "dob"]].rename(columns={column: "given"}) for column in ("kanji", "kana")]
+    )
+    at_b = pd.concat(
+        [
+            residents[["place", column, "dob"]].rename(columns={"place": "b", column: "given"})
+            for column in ("kanji", "kana")
+        ]
+    )
+    both = spelled.dropna().merge(at_b.dropna().drop_duplicates(), on=["b", "given", "dob"])
     out[both["at"].unique()] = True
     return out
 
@@ -310,7 +336,7 @@ def apply(
         & ~personal_id
         & ~contact_differs
     )
-    together = _moved_together(out, moved, records)
+    together = _moved_together(out, moved, records) | _moved_together(out, moved, records, "town")
     moved_lifted = together & (probability < thresholds.auto_link)
     # A pair the namesake rule held back gets its model's probability again.
     model = out["match_probability"].astype(float).to_numpy()
@@ -334,7 +360,14 @@ def apply(
     namesake_mobiles = _mobiles_differ(out, namesake_mobiles, linked, records)
     probability[namesake_mobiles] = review_cap
     rule[namesake_mobiles] = NAME_AND_BIRTH_DATE_ONLY
-    # No conflict rule can apply here (the given name and birth date agree).
+    # Given names only alike (fuzzy or weaker: 直美 / 直樹) and birth dates that disagree: two
+    # people of one family sharing a mobile, a landline or an e-mail. The contact is the
+    # family's, not a person's: review at most.
+    unlike = hard_negatives & (given > 0) & ~best("given_name", below=2) & (dob == 0)
+    unlike &= probability >= thresholds.auto_link
+    probability[unlike] = review_cap
+    rule[unlike] = SHARED_CONTACT_ONLY
+    # No conflict rule can apply below (the given name and birth date agree).
     # The home landline identifies a household; with the given name and birth date, its member.
     landline = (location > 0) & np.isin(location, [location_top - b for b in LANDLINE_AGREES_BELOW_TOP])
     exact_id = best("mobile") | best("email") | best("other_id") | landline
@@ -344,6 +377,14 @@ def apply(
     rule[lifted] = PERSONAL_FIELDS_AGREE
     family = _gamma(out, "family_name")
     renamed = best("given_name", below=1) & best("birth_date") & (family >= 0) & ~best("family_name", below=1)
+    # An e-mail or mobile one or two characters off is not the person's own (two people of one
+    # given name and birth year get such addresses: takashi04947 / takashi04987): with another
+    # family name, another address and nothing else in common, a steward decides.
+    near = ((_gamma(out, "email") > 0) & ~best("email")) | ((_gamma(out, "mobile") > 0) & ~best("mobile"))
+    near_contact = hard_negatives & renamed & near & ~personal_id & (location <= 0)
+    near_contact &= probability >= thresholds.auto_link
+    probability[near_contact] = review_cap
+    rule[near_contact] = POSSIBLE_NAME_CHANGE
     queued = renamed & (probability < review_cap)
     probability[queued] = review_cap
     rule[queued] = POSSIBLE_NAME_CHANGE
