@@ -141,3 +141,63 @@ def test_reasons_from_masked_fields_are_masked(book_of_a, hq_operator, org):
         "直近6か月に苦情あり",
         "年齢(伏せ字)",
     ]
+
+
+def test_survey_answers_and_voices_as_of_a_date(book_of_a):
+    """NPS answers and voices count only up to the as-of date; the latest answer is the one shown."""
+    import dataclasses
+
+    import polars as pl
+
+    book = F.load_book()
+    responses = pl.DataFrame(
+        {
+            "customer_id": [book_of_a.pk] * 3,
+            "answered_on": [dt.date(2025, 1, 10), dt.date(2026, 2, 1), dt.date(2026, 7, 1)],  # the last after AS_OF
+            "nps": [9, 4, 10],
+        }
+    )
+    voices = pl.DataFrame(
+        {
+            "customer_id": [book_of_a.pk] * 4,
+            "received_on": [dt.date(2026, 3, 1), dt.date(2026, 5, 1), dt.date(2025, 1, 1), dt.date(2026, 6, 2)],
+            "kind": ["dissatisfaction", "dissatisfaction", "dissatisfaction", "praise"],  # 2 in the 12 months
+        }
+    )
+    row = (
+        F.customer_features(dataclasses.replace(book, responses=responses, voices=voices, features_cache={}), AS_OF)
+        .filter(pl.col("customer_id") == book_of_a.pk)
+        .to_dicts()[0]
+    )
+    assert row["nps_last"] == 4
+    assert row["detractor_12m"] == 1
+    assert row["dissatisfied_voices_12m"] == 2
+    assert row["praise_voices_12m"] == 0  # received the day after AS_OF
+    # Without any answer or voice: no score, no detractor, no voices.
+    plain = F.customer_features(book, AS_OF).filter(pl.col("customer_id") == book_of_a.pk).to_dicts()[0]
+    assert plain["nps_last"] is None
+    assert (plain["detractor_12m"], plain["dissatisfied_voices_12m"], plain["praise_voices_12m"]) == (0, 0, 0)
+
+
+def test_voices_are_read_by_kind_and_date_without_their_words(book_of_a, hq_operator):
+    from tsunagu.voice import services as voice_services
+    from tsunagu.voice.models import VoiceCategory
+
+    voice_services.voice_record(
+        actor=hq_operator,
+        data=voice_services.VoiceInput(
+            received_on=dt.date(2026, 5, 20), channel="phone", category=VoiceCategory.objects.get(code="dis-delay"),
+            text="到着が遅かった", customer=book_of_a,
+        ),
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        book = F.load_book()
+    assert book.voices.to_dicts() == [
+        {"customer_id": book_of_a.pk, "received_on": dt.date(2026, 5, 20), "kind": "dissatisfaction"}
+    ]
+    sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
+    assert "voice" in sql  # the voices were read …
+    for words in ("到着", '"text"', ".text", "comment"):  # … without their words
+        assert words not in sql
+    features = F.customer_features(book, AS_OF)
+    assert features.filter(features["customer_id"] == book_of_a.pk)["dissatisfied_voices_12m"].item() == 1

@@ -53,5 +53,13 @@ FEATURE_LABELS: dict[str, dict[str, str]] = {
     "moved_12m": {"name": "直近12か月の転居", "text": "直近12か月に転居(住所変更)", "zero": ""},
     "name_change_12m": {"name": "直近12か月の氏名変更", "text": "直近12か月に氏名変更(ご結婚等)", "zero": ""},
     "vehicle_change_12m": {"name": "直近12か月の車両入替", "text": "直近12か月に車両入替(新しいお車)", "zero": ""},
+    "nps_last": {"name": "直近のアンケートの推奨度", "text": "アンケートの推奨度 {value}点(直近)", "missing": ""},
+    "detractor_12m": {
+        "name": "直近12か月の推奨度6点以下の回答",
+        "text": "直近12か月のアンケートで推奨度6点以下",
+        "zero": "",
+    },
+    "dissatisfied_voices_12m": {"name": "直近12か月の不満の声", "text": "直近12か月に不満の声 {value}件", "zero": ""},
+    "praise_voices_12m": {"name": "直近12か月の感謝の声", "text": "直近12か月に感謝の声 {value}件", "zero": ""},
     "candidate_line": {"name": "提案する種目", "text": "提案する種目: {value}"},
 }

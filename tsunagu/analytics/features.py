@@ -2,9 +2,9 @@
 set-based SQL reads (one query per table, no per-row ORM).
 
 Reproducible for an as-of date T: every feature uses only facts dated on or before T (contract and
-inception dates, claim report dates, contact times, case opening dates, name-change dates); a policy's
-current `status` is never read for features, because it may have changed after T; a cancellation
-counts only from its date. Labels look at (T, T + 12 months].
+inception dates, claim report dates, contact times, case opening dates, name-change dates, survey answer
+and voice dates); a policy's current `status` is never read for features, because it may have changed
+after T; a cancellation counts only from its date. Labels look at (T, T + 12 months].
 
 機微情報 are never read: the queries select dates, codes and amounts only — no free text, nothing
 of `ComplaintDetail.SENSITIVE_FIELDS`, no accident injury details (AccidentReport is not read at all)
@@ -28,6 +28,9 @@ from tsunagu.customers.models import Customer, FormerName
 from tsunagu.interactions.models import Interaction
 from tsunagu.policies.choices import LineOfBusiness, PaymentFrequency, PaymentMethod, PolicyStatus, SalesChannel
 from tsunagu.policies.models import Claim, Coverage, Policy, Vehicle
+from tsunagu.surveys.models import Response
+from tsunagu.voice.choices import VoiceKind
+from tsunagu.voice.models import Voice
 
 HORIZON_DAYS = 365
 ENDED_STATUSES = (PolicyStatus.CANCELLED, PolicyStatus.LAPSED, PolicyStatus.VOIDED)
@@ -58,6 +61,9 @@ class Book:
     contacts: pl.DataFrame
     cases: pl.DataFrame
     name_changes: pl.DataFrame
+    # The customer's voice, where the survey and VOC modules hold any: NPS answers and voices by kind.
+    responses: pl.DataFrame = field(default_factory=lambda: _empty(RESPONSE_COLUMNS))
+    voices: pl.DataFrame = field(default_factory=lambda: _empty(VOICE_COLUMNS))
     # customer_features per as-of date: a scoring run builds them once for its three models (churn,
     # next product and conversion all read the features as of the run's date), training once per
     # window date for churn and next product. Frames are immutable; a few dates are kept.
@@ -65,6 +71,20 @@ class Book:
 
 
 Columns = dict[str, tuple[str, Any]]  # output name → (SQL expression, polars type)
+
+# Survey answers and voices: dates, the 0–10 recommendation score and the voice's kind only (no comment,
+# no words of the voice).
+RESPONSE_COLUMNS: Columns = {
+    "customer_id": ("customer_id", pl.Int64), "answered_on": ("answered_on", pl.Date), "nps": ("nps", pl.Int64),
+}  # fmt: skip
+VOICE_COLUMNS: Columns = {
+    "customer_id": ("customer_id", pl.Int64), "received_on": ("received_on", pl.Date), "kind": ("kind", pl.String),
+}  # fmt: skip
+DETRACTOR_MAX = 6  # NPS: 0–6 detractors, 7–8 passives, 9–10 promoters
+
+
+def _empty(columns: Columns) -> pl.DataFrame:
+    return pl.DataFrame(schema={name: kind for name, (_, kind) in columns.items()})
 
 
 def _read(columns: Columns, tail: str) -> pl.DataFrame:
@@ -185,7 +205,9 @@ def load_book() -> Book:
         {"customer_id": ("customer_id", pl.Int64), "changed_on": ("changed_on", pl.Date)},
         f"FROM {_table(FormerName)}",
     )
-    return Book(customers, policies, claims, contacts, cases, name_changes)
+    responses = _read(RESPONSE_COLUMNS, f"FROM {_table(Response)} WHERE nps IS NOT NULL")
+    voices = _read(VOICE_COLUMNS, f"FROM {_table(Voice)} WHERE customer_id IS NOT NULL")
+    return Book(customers, policies, claims, contacts, cases, name_changes, responses, voices)
 
 
 def _days(days: int) -> dt.timedelta:
@@ -311,6 +333,26 @@ def _customer_features(book: Book, as_of: dt.date) -> pl.DataFrame:
             .alias("vehicle_change_12m"),
         )
     )
+    answers = (
+        book.responses.filter(pl.col("answered_on") <= as_of)
+        .sort(["customer_id", "answered_on"])
+        .group_by("customer_id", maintain_order=True)
+        .agg(
+            pl.col("nps").last().alias("nps_last"),
+            ((pl.col("answered_on") > as_of - _days(365)) & (pl.col("nps") <= DETRACTOR_MAX))
+            .any()
+            .cast(pl.Int8)
+            .alias("detractor_12m"),
+        )
+    )
+    voices = (
+        book.voices.filter(pl.col("received_on").is_between(as_of - _days(365), as_of, closed="right"))
+        .group_by("customer_id")
+        .agg(
+            (pl.col("kind") == VoiceKind.DISSATISFACTION).sum().alias("dissatisfied_voices_12m"),
+            (pl.col("kind") == VoiceKind.PRAISE).sum().alias("praise_voices_12m"),
+        )
+    )
     names = book.name_changes.filter(pl.col("changed_on").is_between(as_of - _days(365), as_of, closed="right"))
     renamed = names.select("customer_id").unique().with_columns(pl.lit(1, pl.Int8).alias("former_name_12m"))
     people = book.customers.select(
@@ -324,12 +366,12 @@ def _customer_features(book: Book, as_of: dt.date) -> pl.DataFrame:
         pl.col("gender").replace_strict(_labels(Gender), default=None).alias("gender"),
     )
     frame = holdings.join(people, on="customer_id", how="inner")
-    for part in (main, history, claims, contacts, cases, renamed):
+    for part in (main, history, claims, contacts, cases, answers, voices, renamed):
         frame = frame.join(part, on="customer_id", how="left")
     counts = [
         "ended_policies_12m", "claims_12m", "claims_36m", "open_claims", "contacts_6m", "inbound_contacts_6m",
         "complaints_6m", "complaints_24m", "cancellation_requests_12m", "inquiries_12m", "moved_12m",
-        "vehicle_change_12m", "renewals",
+        "vehicle_change_12m", "renewals", "detractor_12m", "dissatisfied_voices_12m", "praise_voices_12m",
     ]  # fmt: skip
     frame = frame.with_columns(
         *(pl.col(c).fill_null(0) for c in counts),
@@ -346,7 +388,8 @@ FEATURES = (
     "payment_frequency", "sales_channel", "face_to_face", "nonfleet_grade", "accident_coefficient_years",
     "ended_policies_12m", "claims_12m", "claims_36m", "open_claims", "contacts_6m", "inbound_contacts_6m",
     "days_since_contact", "complaints_6m", "complaints_24m", "cancellation_requests_12m", "inquiries_12m",
-    "moved_12m", "name_change_12m", "vehicle_change_12m",
+    "moved_12m", "name_change_12m", "vehicle_change_12m", "nps_last", "detractor_12m", "dissatisfied_voices_12m",
+    "praise_voices_12m",
 )  # fmt: skip
 
 
