@@ -264,3 +264,11 @@ def test_predict_gives_the_rules_the_scored_records(monkeypatch):
     assert seen
     assert seen[-1] is not None
     assert set(seen[-1].index) == set(prepared["record_id"].astype(str))
+
+
+def test_every_rule_has_a_japanese_label_on_the_review_screen():
+    from tsunagu.identity.views import LEVEL_LABELS
+
+    names = [value for key, value in vars(rules).items() if key.isupper() and isinstance(value, str)]
+    assert rules.MOVED_TOGETHER in names
+    assert [name for name in names if name not in LEVEL_LABELS] == []
