@@ -121,10 +121,6 @@ def _moved_together(
     out = np.zeros(len(pairs), dtype=bool)
     if records is None or not rows.any() or not set(RECORD_COLUMNS) <= set(records.columns):
         return out
-    residents = pd.DataFrame(
-        {"place": records[place], "kanji": records["giv_kanji"], "kana": records["giv_kana"], "dob": records["dob"]}
-    ).dropna(subset=["place", "dob"])
-    residents = residents[residents["kanji"].notna() | residents["kana"].notna()].drop_duplicates()
     index = np.flatnonzero(rows)
     left = pairs["record_id_l"].to_numpy()[index].astype(str)
     right = pairs["record_id_r"].to_numpy()[index].astype(str)
@@ -140,6 +136,13 @@ def _moved_together(
     moves = moves[moves["a"] != moves["b"]]
     if moves.empty:
         return out
+    # The records at the places the moves name (a batch's records: only those are read).
+    at_places = records[place].isin(pd.unique(np.concatenate([moves["a"].to_numpy(), moves["b"].to_numpy()])))
+    near = records[at_places.to_numpy()]
+    residents = pd.DataFrame(
+        {"place": near[place], "kanji": near["giv_kanji"], "kana": near["giv_kana"], "dob": near["dob"]}
+    ).dropna(subset=["place", "dob"])
+    residents = residents[residents["kanji"].notna() | residents["kana"].notna()].drop_duplicates()
     # A housemate is born on another day (a record of the name in a spelling the pair lacks
     # would otherwise pass: kanji 樹 beside a kana-only pair イツキ) and carries none of the
     # pair's spellings of the given name (a birth-date slip of the name itself).
@@ -178,7 +181,8 @@ def _mobiles_differ(
     """Among `rows`, the pairs whose two sides, each with the records it is `linked` to, carry
     mobiles and none in common: two people, each with their own phone (a record without a
     mobile borrows its person's from the linked records). Unknown: False."""
-    from tsunagu.identity.matching.model import connected_components
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
     out = np.zeros(len(pairs), dtype=bool)
     if records is None or not rows.any() or "mobile_n" not in records.columns:
@@ -186,14 +190,22 @@ def _mobiles_differ(
     left = pairs["record_id_l"].to_numpy().astype(str)
     right = pairs["record_id_r"].to_numpy().astype(str)
     index = np.flatnonzero(rows)
-    person = connected_components(left[linked], right[linked], [*left[index], *right[index]])
-    mobiles = records["mobile_n"].dropna()
-    owned = pd.DataFrame({"person": mobiles.index.map(person), "mobile": mobiles.to_numpy()}).dropna()
-    phones = owned.groupby("person")["mobile"].agg(frozenset)
-    for i in index:
-        a, b = person[left[i]], person[right[i]]
-        mine, theirs = phones.get(a), phones.get(b)
-        out[i] = a != b and bool(mine) and bool(theirs) and not (mine & theirs)
+    links, asked = int(linked.sum()), len(index)
+    codes, ids = pd.factorize(np.concatenate([left[linked], right[linked], left[index], right[index]]))
+    graph = coo_matrix(
+        (np.ones(links, dtype=np.int8), (codes[:links], codes[links : 2 * links])), shape=(len(ids), len(ids))
+    )
+    _, person = connected_components(graph, directed=False)
+    mine = person[codes[2 * links : 2 * links + asked]]
+    theirs = person[codes[2 * links + asked :]]
+    # The mobiles of the people asked about, each a set.
+    owned = pd.DataFrame({"person": person, "mobile": records["mobile_n"].reindex(ids).to_numpy(dtype=object)})
+    owned = owned[owned["person"].isin(np.concatenate([mine, theirs]))].dropna()
+    phones = owned.groupby("person")["mobile"].agg(frozenset).to_dict()
+    empty: frozenset[str] = frozenset()
+    for i, a, b in zip(index, mine, theirs, strict=True):
+        own, other = phones.get(a, empty), phones.get(b, empty)
+        out[i] = a != b and bool(own) and bool(other) and not (own & other)
     return out
 
 
