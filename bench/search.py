@@ -235,11 +235,17 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "tsunagu.config.settings"
-    os.environ["DJANGO_DEBUG"] = "0"  # no query log, as in production
+    # The demo database was written with DEBUG's development keys (sensitive fields are encrypted with
+    # them), so the settings load as `make run` does; DEBUG is then turned off before any query or
+    # template: no query log and no template debug, as in production.
+    os.environ["DJANGO_DEBUG"] = "1"
     sys.path.insert(0, str(REPO))
     import django
 
     django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
