@@ -103,6 +103,7 @@ def labels(book: F.Book, entries: pl.DataFrame, until: dt.date) -> pl.DataFrame:
         closed.join(found, on="entry_id", how="left")
         .with_columns((won | (pl.col("new_contract") == 1)).fill_null(False).cast(pl.Int8).alias(TARGET))
         .drop("new_contract")
+        .sort("entry_id")
     )
 
 
@@ -118,7 +119,8 @@ def with_features(book: F.Book, entries: pl.DataFrame, *, as_of: dt.date | None 
         parts.append(part.join(customer, on="customer_id", how="left").join(consent, on="customer_id", how="left"))
     if not parts:
         return entries.clear()
-    frame = pl.concat(parts, how="vertical_relaxed")
+    # Sorted by entry: joins keep no defined row order, and the order reaches the model (bagging, folds).
+    frame = pl.concat(parts, how="vertical_relaxed").sort("entry_id")
     return frame.select("entry_id", "customer_id", "contact_consent", "list_as_of", "line",
                         *ENTRY_FEATURES, *F.FEATURES, *([TARGET] if TARGET in frame.columns else []))  # fmt: skip
 

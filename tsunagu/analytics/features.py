@@ -427,4 +427,5 @@ def next_product_rows(book: Book, features: pl.DataFrame, as_of: dt.date, *, lab
             .with_columns(pl.lit(1, pl.Int8).alias("added"))
         )
         rows = rows.join(added, on=["customer_id", "line"], how="left").with_columns(pl.col("added").fill_null(0))
-    return rows
+    # A defined row order (joins do not keep one): the same book always trains the same model.
+    return rows.sort(["customer_id", "line"])

@@ -43,7 +43,9 @@ def labelled(book: F.Book, kind: str, as_of: dt.date) -> pl.DataFrame:
     """The rows one model learns from as of `as_of`: features and the 0/1 target."""
     features = F.customer_features(book, as_of)
     if kind == CHURN:
-        return features.join(F.churn_labels(book, as_of), on="customer_id", how="inner")
+        # Sorted: a join's (and a group_by's) row order is not defined, and the rows' order reaches the
+        # model (bagging, the cross-validation folds), so an unsorted frame trains a different model.
+        return features.join(F.churn_labels(book, as_of), on="customer_id", how="inner").sort("customer_id")
     if kind == NEXT_PRODUCT:
         return F.next_product_rows(book, features, as_of, labels=True)
     raise ModelingError(f"モデルの種類「{kind}」はありません(churn / next_product / conversion)。")
