@@ -201,6 +201,35 @@ def test_all_conventions_together_as_a_mainframe_writes_them():
     )
 
 
+# --- a company's 全銀-style reading ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reading", "expected"),
+    [
+        ("ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", "カブシキガイシャヤマダシヨウジ"),  # 前株
+        ("ﾔﾏﾀﾞｼﾖｳｼﾞ(ｶ", "ヤマダシヨウジカブシキガイシャ"),  # 後株
+        ("ﾔﾏﾀﾞｼﾖｳｼﾞ(ｶ)", "ヤマダシヨウジカブシキガイシャ"),
+        ("(ﾕ)ﾔﾏｸﾞﾁｻﾝｷﾞﾖｳ", "ユウゲンガイシャヤマグチサンギヨウ"),
+        ("ﾄﾞ)ﾏﾙｴｲｺｳｷﾞﾖｳ", "ゴウドウガイシャマルエイコウギヨウ"),
+        ("ｼﾔ)ﾐﾗｲｷﾖｳｶｲ", "イッパンシャダンホウジンミライキヨウカイ"),
+    ],
+)
+def test_a_zengin_reading_is_spelled_out_to_the_same_key(reading, expected):
+    row = validate_row({"record_id": "H-1", "name_kana": reading}, today=TODAY, conventions=[KANA_ONLY])
+    assert not row.errors, row.errors
+    assert row.canonical["name_kana"] == expected
+    assert row.values["name_kana"] == reading  # the original kept
+    # The matcher reads the spelled-out reading as it reads the 全銀 one: same trade name, same form.
+    assert normalize.split_legal_form_kana(expected) == normalize.split_legal_form_kana(reading)
+
+
+@pytest.mark.parametrize("reading", ["ｶ)", "ｶ)山田", "ﾔﾏﾀﾞ(ｼﾖｳｼﾞ)"])
+def test_other_readings_with_parentheses_stay_errors(reading):
+    row = validate_row({"record_id": "H-1", "name_kana": reading}, today=TODAY, conventions=[KANA_ONLY])
+    assert f"フリガナはカタカナまたはひらがなで入力してください(「{reading}」)" in _messages(row)
+
+
 # --- 法人番号 ---------------------------------------------------------------------------------
 
 
@@ -320,6 +349,7 @@ HOST_COLUMNS = {
 HOST_ROWS = [
     ["H-1", "ﾔﾏﾀﾞ ﾀﾛｳ", "S550102", "100", "東京都千代田区千代田1-1", "3-1234-5678", "90-1234-5678"],
     ["H-2", "ｽｽﾞｷ ﾊﾅｺ", "4010108", "100-01", "東京都千代田区千代田2-2", "3-9876-5432", ""],
+    ["H-3", "ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", "", "100", "東京都千代田区千代田3-3", "3-5555-6666", ""],
 ]
 
 
@@ -416,7 +446,7 @@ def _import(steward, rows, *, source="HOST", header=HOST_HEADER, **kw):
 def test_the_import_accepts_a_declared_mainframe_file(steward, host):
     mapping_profile_save(actor=steward, source=host, columns=HOST_COLUMNS, conventions=list(ALL))
     result = _import(steward, HOST_ROWS)
-    assert (result.batch.created_count, result.batch.invalid_count) == (2, 0)
+    assert (result.batch.created_count, result.batch.invalid_count) == (3, 0)
     one = SourceRecord.objects.get(external_id="H-1")
     assert one.values["birth_date"] == "S550102"  # the original kept
     f = one.features
@@ -431,6 +461,9 @@ def test_the_import_accepts_a_declared_mainframe_file(steward, host):
     two = SourceRecord.objects.get(external_id="H-2")
     assert (two.features["birth_date"], two.features["postal_code"]) == ("1989-01-08", "10001")
     assert BlockingKey.objects.filter(record=one).exists()  # indexed for match_one like any record
+    company = SourceRecord.objects.get(external_id="H-3")
+    assert company.features["name_kana"] == "カブシキガイシャヤマダシヨウジ"
+    assert BlockingKey.objects.filter(record=company, key="corporate_corp_reading:ヤマダシヨウジ").exists()
 
 
 @pytest.mark.django_db

@@ -223,6 +223,7 @@ def validate_row(
             canonical["given_name"] = given
 
     kana = row.values.get("name_kana", "")
+    kana = spelled_out_legal_form(kana) or kana  # a company's 全銀-style reading: ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ
     family_kana, given_kana = row.values.get("family_kana", ""), row.values.get("given_kana", "")
     kana_ok = True
     for key, reading in (("name_kana", kana), ("family_kana", family_kana), ("given_kana", given_kana)):
@@ -311,6 +312,37 @@ def validate_row(
     if not row.errors:
         row.features = derive_features(canonical)
     return row
+
+
+# The legal form a 全銀 (bank transfer) reading abbreviates, spelled out as a reading.
+SPELLED_LEGAL_FORMS = {
+    "kabushiki": "カブシキガイシャ",
+    "yugen": "ユウゲンガイシャ",
+    "godo": "ゴウドウガイシャ",
+    "goshi": "ゴウシガイシャ",
+    "gomei": "ゴウメイガイシャ",
+    "ippan_shadan": "イッパンシャダンホウジン",
+    "iryo": "イリョウホウジン",
+}
+_ZENGIN_MARK_RE = re.compile(r"^\(?(?P<front>[カユドシメイ]|シヤ|シャ)\)|\((?P<back>[カユドシメイ]|シヤ|シャ)\)?$")
+
+
+def spelled_out_legal_form(reading: str) -> str:
+    """A company's reading with its 全銀-style legal-form mark spelled out (ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ →
+    カブシキガイシャヤマダシヨウジ, ﾔﾏﾀﾞｼﾖｳｼﾞ(ﾕ → ヤマダシヨウジユウゲンガイシャ): a valid reading that
+    the matcher splits into the same trade-name key and legal form (normalize.split_legal_form_kana).
+    '' when the text is not such a reading."""
+    text = normalize.collapse_spaces(normalize.hiragana_to_katakana(normalize.nfkc(reading or "")))
+    match = _ZENGIN_MARK_RE.search(text)
+    if match is None:
+        return ""
+    letter = (match["front"] or match["back"]).replace("シャ", "シヤ")
+    code = next((f.code for f in normalize.LEGAL_FORMS if f.zengin == letter), "")
+    rest = (text[: match.start()] + text[match.end() :]).strip()
+    if code not in SPELLED_LEGAL_FORMS or not rest or not normalize.is_kana_reading(rest):
+        return ""
+    spelled = SPELLED_LEGAL_FORMS[code]
+    return normalize.to_katakana_reading(spelled + rest if match["front"] else rest + spelled)
 
 
 def _birth_date(text: str, *, today: dt.date, era_codes: bool) -> normalize.ParsedDate:
