@@ -530,6 +530,22 @@ def test_the_import_carries_the_corporate_number(steward, sources):
     assert "corporate_number" not in SourceRecord.objects.get(external_id="C-3").features
 
 
+def test_the_django_index_has_a_companys_keys_as_match_one_has_them():
+    """engine.blocking_keys_many (what BlockingKey stores) gives a corporation's keys too, the
+    same as the per-record engine.blocking_keys."""
+    number = _corporate_number("700110005901")
+    records = [
+        _record("1", name_kanji="株式会社山田商事", phone="03-1111-2222", corporate_number=number),
+        _record("2", ALL, name_kana="ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ", phone="3-1111-2222"),
+        _record("3", **FULL),
+    ]
+    many = engine.blocking_keys_many(records)
+    assert many == [engine.blocking_keys(r) for r in records]
+    assert f"corporate_number:{number}" in many[0]
+    assert "corporate_corp_reading:ヤマダシヨウジ" in set(many[0]) & set(many[1])
+    assert not any(key.startswith("corporate_") for key in many[2])  # a person has none
+
+
 @pytest.mark.django_db
 def test_the_corporate_number_links_a_branch_record(steward, sources):
     """The matcher's corporate rules see the imported number: a branch record with the head
