@@ -21,5 +21,5 @@ def test_text_a_spreadsheet_would_run_is_written_as_text(text):
 
 def test_numbers_and_plain_text_are_unchanged():
     out = io.StringIO()
-    csv_export.writer(out).writerows([[-5, 0.25, "山田 太郎", "", None, "K000000723"]])
-    assert out.getvalue() == "-5,0.25,山田 太郎,,,K000000723\r\n"
+    csv_export.writer(out).writerows([[-5, 0.25, "山田 太郎", "", None, "K000000723", "+25", "-3.5%", "-", "+1,200"]])
+    assert out.getvalue() == '-5,0.25,山田 太郎,,,K000000723,+25,-3.5%,-,"+1,200"\r\n'

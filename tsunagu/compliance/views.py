@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
@@ -11,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import query_int
 
@@ -60,7 +59,7 @@ def access_log_csv(request: AuthedRequest) -> HttpResponse:
         return redirect(f"{reverse('compliance:access_log')}?{request.GET.urlencode()}")
     export = selectors.access_log_export(user=request.user, filters=filters)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_export.writer(buffer)
     writer.writerow(CSV_HEADER)
     for row in export.rows:
         entry = row.entry

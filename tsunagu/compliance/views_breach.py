@@ -4,7 +4,6 @@ persons' list for the notification mailing. Views parse input, call one service 
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tsunagu.core import masking, permissions
+from tsunagu.core import csv_export, masking, permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors, query_int
 
@@ -227,7 +226,7 @@ def incident_affected_csv(request: AuthedRequest, pk: int) -> HttpResponse:
     view = selectors.incident_get(user=request.user, pk=pk)
     rows = selectors.affected_export(user=request.user, incident=view.incident)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_export.writer(buffer)
     writer.writerow(["顧客番号", "氏名", "郵便番号", "住所", "特定の根拠", "本人通知日", "通知方法"])
     for row in rows:
         customer = row.customer

@@ -20,7 +20,6 @@ a model declares them once as `job_spec = JobSpec(...)`; without one the default
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from . import csv_export
 from .audit import record_event
 from .choices import AuditAction
 from .models import User
@@ -83,7 +83,7 @@ def failure_reason(exc: BaseException) -> str:
 def exceptions_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """The exceptions report (what was skipped and why): CSV, CRLF, UTF-8 with BOM for Excel."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_export.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")

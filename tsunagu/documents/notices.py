@@ -13,7 +13,6 @@ an exceptions report lists what was skipped and why.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from tsunagu.core import bulk, normalize
+from tsunagu.core import bulk, csv_export, normalize
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose, AuditAction
 from tsunagu.core.jobs import Job
@@ -382,7 +381,7 @@ def write_mailing_lists(*, actor: User, month: dt.date, storage: DocumentStorage
     keys: list[str] = []
     for code, docs in groupby(rows.iterator(chunk_size=2000), key=_agency_code):
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(MAILING_HEADER)
         customers: set[int] = set()
         for doc in docs:

@@ -3,7 +3,6 @@ the published 取組状況 report (page, commentary, publish, PDF)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
@@ -181,7 +180,7 @@ def export(request: AuthedRequest, fmt: str) -> HttpResponse:
             )
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(EXPORT_HEADER)
         writer.writerows(rows)
         content = out.getvalue().encode("utf-8-sig")

@@ -5,13 +5,13 @@ export (one access-log row per customer on the list, one without a customer when
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
 
 from django.utils import timezone
 
+from tsunagu.core import csv_export
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import Agency, User
 from tsunagu.documents.xlsx import xlsx
@@ -104,7 +104,7 @@ def renewal_worklist_export(
     lines.sort(key=lambda cells: (cells[0], cells[2], cells[5], cells[3]))
     if file_format == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(HEADER)
         writer.writerows(lines)
         content = out.getvalue().encode("utf-8-sig")

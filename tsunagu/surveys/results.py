@@ -14,7 +14,6 @@ A figure from fewer answers than `TSUNAGU_SURVEY_MIN_N` (default 30) is suppress
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -29,7 +28,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from tsunagu.cases.choices import CaseType
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.access_log import log_access, log_list
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import Agency, Branch, User
@@ -613,7 +612,7 @@ def results_export(*, user: User, filters: ResultFilters, file_format: str) -> E
     conditions = results.filters.describe()
     if file_format == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(EXPORT_HEADER)
         writer.writerows(rows)
         content = out.getvalue().encode("utf-8-sig")

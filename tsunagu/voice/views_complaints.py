@@ -5,7 +5,6 @@ the export, so a download address never answers an error page as a file."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
@@ -178,7 +177,7 @@ def complaint_analysis_export(request: AuthedRequest) -> HttpResponse:
         )
     else:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
+        csv_export.writer(buffer).writerows(rows)
         response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response

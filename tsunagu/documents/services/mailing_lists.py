@@ -5,7 +5,6 @@ export in the access log (one row per customer on the list)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
@@ -79,7 +78,7 @@ def mailing_list_export(*, user: User, month: dt.date, file_format: str) -> Mail
     lines = [mailing_row(doc) for doc in documents]
     if file_format == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_export.writer(out)
         writer.writerow(MAILING_HEADER)
         writer.writerows(lines)
         content = out.getvalue().encode("utf-8-sig")
