@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tsunagu.core import normalize
+from tsunagu.core import csv_export, normalize
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.customers.models import Customer
@@ -230,7 +229,7 @@ def batch_errors_csv(request: AuthedRequest, pk: int) -> HttpResponse:
     """The error report: row number, column, reason, then the original values (UTF-8 with BOM)."""
     batch = selectors.batch_get(user=request.user, pk=pk, screen="取込エラー一覧CSV")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_export.writer(buffer)
     writer.writerow(["行番号", "列", "エラー内容", "ソースID"])
     for row in StagedRow.objects.filter(batch=batch).order_by("row_number").iterator():
         for error in row.errors:
