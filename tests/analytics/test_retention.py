@@ -13,7 +13,7 @@ from django.urls import reverse
 from tests.cases.conftest import open_case
 from tests.conftest import PASSWORD, _user, make_customer, make_policy
 from tsunagu.analytics import retention, retention_selectors, retention_services
-from tsunagu.analytics.models import TargetEntry
+from tsunagu.analytics.models import TargetEntry, TargetList
 from tsunagu.analytics.retention_selectors import Period
 from tsunagu.cases.choices import CaseType
 from tsunagu.cases.models import CancellationRequest, ComplaintCategory, RetentionGuidance
@@ -251,7 +251,8 @@ def test_tables_count_reasons_and_retention(analyst, book):
     switch = next(r for r in reason.rows if r.drill.get("reason") == "switch")
     assert switch.values[:5] == [3, 0, 1, 1, 1]
     months = _table(tables, "month")
-    assert [(r.label, r.values[-4]) for r in months.rows] == [("2026/06", 4), ("2026/07", 2)]
+    assert [(r.label, r.values[-4]) for r in months.rows if r.values[-4]] == [("2026/06", 4), ("2026/07", 2)]
+    assert len(months.rows) == 24  # every month of 2025–2026, the empty ones with 0
     lines = {r.label: r.values[-4] for r in _table(tables, "line").rows}
     assert lines == {"自動車": 5, "火災": 1}
     agencies = {r.label: r.values[-4] for r in _table(tables, "agency").rows}
@@ -495,3 +496,99 @@ def test_win_back_screens(client, analyst, winback_book):
     )
     assert ok.status_code == 302
     assert "/analytics/lists/" in ok["Location"]
+
+
+# --- the walk's polish (months with nothing, a future period, CSV text, win-back reasons, twins) ---
+
+
+def test_every_month_of_the_period_is_listed_with_zero(analyst, book):
+    tables = retention_selectors.retention_tables(user=analyst, period=Period(D(2026, 5, 15), D(2026, 8, 3)))
+    months = _table(tables, "month")
+    assert [(r.label, r.values[-4]) for r in months.rows] == [
+        ("2026/05", 0), ("2026/06", 4), ("2026/07", 2), ("2026/08", 0),
+    ]  # fmt: skip
+    may = months.rows[0]
+    assert may.values[-1] is None  # no requests: 「—」, never 0%
+    assert may.drill == {}  # nothing to drill into
+
+
+def test_the_screen_charts_every_month(client, analyst, book):
+    client.login(username="analyst", password=PASSWORD)
+    page = client.get(reverse("analytics:retention"), {"start": "2026-05-01", "end": "2026-09-30"})
+    text = page.content.decode()
+    assert "2026/09 継続: 0件" in text  # the chart's bar of an empty month
+    assert "2026/05" in text
+
+
+def test_a_period_entirely_in_the_future_is_an_error_not_zeros(client, analyst, book):
+    client.login(username="analyst", password=PASSWORD)
+    page = client.get(reverse("analytics:retention"), {"start": "2030-01-01", "end": "2030-12-31"})
+    assert page.status_code == 200
+    assert "期間がすべて未来の日付です" in page.content.decode()
+    export = client.get(
+        reverse("analytics:retention_export"),
+        {"start": "2030-01-01", "end": "2030-12-31", "table": "reason", "format": "csv"},
+    )
+    assert export.status_code == 400
+    assert "期間がすべて未来の日付です" in export.content.decode()
+
+
+def test_csv_export_writes_formula_like_text_as_text(client, analyst, hq_operator, book):
+    _cancel(hq_operator, reason="switch", competitor='=HYPERLINK("http://x","y")', opened_on=D(2026, 6, 3))
+    client.login(username="analyst", password=PASSWORD)
+    response = client.get(
+        reverse("analytics:retention_export"),
+        {"start": "2025-01-01", "end": "2026-12-31", "table": "competitor", "format": "csv"},
+    )
+    body = response.content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
+    assert "\n=HYPERLINK" not in body
+    assert ",=HYPERLINK" not in body
+
+
+def test_win_back_leaves_out_cancellations_that_name_no_other_insurer(hq_operator, analyst, winback_book):
+    kw = {"outcome": "cancelled", "opened_on": D(2026, 1, 10), "inception": D(2025, 4, 1), "effective": D(2026, 1, 25)}
+    sold = _cancel(hq_operator, reason="sold", **kw)
+    premium = _cancel(hq_operator, reason="premium_burden", competitor="みらい海上", **kw)
+    rows = retention_selectors.winback_list(
+        user=analyst, start=D(2026, 11, 1), end=D(2026, 12, 31), lead_days=60, today=D(2026, 12, 6)
+    )
+    ids = [r.customer_id for r in rows]
+    assert sold.customer_id not in ids
+    assert premium.customer_id in ids  # another reason, but the other insurer was recorded
+    assert winback_book["due"].customer_id in ids
+
+
+def test_a_second_list_with_the_same_name_and_customers_is_refused(analyst, winback_book):
+    def create(name: str, control_percent: int) -> TargetList:
+        return retention_services.winback_list_create(
+            actor=analyst, name=name, start=D(2026, 11, 1), end=D(2027, 2, 28), lead_days=60, today=D(2026, 12, 6),
+            control_percent=control_percent,
+        )  # fmt: skip
+
+    first = create("取り戻し 冬", 0)
+    with pytest.raises(ValidationError, match="作成済み") as error:
+        create(" 取り戻し 冬 ", 20)
+    assert "name" in error.value.message_dict
+    other = create("取り戻し 冬 2", 0)
+    assert other.pk != first.pk
+
+
+def test_the_create_form_carries_the_window_and_marks_only_its_own_fields(client, analyst, winback_book):
+    client.login(username="analyst", password=PASSWORD)
+    window = {"start": "2026-11-01", "end": "2027-02-28", "lead_days": "60"}
+    page = client.get(reverse("analytics:retention_winback"), window).content.decode()
+    assert "他社の名がない解約は" in page
+    assert page.count('name="start"') == 2  # the filter's date field and the create form's hidden copy
+    assert 'type="hidden" name="start" value="2026-11-01"' in page
+    bad = client.post(
+        reverse("analytics:retention_winback_create"),
+        {**window, "name": "", "control_percent": "10", "talking_points": "ご案内"},
+    ).content.decode()
+    assert bad.count('class="error-summary"') == 1  # the create form's, not the filter form's too
+    assert "リスト名" in bad
+    tampered = client.post(
+        reverse("analytics:retention_winback_create"),
+        {**window, "end": "2026-10-01", "name": "x", "control_percent": "10", "talking_points": "ご案内"},
+    ).content.decode()
+    assert "連絡開始日の条件が正しくありません" in tampered

@@ -60,6 +60,12 @@ class PeriodForm(TextCheckedForm):
             self.add_error("end", "終了日は開始日以降の日付にしてください。")
         elif (end - start).days > MAX_SPAN_DAYS:
             self.add_error("start", "期間は5年以内で指定してください。")
+        elif start > self.today:
+            self.add_error(
+                "start",
+                f"期間がすべて未来の日付です(本日は {self.today:%Y/%m/%d})。申出はまだありません。"
+                "開始日を本日以前にしてください。",
+            )
         data["start"], data["end"] = start, end
         data["days"] = data.get("days") or retention.DEFAULT_COMPLAINT_DAYS
         return data
@@ -97,7 +103,13 @@ class WinBackForm(TextCheckedForm):
         return data
 
 
+WINDOW_FIELDS = ("start", "end", "lead_days")
+
+
 class WinBackListForm(WinBackForm):
+    """The target list of the window shown above it: the window travels as hidden fields (it is chosen
+    once, in the filter form), so only the list's own fields are typed here and marked on error."""
+
     name = forms.CharField(label="リスト名", max_length=100)
     control_percent = forms.IntegerField(
         label="対照群の割合(%)", min_value=0, max_value=MAX_CONTROL_PERCENT, initial=20,
@@ -106,3 +118,19 @@ class WinBackListForm(WinBackForm):
     talking_points = forms.CharField(
         label="トークのポイント", widget=forms.Textarea(attrs={"rows": 3}), initial=DEFAULT_TALKING_POINTS
     )
+
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, today=today, **kwargs)
+        for name in WINDOW_FIELDS:
+            self.fields[name].widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if any(name in self.errors for name in WINDOW_FIELDS):
+            # The filter form above shows what is wrong with the window; here one line says so.
+            for name in WINDOW_FIELDS:
+                self.errors.pop(name, None)
+            self.add_error(
+                None, "連絡開始日の条件が正しくありません。上の条件を直して「表示する」を押してから作成してください。"
+            )
+        return data

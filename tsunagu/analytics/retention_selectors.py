@@ -31,6 +31,11 @@ DRILL_SCREEN = "解約防止分析: 案件一覧"
 WINBACK_SCREEN = "解約防止分析: 取り戻しリスト"
 PAGE_SIZE = 50
 WINBACK_LIMIT = 500
+# Who the win-back list is for, as the screen and the target list's criteria say it.
+WINBACK_REASON_RULE = (
+    "解約理由が「他社への乗換え」か、乗換え先(他社名)が記録されている解約だけを載せます。"
+    "「車両・物件の売却/不要」など他社の名がない解約は、乗換え先の更新時期が分からないため載せません。"
+)
 RETAINED = (CancellationOutcome.RETAINED, CancellationOutcome.RETAINED_CHANGED)
 NONE = "none"  # the drill-down value of "no agency" / "no guidance recorded"
 
@@ -314,10 +319,33 @@ def _month_label(dim: tuple[Any, ...]) -> str:
     return f"{month:%Y/%m}" if month else "—"
 
 
+def period_months(period: Period) -> list[dt.date]:
+    """The first day of every month the period touches, in order (the month table shows each, 0 too)."""
+    months = []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_table(qs: QuerySet[CancellationRequest], period: Period) -> Table:
+    """Reasons per month, every month of the period listed (a month without requests shows 0s)."""
+    table = _crosstab(
+        "month", "月別の解約理由", qs.annotate(month=TruncMonth("case__opened_on")), ["month"], _month_label,
+        lambda d: {"month": f"{d[0]:%Y-%m}"} if d[0] else {},
+    )  # fmt: skip
+    by_month = {row.drill.get("month", ""): row for row in table.rows}
+    zeros = [0] * (len(CROSS_COLUMNS) - 1)
+    table.rows = [
+        by_month.get(f"{month:%Y-%m}") or Row(f"{month:%Y/%m}", [*zeros, None]) for month in period_months(period)
+    ]
+    return table
+
+
 def retention_tables(*, user: User, period: Period) -> list[Table]:
     """Every table of the screen (and of the export), one GROUP BY query each."""
     qs = _requests(user, period)
-    month = qs.annotate(month=TruncMonth("case__opened_on"))
     operator = qs.annotate(
         operator_id=Coalesce("case__assignee_id", "case__created_by_id"),
         operator_name=Coalesce("case__assignee__display_name", "case__created_by__display_name"),
@@ -325,10 +353,7 @@ def retention_tables(*, user: User, period: Period) -> list[Table]:
     agency = qs.annotate(agency_id=F("case__policy__agency_id"), agency_name=F("case__policy__agency__name"))
     return [
         reason_table(qs),
-        _crosstab(
-            "month", "月別の解約理由", month, ["month"], _month_label,
-            lambda d: {"month": f"{d[0]:%Y-%m}"} if d[0] else {},
-        ),
+        month_table(qs, period),
         _crosstab(
             "line", "保険種目別の解約理由", qs, ["case__policy__line"],
             lambda d: _label(LineOfBusiness.choices, d[0], "(契約なし)"), lambda d: {"line": d[0] or ""},
@@ -500,9 +525,12 @@ class WinBack:
 def winback_requests(
     *, user: User, start: dt.date, end: dt.date, lead_days: int, today: dt.date
 ) -> list[tuple[CancellationRequest, dt.date]]:
-    """Cancelled requests of customers who allow contact, whose contact day (likely renewal of the
-    competitor's contract − lead time) is in [start, end], one per customer (the earliest), unless the
-    customer holds a policy of that line in force again. Scoped; not logged (callers log what they show)."""
+    """Cancelled requests of customers who allow contact and went to another insurer (reason 他社への
+    乗換え, or any reason with a competitor recorded: `WINBACK_REASON_RULE`), whose contact day (likely
+    renewal of the competitor's contract − lead time) is in [start, end], one per customer (the earliest),
+    unless the customer holds a policy of that line in force again. A cancellation that names no other
+    insurer (車両・物件の売却/不要, 重複, その他 … without a competitor) has no competitor's renewal to time a
+    call to, so it is left out. Scoped; not logged (callers log what they show)."""
     permissions.require(user, permissions.ANALYTICS_RETENTION)
     low, high = retention.cancelled_between_for_contact(start, end, lead_days)
     back_in_force = Policy.objects.filter(
@@ -517,6 +545,7 @@ def winback_requests(
     )
     qs = (
         CancellationRequest.objects.filter(
+            Q(reason=CancellationReason.SWITCH) | ~Q(competitor=""),
             case__in=cases.values("pk"),
             outcome=CancellationOutcome.CANCELLED,
             effective_date__gte=low,

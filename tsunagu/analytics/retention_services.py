@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from tsunagu.core import bulk, permissions, writes
 from tsunagu.core.audit import record_event
@@ -85,9 +86,13 @@ def winback_list_create(
         f"取り戻し: 解約した(結果「解約」)お客さまで、連絡開始日(解約日+1年−{lead_days}日)が "
         f"{start:%Y/%m/%d}〜{end:%Y/%m/%d}",
         "同じ種目の有効な契約をお持ちのお客さまを除く",
+        "他社への乗換え(理由が乗換え、または乗換え先の記録あり)の解約だけ",
         f"対照群: {control_percent}%",
     ]
     with transaction.atomic():
+        # One creation at a time per user (a double click sends two posts), then the twin check.
+        list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        _refuse_a_twin(name.strip(), customer_ids)
         target = writes.save(
             TargetList(
                 name=name.strip(),
@@ -141,6 +146,23 @@ def winback_list_create(
             data={"filters": target.filters, "seed": seed, "control_percent": control_percent, "entries": len(pairs)},
         )
     return target
+
+
+def _refuse_a_twin(name: str, customer_ids: list[int]) -> None:
+    """A list with this name and exactly these customers already exists (a second click, a reload of the
+    form): a Japanese error naming it instead of a duplicate list with its own control group."""
+    wanted = set(customer_ids)
+    for target in TargetList.objects.filter(name=name).order_by("-created_at", "-id")[:20]:
+        if target.treatment_count + target.control_count != len(wanted):
+            continue
+        if set(TargetEntry.objects.filter(target_list=target).values_list("customer_id", flat=True)) == wanted:
+            created = timezone.localtime(target.created_at)
+            raise ValidationError(
+                {
+                    "name": f"同じ名前で同じお客さま({len(wanted):,}人)のリスト「{target.name}」が"
+                    f"{created:%Y/%m/%d %H:%M}に作成済みです。作成済みのリストを使うか、リスト名を変えてください。"
+                }
+            )
 
 
 def _points(reason: str, competitor: str, cancelled_on: dt.date | None, contact: dt.date) -> list[dict[str, str]]:

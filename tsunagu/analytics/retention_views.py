@@ -3,7 +3,6 @@ cell, and the win-back (取り戻し) list that can become a target list."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseChannel
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
@@ -205,7 +204,7 @@ def retention_export(request: AuthedRequest) -> HttpResponse:
         body = xlsx(rows, sheet_name="解約防止分析")
     else:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
+        csv_export.writer(buffer).writerows(rows)
         body = ("\ufeff" + buffer.getvalue()).encode()
     response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = (
@@ -264,6 +263,7 @@ def _winback_page(request: AuthedRequest, form: WinBackForm, create_form: WinBac
             "rows": rows,
             "limit": retention_selectors.WINBACK_LIMIT,
             "create_form": create_form if builder else None,
+            "reason_rule": retention_selectors.WINBACK_REASON_RULE,
         },
     )
 
