@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db.models import BigIntegerField, Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from tsunagu.core import masking, scoping
+from tsunagu.core import masking, normalize, scoping
 from tsunagu.core.access_log import LIST_REPEAT_WINDOW, log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import AccessLog, User
@@ -21,7 +22,7 @@ from tsunagu.policies.models import Claim, Policy
 
 from . import engine
 from .badges import badges_for
-from .query import TIER_LABELS, Interp, Kind, Op, ParsedQuery, QueryError, TokenClass, parse
+from .query import TIER_IDENTIFIER, TIER_LABELS, Interp, Kind, Op, ParsedQuery, QueryError, TokenClass, parse
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -38,6 +39,11 @@ TOKEN_CLASS_LABELS = {
     TokenClass.KANA: "フリガナ",
     TokenClass.NAME: "氏名",
 }
+
+
+# The customer number as screens, worklists and CSVs show it (`Customer.number`: K + the id in 9 digits).
+CUSTOMER_NUMBER_RE = re.compile(r"K(\d{9})")
+CUSTOMER_NUMBER_LABEL = "顧客番号"
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,22 @@ def _scope(user: User) -> engine.Scope:
     candidate = RawSQL("sd.customer_id", (), output_field=BigIntegerField())
     sql, params = visible.filter(pk=candidate).order_by().values("pk").query.sql_with_params()
     return engine.Scope(sql=sql, params=tuple(params))
+
+
+def _customer_number(parsed: ParsedQuery) -> int | None:
+    """The customer id of a query that is one customer number (K000000723; full width and a lower-case
+    k read the same), else None. The number is the id itself, so it is matched exactly, not indexed."""
+    if len(parsed.tokens) != 1:
+        return None
+    match = CUSTOMER_NUMBER_RE.fullmatch(normalize.nfkc(parsed.tokens[0].text).strip().upper())
+    return int(match[1]) if match and int(match[1]) else None
+
+
+def _number_hit(user: User, customer_id: int) -> list[engine.Hit]:
+    """The customer of an exact customer number, when the user may see them (the same scope as every
+    other result: Customer.objects.visible_to) and they were not merged away."""
+    visible = Customer.objects.visible_to(user).filter(pk=customer_id, merged_into__isnull=True).exists()
+    return [engine.Hit(customer_id=customer_id, tier=TIER_IDENTIFIER, seq=0)] if visible else []
 
 
 def _counts(user: User, ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -260,6 +282,11 @@ def search_customers(
     limit = max(1, min(int(limit), MAX_LIMIT))
     sighted = _within_sight(user, parsed)
     hits = [] if sighted is None else engine.search(sighted, scope=_scope(user), limit=limit + 1)
+    understood_as = [(t.text, TOKEN_CLASS_LABELS[t.cls]) for t in parsed.tokens]
+    if (number := _customer_number(parsed)) is not None:
+        # A customer number: that customer first, then whatever else the text matches (a policy number).
+        hits = [*_number_hit(user, number), *(h for h in hits if h.customer_id != number)]
+        understood_as = [(parsed.tokens[0].text, CUSTOMER_NUMBER_LABEL)]
     rows = _rows(user, hits[:limit])
     ids = [r.customer_id for r in rows]
     _log_search(user, ids, parsed.text, screen, log_window)
@@ -267,5 +294,5 @@ def search_customers(
         query=parsed.text,
         rows=rows,
         has_more=len(hits) > limit,
-        understood_as=[(t.text, TOKEN_CLASS_LABELS[t.cls]) for t in parsed.tokens],
+        understood_as=understood_as,
     )
