@@ -78,3 +78,35 @@ def test_demo_competitors_merge_and_the_screen_has_figures(loaded):
 
 def test_demo_writes_no_access_log_row_dated_today(loaded):
     assert not AccessLog.objects.filter(at__date=timezone.localdate(), screen__startswith="解約防止分析").exists()
+
+
+def test_demo_has_cancellations_that_follow_a_complaint(loaded):
+    analyst = User.objects.get(username="analyst")
+    today = timezone.localdate()
+    tables = {
+        t.key: t
+        for t in retention_selectors.retention_tables(
+            user=analyst, period=Period(today.replace(year=today.year - 1), today)
+        )
+    }
+    assert sum(r.values[1] for r in tables["complaint"].rows) >= 1  # 苦情あり
+
+
+def test_demo_requests_are_worked_by_the_call_center(loaded):
+    requests = CancellationRequest.objects.select_related("case__assignee")
+    handlers = [r.case.assignee.username for r in requests if r.case.assignee is not None]
+    call_center = sum(1 for u in handlers if u in ("operator", "operator2"))
+    assert call_center >= len(handlers) / 2
+    assert handlers.count("policy_admin") < call_center
+
+
+def test_demo_competitors_are_insurers_and_reasons_fit_the_customer(loaded):
+    from tsunagu.demo.operations.cases.texts import AGENCY_INSURER_SPELLINGS, COMPETITOR_SPELLINGS
+    from tsunagu.policies.models import Claim
+
+    insurers = {retention.competitor_key(s) for group in COMPETITOR_SPELLINGS + AGENCY_INSURER_SPELLINGS for s in group}
+    assert len(insurers) >= 5
+    named = CancellationRequest.objects.exclude(competitor="").values_list("competitor", flat=True)
+    assert {retention.competitor_key(c) for c in named} <= insurers
+    for request in CancellationRequest.objects.filter(case__description__contains="事故対応").select_related("case"):
+        assert Claim.objects.filter(policy_id=request.case.policy_id).exists(), request.case.number

@@ -11,7 +11,9 @@ from tsunagu.customers.models import Address, Customer, CustomerAgency, FormerNa
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.models import Claim, Coverage, Policy
 
+from . import flows_cancellation
 from .records import ClaimInfo, PolicyInfo
+from .tables import CASE_COLUMNS
 
 if TYPE_CHECKING:
     from .generator import CaseGenerator
@@ -162,7 +164,13 @@ def _simulate(g: CaseGenerator, customers: list[CustomerFacts]) -> None:
             g.policy_reissue(c)
         if c.earthquake_policies and rng.random() < rates[CaseType.CERTIFICATE_REISSUE]:
             g.certificate_reissue(c)
+        complained_on = None
         if rng.random() < rates[CaseType.COMPLAINT]:
+            written = len(g.rows["cases"])
             g.complaint(c)
+            if len(g.rows["cases"]) > written:
+                complained_on = g.rows["cases"][-1][CASE_COLUMNS.index("opened_on")]
         if rng.random() < rates[CaseType.CANCELLATION]:
             g.cancellation(c)
+        elif complained_on is not None:
+            flows_cancellation.after_complaint(g, c, complained_on)

@@ -6,19 +6,96 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseStatus, CaseType, EventKind
+from tsunagu.cases.choices import (
+    CancellationOutcome,
+    CancellationReason,
+    CaseChannel,
+    CaseStatus,
+    CaseType,
+    EventKind,
+)
 from tsunagu.policies.choices import PolicyStatus
 from tsunagu.policies.refund import refund_basis
 
-from .customers import CustomerFacts
 from .simulation import Sim
-from .texts import CANCELLATION_REASONS, COMPETITOR_SPELLINGS, COMPETITORS, OUTCOME_ROTATION, _pick_weighted
+from .texts import (
+    AFTER_COMPLAINT,
+    AGENCY_INSURER_SPELLINGS,
+    CANCELLATION_REASONS,
+    COMPETITOR_SPELLINGS,
+    COMPETITORS,
+    DISSATISFIED_CLAIM_TEXT,
+    DISSATISFIED_TEXTS,
+    FIRST_YEAR_PREMIUM_TEXT,
+    OUTCOME_ROTATION,
+    _pick_weighted,
+)
 
 if TYPE_CHECKING:
+    from .customers import CustomerFacts
     from .generator import CaseGenerator
+    from .records import PolicyInfo
+
+CALL_CENTER = ("operator", "operator2")  # supervisor1's team: they talk the customer through retention
+AFTER_COMPLAINT_SHARE = 0.5  # of the customers who complained in the year, how many then ask to cancel
+AFTER_COMPLAINT_DAYS = (3, 80)  # the request comes this many days after the complaint (within 90)
 
 
-def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
+def _competitor(side: random.Random, reason: str, said: str) -> str:
+    """The insurer the customer is going to, as the operator typed it ("" when not asked or not said).
+    `said` is the main stream's draw of COMPETITORS (kept, so the rest of the demo is unchanged)."""
+    if reason == CancellationReason.SWITCH:
+        if not said:
+            return ""
+        direct = said.startswith("ダイレクト型")
+        return side.choice(side.choice(COMPETITOR_SPELLINGS if direct else AGENCY_INSURER_SPELLINGS))
+    if reason == CancellationReason.PREMIUM_BURDEN and side.random() < 0.35:
+        return side.choice(side.choice(COMPETITOR_SPELLINGS))  # a cheaper quote from a direct insurer
+    if reason == CancellationReason.DISSATISFIED and side.random() < 0.25:
+        return side.choice(side.choice(COMPETITOR_SPELLINGS + AGENCY_INSURER_SPELLINGS))
+    return ""
+
+
+def _plausible_text(
+    side: random.Random, g: CaseGenerator, c: CustomerFacts, policy: PolicyInfo, reason: str, text: str
+) -> str:
+    """What the customer said, consistent with their record: 事故対応 only after a claim on the policy,
+    「更新後の保険料」 only for a policy past its first year, a building sold only for property lines."""
+    if reason == CancellationReason.SOLD and policy.line != "auto":
+        return "建物を売却することになった" if policy.line in ("fire", "earthquake") else "補償が不要になった"
+    if text == DISSATISFIED_CLAIM_TEXT and not any(claim.policy_id == policy.id for claim in c.claims):
+        return side.choice(DISSATISFIED_TEXTS)
+    if reason == CancellationReason.PREMIUM_BURDEN and policy.inception > g.as_of - dt.timedelta(days=365):
+        return FIRST_YEAR_PREMIUM_TEXT
+    return text
+
+
+def after_complaint(g: CaseGenerator, c: CustomerFacts, complained_on: dt.date) -> None:
+    """Some customers who complained ask to cancel within weeks (the 「苦情に続く解約」 table). Drawn from
+    its own seeded Random, with the rotation of outcomes put back, so every other demo figure is as it was."""
+    side = random.Random(f"tsunagu-after-complaint-{c.id}")
+    if side.random() >= AFTER_COMPLAINT_SHARE:
+        return
+    low, high = (complained_on + dt.timedelta(days=d) for d in AFTER_COMPLAINT_DAYS)
+    days = [d for d in g.business_days if low <= d <= high]
+    if not days:
+        return
+    main, turn = g.rng, g.outcome_turn
+    g.rng = side
+    g.outcome_turn = side.randrange(len(OUTCOME_ROTATION))
+    try:
+        cancellation(g, c, opened_on=side.choice(days), reason=_pick_weighted(side, AFTER_COMPLAINT))
+    finally:
+        g.rng, g.outcome_turn = main, turn
+
+
+def cancellation(
+    g: CaseGenerator,
+    c: CustomerFacts,
+    *,
+    opened_on: dt.date | None = None,
+    reason: tuple[str, float, str] | None = None,
+) -> None:
     rng = g.rng
     in_force = [
         p
@@ -28,10 +105,12 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
     if not in_force:
         return
     policy = rng.choice(in_force)
-    reason, _, reason_text = _pick_weighted(rng, CANCELLATION_REASONS)
-    if reason == CancellationReason.SOLD and policy.line != "auto":
-        reason_text = "建物を売却することになった" if policy.line in ("fire", "earthquake") else "補償が不要になった"
+    code, _, reason_text = reason or _pick_weighted(rng, CANCELLATION_REASONS)
     created_by, channel, agency = g.intake(c.agencies, policy)
+    # Draws that only shape the retention analysis use their own seeded Random, so the main stream
+    # (and every other demo figure) stays as it was.
+    side = random.Random(f"tsunagu-cancellation-{c.id}-{policy.id}")
+    reason_text = _plausible_text(side, g, c, policy, code, reason_text)
     sim = Sim(
         g,
         case_type=CaseType.CANCELLATION,
@@ -41,18 +120,14 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
         policy=policy,
         subject=f"解約のお申出({policy.number})",
         description=f"{reason_text}ため、解約したいとのお申出。",
-        opened=g.opened_at(),
+        opened=g.opened_at(day=opened_on),
         created_by=created_by,
         agency_id=agency,
     )
-    # Draws that only shape the retention analysis use their own seeded Random, so the main stream
-    # (and every other demo figure) stays as it was.
-    side = random.Random(f"tsunagu-cancellation-{c.id}-{policy.id}")
-    competitor = rng.choice(COMPETITORS) if reason == CancellationReason.SWITCH else ""
-    if competitor.startswith("ダイレクト型"):
-        competitor = side.choice(side.choice(COMPETITOR_SPELLINGS))
+    said = rng.choice(COMPETITORS) if code == CancellationReason.SWITCH else ""
+    competitor = _competitor(side, code, said)
     panel: dict[str, Any] = {
-        "reason": reason,
+        "reason": code,
         "reason_text": reason_text,
         "competitor": competitor,
         "offer_made": "",
@@ -62,21 +137,29 @@ def cancellation(g: CaseGenerator, c: CustomerFacts) -> None:
         "guidance_used_id": None,
     }
     sim.panels["cancellations"] = panel
-    offers = g.refs.guidance.get((reason, policy.line)) or g.refs.guidance.get((reason, "")) or ["解約手続のご案内"]
+    offers = g.refs.guidance.get((code, policy.line)) or g.refs.guidance.get((code, "")) or ["解約手続のご案内"]
     # Outcomes in a fixed rotation (from a seeded offset): retention stays at 3 in 11 (27%)
     # even in a small book, instead of swinging with the luck of a few draws.
     outcome = OUTCOME_ROTATION[g.outcome_turn % len(OUTCOME_ROTATION)]
     g.outcome_turn += 1
     # The guidance the operator used: the line's own guidance more often where the customer stayed
     # (so the analysis per talk point shows a difference); about one in eight not recorded.
-    specific = g.refs.guidance_ids.get((reason, policy.line), [])
-    general = g.refs.guidance_ids.get((reason, ""), [])
+    specific = g.refs.guidance_ids.get((code, policy.line), [])
+    general = g.refs.guidance_ids.get((code, ""), [])
     used: int | None = None
     if side.random() >= 0.125 and (specific or general):
         prefer_specific = specific and (outcome != CancellationOutcome.CANCELLED or side.random() < 0.4 or not general)
         used = side.choice(specific if prefer_specific else general or specific)
+    # Who works the request: agency staff keep half of the requests they took; the rest, and every
+    # request taken by phone, web or mail, go to the call center's operators (supervisor1's team), who
+    # talk the customer through the retention offers; letters go to 契約管理.
     by_agency = created_by in g.refs.agency_staff.values()
-    handler = created_by if by_agency and rng.random() < 0.5 else "policy_admin"
+    if (by_agency and rng.random() < 0.5) or (created_by in CALL_CENTER and channel != CaseChannel.POST):
+        handler = created_by
+    elif channel == CaseChannel.POST and not by_agency:
+        handler = "policy_admin"
+    else:
+        handler = side.choice(CALL_CENTER)
     refs = g.refs
 
     def complete(actor: int) -> None:

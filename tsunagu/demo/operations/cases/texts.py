@@ -114,12 +114,34 @@ CANCELLATION_REASONS: tuple[tuple[str, float, str], ...] = (
 _C, _R, _RC = CancellationOutcome.CANCELLED, CancellationOutcome.RETAINED, CancellationOutcome.RETAINED_CHANGED
 OUTCOME_ROTATION: tuple[str, ...] = (_C, _C, _R, _C, _C, _RC, _C, _C, _R, _C, _C)  # 継続 2, 条件変更 1 of 11
 COMPETITORS = ("ダイレクト型の損保(ネット契約)", "勤務先の団体扱", "銀行窓口で勧められた保険", "")
-# How operators type the (fictional) direct insurers a "ダイレクト型" switch goes to: the same company in
-# full/half width, with or without 株式会社/(株), 損保/損害保険 (the 解約防止分析 counts each company once).
+# The (fictional) insurers customers switch to, as operators type them: the same company in full/half
+# width, with or without 株式会社/(株), 損保/損害保険/海上火災保険 (the 解約防止分析 counts each company once).
+# Direct (online) insurers, where a "ダイレクト型" switch or a cheaper quote goes:
 COMPETITOR_SPELLINGS: tuple[tuple[str, ...], ...] = (
     ("あおば損保", "株式会社あおば損保", "ｱｵﾊﾞ損保", "あおば損害保険(株)"),
     ("ひかりダイレクト損保", "ﾋｶﾘﾀﾞｲﾚｸﾄ損保", "ひかりダイレクト損害保険株式会社"),
     ("ＳＫＹ損保", "SKY損保"),
+)
+# Agency-sold insurers, where a group plan at work (団体扱) or a bank counter's offer comes from:
+AGENCY_INSURER_SPELLINGS: tuple[tuple[str, ...], ...] = (
+    ("さくら損保", "さくら損害保険株式会社", "ｻｸﾗ損保"),
+    ("みらい海上火災保険", "みらい海上火災保険(株)", "ミライ海上火災保険"),
+    ("つばさ損保", "株式会社つばさ損保", "つばさ損害保険"),
+    ("やまと火災海上保険", "やまと火災海上保険株式会社"),
+)
+# What a customer said when cancelling over dissatisfaction: about a claim only when they had one.
+DISSATISFIED_CLAIM_TEXT = "事故対応に不満がある"
+DISSATISFIED_TEXTS = (
+    "補償の内容が今の暮らしに合わなくなった",
+    "更新の案内で補償内容の説明が分かりにくかった",
+    "必要な補償が付けられないと言われた",
+)
+FIRST_YEAR_PREMIUM_TEXT = "家計の見直しで保険料を抑えたい"  # a policy in its first year was never "更新後"
+# A cancellation that follows the customer's own complaint (reason, what they said, share of such cases).
+AFTER_COMPLAINT: tuple[tuple[str, float, str], ...] = (
+    (CancellationReason.DISSATISFIED, 0.5, "先日の苦情の対応に納得できない"),
+    (CancellationReason.SWITCH, 0.3, "先日の件で信頼できなくなり、他社に移りたい"),
+    (CancellationReason.PREMIUM_BURDEN, 0.2, "先日の件もあり、保険料に見合わないと感じる"),
 )
 REISSUE_REASONS = ("紛失", "引越しの際に紛失", "汚損(水濡れ)", "家族が誤って処分")
 ACCIDENT_DETAILS: dict[str, tuple[str, str, str]] = {
