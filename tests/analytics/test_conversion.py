@@ -106,7 +106,7 @@ def worked_list(hq_operator, analyst, org):
         customers.append(customer)
     target = target_services.target_list_create(
         actor=analyst, name="傷害保険のご案内", basis=ListBasis.CAMPAIGN,
-        segment=segments.Segment(as_of=LIST_DATE), control_percent=0, talking_points="けがへの備え", seed=3,
+        segment=segments.Segment(as_of=LIST_DATE), control_percent=1, talking_points="けがへの備え", seed=3,
     )  # fmt: skip
     converters = [c for i, c in enumerate(customers) if (i % 2 == 0 and i % 3 == 0) or i in (1, 7, 13)]
     for customer in converters:
@@ -124,7 +124,9 @@ def test_trains_a_conversion_version_and_scores_the_open_entries(
     target, _customers, converters = worked_list
     version = services.model_train(actor=analyst, kind="conversion", as_of=TODAY)
     assert (version.kind, version.version, version.is_active) == ("conversion", 1, True)
-    assert version.metrics["train_rows"] + version.metrics["lightgbm"]["rows"] == 60
+    assert (
+        version.metrics["train_rows"] + version.metrics["lightgbm"]["rows"] == target.treatment_count == 59
+    )  # one control held out
     assert 0 < version.metrics["lightgbm"]["positives"] < len(converters)  # a stratified fifth of the 13
     assert version.data_window["split"].startswith("ランダム")  # one list date only
     assert "list_basis" not in version.features  # one basis only: constant columns are dropped
@@ -132,11 +134,11 @@ def test_trains_a_conversion_version_and_scores_the_open_entries(
     assert AuditEvent.objects.filter(action=AuditAction.ANALYTICS_MODEL_TRAIN, target_id=str(version.pk)).exists()
 
     written = services.scores_refresh(actor=analyst, kind="conversion", as_of=TODAY)
-    assert written == 60  # one score per customer (each has one open entry)
-    entries = TargetEntry.objects.filter(target_list=target)
+    assert written == 59  # one score per customer (each has one open entry)
+    entries = TargetEntry.objects.filter(target_list=target, is_control=False)  # the control is never proposed to
     assert entries.filter(conversion_score__isnull=True).count() == 0
     assert set(entries.values_list("conversion_model", flat=True)) == {version.pk}
-    assert Score.objects.filter(kind="conversion").count() == 60
+    assert Score.objects.filter(kind="conversion").count() == 59
 
     # The worklist and the entry page show the score with reasons, within the entry's scope.
     a_entry = entries.filter(agency__name=agency_a_staff.agency.name).first()
@@ -182,4 +184,4 @@ def test_the_commands_train_and_score_conversion(worked_list):
     assert "成約予測 v1 を学習しました" in out.getvalue()
     out = StringIO()
     call_command("analytics_score", "--kind", "conversion", "--as-of", "2026-12-01", stdout=out)
-    assert "conversion: 60人を採点しました" in out.getvalue()
+    assert "conversion: 59人を採点しました" in out.getvalue()

@@ -19,3 +19,39 @@ def test_training_twice_on_the_same_book_gives_the_same_model(kind):
     second = training.train(synthetic_book(600, shuffle=7), kind, AS_OF, trainer="t")
     assert first.booster.model_to_string() == second.booster.model_to_string()
     assert first.metadata["metrics"] == second.metadata["metrics"]
+
+
+def _with_policy(book, **values):
+    import dataclasses
+    import datetime as dt
+
+    import polars as pl
+
+    row = dict.fromkeys(book.policies.columns)
+    defaults = {"policy_id": 10**6, "status": "in_force", "annual_premium": 30_000, "payment_method": "bank_transfer",
+                "payment_frequency": "annual", "sales_channel": "agency", "face_to_face": True,
+                "earthquake_cover": 0, "renewed": False, "expiry": dt.date(2027, 12, 27)}  # fmt: skip
+    row.update(defaults, **values)
+    extra = pl.DataFrame([row], schema=book.policies.schema)
+    return dataclasses.replace(book, policies=pl.concat([book.policies, extra]), features_cache={})
+
+
+def test_a_line_contracted_but_not_yet_started_is_never_proposed():
+    import datetime as dt
+
+    import polars as pl
+
+    from tsunagu.analytics import features as F
+
+    book = synthetic_book(300)
+    rows = training.scoring_rows(book, training.NEXT_PRODUCT, AS_OF)
+    customer = rows.filter(pl.col("line") == "fire")["customer_id"][0]
+    # 火災 contracted a week before the as-of date, cover starting four weeks after it (the walk's K000001600).
+    book = _with_policy(book, customer_id=customer, line="fire", contract_date=AS_OF - dt.timedelta(days=7),
+                        inception=AS_OF + dt.timedelta(days=26))  # fmt: skip
+    rows = training.scoring_rows(book, training.NEXT_PRODUCT, AS_OF)
+    assert rows.filter((pl.col("customer_id") == customer) & (pl.col("line") == "fire")).height == 0
+    assert (customer, "fire") in set(F.contracted_lines(book, AS_OF).iter_rows())
+    # Still not a holder of 火災 on the date: the feature flag reads the cover in force.
+    features = F.customer_features(book, AS_OF).filter(pl.col("customer_id") == customer)
+    assert features["has_fire"].to_list() == [0]

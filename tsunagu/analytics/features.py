@@ -403,6 +403,17 @@ def churn_labels(book: Book, as_of: dt.date) -> pl.DataFrame:
     return current.group_by("customer_id").agg((early | not_renewed).any().cast(pl.Int8).alias("churn"))
 
 
+def contracted_lines(book: Book, as_of: dt.date) -> pl.DataFrame:
+    """(customer_id, line) of every policy contracted on or before `as_of` whose cover has not ended
+    by then — in force, or starting later — and 地震 for a fire policy with earthquake cover."""
+    end = pl.min_horizontal(pl.col("expiry"), pl.col("ended_on").fill_null(pl.col("expiry")))
+    known = book.policies.filter((pl.col("contract_date") <= as_of) & (end > as_of))
+    quake = known.filter((pl.col("line") == LineOfBusiness.FIRE) & (pl.col("earthquake_cover") == 1)).select(
+        "customer_id", pl.lit(str(LineOfBusiness.EARTHQUAKE)).alias("line")
+    )
+    return pl.concat([known.select("customer_id", "line"), quake]).unique()
+
+
 def next_product_rows(book: Book, features: pl.DataFrame, as_of: dt.date, *, labels: bool) -> pl.DataFrame:
     """One row per (consenting customer, missing line worth offering): the customer's features plus
     `candidate_line` (its Japanese name) and, with `labels`, `added` = 1 when a new contract (not a
@@ -415,6 +426,9 @@ def next_product_rows(book: Book, features: pl.DataFrame, as_of: dt.date, *, lab
         rows = consenting.filter(held & (pl.col(LINE_FLAGS[line]) == 0))
         parts.append(rows.with_columns(pl.lit(line).alias("line"), pl.lit(line_names[line]).alias("candidate_line")))
     rows = pl.concat(parts) if parts else consenting.clear()
+    # A line already contracted but not yet started on `as_of` (a new policy or a renewal beginning
+    # later) is bought: never proposed, and never a training row either (its label could only be 0).
+    rows = rows.join(contracted_lines(book, as_of), on=["customer_id", "line"], how="anti")
     if labels:
         horizon = as_of + _days(HORIZON_DAYS)
         added = (

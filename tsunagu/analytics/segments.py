@@ -103,7 +103,10 @@ def segment_customers(*, user: User, segment: Segment) -> QuerySet[Customer]:
         policyholder=OuterRef("pk"), status=PolicyStatus.IN_FORCE, expiry__gte=segment.as_of
     )
     if segment.lines_held:
-        customers = customers.filter(Exists(in_force.filter(line__in=segment.lines_held)))
+        # Held: cover started by the date (a policy contracted to start later is not held yet, as in the
+        # models' features); lines_missing keeps it, so a line just bought is never proposed.
+        held = in_force.filter(line__in=segment.lines_held, inception__lte=segment.as_of)
+        customers = customers.filter(Exists(held))
     if segment.lines_missing:
         customers = customers.exclude(Exists(in_force.filter(line__in=segment.lines_missing)))
     if segment.score_kind:
