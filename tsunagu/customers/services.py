@@ -309,7 +309,8 @@ def relative_add(
 
 # --- identity resolution (名寄せ): merge and unmerge move rows between customers -------------
 
-GOLDEN_FIELDS = ("name", "family_name", "given_name", "name_kana", "birth_date", "gender")
+# Identity resolution sets these (a cluster of corporate records makes a corporate customer).
+GOLDEN_FIELDS = ("kind", "name", "family_name", "given_name", "name_kana", "birth_date", "gender", "corporate_number")
 DETAIL_MODELS: dict[str, type[Address] | type[Phone] | type[Email] | type[Relative] | type[FormerName]] = {
     "addresses": Address,
     "phones": Phone,

@@ -4,13 +4,20 @@ Per field group, candidates are ranked by: verified first (a value a source veri
 identity documents, or one staff typed into the customer record), then the group's rules in
 order — source priority (smaller number first), most recent, most complete — then the smaller
 record id, so the result never depends on query order. The winning rule is recorded as lineage.
+
+A cluster of corporate records (法人: a legal form in the name or reading, the matcher's own test)
+makes a corporate customer: it takes a 法人番号 and never a birth date or gender; a person never
+takes a 法人番号 (groups_for).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from tsunagu.core import normalize
 
 PRIORITY, RECENT, COMPLETE = "priority", "recent", "complete"
 
@@ -24,6 +31,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "phone": ("phone",),
     "mobile": ("mobile",),
     "email": ("email",),
+    "corporate_number": ("corporate_number",),
 }
 RULES: dict[str, tuple[str, ...]] = {
     "name": (PRIORITY, RECENT, COMPLETE),
@@ -34,7 +42,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "phone": (RECENT, PRIORITY),
     "mobile": (RECENT, PRIORITY),
     "email": (RECENT, PRIORITY),
+    "corporate_number": (PRIORITY, RECENT),
 }
+PERSON_ONLY = frozenset({"birth_date", "gender"})
+CORPORATE_ONLY = frozenset({"corporate_number"})
+INDIVIDUAL, CORPORATE = "individual", "corporate"  # customers.choices.CustomerKind values
 # The group whose key field must be present for the group to have a value.
 KEY_FIELD = {"name": "name_kanji", "address": "address"}
 
@@ -57,6 +69,26 @@ class Choice:
     group: str
     candidate: Candidate
     rule: str  # LineageRule value
+
+
+def is_corporate_record(features: Mapping[str, Any]) -> bool:
+    """A record is a corporation when its name or reading carries a legal form: the test the
+    matcher applies (features.corporate_keys → corp_form, corporate.is_corporate), on the
+    record's canonical name and reading."""
+    return normalize.is_corporate_name(str(features.get("name_kanji") or ""), str(features.get("name_kana") or ""))
+
+
+def cluster_kind(records: Iterable[Mapping[str, Any]]) -> str:
+    """CORPORATE when every record with a name or reading is a corporation (the matcher never
+    links a person with a company; a mixed cluster, only a steward's doing, stays INDIVIDUAL)."""
+    named = [f for f in records if f.get("name_kanji") or f.get("name_kana")]
+    return CORPORATE if named and all(is_corporate_record(f) for f in named) else INDIVIDUAL
+
+
+def groups_for(kind: str) -> tuple[str, ...]:
+    """The groups a customer of this kind takes values for."""
+    skip = PERSON_ONLY if kind == CORPORATE else CORPORATE_ONLY
+    return tuple(group for group in GROUPS if group not in skip)
 
 
 def _rule_key(candidate: Candidate, rule: str) -> Any:

@@ -1,4 +1,9 @@
-"""Building and refreshing golden customers from their source records, with lineage."""
+"""Building and refreshing golden customers from their source records, with lineage.
+
+A cluster of corporate records (survivorship.cluster_kind) makes a corporate customer (区分 法人)
+with the records' 法人番号 and no birth date or gender; its contact points are the company's
+(本店・本社, 勤務先). An individual customer made earlier from corporate records (before 法人 was a
+kind of its own) becomes corporate at its next refresh when it has no birth date and no gender."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from django.db import transaction
 
 from tsunagu.core import normalize, writes
 from tsunagu.core.models import User
-from tsunagu.customers.choices import PREFECTURES, CustomerKind, EmailKind, PhoneKind
+from tsunagu.customers.choices import PREFECTURES, AddressKind, CustomerKind, EmailKind, PhoneKind
 from tsunagu.customers.models import Customer
 from tsunagu.customers.services import (
     AddressInput,
@@ -24,10 +29,10 @@ from tsunagu.customers.services import (
 
 from ..models import FieldLineage, SourceRecord
 from ..records import split_address
-from ..survivorship import GROUPS, Candidate, Choice, choose, lineage_value
+from ..survivorship import GROUPS, Candidate, Choice, choose, cluster_kind, groups_for, lineage_value
 from .common import one_index_update, save_customer_link
 
-IDENTITY_GROUPS = ("name", "name_kana", "birth_date", "gender")
+IDENTITY_GROUPS = ("name", "name_kana", "birth_date", "gender", "corporate_number")
 CONTACT_GROUPS = ("address", "phone", "mobile", "email")
 
 
@@ -73,6 +78,7 @@ def customer_values(customer: Customer) -> dict[str, dict[str, str]]:
         "phone": {"phone": phone.digits if phone else ""},
         "mobile": {"mobile": mobile.digits if mobile else ""},
         "email": {"email": email.address if email else ""},
+        "corporate_number": {"corporate_number": customer.corporate_number},
     }
 
 
@@ -104,11 +110,20 @@ def existing_candidates(customer: Customer, rank: int = 0) -> dict[str, Candidat
     return out
 
 
-def choices_for(records: list[SourceRecord], existing: list[dict[str, Candidate]]) -> dict[str, Choice]:
-    candidates = record_candidates(records)
+def records_kind(records: Iterable[SourceRecord]) -> str:
+    """CustomerKind of the customer these records make (corporate when all are corporations)."""
+    return cluster_kind(record.features for record in records)
+
+
+def choices_for(records: list[SourceRecord], existing: list[dict[str, Candidate]], *, kind: str) -> dict[str, Choice]:
+    """The winner per group a customer of `kind` takes (a corporation: no birth date or gender;
+    a person: no 法人番号)."""
+    wanted = groups_for(kind)
+    candidates = {group: items for group, items in record_candidates(records).items() if group in wanted}
     for extra in existing:
         for group, candidate in extra.items():
-            candidates[group].insert(0, candidate)
+            if group in candidates:
+                candidates[group].insert(0, candidate)
     out: dict[str, Choice] = {}
     for group, items in candidates.items():
         choice = choose(group, items)
@@ -117,48 +132,64 @@ def choices_for(records: list[SourceRecord], existing: list[dict[str, Candidate]
     return out
 
 
-def _address_input(value: dict[str, str]) -> AddressInput | None:
+def _address_input(value: dict[str, str], kind: str = AddressKind.HOME) -> AddressInput | None:
     postal = value.get("postal_code", "")
     prefecture, city, street = split_address(value.get("address", ""))
     if len(postal) != 7 or prefecture not in PREFECTURES or not city or not street:
         return None
-    return AddressInput(postal_code=postal, prefecture=prefecture, city=city, street=street)
+    return AddressInput(postal_code=postal, prefecture=prefecture, city=city, street=street, kind=kind)
+
+
+def _contact_kinds(kind: str) -> tuple[str, str]:
+    """(landline, e-mail) kinds of a customer's contact points from records."""
+    if kind == CustomerKind.CORPORATE:
+        return PhoneKind.WORK, EmailKind.WORK
+    return PhoneKind.HOME, EmailKind.PERSONAL
+
+
+def _address_kind(kind: str, *, primary: bool) -> str:
+    """A company's primary address is its 本店・本社; its others (a branch's) その他."""
+    if kind == CustomerKind.CORPORATE:
+        return AddressKind.HEAD_OFFICE if primary else AddressKind.OTHER
+    return AddressKind.HOME
 
 
 def golden_create(*, actor: User, records: list[SourceRecord]) -> Customer | None:
     """A new golden customer from records no customer has yet; None when no record has a reading
     (a customer needs フリガナ): such records wait for a link to an existing customer."""
-    choices = choices_for(records, [])
+    kind = records_kind(records)
+    choices = choices_for(records, [], kind=kind)
     if "name" not in choices or "name_kana" not in choices:
         return None
-    name = choices["name"].candidate.value
-    birth = choices.get("birth_date")
+    values = identity_values(choices, kind=kind)
+    phone_kind, email_kind = _contact_kinds(kind)
     addresses: list[AddressInput] = []
     for candidate in _ordered(choices, record_candidates(records), "address"):
-        address = _address_input(candidate.value)
+        address = _address_input(candidate.value, _address_kind(kind, primary=not addresses))
         if address is not None and not any(_same_address(address, a) for a in addresses):
             addresses.append(address)
     phones: list[tuple[str, str]] = []
-    for group, kind in (("mobile", PhoneKind.MOBILE), ("phone", PhoneKind.HOME)):
+    for group, phone_type in (("mobile", PhoneKind.MOBILE), ("phone", phone_kind)):
         for candidate in _ordered(choices, record_candidates(records), group):
             digits = candidate.value[group]
             if digits not in {normalize.phone_digits(n) for _, n in phones}:
-                phones.append((kind, normalize.format_phone(digits)))  # as staff type it: 090-1234-5678
+                phones.append((phone_type, normalize.format_phone(digits)))  # as staff type it: 090-1234-5678
     emails: list[tuple[str, str]] = []
     for candidate in _ordered(choices, record_candidates(records), "email"):
         if normalize.email_key(candidate.value["email"]) not in {normalize.email_key(e) for _, e in emails}:
-            emails.append((EmailKind.PERSONAL, candidate.value["email"]))
+            emails.append((email_kind, candidate.value["email"]))
     with transaction.atomic(), one_index_update():
         customer = customer_create(
             actor=actor,
             data=CustomerInput(
-                kind=CustomerKind.INDIVIDUAL,
-                name=name["name_kanji"],
-                family_name=name.get("family_name", ""),
-                given_name=name.get("given_name", ""),
-                name_kana=choices["name_kana"].candidate.value["name_kana"],
-                birth_date=dt.date.fromisoformat(birth.candidate.value["birth_date"]) if birth else None,
-                gender=choices["gender"].candidate.value["gender"] if "gender" in choices else "",
+                kind=kind,
+                name=values["name"],
+                family_name=values["family_name"],
+                given_name=values["given_name"],
+                name_kana=values["name_kana"],
+                birth_date=values.get("birth_date"),
+                gender=values.get("gender", ""),
+                corporate_number=values.get("corporate_number", ""),
                 addresses=addresses,
                 phones=phones,
                 emails=emails,
@@ -233,21 +264,40 @@ def lineage_restore(*, actor: User, customer: Customer, snapshot: dict[str, dict
         writes.save(row, actor=actor, reason="統合解除")
 
 
-def identity_values(choices: dict[str, Choice]) -> dict[str, Any]:
-    """Customer field values from the identity groups' winners."""
+def identity_values(choices: dict[str, Choice], *, kind: str = CustomerKind.INDIVIDUAL) -> dict[str, Any]:
+    """Customer field values from the identity groups' winners (a corporation's name has no
+    family and given parts)."""
     values: dict[str, Any] = {}
+    corporate = kind == CustomerKind.CORPORATE
     if "name" in choices:
         name = choices["name"].candidate.value
         values["name"] = name["name_kanji"]
-        values["family_name"] = name.get("family_name", "")
-        values["given_name"] = name.get("given_name", "")
+        values["family_name"] = "" if corporate else name.get("family_name", "")
+        values["given_name"] = "" if corporate else name.get("given_name", "")
     if "name_kana" in choices:
         values["name_kana"] = choices["name_kana"].candidate.value["name_kana"]
     if "birth_date" in choices:
         values["birth_date"] = dt.date.fromisoformat(choices["birth_date"].candidate.value["birth_date"])
     if "gender" in choices:
         values["gender"] = choices["gender"].candidate.value["gender"]
+    if "corporate_number" in choices:
+        values["corporate_number"] = choices["corporate_number"].candidate.value["corporate_number"]
     return values
+
+
+def _refresh_kind(customer: Customer, records: list[SourceRecord]) -> str:
+    """The kind survivorship fills the customer as: its own, except that an individual customer
+    whose records are all corporations and who has no birth date and no gender becomes corporate
+    (made from a company's records before 法人 was a kind of its own)."""
+    if (
+        customer.kind == CustomerKind.INDIVIDUAL
+        and records
+        and records_kind(records) == CustomerKind.CORPORATE
+        and customer.birth_date is None
+        and not customer.gender
+    ):
+        return CustomerKind.CORPORATE
+    return str(customer.kind)
 
 
 def golden_refresh(
@@ -262,8 +312,11 @@ def golden_refresh(
     Values staff typed are kept. Returns {field: [before, after]} for the identity fields changed."""
     records = list(SourceRecord.objects.filter(customer=customer).select_related("source").order_by("pk"))
     existing = [existing_candidates(customer, 0)] + [existing_candidates(o, 1) for o in others or []]
-    choices = choices_for(records, existing)
-    target = identity_values({g: c for g, c in choices.items() if g in IDENTITY_GROUPS})
+    kind = _refresh_kind(customer, records)
+    choices = choices_for(records, existing, kind=kind)
+    target = identity_values({g: c for g, c in choices.items() if g in IDENTITY_GROUPS}, kind=kind)
+    if kind != customer.kind:
+        target["kind"] = kind
     changes = {k: v for k, v in target.items() if getattr(customer, k) != v}
     before: dict[str, Any] = {}
     if changes:
@@ -287,9 +340,10 @@ def _add_missing_contacts(actor: User, customer: Customer, records: list[SourceR
         "phone": customer.phones.filter(is_primary=True).exists(),
         "email": customer.emails.filter(is_primary=True).exists(),
     }
+    phone_kind, email_kind = _contact_kinds(customer.kind)
     for record in sorted(records, key=lambda r: (r.source.priority, -r.changed_at.timestamp())):
         f = record.features
-        for group, kind in (("mobile", PhoneKind.MOBILE), ("phone", PhoneKind.HOME)):
+        for group, kind in (("mobile", PhoneKind.MOBILE), ("phone", phone_kind)):
             if (digits := f.get(group)) and digits not in phones:
                 phone_add(
                     actor=actor,
@@ -301,10 +355,13 @@ def _add_missing_contacts(actor: User, customer: Customer, records: list[SourceR
                 phones.add(digits)
                 has_primary["phone"] = True
         if (email := f.get("email")) and normalize.email_key(email) not in emails:
-            email_add(actor=actor, customer=customer, address=email, primary=not has_primary["email"])
+            email_add(actor=actor, customer=customer, address=email, kind=email_kind, primary=not has_primary["email"])
             emails.add(normalize.email_key(email))
             has_primary["email"] = True
-        address = _address_input({"postal_code": f.get("postal_code", ""), "address": f.get("address", "")})
+        address = _address_input(
+            {"postal_code": f.get("postal_code", ""), "address": f.get("address", "")},
+            _address_kind(customer.kind, primary=not has_primary["address"]),
+        )
         if address is None:
             continue
         identity = _address_identity(address.postal_code, address.street, address.building)

@@ -1,5 +1,7 @@
-"""The customer ledger as a source: every live individual customer is mirrored as a source record
-of the built-in source `TSUNAGU` (tsunagu 顧客台帳), linked to that customer. Imported records then
+"""The customer ledger as a source: every live customer is mirrored as a source record of the
+built-in source `TSUNAGU` (tsunagu 顧客台帳), linked to that customer. A corporate customer is
+mirrored with its 法人番号, when its name carries a legal form (株式会社… : how the matcher knows a
+corporation; one without would be compared as a person, so it is left out). Imported records then
 find existing customers through the same blocking-key index and model as any other record: linked
 above the auto-link threshold, queued for review in between, a new customer only without a
 candidate (docs/identity.md § Existing customers).
@@ -14,7 +16,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from tsunagu.core import writes
+from tsunagu.core import normalize, writes
 from tsunagu.core.models import User
 from tsunagu.customers.choices import CustomerKind, PhoneKind
 from tsunagu.customers.models import Address, Customer, Email, Phone
@@ -57,6 +59,7 @@ def customer_row(customer: Customer) -> dict[str, str]:
         "name_kana": customer.name_kana,
         "birth_date": customer.birth_date.isoformat() if customer.birth_date else "",
         "gender": customer.gender,
+        "corporate_number": customer.corporate_number if customer.kind == CustomerKind.CORPORATE else "",
     }
     if addresses:
         a = addresses[0]
@@ -86,14 +89,15 @@ def _checked(row: dict[str, str]) -> Any:
 
 
 def ledger_sync(*, actor: User) -> list[int]:
-    """Mirror every live individual customer without a record of a real source (a mirror whose
-    customer later got such a record is left as it was); returns the ids created or changed."""
+    """Mirror every live customer without a record of a real source (a mirror whose customer later
+    got such a record is left as it was; a corporate customer without a legal form in its name is
+    not mirrored); returns the ids created or changed."""
     source = ledger_source(actor)
     existing = {r.external_id: r for r in SourceRecord.objects.filter(source=source)}
     # A customer with a record of a real source is found through that record; the others (typed
     # in the CRM, or loaded before 名寄せ) through their ledger record.
     customers = (
-        Customer.objects.filter(kind=CustomerKind.INDIVIDUAL, merged_into__isnull=True)
+        Customer.objects.filter(merged_into__isnull=True)
         .exclude(name_kana="")
         .exclude(pk__in=SourceRecord.objects.exclude(source=source).filter(customer__isnull=False).values("customer"))
         .prefetch_related(
@@ -107,6 +111,9 @@ def ledger_sync(*, actor: User) -> list[int]:
     new: list[SourceRecord] = []
     changed: list[SourceRecord] = []
     for customer in customers.iterator(chunk_size=CHUNK):
+        corporate = customer.kind == CustomerKind.CORPORATE
+        if corporate and not normalize.is_corporate_name(customer.name, customer.name_kana):
+            continue
         row = customer_row(customer)
         digest = content_hash(row)
         record = existing.get(customer.number)

@@ -58,7 +58,8 @@ FIELD_GROUP = {
     "name_kana": "name_kana",
     "birth_date": "birth_date",
     "gender": "gender",
-}
+    "corporate_number": "corporate_number",
+}  # "kind" has no lineage group
 
 
 def _value(value: Any) -> Any:
@@ -257,7 +258,8 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
             current = _value(getattr(survivor, name))
             if str(current or "") == new:
                 restore[name] = _parse(name, old)
-                restored_groups.add(FIELD_GROUP[name])
+                if name in FIELD_GROUP:
+                    restored_groups.add(FIELD_GROUP[name])
             else:
                 result.kept_on_survivor[name] = [old, new, str(current or "")]
         if restore:
