@@ -55,3 +55,23 @@ def test_a_line_contracted_but_not_yet_started_is_never_proposed():
     # Still not a holder of 火災 on the date: the feature flag reads the cover in force.
     features = F.customer_features(book, AS_OF).filter(pl.col("customer_id") == customer)
     assert features["has_fire"].to_list() == [0]
+
+
+def test_every_score_carries_a_reason_and_a_company_gets_no_birth_date_reason():
+    import json
+
+    import polars as pl
+
+    from tsunagu.analytics import services
+
+    book = synthetic_book(600)
+    model = training.train(book, training.CHURN, AS_OF, trainer="t")
+    rows = training.scoring_rows(book, training.CHURN, AS_OF)
+    scored = services.customer_scores(model, rows, kind=training.CHURN)
+    reasons = [json.loads(text) for text in scored["reasons"]]
+    assert all(reasons), sum(1 for r in reasons if not r)
+    texts = {r["text"] for row in reasons for r in row}
+    assert "生年月日の登録なし" not in texts
+    assert all(t.strip() for t in texts)
+    companies = set(book.customers.filter(pl.col("kind") == "corporate")["customer_id"])
+    assert companies & set(scored["customer_id"])

@@ -5,7 +5,8 @@ Pure data: stored in each model file so old models keep their wording."""
 from __future__ import annotations
 
 FEATURE_LABELS: dict[str, dict[str, str]] = {
-    "age": {"name": "年齢", "text": "年齢 {value}歳", "missing": "生年月日の登録なし"},
+    # Missing age is no reason: a company has no birth date by nature.
+    "age": {"name": "年齢", "text": "年齢 {value}歳", "missing": ""},
     "customer_kind": {"name": "顧客区分", "text": "{value}のお客さま"},
     "gender": {"name": "性別", "text": "性別: {value}"},
     "tenure_years": {"name": "取引年数", "text": "取引年数 {value:.1f}年"},

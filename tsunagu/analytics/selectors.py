@@ -20,7 +20,7 @@ from .models import ModelVersion, Score
 
 # A reason built from a field the user sees masked is masked too (an age reveals the birth year).
 MASKED_REASONS = {"age": "customer.birth_date"}
-MASKED_TEXT = "年齢(伏せ字)"
+MASKED_TEXT = "年齢"  # the feature without its value (no 「(伏せ字)」 in a reason)
 
 
 def model_versions(*, user: User) -> QuerySet[ModelVersion]:

@@ -142,11 +142,40 @@ def _silent(pre: Preprocessor, labels: dict[str, dict[str, str]], features: np.n
     )
 
 
+def _fall_back(
+    pre: Preprocessor,
+    labels: dict[str, dict[str, str]],
+    matrix: np.ndarray,
+    per_feature: np.ndarray,
+    usable: np.ndarray,
+    features: np.ndarray,
+    weights: np.ndarray,
+    raw: np.ndarray,
+) -> None:
+    """Every score carries a reason: a row with no usable one (small pushes only, or only silent
+    texts among its strongest) gets its strongest contribution whose text is not silent, however
+    small, in its first position (in place)."""
+    empty = np.flatnonzero(~usable.any(axis=1))
+    if not len(empty):
+        return
+    every = np.broadcast_to(np.arange(per_feature.shape[1]), (len(empty), per_feature.shape[1]))
+    values = matrix[empty][:, : per_feature.shape[1]].astype(np.float64)
+    pushes = np.where(_silent(pre, labels, every, values), -np.inf, per_feature[empty])
+    best = np.argmax(pushes, axis=1)
+    found = np.isfinite(pushes[np.arange(len(empty)), best])
+    rows, best = empty[found], best[found]
+    features[rows, 0] = best
+    weights[rows, 0] = per_feature[rows, best]
+    raw[rows, 0] = matrix[rows, best]
+    usable[rows, 0] = True
+
+
 def _choose(
     pre: Preprocessor, labels: dict[str, dict[str, str]], matrix: np.ndarray, contributions: np.ndarray, *, k: int
 ) -> _Chosen:
     """A row's reasons are its strongest positive contributions of at least MIN_CONTRIBUTION whose
-    text is not empty (a zero flag with zero="" is never a reason), strongest first, at most k."""
+    text is not empty (a zero flag with zero="" is never a reason), strongest first, at most k; a row
+    without any gets its strongest non-silent contribution however small (`_fall_back`)."""
     names = pre.feature_names
     n = matrix.shape[0]
     if n == 0 or not names:
@@ -162,6 +191,7 @@ def _choose(
     weights = np.take_along_axis(candidate, order, axis=1)
     raw = np.take_along_axis(matrix, features, axis=1).astype(np.float64)
     usable = (weights >= MIN_CONTRIBUTION) & ~_silent(pre, labels, features, raw)
+    _fall_back(pre, labels, matrix, per_feature, usable, features, weights, raw)
     # Contributions are sorted, so the weak ones are all at the end; the k first usable positions are kept.
     chosen = usable & (np.cumsum(usable, axis=1) <= k)
     position = np.cumsum(chosen, axis=1) - 1
