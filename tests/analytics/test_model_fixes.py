@@ -75,3 +75,28 @@ def test_every_score_carries_a_reason_and_a_company_gets_no_birth_date_reason():
     assert all(t.strip() for t in texts)
     companies = set(book.customers.filter(pl.col("kind") == "corporate")["customer_id"])
     assert companies & set(scored["customer_id"])
+
+
+def test_scores_are_calibrated_on_the_validation_rows_and_old_files_still_score():
+    import json
+
+    import numpy as np
+
+    from tsunagu.analytics.modeling.artifact import model_from_json
+
+    book = synthetic_book(600)
+    model = training.train(book, training.CHURN, AS_OF, trainer="t")
+    lightgbm = model.metadata["metrics"]["lightgbm"]
+    assert model.metadata["calibration"]["method"] == "platt"
+    assert lightgbm["brier"] <= lightgbm["uncalibrated"]["brier"]
+    rows = training.scoring_rows(book, training.CHURN, AS_OF)
+    raw = np.asarray(model.booster.predict(model.matrix(rows)))
+    scores, _ = model.explain(rows)
+    assert np.allclose(scores, model.predict(rows))
+    assert np.array_equal(np.argsort(raw, kind="stable"), np.argsort(model.predict(rows), kind="stable"))
+    # A model file written before calibration existed: scored as it was (identity).
+    old = json.loads(model.to_json())
+    del old["metadata"]["calibration"]
+    loaded = model_from_json(json.dumps(old))
+    assert np.allclose(loaded.predict(rows), raw)
+    assert np.allclose(model_from_json(model.to_json()).predict(rows), model.predict(rows))

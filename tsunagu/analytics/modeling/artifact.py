@@ -40,7 +40,15 @@ class Model:
         """The probability of the positive class for every row (`matrix`: the frame's, already built)."""
         if matrix is None:
             matrix = self.matrix(frame)
-        return np.asarray(self.booster.predict(matrix), dtype=np.float64)
+        return self.calibrated(np.asarray(self.booster.predict(matrix), dtype=np.float64))
+
+    def calibrated(self, p: np.ndarray) -> np.ndarray:
+        """The trees' probabilities through the stored calibration (none in older model files: as is)."""
+        calibration = self.metadata.get("calibration")
+        if not calibration:
+            return p
+        z = np.log(np.clip(p, 1e-9, 1 - 1e-9) / (1 - np.clip(p, 1e-9, 1 - 1e-9)))
+        return 1.0 / (1.0 + np.exp(-(calibration["a"] * z + calibration["b"])))
 
     def explain(self, frame: pl.DataFrame, *, k: int = 3) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
         """Probabilities and, for each row, up to k Japanese reasons (strongest first)."""
@@ -64,7 +72,7 @@ class Model:
         contributions = self._attribution.contributions(matrix)
         # The contributions (bias last) add up to the raw score: its logistic is the probability, so
         # the trees are walked once instead of twice.
-        scores = 1.0 / (1.0 + np.exp(-contributions.sum(axis=1, dtype=np.float64)))
+        scores = self.calibrated(1.0 / (1.0 + np.exp(-contributions.sum(axis=1, dtype=np.float64))))
         return matrix, scores, contributions
 
     def drift(self, frame: pl.DataFrame, *, matrix: np.ndarray | None = None) -> list[dict[str, Any]]:
