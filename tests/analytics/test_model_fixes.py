@@ -100,3 +100,53 @@ def test_scores_are_calibrated_on_the_validation_rows_and_old_files_still_score(
     loaded = model_from_json(json.dumps(old))
     assert np.allclose(loaded.predict(rows), raw)
     assert np.allclose(model_from_json(model.to_json()).predict(rows), model.predict(rows))
+
+
+def test_psi_is_near_zero_for_the_same_distribution_with_constant_and_categorical_columns():
+    import numpy as np
+
+    from tsunagu.analytics.modeling import drift
+
+    rng = np.random.default_rng(0)
+
+    def matrix(n):
+        return np.column_stack([
+            rng.normal(size=n),  # continuous
+            np.zeros(n),  # constant
+            (rng.random(n) < 0.02).astype(float),  # nearly constant flag
+            rng.integers(0, 4, n).astype(float),  # categorical codes 0..3
+            np.where(rng.random(n) < 0.3, np.nan, rng.poisson(1.0, n)),  # counts with missing values
+        ])  # fmt: skip
+
+    reference = drift.reference(matrix(800), [None, None, None, 4, None])
+    values = drift.psi(matrix(5000), reference)
+    assert max(values) < 0.05, values
+
+
+@pytest.fixture
+def analyst(org):
+    from tests.conftest import _user
+    from tsunagu.core.choices import Role
+
+    return _user("analyst", [Role.ANALYST], department=org["compliance"])
+
+
+@pytest.mark.django_db
+def test_a_second_training_of_the_same_kind_is_refused_while_one_is_queued(analyst):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django_tasks_db.models import DBTaskResult
+
+    from tsunagu.analytics import services
+    from tsunagu.analytics.tasks import model_train_task
+
+    DBTaskResult.objects.create(
+        task_path=model_train_task.module_path, status="READY",
+        args_kwargs={"args": [analyst.pk, "churn", "2026-12-01"], "kwargs": {}},
+        priority=0, queue_name="default", backend_name="default", run_after=None,
+    )  # fmt: skip
+    assert services.trainings_in_progress() == {"churn"}
+    with pytest.raises(ValidationError, match="すでに待機中か実行中"):
+        services.model_train_queue(actor=analyst, kind="churn", as_of=dt.date(2026, 12, 1))
+    services.model_train_queue(actor=analyst, kind="next_product", as_of=dt.date(2026, 12, 1))

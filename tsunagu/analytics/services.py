@@ -257,4 +257,24 @@ def model_train_queue(*, actor: User, kind: str, as_of: dt.date) -> None:
         raise ValidationError(f"学習できるモデルは解約・失効予測・次の商品予測・成約予測です(指定: {kind})。")
     if as_of > timezone.localdate():
         raise ValidationError("基準日に未来の日付は指定できません(12か月後までの結果が必要です)。")
+    if kind in trainings_in_progress():
+        label = ModelKind(kind).label
+        raise ValidationError(f"{label}の学習はすでに待機中か実行中です。終わってから学習してください。")
     transaction.on_commit(lambda: model_train_task.enqueue(actor.pk, kind, as_of.isoformat()))
+
+
+def trainings_in_progress() -> set[str]:
+    """The kinds whose training task is waiting or running (the database task queue)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import model_train_task
+
+    rows = DBTaskResult.objects.filter(
+        task_path=model_train_task.module_path, status__in=["READY", "RUNNING"]
+    ).values_list("args_kwargs", flat=True)
+    kinds = set()
+    for args_kwargs in rows:
+        args = (args_kwargs or {}).get("args") or []
+        if len(args) >= 2:
+            kinds.add(str(args[1]))
+    return kinds

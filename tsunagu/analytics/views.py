@@ -34,7 +34,11 @@ def home(request: AuthedRequest) -> HttpResponse:
         }
         for kind in (ModelKind.CHURN, ModelKind.NEXT_PRODUCT, ModelKind.CONVERSION)
     ]
-    return render(request, "analytics/home.html", {"versions": versions, "lists": lists, "top": TOP_LIST})
+    labels = dict(ModelKind.choices)
+    training = [str(labels.get(kind, kind)) for kind in sorted(services.trainings_in_progress())]
+    return render(
+        request, "analytics/home.html", {"versions": versions, "lists": lists, "top": TOP_LIST, "training": training}
+    )
 
 
 @login_required

@@ -94,6 +94,7 @@ class Model:
         rows = [
             {"feature": n, "label": self.feature_label(n), "share": round(float(g) / total, 4)}
             for n, g in zip(self.features, gains, strict=True)
+            if g > 0  # a feature no tree split on has no importance to show
         ]
         return sorted(rows, key=lambda row: -row["share"])
 
