@@ -14,7 +14,7 @@ from tsunagu.policies.choices import LineOfBusiness
 
 from .choices import EntryResult, ListBasis, ModelKind
 from .segments import MAX_AGE, Segment
-from .target_services import MAX_CONTROL_PERCENT
+from .target_services import CONTROL_PERCENT_ERROR, MAX_CONTROL_PERCENT, MIN_CONTROL_PERCENT, NOTE_MAX_LENGTH
 
 LINE_CHOICES = [(c.value, c.label) for c in LineOfBusiness if c != LineOfBusiness.OTHER]
 SCORE_KIND_CHOICES = [("", "使わない"), (ModelKind.CHURN.value, ModelKind.CHURN.label),
@@ -69,9 +69,19 @@ class SegmentForm(TextCheckedForm):
     control_percent = forms.IntegerField(
         label="対照群の割合(%)",
         initial=10,
-        min_value=0,
+        min_value=MIN_CONTROL_PERCENT,
         max_value=MAX_CONTROL_PERCENT,
-        help_text="無作為に選んでワークリストから外し、効果(アップリフト)の比較に使います。",
+        help_text=(
+            f"{MIN_CONTROL_PERCENT}〜{MAX_CONTROL_PERCENT}%。無作為に選んでワークリストから外し、"
+            "効果(アップリフト)の比較に使います。"
+        ),
+        # min_value / max_value messages are %-formatted with the limit: their "%" doubled.
+        error_messages={
+            "required": CONTROL_PERCENT_ERROR,
+            "invalid": CONTROL_PERCENT_ERROR,
+            "min_value": CONTROL_PERCENT_ERROR.replace("%", "%%"),
+            "max_value": CONTROL_PERCENT_ERROR.replace("%", "%%"),
+        },
     )
     seed = forms.IntegerField(
         label="乱数シード",
@@ -109,11 +119,25 @@ class SegmentForm(TextCheckedForm):
 
 
 class ResultForm(TextCheckedForm):
-    result = forms.ChoiceField(label="結果", choices=[c for c in EntryResult.choices if c[0] != EntryResult.PENDING])
-    won_policy_number = forms.CharField(
-        label="成約した契約の証券番号", required=False, max_length=30, help_text="成約の場合に入力します。"
+    # A blank first choice: nothing is preselected, so one click on 記録する cannot record a contact
+    # that never happened.
+    result = forms.ChoiceField(
+        label="結果",
+        choices=[("", "選んでください"), *(c for c in EntryResult.choices if c[0] != EntryResult.PENDING)],
+        error_messages={"required": "結果を選んでください。", "invalid_choice": "結果を選んでください。"},
     )
-    note = forms.CharField(label="メモ", required=False, max_length=200)
+    won_policy_number = forms.CharField(
+        label="成約した契約の証券番号",
+        required=False,
+        max_length=30,
+        help_text="成約の場合に入力します(基準日以降の新規契約。提案した種目があればその種目)。",
+    )
+    note = forms.CharField(
+        label="メモ",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        error_messages={"max_length": f"メモは{NOTE_MAX_LENGTH}文字以内で入力してください。"},
+    )
 
 
 class ResultsImportForm(forms.Form):

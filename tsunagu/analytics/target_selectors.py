@@ -12,7 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from tsunagu.core import masking, permissions
@@ -20,6 +35,7 @@ from tsunagu.core.access_log import log_access, log_list
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.history import ChangeRow, change_rows
 from tsunagu.core.models import User
+from tsunagu.core.templatetags.tsunagu import ymd_hm
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.customers.models import Customer, Phone
 from tsunagu.policies.choices import LineOfBusiness
@@ -45,6 +61,27 @@ def target_lists(*, user: User) -> QuerySet[TargetList]:
     permissions.require(user, permissions.ANALYTICS_SCORES)
     mine = TargetEntry.objects.visible_to(user).filter(target_list=OuterRef("pk"), is_control=False)
     return TargetList.objects.filter(Exists(mine)).select_related("created_by")
+
+
+def target_lists_with_counts(*, user: User) -> QuerySet[TargetList]:
+    """`target_lists` with `shown_treatment` / `shown_control`: the list's counts as this user may
+    see them — the stored totals for analysts, the entries in their scope for branch and agency
+    staff (their part of the list, not its whole size)."""
+    lists = target_lists(user=user)
+    if permissions.has(user, permissions.ANALYTICS_MODELS):
+        return lists.annotate(shown_treatment=F("treatment_count"), shown_control=F("control_count"))
+
+    def count(is_control: bool) -> Coalesce:
+        mine = (
+            TargetEntry.objects.visible_to(user)
+            .filter(target_list=OuterRef("pk"), is_control=is_control)
+            .order_by()
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")
+        )
+        return Coalesce(Subquery(mine, output_field=IntegerField()), Value(0))
+
+    return lists.annotate(shown_treatment=count(False), shown_control=count(True))
 
 
 def target_list_get(*, user: User, pk: int) -> TargetList:
@@ -83,10 +120,14 @@ class WorkRow:
 
 
 def _points(user: User, points: list[dict[str, Any]]) -> list[str]:
-    shown = []
+    """The points as this user may read them, each once (lists drawn before the proposed line was
+    dropped from the model's reasons hold 「提案する種目」 twice)."""
+    shown: list[str] = []
     for point in points:
         field = MASKED_REASONS.get(point.get("feature", ""))
-        shown.append(MASKED_TEXT if field and not masking.sees_full(user, field) else point["text"])
+        text = MASKED_TEXT if field and not masking.sees_full(user, field) else point["text"]
+        if text not in shown:
+            shown.append(text)
     return shown
 
 
@@ -107,9 +148,10 @@ def worklist_rows(*, user: User, entries: list[TargetEntry], target: TargetList)
     return [_row(user, e) for e in entries]
 
 
-def worklist_export_rows(*, user: User, target: TargetList, file_format: str) -> list[list[str]]:
+def worklist_export_rows(*, user: User, target: TargetList, file_format: str) -> list[list[object]]:
     """The whole worklist in the user's scope as rows (header first), masked per role, logged as an
-    export of every customer in it. The columns 顧客番号・結果・成約証券番号・メモ are the import's."""
+    export of every customer in it. The columns 顧客番号・結果・成約証券番号・メモ are the import's.
+    XLSX gets スコア and デシル as numbers; CSV as text (the score with three decimals)."""
     entries = list(worklist(user=user, target=target))
     log_access(
         user=user,
@@ -118,13 +160,15 @@ def worklist_export_rows(*, user: User, target: TargetList, file_format: str) ->
         screen=EXPORT_SCREEN,
         detail={"target_list": target.pk, "format": file_format, "rows": len(entries)},
     )
-    rows: list[list[str]] = [list(EXPORT_HEADER)]
+    rows: list[list[object]] = [list(EXPORT_HEADER)]
+    numbers = file_format == "xlsx"
     for entry in entries:
         row = _row(user, entry)
+        score: object = "" if entry.score is None else round(entry.score, 3) if numbers else f"{entry.score:.3f}"
+        decile: object = "" if not entry.decile else entry.decile if numbers else str(entry.decile)
         rows.append([
             row.customer.number, row.customer.name, row.customer.name_kana, row.phone,
-            entry.agency.name if entry.agency else "本社", entry.get_channel_display(),
-            f"{entry.score:.3f}" if entry.score is not None else "", str(entry.decile or ""),
+            entry.agency.name if entry.agency else "本社", entry.get_channel_display(), score, decile,
             str(LineOfBusiness(entry.product_line).label) if entry.product_line else "", " / ".join(row.points),
             entry.get_result_display(), entry.won_policy.number if entry.won_policy else "", entry.result_note,
         ])  # fmt: skip
@@ -149,19 +193,31 @@ def entry_get(*, user: User, pk: int) -> WorkRow:
     return _row(user, entry)
 
 
+_TIME_FIELDS = {str(TargetEntry._meta.get_field("result_at").verbose_name)}
+
+
 def entry_history(*, entry: TargetEntry) -> list[ChangeRow]:
-    """The result's changes (who, when, before → after). The caller read the entry through `entry_get`."""
-    return change_rows(entry.history.all())  # type: ignore[attr-defined]
+    """The result's changes (who, when, before → after), times in Japan time as the screens show them
+    (2026/12/06 17:18, not the stored UTC with microseconds). The caller read the entry through
+    `entry_get`."""
+    rows = change_rows(entry.history.all())  # type: ignore[attr-defined]
+    for row in rows:
+        for change in row.changes:
+            if change.field in _TIME_FIELDS:
+                change.old, change.new = ymd_hm(change.old), ymd_hm(change.new)
+    return rows
 
 
 def customer_policies(*, user: User, entry: TargetEntry) -> QuerySet[Policy]:
-    """The customer's policies (in the user's scope) contracted from the list's as-of date on, to
-    pick the won one. The caller read the entry through `entry_get` (scoped, logged)."""
-    return (
-        Policy.objects.visible_to(user)
-        .filter(policyholder_id=entry.customer_id, contract_date__gte=entry.target_list.as_of)
-        .order_by("-contract_date")
+    """The customer's policies (in the user's scope) that may be named as won: new contracts (not
+    renewals) from the list's as-of date on, of the proposed line when the entry has one — what
+    `target_entry_record_result` accepts. The caller read the entry through `entry_get` (scoped, logged)."""
+    policies = Policy.objects.visible_to(user).filter(
+        policyholder_id=entry.customer_id, contract_date__gte=entry.target_list.as_of, previous_policy__isnull=True
     )
+    if entry.product_line:
+        policies = policies.filter(line=entry.product_line)
+    return policies.order_by("-contract_date")
 
 
 # --- results and uplift ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from tsunagu.core import bulk, permissions, writes
+from tsunagu.core import bulk, csv_export, permissions, writes
 from tsunagu.core.audit import record_event
 from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
@@ -34,7 +34,14 @@ from .choices import EntryResult, ListBasis
 from .models import Score, TargetEntry, TargetList
 from .uplift import control_size
 
+# Every list holds out a control group (issue 14): without one there is no uplift to measure.
+MIN_CONTROL_PERCENT = 1
 MAX_CONTROL_PERCENT = 50
+NOTE_MAX_LENGTH = 200  # TargetEntry.result_note
+CONTROL_PERCENT_ERROR = (
+    f"対照群の割合は{MIN_CONTROL_PERCENT}〜{MAX_CONTROL_PERCENT}%で指定してください"
+    "(効果を測るため、どのリストにも対照群を残します)。"
+)
 ENTRY_COLUMNS = (
     "target_list_id", "customer_id", "agency_id", "channel", "is_control", "score", "decile", "product_line",
     "proposal_points", "result", "result_note",
@@ -43,6 +50,8 @@ INSERT_BATCH = 5_000
 
 
 _LINE_LABELS = {str(line.value): str(line.label) for line in LineOfBusiness}
+# Reason features that name the proposed line themselves: the list puts 「提案する種目」 first once.
+PROPOSED_LINE_FEATURES = frozenset({"candidate_line", "proposed_line"})
 
 
 def _points_from_talk(talking_points: str) -> list[dict[str, str]]:
@@ -59,7 +68,13 @@ def _proposal_points(
     points = []
     if product_line:
         points.append({"feature": "", "text": f"提案する種目: {_LINE_LABELS.get(product_line, product_line)}"})
-    points += [{"feature": r.get("feature", ""), "text": r["text"]} for r in reasons]
+    seen = {p["text"] for p in points}
+    for reason in reasons:
+        feature, text = reason.get("feature", ""), reason["text"]
+        if (product_line and feature in PROPOSED_LINE_FEATURES) or text in seen:
+            continue  # the proposed line is already the first point; no point twice
+        seen.add(text)
+        points.append({"feature": feature, "text": text})
     return points
 
 
@@ -82,8 +97,8 @@ def target_list_create(
         errors["name"] = "リスト名を入力してください。"
     if basis not in ListBasis.values:
         errors["basis"] = "提案の根拠を選んでください。"
-    if not 0 <= control_percent <= MAX_CONTROL_PERCENT:
-        errors["control_percent"] = f"対照群の割合は0〜{MAX_CONTROL_PERCENT}%で指定してください。"
+    if not MIN_CONTROL_PERCENT <= control_percent <= MAX_CONTROL_PERCENT:
+        errors["control_percent"] = CONTROL_PERCENT_ERROR
     if basis == ListBasis.CAMPAIGN and not talking_points.strip():
         errors["talking_points"] = "キャンペーンのリストにはトークのポイントを入力してください。"
     if errors:
@@ -207,7 +222,13 @@ def _result_from(text: str) -> str | None:
     return None
 
 
-def _check_result(entry: TargetEntry, result: str, won_policy: Policy | None) -> dict[str, str]:
+def _check_result(entry: TargetEntry, result: str, won_policy: Policy | None, note: str = "") -> dict[str, str]:
+    """What is wrong with recording `result` on `entry` (field → Japanese message; empty when fine).
+
+    A won policy must be the customer's **new** contract (not a renewal: nobody counts the control
+    group's renewals either, so a renewal would bias the uplift up), contracted on or after the list's
+    date, and of the proposed line when the entry has one (next-product lists). Campaign and churn
+    lists carry no proposed line, so there any new contract counts, as the uplift measures it."""
     errors: dict[str, str] = {}
     if entry.is_control:
         errors["result"] = "対照群のお客さまは効果測定のため連絡しない対象です。結果は記録できません。"
@@ -219,13 +240,40 @@ def _check_result(entry: TargetEntry, result: str, won_policy: Policy | None) ->
         errors["won_policy"] = "この証券はこのお客さまの契約ではありません。"
     elif won_policy is not None and result != EntryResult.WON:
         errors["won_policy"] = "証券番号は成約の場合だけ入力してください。"
+    elif won_policy is not None and won_policy.previous_policy_id is not None:
+        errors["won_policy"] = (
+            f"証券番号「{won_policy.number}」は更改の契約です。成約にできるのは新規の契約だけです"
+            "(更改は対照群でも数えないため、効果の測定が偏ります)。"
+        )
+    elif won_policy is not None and won_policy.contract_date < entry.target_list.as_of:
+        errors["won_policy"] = (
+            f"証券番号「{won_policy.number}」の契約日({won_policy.contract_date:%Y/%m/%d})は"
+            f"リストの基準日({entry.target_list.as_of:%Y/%m/%d})より前です。基準日以降の新規契約を入力してください。"
+        )
+    elif won_policy is not None and entry.product_line and won_policy.line != entry.product_line:
+        proposed = _LINE_LABELS.get(entry.product_line, entry.product_line)
+        errors["won_policy"] = (
+            f"証券番号「{won_policy.number}」は{_LINE_LABELS.get(won_policy.line, won_policy.line)}の契約です。"
+            f"成約にできるのは提案した種目({proposed})の新規契約です。"
+        )
+    if len(note.strip()) > NOTE_MAX_LENGTH:
+        errors["note"] = f"メモは{NOTE_MAX_LENGTH}文字以内で入力してください(今は{len(note.strip())}文字)。"
     return errors
+
+
+def _unchanged(entry: TargetEntry, result: str, won_policy: Policy | None, note: str) -> bool:
+    """The entry already holds this result, policy and memo: saving it would change nothing."""
+    return (
+        entry.result == result
+        and entry.won_policy_id == (won_policy.pk if won_policy else None)
+        and entry.result_note == note.strip()
+    )
 
 
 def _apply(entry: TargetEntry, actor: User, result: str, won_policy: Policy | None, note: str, reason: str) -> None:
     entry.result = result
     entry.won_policy = won_policy
-    entry.result_note = note.strip()[:200]
+    entry.result_note = note.strip()
     entry.result_at = timezone.now()
     entry.result_by = actor
     writes.save(
@@ -240,30 +288,46 @@ def _policy_by_number(actor: User, number: str) -> Policy | None:
     return Policy.objects.visible_to(actor).filter(number=number.strip()).first() if number.strip() else None
 
 
+@dataclass(frozen=True)
+class RecordOutcome:
+    entry: TargetEntry
+    changed: bool  # False: the entry already held this result, policy and memo (nothing written)
+
+
 def target_entry_record_result(
     *, actor: User, entry_id: int, result: str, won_policy_number: str = "", note: str = ""
-) -> TargetEntry:
-    """Record the activity result of one worklist entry (its history keeps every change)."""
+) -> RecordOutcome:
+    """Record the activity result of one worklist entry (its history keeps every change). Saving what
+    the entry already holds writes nothing (no history row, the recorder and time are kept)."""
     permissions.require(actor, permissions.ANALYTICS_SCORES)
     with transaction.atomic():
         # Re-read inside the transaction, scoped: a user can only write entries they may see.
-        entry = TargetEntry.objects.visible_to(actor).select_for_update().filter(pk=entry_id).first()
+        entry = (
+            TargetEntry.objects.visible_to(actor)
+            .select_for_update()
+            .select_related("target_list")
+            .filter(pk=entry_id)
+            .first()
+        )
         if entry is None:
             raise PermissionDenied("このリストの顧客は見つからないか、あなたの担当ではありません。")
         policy = _policy_by_number(actor, won_policy_number)
-        errors = _check_result(entry, result, policy)
+        errors = _check_result(entry, result, policy, note)
         if won_policy_number.strip() and policy is None:
             errors["won_policy"] = f"証券番号「{won_policy_number.strip()}」の契約が見つかりません。"
         if errors:
             raise ValidationError(errors)
+        if _unchanged(entry, result, policy, note):
+            return RecordOutcome(entry, changed=False)
         _apply(entry, actor, result, policy, note, "活動結果の記録")
-    return entry
+    return RecordOutcome(entry, changed=True)
 
 
 @dataclass(frozen=True)
 class ImportOutcome:
     applied: int
     errors: list[str]
+    unchanged: int = 0  # rows that change nothing (the entry holds them already, or an untouched row)
 
 
 IMPORT_HEADER = ("顧客番号", "結果", "成約証券番号", "メモ")
@@ -285,10 +349,19 @@ def _customer_pk(number: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 12 else None
 
 
+def _unquoted(text: str) -> str:
+    """A cell as typed: the export writes text a spreadsheet would run as a formula with a leading
+    apostrophe (`core.csv_export`), so the exported file imports back unchanged."""
+    if text.startswith("'") and text[1:].startswith(csv_export.FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
 def target_results_import(*, actor: User, target: TargetList, data: bytes) -> ImportOutcome:
     """Results from a CSV (顧客番号, 結果, 成約証券番号, メモ — the worklist export's columns are accepted
     as they are). All or nothing: when any row has an error nothing is applied and every error is
-    reported with its row number, so a corrected file can be imported again."""
+    reported with its row number (in row order), so a corrected file can be imported again. Rows the
+    entry already holds are skipped (counted as unchanged; the recorder and time are kept)."""
     permissions.require(actor, permissions.ANALYTICS_SCORES)
     reader = csv.reader(io.StringIO(_decode(data)))
     header = next(reader, None)
@@ -302,69 +375,80 @@ def target_results_import(*, actor: User, target: TargetList, data: bytes) -> Im
         )
     column = {name: header.index(name) for name in IMPORT_HEADER if name in header}
     parsed: list[tuple[int, int, str, str, str]] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
+    rows = 0
     for line, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
+        rows += 1
 
         def cell(name: str, row: list[str] = row) -> str:
             index = column.get(name)
-            return row[index] if index is not None and index < len(row) else ""
+            return _unquoted(row[index]) if index is not None and index < len(row) else ""
 
         customer_pk = _customer_pk(cell("顧客番号"))
         result = _result_from(cell("結果"))
         if customer_pk is None:
-            errors.append(f"{line}行目: 顧客番号「{cell('顧客番号')}」の形式が正しくありません(例: K000000123)。")
+            errors.append((line, f"顧客番号「{cell('顧客番号')}」の形式が正しくありません(例: K000000123)。"))
             continue
         if result is None:
             labels = "・".join(str(c.label) for c in EntryResult)
-            errors.append(f"{line}行目: 結果「{cell('結果')}」は使えません({labels} のいずれか)。")
+            errors.append((line, f"結果「{cell('結果')}」は使えません({labels} のいずれか)。"))
             continue
         parsed.append((line, customer_pk, result, cell("成約証券番号"), cell("メモ")))
+    if not rows:
+        raise ValidationError("取り込む行がありません。1行目の見出しの下に、結果の行を入れてください。")
     with transaction.atomic():
         entries = {
             e.customer_id: e
             for e in TargetEntry.objects.visible_to(actor)
             .select_for_update()
+            .select_related("target_list")
             .filter(target_list=target, customer_id__in=[p[1] for p in parsed])
         }
         numbers = {p[3].strip() for p in parsed if p[3].strip()}
         policies = {p.number: p for p in Policy.objects.visible_to(actor).filter(number__in=numbers)}
         changes = []
+        unchanged = 0
         seen: set[int] = set()
         for line, customer_pk, result, number, note in parsed:
             entry = entries.get(customer_pk)
             if entry is None:
-                errors.append(f"{line}行目: 顧客番号 K{customer_pk:09d} はこのリストのあなたの担当分にありません。")
+                errors.append((line, f"顧客番号 K{customer_pk:09d} はこのリストのあなたの担当分にありません。"))
                 continue
             if customer_pk in seen:
-                errors.append(f"{line}行目: 顧客番号 K{customer_pk:09d} が複数の行にあります。1行にまとめてください。")
+                errors.append((line, f"顧客番号 K{customer_pk:09d} が複数の行にあります。1行にまとめてください。"))
                 continue
             seen.add(customer_pk)
-            if result == EntryResult.PENDING and not number.strip() and not note.strip():
-                continue  # an untouched row of the exported worklist
             policy = policies.get(number.strip())
             if number.strip() and policy is None:
-                errors.append(f"{line}行目: 証券番号「{number.strip()}」の契約が見つかりません。")
+                errors.append((line, f"証券番号「{number.strip()}」の契約が見つかりません。"))
                 continue
-            problems = _check_result(entry, result, policy)
+            if _unchanged(entry, result, policy, note) or (
+                result == EntryResult.PENDING and not number.strip() and not note.strip()
+            ):
+                unchanged += 1  # what the entry holds already, or an untouched row of the exported worklist
+                continue
+            problems = _check_result(entry, result, policy, note)
             if problems:
-                errors.extend(f"{line}行目: {message}" for message in problems.values())
+                errors.extend((line, message) for message in problems.values())
                 continue
             changes.append((entry, result, policy, note))
         if errors:
             transaction.set_rollback(True)
-            return ImportOutcome(applied=0, errors=errors)
+            return ImportOutcome(
+                applied=0, errors=[f"{line}行目: {message}" for line, message in sorted(errors, key=lambda e: e[0])]
+            )
         for entry, result, policy, note in changes:
             _apply(entry, actor, result, policy, note, "活動結果の取込(CSV)")
         record_event(
             actor=actor,
             action=AuditAction.ANALYTICS_TARGET_RESULTS_IMPORT,
             target=target,
-            summary=f"ターゲットリスト「{target.name}」の結果を {len(changes):,}件取り込んだ",
-            data={"rows": len(parsed), "applied": len(changes)},
+            summary=f"ターゲットリスト「{target.name}」の結果を {len(changes):,}件取り込んだ(変更なし {unchanged:,}件)",
+            data={"rows": len(parsed), "applied": len(changes), "unchanged": unchanged},
         )
-    return ImportOutcome(applied=len(changes), errors=[])
+    return ImportOutcome(applied=len(changes), errors=[], unchanged=unchanged)
 
 
 def default_as_of() -> dt.date:

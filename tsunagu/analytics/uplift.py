@@ -4,7 +4,9 @@ Conversion rate = converted ÷ customers in the group. Uplift = treatment rate �
 Wald confidence interval for the difference of two independent proportions:
     d ± z · sqrt(p₁(1 − p₁)/n₁ + p₀(1 − p₀)/n₀)
 (z = 1.96 for 95%). With an empty group there is no rate, hence no uplift. The interval is the
-textbook one: with few conversions it is wide, which is the honest answer for a small list.
+textbook one: with few conversions it is wide, which is the honest answer for a small list. When
+neither group has any variance (no conversions in either, or all converted in both) the Wald width
+is zero — a falsely exact 「0.0 〜 0.0」 — so no interval is given and `note` says why.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ class Group:
     def rate(self) -> float | None:
         return self.converted / self.customers if self.customers else None
 
+    @property
+    def rate_percent(self) -> float | None:
+        """The rate in percent (0.8 for 0.008), for the screens' one-decimal figures."""
+        rate = self.rate
+        return None if rate is None else rate * 100
+
 
 @dataclass(frozen=True)
 class Uplift:
@@ -38,13 +46,42 @@ class Uplift:
         """The interval excludes zero."""
         return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
 
+    # Uplift and its interval in percentage points (0.8 for 0.008), for the screens.
+    @property
+    def uplift_points(self) -> float | None:
+        return None if self.uplift is None else self.uplift * 100
+
+    @property
+    def low_points(self) -> float | None:
+        return None if self.low is None else self.low * 100
+
+    @property
+    def high_points(self) -> float | None:
+        return None if self.high is None else self.high * 100
+
+    @property
+    def note(self) -> str:
+        """Why there is no interval ("" when there is one)."""
+        if self.low is not None:
+            return ""
+        if not self.control.customers:
+            return "対照群がないため算出できません"
+        if not self.treatment.customers:
+            return "ワークリストのお客さまがいないため算出できません"
+        if not self.treatment.converted and not self.control.converted:
+            return "どちらの群にも成約がないため算出できません"
+        return "成約率のばらつきがないため算出できません"
+
 
 def uplift(treatment: Group, control: Group, *, z: float = Z_95) -> Uplift:
     p1, p0 = treatment.rate, control.rate
     if p1 is None or p0 is None:
         return Uplift(treatment, control, None, None, None)
     difference = p1 - p0
-    half = z * math.sqrt(p1 * (1 - p1) / treatment.customers + p0 * (1 - p0) / control.customers)
+    variance = p1 * (1 - p1) / treatment.customers + p0 * (1 - p0) / control.customers
+    if variance == 0:  # 0 or 100% in both groups: the Wald interval has no width to give
+        return Uplift(treatment, control, difference, None, None)
+    half = z * math.sqrt(variance)
     return Uplift(treatment, control, difference, difference - half, difference + half)
 
 

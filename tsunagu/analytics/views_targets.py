@@ -4,7 +4,6 @@ export and the results import."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tsunagu.core import permissions
+from tsunagu.core import csv_export, permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors
 from tsunagu.documents.xlsx import xlsx
@@ -33,7 +32,7 @@ CONTENT_TYPES = {
 
 @login_required
 def list_index(request: AuthedRequest) -> HttpResponse:
-    lists = target_selectors.target_lists(user=request.user)[:100]
+    lists = target_selectors.target_lists_with_counts(user=request.user)[:100]
     return render(
         request,
         "analytics/targets/index.html",
@@ -119,10 +118,10 @@ def worklist_export(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("analytics:target_worklist", pk=target.pk)
     rows = target_selectors.worklist_export_rows(user=request.user, target=target, file_format=file_format)
     if file_format == "xlsx":
-        body = xlsx(rows, sheet_name=target.name)
+        body = xlsx(rows, sheet_name=target.name, numbers=True)  # スコア・デシル as numbers
     else:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
+        csv_export.writer(buffer).writerows(rows)
         body = ("\ufeff" + buffer.getvalue()).encode()
     response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="worklist-{target.pk}.{file_format}"'
@@ -133,10 +132,14 @@ def worklist_export(request: AuthedRequest, pk: int) -> HttpResponse:
 def entry_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     row = target_selectors.entry_get(user=request.user, pk=pk)
     entry = row.entry
-    form = ResultForm(request.POST or None, initial={"result": entry.result, "note": entry.result_note})
+    initial = {"note": entry.result_note}
+    if entry.result != EntryResult.PENDING:
+        initial["result"] = entry.result
+        initial["won_policy_number"] = entry.won_policy.number if entry.won_policy else ""
+    form = ResultForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            target_services.target_entry_record_result(
+            outcome = target_services.target_entry_record_result(
                 actor=request.user,
                 entry_id=entry.pk,
                 result=form.cleaned_data["result"],
@@ -148,7 +151,10 @@ def entry_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "活動結果を記録しました。")
+            if outcome.changed:
+                messages.success(request, "活動結果を記録しました。")
+            else:
+                messages.info(request, "変更がないため、記録しませんでした(結果・証券番号・メモは前と同じです)。")
             return redirect("analytics:target_entry", pk=entry.pk)
     return render(
         request,
@@ -181,6 +187,8 @@ def results_import(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             errors = outcome.errors
             if not errors:
-                messages.success(request, f"結果を {outcome.applied:,}件取り込みました。")
+                messages.success(
+                    request, f"結果を {outcome.applied:,}件取り込みました(変更なし {outcome.unchanged:,}件)。"
+                )
                 return redirect("analytics:target_list", pk=target.pk)
     return render(request, "analytics/targets/import_errors.html", {"target": target, "errors": errors})
