@@ -372,7 +372,7 @@ def _analytics(analyst: User, world: World) -> dict[str, Any]:
         as_of=timezone.localdate(),
         scored_at=timezone.now(),
     )
-    # A target list of agency A's consenting customers, none held out, so the customer is on the worklist.
+    # A target list of agency A's consenting customers, all put on the worklist (none left in the control group).
     from tsunagu.analytics.choices import ListBasis
     from tsunagu.analytics.segments import Segment
     from tsunagu.analytics.target_services import target_list_create
@@ -382,10 +382,13 @@ def _analytics(analyst: User, world: World) -> dict[str, Any]:
         name="ルート確認リスト",
         basis=ListBasis.CAMPAIGN,
         segment=Segment(as_of=timezone.localdate(), agencies=(world.policy.agency_id,)),
-        control_percent=0,
+        control_percent=1,  # the least a list may hold out; everyone is put on the worklist below
         talking_points="補償の見直し",
         seed=1,
     )
+    from tsunagu.core.writes import update_rows
+
+    update_rows(target.entries.all(), actor=analyst, reason="テスト: 全員をワークリストに", is_control=False)
     entry = target.entries.get(customer=world.customer)
     return {"model": model, "score": score, "target": target, "entry": entry}
 

@@ -57,10 +57,13 @@ def target(hq_operator, org, osaka):
         name="営業拠点確認リスト",
         basis=ListBasis.CAMPAIGN,
         segment=Segment(as_of=timezone.localdate(), agencies=tuple(a.pk for a in agencies.values())),
-        control_percent=0,
+        control_percent=1,  # the least a list may hold out; everyone is put on the worklist below
         talking_points="補償の見直し",
         seed=1,
     )
+    from tsunagu.core.writes import update_rows
+
+    update_rows(target.entries.all(), actor=analyst, reason="テスト: 全員をワークリストに", is_control=False)
     return {"list": target, "customers": customers, "agencies": agencies}
 
 
