@@ -349,7 +349,9 @@ def test_the_demo_step_builds_the_rounds_of_lists_and_the_agencies_results(
     from tsunagu.demo.operations.analytics import demo_analytics_load
 
     users = {"analyst": analyst, "agency_a_staff": agency_a_staff, "agency_b_staff": agency_b_staff}
-    result = demo_analytics_load(seed=1, as_of=dt.date(2026, 8, 1), users=users)
+    # The book's policies run 2026-04-01 → 2027-04-01 and the segment counts cover started by the list's
+    # date: every round (480, 300 and 120 days back) falls inside that year.
+    result = demo_analytics_load(seed=1, as_of=dt.date(2027, 7, 27), users=users)
     assert len(result.lists) == 6  # two campaigns in each of three rounds (480, 300 and 120 days back)
     assert result.entries == 60  # per round: 8 fire holders of agency B, 12 consenting auto holders of agency A
     worked = TargetEntry.objects.exclude(result=EntryResult.PENDING)
