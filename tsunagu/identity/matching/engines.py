@@ -40,6 +40,10 @@ DUCKDB = "duckdb"
 SPARK = "spark"
 ENGINES = (DUCKDB, SPARK)
 DEFAULT_SPARK_MASTER = "local[*]"
+# Heap of the driver JVM when the master is local (the executors run in it and hold the persisted
+# tables): Spark's default 1g runs out of heap on FEBRL4 (10,000 records; docs/identity-ii.md
+# §5.3). SPARK_DRIVER_MEMORY or `driver_memory=` overrides it.
+DEFAULT_LOCAL_DRIVER_MEMORY = "6g"
 
 # DuckDB function → Spark SQL function (the splink JAR's UDFs; the rest are the same in both).
 _SPARK_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler"}
@@ -133,8 +137,11 @@ class SparkEngine:
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.adaptive.enabled", "true")
         )
-        if self.driver_memory:
-            builder = builder.config("spark.driver.memory", self.driver_memory)
+        driver_memory = self.driver_memory
+        if not driver_memory and self.master.startswith("local") and not os.environ.get("SPARK_DRIVER_MEMORY"):
+            driver_memory = DEFAULT_LOCAL_DRIVER_MEMORY
+        if driver_memory:
+            builder = builder.config("spark.driver.memory", driver_memory)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
         _register_hash_udf(spark)
