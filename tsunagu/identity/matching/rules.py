@@ -307,13 +307,18 @@ def apply(
     # same birth date is one person.
     location = _gamma(out, "location")
     location_top = top["location"] if top and "location" in top else int(location.max(initial=0))
-    namesake = (
-        hard_negatives
-        & best("family_name", below=1)
+    # The same full name and birth date at another place, no shared id: the namesake rules and the
+    # household move below all start from these pairs.
+    name_and_birth_date_elsewhere = (
+        best("family_name", below=1)
         & best("given_name", below=1)
         & (dob >= BIRTH_DATE_SLIP)
         & (location <= 0)
         & ~personal_id
+    )
+    namesake = (
+        hard_negatives
+        & name_and_birth_date_elsewhere
         & (probability >= thresholds.auto_link)  # only an automatic link is withheld
         & _common_name(out, population)
     )
@@ -340,14 +345,7 @@ def apply(
     # is the household's move, not a namesake: linked, also where the name is common. Not
     # where a mobile or e-mail on both sides disagrees.
     contact_differs = (_gamma(out, "mobile") == 0) | (_gamma(out, "email") == 0)
-    moved = (
-        best("family_name", below=1)
-        & best("given_name", below=1)
-        & (dob >= BIRTH_DATE_SLIP)
-        & (location <= 0)
-        & ~personal_id
-        & ~contact_differs
-    )
+    moved = name_and_birth_date_elsewhere & ~contact_differs
     together = _moved_together(out, moved, records) | _moved_together(out, moved, records, "town")
     moved_lifted = together & (probability < thresholds.auto_link)
     # A pair the namesake rule held back gets its model's probability again.
@@ -359,11 +357,7 @@ def apply(
     # address, a contact), has its own mobile and none in common.
     namesake_mobiles = (
         hard_negatives
-        & best("family_name", below=1)
-        & best("given_name", below=1)
-        & (dob >= BIRTH_DATE_SLIP)
-        & (location <= 0)
-        & ~personal_id
+        & name_and_birth_date_elsewhere
         & (probability >= thresholds.auto_link)
         & ~together
         & _common_name(out, population, COMMON_NAME_HOLDERS_MOBILES_DIFFER)
