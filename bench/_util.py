@@ -111,16 +111,29 @@ def _migrate_forward(url: str, marker: Path) -> None:
         marker.write_text(digest)
 
 
+def _migrate_empty(url: str) -> None:
+    """Migrate an empty database: on SQLite a copy of the migrated template bench/voice.py keeps
+    (a full `migrate` takes minutes on a busy machine), on PostgreSQL `migrate` itself."""
+    path = sqlite_path(url)
+    if path is None:
+        manage(["migrate", "--noinput", "-v0"], database_url=url)
+        return
+    from bench.voice import migrated_database
+
+    with migrated_database(None) as empty:
+        shutil.copyfile(empty.removeprefix("sqlite:///"), path)
+
+
 @contextmanager
 def cached_database(name: str, key: str, build: Any, *, db_url: str | None, rebuild: bool = False) -> Iterator[str]:
     """A throwaway copy of a database that `build(url)` fills once and that is kept between runs.
 
     `name` names the cache (e.g. "compliance-10000000"), `key` says what was built (bump it when the
-    generator changes: an older copy of `name` is then dropped). `build` receives the URL of an empty
-    database (a SQLite file that does not exist yet, or an empty PostgreSQL database) and migrates
-    and fills it. The cache is var/bench/NAME-KEY.sqlite3 or the PostgreSQL template database
-    tsunagu_bench_NAME_KEY; it is migrated forward when migration files change (an index added
-    since does not force a rebuild). Yields the URL of a fresh copy, dropped after the run."""
+    generator changes: an older copy of `name` is then dropped). `build` receives the URL of an empty,
+    migrated database (on SQLite a copy of bench/voice.py's migrated template) and fills it. The cache
+    is var/bench/NAME-KEY.sqlite3 or the PostgreSQL template database tsunagu_bench_NAME_KEY; it is
+    migrated forward when migration files change (an index added since does not force a rebuild).
+    Yields the URL of a fresh copy, dropped after the run."""
     import hashlib
 
     stamp = hashlib.sha256(key.encode()).hexdigest()[:10]
@@ -136,6 +149,7 @@ def cached_database(name: str, key: str, build: Any, *, db_url: str | None, rebu
             building.unlink(missing_ok=True)
             log(f"building {name} into {building} (cached for the next runs)")
             began = time.perf_counter()
+            _migrate_empty(f"sqlite:///{building}")
             build(f"sqlite:///{building}")
             log(f"built {name} in {time.perf_counter() - began:.1f} s")
             building.rename(cached)
@@ -170,6 +184,7 @@ def cached_database(name: str, key: str, build: Any, *, db_url: str | None, rebu
             conn.execute(f'CREATE DATABASE "{building}"')
         log(f"building {name} into {building} (cached for the next runs)")
         began = time.perf_counter()
+        _migrate_empty(at(building))
         build(at(building))
         log(f"built {name} in {time.perf_counter() - began:.1f} s")
         with psycopg.connect(admin, autocommit=True) as conn:

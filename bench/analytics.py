@@ -421,17 +421,8 @@ def _run_phases(phases: tuple[str, ...], url: str, customers: int, seed: int, as
 
 
 def _build_book(url: str, customers: int, seed: int, as_of: dt.date) -> None:
-    """Fill an empty database with the synthetic book, its trained models and a first run of scores (the
-    cached state: a measured run replaces the previous run's scores, as the nightly task does)."""
-    import shutil
-
-    from bench import voice as base
-
-    if url.startswith("sqlite:///"):  # a copy of the migrated empty template bench/voice.py keeps
-        with base.migrated_database(None) as empty:
-            shutil.copyfile(empty.removeprefix("sqlite:///"), url.removeprefix("sqlite:///"))
-    else:
-        manage(["migrate", "--noinput", "-v0"], database_url=url)
+    """Fill an empty, migrated database with the synthetic book, its trained models and a first run of scores
+    (the cached state: a measured run replaces the previous run's scores, as the nightly task does)."""
     for line in _run_phases(("build", "train", "score"), url, customers, seed, as_of):
         log(f"# cached book: {line}")
 

@@ -48,7 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log, manage, percentile
+from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log, percentile
 
 BENCH = "compliance"
 BUILD = "4"  # bump when the generated data changes (invalidates the cached databases)
@@ -391,9 +391,6 @@ def _build(rows: int, users: int, today: dt.date) -> None:
 
 
 def _build_into(url: str, args: argparse.Namespace, today: dt.date) -> None:
-    began = time.perf_counter()
-    manage(["migrate", "--noinput", "-v0"], database_url=url)
-    log(f"  migrated: {time.perf_counter() - began:.1f} s")
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings"}
     command = [PYTHON, __file__, "--build", "--rows", str(args.rows), "--users", str(args.users), "--today", str(today)]
     subprocess.run(command, cwd=REPO, env=env, check=True)

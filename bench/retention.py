@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log, manage
+from bench._util import PYTHON, REPO, cached_database, db_kind, emit, log
 
 BENCH = "retention"
 BUILD = "1"  # bump when the generated data changes (invalidates the cached databases)
@@ -316,14 +316,6 @@ def _build(customers: int, today: dt.date) -> None:
 
 
 def _build_into(url: str, args: argparse.Namespace, today: dt.date) -> None:
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
-    if path is None:
-        manage(["migrate", "--noinput", "-v0"], database_url=url)
-    else:  # a copy of the migrated empty template bench/voice.py keeps (migrate takes minutes)
-        from bench.voice import migrated_database
-
-        with migrated_database(None) as empty:
-            shutil.copyfile(empty.removeprefix("sqlite:///"), path)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings"}
     command = [PYTHON, __file__, "--build", "--customers", str(args.customers), "--today", str(today)]
     subprocess.run(command, cwd=REPO, env=env, check=True)
