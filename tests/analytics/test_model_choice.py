@@ -72,8 +72,8 @@ def test_the_model_page_names_the_shape_and_says_when_the_baseline_wins(client, 
     assert "加法モデル(分岐1回の木の和" in page
     assert "学習データ内の5分割交差検証で選びました" in page
     assert "木の本数は検証データの AUC で決めました" in page
-    assert "ベースライン(ロジスティック回帰)の AUC が LightGBM より" not in page
+    assert "ベースライン(ロジスティック回帰)の AUC が使用するモデルより" not in page
     metrics["baseline"]["auc"] = metrics["lightgbm"]["auc"] + 0.02
     ModelVersion.objects.filter(pk=version.pk).update(metrics=metrics)
     page = client.get(reverse("analytics:model", args=[version.pk])).content.decode()
-    assert "ベースライン(ロジスティック回帰)の AUC が LightGBM より 0.020 高い結果です" in page
+    assert "ベースライン(ロジスティック回帰)の AUC が使用するモデルより 0.020 高い結果です" in page

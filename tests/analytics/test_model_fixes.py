@@ -82,7 +82,7 @@ def test_scores_are_calibrated_on_the_validation_rows_and_old_files_still_score(
 
     import numpy as np
 
-    from tsunagu.analytics.modeling.artifact import model_from_json
+    from tsunagu.analytics.modeling.artifact import blend, model_from_json
 
     book = synthetic_book(600)
     model = training.train(book, training.CHURN, AS_OF, trainer="t")
@@ -90,7 +90,9 @@ def test_scores_are_calibrated_on_the_validation_rows_and_old_files_still_score(
     assert model.metadata["calibration"]["method"] == "platt"
     assert lightgbm["brier"] <= lightgbm["uncalibrated"]["brier"]
     rows = training.scoring_rows(book, training.CHURN, AS_OF)
-    raw = np.asarray(model.booster.predict(model.matrix(rows)))
+    matrix = model.matrix(rows)
+    trees = np.asarray(model.booster.predict(matrix, raw_score=True))
+    raw = 1 / (1 + np.exp(-blend(trees, model.linear, matrix, model.blend_weight)))  # before calibration
     scores, _ = model.explain(rows)
     assert np.allclose(scores, model.predict(rows))
     assert np.array_equal(np.argsort(raw, kind="stable"), np.argsort(model.predict(rows), kind="stable"))

@@ -1,6 +1,7 @@
-"""A trained model as one JSON document: the LightGBM text model, the preprocessing, the reason
-labels, the drift reference and the metadata (data window, features, metrics, trainer, created_at).
-Nothing is pickled, so a model file can be read, diffed and loaded without running foreign code."""
+"""A trained model as one JSON document: the LightGBM text model (and, for a blend, the logistic
+regression's numbers), the preprocessing, the reason labels, the drift reference and the metadata
+(data window, features, metrics, trainer, created_at). Nothing is pickled, so a model file can be read,
+diffed and loaded without running foreign code."""
 
 from __future__ import annotations
 
@@ -15,15 +16,27 @@ import polars as pl
 
 from . import attribution, drift, reasons
 from .errors import ModelingError
+from .linear import Linear
 from .preprocess import Preprocessor
 
 FORMAT = "tsunagu-propensity/1"
+
+
+def blend(trees: np.ndarray, linear: Linear | None, matrix: np.ndarray, weight: float) -> np.ndarray:
+    """The model's log-odds: `weight` of the trees' and the rest of the logistic regression's (the
+    same for contributions: both add up to the log-odds, so their blend adds up to the blend's)."""
+    if linear is None or weight >= 1:
+        return trees
+    other = linear.raw(matrix) if trees.ndim == 1 else linear.contributions(matrix)
+    return weight * trees + (1 - weight) * other
 
 
 @dataclass
 class Model:
     booster: lgb.Booster
     preprocessor: Preprocessor
+    linear: Linear | None = None  # a blend: the logistic regression beside the trees
+    blend_weight: float = 1.0  # the trees' share of the log-odds (1.0: the trees alone)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     drift_reference: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -40,10 +53,12 @@ class Model:
         """The probability of the positive class for every row (`matrix`: the frame's, already built)."""
         if matrix is None:
             matrix = self.matrix(frame)
-        return self.calibrated(np.asarray(self.booster.predict(matrix), dtype=np.float64))
+        trees = np.asarray(self.booster.predict(matrix, raw_score=True), dtype=np.float64)
+        raw = blend(trees, self.linear, matrix, self.blend_weight)
+        return self.calibrated(1.0 / (1.0 + np.exp(-raw)))
 
     def calibrated(self, p: np.ndarray) -> np.ndarray:
-        """The trees' probabilities through the stored calibration (none in older model files: as is)."""
+        """The model's probabilities through the stored calibration (none in older model files: as is)."""
         calibration = self.metadata.get("calibration")
         if not calibration:
             return p
@@ -69,7 +84,7 @@ class Model:
             matrix = self.matrix(frame)
         if self._attribution is None:
             self._attribution = attribution.PathAttribution(self.booster)
-        contributions = self._attribution.contributions(matrix)
+        contributions = blend(self._attribution.contributions(matrix), self.linear, matrix, self.blend_weight)
         # The contributions (bias last) add up to the raw score: its logistic is the probability, so
         # the trees are walked once instead of twice.
         scores = self.calibrated(1.0 / (1.0 + np.exp(-contributions.sum(axis=1, dtype=np.float64))))
@@ -89,12 +104,17 @@ class Model:
         return label.get("name", name) if label else name
 
     def importance(self) -> list[dict[str, Any]]:
-        gains = self.booster.feature_importance(importance_type="gain")
-        total = float(gains.sum()) or 1.0
+        """Each feature's share: of the trees' gain, and in a blend the weighted mean of that and of the
+        logistic regression's absolute coefficients."""
+        gains = self.booster.feature_importance(importance_type="gain").astype(np.float64)
+        shares = gains / (float(gains.sum()) or 1.0)
+        if self.linear is not None and self.blend_weight < 1:
+            pushes = self.linear.importance()
+            shares = self.blend_weight * shares + (1 - self.blend_weight) * pushes / (float(pushes.sum()) or 1.0)
         rows = [
-            {"feature": n, "label": self.feature_label(n), "share": round(float(g) / total, 4)}
-            for n, g in zip(self.features, gains, strict=True)
-            if g > 0  # a feature no tree split on has no importance to show
+            {"feature": n, "label": self.feature_label(n), "share": round(float(share), 4)}
+            for n, share in zip(self.features, shares, strict=True)
+            if share > 0  # a feature the model does not use has no importance to show
         ]
         return sorted(rows, key=lambda row: -row["share"])
 
@@ -107,6 +127,8 @@ class Model:
                 "labels": self.labels,
                 "drift_reference": self.drift_reference,
                 "lightgbm": self.booster.model_to_string(),
+                "linear": self.linear.to_json() if self.linear is not None else None,
+                "blend_weight": self.blend_weight,
             },
             ensure_ascii=False,
         )
@@ -125,6 +147,8 @@ def model_from_json(text: str) -> Model:
     return Model(
         booster=lgb.Booster(model_str=data["lightgbm"]),
         preprocessor=Preprocessor.from_json(data["preprocessing"]),
+        linear=Linear.from_json(data["linear"]) if data.get("linear") else None,
+        blend_weight=float(data.get("blend_weight", 1.0)),
         labels=data.get("labels", {}),
         drift_reference=data.get("drift_reference", []),
         metadata=data.get("metadata", {}),

@@ -49,8 +49,11 @@ class Command(BaseCommand):
             raise CommandError(f"モデルファイルを保存できません: {out}({error.strerror})") from error
         result = model.metadata["metrics"]
         lgbm, baseline = result["lightgbm"], result.get("baseline", {})
+        shape = "LightGBM"
+        if "blend_weight" in lgbm:
+            shape = f"LightGBM {lgbm['blend_weight']:.0%} とロジスティック回帰の組合せ"
         self.stdout.write(
-            f"学習しました: {model.metadata['train_rows']:,}行、特徴量 {len(model.features)}列、"
+            f"学習しました: {model.metadata['train_rows']:,}行、特徴量 {len(model.features)}列、{shape}、"
             f"検証AUC {lgbm['auc']:.4f}(ロジスティック回帰 {baseline.get('auc') or 0:.4f})、"
             f"{model.metadata['train_seconds']:.1f}秒 → {out}"
         )
