@@ -195,7 +195,9 @@ def test_corporate_decisions():
     )
     decisions = _decisions(frame)
     assert decisions[("0", "1")] == corporate.CORPORATE_MATCH
-    assert decisions[("0", "2")] == corporate.CORPORATE_NAME_ONLY  # a branch, or a namesake: review
+    # A branch of the one company of its name in the batch (§10); with another company of that
+    # name it stays in review (test_corporate_branches.py).
+    assert decisions[("0", "2")] == corporate.CORPORATE_BRANCH
     assert decisions[("0", "4")] == corporate.CORPORATE_MATCH  # 有限 → 株式
     assert ("0", "3") not in decisions  # group companies at one address are different companies
 

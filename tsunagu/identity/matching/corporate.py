@@ -21,6 +21,15 @@ Decisions, weakest first (a stronger one overrides):
   name elsewhere): review;
 - the trade name, its reading or its sound equal, legal forms compatible, and the address, postal
   code, a phone, the e-mail or the company's own e-mail domain agree: linked;
+- the trade name or its reading equal, legal forms compatible, and the two records already in one
+  company by the links above (linked through other records of it): linked (corporate_same_company);
+- a branch office (its name ends in 〇〇支店, 支社, 営業所 … after the legal form) of a trade name and
+  legal form that exactly one other company of the batch carries: the branch's records and that
+  company's are linked (corporate_branch). The branch is the group of records linked to each other
+  (its own address and phone) in which every record with a trade name is written as a branch; the
+  company is any other such group with the trade name, its reading and a compatible legal form,
+  unless the two carry different company e-mail domains or 法人番号. Two or more companies of that
+  name (another company of the name elsewhere: a hard negative), or none: review as before;
 - 法人番号 (the field corporate_number, else the shared id other_id) equal: linked, a branch too;
   both present and different: never linked.
 - anything else (group companies at one address and phone have other trade names): no pair.
@@ -48,6 +57,8 @@ CORPORATE_NUMBER = "corporate_number"
 CORPORATE_NAME_ONLY = "corporate_name_only"
 CORPORATE_FORM_DIFFERS = "corporate_form_differs"
 CORPORATE_SIMILAR_NAME = "corporate_similar_name"
+CORPORATE_SAME_COMPANY = "corporate_same_company"
+CORPORATE_BRANCH = "corporate_branch"
 # Free mail: a shared domain there says nothing about a company.
 FREE_MAIL = frozenset(
     {
@@ -77,6 +88,25 @@ _KEYS = (
     "addr",
     "number",
 )
+
+
+# What a branch office writes after the trade name and legal form (山田工業株式会社 大阪支店): the
+# suffixes that normalize.split_legal_form drops from the trade name.
+_BRANCH_OFFICE_RE = re.compile(r"(支店|支社|営業所|出張所|事業所|工場)$")
+
+
+def is_branch_office(name: object) -> bool:
+    """True for a corporate name written as one of the company's branch offices: 山田工業(株) 大阪支店,
+    Sky Tech Co., Ltd. 横浜支店. False where the suffix is part of the trade name itself (株式会社山田鉄工場,
+    株式会社山田食品安芸支店 written without a space: its trade name keeps the suffix) or there is
+    no legal form."""
+    if not isinstance(name, str) or not name:
+        return False
+    text = normalize.collapse_spaces(normalize.nfkc(name))
+    if not _BRANCH_OFFICE_RE.search(text):
+        return False
+    key, form = normalize.split_legal_form(text)
+    return bool(form and key and not _BRANCH_OFFICE_RE.search(key))
 
 
 def is_corporate(prepared: pd.DataFrame) -> pd.Series:
@@ -149,6 +179,7 @@ def _features(frame: pd.DataFrame) -> pd.DataFrame:
     )
     kana = out["corp_reading"].map(lambda k: skeleton(k) if isinstance(k, str) else "")
     out["corp_skeleton"] = latin.where(latin != "", kana).replace("", None)
+    out["branch"] = np.array([is_branch_office(n) for n in names.tolist()], dtype=bool)
     return out
 
 
@@ -257,6 +288,21 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
         (name & forms, review_p, CORPORATE_NAME_ONLY),
         ((name | sounds) & forms & contact, linked_p, CORPORATE_MATCH),
         (number_same, max(linked_p, 0.999), CORPORATE_NUMBER),
+    ):
+        probability[mask] = p
+        rule[mask] = label
+    # Through the companies those links make: the same company (records linked through others of
+    # it), and a branch office to the one company of its name.
+    same_company, branch = _through_companies(
+        corporate,
+        pairs,
+        (probability >= linked_p) & ~number_differs,
+        name & forms & ~number_differs,
+        (name | sounds) & forms & ~number_differs,
+    )
+    for mask, p, label in (
+        (same_company, linked_p, CORPORATE_SAME_COMPANY),
+        (branch, linked_p, CORPORATE_BRANCH),
         (number_differs, 0.0, CORPORATE_NUMBER),
     ):
         probability[mask] = p
@@ -271,12 +317,83 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
             "location": {"level": "agrees" if pl else "else"},
             "phone": {"level": "agrees" if ph else "else"},
             "email": {"level": "agrees" if m else "else"},
+            "company": {"level": "branch_of_the_one_company" if b else ("same_company" if sc else "else")},
             "rule": r,
         }
-        for n, s, si, f, pl, ph, m, r in zip(name, sounds, similar, forms, place, phone, mail, rule, strict=True)
+        for n, s, si, f, pl, ph, m, sc, b, r in zip(
+            name, sounds, similar, forms, place, phone, mail, same_company, branch, rule, strict=True
+        )
     ]
     out = out[out["rule"].notna()]
     return out[columns].reset_index(drop=True)
+
+
+def _through_companies(
+    corporate: pd.DataFrame, pairs: pd.DataFrame, linked: np.ndarray, same_name: np.ndarray, alike: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(same company, branch to the one company of its name) among `pairs` whose trade names are
+    `same_name` (equal, compatible legal forms, no differing 法人番号) and not `linked` yet. `alike`
+    (same_name, or an English ↔ katakana name that sounds the same) finds the companies a branch
+    may belong to: Blue Ocean Co., Ltd. is one of them for ブルーオーシャン(株) 名張支店.
+
+    A company is a group of records joined by the `linked` pairs (connected components, as
+    clustering joins them). A branch is a group in which every record with a trade name is written
+    as a branch office (is_branch_office; a kana-only record at the branch has no name to say so);
+    its company is the one other group, not itself a branch, with an `alike` pair to it, unless
+    the two carry company e-mail domains or 法人番号 and none in common (two companies of one name);
+    the `same_name` pairs between the two are linked."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    none = np.zeros(len(pairs), dtype=bool)
+    asked = same_name & ~linked
+    if not asked.any():
+        return none, none
+    codes, ids = pd.factorize(corporate["record_id"].astype(str))
+    left = ids.get_indexer(pairs["record_id_l"].astype(str))
+    right = ids.get_indexer(pairs["record_id_r"].astype(str))
+    graph = coo_matrix(
+        (np.ones(int(linked.sum()), dtype=np.int8), (left[linked], right[linked])), shape=(len(ids),) * 2
+    )
+    count, group_of_id = connected_components(graph, directed=False)
+    group = group_of_id[codes]
+    gl, gr = group_of_id[left], group_of_id[right]
+    same_company = asked & (gl == gr)
+
+    # A branch group: a record written as a branch, none with a trade name written otherwise.
+    written_branch = corporate["branch"].to_numpy(dtype=bool)
+    named = corporate["corp_name"].notna().to_numpy(dtype=bool) & ~written_branch
+    is_branch = np.zeros(count, dtype=bool)
+    np.logical_or.at(is_branch, group, written_branch)
+    has_named = np.zeros(count, dtype=bool)
+    np.logical_or.at(has_named, group, named)
+    is_branch &= ~has_named
+    held: dict[str, dict[int, frozenset[str]]] = {}
+    for column in ("email_domain", "number"):
+        values = pd.DataFrame({"group": group, "value": corporate[column].to_numpy(dtype=object)}).dropna()
+        held[column] = values.groupby("group")["value"].agg(frozenset).to_dict()
+
+    def differ(a: int, b: int) -> bool:
+        for sets in held.values():
+            mine, theirs = sets.get(a), sets.get(b)
+            if mine and theirs and not mine & theirs:
+                return True
+        return False
+
+    # Each branch group's candidate companies; the pair's branch side first.
+    across = np.flatnonzero(alike & ~linked & (gl != gr) & (is_branch[gl] != is_branch[gr]))
+    branch_side = np.where(is_branch[gl[across]], gl[across], gr[across])
+    company_side = np.where(is_branch[gl[across]], gr[across], gl[across])
+    companies: dict[int, set[int]] = {}
+    kept = np.zeros(len(across), dtype=bool)
+    for i, (b, c) in enumerate(zip(branch_side.tolist(), company_side.tolist(), strict=True)):
+        if not differ(b, c):
+            companies.setdefault(b, set()).add(c)
+            kept[i] = True
+    sole = np.array([len(companies.get(b, ())) == 1 for b in branch_side.tolist()], dtype=bool)
+    branch = none.copy()
+    branch[across[kept & sole]] = True
+    return same_company, branch & asked
 
 
 def _latin(names: pd.Series) -> pd.Series:
