@@ -91,3 +91,22 @@ def test_a_malformed_boolean_is_a_clear_configuration_error(tmp_path):
     result = _manage(_clean_env(tmp_path, DJANGO_DEBUG="maybe"), "check")
     assert result.returncode != 0
     assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_the_file_only_modelling_commands_run_without_the_production_keys(tmp_path):
+    """propensity_train / propensity_score read and write only the files named on the command line, so a
+    data scientist runs them on a fresh clone with no keys; the same environment still cannot start
+    anything else (`check`, a server)."""
+    rows = ["x,y"] + [f"{i % 7},{int(i % 7 > 3)}" for i in range(120)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = _clean_env(tmp_path)
+    trained = _manage(env, "propensity_train", "--csv", str(tmp_path / "train.csv"), "--target", "y",
+                      "--out", str(tmp_path / "m.json"))  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    assert "学習しました" in trained.stdout
+    scored = _manage(env, "propensity_score", "--model", str(tmp_path / "m.json"), "--csv",
+                     str(tmp_path / "train.csv"), "--out", str(tmp_path / "s.csv"))  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    assert len((tmp_path / "s.csv").read_text(encoding="utf-8").splitlines()) == 121
+    assert "DJANGO_SECRET_KEY" in _manage(env, "check").stderr
+    assert "DJANGO_SECRET_KEY" in _manage(env, "runserver", "--noreload", "127.0.0.1:0").stderr

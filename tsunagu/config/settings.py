@@ -6,6 +6,8 @@ Every variable is listed in docs/deployment.md.
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -47,10 +49,19 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Commands that read and write only files the user names (no database, nothing signed or encrypted that
+# outlives the process, no personal data of the book): they start without the production keys, each
+# process with throwaway random ones, so that the modelling CLI runs on any machine. Decided from the
+# command line, not from a variable, so that no server can be started this way.
+FILE_ONLY_COMMANDS = {"propensity_train", "propensity_score"}
+FILE_ONLY = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in FILE_ONLY_COMMANDS
+
 # The fixed development key exists only for DEBUG (the local demo); anyone can read it in this file,
 # so a production process without its own key must not start (a forged download link proved why).
 DEVELOPMENT_SECRET_KEY = "tsunagu-development-only-not-secret"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY and FILE_ONLY and not DEBUG:
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -294,7 +305,7 @@ def _access_log_int(name: str, default: int) -> int:
 
 TSUNAGU_ACCESS_LOG_KEY = os.environ.get("TSUNAGU_ACCESS_LOG_KEY", "")
 if not TSUNAGU_ACCESS_LOG_KEY:
-    if not DEBUG:
+    if not DEBUG and not FILE_ONLY:
         raise _ConfigError(
             "環境変数 TSUNAGU_ACCESS_LOG_KEY が設定されていません。アクセスログの改ざん検知に使う鍵"
             "(32文字以上、データベースとは別に保管)を設定してください。 "
@@ -346,7 +357,7 @@ def _field_keys() -> list[str]:
             ) from None
         listed = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not listed:
-        if not DEBUG:
+        if not DEBUG and not FILE_ONLY:
             raise _ConfigError(
                 "環境変数 TSUNAGU_FIELD_KEYS(または鍵ファイルの TSUNAGU_FIELD_KEY_FILE)が設定されていません。"
                 "機微情報の暗号化に使う鍵(32文字以上、データベースとは別に保管)を設定してください。 "

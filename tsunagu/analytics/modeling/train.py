@@ -43,7 +43,14 @@ ONE_THREAD_BELOW_ROWS = 100_000
 # data, 18,448 rows: trees 0.628, logistic 0.628, the blend 0.631). Above this size the trees alone.
 CHOOSE_BELOW_ROWS = 50_000
 SHAPES = {"trees": "木(葉の数は学習データの量に応じて)", "stumps": "加法モデル(分岐1回の木の和)"}
-BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25)  # LightGBM's share of the log-odds, in order of preference on ties
+# LightGBM's share of the log-odds, in order of preference: the first (with the shapes in SHAPES order)
+# whose cross-validated AUC is within CV_NOISE_AUC of the best is taken. The equal blend comes first:
+# averaging two models whose errors differ is the robust choice, and a weight the folds favour by less
+# than that is noise (the lapse data, 12 random 80/20 splits: the best-in-folds weight gave a mean
+# held-out AUC of 0.6265, the first within 0.001 — the equal blend in all 12 — 0.6284; the logistic
+# regression 0.6239). The trees alone come last, but win when they are clearly better.
+BLEND_WEIGHTS = (0.5, 0.75, 0.25, 1.0)
+CV_NOISE_AUC = 0.001
 
 
 @dataclass
@@ -204,13 +211,14 @@ def _choose(
     pre: Preprocessor, x_train: np.ndarray, y_train: np.ndarray, options: TrainOptions
 ) -> tuple[str, float, dict[str, Any]]:
     """LightGBM's shape and its weight in the blend with the logistic regression: as given, the trees
-    alone for big tables, else the best mean AUC of a stratified 5-fold cross-validation on the training
-    rows over every shape × BLEND_WEIGHTS (ties: trees before stumps, the bigger LightGBM weight first)."""
+    alone for big tables, else by the mean AUC of a stratified 5-fold cross-validation on the training
+    rows over every BLEND_WEIGHTS × shape: the first in that order within CV_NOISE_AUC of the best."""
     if options.shape is not None:
         return options.shape, 1.0, {}
     if options.num_leaves is not None or len(y_train) >= CHOOSE_BELOW_ROWS:
         return "trees", 1.0, {}
     weights = BLEND_WEIGHTS if options.blend else (1.0,)
+    candidates = [(shape, weight) for weight in weights for shape in SHAPES]  # the order of preference
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=options.seed)
     aucs: dict[tuple[str, float], list[float]] = {}
     linear_aucs = []
@@ -225,9 +233,9 @@ def _choose(
             for weight in weights:
                 auc = metrics.auc(y_held, blend(trees, linear, x_held, weight)) or 0.5
                 aucs.setdefault((shape, weight), []).append(auc)
-    means = {key: float(np.mean(values)) for key, values in aucs.items()}
-    order = list(means)  # shapes in SHAPES order, weights in BLEND_WEIGHTS order: the preference on ties
-    shape, weight = max(order, key=lambda key: (round(means[key], 4), -order.index(key)))
+    means = {key: float(np.mean(aucs[key])) for key in candidates}
+    best = max(means.values())
+    shape, weight = next(key for key in candidates if means[key] >= best - CV_NOISE_AUC)
     choice: dict[str, Any] = {
         "method": "5分割交差検証(学習データ内)",
         "cv_auc": {name: round(means[(name, 1.0)], 4) for name in SHAPES},
@@ -237,6 +245,7 @@ def _choose(
         choice["cv_auc_logistic"] = round(float(np.mean(linear_aucs)), 4)
         choice["blend_weight"] = weight
         choice["cv_auc_chosen"] = round(means[(shape, weight)], 4)
+        choice["cv_auc_blends"] = {f"{name}:{w}": round(v, 4) for (name, w), v in means.items()}
     return shape, weight, choice
 
 
