@@ -44,6 +44,10 @@ EVIDENCE_LABELS = {
     "rule": "ルール",
     "location": "住所・郵便番号・固定電話",
     "other_id": "共通ID",
+    # Corporations (matching/corporate.py)
+    "corporate_name": "商号",
+    "legal_form": "法人格",
+    "company": "会社の特定",
 }
 
 # Levels of the matching engine's comparisons and its rules (tsunagu.identity.matching), for
@@ -86,6 +90,21 @@ LEVEL_LABELS = {
     "moved_together": "同じ世帯の人も同じ旧住所から同じ新住所へ(世帯の転居)",
     "shared_contact_only": "名が似ているだけで生年月日が異なる(家族で共有の連絡先、自動統合しない)",
     "competing_candidates": "重複なしのシステムに同じくらい確からしい候補が複数(要確認)",
+    # Corporations (matching/corporate.py): comparison levels, then the rules.
+    "equal": "一致(表記・読み)",
+    "sounds_alike": "英字とカナで同じ音",
+    "compatible": "同じ(有限会社→株式会社を含む)",
+    "differs": "異なる",
+    "agrees": "一致",
+    "branch_of_the_one_company": "支店: 同じ商号・法人格の会社がほかに一社のみ",
+    "same_company": "同じ会社の他の記録を通じて一致",
+    "corporate_match": "商号と連絡先(住所・電話・メール・ドメイン)が一致",
+    "corporate_number": "法人番号で判定(一致: 同一法人、相違: 別法人)",
+    "corporate_name_only": "商号のみ一致(支店または同じ商号の別会社、自動統合しない)",
+    "corporate_form_differs": "商号は一致・法人格が異なる(自動統合しない)",
+    "corporate_similar_name": "商号が類似・連絡先が一致(要確認)",
+    "corporate_same_company": "商号が一致し、同じ会社の他の記録を通じてつながる",
+    "corporate_branch": "支店と、同じ商号・法人格のただ一つの会社",
 }
 
 

@@ -176,3 +176,19 @@ def test_owner_at_the_branch_address_is_never_merged_with_the_company(records):
     # The person's own candidates hold no company.
     found = matcher.match_one(owner, pd.DataFrame([{"record_id": "C", **BRANCH}, {"record_id": "A", **HEAD}]))
     assert found == []
+
+
+def test_every_corporate_rule_and_level_has_a_japanese_label_on_the_review_screen():
+    from tsunagu.identity.views import EVIDENCE_LABELS, LEVEL_LABELS
+
+    scored = _scored(HEAD, HEAD_KANA, BRANCH, BRANCH_KANA, NAMESAKE)
+    rules = [value for key, value in vars(corporate).items() if key.startswith("CORPORATE_") and isinstance(value, str)]
+    assert corporate.CORPORATE_BRANCH in rules
+    assert [rule for rule in rules if rule not in LEVEL_LABELS] == []
+    levels = ["sounds_alike", "similar", "differs", "agrees", "same_company", "branch_of_the_one_company", "else"]
+    assert [level for level in levels if level not in LEVEL_LABELS] == []
+    for evidence in scored["evidence"]:
+        assert evidence["rule"]["level"] in rules
+        for name, item in evidence.items():
+            assert name in EVIDENCE_LABELS, name
+            assert item["level"] in LEVEL_LABELS, item

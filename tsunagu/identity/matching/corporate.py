@@ -318,7 +318,7 @@ def score(frame: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
             "phone": {"level": "agrees" if ph else "else"},
             "email": {"level": "agrees" if m else "else"},
             "company": {"level": "branch_of_the_one_company" if b else ("same_company" if sc else "else")},
-            "rule": r,
+            "rule": {"level": r, "weight": None},
         }
         for n, s, si, f, pl, ph, m, sc, b, r in zip(
             name, sounds, similar, forms, place, phone, mail, same_company, branch, rule, strict=True
