@@ -209,6 +209,61 @@ def _mobiles_differ(
     return out
 
 
+def _asked_together(
+    pairs: pd.DataFrame, rows: np.ndarray, probability: np.ndarray, thresholds: Thresholds
+) -> np.ndarray:
+    """Among `rows`, the pairs whose two records are already one question: both in one group of
+    auto-linked records, or each in a group that another pair links to the other group at the
+    review level (the steward decides on those two people anyway). Unknown: False."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    out = np.zeros(len(pairs), dtype=bool)
+    if not rows.any() or "record_id_l" not in pairs.columns:
+        return out
+    left = pairs["record_id_l"].to_numpy().astype(str)
+    right = pairs["record_id_r"].to_numpy().astype(str)
+    codes, ids = pd.factorize(np.concatenate([left, right]))
+    n = len(left)
+    linked = probability >= thresholds.auto_link
+    graph = coo_matrix(
+        (np.ones(int(linked.sum()), dtype=np.int8), (codes[:n][linked], codes[n:][linked])), shape=(len(ids), len(ids))
+    )
+    _, group = connected_components(graph, directed=False)
+    group_l, group_r = group[codes[:n]], group[codes[n:]]
+    asked = (probability >= thresholds.review) & ~linked
+    low, high = np.minimum(group_l, group_r)[asked], np.maximum(group_l, group_r)[asked]
+    questions = set(zip(low.tolist(), high.tolist(), strict=True))
+    for i in np.flatnonzero(rows):
+        a, b = int(group_l[i]), int(group_r[i])
+        out[i] = a == b or (min(a, b), max(a, b)) in questions
+    return out
+
+
+def _at_best(pairs: pd.DataFrame, top: Mapping[str, int], name: str, below: int = 0) -> np.ndarray:
+    gamma = _gamma(pairs, name)
+    return (gamma > 0) & (gamma >= top.get(name, 0) - below)
+
+
+def name_changes(pairs: pd.DataFrame, top: Mapping[str, int]) -> np.ndarray:
+    """Pairs that look like a name change: the given name (kanji or reading) and the birth date
+    (exact or a slip) agree, the family name does not (`top`: comparison → its best gamma)."""
+    family, dob = _gamma(pairs, "family_name"), _gamma(pairs, "birth_date")
+    given = _at_best(pairs, top, "given_name", below=1)
+    return given & (family >= 0) & ~_at_best(pairs, top, "family_name", below=1) & (dob >= BIRTH_DATE_SLIP)
+
+
+def may_be_linked(pairs: pd.DataFrame, top: Mapping[str, int]) -> np.ndarray:
+    """Pairs that `apply` may link whatever the model says: the given name and the birth date (or
+    a slip of it) with a personal identifier or the home landline (personal fields agree), or with
+    the family name (a household's move)."""
+    location = _gamma(pairs, "location")
+    landline = (location > 0) & np.isin(location, [top.get("location", 0) - b for b in LANDLINE_AGREES_BELOW_TOP])
+    exact_id = _at_best(pairs, top, "mobile") | _at_best(pairs, top, "email") | _at_best(pairs, top, "other_id")
+    person = _at_best(pairs, top, "given_name", below=1) & (_gamma(pairs, "birth_date") >= BIRTH_DATE_SLIP)
+    return person & (exact_id | landline | _at_best(pairs, top, "family_name", below=1))
+
+
 def _gamma(pairs: pd.DataFrame, name: str) -> np.ndarray:
     column = f"gamma_{name}"
     if column not in pairs.columns:
@@ -394,6 +449,21 @@ def apply(
     queued = renamed & (probability < review_cap)
     probability[queued] = review_cap
     rule[queued] = POSSIBLE_NAME_CHANGE
+    # A name change with a slipped birth date (one digit, day and month swapped): strangers of one
+    # given name with such dates are many (80 to each such person on gen2), so it is queued only
+    # where its two records are already one question: linked to each other through other records,
+    # or each linked to records that are in review with the other's.
+    slipped = (
+        best("given_name", below=1)
+        & (dob >= BIRTH_DATE_SLIP)
+        & ~best("birth_date")
+        & (family >= 0)
+        & ~best("family_name", below=1)
+        & (probability < review_cap)
+    )
+    slipped = _asked_together(out, slipped, probability, thresholds)
+    probability[slipped] = review_cap
+    rule[slipped] = POSSIBLE_NAME_CHANGE
 
     changed = probability != out["match_probability"].to_numpy()
     weight = out["match_weight"].astype(float).to_numpy().copy()
