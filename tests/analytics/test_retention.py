@@ -419,7 +419,7 @@ def test_win_back_becomes_a_target_list(analyst, winback_book, agency_a_staff):
         end=D(2027, 2, 28),
         lead_days=60,
         today=D(2026, 12, 6),
-        control_percent=0,
+        control_percent=10,
         seed=7,
     )
     entries = list(TargetEntry.objects.filter(target_list=target).order_by("customer_id"))
@@ -455,7 +455,7 @@ def test_win_back_list_refusals(analyst, supervisor, winback_book):
             end=D(2030, 2, 1),
             lead_days=60,
             today=D(2026, 12, 6),
-            control_percent=0,
+            control_percent=10,
         )
     with pytest.raises(PermissionDenied):  # supervisors see the list; analysts build target lists
         retention_services.winback_list_create(
@@ -465,7 +465,7 @@ def test_win_back_list_refusals(analyst, supervisor, winback_book):
             end=D(2026, 12, 31),
             lead_days=60,
             today=D(2026, 12, 6),
-            control_percent=0,
+            control_percent=10,
         )
 
 
@@ -490,7 +490,7 @@ def test_win_back_screens(client, analyst, winback_book):
             "start": "2026-11-01",
             "end": "2027-02-28",
             "lead_days": "60",
-            "control_percent": "0",
+            "control_percent": "10",
             "talking_points": "ご案内",
         },
     )
@@ -566,11 +566,11 @@ def test_a_second_list_with_the_same_name_and_customers_is_refused(analyst, winb
             control_percent=control_percent,
         )  # fmt: skip
 
-    first = create("取り戻し 冬", 0)
+    first = create("取り戻し 冬", 10)
     with pytest.raises(ValidationError, match="作成済み") as error:
         create(" 取り戻し 冬 ", 20)
     assert "name" in error.value.message_dict
-    other = create("取り戻し 冬 2", 0)
+    other = create("取り戻し 冬 2", 10)
     assert other.pk != first.pk
 
 

@@ -5,7 +5,8 @@ learnt from the entries whose results have come back.
   outcome window has closed — the list was drawn at least CONVERSION_DAYS before the training date.
 - Label `converted`: the uplift definition (target_selectors._converted) bounded to the window — a 成約
   result whose policy was contracted within CONVERSION_DAYS of the list's date, or any new (non-renewal)
-  contract of the customer in that window. Bounding it keeps old and recent lists comparable.
+  contract of the customer in that window (of the proposed line when the entry has one). Bounding it
+  keeps old and recent lists comparable.
 - Features: the customer features as of the list's date (features.customer_features: nothing from
   after it), plus the entry's list basis, proposed line, contact channel, working agency and the
   score it was listed with. Results (接触済み・辞退…) are never features: they are the outcome.
@@ -85,13 +86,26 @@ def labels(book: F.Book, entries: pl.DataFrame, until: dt.date) -> pl.DataFrame:
     """The entries whose window closed by `until`, with `converted` (0/1)."""
     window = pl.duration(days=CONVERSION_DAYS)
     closed = entries.filter(pl.col("list_as_of") + window <= pl.lit(until))
+    # An entry with a proposed line (next-product lists) converts by a new contract of that line only,
+    # as a 成約 result must be (target_services._check_result); others by any new contract. (Frames
+    # without the lines — a book or entries built by hand — count any new contract.)
+    no_line = pl.lit(None, pl.String)
     new_contracts = book.policies.filter(pl.col("previous_policy_id").is_null()).select(
-        "customer_id", pl.col("contract_date")
+        "customer_id",
+        pl.col("contract_date"),
+        (pl.col("line") if "line" in book.policies.columns else no_line).alias("policy_line"),
     )
+    any_line = pl.col("line").is_null() | (pl.col("line") == "")
     found = (
-        closed.select("entry_id", "customer_id", "list_as_of")
+        closed.select(
+            "entry_id",
+            "customer_id",
+            "list_as_of",
+            pl.col("line") if "line" in closed.columns else no_line.alias("line"),
+        )
         .join(new_contracts, on="customer_id", how="inner")
         .filter(pl.col("contract_date").is_between(pl.col("list_as_of"), pl.col("list_as_of") + window))
+        .filter(any_line | (pl.col("policy_line") == pl.col("line")))
         .select("entry_id")
         .unique()
         .with_columns(pl.lit(1, pl.Int8).alias("new_contract"))

@@ -142,9 +142,13 @@ class ResultForm(TextCheckedForm):
 
 class ResultsImportForm(forms.Form):
     file = forms.FileField(
-        label="結果のCSV",
+        label="結果のCSV・XLSX",
         help_text=(
-            "列: 顧客番号・結果・成約証券番号・メモ(ワークリストのCSVをそのまま編集して使えます)。"
-            "UTF-8 または Shift_JIS。"
+            "列: 顧客番号・結果・成約証券番号・メモ(ワークリストのCSV・XLSXをそのまま編集して使えます)。"
+            "CSV は UTF-8 または Shift_JIS。"
         ),
+        error_messages={
+            "required": "取り込むファイル(CSV または XLSX)を選んでください。",
+            "empty": "ファイルが空です。ワークリストのCSV・XLSXに結果を入れて取り込んでください。",
+        },
     )

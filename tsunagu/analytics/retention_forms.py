@@ -11,7 +11,7 @@ from tsunagu.core.input import BoundedDateField, TextCheckedForm
 
 from . import retention
 from .retention_services import DEFAULT_TALKING_POINTS
-from .target_services import MAX_CONTROL_PERCENT
+from .target_services import CONTROL_PERCENT_ERROR, MAX_CONTROL_PERCENT, MIN_CONTROL_PERCENT
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MAX_SPAN_DAYS = 366 * 5
@@ -112,8 +112,17 @@ class WinBackListForm(WinBackForm):
 
     name = forms.CharField(label="リスト名", max_length=100)
     control_percent = forms.IntegerField(
-        label="対照群の割合(%)", min_value=0, max_value=MAX_CONTROL_PERCENT, initial=20,
-        help_text="効果を測るため、この割合のお客さまを無作為に連絡しない対照群にします。",
+        label="対照群の割合(%)", min_value=MIN_CONTROL_PERCENT, max_value=MAX_CONTROL_PERCENT, initial=20,
+        help_text=(
+            f"{MIN_CONTROL_PERCENT}〜{MAX_CONTROL_PERCENT}%。効果を測るため、この割合のお客さまを無作為に"
+            "連絡しない対照群にします。"
+        ),
+        # As on the segment builder: one message; min_value / max_value ones are %-formatted ("%" doubled).
+        error_messages={
+            "invalid": CONTROL_PERCENT_ERROR,
+            "min_value": CONTROL_PERCENT_ERROR.replace("%", "%%"),
+            "max_value": CONTROL_PERCENT_ERROR.replace("%", "%%"),
+        },
     )  # fmt: skip
     talking_points = forms.CharField(
         label="トークのポイント", widget=forms.Textarea(attrs={"rows": 3}), initial=DEFAULT_TALKING_POINTS

@@ -20,7 +20,7 @@ from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseC
 from tsunagu.cases.models import CancellationRequest, Case, RetentionGuidance
 from tsunagu.core import permissions
 from tsunagu.core.access_log import log_list
-from tsunagu.core.models import User
+from tsunagu.core.models import Agency, User
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.policies.choices import LineOfBusiness, PolicyStatus
 from tsunagu.policies.models import Policy
@@ -485,7 +485,11 @@ def criteria_text(params: dict[str, str], period: Period) -> list[str]:
         "operator": lambda v: (
             "担当者 " + (User.objects.filter(pk=_int(v) or 0).values_list("display_name", flat=True).first() or "—")
         ),
-        "agency": lambda v: "代理店 直扱(代理店なし)" if v == NONE else f"代理店 #{v}",
+        "agency": lambda v: (
+            "代理店 直扱(代理店なし)"
+            if v == NONE
+            else "代理店 " + (Agency.objects.filter(pk=_int(v) or 0).values_list("name", flat=True).first() or "—")
+        ),
         "reason": lambda v: f"解約理由 {_label(CancellationReason.choices, v)}",
         "guidance": lambda v: (
             "ご案内の記録なし"

@@ -25,7 +25,13 @@ from tsunagu.customers.models import CustomerAgency
 from . import retention, retention_selectors
 from .choices import EntryResult, ListBasis
 from .models import TargetEntry, TargetList
-from .target_services import ENTRY_COLUMNS, INSERT_BATCH, MAX_CONTROL_PERCENT
+from .target_services import (
+    CONTROL_PERCENT_ERROR,
+    ENTRY_COLUMNS,
+    INSERT_BATCH,
+    MAX_CONTROL_PERCENT,
+    MIN_CONTROL_PERCENT,
+)
 from .uplift import control_size
 
 DEFAULT_TALKING_POINTS = (
@@ -53,8 +59,8 @@ def winback_list_create(
     errors: dict[str, str] = {}
     if not name.strip():
         errors["name"] = "リスト名を入力してください。"
-    if not 0 <= control_percent <= MAX_CONTROL_PERCENT:
-        errors["control_percent"] = f"対照群の割合は0〜{MAX_CONTROL_PERCENT}%で指定してください。"
+    if not MIN_CONTROL_PERCENT <= control_percent <= MAX_CONTROL_PERCENT:
+        errors["control_percent"] = CONTROL_PERCENT_ERROR  # every list holds out a control group
     if not 0 <= lead_days <= retention.MAX_LEAD_DAYS:
         errors["lead_days"] = f"連絡を始める日数は0〜{retention.MAX_LEAD_DAYS}日で指定してください。"
     if start > end:

@@ -201,7 +201,7 @@ def retention_export(request: AuthedRequest) -> HttpResponse:
         detail={"tables": [t.key for t in chosen], "format": file_format, **period.query()},
     )
     if file_format == "xlsx":
-        body = xlsx(rows, sheet_name="解約防止分析")
+        body = xlsx(rows, sheet_name="解約防止分析", numbers=True)  # counts and rates as numbers
     else:
         buffer = io.StringIO()
         csv_export.writer(buffer).writerows(rows)

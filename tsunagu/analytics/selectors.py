@@ -17,6 +17,7 @@ from tsunagu.policies.choices import LineOfBusiness
 
 from .choices import ModelKind
 from .models import ModelVersion, Score
+from .target_services import PROPOSED_LINE_FEATURES
 
 # A reason built from a field the user sees masked is masked too (an age reveals the birth year).
 MASKED_REASONS = {"age": "customer.birth_date"}
@@ -47,9 +48,13 @@ class ShownScore:
     as_of: Any
 
 
-def _reasons(user: User, reasons: list[dict[str, Any]]) -> list[str]:
+def _reasons(user: User, reasons: list[dict[str, Any]], *, line_shown: bool = False) -> list[str]:
+    """The reasons as this user may read them; with `line_shown` (the proposed line has its own
+    column) the reason naming the proposed line is left out, as on the worklists."""
     shown = []
     for reason in reasons:
+        if line_shown and reason.get("feature", "") in PROPOSED_LINE_FEATURES:
+            continue
         field = MASKED_REASONS.get(reason.get("feature", ""))
         shown.append(MASKED_TEXT if field and not masking.sees_full(user, field) else reason["text"])
     return shown
@@ -63,7 +68,7 @@ def _shown(user: User, score: Score) -> ShownScore:
         kind_label=str(ModelKind(score.kind).label),
         score=score.score,
         product_line=str(line),
-        reasons=_reasons(user, score.reasons),
+        reasons=_reasons(user, score.reasons, line_shown=bool(score.product_line)),
         model_label=f"v{score.model.version}",
         as_of=score.as_of,
     )
@@ -96,4 +101,5 @@ def customer_scores(*, user: User, customer: Customer) -> list[ShownScore]:
         .select_related("customer", "model")
         .defer("model__artifact", "model__drift")
     )
-    return [_shown(user, r) for r in rows.order_by("kind")]
+    order = {kind.value: index for index, kind in enumerate(ModelKind)}  # churn, next product, conversion
+    return sorted((_shown(user, r) for r in rows), key=lambda s: order.get(s.kind, len(order)))

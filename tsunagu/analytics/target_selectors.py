@@ -234,12 +234,19 @@ def result_counts(*, user: User, target: TargetList) -> list[tuple[str, int]]:
 def _converted(target: TargetList) -> Case:
     """Converted = a won result with its policy, or any new contract (not a renewal) the customer made
     from the list's as-of date on: measured from the policies, the same way for the control group,
-    which nobody contacts."""
+    which nobody contacts. An entry with a proposed line (next-product lists) converts by a new
+    contract of that line only, as a 成約 result must be (`target_services._check_result`): an
+    automobile policy bought by a customer proposed 火災 is no conversion of the proposal."""
     new_contract = Policy.objects.filter(
         policyholder_id=OuterRef("customer_id"), contract_date__gte=target.as_of, previous_policy__isnull=True
     )
     return Case(
-        When(Q(won_policy__isnull=False) | Q(Exists(new_contract)), then=Value(1)),
+        When(
+            Q(won_policy__isnull=False)
+            | (Q(product_line="") & Q(Exists(new_contract)))
+            | (~Q(product_line="") & Q(Exists(new_contract.filter(line=OuterRef("product_line"))))),
+            then=Value(1),
+        ),
         default=Value(0),
         output_field=IntegerField(),
     )

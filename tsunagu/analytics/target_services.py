@@ -342,6 +342,41 @@ def _decode(data: bytes) -> str:
     raise ValidationError("ファイルの文字コードを読み取れません。UTF-8 または Shift_JIS の CSV を指定してください。")
 
 
+XLSX_SIGNATURE = b"PK\x03\x04"  # a ZIP archive: an .xlsx workbook (the worklist's XLSX export)
+
+
+def _cell_text(value: Any) -> str:
+    """An XLSX cell as the CSV would hold it: empty for a blank cell, a whole number without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    """The first sheet of an XLSX workbook as rows of text (the worklist's XLSX export imports as is)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+    except Exception as error:  # openpyxl raises zipfile, XML and key errors for a damaged file
+        raise ValidationError(
+            "XLSX ファイルを読み取れません。"
+            "ワークリストから出力した XLSX か、CSV(UTF-8 または Shift_JIS)を指定してください。"
+        ) from error
+    return rows
+
+
+def _import_rows(data: bytes) -> list[list[str]]:
+    if data.startswith(XLSX_SIGNATURE):
+        return _xlsx_rows(data)
+    return list(csv.reader(io.StringIO(_decode(data))))
+
+
 def _customer_pk(number: str) -> int | None:
     text = number.strip().upper()
     if text.startswith("K"):
@@ -358,12 +393,14 @@ def _unquoted(text: str) -> str:
 
 
 def target_results_import(*, actor: User, target: TargetList, data: bytes) -> ImportOutcome:
-    """Results from a CSV (顧客番号, 結果, 成約証券番号, メモ — the worklist export's columns are accepted
-    as they are). All or nothing: when any row has an error nothing is applied and every error is
-    reported with its row number (in row order), so a corrected file can be imported again. Rows the
-    entry already holds are skipped (counted as unchanged; the recorder and time are kept)."""
+    """Results from a CSV or XLSX file (顧客番号, 結果, 成約証券番号, メモ — the worklist export's
+    columns, CSV or XLSX, are accepted as they are). All or nothing: when any row has an error nothing
+    is applied and every error is reported with its row number (in row order), so a corrected file can
+    be imported again. Rows the entry already holds are skipped (counted as unchanged; the recorder and
+    time are kept)."""
     permissions.require(actor, permissions.ANALYTICS_SCORES)
-    reader = csv.reader(io.StringIO(_decode(data)))
+    source = "XLSX" if data.startswith(XLSX_SIGNATURE) else "CSV"
+    reader = iter(_import_rows(data))
     header = next(reader, None)
     if header is None:
         raise ValidationError("ファイルが空です。")
@@ -440,7 +477,7 @@ def target_results_import(*, actor: User, target: TargetList, data: bytes) -> Im
                 applied=0, errors=[f"{line}行目: {message}" for line, message in sorted(errors, key=lambda e: e[0])]
             )
         for entry, result, policy, note in changes:
-            _apply(entry, actor, result, policy, note, "活動結果の取込(CSV)")
+            _apply(entry, actor, result, policy, note, f"活動結果の取込({source})")
         record_event(
             actor=actor,
             action=AuditAction.ANALYTICS_TARGET_RESULTS_IMPORT,

@@ -6,7 +6,12 @@ Wald confidence interval for the difference of two independent proportions:
 (z = 1.96 for 95%). With an empty group there is no rate, hence no uplift. The interval is the
 textbook one: with few conversions it is wide, which is the honest answer for a small list. When
 neither group has any variance (no conversions in either, or all converted in both) the Wald width
-is zero — a falsely exact 「0.0 〜 0.0」 — so no interval is given and `note` says why.
+is zero — a falsely exact 「0.0 〜 0.0」 — so no interval is given and `note` says why. When only one
+group has no variance (0% or 100% converted, typical of a small control group) its Wald term is zero
+and the interval falsely narrow (2 of 2 control customers converted made a 「有意」 difference); then the
+Agresti–Caffo interval is used: one conversion and one non-conversion added to each group,
+    (p̃₁ − p̃₀) ± z · sqrt(p̃₁(1 − p̃₁)/(n₁ + 2) + p̃₀(1 − p̃₀)/(n₀ + 2)),  p̃ = (x + 1)/(n + 2),
+which stays honest at the boundary. The uplift shown is always the observed difference.
 """
 
 from __future__ import annotations
@@ -81,6 +86,12 @@ def uplift(treatment: Group, control: Group, *, z: float = Z_95) -> Uplift:
     variance = p1 * (1 - p1) / treatment.customers + p0 * (1 - p0) / control.customers
     if variance == 0:  # 0 or 100% in both groups: the Wald interval has no width to give
         return Uplift(treatment, control, difference, None, None)
+    if p1 in (0, 1) or p0 in (0, 1):  # one group without variance: Agresti–Caffo (see the module)
+        a1 = (treatment.converted + 1) / (treatment.customers + 2)
+        a0 = (control.converted + 1) / (control.customers + 2)
+        centre = a1 - a0
+        half = z * math.sqrt(a1 * (1 - a1) / (treatment.customers + 2) + a0 * (1 - a0) / (control.customers + 2))
+        return Uplift(treatment, control, difference, centre - half, centre + half)
     half = z * math.sqrt(variance)
     return Uplift(treatment, control, difference, difference - half, difference + half)
 

@@ -76,6 +76,9 @@ def list_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 def list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     target = target_selectors.target_list_get(user=request.user, pk=pk)
+    # Branch and agency staff see their part of the list (as on the index), the whole list beside it.
+    shown = target_selectors.target_lists_with_counts(user=request.user).filter(pk=target.pk).first()
+    mine = {name: getattr(shown, name, 0) for name in ("shown_treatment", "shown_control")}
     reports = [
         {"label": label, "rows": target_selectors.uplift_report(user=request.user, target=target, by=by)}
         for by, (label, _key) in target_selectors.BREAKDOWNS.items()
@@ -85,6 +88,8 @@ def list_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "analytics/targets/detail.html",
         {
             "target": target,
+            "builder": permissions.has(request.user, permissions.ANALYTICS_MODELS),
+            "mine": mine,
             "reports": reports,
             "counts": target_selectors.result_counts(user=request.user, target=target),
             "import_form": ResultsImportForm(),
