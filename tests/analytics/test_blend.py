@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.conftest import PASSWORD, _user
 from tsunagu.analytics.modeling import TrainOptions, train_binary
 from tsunagu.analytics.modeling.artifact import blend, model_from_json
-from tsunagu.analytics.modeling.linear import Linear
+from tsunagu.analytics.modeling.linear import CLIP_SD, Linear
 from tsunagu.analytics.modeling.preprocess import fit
 from tsunagu.analytics.modeling.train import BLEND_WEIGHTS, CV_NOISE_AUC, SHAPES
 from tsunagu.analytics.models import ModelVersion
@@ -115,3 +115,16 @@ def test_the_model_page_says_the_model_is_a_blend(client, org, blended):
     assert "LightGBM とロジスティック回帰の組合せ" in page
     assert "LightGBM のみ(組合せる前)" in page
     assert "採点はこの木とロジスティック回帰の対数オッズの加重平均です" in page
+
+
+def test_a_number_far_outside_training_pushes_no_further_than_the_clip():
+    frame = _table(800, 6)
+    pre = fit(frame, exclude=("y",))
+    matrix = pre.transform(frame)
+    linear = Linear.fit(pre, matrix, frame["y"].to_numpy())
+    far = frame.head(1).with_columns(pl.Series("a", [1e6]))
+    farther = frame.head(1).with_columns(pl.Series("a", [1e9]))
+    edge = frame.head(1).with_columns(pl.Series("a", [float(frame["a"].mean() + CLIP_SD * frame["a"].std())]))
+    pushes = [linear.contributions(pre.transform(f))[0, 0] for f in (far, farther, edge)]
+    assert pushes[0] == pushes[1]  # bounded: a value a thousand times further adds nothing
+    assert abs(pushes[0] - pushes[2]) < 0.05 * abs(pushes[0])  # the bound is CLIP_SD standard deviations

@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_limits
 from .preprocess import Preprocessor
 
 MISSING_CODE = -1.0  # a categorical's missing value as a code of its own in the design matrix
+CLIP_SD = 4.0
 ROWS_PER_CHUNK = 100_000  # bounds the standardised design block held at once
 
 
@@ -51,7 +52,11 @@ class Design:
         return np.where(self.categorical, indicator, numeric).astype(np.float64)
 
     def standardised(self, matrix: np.ndarray) -> np.ndarray:
-        return (self.columns(matrix) - self.mean) / self.scale
+        """Standardised design columns; a number more than CLIP_SD standard deviations from the training
+        mean counts as CLIP_SD (in fitting too), so that a value far outside what training saw — out of
+        time, the drift of a later book — cannot push the log-odds without bound, as the trees cannot."""
+        z = (self.columns(matrix) - self.mean) / self.scale
+        return np.where(self.categorical, z, np.clip(z, -CLIP_SD, CLIP_SD))
 
     def to_json(self) -> dict[str, Any]:
         return {
