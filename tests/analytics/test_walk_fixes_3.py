@@ -285,3 +285,24 @@ def test_a_win_back_list_without_a_control_group_is_refused(client, analyst):  #
     )
     assert not form.is_valid()
     assert "どのリストにも対照群を残します" in form.errors["control_percent"][0]
+
+
+# --- the model page: counts with separators, the calibration deciles' direction -------------------------
+
+
+def test_the_model_page_writes_counts_with_separators_and_names_the_decile_order(client, analyst):  # noqa: F811
+    from tsunagu.analytics.models import ModelVersion
+
+    version = model_version_for_tests(trained_by=analyst, is_active=True)
+    gains = [{"top_share": 0.1, "rows": 1315, "positives": 1052.0, "gain": 0.3, "lift": 3.0}]
+    calibration = [{"rows": 1184, "predicted": 0.05, "observed": 0.06}]
+    metrics = {
+        "train_rows": 12345,
+        "lightgbm": {"auc": 0.7, "rows": 23456, "positives": 3456, "gains": gains, "calibration": calibration},
+    }
+    ModelVersion.objects.filter(pk=version.pk).update(metrics=metrics)
+    client.login(username="analyst", password=PASSWORD)
+    page = client.get(reverse("analytics:model", args=[version.pk])).content.decode()
+    for figure in ("12,345件", "23,456件", "陽性 3,456件", ">1,315<", ">1,052<", ">1,184<"):
+        assert figure in page, figure
+    assert "スコアの十分位(1 = 最も低い)" in page
