@@ -375,7 +375,19 @@ class Matcher:
             return pairs.iloc[:0]
         left, right = pairs["record_id_l"].astype(str), pairs["record_id_r"].astype(str)
         members = pd.Series(connected_components(left[edges].tolist(), right[edges].tolist()))
-        frame = _feature_frame(prepared[prepared[UNIQUE_ID].astype(str).isin(members.index)]).reset_index(drop=True)
+        # Only records with another of their given name in their group, of another birth date and
+        # another family name, can form such a pair (most groups are one person under one name).
+        names = prepared[[UNIQUE_ID, "giv_kana", "dob", "fam_kanji", "fam_kana"]]
+        names = names[names[UNIQUE_ID].astype(str).isin(members.index).to_numpy()].dropna(subset=["giv_kana", "dob"])
+        names = names.assign(
+            question=members.reindex(names[UNIQUE_ID].astype(str)).to_numpy(),
+            family=names["fam_kanji"].astype(object).fillna("") + "|" + names["fam_kana"].astype(object).fillna(""),
+        )
+        by_name = names.groupby(["question", "giv_kana"], observed=True, sort=False)
+        names = names[(by_name["dob"].transform("nunique") > 1) & (by_name["family"].transform("nunique") > 1)]
+        if len(names) < 2:
+            return pairs.iloc[:0]
+        frame = _feature_frame(prepared[prepared[UNIQUE_ID].isin(names[UNIQUE_ID]).to_numpy()]).reset_index(drop=True)
         frame["name_change_question"] = members.reindex(frame[UNIQUE_ID].astype(str)).to_numpy()
         for column in TF_COLUMNS:  # the book's term frequencies, not those of these few records
             table = self.tf_tables.get(column, {})
