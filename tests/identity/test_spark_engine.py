@@ -53,7 +53,9 @@ def test_engine_factory_and_context() -> None:
     spark = engines.engine("Spark", master="spark://cluster:7077")
     assert isinstance(spark, engines.SparkEngine)
     assert spark.master == "spark://cluster:7077"
-    assert engines.engine("spark").master == "local[*]"
+    default = engines.engine("spark")
+    assert isinstance(default, engines.SparkEngine)
+    assert default.master == "local[*]"
     with pytest.raises(engines.EngineError, match="照合エンジン「postgres」は使えません"):
         engines.engine("postgres")
     assert engines.current().name == "duckdb"
@@ -78,3 +80,35 @@ def test_spark_predicts_the_duckdb_pairs() -> None:
     both = on_duckdb.merge(on_spark, on=["record_id_l", "record_id_r"], suffixes=("_d", "_s"))
     assert (both["match_probability_d"] - both["match_probability_s"]).abs().max() < 1e-9
     assert (both["rule_d"].fillna("") == both["rule_s"].fillna("")).all()
+
+
+@pytest.mark.skipif(JAVA is None, reason="Spark エンジンの比較には Java 17 が必要です (java not found on PATH)")
+def test_a_new_spark_api_releases_the_tables_of_the_last() -> None:
+    from splink import Linker
+
+    spark_engine = engines.SparkEngine("local[2]", driver_memory="512m", shuffle_partitions=2)
+    first = spark_engine.db_api()
+    records = pd.DataFrame({"unique_id": ["1", "2", "3"], "name": ["tanaka", "tanaka", "suzuki"]})
+    settings = {
+        "link_type": "dedupe_only",
+        "probability_two_random_records_match": 0.1,
+        "blocking_rules_to_generate_predictions": ["l.name = r.name"],
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"sql_condition": "name_l IS NULL OR name_r IS NULL", "is_null_level": True},
+                    {"sql_condition": "name_l = name_r", "m_probability": 0.9, "u_probability": 0.1},
+                    {"sql_condition": "ELSE", "m_probability": 0.1, "u_probability": 0.9},
+                ],
+            }
+        ],
+    }
+    predictions = Linker(first.register(records), settings, log_level=None).inference.predict()
+    spark = spark_engine.session()
+    assert spark.catalog.isCached(predictions.physical_name)  # Splink persists what it builds
+    assert [t.name for t in spark.catalog.listTables() if t.name.startswith("__splink__")]
+
+    spark_engine.db_api()
+    assert not [t.name for t in spark.catalog.listTables() if t.name.startswith("__splink__")]
+    assert spark._jsparkSession.sharedState().cacheManager().isEmpty()

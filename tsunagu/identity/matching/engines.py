@@ -148,9 +148,12 @@ class SparkEngine:
         return spark
 
     def db_api(self) -> Any:
+        """A new Splink API on the session, after releasing the tables of the previous ones (see
+        `release_tables`): each Matcher.train / predict step builds its own API and linker."""
         from splink import SparkAPI
 
         spark = self.session()
+        self.release_tables(spark)
         _patch_spark_hashing()
         # "persist": intermediate tables stay in the executors (memory, then disk); no checkpoint
         # directory to configure.
@@ -159,6 +162,28 @@ class SparkEngine:
             break_lineage_method="persist",
             num_partitions_on_repartition=int(spark.conf.get("spark.sql.shuffle.partitions")),
         )
+
+    def release_tables(self, spark: Any = None) -> None:
+        """Free what earlier Splink APIs left in the session: the tables they persisted (with a
+        local master the executors are the driver, so in the driver's heap) and their temp views
+        (`__splink__…`; a view's plan holds the rows registered from pandas). Without this, the dev
+        set (20,057 records) ran out of a 6g heap at its prediction: the cached tables of training
+        stayed, and registering the next input (`drop table if exists __splink__input_table_0`)
+        re-planned every cached table built on the old one (docs/identity-ii.md §5.3, §12).
+
+        The session is the matcher's own and one batch runs in it at a time (a command or a bench):
+        a linker made before this call must not be used after it (Matcher does not: each step
+        turns its Splink output into pandas before the next step starts)."""
+        from pyspark.sql import SparkSession
+
+        spark = spark or SparkSession.getActiveSession()
+        if spark is None:
+            return
+        # Everything at once: uncaching one table re-plans the cached tables built on it.
+        spark.catalog.clearCache()
+        for table in spark.catalog.listTables():
+            if table.isTemporary and table.name.startswith("__splink__"):
+                spark.catalog.dropTempView(table.name)
 
     def settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         return to_spark(settings)
