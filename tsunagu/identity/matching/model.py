@@ -368,15 +368,28 @@ class Matcher:
         records (docs/identity-ii.md §11)."""
         if "giv_kana" not in self.training.get("features", ()) or pairs.empty:
             return pairs.iloc[:0]
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components as components
+
         top = {name: max(lv.gamma for lv in table) for name, table in levels.items()}
-        linked = (pairs["match_probability"].to_numpy() >= self.thresholds.auto_link) | rules.may_be_linked(pairs, top)
-        edges = linked | rules.name_changes(pairs, top)
-        if not edges.any():
+        changes = rules.name_changes(pairs, top)
+        if not changes.any():
             return pairs.iloc[:0]
+        edges = (
+            changes
+            | rules.may_be_linked(pairs, top)
+            | (pairs["match_probability"].to_numpy() >= self.thresholds.auto_link)
+        )
         left, right = pairs["record_id_l"].astype(str), pairs["record_id_r"].astype(str)
-        members = pd.Series(connected_components(left[edges].tolist(), right[edges].tolist()))
+        codes, ids = pd.factorize(np.concatenate([left.to_numpy()[edges], right.to_numpy()[edges]]))
+        n = int(edges.sum())
+        graph = coo_matrix((np.ones(n, dtype=np.int8), (codes[:n], codes[n:])), shape=(len(ids), len(ids)))
+        _, group = components(graph, directed=False)
+        # The groups that hold a name-change question (most groups are one person under one name).
+        asked = np.isin(group, group[codes[:n][changes[edges]]])
+        members = pd.Series(group[asked], index=np.asarray(ids)[asked])
         # Only records with another of their given name in their group, of another birth date and
-        # another family name, can form such a pair (most groups are one person under one name).
+        # another family name, can form such a pair.
         names = prepared[[UNIQUE_ID, "giv_kana", "dob", "fam_kanji", "fam_kana"]]
         names = names[names[UNIQUE_ID].astype(str).isin(members.index).to_numpy()].dropna(subset=["giv_kana", "dob"])
         names = names.assign(
