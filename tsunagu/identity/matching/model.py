@@ -420,7 +420,13 @@ class Matcher:
         from splink import Linker
 
         db_api = engine.db_api()
-        linker = Linker(db_api.register(frame), engine.settings(settings), log_level=None)
+        tf_columns = [f"tf_{column}" for column in TF_COLUMNS]
+        linker = Linker(db_api.register(frame.drop(columns=tf_columns)), engine.settings(settings), log_level=None)
+        for column in TF_COLUMNS:
+            # Splink joins its term frequencies to the records: given as lookups, not as columns
+            # (Spark refuses the two tf_ columns a join would give; DuckDB took the first).
+            lookup = frame[[column, f"tf_{column}"]].dropna(subset=[column]).drop_duplicates(column)
+            linker.table_management.register_term_frequency_lookup(db_api.register(lookup), column)
         found = linker.inference.predict(warning_mode="never")
         more = found.as_pandas_dataframe()
         found.drop_table_from_database_and_remove_from_cache()
