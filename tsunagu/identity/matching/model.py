@@ -439,7 +439,13 @@ class Matcher:
             (a, b) not in seen and (b, a) not in seen
             for a, b in zip(more["record_id_l"].astype(str), more["record_id_r"].astype(str), strict=True)
         ]
-        return add_gammas(more[new].copy(), levels)
+        # Found only here: never above review by the model's score (the rules queue it, or not).
+        more = more[new].copy()
+        below = self.thresholds.review * 0.99
+        capped = more["match_probability"].astype(float) > below
+        more.loc[capped, "match_probability"] = below
+        more.loc[capped, "match_weight"] = float(rules.weight_of(below))
+        return add_gammas(more, levels)
 
     def _levels_of(self, linker: Any) -> dict[str, list[_Level]]:
         if self._levels is None:

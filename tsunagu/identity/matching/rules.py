@@ -210,11 +210,12 @@ def _mobiles_differ(
 
 
 def _asked_together(
-    pairs: pd.DataFrame, rows: np.ndarray, probability: np.ndarray, thresholds: Thresholds
+    pairs: pd.DataFrame, rows: np.ndarray, probability: np.ndarray, thresholds: Thresholds, questions: np.ndarray
 ) -> np.ndarray:
     """Among `rows`, the pairs whose two records are already one question: both in one group of
     auto-linked records, or each in a group that another pair links to the other group at the
-    review level (the steward decides on those two people anyway). Unknown: False."""
+    review level and that is one of `questions` (a possible name change: the steward decides on
+    those two people anyway). Unknown: False."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -231,12 +232,12 @@ def _asked_together(
     )
     _, group = connected_components(graph, directed=False)
     group_l, group_r = group[codes[:n]], group[codes[n:]]
-    asked = (probability >= thresholds.review) & ~linked
+    asked = (probability >= thresholds.review) & ~linked & questions
     low, high = np.minimum(group_l, group_r)[asked], np.maximum(group_l, group_r)[asked]
-    questions = set(zip(low.tolist(), high.tolist(), strict=True))
+    between = set(zip(low.tolist(), high.tolist(), strict=True))
     for i in np.flatnonzero(rows):
         a, b = int(group_l[i]), int(group_r[i])
-        out[i] = a == b or (min(a, b), max(a, b)) in questions
+        out[i] = a == b or (min(a, b), max(a, b)) in between
     return out
 
 
@@ -452,7 +453,7 @@ def apply(
     # A name change with a slipped birth date (one digit, day and month swapped): strangers of one
     # given name with such dates are many (80 to each such person on gen2), so it is queued only
     # where its two records are already one question: linked to each other through other records,
-    # or each linked to records that are in review with the other's.
+    # or each linked to records that are in review with the other's as a possible name change.
     slipped = (
         best("given_name", below=1)
         & (dob >= BIRTH_DATE_SLIP)
@@ -461,7 +462,10 @@ def apply(
         & ~best("family_name", below=1)
         & (probability < review_cap)
     )
-    slipped = _asked_together(out, slipped, probability, thresholds)
+    levels_top = dict(top) if top else {c.removeprefix("gamma_"): 0 for c in out.columns if c.startswith("gamma_")}
+    if not top:
+        levels_top = {name: int(_gamma(out, name).max(initial=0)) for name in levels_top}
+    slipped = _asked_together(out, slipped, probability, thresholds, name_changes(out, levels_top))
     probability[slipped] = review_cap
     rule[slipped] = POSSIBLE_NAME_CHANGE
 
