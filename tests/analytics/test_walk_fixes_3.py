@@ -18,6 +18,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.analytics.helpers import model_version_for_tests
+from tests.analytics.test_retention import departments, supervisor, winback_book  # noqa: F401
 from tests.analytics.test_target_lists import _create, _upload, analyst, book  # noqa: F401
 from tests.conftest import PASSWORD, make_policy
 from tsunagu.analytics import conversion, selectors, target_selectors, target_services
@@ -306,3 +307,49 @@ def test_the_model_page_writes_counts_with_separators_and_names_the_decile_order
     for figure in ("12,345件", "23,456件", "陽性 3,456件", ">1,315<", ">1,052<", ">1,184<"):
         assert figure in page, figure
     assert "スコアの十分位(1 = 最も低い)" in page
+
+
+# --- the win-back list can be downloaded (CSV/XLSX), logged as an export ---------------------------------
+
+
+def test_the_win_back_list_downloads_as_csv_and_xlsx_logged_as_an_export(client, supervisor, winback_book):  # noqa: F811
+    from tsunagu.analytics import retention_selectors
+    from tsunagu.core.choices import AccessPurpose
+    from tsunagu.core.models import AccessLog
+
+    window = {"start": "2026-11-01", "end": "2026-12-31", "lead_days": "60"}
+    client.login(username="cc_supervisor", password=PASSWORD)
+    page = client.get(reverse("analytics:retention_winback"), window).content.decode()
+    assert (
+        "/analytics/retention/winback/export/?start=2026-11-01&amp;end=2026-12-31&amp;lead_days=60&amp;format=csv"
+        in page
+    )
+    response = client.get(reverse("analytics:retention_winback_export"), {**window, "format": "csv"})
+    assert response.status_code == 200
+    assert 'filename="winback-20261101-20261231.csv"' in response["Content-Disposition"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[:3] == ["顧客番号", "氏名・名称", "保険種目"]
+    due = winback_book["due"].customer
+    assert len(lines) == 2
+    assert lines[1].startswith(due.number)
+    assert "さくら損保" in lines[1]
+    assert "2027/01/20" in lines[1]
+    assert AccessLog.objects.filter(
+        user=supervisor, purpose=AccessPurpose.EXPORT, screen=retention_selectors.WINBACK_EXPORT_SCREEN,
+        customer_id=due.pk,
+    ).exists()  # fmt: skip
+    xlsx_response = client.get(reverse("analytics:retention_winback_export"), {**window, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    assert [c.value for c in sheet[2]][:1] == [due.number]
+
+
+def test_a_bad_win_back_download_is_a_japanese_400(client, supervisor, winback_book):  # noqa: F811
+    client.login(username="cc_supervisor", password=PASSWORD)
+    url = reverse("analytics:retention_winback_export")
+    bad_format = client.get(url, {"format": "pdf"})
+    assert bad_format.status_code == 400
+    assert "出力形式「pdf」は選べません" in bad_format.content.decode()
+    bad_window = client.get(url, {"format": "csv", "start": "2026-02-30"})
+    assert bad_window.status_code == 400
+    assert "連絡開始日の条件が正しくありません" in bad_window.content.decode()
+    assert "Content-Disposition" not in bad_window

@@ -19,7 +19,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseChannel, CaseType
 from tsunagu.cases.models import CancellationRequest, Case, RetentionGuidance
 from tsunagu.core import permissions
-from tsunagu.core.access_log import log_list
+from tsunagu.core.access_log import log_access, log_list
+from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import Agency, User
 from tsunagu.customers.choices import ContactChannel
 from tsunagu.policies.choices import LineOfBusiness, PolicyStatus
@@ -571,8 +572,8 @@ def winback_requests(
     return out
 
 
-def winback_list(*, user: User, start: dt.date, end: dt.date, lead_days: int, today: dt.date) -> list[WinBack]:
-    """The win-back list as shown (first WINBACK_LIMIT customers), logged as a list view."""
+def _winback_rows(*, user: User, start: dt.date, end: dt.date, lead_days: int, today: dt.date) -> list[WinBack]:
+    """The first WINBACK_LIMIT customers of the win-back list (not logged: callers log what they do)."""
     pairs = winback_requests(user=user, start=start, end=end, lead_days=lead_days, today=today)[:WINBACK_LIMIT]
     rows = []
     for request, contact in pairs:
@@ -594,6 +595,12 @@ def winback_list(*, user: User, start: dt.date, end: dt.date, lead_days: int, to
                 agency=policy.agency.name if policy and policy.agency else "直扱",
             )
         )
+    return rows
+
+
+def winback_list(*, user: User, start: dt.date, end: dt.date, lead_days: int, today: dt.date) -> list[WinBack]:
+    """The win-back list as shown (first WINBACK_LIMIT customers), logged as a list view."""
+    rows = _winback_rows(user=user, start=start, end=end, lead_days=lead_days, today=today)
     log_list(
         user=user,
         customer_ids=[r.customer_id for r in rows],
@@ -601,3 +608,30 @@ def winback_list(*, user: User, start: dt.date, end: dt.date, lead_days: int, to
         detail={"start": start.isoformat(), "end": end.isoformat(), "lead_days": lead_days},
     )
     return rows
+
+
+WINBACK_EXPORT_SCREEN = "解約防止分析: 取り戻しリストの出力"
+WINBACK_EXPORT_HEADER = ("顧客番号", "氏名・名称", "保険種目", "解約日", "解約理由", "乗換え先", "更新見込み日",
+                         "連絡開始日", "代理店", "希望連絡方法")  # fmt: skip
+
+
+def winback_export_rows(
+    *, user: User, start: dt.date, end: dt.date, lead_days: int, today: dt.date, file_format: str
+) -> list[list[Any]]:
+    """The win-back list as the screen shows it, header first, for CSV/XLSX; logged as an export of
+    every customer in the file."""
+    rows = _winback_rows(user=user, start=start, end=end, lead_days=lead_days, today=today)
+    log_access(
+        user=user,
+        customer_ids=[r.customer_id for r in rows],
+        purpose=AccessPurpose.EXPORT,
+        screen=WINBACK_EXPORT_SCREEN,
+        detail={"start": start.isoformat(), "end": end.isoformat(), "lead_days": lead_days, "format": file_format},
+    )
+    out: list[list[Any]] = [list(WINBACK_EXPORT_HEADER)]
+    for r in rows:
+        out.append([
+            r.customer_number, r.customer_name, r.line, f"{r.cancelled_on:%Y/%m/%d}", r.reason, r.competitor,
+            f"{r.renewal:%Y/%m/%d}", f"{r.contact_from:%Y/%m/%d}", r.agency, r.channel,
+        ])  # fmt: skip
+    return out

@@ -22,4 +22,5 @@ urlpatterns = [
     path("retention/cases/", retention_views.retention_cases, name="retention_cases"),
     path("retention/winback/", retention_views.winback, name="retention_winback"),
     path("retention/winback/create/", retention_views.winback_create, name="retention_winback_create"),
+    path("retention/winback/export/", retention_views.winback_export, name="retention_winback_export"),
 ]
