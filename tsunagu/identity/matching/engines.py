@@ -166,10 +166,10 @@ class SparkEngine:
     def release_tables(self, spark: Any = None) -> None:
         """Free what earlier Splink APIs left in the session: the tables they persisted (with a
         local master the executors are the driver, so in the driver's heap) and their temp views
-        (`__splink__…`; a view's plan holds the rows registered from pandas). Without this, the dev
-        set (20,057 records) ran out of a 6g heap at its prediction: the cached tables of training
-        stayed, and registering the next input (`drop table if exists __splink__input_table_0`)
-        re-planned every cached table built on the old one (docs/identity-ii.md §5.3, §12).
+        (`__splink__…`; a view's plan holds the rows registered from pandas). Without it the dev set
+        (20,057 records) ran out of a 6g heap at its prediction, in Spark's optimizer while
+        registering the next input (`drop table if exists __splink__input_table_0` re-plans the
+        cached tables built on the old one); with it the run finished (docs/identity-ii.md §5.3, §12).
 
         The session is the matcher's own and one batch runs in it at a time (a command or a bench):
         a linker made before this call must not be used after it (Matcher does not: each step
