@@ -124,7 +124,27 @@ def test_a_number_far_outside_training_pushes_no_further_than_the_clip():
     linear = Linear.fit(pre, matrix, frame["y"].to_numpy())
     far = frame.head(1).with_columns(pl.Series("a", [1e6]))
     farther = frame.head(1).with_columns(pl.Series("a", [1e9]))
-    edge = frame.head(1).with_columns(pl.Series("a", [float(frame["a"].mean() + CLIP_SD * frame["a"].std())]))
+    a = frame["a"].to_numpy()
+    edge = frame.head(1).with_columns(pl.Series("a", [float(a.mean() + CLIP_SD * a.std())]))
     pushes = [linear.contributions(pre.transform(f))[0, 0] for f in (far, farther, edge)]
     assert pushes[0] == pushes[1]  # bounded: a value a thousand times further adds nothing
     assert abs(pushes[0] - pushes[2]) < 0.05 * abs(pushes[0])  # the bound is CLIP_SD standard deviations
+
+
+@pytest.mark.django_db
+def test_activating_a_model_twice_says_it_is_already_in_use_and_records_once(client, org, blended):
+    from tsunagu.core.choices import AuditAction
+    from tsunagu.core.models import AuditEvent
+
+    analyst = _user("analyst_activate", [Role.ANALYST], department=org["compliance"])
+    version = ModelVersion.objects.create(
+        kind="churn", version=1, artifact=blended.to_json(), metrics=blended.metadata["metrics"], trained_by=analyst,
+        data_window={"train_as_of": "2024-12-06", "validation_as_of": "2025-12-06", "labels_until": "2026-12-06"},
+    )  # fmt: skip
+    client.login(username="analyst_activate", password=PASSWORD)
+    url = reverse("analytics:model_activate", args=[version.pk])
+    first = client.post(url, follow=True).content.decode()
+    second = client.post(url, follow=True).content.decode()
+    assert "を使用中にしました" in first
+    assert "はすでに使用中です(変更はありません)" in second
+    assert AuditEvent.objects.filter(action=AuditAction.ANALYTICS_MODEL_ACTIVATE).count() == 1

@@ -68,8 +68,11 @@ def model_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def model_activate(request: AuthedRequest, pk: int) -> HttpResponse:
     version = selectors.model_version_get(user=request.user, pk=pk)
-    services.model_activate(actor=request.user, version=version)
-    messages.success(request, f"{version} を使用中にしました。")
+    if version.is_active:  # e.g. a second click, or a page opened before another analyst's activation
+        messages.info(request, f"{version} はすでに使用中です(変更はありません)。")
+    else:
+        services.model_activate(actor=request.user, version=version)
+        messages.success(request, f"{version} を使用中にしました。")
     return redirect("analytics:model", pk=version.pk)
 
 
