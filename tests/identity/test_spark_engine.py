@@ -27,17 +27,27 @@ def _pairs(frame: pd.DataFrame, cut: float = 0.0) -> set[tuple[str, str]]:
     return set(zip(chosen["record_id_l"].astype(str), chosen["record_id_r"].astype(str), strict=True))
 
 
-def test_spark_sql_renames_only_the_jar_functions() -> None:
+def test_spark_sql_renames_only_jaro_winkler() -> None:
     settings = {"sql_dialect": "duckdb", "comparisons": comparisons_for(FEATURE_COLUMNS)}
     spark = engines.to_spark(settings)
     text = json.dumps(spark)
     assert "jaro_winkler_similarity" not in text
-    assert "jaro_winkler(fam_kanji_l, fam_kanji_r) >= 0.92" in text
+    assert "tsunagu_duckdb_jaro_winkler(fam_kanji_l, fam_kanji_r) >= 0.92" in text
     assert "damerau_levenshtein(fam_kana_l, fam_kana_r) <= 1" in text  # same name in the JAR
     assert spark["sql_dialect"] == "spark"
     # The stored settings are untouched, and to_duckdb restores them from a Spark-saved model.
     assert "jaro_winkler_similarity" in json.dumps(settings)
     assert engines.to_duckdb(spark, settings) == {**settings, "sql_dialect": "duckdb"}
+
+
+def test_spark_jaro_winkler_is_duckdbs() -> None:
+    # The JAR's jaro_winkler gives 0.684 here (docs/identity-ii.md §5.1); Spark calls this instead.
+    left = pd.Series(["八王子市栄町1-5-19", None, "タナカ"])
+    right = pd.Series(["八王子市青葉台7-29-17", "タナカ", "タナカ"])
+    scores = engines._duckdb_jaro_winkler(left, right)
+    assert scores[0] == pytest.approx(0.8226190476)
+    assert pd.isna(scores[1])
+    assert scores[2] == 1.0
 
 
 def test_to_duckdb_refuses_a_model_of_other_levels() -> None:

@@ -6,19 +6,20 @@ makes it the one Matcher.train / predict use in this context (a command or a ben
 
 - comparisons are written once (comparisons.py, DuckDB SQL: the model JSON stores that form) and
   `Engine.settings()` turns them into the engine's dialect (for Spark one function name differs:
-  `jaro_winkler_similarity` is the `jaro_winkler` of the Scala UDF JAR that ships inside the splink
-  wheel, registered when the session starts; nothing is downloaded);
+  `jaro_winkler_similarity` is DuckDB's own function called in a vectorised Python UDF, since the
+  Scala UDF JAR's `jaro_winkler` gives other values on longer strings; `damerau_levenshtein` is the
+  JAR's, which ships inside the splink wheel and is registered when the session starts; nothing is
+  downloaded);
 - Splink samples records (u estimation, EM) and chunks the u estimation by a hash of the record
   id, and DuckDB's and Spark's hash functions differ; the Spark engine computes DuckDB's hash (in a
   vectorised Python UDF), so both engines train on the same records (see the known differences);
 - one-record scoring (Matcher.match_one) stays on DuckDB whatever the engine: it is a few
   milliseconds in process, and a Spark job per record would cost seconds.
 
-Known differences (docs/identity-ii.md §5): the JAR's Jaro-Winkler is not DuckDB's on longer
-strings (addresses: up to 0.14 apart; names agree), so a model trained on Spark has slightly other
-u estimates for the fuzzy address levels (the pairs were the same on the data measured); strings
-are compared by UTF-16 unit in the JAR's UDFs and by character in DuckDB, so a kanji outside the
-BMP (𠮷) counts as two characters on Spark.
+Known differences (docs/identity-ii.md §5, §12): with the JAR's Jaro-Winkler (up to 0.14 from
+DuckDB's on addresses) probabilities differed by up to 0.007 on gen2; with DuckDB's, by 6e-14.
+Damerau-Levenshtein is the JAR's: it counts UTF-16 units where DuckDB counts characters, so a
+kanji outside the BMP (𠮷) counts as two characters on Spark.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ DEFAULT_SPARK_MASTER = "local[*]"
 # §5.3). SPARK_DRIVER_MEMORY or `driver_memory=` overrides it.
 DEFAULT_LOCAL_DRIVER_MEMORY = "6g"
 
-# DuckDB function → Spark SQL function (the splink JAR's UDFs; the rest are the same in both).
-_SPARK_FUNCTIONS = {"jaro_winkler_similarity": "jaro_winkler"}
+# DuckDB function → Spark SQL function (the rest are the same in both, or the splink JAR's UDFs).
+_SPARK_FUNCTIONS = {"jaro_winkler_similarity": "tsunagu_duckdb_jaro_winkler"}
 _SPARK_FUNCTION_RE = re.compile(r"\b(" + "|".join(_SPARK_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
 # The Python UDF that gives Spark DuckDB's hash (see _patch_spark_hashing).
 _HASH_UDF = "tsunagu_duckdb_hash"
+# The Python UDF that gives Spark DuckDB's jaro_winkler_similarity.
+_JARO_WINKLER_UDF = _SPARK_FUNCTIONS["jaro_winkler_similarity"]
 
 
 class EngineError(ValueError):
@@ -290,10 +293,27 @@ def _duckdb_hashes(ids: pd.Series) -> pd.Series:
     return result["h"]
 
 
+def _duckdb_jaro_winkler(left: pd.Series, right: pd.Series) -> pd.Series:
+    """DuckDB's `jaro_winkler_similarity(l, r)` for a batch of pairs (null in, null out): the JAR's
+    `jaro_winkler` differs from it on longer strings (addresses: up to 0.14)."""
+    import duckdb
+
+    frame = pd.DataFrame({"l": left.astype(object), "r": right.astype(object)})
+    connection = duckdb.connect()
+    try:
+        connection.register("pairs", frame)
+        sql = "SELECT jaro_winkler_similarity(CAST(l AS VARCHAR), CAST(r AS VARCHAR)) AS s FROM pairs"
+        return connection.execute(sql).df()["s"].astype("float64")
+    finally:
+        connection.close()
+
+
 def _register_hash_udf(spark: Any) -> None:
+    """The Python UDFs that give Spark DuckDB's functions: the hash and Jaro-Winkler."""
     from pyspark.sql.functions import pandas_udf
 
     spark.udf.register(_HASH_UDF, pandas_udf(_duckdb_hashes, "string"))  # type: ignore[call-overload]
+    spark.udf.register(_JARO_WINKLER_UDF, pandas_udf(_duckdb_jaro_winkler, "double"))  # type: ignore[call-overload]
 
 
 def _spark_hash_expression(col_expression: str) -> str:
