@@ -103,13 +103,17 @@ def test_without_blending_or_with_a_given_shape_the_trees_stand_alone():
     assert json.loads(given.to_json())["linear"] is None
 
 
+def _stored(model, trainer) -> ModelVersion:
+    return ModelVersion.objects.create(
+        kind="churn", version=1, artifact=model.to_json(), metrics=model.metadata["metrics"], trained_by=trainer,
+        data_window={"train_as_of": "2024-12-06", "validation_as_of": "2025-12-06", "labels_until": "2026-12-06"},
+    )  # fmt: skip
+
+
 @pytest.mark.django_db
 def test_the_model_page_says_the_model_is_a_blend(client, org, blended):
     analyst = _user("analyst_blend", [Role.ANALYST], department=org["compliance"])
-    version = ModelVersion.objects.create(
-        kind="churn", version=1, artifact=blended.to_json(), metrics=blended.metadata["metrics"], trained_by=analyst,
-        data_window={"train_as_of": "2024-12-06", "validation_as_of": "2025-12-06", "labels_until": "2026-12-06"},
-    )  # fmt: skip
+    version = _stored(blended, analyst)
     client.login(username="analyst_blend", password=PASSWORD)
     page = client.get(reverse("analytics:model", args=[version.pk])).content.decode()
     assert "LightGBM とロジスティック回帰の組合せ" in page
@@ -137,10 +141,7 @@ def test_activating_a_model_twice_says_it_is_already_in_use_and_records_once(cli
     from tsunagu.core.models import AuditEvent
 
     analyst = _user("analyst_activate", [Role.ANALYST], department=org["compliance"])
-    version = ModelVersion.objects.create(
-        kind="churn", version=1, artifact=blended.to_json(), metrics=blended.metadata["metrics"], trained_by=analyst,
-        data_window={"train_as_of": "2024-12-06", "validation_as_of": "2025-12-06", "labels_until": "2026-12-06"},
-    )  # fmt: skip
+    version = _stored(blended, analyst)
     client.login(username="analyst_activate", password=PASSWORD)
     url = reverse("analytics:model_activate", args=[version.pk])
     first = client.post(url, follow=True).content.decode()

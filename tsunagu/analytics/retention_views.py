@@ -4,7 +4,6 @@ cell, and the win-back (取り戻し) list that can become a target list."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from tsunagu.analytics.downloads import CONTENT_TYPES, table_response
 from tsunagu.cases.choices import CancellationOutcome, CancellationReason, CaseChannel
-from tsunagu.core import csv_export, permissions
+from tsunagu.core import permissions
 from tsunagu.core.access_log import log_access
 from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import FIRST_DAY, LAST_DAY, BadInput, add_service_errors, query_int, text_problem
-from tsunagu.documents.xlsx import xlsx
 from tsunagu.policies.choices import LineOfBusiness
 
 from . import retention_charts, retention_selectors, retention_services
@@ -43,10 +42,6 @@ TABLES = {
     "guidance": "使用したご案内別",
     "competitor": "乗換え先",
     "complaint": "苦情に続く解約",
-}
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -200,17 +195,8 @@ def retention_export(request: AuthedRequest) -> HttpResponse:
         screen=EXPORT_SCREEN,
         detail={"tables": [t.key for t in chosen], "format": file_format, **period.query()},
     )
-    if file_format == "xlsx":
-        body = xlsx(rows, sheet_name="解約防止分析", numbers=True)  # counts and rates as numbers
-    else:
-        buffer = io.StringIO()
-        csv_export.writer(buffer).writerows(rows)
-        body = ("\ufeff" + buffer.getvalue()).encode()
-    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = (
-        f'attachment; filename="retention-{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{file_format}"'
-    )
-    return response
+    filename = f"retention-{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    return table_response(rows, file_format, sheet_name="解約防止分析", filename=filename)  # counts, rates as numbers
 
 
 @login_required
@@ -300,17 +286,8 @@ def winback_export(request: AuthedRequest) -> HttpResponse:
         user=request.user, start=data["start"], end=data["end"], lead_days=data["lead_days"], today=today,
         file_format=file_format,
     )  # fmt: skip
-    if file_format == "xlsx":
-        body = xlsx(rows, sheet_name="取り戻しリスト")
-    else:
-        buffer = io.StringIO()
-        csv_export.writer(buffer).writerows(rows)
-        body = ("\ufeff" + buffer.getvalue()).encode()
-    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = (
-        f'attachment; filename="winback-{data["start"]:%Y%m%d}-{data["end"]:%Y%m%d}.{file_format}"'
-    )
-    return response
+    filename = f"winback-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+    return table_response(rows, file_format, sheet_name="取り戻しリスト", filename=filename, numbers=False)
 
 
 @login_required

@@ -4,8 +4,6 @@ export and the results import."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,20 +12,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tsunagu.core import csv_export, permissions
+from tsunagu.analytics.downloads import CONTENT_TYPES, table_response
+from tsunagu.core import permissions
 from tsunagu.core.http import AuthedRequest
 from tsunagu.core.input import add_service_errors
-from tsunagu.documents.xlsx import xlsx
 
 from . import segments, target_selectors, target_services
 from .choices import EntryResult
 from .forms import ResultForm, ResultsImportForm, SegmentForm
 
 PAGE_SIZE = 50
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @login_required
@@ -122,15 +116,7 @@ def worklist_export(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, "出力形式は CSV か XLSX を選んでください。")
         return redirect("analytics:target_worklist", pk=target.pk)
     rows = target_selectors.worklist_export_rows(user=request.user, target=target, file_format=file_format)
-    if file_format == "xlsx":
-        body = xlsx(rows, sheet_name=target.name, numbers=True)  # スコア・デシル as numbers
-    else:
-        buffer = io.StringIO()
-        csv_export.writer(buffer).writerows(rows)
-        body = ("\ufeff" + buffer.getvalue()).encode()
-    response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="worklist-{target.pk}.{file_format}"'
-    return response
+    return table_response(rows, file_format, sheet_name=target.name, filename=f"worklist-{target.pk}")
 
 
 @login_required
