@@ -577,6 +577,9 @@ ROUTES: dict[str, Expect] = {
     ),
     "analytics:retention_cases": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
     "analytics:retention_winback": Expect("analyst", outsider=FORBIDDEN, only=ANALYSTS),
+    "analytics:retention_winback_export": Expect(
+        "analyst", query=lambda w: {"format": "csv"}, outsider=FORBIDDEN, only=ANALYSTS
+    ),
     "analytics:retention_winback_create": Expect(
         "analyst", method="POST", data=lambda w: {"name": ""}, outsider=FORBIDDEN, only=ANALYSTS
     ),
