@@ -73,7 +73,14 @@ DETERMINISTIC_RECALL = 0.9
 # Feature columns the rules read on both sides of a pair (kept in Splink's output).
 RETAINED_COLUMNS = ("giv_kana",)
 # Feature columns of the scored records that the batch rules read (`apply(records=…)`).
-RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n")
+RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n", "email_n", "source_system")
+# The records' columns `_moved_together` reads (a housemate at both places).
+_RESIDENT_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji")
+# A person's own contact points: the mobile and the e-mail (not the home landline: a household's).
+CONTACT_COLUMNS = ("mobile_n", "email_n")
+# Known to this many source systems: a customer whose records each system keeps on its own, not
+# one stray record (`_own_contacts_differ`).
+ESTABLISHED_SOURCES = 2
 _VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
 
 
@@ -119,7 +126,7 @@ def _moved_together(
     (`addr`, or `town` where a 地番 or an old municipality name writes one address two ways).
     `records`: record_id → RECORD_COLUMNS."""
     out = np.zeros(len(pairs), dtype=bool)
-    if records is None or not rows.any() or not set(RECORD_COLUMNS) <= set(records.columns):
+    if records is None or not rows.any() or not set(_RESIDENT_COLUMNS) <= set(records.columns):
         return out
     index = np.flatnonzero(rows)
     left = pairs["record_id_l"].to_numpy()[index].astype(str)
@@ -175,17 +182,27 @@ def _moved_together(
     return out
 
 
-def _mobiles_differ(
-    pairs: pd.DataFrame, rows: np.ndarray, linked: np.ndarray, records: pd.DataFrame | None
+def _own_contacts_differ(
+    pairs: pd.DataFrame,
+    rows: np.ndarray,
+    linked: np.ndarray,
+    records: pd.DataFrame | None,
+    *,
+    columns: Sequence[str] = ("mobile_n",),
+    min_sources: int = 0,
 ) -> np.ndarray:
     """Among `rows`, the pairs whose two sides, each with the records it is `linked` to, carry
-    mobiles and none in common: two people, each with their own phone (a record without a
-    mobile borrows its person's from the linked records). Unknown: False."""
+    contacts of `columns` (mobile, e-mail) and none in common: two people, each with their own
+    (a record without a contact borrows its person's from the linked records). `min_sources`:
+    each side must also be known to that many source systems. Unknown: False."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     out = np.zeros(len(pairs), dtype=bool)
-    if records is None or not rows.any() or "mobile_n" not in records.columns:
+    present = [c for c in columns if records is not None and c in records.columns]
+    if records is None or not rows.any() or not present:
+        return out
+    if min_sources and "source_system" not in records.columns:
         return out
     left = pairs["record_id_l"].to_numpy().astype(str)
     right = pairs["record_id_r"].to_numpy().astype(str)
@@ -198,14 +215,30 @@ def _mobiles_differ(
     _, person = connected_components(graph, directed=False)
     mine = person[codes[2 * links : 2 * links + asked]]
     theirs = person[codes[2 * links + asked :]]
-    # The mobiles of the people asked about, each a set.
-    owned = pd.DataFrame({"person": person, "mobile": records["mobile_n"].reindex(ids).to_numpy(dtype=object)})
-    owned = owned[owned["person"].isin(np.concatenate([mine, theirs]))].dropna()
-    phones = owned.groupby("person")["mobile"].agg(frozenset).to_dict()
+    asked_people = np.concatenate([mine, theirs])
+    # The contacts of the people asked about, each a set (a mobile and an e-mail never collide:
+    # each value is kept with its column).
+    owned = pd.concat(
+        [
+            pd.DataFrame({"person": person, "contact": records[column].reindex(ids).to_numpy(dtype=object)})
+            .dropna()
+            .assign(column=column)
+            for column in present
+        ]
+    )
+    owned = owned[owned["person"].isin(asked_people)]
+    owned["contact"] = owned["column"] + ":" + owned["contact"].astype(str)
+    contacts = owned.groupby("person")["contact"].agg(frozenset).to_dict()
+    systems: dict[int, int] = {}
+    if min_sources:
+        known = pd.DataFrame({"person": person, "source": records["source_system"].reindex(ids).to_numpy(dtype=object)})
+        known = known[known["person"].isin(asked_people)].dropna()
+        systems = known.groupby("person")["source"].nunique().to_dict()
     empty: frozenset[str] = frozenset()
     for i, a, b in zip(index, mine, theirs, strict=True):
-        own, other = phones.get(a, empty), phones.get(b, empty)
-        out[i] = a != b and bool(own) and bool(other) and not (own & other)
+        own, other = contacts.get(a, empty), contacts.get(b, empty)
+        established = not min_sources or min(systems.get(a, 0), systems.get(b, 0)) >= min_sources
+        out[i] = a != b and established and bool(own) and bool(other) and not (own & other)
     return out
 
 
@@ -419,13 +452,26 @@ def apply(
         & _common_name(out, population, COMMON_NAME_HOLDERS_MOBILES_DIFFER)
     )
     linked = (probability >= thresholds.auto_link) & ~namesake_mobiles
-    namesake_mobiles = _mobiles_differ(out, namesake_mobiles, linked, records)
+    namesake_mobiles = _own_contacts_differ(out, namesake_mobiles, linked, records)
     probability[namesake_mobiles] = review_cap
     rule[namesake_mobiles] = NAME_AND_BIRTH_DATE_ONLY
-    # Given names only alike (fuzzy or weaker: 直美 / 直樹) and birth dates that disagree: two
-    # people of one family sharing a mobile, a landline or an e-mail. The contact is the
+    # Two established customers: the name and birth date only (as above), whatever the name, and
+    # each side, with the records linked to it by other evidence, known to two source systems
+    # with its own contacts (mobile, e-mail), none of them in common. A person who moved keeps a
+    # mobile or an e-mail in one of those systems; two records alone (a mover's old number
+    # beside the new one) do not decide it. A data steward does.
+    two_customers = hard_negatives & name_and_birth_date_elsewhere & (probability >= thresholds.auto_link) & ~together
+    linked = (probability >= thresholds.auto_link) & ~two_customers
+    two_customers = _own_contacts_differ(
+        out, two_customers, linked, records, columns=CONTACT_COLUMNS, min_sources=ESTABLISHED_SOURCES
+    )
+    probability[two_customers] = review_cap
+    rule[two_customers] = NAME_AND_BIRTH_DATE_ONLY
+    # Given names only alike (fuzzy or weaker: 直美 / 直樹, or one reading in other kanji: 優子 /
+    # 裕子, a kana-only record ユウコ) and birth dates that disagree: two people of one family
+    # sharing a mobile, a landline or an e-mail, siblings of one reading. The contact is the
     # family's, not a person's: review at most.
-    unlike = hard_negatives & (given > 0) & ~best("given_name", below=2) & (dob == 0)
+    unlike = hard_negatives & (given > 0) & ~best("given_name") & (dob == 0)
     unlike &= probability >= thresholds.auto_link
     probability[unlike] = review_cap
     rule[unlike] = SHARED_CONTACT_ONLY
