@@ -190,3 +190,32 @@ def test_exactly_one_check_digit_makes_a_corporate_number_valid(body, first):
     check = normalize.corporate_number_check_digit(body)
     assert 1 <= check <= 9
     assert normalize.is_valid_corporate_number(f"{first}{body}") is (first == check)
+
+
+# Text near a legal form: its characters, marks, spaces and combining (han)dakuten between them.
+legal_form_text = st.text(
+    alphabet=KATAKANA
+    + HIRAGANA
+    + HALF_WIDTH_KANA
+    + "株式有限合同資名会社法人医療一般団會()（）㈱㈲ 　゛゜\u3099\u309a"
+    + "coltdincrpkCOLTDINCRPK.,Kſ",
+    max_size=16,
+)
+
+
+@settings(max_examples=2000)
+@given(legal_form_text, legal_form_text)
+@example("シ ゙ン", "")
+@example("", "ｼ ｬ")
+@example("会社", "ホ ウ ジ\u3099 ン")
+def test_may_have_legal_form_never_rejects_a_form(name: str, reading: str) -> None:
+    """The quick rejection is a necessary condition: where it says no, neither split finds a form."""
+    if not normalize.may_have_legal_form(name, reading):
+        assert normalize.split_legal_form(name)[1] == ""
+        assert normalize.split_legal_form_kana(reading)[1] == ""
+        assert not normalize.is_corporate_name(name, reading)
+    for form in normalize.LEGAL_FORMS:
+        for written in (form.kanji, *form.marks):
+            assert normalize.may_have_legal_form(written)
+        for spelled in form.readings:
+            assert normalize.may_have_legal_form("", spelled)

@@ -82,6 +82,7 @@ KANJI_VARIANTS: dict[str, str] = {
 _KANJI_TABLE = str.maketrans(KANJI_VARIANTS)
 
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
+_HIRAGANA_TABLE = {code: code + 0x60 for code in range(_HIRA_START, _HIRA_END + 1)}
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _FUZZY_KANA = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ"})
 # ヴァイオリン ~ バイオリン: ヴ with a small vowel is the ba-row syllable.
@@ -126,7 +127,7 @@ def collapse_spaces(text: str) -> str:
 
 
 def hiragana_to_katakana(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if _HIRA_START <= ord(c) <= _HIRA_END else c for c in text)
+    return text.translate(_HIRAGANA_TABLE)
 
 
 def is_kana_reading(text: str) -> bool:
@@ -455,6 +456,26 @@ _BRANCH_RE = re.compile(r"[\s]*\S*?(支店|支社|営業所|出張所|事業所|
 _ZENGIN_RE = re.compile(r"^\(?(?P<front>[カユドシメイ]|シヤ)\)|\((?P<back>[カユドシメイ]|シヤ)\)?$")
 
 
+# A fast necessary condition for a legal form (most records are persons, and the splits below cost
+# tens of microseconds each): after NFKC every kanji form holds 会社 or 法人 (or a variant folding to
+# them), every abbreviation and 全銀 mark a parenthesis, every Latin form Latin letters; every
+# spelled-out reading's fuzzy key holds シヤ (会社) or ジン (法人), which in the text before folding is
+# シ/ジ/ヂ and ヤ/ャ/ン with at most spaces or combining marks between (the key drops those).
+_FORM_CHARACTERS = "会法()"
+_FORM_VARIANTS = "".join(k for k, v in KANJI_VARIANTS.items() if set(v) & set(_FORM_CHARACTERS))
+_NAME_FORM_HINT_RE = re.compile(f"[{re.escape(_FORM_CHARACTERS + _FORM_VARIANTS)}A-Za-z\u00c0-\u2e7f]")
+_READING_FORM_HINT_RE = re.compile("[()]|[シジヂ][\\s\u3099\u309a]*[ヤャン]")
+
+
+def may_have_legal_form(name: str, reading: str = "") -> bool:
+    """False only when neither split_legal_form(name) nor split_legal_form_kana(reading) can find a
+    legal form (a quick rejection of persons; True does not mean that there is one)."""
+    return bool(
+        (name and _NAME_FORM_HINT_RE.search(nfkc(name)))
+        or (reading and _READING_FORM_HINT_RE.search(hiragana_to_katakana(nfkc(reading))))
+    )
+
+
 def split_legal_form(name: str) -> tuple[str, str]:
     """(trade name key, legal form code) of a corporate name in kanji or Latin letters; form ''
     when none is written. 株式会社山田工業, 山田工業(株), ㈱山田工業 and 山田工業株式会社 give
@@ -507,6 +528,8 @@ def split_legal_form_kana(reading: str) -> tuple[str, str]:
 
 def is_corporate_name(name: str, reading: str = "") -> bool:
     """True when the name or its reading carries a legal form (any spelling or position)."""
+    if not may_have_legal_form(name, reading):
+        return False
     return bool((name and split_legal_form(name)[1]) or (reading and split_legal_form_kana(reading)[1]))
 
 

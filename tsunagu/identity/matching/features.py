@@ -301,6 +301,8 @@ def corporate_keys(name: str, reading: str) -> tuple[str, str, str, str]:
     The last is the fuzzy reading key of the trade name itself (trade_name_reading), given only
     when the record has a trade name in kanji or kana and no reading of its own: it is what a
     kana-only record of the company (a mainframe's ｶ)ﾔﾏﾀﾞｼﾖｳｼﾞ) is compared with."""
+    if not normalize.may_have_legal_form(name, reading):
+        return "", "", "", ""
     name_key, name_form = normalize.split_legal_form(name) if name else ("", "")
     kana_key, kana_form = normalize.split_legal_form_kana(reading) if reading else ("", "")
     form = name_form or kana_form
@@ -643,64 +645,80 @@ def prepare(
 
 
 def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool, mapper: _Mapper) -> pd.DataFrame:
+    # Each feature becomes an Arrow column as soon as it is known and its Python strings are let go:
+    # at a million records the object columns of every feature at once were the peak of the run.
     out = _with_fields(records)
     out["record_id"] = out["record_id"].astype(str)
     names, lexicon = _names(out, surnames, learn=learn, mapper=mapper)
     for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana", "name_set"):
-        out[column] = _nullable(names[column])
+        out[column] = _feature(names.pop(column))
+    del names
     out["head_kanji"] = out["kanji_key"].str[:2]
     out["tail_kanji"] = out["kanji_key"].str[-2:]
     out["tail_kana"] = out["kana_key"].str[-2:]
 
-    out["dob"] = _nullable(
+    out["dob"] = _feature(
         _map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"]), mapper=mapper)
     )
     out["dob_y"] = out["dob"].str[:4]
     out["dob_md"] = out["dob"].str[5:]
-    out["sex"] = _nullable(_map_unique(out["gender"], sex_key))
-    out["postal"] = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
-    out["postal_area"] = out["postal"].str[:3]
-    old_area = out["postal"].isna() & out["postal_code"].notna()
+    out["sex"] = _feature(_map_unique(out["gender"], sex_key))
+    postal = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
+    postal_area = postal.str[:3]
+    old_area = postal.isna() & out["postal_code"].notna()
     if old_area.any():
-        out.loc[old_area, "postal_area"] = _nullable(_map_unique(out.loc[old_area, "postal_code"], old_postal_area))
+        postal_area[old_area] = _nullable(_map_unique(out.loc[old_area, "postal_code"], old_postal_area))
+    out["postal"] = _feature(postal)
+    out["postal_area"] = _feature(postal_area)
+    del postal, postal_area
     corporate = _map_unique(
         out["name_kanji"].fillna("").astype(str) + _PAIR_SEPARATOR + out["name_kana"].fillna("").astype(str),
         _corporate_keys_of_pair,
         mapper=mapper,
     )
-    for i, column in enumerate(("corp_name", "corp_kana", "corp_form", "corp_read")):
-        out[column] = _nullable(corporate.str[i])
+    for column, values in zip(("corp_name", "corp_kana", "corp_form", "corp_read"), _unzip(corporate, 4), strict=True):
+        out[column] = _feature(values)
+    del corporate
     number = _nullable(_map_unique(out["corporate_number"], corporate_number_key))
-    out["corp_number"] = number.where(out["corp_form"].notna(), None)  # a person has no 法人番号
+    out["corp_number"] = _feature(number.where(out["corp_form"].notna().to_numpy(), None))  # a person has no 法人番号
     parts = _map_unique(
         out["address"].fillna("").astype(str) + _PAIR_SEPARATOR + out["postal_code"].fillna("").astype(str),
         _address_features_of_pair,
         mapper=mapper,
     )
+    for column, values in zip(("addr", "addr_bld", "town"), _unzip(parts, 3), strict=True):
+        out[column] = _feature(values)
+    del parts
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
-    email = _map_unique(out["email"], email_normalized, fast=_fast_email(out["email"]))
-    out["addr"] = _nullable(parts.str[0])
-    out["addr_bld"] = _nullable(parts.str[1])
-    out["town"] = _nullable(parts.str[2])
-
     phone_is_mobile = phone.map(normalize.is_mobile)
     mobile_is_mobile = mobile.map(normalize.is_mobile)
     # A mobile is personal wherever it was entered; any other number is the household's line.
-    out["mobile_n"] = _nullable(mobile.where(mobile_is_mobile, phone.where(phone_is_mobile, "")))
-    landline = phone.where(~phone_is_mobile & (phone != ""), mobile.where(~mobile_is_mobile, ""))
-    out["landline"] = _nullable(landline)
-    out["email_n"] = _nullable(email)
-    out["other_id_n"] = _nullable(_map_unique(out["other_id"], _other_id_key))
+    out["mobile_n"] = _feature(mobile.where(mobile_is_mobile, phone.where(phone_is_mobile, "")))
+    out["landline"] = _feature(phone.where(~phone_is_mobile & (phone != ""), mobile.where(~mobile_is_mobile, "")))
+    del phone, mobile
+    out["email_n"] = _feature(_map_unique(out["email"], email_normalized, fast=_fast_email(out["email"])))
+    other_id = _nullable(_map_unique(out["other_id"], _other_id_key))
+    out["other_id_n"] = _feature(other_id)
     # Halves of the shared id (blocking): a one-character slip leaves one of them intact.
-    ids = out["other_id_n"].tolist()
-    out["oid_head"] = [v[: len(v) // 2] if isinstance(v, str) else None for v in ids]
-    out["oid_tail"] = [v[len(v) // 2 :] if isinstance(v, str) else None for v in ids]
-    # Arrow strings: a third of the memory of Python strings, and DuckDB reads them without a copy.
-    for column in FEATURE_COLUMNS:
-        out[column] = out[column].astype(ARROW_STRING)
+    ids = other_id.tolist()
+    halves = [(v[: len(v) // 2], v[len(v) // 2 :]) if isinstance(v, str) else (None, None) for v in ids]
+    head, tail = _unzip(pd.Series(halves, index=out.index, dtype=object), 2)
+    out["oid_head"], out["oid_tail"] = _feature(head), _feature(tail)
     out.attrs["surnames"] = _Carried(lexicon)
     return out
+
+
+def _feature(series: pd.Series) -> pd.Series:
+    """A feature column: Arrow strings (a third of the memory of Python strings, and DuckDB reads
+    them without a copy), null where the value is missing or ''."""
+    return _nullable(series).astype(ARROW_STRING)
+
+
+def _unzip(series: pd.Series, width: int) -> tuple[pd.Series, ...]:
+    """The columns of a Series of `width`-tuples (pandas' .str[i] is ten times slower)."""
+    columns = list(zip(*series.tolist(), strict=True)) if len(series) else [()] * width
+    return tuple(pd.Series(c, index=series.index, dtype=object) for c in columns)
 
 
 class _Carried:
