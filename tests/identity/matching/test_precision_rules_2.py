@@ -130,6 +130,29 @@ def test_an_address_in_common_is_not_this_rule():
     assert _apply(pairs, records)[0] == (0.997, None)
 
 
+def test_the_other_pairs_between_two_held_groups_wait_for_the_same_answer():
+    # a — b: a common name in both records' kanji (3 % × 3 % of 10,000: 9 expected holders), held
+    # as possible namesakes. a2 — b2 is the same question (a2 linked to a at one home, b2 to b),
+    # but a2's given name is a rarer spelling: alone it would stay linked and merge both groups.
+    pairs, records = _two_customers(b2_mobile=None)
+    pairs = pd.concat([pairs, _pairs(("a2", "b2", 0.997, NAME_AND_DOB))], ignore_index=True)
+    pairs.loc[0, [f"tf_{c}_{s}" for c in ("fam_kanji", "giv_kanji") for s in ("l", "r")]] = 0.03
+    out = _apply(pairs, records)
+    assert out[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+    assert out[3] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+    assert out[1:3] == [(0.999, None), (0.999, None)]
+    # Alone, a2 — b2 is a rare name with nothing against it: linked.
+    assert _apply(pairs.iloc[1:], records)[-1] == (0.997, None)
+
+
+def test_pairs_between_groups_nobody_asks_about_stay_linked():
+    # Two lone records of one system each: nothing is held, nothing waits.
+    pairs, records = _two_customers(b2_source="web")
+    records.loc["b3"] = ["十津川村永井20-19", None, "1971-04-15", "サナエ", "早苗", None, None, "web"]
+    pairs = pd.concat([pairs, _pairs(("a2", "b3", 0.997, NAME_AND_DOB))], ignore_index=True)
+    assert [p for p, _ in _apply(pairs, records)] == [0.997, 0.999, 0.999, 0.997]
+
+
 # --- siblings of one given-name reading --------------------------------------------------------------
 
 

@@ -242,6 +242,31 @@ def _own_contacts_differ(
     return out
 
 
+def _same_groups(pairs: pd.DataFrame, rows: np.ndarray, held: np.ndarray, linked: np.ndarray) -> np.ndarray:
+    """Among `rows`, the pairs between the same two groups of `linked` records as a `held` pair
+    (a group: the records joined by the linked pairs). Unknown: False."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    out = np.zeros(len(pairs), dtype=bool)
+    if not rows.any() or not held.any():
+        return out
+    left = pairs["record_id_l"].to_numpy().astype(str)
+    right = pairs["record_id_r"].to_numpy().astype(str)
+    codes, ids = pd.factorize(np.concatenate([left, right]))
+    n = len(left)
+    graph = coo_matrix(
+        (np.ones(int(linked.sum()), dtype=np.int8), (codes[:n][linked], codes[n:][linked])), shape=(len(ids), len(ids))
+    )
+    _, group = connected_components(graph, directed=False)
+    low = np.minimum(group[codes[:n]], group[codes[n:]])
+    high = np.maximum(group[codes[:n]], group[codes[n:]])
+    questions = set(zip(low[held].tolist(), high[held].tolist(), strict=True))
+    for i in np.flatnonzero(rows):
+        out[i] = low[i] != high[i] and (int(low[i]), int(high[i])) in questions
+    return out
+
+
 def _asked_together(
     pairs: pd.DataFrame, rows: np.ndarray, probability: np.ndarray, thresholds: Thresholds, questions: np.ndarray
 ) -> np.ndarray:
@@ -467,6 +492,15 @@ def apply(
     )
     probability[two_customers] = review_cap
     rule[two_customers] = NAME_AND_BIRTH_DATE_ONLY
+    # One question, one answer: where a pair of two groups is held at review as possible
+    # namesakes, the other pairs of name and birth date only between the same two groups wait for
+    # the steward too (one of them linked would merge the two groups before the steward decides).
+    held = name_and_birth_date_elsewhere & (rule == NAME_AND_BIRTH_DATE_ONLY)
+    waiting = hard_negatives & name_and_birth_date_elsewhere & (probability >= thresholds.auto_link)
+    linked = (probability >= thresholds.auto_link) & ~waiting
+    waiting = _same_groups(out, waiting, held, linked)
+    probability[waiting] = review_cap
+    rule[waiting] = NAME_AND_BIRTH_DATE_ONLY
     # Given names only alike (fuzzy or weaker: 直美 / 直樹, or one reading in other kanji: 優子 /
     # 裕子, a kana-only record ユウコ) and birth dates that disagree: two people of one family
     # sharing a mobile, a landline or an e-mail, siblings of one reading. The contact is the
