@@ -80,9 +80,12 @@ KANJI_VARIANTS: dict[str, str] = {
     "與": "与",
 }
 _KANJI_TABLE = str.maketrans(KANJI_VARIANTS)
+# translate() looks every character up in a dict; a scan for the few that change is much cheaper.
+_KANJI_VARIANT_RE = re.compile(f"[{''.join(KANJI_VARIANTS)}]")
 
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
 _HIRAGANA_TABLE = {code: code + 0x60 for code in range(_HIRA_START, _HIRA_END + 1)}
+_HIRAGANA_RE = re.compile(f"[{chr(_HIRA_START)}-{chr(_HIRA_END)}]")
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
 _FUZZY_KANA = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ"})
 # ヴァイオリン ~ バイオリン: ヴ with a small vowel is the ba-row syllable.
@@ -110,7 +113,9 @@ def has_control_characters(text: str) -> bool:
 
 def nfkc(text: str) -> str:
     """NFKC plus removal of variation selectors, which NFKC keeps; か゛ is read as が."""
-    return _VARIATION_SELECTOR_RE.sub("", unicodedata.normalize("NFKC", text.translate(_SPACING_MARKS)))
+    if "\u309b" in text or "\u309c" in text:  # two scans in C are cheaper than translate()
+        text = text.translate(_SPACING_MARKS)
+    return _VARIATION_SELECTOR_RE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _compose(text: str) -> str:
@@ -127,7 +132,7 @@ def collapse_spaces(text: str) -> str:
 
 
 def hiragana_to_katakana(text: str) -> str:
-    return text.translate(_HIRAGANA_TABLE)
+    return text.translate(_HIRAGANA_TABLE) if _HIRAGANA_RE.search(text) else text
 
 
 def is_kana_reading(text: str) -> bool:
@@ -142,7 +147,7 @@ def to_katakana_reading(text: str) -> str:
 
 
 def fold_kanji_variants(text: str) -> str:
-    return text.translate(_KANJI_TABLE)
+    return text.translate(_KANJI_TABLE) if _KANJI_VARIANT_RE.search(text) else text
 
 
 def name_key(text: str) -> str:
@@ -160,6 +165,17 @@ def kana_key(text: str) -> str:
     return _compose(_SPACE_RE.sub("", hiragana_to_katakana(nfkc(text))))
 
 
+def _fold_long_vowels(kana: str) -> str:
+    out: list[str] = []
+    for ch in kana:
+        if ch == "ー" and out:
+            prev_vowel = _VOWEL_OF.get(out[-1], "")
+            # オー and エー are written オウ/エイ as often as オオ/エエ: fold them to one form.
+            ch = {"オ": "ウ", "エ": "イ"}.get(prev_vowel, prev_vowel) or ch
+        out.append(ch)
+    return "".join(out)
+
+
 def fuzzy_kana_key(text: str) -> str:
     """Reading key for fuzzy matching only: small kana, ヂ/ヅ/ヴ and long vowels folded.
 
@@ -169,14 +185,7 @@ def fuzzy_kana_key(text: str) -> str:
     kana = _VU_RE.sub(lambda m: _VU_SYLLABLES[m.group()], kana).replace("ヴ", "ブ")
     # Small kana first, so that a long vowel after one (ッー) is folded like after its full form.
     kana = kana.translate(_FUZZY_KANA).translate(_SMALL_KANA)
-    out: list[str] = []
-    for ch in kana:
-        if ch == "ー" and out:
-            prev_vowel = _VOWEL_OF.get(out[-1], "")
-            # オー and エー are written オウ/エイ as often as オオ/エエ: fold them to one form.
-            ch = {"オ": "ウ", "エ": "イ"}.get(prev_vowel, prev_vowel) or ch
-        out.append(ch)
-    folded = "".join(out)
+    folded = _fold_long_vowels(kana) if "ー" in kana else kana
     # オオ → オウ so that オオノ ~ オーノ ~ オウノ.
     return re.sub(r"(?<=[オコゴソゾトドノホボポモヨロ])オ", "ウ", folded)
 
@@ -376,8 +385,10 @@ def _kanji_number(text: str) -> str:
     return str(total + current)
 
 
-_BLOCK_SEPARATOR_RE = re.compile(r"(\d+)(?:丁目|番地|番|号|の)(?=\d)")
-_BLOCK_SUFFIX_RE = re.compile(r"(\d+)(?:番地|号|番)")
+# Lookbehind, not a group put back: a literal replacement stays in C (a template is expanded in
+# Python for every match, the larger part of address_key's time at a million addresses).
+_BLOCK_SEPARATOR_RE = re.compile(r"(?<=\d)(?:丁目|番地|番|号|の)(?=\d)")
+_BLOCK_SUFFIX_RE = re.compile(r"(?<=\d)(?:番地|号|番)")
 
 
 def address_key(text: str) -> str:
@@ -391,7 +402,7 @@ def address_key(text: str) -> str:
     value = _KANJI_NUMBER_RE.sub(lambda m: _kanji_number(m.group()), value)
     value = _DASH_RE.sub("-", value)
     while True:  # "1番の2" → "1の2" → "1-2": repeat until nothing changes (each pass shortens it)
-        rewritten = _BLOCK_SUFFIX_RE.sub(r"\1", _BLOCK_SEPARATOR_RE.sub(r"\1-", value))
+        rewritten = _BLOCK_SUFFIX_RE.sub("", _BLOCK_SEPARATOR_RE.sub("-", value))
         if rewritten == value:
             return _compose(value)
         value = rewritten

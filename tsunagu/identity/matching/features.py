@@ -527,7 +527,11 @@ def _text(series: pd.Series, *, kana: bool = False) -> pd.Series:
     values = pc.utf8_normalize(_arrow_strings(series), "NFKC")
     values = pc.utf8_trim_whitespace(pc.replace_substring_regex(values, r"\s+", " "))
     text = pd.Series(values.to_pylist(), index=series.index, dtype=object)
-    return text.str.translate(_HIRAGANA_TO_KATAKANA) if kana else text
+    if kana:
+        hiragana = pc.match_substring_regex(values, "[\u3041-\u3096]").to_numpy(zero_copy_only=False)
+        if hiragana.any():
+            text[hiragana] = text[hiragana].str.translate(_HIRAGANA_TO_KATAKANA)
+    return text
 
 
 def _split(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -597,8 +601,10 @@ def _names(
     # Unsplit names: the longest known family name, once per distinct full name.
     todo_k = ~split_k & (full_k != "") & ~single_k
     found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
-    fam_k = fam_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[0]))
-    giv_k = giv_k.where(~todo_k, full_k.map(lambda v: (found_k.get(v) or ("", ""))[1]))
+    found = [found_k.get(v) or ("", "") for v in full_k[todo_k].tolist()]
+    fam_k, giv_k = fam_k.copy(), giv_k.copy()
+    fam_k[todo_k] = [family for family, _given in found]
+    giv_k[todo_k] = [given for _family, given in found]
     fam_k, giv_k = fam_k.where(split_k | todo_k | single_k, ""), giv_k.where(split_k | todo_k | single_k, "")
     todo_r = ~split_r & (full_r != "") & ~single_r
     pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
@@ -712,7 +718,9 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
 def _feature(series: pd.Series) -> pd.Series:
     """A feature column: Arrow strings (a third of the memory of Python strings, and DuckDB reads
     them without a copy), null where the value is missing or ''."""
-    return _nullable(series).astype(ARROW_STRING)
+    array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), index=series.index)
 
 
 def _unzip(series: pd.Series, width: int) -> tuple[pd.Series, ...]:

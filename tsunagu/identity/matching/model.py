@@ -69,6 +69,13 @@ def _feature_frame(prepared: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _persons(prepared: pd.DataFrame) -> pd.DataFrame:
+    """The persons of a prepared frame with the columns the person model reads: a row slice of every
+    column (the source's own too) was a second copy of the whole book at a million records."""
+    columns = [UNIQUE_ID, "source_system", *FEATURE_COLUMNS]
+    return prepared.loc[~corporate.is_corporate(prepared).to_numpy(), columns]
+
+
 def _rule_records(frame: pd.DataFrame) -> pd.DataFrame:
     """record_id → the feature columns the rule layer reads across pairs (rules.RECORD_COLUMNS)."""
     records = frame.set_index(frame[UNIQUE_ID].astype(str)).reindex(columns=list(rules.RECORD_COLUMNS))
@@ -175,7 +182,7 @@ class Matcher:
         prepared = records if is_prepared(records) else prepare(records)
         surnames = learn_surnames(prepared)
         # The model is a model of persons; corporations are decided by corporate.py.
-        prepared = prepared[~corporate.is_corporate(prepared)]
+        prepared = _persons(prepared)
         present = _present_features(prepared)
         deduplicated = sorted(set(deduplicated_sources))
         settings = _settings(present, deduplicated=deduplicated)
@@ -301,7 +308,7 @@ class Matcher:
             companies = companies[companies["match_probability"] >= floor] if floor else companies
             if not with_evidence:
                 companies = companies.drop(columns=["evidence"])
-            prepared = prepared[~corporate_rows]
+            prepared = _persons(prepared)
         persons = self._predict_persons(prepared, floor, with_evidence, engine or engines.current())
         if companies is None or companies.empty:
             return persons
