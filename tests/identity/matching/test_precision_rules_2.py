@@ -93,6 +93,13 @@ def test_a_contact_in_common_keeps_the_link():
     assert _apply(pairs, records)[0] == (0.997, None)
 
 
+def test_an_email_under_another_provider_is_still_in_common():
+    # sanae_71@docomo on one side, sanae_71@gmail on the other: the same name before the @.
+    pairs, records = _two_customers(b2_mobile=None, b2_email="sanae_71@gmail.com")
+    records.loc["a2", "email_n"] = "sanae_71@docomo.ne.jp"
+    assert _apply(pairs, records)[0] == (0.997, None)
+
+
 def test_a_side_known_to_one_system_only_stays_linked():
     # b and b2 from one system: a mover's old number beside the new one may be all it is.
     pairs, records = _two_customers(b2_source="web")

@@ -228,6 +228,10 @@ def _own_contacts_differ(
     )
     owned = owned[owned["person"].isin(asked_people)]
     owned["contact"] = owned["column"] + ":" + owned["contact"].astype(str)
+    # An e-mail's name before the @ counts as the contact too: a person who changed provider
+    # (taro.s@docomo → taro.s@gmail) or a domain mistyped keeps it.
+    mails = owned[owned["column"] == "email_n"]
+    owned = pd.concat([owned, mails.assign(contact=mails["contact"].str.split("@").str[0] + "@")])
     contacts = owned.groupby("person")["contact"].agg(frozenset).to_dict()
     systems: dict[int, int] = {}
     if min_sources:
