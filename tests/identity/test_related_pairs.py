@@ -171,3 +171,10 @@ def test_a_million_records_is_a_join_not_a_cross_product():
     seconds = time.perf_counter() - started
     assert seconds < 60
     assert set(found["reasons"]) <= {"address|landline"}
+
+
+def test_missing_values_of_arrow_columns_are_no_evidence():
+    """prepare() gives Arrow string columns: a missing phone is pd.NA there, never equal to anything."""
+    frame = prepare(pd.DataFrame([owner(mobile="090-1111-2222"), company(phone="03-3333-4444")]))
+    assert str(frame["mobile_n"].dtype).startswith("string")
+    assert list(related_pairs(frame).itertuples(index=False, name=None)) == [("1", "2", "address|family_name")]

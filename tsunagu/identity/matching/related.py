@@ -38,7 +38,12 @@ OUTPUT_COLUMNS = ["record_id_person", "record_id_corporation", "reasons"]
 
 
 def _text(value: object) -> str:
+    """The value of a feature, '' for a missing one (None, NaN or pd.NA of an Arrow column)."""
     return value if isinstance(value, str) else ""
+
+
+def _same(left: object, right: object) -> bool:
+    return bool(_text(left)) and _text(left) == _text(right)
 
 
 def family_name_in_trade_name(family: str, trade_name: str) -> bool:
@@ -98,12 +103,12 @@ def related_pairs(prepared: pd.DataFrame) -> pd.DataFrame:
         strict=True,
     ):
         reasons = [ADDRESS]
-        if _text(land_p) and land_p == land_c:
+        if _same(land_p, land_c):
             reasons.append(LANDLINE)
-        if _text(mob_p) and mob_p == mob_c:
+        if _same(mob_p, mob_c):
             reasons.append(MOBILE)
         shares_a_number = len(reasons) > 1
-        other_unit = bool(_text(bld_p) and _text(bld_c) and bld_p != bld_c)
+        other_unit = bool(_text(bld_p) and _text(bld_c) and _text(bld_p) != _text(bld_c))
         if not shares_a_number and other_unit:
             continue
         if family_name_in_trade_name(_text(fam), _text(name)):
