@@ -18,6 +18,7 @@ from tsunagu.core.models import AccessLog, AuditEvent
 from tsunagu.identity.choices import PairStatus
 from tsunagu.identity.models import (
     CandidatePair,
+    CustomerRelation,
     MappingProfile,
     MatchModel,
     MatchRun,
@@ -106,6 +107,7 @@ def sample(steward, sources, hq_operator):
     # A stored model row for the admin list (inactive: never loaded by a matcher here).
     MatchModel.objects.create(version=1, model_json="{}", auto_link=0.99, review=0.5, trained_by=steward)
     MatchRun.objects.create(started_by=steward)
+    CustomerRelation.objects.create(person=absorbed, corporation=survivor, created_by=steward)
     return {"survivor": survivor, "absorbed": absorbed}
 
 

@@ -18,6 +18,7 @@ ORDER = [
     "sources",
     "resolution",
     "review",
+    "related",
     "importing",
     "matching",
 ]

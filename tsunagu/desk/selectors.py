@@ -16,6 +16,7 @@ from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 from tsunagu.documents.selectors import document_list_for_customer
+from tsunagu.identity.selectors import customer_relations
 from tsunagu.interactions.selectors import interaction_list_for_customer
 from tsunagu.policies.choices import CLOSED_CLAIM_STATUSES, PolicyStatus
 from tsunagu.policies.models import Claim, Policy
@@ -132,6 +133,7 @@ def customer_360(*, user: User, pk: int, channel: str = "", screen: str) -> dict
         "history": customer_history_with_policies(user=user, customer=customer, policies=policies),
         "voices": customer_voices(user=user, customer=customer),
         "scores": customer_scores(user=user, customer=customer),
+        "relations": customer_relations(user=user, customer=customer),  # 関連する法人 / 代表者・関係者
         "masked_fields": masked,
         "can_open_documents": masking.sees_documents(user),
         "history_values_hidden": bool(masked),

@@ -25,6 +25,7 @@ from .models import (
     BlockingKey,
     CandidatePair,
     CustomerMerge,
+    CustomerRelation,
     FieldLineage,
     ImportBatch,
     MappingProfile,
@@ -311,6 +312,32 @@ class CustomerMergeAdmin(ReadOnly, ScopedHistoryAdmin):
                 customer_ids=absorbed,
                 purpose=AccessPurpose.ADMIN,
                 screen=f"管理画面:顧客の統合{screen}",
+            )
+
+
+@admin.register(CustomerRelation)
+class CustomerRelationAdmin(ReadOnly, ScopedHistoryAdmin):
+    """Registered on the related-candidate screen (services.related); shown here read-only."""
+
+    scope_field = "person"
+    customer_field = "person"
+    list_display = ["id", "person", "corporation", "role", "created_by", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["=person__id", "=corporation__id", "note"]
+    list_select_related = ["person", "corporation", "created_by"]
+    raw_id_fields = ["person", "corporation", "pair", "created_by"]
+
+    def _log_read(self, request: HttpRequest, pks: list[Any], screen: str) -> None:
+        super()._log_read(request, pks, screen)
+        if pks:
+            corporations = sorted(
+                set(CustomerRelation.objects.filter(pk__in=pks).values_list("corporation_id", flat=True))
+            )
+            log_access(
+                user=request.user,  # type: ignore[arg-type]
+                customer_ids=corporations,
+                purpose=AccessPurpose.ADMIN,
+                screen=f"管理画面:顧客の関連{screen}",
             )
 
 

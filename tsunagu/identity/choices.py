@@ -18,11 +18,33 @@ class RunKind(models.TextChoices):
     TRAIN = "train", "モデル学習"
 
 
+class PairKind(models.TextChoices):
+    """What a candidate pair asks: one person twice (merge), or a person and a corporation that
+    are related (owner and company; recorded as a relation, never merged)."""
+
+    MATCH = "match", "名寄せ候補"
+    RELATED = "related", "関連候補(法人と代表者)"
+
+
 class PairStatus(models.TextChoices):
     REVIEW = "review", "要確認"
     AUTO_LINKED = "auto_linked", "自動統合"
     LINKED = "linked", "統合(確認済み)"
     NOT_LINKED = "not_linked", "別人(確認済み)"
+    # Decisions on related pairs (PairKind.RELATED) only.
+    RELATED = "related", "関連として登録済み"
+    UNRELATED = "unrelated", "関連なし(確認済み)"
+
+
+# A steward's decision: kept by later runs.
+DECIDED_STATUSES = (PairStatus.LINKED, PairStatus.NOT_LINKED, PairStatus.RELATED, PairStatus.UNRELATED)
+
+
+class RelationRole(models.TextChoices):
+    """The person's part in the corporation (CustomerRelation)."""
+
+    REPRESENTATIVE = "representative", "代表者"
+    ASSOCIATE = "associate", "関係者"
 
 
 class MergeStatus(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .choices import RelationRole
 from .models import MappingProfile, SourceSystem
 
 ENCODINGS = [("", "自動判定"), ("utf-8", "UTF-8"), ("utf-8-sig", "UTF-8(BOM付き)"), ("cp932", "Shift_JIS(CP932)")]
@@ -63,6 +64,37 @@ class DecisionForm(forms.Form):
     def clean_survivor(self) -> int | None:
         value = self.cleaned_data.get("survivor")
         return int(value) if value else None
+
+
+class RelatedDecisionForm(forms.Form):
+    """A steward's decision on a related candidate (法人と代表者): never 同一人物."""
+
+    decision = forms.ChoiceField(
+        label="判定",
+        choices=[("related", "関連として登録"), ("unrelated", "関連なし")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "「関連として登録」か「関連なし」を選んでください。",
+            "invalid_choice": "判定は「関連として登録」か「関連なし」を選んでください(この候補は統合できません)。",
+        },
+    )
+    role = forms.ChoiceField(
+        label="個人の立場",
+        choices=RelationRole.choices,
+        initial=RelationRole.REPRESENTATIVE,
+        required=False,
+        help_text="関連として登録するときの、個人から見た法人との関係です。",
+        error_messages={"invalid_choice": "個人の立場は「代表者」か「関係者」を選んでください。"},
+    )
+    note = forms.CharField(
+        label="メモ",
+        required=False,
+        max_length=300,
+        error_messages={"max_length": "メモは300文字以内で入力してください。"},
+    )
+
+    def clean_role(self) -> str:
+        return self.cleaned_data.get("role") or RelationRole.REPRESENTATIVE
 
 
 class ReasonForm(forms.Form):

@@ -12,12 +12,23 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from tsunagu.core import scoping
 from tsunagu.core.jobs import JobSpec
 from tsunagu.core.models import User
 from tsunagu.core.writes import HistoryQuerySet
 from tsunagu.customers.models import Customer
 
-from .choices import BatchStatus, LineageRule, MergeStatus, PairStatus, RunKind, RunStatus
+from .choices import (
+    DECIDED_STATUSES,
+    BatchStatus,
+    LineageRule,
+    MergeStatus,
+    PairKind,
+    PairStatus,
+    RelationRole,
+    RunKind,
+    RunStatus,
+)
 from .records import CONVENTIONS
 
 code_validator = RegexValidator(
@@ -222,6 +233,7 @@ class MatchRun(models.Model):
     pairs_found = models.PositiveIntegerField("候補ペア", default=0)
     auto_linked = models.PositiveIntegerField("自動統合", default=0)
     queued_for_review = models.PositiveIntegerField("要確認", default=0)
+    related_found = models.PositiveIntegerField("関連候補(法人と代表者)", default=0)
     message = models.TextField("メッセージ", blank=True)
     started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="実行者")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
@@ -244,8 +256,11 @@ class MatchRun(models.Model):
 
 
 class CandidatePair(models.Model):
-    """Two source records the matcher thinks may be one person, and what was decided."""
+    """Two source records the matcher thinks may be one person (kind 名寄せ候補), or a person and
+    a corporation that look related (kind 関連候補: owner and company, never merged), and what was
+    decided."""
 
+    kind = models.CharField("種類", max_length=10, choices=PairKind.choices, default=PairKind.MATCH, db_index=True)
     record_l = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
     record_r = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="+")
     match_probability = models.FloatField("一致確率")
@@ -277,7 +292,11 @@ class CandidatePair(models.Model):
 
     @property
     def is_decided(self) -> bool:
-        return self.status in (PairStatus.LINKED, PairStatus.NOT_LINKED)
+        return self.status in DECIDED_STATUSES
+
+    @property
+    def is_related(self) -> bool:
+        return self.kind == PairKind.RELATED
 
     @property
     def model_probability(self) -> float:
@@ -375,3 +394,36 @@ class FieldLineage(models.Model):
             "rule": self.rule,
             "verified": self.verified,
         }
+
+
+class CustomerRelationQuerySet(scoping.ScopedQuerySet):
+    # A relation names two customers: visible only to whoever may see both.
+    scope_rule = scoping.All((scoping.CustomerLink("person"), scoping.CustomerLink("corporation")))
+
+
+class CustomerRelation(models.Model):
+    """A person and a corporation registered as related (代表者・関係者) by a steward: two
+    customers that stay two customers (issue 16: "linked as related, never merged")."""
+
+    person = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="個人")
+    corporation = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name="法人")
+    role = models.CharField("関係", max_length=20, choices=RelationRole.choices, default=RelationRole.REPRESENTATIVE)
+    pair = models.ForeignKey(
+        CandidatePair, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="関連候補"
+    )
+    note = models.CharField("メモ", max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登録者")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    history = HistoricalRecords()
+    objects = CustomerRelationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "顧客の関連(法人と代表者)"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "corporation"], name="customer_relation_unique"),
+            models.CheckConstraint(condition=~Q(person=F("corporation")), name="customer_relation_two_customers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} – {self.corporation_id} ({self.get_role_display()})"

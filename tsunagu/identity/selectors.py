@@ -13,10 +13,11 @@ from tsunagu.core.choices import AccessPurpose
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
-from .choices import PairStatus
+from .choices import PairKind, PairStatus
 from .models import (
     CandidatePair,
     CustomerMerge,
+    CustomerRelation,
     FieldLineage,
     ImportBatch,
     MappingProfile,
@@ -43,7 +44,9 @@ def dashboard(*, user: User) -> dict[str, Any]:
         "sources": list(SourceSystem.objects.prefetch_related("profiles")),
         "batches": list(ImportBatch.objects.select_related("source", "imported_by")[:10]),
         "runs": list(MatchRun.objects.select_related("model", "started_by")[:5]),
-        "review_count": CandidatePair.objects.filter(status=PairStatus.REVIEW).count(),
+        # Pairs to review for a merge; related candidates (owner and company) are counted apart.
+        "review_count": CandidatePair.objects.filter(kind=PairKind.MATCH, status=PairStatus.REVIEW).count(),
+        "related_count": CandidatePair.objects.filter(kind=PairKind.RELATED, status=PairStatus.REVIEW).count(),
         "merges": list(CustomerMerge.objects.select_related("survivor", "absorbed")[:10]),
         "ledger_code": LEDGER_CODE,
     }
@@ -110,12 +113,17 @@ def _log_records(user: User, records: list[SourceRecord], screen: str, purpose: 
     )
 
 
-def review_queue(*, user: User, limit: int = 50, offset: int = 0, screen: str = "") -> list[CandidatePair]:
+def review_queue(
+    *, user: User, limit: int = 50, offset: int = 0, screen: str = "", kind: str = PairKind.MATCH
+) -> list[CandidatePair]:
+    """Pairs in review of one kind: merge candidates (most probable first) or related candidates
+    (owner and company, oldest first: they have no score)."""
     _check(user)
+    order = ("-match_probability", "id") if kind == PairKind.MATCH else ("id",)
     pairs = list(
-        CandidatePair.objects.filter(status=PairStatus.REVIEW)
+        CandidatePair.objects.filter(kind=kind, status=PairStatus.REVIEW)
         .select_related("record_l__source", "record_r__source")
-        .order_by("-match_probability", "id")[offset : offset + limit]
+        .order_by(*order)[offset : offset + limit]
     )
     for pair in pairs:
         pair.left, pair.right = pair.record_l, pair.record_r  # type: ignore[attr-defined]
@@ -177,3 +185,42 @@ def merge_get(*, user: User, pk: int, screen: str = "") -> CustomerMerge:
         detail={"merge": pk},
     )
     return merge
+
+
+def review_counts(*, user: User) -> dict[str, int]:
+    """Pairs in review per kind (the tabs of the review screen)."""
+    from django.db.models import Count
+
+    _check(user)
+    rows = CandidatePair.objects.filter(status=PairStatus.REVIEW).values("kind").annotate(n=Count("id"))
+    return dict.fromkeys(PairKind.values, 0) | {row["kind"]: row["n"] for row in rows}
+
+
+def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
+    """The customer page's 「関連する法人」 (for a person) and 「代表者・関係者」 (for a
+    corporation): relations whose other customer the user may see (CustomerRelation is scoped to
+    both customers), and how many others exist that the user may not see (no name, no number).
+    Only after the scoped, logged read of the customer (customer_get); not stewards only."""
+    from tsunagu.customers.selectors import require_logged_read
+
+    require_logged_read(user=user, customer=customer)
+    as_person = CustomerRelation.objects.filter(person=customer)
+    as_corporation = CustomerRelation.objects.filter(corporation=customer)
+    visible = CustomerRelation.objects.visible_to(user)
+    corporations = list(visible.filter(person=customer).select_related("corporation").order_by("id"))
+    people = list(visible.filter(corporation=customer).select_related("person").order_by("id"))
+    shown = sorted({r.corporation_id for r in corporations} | {r.person_id for r in people})
+    if shown:  # the related customers' names are shown: a list read of them
+        log_access(
+            user=user,
+            customer_ids=shown,
+            purpose=AccessPurpose.LIST,
+            screen="顧客詳細(関連する顧客)",
+            detail={"customer": customer.pk},
+        )
+    return {
+        "related_corporations": corporations,
+        "related_people": people,
+        "hidden_corporations": as_person.count() - len(corporations),
+        "hidden_people": as_corporation.count() - len(people),
+    }

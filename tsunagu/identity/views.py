@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tsunagu.core import csv_export, normalize
@@ -19,13 +20,15 @@ from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 
 from . import display, selectors
-from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm, SourceForm
-from .models import StagedRow
+from .choices import PairKind, PairStatus
+from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm, RelatedDecisionForm, SourceForm
+from .models import CustomerRelation, StagedRow
 from .records import FIELD_LABELS
 from .services.importing import records_import
 from .services.ledger import LEDGER_CODE
 from .services.matching import match_run_start
 from .services.merging import customer_merge, customer_unmerge, merge_check
+from .services.related import related_decide, related_evidence
 from .services.resolution import current_customer_id
 from .services.review import pair_decide
 from .services.sources import mapping_profile_save, source_system_register
@@ -105,6 +108,16 @@ LEVEL_LABELS = {
     "corporate_similar_name": "商号が類似・連絡先が一致(要確認)",
     "corporate_same_company": "商号が一致し、同じ会社の他の記録を通じてつながる",
     "corporate_branch": "支店と、同じ商号・法人格のただ一つの会社",
+}
+
+
+# Why the finder (matching/related.py) proposed a related pair, for data stewards.
+RELATED_REASON_LABELS = {
+    "address": "住所が一致",
+    "landline": "固定電話が一致",
+    "mobile": "携帯電話が一致",
+    "family_name": "個人の姓が商号に含まれる",
+    "family_kana": "個人の姓の読みで商号の読みが始まる",
 }
 
 
@@ -275,18 +288,42 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_list(request: AuthedRequest) -> HttpResponse:
-    pairs = selectors.review_queue(user=request.user, screen="名寄せ確認一覧")
-    return render(request, "identity/review.html", {"pairs": pairs})
+    """Two tabs: 名寄せ候補 (same person?) and 関連候補(法人と代表者) (?kind=related)."""
+    kind = PairKind.RELATED if request.GET.get("kind") == PairKind.RELATED else PairKind.MATCH
+    screen = "関連候補一覧" if kind == PairKind.RELATED else "名寄せ確認一覧"
+    pairs = selectors.review_queue(user=request.user, screen=screen, kind=kind)
+    if kind == PairKind.RELATED:
+        for pair in pairs:
+            person, corporation = _related_sides(pair)
+            pair.person, pair.corporation = person, corporation  # type: ignore[attr-defined]
+            pair.reason_labels = _reason_labels(pair)  # type: ignore[attr-defined]
+    counts = selectors.review_counts(user=request.user)
+    return render(request, "identity/review.html", {"pairs": pairs, "kind": kind, "counts": counts})
 
 
-def _side_by_side(pair: Any) -> list[dict[str, Any]]:
+def _related_sides(pair: Any) -> tuple[Any, Any]:
+    """(person record, corporation record) of a related pair (stored in id order)."""
+    evidence = related_evidence(pair)
+    if evidence.get("corporation") == pair.record_l_id or evidence.get("person") == pair.record_r_id:
+        return pair.record_r, pair.record_l
+    return pair.record_l, pair.record_r
+
+
+def _reason_labels(pair: Any) -> list[str]:
+    reasons = related_evidence(pair).get("reasons") or []
+    return [RELATED_REASON_LABELS.get(str(r), str(r)) for r in reasons]
+
+
+def _side_by_side(pair: Any, left_record: Any = None, right_record: Any = None) -> list[dict[str, Any]]:
     """Both records field by field: compared on their validated (canonical) values, shown with
     the product's formatting on both sides (和暦, 性別, 〒, phone hyphens)."""
+    left_record = left_record or pair.record_l
+    right_record = right_record or pair.record_r
     rows = []
     for name, label in FIELD_LABELS.items():
         if name in ("record_id", "source_system"):
             continue
-        left, right = display.canonical(pair.record_l, name), display.canonical(pair.record_r, name)
+        left, right = display.canonical(left_record, name), display.canonical(right_record, name)
         if not (left or right):
             continue
         rows.append(
@@ -335,6 +372,8 @@ def _evidence_rows(pair: Any) -> list[dict[str, Any]]:
 def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     pair = selectors.pair_get(user=request.user, pk=pk, screen="名寄せ候補の確認")
     customers = selectors.pair_customers(user=request.user, pair=pair)
+    if pair.kind == PairKind.RELATED:
+        return _related_pair_detail(request, pair, customers)
     form = DecisionForm(request.POST or None, customers=customers)
     if request.method == "POST" and form.is_valid():
         survivor_pk = form.cleaned_data["survivor"]
@@ -366,6 +405,49 @@ def pair_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "form": form,
             "left_customer": by_pk.get(current_customer_id(pair.record_l.customer_id) or 0),
             "right_customer": by_pk.get(current_customer_id(pair.record_r.customer_id) or 0),
+        },
+    )
+
+
+def _related_pair_detail(request: AuthedRequest, pair: Any, customers: list[Customer]) -> HttpResponse:
+    """A related candidate (法人と代表者): the person and the corporation side by side, why they
+    were proposed, and 関連として登録 / 関連なし (never 同一人物)."""
+    form = RelatedDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        related = form.cleaned_data["decision"] == "related"
+        try:
+            related_decide(
+                actor=request.user,
+                pair=pair,
+                related=related,
+                role=form.cleaned_data["role"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "関連として登録しました。" if related else "関連なしと判定しました。")
+            return redirect(f"{reverse('identity:review')}?kind={PairKind.RELATED}")
+    person, corporation = _related_sides(pair)
+    by_pk = {c.pk: c for c in customers}
+    person_customer = by_pk.get(current_customer_id(person.customer_id) or 0)
+    corporation_customer = by_pk.get(current_customer_id(corporation.customer_id) or 0)
+    relation = None
+    if pair.status == PairStatus.RELATED and person_customer and corporation_customer:
+        relation = CustomerRelation.objects.filter(person=person_customer, corporation=corporation_customer).first()
+    return render(
+        request,
+        "identity/related_pair.html",
+        {
+            "pair": pair,
+            "person": person,
+            "corporation": corporation,
+            "person_customer": person_customer,
+            "corporation_customer": corporation_customer,
+            "rows": _side_by_side(pair, person, corporation),
+            "reasons": _reason_labels(pair),
+            "relation": relation,
+            "form": form,
         },
     )
 

@@ -7,6 +7,9 @@
   typos, moves, married names, phone formats — a few people registered twice, and new prospects.
 - Web申込 (WEB): mostly new people, some existing customers (half-width kana, phone without
   hyphens, an address typed differently) and some of the agency prospects applying online.
+- Owner-run companies (代理店システム): a few companies run from an existing customer's home
+  (株式会社<姓>工務店 at the customer's address, one with the home's landline), so that the
+  review queue's 関連候補(法人と代表者) tab has candidates (issue 16: related, never merged).
 
 Then the steward's full match run (`match_run_execute`, as `manage.py match_records` runs it):
 the model is trained on these records and the identity app's customer ledger (every customer as a
@@ -55,6 +58,8 @@ MAX_CUSTOMERS = 5_000
 MAX_KEIYAKU = 600  # records of existing customers in the contract system
 DAIRITEN_COPIES, DAIRITEN_NEW, DAIRITEN_TWICE = 70, 45, 6
 WEB_COPIES, WEB_NEW, WEB_PROSPECTS = 30, 50, 8
+OWNER_COMPANIES = 2
+BUSINESSES = (("工務店", "コウムテン"), ("商店", "ショウテン"), ("設計", "セッケイ"), ("運送", "ウンソウ"))
 
 SOURCES: tuple[dict[str, Any], ...] = (
     {
@@ -420,6 +425,32 @@ def _web_row(external_id: str, p: Person, rng: random.Random) -> list[str]:
     ]
 
 
+def _owner_company_rows(customers: list[Person], rng: random.Random) -> list[list[str]]:
+    """代理店システム rows of companies run from customers' homes: 株式会社 + the owner's family
+    name + a business, at the owner's address; the first also on the home's landline (the
+    related finder needs the address and the landline or the family name in the trade name)."""
+    homes = [p for p in customers if p.phone and p.address and p.family and p.family_kana and _cp932_safe(p)]
+    rows = []
+    for index, owner in enumerate(rng.sample(homes, min(OWNER_COMPANIES, len(homes)))):
+        business, business_kana = rng.choice(BUSINESSES)
+        name = f"株式会社{owner.family}{business}"
+        kana = f"カブシキガイシャ {owner.family_kana}{business_kana}"
+        rows.append(
+            [
+                f"H{20001 + index:05d}",
+                name,
+                kana,
+                "",
+                "",
+                f"{owner.postal[:3]}-{owner.postal[3:]}" if owner.postal else "",
+                owner.address,
+                _hyphenated(owner.phone) if index == 0 else "",
+                "",
+            ]
+        )
+    return rows
+
+
 def _csv(headers: list[str], rows: list[list[str]], encoding: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -490,6 +521,9 @@ def demo_identity_load(*, actor: User, seed: int, as_of: dt.date, existing_custo
         _dairiten_row(f"A{10001 + index // 40:05d}-{index % 40 + 1:04d}", p, rng)
         for index, p in enumerate(dairiten_people)
     ]
+    companies = _owner_company_rows(customers, random.Random(f"tsunagu-demo-owner-companies:{seed}"))
+    dairiten_rows += companies
+    result.variants["owner_company"] = len(companies)
     # Web申込: new people, some customers, some agency prospects applying online.
     web_people = [
         *[_vary(p, rng, married_ok=False) for p in rng.sample(customers, min(WEB_COPIES, len(customers) // 4))],

@@ -1,5 +1,6 @@
 """The full match run (a background task with progress, or `manage.py match_records`) and storing
-predicted pairs. Imports downward only: the matcher, the key index, the ledger and resolution."""
+predicted pairs. Imports downward only: the matcher, the key index, the ledger, resolution and the
+related candidates (owner and company, stored after resolution, never linked)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from tsunagu.core.choices import AuditAction
 from tsunagu.core.jobs import Job, JobError
 from tsunagu.core.models import User
 
-from ..choices import PairStatus, RunKind
+from .. import engine
+from ..choices import PairKind, PairStatus, RunKind
 from ..models import CandidatePair, MatchModel, MatchRun, with_model_probability
 from .common import ensure_steward
 from .keys import keys_refresh
 from .ledger import ledger_sync
 from .matcher import all_records_frame, matcher_load, matcher_of, model_train
+from .related import related_store
 from .resolution import resolve_all
 
 logger = logging.getLogger(__name__)
@@ -103,7 +106,12 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         job.set(model=model)
         if progress:
             progress("照合", 0, 1)
-        pairs = matcher.predict(frame) if len(frame) >= 2 else None
+        # Prepared once, with the model's surnames (what predict would do): the related finder
+        # reads the same features.
+        prepared = engine.matching().prepare(frame, surnames=matcher.surnames) if len(frame) >= 2 else None
+        pairs = matcher.predict(prepared) if prepared is not None else None
+        related = _related_candidates(prepared)
+        del prepared
         found, auto, review = pairs_store(actor=run.started_by, run=run, model=model, pairs=pairs)
         job.set(pairs_found=found, auto_linked=auto, queued_for_review=review)
 
@@ -114,6 +122,8 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
                 progress("統合", done, total)
 
         resolve_all(actor=run.started_by, progress=step, run=run)
+        # After resolution: one related pair per person customer and corporate customer.
+        job.set(related_found=related_store(actor=run.started_by, run=run, found=related))
     except BaseException as exc:
         logger.exception("match run %s failed", run_id)
         job.fail(run_failure_reason(exc))
@@ -123,12 +133,23 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
     return run
 
 
+def _related_candidates(prepared: Any) -> Any:
+    """Person × corporation candidates (matching/related.py) of the prepared records."""
+    if prepared is None:
+        return None
+    from tsunagu.identity.matching.related import related_pairs
+
+    return related_pairs(prepared)
+
+
 def pairs_store(*, actor: User, run: MatchRun | None, model: MatchModel, pairs: Any) -> tuple[int, int, int]:
     """Write predicted pairs. ≥ auto_link: auto-linked; review band: review; decided pairs keep
     their decision (a not-link pair never auto-links again). Returns (pairs, auto, review)."""
     if pairs is None or len(pairs) == 0:
         return 0, 0, 0
-    existing = {(p.record_l_id, p.record_r_id): p for p in CandidatePair.objects.all().iterator(chunk_size=5000)}
+    # Related pairs (a person and a corporation) are never predicted here: only the merge kind.
+    matches = CandidatePair.objects.filter(kind=PairKind.MATCH)
+    existing = {(p.record_l_id, p.record_r_id): p for p in matches.iterator(chunk_size=5000)}
     new: list[CandidatePair] = []
     changed: list[CandidatePair] = []
     auto = review = 0

@@ -14,7 +14,7 @@ from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
 from .. import engine
-from ..choices import MergeStatus, PairStatus
+from ..choices import MergeStatus, PairKind, PairStatus
 from ..models import BlockingKey, CandidatePair, CustomerMerge, MatchRun, SourceRecord, with_model_probability
 from .common import one_index_update, save_customer_link
 from .golden import golden_create, golden_refresh
@@ -85,7 +85,10 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
     records of one deduplicated source, it goes back to review); a cluster spanning several
     customers merges them into the oldest; an unlinked cluster becomes a new customer."""
     records = {r.pk: r for r in SourceRecord.objects.select_related("source").order_by("pk")}
-    not_linked = CandidatePair.objects.filter(status=PairStatus.NOT_LINKED).values_list("record_l_id", "record_r_id")
+    # Only merge candidates: a related pair (a person and a corporation) never joins a cluster,
+    # whatever its status, and a record in related review does not wait for it.
+    matches = CandidatePair.objects.filter(kind=PairKind.MATCH)
+    not_linked = matches.filter(status=PairStatus.NOT_LINKED).values_list("record_l_id", "record_r_id")
     exclusive = {pk: r.source.code for pk, r in records.items() if r.source.deduplicated}
     components = _Components(not_linked, exclusive)
     by_customer: dict[int, list[int]] = defaultdict(list)
@@ -97,7 +100,7 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
     for pks in by_customer.values():
         for pk in pks[1:]:
             components.union(pks[0], pk)
-    linked = CandidatePair.objects.filter(status__in=[PairStatus.LINKED, PairStatus.AUTO_LINKED]).order_by(
+    linked = matches.filter(status__in=[PairStatus.LINKED, PairStatus.AUTO_LINKED]).order_by(
         "status", "-match_probability"
     )  # steward links ("linked") before automatic ones
     for pair in linked.values_list("record_l_id", "record_r_id", "status", "pk"):
@@ -112,7 +115,7 @@ def resolve_all(*, actor: User, progress: Callable[[int, int], None] | None = No
     # A record in review with a record of an existing customer waits for the decision (it may
     # be that customer) instead of becoming a new customer.
     waiting: set[int] = set()
-    for left, right in CandidatePair.objects.filter(status=PairStatus.REVIEW).values_list("record_l_id", "record_r_id"):
+    for left, right in matches.filter(status=PairStatus.REVIEW).values_list("record_l_id", "record_r_id"):
         for one, other in ((left, right), (right, left)):
             known = one in records and other in records
             if known and records[one].customer_id is None and records[other].customer_id is not None:
@@ -199,6 +202,8 @@ def resolve_one(*, actor: User, record: SourceRecord, model: Any, matcher: Any) 
         other = by_id[candidate.record_id]
         left, right = sorted((record.pk, other.pk))
         pair = CandidatePair.objects.filter(record_l_id=left, record_r_id=right).first()
+        if pair is not None and pair.kind != PairKind.MATCH:
+            continue  # a related pair (person and corporation) is never scored or linked
         auto = candidate.match_probability >= model.auto_link
         if pair is None:
             pair = CandidatePair(record_l_id=left, record_r_id=right)
@@ -236,7 +241,9 @@ def open_review_on_customer(record: SourceRecord) -> bool:
     """Whether an unlinked record still has a pair in review with a record on a customer."""
     from django.db.models import Q
 
-    pairs = CandidatePair.objects.filter(Q(record_l=record) | Q(record_r=record), status=PairStatus.REVIEW)
+    pairs = CandidatePair.objects.filter(
+        Q(record_l=record) | Q(record_r=record), kind=PairKind.MATCH, status=PairStatus.REVIEW
+    )
     for left, right in pairs.values_list("record_l_id", "record_r_id"):
         other = right if left == record.pk else left
         customer_id = SourceRecord.objects.filter(pk=other).values_list("customer_id", flat=True).first()

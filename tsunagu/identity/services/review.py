@@ -12,7 +12,7 @@ from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
-from ..choices import PairStatus
+from ..choices import PairKind, PairStatus
 from ..models import CandidatePair, SourceRecord
 from .common import ensure_steward, one_index_update
 from .golden import golden_create, golden_refresh
@@ -29,6 +29,11 @@ def pair_decide(
     ensure_steward(actor)
     with transaction.atomic(), one_index_update():
         pair = CandidatePair.objects.select_for_update().get(pk=pair.pk)
+        if pair.kind != PairKind.MATCH:
+            # A person and a corporation are never one customer (services.related decides these).
+            raise ValidationError(
+                "この候補は関連候補(法人と代表者)です。統合はできません。「関連として登録」か「関連なし」を選んでください。"
+            )
         left = SourceRecord.objects.select_related("source").get(pk=pair.record_l_id)
         right = SourceRecord.objects.select_related("source").get(pk=pair.record_r_id)
         cl, cr = current_customer_id(left.customer_id), current_customer_id(right.customer_id)
@@ -100,7 +105,7 @@ def record_detach(*, actor: User, record: SourceRecord, reason: str) -> SourceRe
         writes.save(record, actor=actor, reason=f"名寄せ: 顧客 {old.number} から切り離し")
         now = timezone.now()
         pairs = CandidatePair.objects.filter(
-            Q(record_l=record, record_r__in=others) | Q(record_r=record, record_l__in=others)
+            Q(record_l=record, record_r__in=others) | Q(record_r=record, record_l__in=others), kind=PairKind.MATCH
         )
         for pair in pairs:
             pair.status, pair.decided_by, pair.decided_at = PairStatus.NOT_LINKED, actor, now
