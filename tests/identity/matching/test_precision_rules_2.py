@@ -72,7 +72,7 @@ def _two_customers(
 # --- two established customers ----------------------------------------------------------------------
 
 
-def test_two_customers_each_known_to_two_systems_with_their_own_mobiles_go_to_review():
+def test_two_customers_each_of_two_records_with_their_own_mobiles_go_to_review():
     pairs, records = _two_customers()
     assert _apply(pairs, records)[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
     # The records of each side stay linked to each other.
@@ -100,11 +100,17 @@ def test_an_email_under_another_provider_is_still_in_common():
     assert _apply(pairs, records)[0] == (0.997, None)
 
 
-def test_a_side_known_to_one_system_only_stays_linked():
-    # b and b2 from one system: a mover's old number beside the new one may be all it is.
+def test_two_records_of_one_system_are_an_established_customer_too():
+    # b and b2 both from the web system: two records with their own mobile, whatever the system.
     pairs, records = _two_customers(b2_source="web")
-    assert _apply(pairs, records)[0] == (0.997, None)
-    # A lone record with its own mobile on the other side: likewise.
+    assert _apply(pairs, records)[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+    # Without a source system at all: likewise.
+    assert _apply(pairs, records.drop(columns=["source_system"]))[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+
+
+def test_a_lone_record_with_its_own_mobile_stays_linked():
+    # One record with another number beside an established customer: a mover's new phone may be
+    # all it is (the dev set's movers).
     records = _records(
         a=("庄原市春田町18-25", "host", None, None),
         a2=("庄原市春田町18-25", "agency", "09011112222", None),
@@ -119,10 +125,17 @@ def test_a_side_without_any_contact_stays_linked():
     assert _apply(pairs, records)[0] == (0.997, None)
 
 
-def test_without_records_or_sources_nothing_changes():
-    pairs, records = _two_customers()
+def test_without_records_nothing_changes():
+    pairs, _ = _two_customers()
     assert _apply(pairs, None)[0] == (0.997, None)
-    assert _apply(pairs, records.drop(columns=["source_system"]))[0] == (0.997, None)
+
+
+def test_a_linked_record_missing_from_the_records_is_not_counted():
+    # b carries the mobile itself; b2 (linked to b) is not among the scored records: one record.
+    pairs, records = _two_customers(b2_mobile=None)
+    records.loc["b", "mobile_n"] = "08033334444"
+    assert _apply(pairs, records)[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+    assert _apply(pairs, records.drop(index="b2"))[0] == (0.997, None)
 
 
 def test_a_shared_identifier_in_the_data_leaves_the_model_to_decide():
@@ -153,8 +166,8 @@ def test_the_other_pairs_between_two_held_groups_wait_for_the_same_answer():
 
 
 def test_pairs_between_groups_nobody_asks_about_stay_linked():
-    # Two lone records of one system each: nothing is held, nothing waits.
-    pairs, records = _two_customers(b2_source="web")
+    # b's side has no contact: nothing is held, nothing waits.
+    pairs, records = _two_customers(b2_mobile=None)
     records.loc["b3"] = ["十津川村永井20-19", None, "1971-04-15", "サナエ", "早苗", None, None, "web"]
     pairs = pd.concat([pairs, _pairs(("a2", "b3", 0.997, NAME_AND_DOB))], ignore_index=True)
     assert [p for p, _ in _apply(pairs, records)] == [0.997, 0.999, 0.999, 0.997]

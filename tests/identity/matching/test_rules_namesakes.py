@@ -221,12 +221,20 @@ def test_namesakes_whose_own_mobiles_differ_go_to_review():
     assert _apply(pairs, None, population=10_000)[0] == (0.99, None)
 
 
-def test_one_mobile_on_both_sides_or_a_rare_name_stays_linked():
+def test_one_mobile_on_both_sides_stays_linked():
     pairs, records = _namesakes("09011112222", tf=0.02)
     assert _apply(pairs, records, population=10_000)[0] == (0.99, None)
-    # 1 % × 1 % of 10,000: one expected holder, a rare name: one person who changed phones.
+
+
+def test_a_rare_name_with_two_records_and_an_own_mobile_on_each_side_waits_for_a_steward():
+    # 1 % × 1 % of 10,000: one expected holder, a rare name. Two records on each side, each with
+    # its own mobile: two established customers (docs/identity-ii.md §14.6). A false merge shows
+    # one customer's data to another; a review costs a steward a minute.
     pairs, records = _namesakes("08033334444", tf=0.01)
-    assert _apply(pairs, records, population=10_000)[0] == (0.99, None)
+    assert _apply(pairs, records, population=10_000)[0] == (0.2, rules.NAME_AND_BIRTH_DATE_ONLY)
+    # One record on each side with mobiles that differ: one person who changed phones.
+    pair = NAME_AND_DOB | {"mobile": 0}
+    assert _apply(_pairs(("a2", "b2", 0.99, pair), tf=0.01), records, population=10_000) == [(0.99, None)]
 
 
 # --- the batch path hands the records to the rules ---------------------------------------------------

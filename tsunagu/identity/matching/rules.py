@@ -73,14 +73,14 @@ DETERMINISTIC_RECALL = 0.9
 # Feature columns the rules read on both sides of a pair (kept in Splink's output).
 RETAINED_COLUMNS = ("giv_kana",)
 # Feature columns of the scored records that the batch rules read (`apply(records=…)`).
-RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n", "email_n", "source_system")
+RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n", "email_n")
 # The records' columns `_moved_together` reads (a housemate at both places).
 _RESIDENT_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji")
 # A person's own contact points: the mobile and the e-mail (not the home landline: a household's).
 CONTACT_COLUMNS = ("mobile_n", "email_n")
-# Known to this many source systems: a customer whose records each system keeps on its own, not
-# one stray record (`_own_contacts_differ`).
-ESTABLISHED_SOURCES = 2
+# A customer of this many records (any source systems), with those linked to them: an established
+# customer whose contacts are their own, not one stray record (`_own_contacts_differ`).
+ESTABLISHED_RECORDS = 2
 _VOICING_MARKS = str.maketrans("", "", "\u3099\u309a")
 
 
@@ -189,20 +189,18 @@ def _own_contacts_differ(
     records: pd.DataFrame | None,
     *,
     columns: Sequence[str] = ("mobile_n",),
-    min_sources: int = 0,
+    min_records: int = 0,
 ) -> np.ndarray:
     """Among `rows`, the pairs whose two sides, each with the records it is `linked` to, carry
     contacts of `columns` (mobile, e-mail) and none in common: two people, each with their own
-    (a record without a contact borrows its person's from the linked records). `min_sources`:
-    each side must also be known to that many source systems. Unknown: False."""
+    (a record without a contact borrows its person's from the linked records). `min_records`:
+    each side must also have that many records. Unknown: False."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     out = np.zeros(len(pairs), dtype=bool)
     present = [c for c in columns if records is not None and c in records.columns]
     if records is None or not rows.any() or not present:
-        return out
-    if min_sources and "source_system" not in records.columns:
         return out
     left = pairs["record_id_l"].to_numpy().astype(str)
     right = pairs["record_id_r"].to_numpy().astype(str)
@@ -233,15 +231,12 @@ def _own_contacts_differ(
     mails = owned[owned["column"] == "email_n"]
     owned = pd.concat([owned, mails.assign(contact=mails["contact"].str.split("@").str[0] + "@")])
     contacts = owned.groupby("person")["contact"].agg(frozenset).to_dict()
-    systems: dict[int, int] = {}
-    if min_sources:
-        known = pd.DataFrame({"person": person, "source": records["source_system"].reindex(ids).to_numpy(dtype=object)})
-        known = known[known["person"].isin(asked_people)].dropna()
-        systems = known.groupby("person")["source"].nunique().to_dict()
+    # The scored records of each person (an id the records do not know is no record of theirs).
+    size = np.bincount(person, weights=pd.Index(ids).isin(records.index))
     empty: frozenset[str] = frozenset()
     for i, a, b in zip(index, mine, theirs, strict=True):
         own, other = contacts.get(a, empty), contacts.get(b, empty)
-        established = not min_sources or min(systems.get(a, 0), systems.get(b, 0)) >= min_sources
+        established = min(size[a], size[b]) >= min_records
         out[i] = a != b and established and bool(own) and bool(other) and not (own & other)
     return out
 
@@ -485,14 +480,15 @@ def apply(
     probability[namesake_mobiles] = review_cap
     rule[namesake_mobiles] = NAME_AND_BIRTH_DATE_ONLY
     # Two established customers: the name and birth date only (as above), whatever the name, and
-    # each side, with the records linked to it by other evidence, known to two source systems
-    # with its own contacts (mobile, e-mail), none of them in common. A person who moved keeps a
-    # mobile or an e-mail in one of those systems; two records alone (a mover's old number
-    # beside the new one) do not decide it. A data steward does.
+    # each side, with the records linked to it by other evidence, two records or more (any
+    # source systems) with its own contacts (mobile, e-mail), none of them in common. A person
+    # who moved keeps a mobile or an e-mail in one of their records; a lone record with another
+    # number (a mover's new phone) does not decide it. A data steward does: a false merge shows
+    # one customer's data to another, a review costs a steward a minute.
     two_customers = hard_negatives & name_and_birth_date_elsewhere & (probability >= thresholds.auto_link) & ~together
     linked = (probability >= thresholds.auto_link) & ~two_customers
     two_customers = _own_contacts_differ(
-        out, two_customers, linked, records, columns=CONTACT_COLUMNS, min_sources=ESTABLISHED_SOURCES
+        out, two_customers, linked, records, columns=CONTACT_COLUMNS, min_records=ESTABLISHED_RECORDS
     )
     probability[two_customers] = review_cap
     rule[two_customers] = NAME_AND_BIRTH_DATE_ONLY
