@@ -367,7 +367,7 @@ def test_every_admin_page_of_the_other_apps_renders_for_a_superuser(client, admi
     from tests.routes_world import build_world
     from tsunagu.cases.models import CalendarException
     from tsunagu.cases.services.overdue import overdue_snapshot_record
-    from tsunagu.identity.models import MatchModel
+    from tsunagu.identity.models import CustomerRelation, MatchModel
 
     settings.TSUNAGU_DOCUMENT_DIR = tmp_path / "documents"
     world = build_world()
@@ -376,6 +376,8 @@ def test_every_admin_page_of_the_other_apps_renders_for_a_superuser(client, admi
     MatchModel.objects.create(
         version=1, model_json="{}", auto_link=0.99, review=0.5, trained_by=world.users["steward"], is_active=False
     )
+    merge = world.identity["merge"]
+    CustomerRelation.objects.create(person=merge.absorbed, corporation=merge.survivor, created_by=merge.merged_by)
     others = [m for m in all_models() if m._meta.app_label not in FOUNDATION_APPS and admin.site.is_registered(m)]
     assert others, "no registered model outside the foundation apps"
     _walk_admin_pages(client, admin_user, others, subtests)

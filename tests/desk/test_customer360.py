@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 # お客様の声: the customer's voices and the menu's unread 回覧 badge (+2).
 # アンケート回答: the customer's survey answers (+1); the survey follow-ups' menu badge (+1).
 # 予測スコア: the customer's scores (+1, roles with analytics.scores).
-QUERY_BUDGET = 40
+# 関連する法人 / 代表者・関係者 (名寄せ): the customer's relations (+1; more only when there are some).
+QUERY_BUDGET = 41
 
 
 def page(client, user, customer, **params):

@@ -122,6 +122,7 @@ def test_a_full_run_stores_the_owner_and_company_as_a_related_pair_never_linked(
     owner.refresh_from_db()
     company.refresh_from_db()
     assert owner.customer_id != company.customer_id  # never merged
+    assert company.customer is not None
     assert company.customer.kind == CustomerKind.CORPORATE
     # Counts of pairs to review for a merge leave the related pair out.
     assert (

@@ -198,29 +198,42 @@ def review_counts(*, user: User) -> dict[str, int]:
 
 def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
     """The customer page's 「関連する法人」 (for a person) and 「代表者・関係者」 (for a
-    corporation): relations whose other customer the user may see (CustomerRelation is scoped to
-    both customers), and how many others exist that the user may not see (no name, no number).
+    corporation): relations whose other customer the user may see, and how many others exist that
+    the user may not see (no name, no number). One query for a customer without relations.
     Only after the scoped, logged read of the customer (customer_get); not stewards only."""
+    from django.db.models import Q
+
     from tsunagu.customers.selectors import require_logged_read
 
     require_logged_read(user=user, customer=customer)
-    as_person = CustomerRelation.objects.filter(person=customer)
-    as_corporation = CustomerRelation.objects.filter(corporation=customer)
-    visible = CustomerRelation.objects.visible_to(user)
-    corporations = list(visible.filter(person=customer).select_related("corporation").order_by("id"))
-    people = list(visible.filter(corporation=customer).select_related("person").order_by("id"))
-    shown = sorted({r.corporation_id for r in corporations} | {r.person_id for r in people})
-    if shown:  # the related customers' names are shown: a list read of them
+    relations = list(
+        CustomerRelation.objects.filter(Q(person=customer) | Q(corporation=customer))
+        .select_related("person", "corporation")
+        .order_by("id")
+    )
+    out: dict[str, Any] = {
+        "related_corporations": [],
+        "related_people": [],
+        "hidden_corporations": 0,
+        "hidden_people": 0,
+    }
+    if not relations:
+        return out
+    others = {r.corporation_id if r.person_id == customer.pk else r.person_id for r in relations}
+    visible = _visible_ids(user, others)
+    for relation in relations:
+        as_person = relation.person_id == customer.pk
+        other = relation.corporation_id if as_person else relation.person_id
+        if other in visible:
+            out["related_corporations" if as_person else "related_people"].append(relation)
+        else:
+            out["hidden_corporations" if as_person else "hidden_people"] += 1
+    if visible:  # the related customers' names are shown: a list read of them
         log_access(
             user=user,
-            customer_ids=shown,
+            customer_ids=sorted(visible),
             purpose=AccessPurpose.LIST,
             screen="顧客詳細(関連する顧客)",
             detail={"customer": customer.pk},
         )
-    return {
-        "related_corporations": corporations,
-        "related_people": people,
-        "hidden_corporations": as_person.count() - len(corporations),
-        "hidden_people": as_corporation.count() - len(people),
-    }
+    return out

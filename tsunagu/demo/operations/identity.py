@@ -37,7 +37,7 @@ from tsunagu.core.models import User
 from tsunagu.customers.choices import CustomerKind, PhoneKind
 from tsunagu.customers.models import Customer
 from tsunagu.identity import engine
-from tsunagu.identity.choices import PairStatus, RunKind
+from tsunagu.identity.choices import PairKind, PairStatus, RunKind
 from tsunagu.identity.models import CandidatePair, MatchRun, SourceRecord
 from tsunagu.identity.services.importing import records_import
 from tsunagu.identity.services.matching import match_run_execute
@@ -175,7 +175,8 @@ class IdentityResult:
     run_status: str = ""
     pairs: int = 0
     auto_linked: int = 0
-    review: int = 0
+    review: int = 0  # 名寄せ候補 in review
+    related: int = 0  # 関連候補(法人と代表者) in review
     new_customers: int = 0
     seconds: float = 0.0
     variants: dict[str, int] = field(default_factory=dict)
@@ -434,7 +435,7 @@ def _owner_company_rows(customers: list[Person], rng: random.Random) -> list[lis
     for index, owner in enumerate(rng.sample(homes, min(OWNER_COMPANIES, len(homes)))):
         business, business_kana = rng.choice(BUSINESSES)
         name = f"株式会社{owner.family}{business}"
-        kana = f"カブシキガイシャ {owner.family_kana}{business_kana}"
+        kana = f"カブシキガイシャ{owner.family_kana}{business_kana}"  # one word: no family/given split
         rows.append(
             [
                 f"H{20001 + index:05d}",
@@ -561,7 +562,8 @@ def demo_identity_load(*, actor: User, seed: int, as_of: dt.date, existing_custo
     result.stage_started = {k: round(v - started, 1) for k, v in stages.items()}
     result.run_id, result.run_status = run.pk, run.status
     result.pairs, result.auto_linked = run.pairs_found, run.auto_linked
-    result.review = CandidatePair.objects.filter(status=PairStatus.REVIEW).count()
+    result.review = CandidatePair.objects.filter(kind=PairKind.MATCH, status=PairStatus.REVIEW).count()
+    result.related = CandidatePair.objects.filter(kind=PairKind.RELATED, status=PairStatus.REVIEW).count()
     result.new_customers = Customer.objects.count() - before
     result.seconds = time.perf_counter() - started
     return result
