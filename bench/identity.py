@@ -64,10 +64,12 @@ class PeakRss:
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
         self.peak_kb = 0
+        self._started = time.perf_counter()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> PeakRss:
+        self._started = time.perf_counter()
         self._thread.start()
         return self
 
@@ -77,9 +79,13 @@ class PeakRss:
         self.peak_kb = max(self.peak_kb, self._sample())
 
     def stage(self, name: str) -> None:
-        """Log the peak so far (where memory peaks: prepare, train, predict, cluster)."""
+        """Log the time and the peak so far (where they go: prepare, train, predict, cluster)."""
         self.peak_kb = max(self.peak_kb, self._sample())
-        log(f"# identity: peak RSS after {name}: {self.peak_mb:,.0f} MiB (now {self._sample() / 1024:,.0f} MiB)")
+        seconds = time.perf_counter() - self._started
+        log(
+            f"# identity: {name} done at {seconds:.1f} s; peak RSS so far {self.peak_mb:,.0f} MiB"
+            f" (now {self._sample() / 1024:,.0f} MiB)"
+        )
 
     @property
     def peak_mb(self) -> float:
