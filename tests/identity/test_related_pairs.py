@@ -143,14 +143,15 @@ def _where(mask: np.ndarray, value: str) -> list[str | None]:
     return [value if m else None for m in mask]
 
 
-def test_a_million_records_is_a_join_not_a_cross_product():
-    """1M prepared rows (90 % persons, 10 % corporations, 300,000 addresses): seconds, not hours."""
+def test_a_large_book_is_a_join_not_a_cross_product():
+    """200,000 prepared rows (90 % persons, 10 % corporations, 60,000 addresses): seconds, not hours
+    (a cross product would be 360 million pairs). The 1M figure is in docs/identity-related.md."""
     rng = np.random.default_rng(1)
-    n = 1_000_000
-    addresses = np.array([f"町{i}" for i in range(300_000)], dtype=object)
+    n = 200_000
+    addresses = np.array([f"町{i}" for i in range(60_000)], dtype=object)
     addr = addresses[rng.integers(0, len(addresses), n)]
     corporate = rng.random(n) < 0.1
-    landline = np.array([f"03{i:08d}" for i in rng.integers(0, 400_000, n)], dtype=object)
+    landline = np.array([f"03{i:08d}" for i in rng.integers(0, 80_000, n)], dtype=object)
     frame = pd.DataFrame(
         {
             "record_id": [str(i) for i in range(n)],
@@ -169,7 +170,8 @@ def test_a_million_records_is_a_join_not_a_cross_product():
     started = time.perf_counter()
     found = related_pairs(frame)
     seconds = time.perf_counter() - started
-    assert seconds < 60
+    assert seconds < 20
+    assert len(found) > 0
     assert set(found["reasons"]) <= {"address|landline"}
 
 
