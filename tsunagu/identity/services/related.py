@@ -18,9 +18,10 @@ from tsunagu.core.choices import AuditAction
 from tsunagu.core.models import User
 from tsunagu.customers.models import Customer
 
-from ..choices import MergeStatus, PairKind, PairStatus, RelationRole
-from ..models import CandidatePair, CustomerMerge, CustomerRelation, MatchRun, SourceRecord
+from ..choices import PairKind, PairStatus, RelationRole
+from ..models import CandidatePair, CustomerRelation, MatchRun, SourceRecord
 from .common import ensure_steward
+from .resolution import current_customer_ids
 
 # Key of the finder's result in CandidatePair.evidence: which record is the person, which the
 # corporation (the pair itself is stored in id order), and the reasons (matching/related.REASONS).
@@ -38,18 +39,13 @@ def related_evidence(pair: CandidatePair) -> dict[str, Any]:
 
 
 def _live_customers(record_ids: Iterable[int]) -> dict[int, int | None]:
-    """Each record's live customer (merges followed in memory: one query for all active merges)."""
-    merged = dict(CustomerMerge.objects.filter(status=MergeStatus.ACTIVE).values_list("absorbed_id", "survivor_id"))
+    """Each record's live customer (resolution.current_customer_ids: merges followed in memory)."""
+    live = current_customer_ids()
     ids = sorted(set(record_ids))
     out: dict[int, int | None] = {}
     for start in range(0, len(ids), CHUNK):
         rows = SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "customer_id")
-        for pk, customer_id in rows:
-            seen: set[int] = set()
-            while customer_id in merged and customer_id not in seen:
-                seen.add(customer_id)
-                customer_id = merged[customer_id]
-            out[pk] = customer_id
+        out.update((pk, live(customer_id)) for pk, customer_id in rows)
     return out
 
 

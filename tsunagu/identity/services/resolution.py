@@ -36,6 +36,22 @@ def current_customer_id(customer_id: int | None) -> int | None:
     return customer_id
 
 
+def current_customer_ids() -> Callable[[int | None], int | None]:
+    """current_customer_id for many customers: the active merges are read once, then followed in
+    memory (a lookup per customer would be a query per hop)."""
+    active = CustomerMerge.objects.filter(status=MergeStatus.ACTIVE)
+    survivor_of = dict(active.values_list("absorbed_id", "survivor_id"))
+
+    def follow(customer_id: int | None) -> int | None:
+        seen: set[int] = set()
+        while customer_id in survivor_of and customer_id not in seen:
+            seen.add(customer_id)
+            customer_id = survivor_of[customer_id]
+        return customer_id
+
+    return follow
+
+
 class _Components:
     """Union-find with cannot-link constraints (not-link decisions are never crossed) and, for
     automatic links, deduplicated sources (two records of a source that holds each person once
