@@ -23,6 +23,10 @@ birth date, mobile and email carry it. One rule lifts instead of capping:
   is the person, whatever the family name says (marriage, divorce, adoption): linked at least at
   auto_link. The model alone undercounts it, because a changed surname usually comes with a
   move and new contacts, which the independence assumption counts as separate evidence against.
+- **contact at both addresses**: a pair of one name and birth date at two addresses (a move), or
+  of one given name and birth date under another family name (a name change), where a contact
+  point (landline, mobile, e-mail) is on a record at each address under that side's family name:
+  the household took it along. Linked (`_contact_at_both`).
 
 And one raises to review only:
 
@@ -50,6 +54,7 @@ POSSIBLE_NAME_CHANGE = "possible_name_change"
 NAME_AND_BIRTH_DATE_ONLY = "name_and_birth_date_only"
 POSSIBLE_TWINS = "possible_twins"
 MOVED_TOGETHER = "moved_together"
+CONTACT_AT_BOTH_ADDRESSES = "contact_at_both_addresses"
 SHARED_CONTACT_ONLY = "shared_contact_only"
 # name levels (gamma): 1 is "kanji differ, a reading unknown" (a possible homophone), 0 else.
 KANJI_DIFFERS_READING_UNKNOWN = 1
@@ -73,11 +78,28 @@ DETERMINISTIC_RECALL = 0.9
 # Feature columns the rules read on both sides of a pair (kept in Splink's output).
 RETAINED_COLUMNS = ("giv_kana",)
 # Feature columns of the scored records that the batch rules read (`apply(records=…)`).
-RECORD_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji", "mobile_n", "email_n")
+RECORD_COLUMNS = (
+    "addr",
+    "town",
+    "dob",
+    "giv_kana",
+    "giv_kanji",
+    "fam_kana",
+    "fam_kanji",
+    "mobile_n",
+    "email_n",
+    "landline",
+)
 # The records' columns `_moved_together` reads (a housemate at both places).
 _RESIDENT_COLUMNS = ("addr", "town", "dob", "giv_kana", "giv_kanji")
 # A person's own contact points: the mobile and the e-mail (not the home landline: a household's).
 CONTACT_COLUMNS = ("mobile_n", "email_n")
+# Every contact point a record can carry: the ones whose presence at two addresses `_contact_at_both`
+# reads (a household's landline or family e-mail, a member's mobile).
+ALL_CONTACT_COLUMNS = ("landline", "mobile_n", "email_n")
+# A household's contact point is seen at its homes (an old one, a new one, a maiden home);
+# one seen at more addresses is an agent's or an office's number, or a placeholder.
+MAX_CONTACT_ADDRESSES = 3
 # A customer of this many records (any source systems), with those linked to them: an established
 # customer whose contacts are their own, not one stray record (`_own_contacts_differ`).
 ESTABLISHED_RECORDS = 2
@@ -178,6 +200,84 @@ def _moved_together(
         ]
     )
     both = spelled.dropna().merge(at_b.dropna().drop_duplicates(), on=["b", "given", "dob"])
+    out[both["at"].unique()] = True
+    return out
+
+
+def _contact_at_both(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None) -> np.ndarray:
+    """Among `rows` (one person's name fields at two addresses, no contact of the pair in common),
+    the pairs whose two sides' households share a contact point: a landline, mobile or e-mail is
+    on a record at the one address under that side's family name (the pair's own record or a
+    housemate's) and on a record at the other address under the other side's. A household that
+    moves keeps its members' mobiles and e-mails (and, within its area, the landline); a
+    namesake's household carries none of the other's. A contact seen at more than
+    MAX_CONTACT_ADDRESSES addresses (an agent's office number, a placeholder) is no household's.
+    Only the address key locates (not the town: a town holds many households). Unknown: False.
+    `records`: record_id → RECORD_COLUMNS."""
+    out = np.zeros(len(pairs), dtype=bool)
+    columns = [c for c in ALL_CONTACT_COLUMNS if records is not None and c in records.columns]
+    needed = {"addr", "fam_kanji", "fam_kana"}
+    if records is None or not rows.any() or not columns or not needed <= set(records.columns):
+        return out
+    index = np.flatnonzero(rows)
+    left = pairs["record_id_l"].to_numpy()[index].astype(str)
+    right = pairs["record_id_r"].to_numpy()[index].astype(str)
+    sides = [
+        pd.DataFrame(
+            {
+                "at": index,
+                "place": records["addr"].reindex(ids).to_numpy(dtype=object),
+                "fam_kanji": records["fam_kanji"].reindex(ids).to_numpy(dtype=object),
+                "fam_kana": records["fam_kana"].reindex(ids).to_numpy(dtype=object),
+            }
+        )
+        for ids in (left, right)
+    ]
+    moved = (sides[0]["place"] != sides[1]["place"]).to_numpy() & sides[0]["place"].notna().to_numpy()
+    moved &= sides[1]["place"].notna().to_numpy()
+    if not moved.any():
+        return out
+    sides = [side[moved] for side in sides]
+    places = pd.unique(np.concatenate([side["place"].to_numpy() for side in sides]))
+    near = records[records["addr"].isin(places).to_numpy()]
+    # Each value is kept with its column (a mobile and a landline never collide).
+    held = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "place": near["addr"].to_numpy(dtype=object),
+                    "fam_kanji": near["fam_kanji"].to_numpy(dtype=object),
+                    "fam_kana": near["fam_kana"].to_numpy(dtype=object),
+                    "value": near[c].to_numpy(dtype=object),
+                    "column": c,
+                }
+            ).dropna(subset=["value"])
+            for c in columns
+        ]
+    )
+    if held.empty:
+        return out
+    held["contact"] = held["column"] + ":" + held["value"].astype(str)
+    # How many addresses each of these contacts is seen at, in all the scored records.
+    spread = pd.concat(
+        [
+            pd.DataFrame({"addr": records["addr"].to_numpy(dtype=object), "contact": c + ":" + records[c].astype(str)})[
+                records[c].isin(held.loc[held["column"] == c, "value"]).to_numpy()
+            ]
+            for c in columns
+        ]
+    ).dropna()
+    addresses = spread.drop_duplicates().groupby("contact").size()
+    household = addresses[addresses <= MAX_CONTACT_ADDRESSES].index
+    held = held[held["contact"].isin(household)]
+    found = []
+    for side in sides:
+        at = side.merge(held, on="place", suffixes=("", "_holder"))
+        same_family = (at["fam_kanji"].notna() & (at["fam_kanji"] == at["fam_kanji_holder"])) | (
+            at["fam_kana"].notna() & (at["fam_kana"] == at["fam_kana_holder"])
+        )
+        found.append(at.loc[same_family.to_numpy(), ["at", "contact"]].drop_duplicates())
+    both = found[0].merge(found[1], on=["at", "contact"])
     out[both["at"].unique()] = True
     return out
 
@@ -465,6 +565,16 @@ def apply(
     model = out["match_probability"].astype(float).to_numpy()
     probability[moved_lifted] = np.maximum(thresholds.auto_link, model[moved_lifted])
     rule[moved_lifted] = MOVED_TOGETHER
+    # A move seen in a contact instead of a housemate: a landline, mobile or e-mail at the one
+    # address is at the other too (not where the years are a generation apart: 同名の親子 of one
+    # household). Linked as a household's move.
+    kept = hard_negatives & moved & ~together
+    kept &= ~_decade_apart(out, kept, records)
+    kept = _contact_at_both(out, kept, records)
+    kept_lifted = kept & (probability < thresholds.auto_link)
+    probability[kept_lifted] = np.maximum(thresholds.auto_link, model[kept_lifted])
+    rule[kept_lifted] = CONTACT_AT_BOTH_ADDRESSES
+    together |= kept
     # Namesakes whose phones tell them apart: the name and birth date only (as above), a less
     # common name, and each side, with the records it is linked to by other evidence (an
     # address, a contact), has its own mobile and none in common.
@@ -527,6 +637,15 @@ def apply(
     near_contact &= probability >= thresholds.auto_link
     probability[near_contact] = review_cap
     rule[near_contact] = POSSIBLE_NAME_CHANGE
+    # A name change whose two addresses share a contact point (the landline, a mobile or an
+    # e-mail at the married home is on a record at the other address too): the given name, the
+    # birth date and the household's contact agree, as in `personal_fields_agree`, through the
+    # address rather than on the pair itself. Linked.
+    name_kept = hard_negatives & renamed & ~personal_id & ~near & ~contact_differs
+    name_kept &= probability < thresholds.auto_link
+    name_kept = _contact_at_both(out, name_kept, records)
+    probability[name_kept] = thresholds.auto_link
+    rule[name_kept] = CONTACT_AT_BOTH_ADDRESSES
     queued = renamed & (probability < review_cap)
     probability[queued] = review_cap
     rule[queued] = POSSIBLE_NAME_CHANGE
