@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
 import pandas as pd
 from _util import PYTHON, REPO, emit, log
 
@@ -239,21 +239,22 @@ def run_febrl4() -> None:
 
 def run_synthetic(count: int) -> None:
     """Generate in a child process (not timed, not in this process's memory), then time
-    prepare + train + predict + cluster and report this process's peak RSS."""
+    prepare + train + predict + cluster and report this process's peak RSS.
+
+    The records arrive as the product's full run builds them (`records_frame`): text columns as
+    Arrow strings, here read from a Parquet file the child wrote."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "records.pkl"
+        path = Path(tmp) / "records.parquet"
         code = (
-            "import sys, pickle; sys.path.insert(0, sys.argv[1]);"
+            "import sys; sys.path.insert(0, sys.argv[1]);"
             "from tests.identity.matching.generator import generate_records;"
-            "df = generate_records(int(sys.argv[2]));"
-            "pickle.dump(df, open(sys.argv[3], 'wb'))"
+            "generate_records(int(sys.argv[2])).drop(columns=['variations']).to_parquet(sys.argv[3])"
         )
         log(f"# identity synthetic: generating {count} records")
         subprocess.run([PYTHON, "-c", code, str(REPO), str(count), str(path)], check=True)
-        with path.open("rb") as handle:
-            frame = pickle.load(handle)
-    truth_of = frame.set_index("record_id")["cluster_id"]
-    records = frame.drop(columns=["cluster_id", "household_id", "variations"])
+        frame = pd.read_parquet(path, dtype_backend="pyarrow")
+    truth_of = pd.Series(frame["cluster_id"].to_numpy(dtype=np.int64), index=frame["record_id"].astype(str).to_numpy())
+    records = frame.drop(columns=["cluster_id", "household_id"])
     del frame
     info = {"dataset": "synthetic", "records": len(records), "engine": engines.current().name}
     log(f"# identity synthetic: {len(records)} records ({engines.current().name})")

@@ -33,11 +33,8 @@ def blocking_keys_many(records: list[dict[str, str | None]]) -> list[list[str]]:
 
 def frame(records: Iterable[dict[str, str | None]]) -> Any:
     """A DataFrame of matcher records with every field present (the engine's `prepare` input),
-    the optional ones (法人番号) included."""
-    import pandas as pd
-
-    module = matching()
-    return pd.DataFrame(list(records), columns=[*module.RECORD_FIELDS, *module.OPTIONAL_FIELDS])
+    the optional ones (法人番号) included; text as Arrow strings, built in chunks."""
+    return matching().records_frame(records)
 
 
 def record_for(pk: int, source_code: str, canonical: dict[str, str]) -> dict[str, str | None]:

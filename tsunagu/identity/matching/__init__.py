@@ -6,7 +6,7 @@ See docs/identity-matching.md.
 """
 
 from tsunagu.identity.matching.blocking import blocking_keys, blocking_keys_many
-from tsunagu.identity.matching.features import FEATURE_COLUMNS, OPTIONAL_FIELDS, RECORD_FIELDS, prepare
+from tsunagu.identity.matching.features import FEATURE_COLUMNS, OPTIONAL_FIELDS, RECORD_FIELDS, prepare, records_frame
 from tsunagu.identity.matching.model import Candidate, Matcher
 from tsunagu.identity.matching.thresholds import Thresholds
 
@@ -20,4 +20,5 @@ __all__ = [
     "blocking_keys",
     "blocking_keys_many",
     "prepare",
+    "records_frame",
 ]

@@ -8,11 +8,12 @@ a million records with repeated names, dates and postal codes are prepared in se
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -388,6 +389,8 @@ def _column(records: pd.DataFrame, name: str) -> pd.Series:
 
 def _arrow_strings(series: pd.Series) -> pa.Array:
     """The column as Arrow strings, '' where missing, surrounding white space removed."""
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
+        return pc.utf8_trim_whitespace(pc.fill_null(series.array.__arrow_array__().combine_chunks(), ""))
     values = series.astype(object).where(series.notna(), "").tolist()
     try:
         array = pa.array(values, type=pa.string())
@@ -503,12 +506,60 @@ def _other_id_key(text: str) -> str:
     return normalize.identifier_key(text) if text else ""
 
 
+# The source's own text columns that travel beside the features (the corporate rules read the name,
+# the caller its fields). As Python strings they were two thirds of the prepared frame at a million
+# records; as Arrow strings they take a third of that. The id and the source code stay Python objects:
+# pair ids and the linkage rules compare them as plain strings.
+_ARROW_SOURCE_FIELDS = frozenset((*RECORD_FIELDS, *OPTIONAL_FIELDS)) - {"record_id", "source_system"}
+
+
 def _with_fields(records: pd.DataFrame) -> pd.DataFrame:
     out = records.copy()
     for name in (*RECORD_FIELDS, *OPTIONAL_FIELDS):
         if name not in out.columns:
             out[name] = None
+        elif name in _ARROW_SOURCE_FIELDS and out[name].dtype == object:
+            out[name] = _source_strings(out[name])
+        elif name not in _ARROW_SOURCE_FIELDS and out[name].dtype != object:
+            out[name] = out[name].astype(object).where(out[name].notna(), None)  # Arrow input: plain strings
     return out
+
+
+def records_frame(records: Iterable[Mapping[str, Any]], *, chunk: int = 50_000) -> pd.DataFrame:
+    """A DataFrame of matcher records (every field present) whose text columns are Arrow strings,
+    built `chunk` records at a time: a million records held as Python dicts and strings at once
+    was a gigabyte and more that the allocator kept for the rest of the run."""
+    fields = (*RECORD_FIELDS, *OPTIONAL_FIELDS)
+    columns: dict[str, list[pa.Array]] = {name: [] for name in fields}
+    rows: list[Mapping[str, Any]] = []
+
+    def flush() -> None:
+        for name in fields:
+            values = [row.get(name) for row in rows]
+            columns[name].append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
+        rows.clear()
+
+    for record in records:
+        rows.append(record)
+        if len(rows) >= chunk:
+            flush()
+    flush()
+    out = pd.DataFrame(
+        {name: pd.arrays.ArrowExtensionArray(pa.chunked_array(c, type=pa.string())) for name, c in columns.items()}
+    )
+    for name in ("record_id", "source_system"):
+        out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
+
+
+def _source_strings(series: pd.Series) -> pd.Series:
+    """An object column of strings (None/NaN missing) as Arrow strings, values unchanged; a column
+    holding anything else (dates, numbers from a caller) stays as it is."""
+    try:
+        array = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return series
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), index=series.index, name=series.name)
 
 
 def _nullable(series: pd.Series) -> pd.Series:
@@ -563,9 +614,20 @@ def _name_parts(full: pd.Series, family: pd.Series, given: pd.Series) -> tuple[p
     return fam_raw, giv_raw, whole, single
 
 
-def _names(
-    out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True, mapper: _Mapper = _SERIAL
-) -> tuple[pd.DataFrame, SurnameLexicon]:
+@dataclass
+class _NameKeys:
+    """Name keys of every row before the surname lexicon splits the unsplit names (row-local, so
+    computed in parts), and the lexicon those rows teach."""
+
+    frame: pd.DataFrame  # kanji_key, kana_key, name_set; fam/giv kanji and reading as given; flags
+    learned: SurnameLexicon
+
+
+_NAME_KEY_STRINGS = ("kanji_key", "kana_key", "name_set", "fam_k", "giv_k", "fam_r", "giv_r")
+_NAME_KEY_FLAGS = ("split_k", "single_k", "split_r", "single_r")
+
+
+def _name_keys(out: pd.DataFrame, *, learn: bool = True, mapper: _Mapper = _SERIAL) -> _NameKeys:
     """Name keys for every row, computed once per distinct name part (vectorized)."""
     name, family, given = _text(out["name_kanji"]), _text(out["family_name"]), _text(out["given_name"])
     kana = _text(out["name_kana"], kana=True)
@@ -582,48 +644,91 @@ def _names(
     full_r = fam_r + giv_r
     full_r[~split_r] = _map_values(fullr_raw[~split_r], _reading, mapper)
 
-    lexicon = SurnameLexicon()
+    learned = SurnameLexicon()
     if learn:
-        lexicon.kanji.update(fam_k[split_k].value_counts().to_dict())
-        lexicon.kana.update(fam_r[split_r].value_counts().to_dict())
-        lexicon.given_kanji.update(giv_k[split_k].value_counts().to_dict())
-        lexicon.given_kana.update(giv_r[split_r].value_counts().to_dict())
+        learned.kanji.update(fam_k[split_k].value_counts().to_dict())
+        learned.kana.update(fam_r[split_r].value_counts().to_dict())
+        learned.given_kanji.update(giv_k[split_k].value_counts().to_dict())
+        learned.given_kana.update(giv_r[split_r].value_counts().to_dict())
         both = split_k & split_r
         for (k, r), count in pd.DataFrame({"k": fam_k[both], "r": fam_r[both]}).value_counts().items():
-            lexicon.readings.setdefault(str(k), Counter())[str(r)] += int(count)
-    if surnames is not None:
-        lexicon = lexicon.merge(surnames) if learn else surnames
+            learned.readings.setdefault(str(k), Counter())[str(r)] += int(count)
 
     # Both names in sorted order, only where the record itself splits them: a blocking key must
     # not depend on the lexicon (blocking_keys() sees one record alone).
     low, high = fam_k.where(fam_k <= giv_k, giv_k), giv_k.where(fam_k <= giv_k, fam_k)
     name_set = (low + "|" + high).where(split_k, "")
-    # Unsplit names: the longest known family name, once per distinct full name.
-    todo_k = ~split_k & (full_k != "") & ~single_k
-    found_k = {v: lexicon.split_kanji(v) for v in pd.unique(full_k[todo_k])}
-    found = [found_k.get(v) or ("", "") for v in full_k[todo_k].tolist()]
-    fam_k, giv_k = fam_k.copy(), giv_k.copy()
-    fam_k[todo_k] = [family for family, _given in found]
-    giv_k[todo_k] = [given for _family, given in found]
-    fam_k, giv_k = fam_k.where(split_k | todo_k | single_k, ""), giv_k.where(split_k | todo_k | single_k, "")
-    todo_r = ~split_r & (full_r != "") & ~single_r
-    pairs = pd.DataFrame({"r": full_r[todo_r], "k": fam_k[todo_r]}).drop_duplicates()
-    found_r = {(r, k): lexicon.split_kana(r, k or None) for r, k in zip(pairs["r"], pairs["k"], strict=True)}
-    keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
-    fam_r = fam_r.copy()
-    giv_r = giv_r.copy()
-    fam_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[0] for key in keys_r]
-    giv_r.loc[todo_r] = [(found_r.get(key) or ("", ""))[1] for key in keys_r]
-    fam_r, giv_r = fam_r.where(split_r | todo_r | single_r, ""), giv_r.where(split_r | todo_r | single_r, "")
     frame = pd.DataFrame(
         {
             "kanji_key": full_k,
-            "fam_kanji": fam_k,
-            "giv_kanji": giv_k,
             "kana_key": full_r,
-            "fam_kana": fam_r,
-            "giv_kana": giv_r,
             "name_set": name_set,
+            "fam_k": fam_k,
+            "giv_k": giv_k,
+            "fam_r": fam_r,
+            "giv_r": giv_r,
+            "split_k": split_k.to_numpy(dtype=bool),
+            "single_k": single_k.to_numpy(dtype=bool),
+            "split_r": split_r.to_numpy(dtype=bool),
+            "single_r": single_r.to_numpy(dtype=bool),
+        },
+        index=out.index,
+    )
+    return _NameKeys(frame, learned)
+
+
+def _lexicon(learned: SurnameLexicon, surnames: SurnameLexicon | None, learn: bool) -> SurnameLexicon:
+    if surnames is None:
+        return learned
+    return learned.merge(surnames) if learn else surnames
+
+
+def _split_names(keys: pd.DataFrame, lexicon: SurnameLexicon) -> dict[str, pd.Series]:
+    """The final name columns: unsplit names split at the longest known family name, once per
+    distinct full name (numpy object arrays: pandas' masked assignment was seconds at 1M rows)."""
+    full_k, fam_k, giv_k = (_strings(keys[c]) for c in ("kanji_key", "fam_k", "giv_k"))
+    full_r, fam_r, giv_r = (_strings(keys[c]) for c in ("kana_key", "fam_r", "giv_r"))
+    split_k, single_k = keys["split_k"].to_numpy(dtype=bool), keys["single_k"].to_numpy(dtype=bool)
+    split_r, single_r = keys["split_r"].to_numpy(dtype=bool), keys["single_r"].to_numpy(dtype=bool)
+    todo_k = ~split_k & (full_k != "") & ~single_k
+    fam_k, giv_k = np.where(split_k | single_k, fam_k, ""), np.where(split_k | single_k, giv_k, "")
+    unsplit = full_k[todo_k]
+    found_k = {v: lexicon.split_kanji(v) or ("", "") for v in pd.unique(unsplit)}
+    found = [found_k[v] for v in unsplit]
+    fam_k[todo_k] = [family for family, _given in found]
+    giv_k[todo_k] = [given for _family, given in found]
+    todo_r = ~split_r & (full_r != "") & ~single_r
+    fam_r, giv_r = np.where(split_r | single_r, fam_r, ""), np.where(split_r | single_r, giv_r, "")
+    keys_r = list(zip(full_r[todo_r], fam_k[todo_r], strict=True))
+    found_r = {key: lexicon.split_kana(key[0], key[1] or None) or ("", "") for key in dict.fromkeys(keys_r)}
+    fam_r[todo_r] = [found_r[key][0] for key in keys_r]
+    giv_r[todo_r] = [found_r[key][1] for key in keys_r]
+    columns = {"fam_kanji": fam_k, "giv_kanji": giv_k, "fam_kana": fam_r, "giv_kana": giv_r}
+    return {name: pd.Series(values, index=keys.index, dtype=object) for name, values in columns.items()}
+
+
+def _strings(series: pd.Series) -> np.ndarray:
+    """A column of strings as a numpy object array ('' where missing)."""
+    values = series.to_numpy(dtype=object, na_value="") if isinstance(series.dtype, pd.ArrowDtype) else series
+    return np.asarray(values, dtype=object)
+
+
+def _names(
+    out: pd.DataFrame, surnames: SurnameLexicon | None, *, learn: bool = True, mapper: _Mapper = _SERIAL
+) -> tuple[pd.DataFrame, SurnameLexicon]:
+    """The seven name columns of every row and the lexicon that split them."""
+    keys = _name_keys(out, learn=learn, mapper=mapper)
+    lexicon = _lexicon(keys.learned, surnames, learn)
+    split = _split_names(keys.frame, lexicon)
+    frame = pd.DataFrame(
+        {
+            "kanji_key": keys.frame["kanji_key"],
+            "fam_kanji": split["fam_kanji"],
+            "giv_kanji": split["giv_kanji"],
+            "kana_key": keys.frame["kana_key"],
+            "fam_kana": split["fam_kana"],
+            "giv_kana": split["giv_kana"],
+            "name_set": keys.frame["name_set"],
         }
     )
     return frame, lexicon
@@ -643,6 +748,8 @@ def prepare(
     `surnames` (e.g. the lexicon of a trained model). `workers` > 1 computes the distinct
     values of large columns in that many processes (batch runs; the script needs a __main__ guard).
     """
+    if workers > 1 and len(records) >= PARALLEL_MIN_ROWS:
+        return _prepare_in_parts(records, surnames, learn, workers)
     mapper = _Mapper(workers)
     try:
         return _prepare(records, surnames, learn, mapper)
@@ -655,27 +762,94 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
     # at a million records the object columns of every feature at once were the peak of the run.
     out = _with_fields(records)
     out["record_id"] = out["record_id"].astype(str)
-    names, lexicon = _names(out, surnames, learn=learn, mapper=mapper)
-    for column in ("kanji_key", "fam_kanji", "giv_kanji", "kana_key", "fam_kana", "giv_kana", "name_set"):
-        out[column] = _feature(names.pop(column))
+    keys = _name_keys(out, learn=learn, mapper=mapper)
+    return _assemble(out, keys.frame, _lexicon(keys.learned, surnames, learn), _row_features(out, mapper))
+
+
+def _prepare_in_parts(
+    records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool, workers: int
+) -> pd.DataFrame:
+    """prepare() of a large frame on `workers` processes, by rows: every feature is row-local but
+    the split of unsplit names, which waits for the lexicon that all parts learn together. The
+    parent only joins the parts (before, it computed every row's keys and glue itself and the
+    workers mapped distinct values: one core busy most of the time)."""
+    out = _with_fields(records)
+    out["record_id"] = out["record_id"].astype(str)
+    bounds = np.linspace(0, len(out), workers * PARTS_PER_WORKER + 1, dtype=np.int64)
+    fields = [*RECORD_FIELDS, *OPTIONAL_FIELDS]
+    parts = [out.iloc[start:stop][fields] for start, stop in itertools.pairwise(bounds) if stop > start]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = list(pool.map(_prepare_part, parts, itertools.repeat(learn)))
+    del parts
+    learned = SurnameLexicon()
+    for _keys, part_learned, _features in results:
+        learned = learned.merge(part_learned)
+    keys = pd.concat([r[0] for r in results])
+    features = pd.concat([r[2] for r in results])
+    del results
+    return _assemble(out, keys, _lexicon(learned, surnames, learn), dict(features.items()))
+
+
+# Parts per worker process: a smaller part is a smaller peak in each worker.
+PARTS_PER_WORKER = 2
+PARALLEL_MIN_ROWS = 200_000
+
+
+def _prepare_part(part: pd.DataFrame, learn: bool) -> tuple[pd.DataFrame, SurnameLexicon, pd.DataFrame]:
+    """One part's name keys (Arrow, '' kept: the split reads it), the lexicon it teaches and its
+    other features (in a worker process)."""
+    keys = _name_keys(part, learn=learn)
+    frame = keys.frame
+    for column in _NAME_KEY_STRINGS:
+        values = frame[column].to_numpy(dtype=object)
+        frame[column] = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(values, type=pa.string())), index=frame.index)
+    return frame, keys.learned, pd.DataFrame(_row_features(part, _SERIAL))
+
+
+def _assemble(
+    out: pd.DataFrame, keys: pd.DataFrame, lexicon: SurnameLexicon, features: Mapping[str, pd.Series]
+) -> pd.DataFrame:
+    split = _split_names(keys, lexicon)
+    names = {
+        "kanji_key": keys["kanji_key"],
+        "fam_kanji": split["fam_kanji"],
+        "giv_kanji": split["giv_kanji"],
+        "kana_key": keys["kana_key"],
+        "fam_kana": split["fam_kana"],
+        "giv_kana": split["giv_kana"],
+        "name_set": keys["name_set"],
+    }
+    del split
+    for column, values in names.items():
+        out[column] = _feature(values).set_axis(out.index)  # by position: the parts' index may repeat
     del names
     out["head_kanji"] = out["kanji_key"].str[:2]
     out["tail_kanji"] = out["kanji_key"].str[-2:]
     out["tail_kana"] = out["kana_key"].str[-2:]
+    for column, values in features.items():
+        out[column] = values.set_axis(out.index)
+    out.attrs["surnames"] = _Carried(lexicon)
+    return out
 
-    out["dob"] = _feature(
-        _map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"]), mapper=mapper)
-    )
-    out["dob_y"] = out["dob"].str[:4]
-    out["dob_md"] = out["dob"].str[5:]
-    out["sex"] = _feature(_map_unique(out["gender"], sex_key))
+
+def _row_features(out: pd.DataFrame, mapper: _Mapper) -> dict[str, pd.Series]:
+    """Every feature but the names, as Arrow columns (row-local: a part of the rows gives the
+    same values as the whole)."""
+    features: dict[str, pd.Series] = {}
+    dob = _feature(_map_unique(out["birth_date"], birth_date_iso, fast=_fast_date(out["birth_date"]), mapper=mapper))
+    features["dob"] = dob
+    features["dob_y"] = dob.str[:4]
+    features["dob_md"] = dob.str[5:]
+    features["sex"] = _feature(_map_unique(out["gender"], sex_key))
     postal = _nullable(_map_unique(out["postal_code"], postal_key, fast=_fast_postal(out["postal_code"])))
     postal_area = postal.str[:3]
     old_area = postal.isna() & out["postal_code"].notna()
     if old_area.any():
         postal_area[old_area] = _nullable(_map_unique(out.loc[old_area, "postal_code"], old_postal_area))
-    out["postal"] = _feature(postal)
-    out["postal_area"] = _feature(postal_area)
+    features["postal"] = _feature(postal)
+    features["postal_area"] = _feature(postal_area)
     del postal, postal_area
     corporate = _map_unique(
         out["name_kanji"].fillna("").astype(str) + _PAIR_SEPARATOR + out["name_kana"].fillna("").astype(str),
@@ -683,42 +857,44 @@ def _prepare(records: pd.DataFrame, surnames: SurnameLexicon | None, learn: bool
         mapper=mapper,
     )
     for column, values in zip(("corp_name", "corp_kana", "corp_form", "corp_read"), _unzip(corporate, 4), strict=True):
-        out[column] = _feature(values)
+        features[column] = _feature(values)
     del corporate
     number = _nullable(_map_unique(out["corporate_number"], corporate_number_key))
-    out["corp_number"] = _feature(number.where(out["corp_form"].notna().to_numpy(), None))  # a person has no 法人番号
+    features["corp_number"] = _feature(number.where(features["corp_form"].notna().to_numpy(), None))  # persons: none
     parts = _map_unique(
         out["address"].fillna("").astype(str) + _PAIR_SEPARATOR + out["postal_code"].fillna("").astype(str),
         _address_features_of_pair,
         mapper=mapper,
     )
     for column, values in zip(("addr", "addr_bld", "town"), _unzip(parts, 3), strict=True):
-        out[column] = _feature(values)
+        features[column] = _feature(values)
     del parts
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)
     mobile = _map_unique(out["mobile"], phone_key, fast=_fast_phone(out["mobile"]))
     phone_is_mobile = phone.map(normalize.is_mobile)
     mobile_is_mobile = mobile.map(normalize.is_mobile)
     # A mobile is personal wherever it was entered; any other number is the household's line.
-    out["mobile_n"] = _feature(mobile.where(mobile_is_mobile, phone.where(phone_is_mobile, "")))
-    out["landline"] = _feature(phone.where(~phone_is_mobile & (phone != ""), mobile.where(~mobile_is_mobile, "")))
+    features["mobile_n"] = _feature(mobile.where(mobile_is_mobile, phone.where(phone_is_mobile, "")))
+    features["landline"] = _feature(phone.where(~phone_is_mobile & (phone != ""), mobile.where(~mobile_is_mobile, "")))
     del phone, mobile
-    out["email_n"] = _feature(_map_unique(out["email"], email_normalized, fast=_fast_email(out["email"])))
+    features["email_n"] = _feature(_map_unique(out["email"], email_normalized, fast=_fast_email(out["email"])))
     other_id = _nullable(_map_unique(out["other_id"], _other_id_key))
-    out["other_id_n"] = _feature(other_id)
+    features["other_id_n"] = _feature(other_id)
     # Halves of the shared id (blocking): a one-character slip leaves one of them intact.
     ids = other_id.tolist()
     halves = [(v[: len(v) // 2], v[len(v) // 2 :]) if isinstance(v, str) else (None, None) for v in ids]
     head, tail = _unzip(pd.Series(halves, index=out.index, dtype=object), 2)
-    out["oid_head"], out["oid_tail"] = _feature(head), _feature(tail)
-    out.attrs["surnames"] = _Carried(lexicon)
-    return out
+    features["oid_head"], features["oid_tail"] = _feature(head), _feature(tail)
+    return features
 
 
 def _feature(series: pd.Series) -> pd.Series:
     """A feature column: Arrow strings (a third of the memory of Python strings, and DuckDB reads
     them without a copy), null where the value is missing or ''."""
-    array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
+        array = series.array.__arrow_array__().combine_chunks()
+    else:
+        array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
     return pd.Series(pd.arrays.ArrowExtensionArray(array), index=series.index)
 
