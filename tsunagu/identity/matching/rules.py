@@ -131,10 +131,11 @@ def _decade_apart(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame |
     if records is None or not rows.any() or "dob" not in records.columns:
         return out
     index = np.flatnonzero(rows)
-    year = pd.to_numeric(records["dob"].str[:4], errors="coerce")
-    left = year.reindex(pairs["record_id_l"].to_numpy()[index].astype(str)).to_numpy(dtype=float)
-    right = year.reindex(pairs["record_id_r"].to_numpy()[index].astype(str)).to_numpy(dtype=float)
-    out[index] = np.abs(left - right) >= 10  # NaN compares False
+    ids = np.concatenate([pairs["record_id_l"].to_numpy()[index], pairs["record_id_r"].to_numpy()[index]])
+    # The birth dates of these pairs' records only (not of every scored record: a million).
+    dob = records["dob"].reindex(ids.astype(str))
+    year = pd.to_numeric(dob.str[:4], errors="coerce").to_numpy(dtype=float)
+    out[index] = np.abs(year[: len(index)] - year[len(index) :]) >= 10  # NaN compares False
     return out
 
 
@@ -204,6 +205,20 @@ def _moved_together(
     return out
 
 
+def _codes(*arrays: np.ndarray) -> list[np.ndarray]:
+    """The values of `arrays` as codes into one table (missing: -1), to join them as integers."""
+    codes, _ = pd.factorize(np.concatenate(arrays))
+    return np.split(codes, np.cumsum([len(a) for a in arrays])[:-1])
+
+
+def _joint_codes(first: list[np.ndarray], second: list[np.ndarray]) -> list[np.ndarray]:
+    """Codes (from `_codes`) of value pairs: equal where both values are, -1 where either is missing."""
+    width = int(max(codes.max(initial=-1) for codes in second)) + 1
+    return [
+        np.where((a >= 0) & (b >= 0), a.astype(np.int64) * width + b, -1) for a, b in zip(first, second, strict=True)
+    ]
+
+
 def _contact_at_both(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFrame | None) -> np.ndarray:
     """Among `rows` (one person's name fields at two addresses, no contact of the pair in common),
     the pairs whose two sides' households share a contact point: a landline, mobile or e-mail is
@@ -216,22 +231,19 @@ def _contact_at_both(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFram
     `records`: record_id → RECORD_COLUMNS."""
     out = np.zeros(len(pairs), dtype=bool)
     columns = [c for c in ALL_CONTACT_COLUMNS if records is not None and c in records.columns]
-    needed = {"addr", "fam_kanji", "fam_kana"}
-    if records is None or not rows.any() or not columns or not needed <= set(records.columns):
+    needed = ["addr", "fam_kanji", "fam_kana"]
+    if records is None or not rows.any() or not columns or not set(needed) <= set(records.columns):
         return out
     index = np.flatnonzero(rows)
-    left = pairs["record_id_l"].to_numpy()[index].astype(str)
-    right = pairs["record_id_r"].to_numpy()[index].astype(str)
+    # The pair's two records (one look-up of the three columns for each side).
     sides = [
-        pd.DataFrame(
-            {
-                "at": index,
-                "place": records["addr"].reindex(ids).to_numpy(dtype=object),
-                "fam_kanji": records["fam_kanji"].reindex(ids).to_numpy(dtype=object),
-                "fam_kana": records["fam_kana"].reindex(ids).to_numpy(dtype=object),
-            }
-        )
-        for ids in (left, right)
+        records[needed]
+        .reindex(pairs[side].to_numpy()[index].astype(str))
+        .set_axis(index)
+        .rename(columns={"addr": "place"})
+        .rename_axis("at")
+        .reset_index()
+        for side in ("record_id_l", "record_id_r")
     ]
     moved = (sides[0]["place"] != sides[1]["place"]).to_numpy() & sides[0]["place"].notna().to_numpy()
     moved &= sides[1]["place"].notna().to_numpy()
@@ -240,46 +252,79 @@ def _contact_at_both(pairs: pd.DataFrame, rows: np.ndarray, records: pd.DataFram
     sides = [side[moved] for side in sides]
     places = pd.unique(np.concatenate([side["place"].to_numpy() for side in sides]))
     near = records[records["addr"].isin(places).to_numpy()]
-    # Each value is kept with its column (a mobile and a landline never collide).
+    # Each value is kept with its column (a mobile and a landline never collide). The records'
+    # address and names are converted from Arrow text once, not once per contact column.
+    residents = pd.DataFrame({"place": near["addr"].to_numpy(dtype=object)}).assign(
+        fam_kanji=near["fam_kanji"].to_numpy(dtype=object), fam_kana=near["fam_kana"].to_numpy(dtype=object)
+    )
     held = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "place": near["addr"].to_numpy(dtype=object),
-                    "fam_kanji": near["fam_kanji"].to_numpy(dtype=object),
-                    "fam_kana": near["fam_kana"].to_numpy(dtype=object),
-                    "value": near[c].to_numpy(dtype=object),
-                    "column": c,
-                }
-            ).dropna(subset=["value"])
-            for c in columns
-        ]
+        [residents.assign(value=near[c].to_numpy(dtype=object), column=c).dropna(subset=["value"]) for c in columns]
     )
     if held.empty:
         return out
-    held["contact"] = held["column"] + ":" + held["value"].astype(str)
-    # How many addresses each of these contacts is seen at, in all the scored records.
+    # The contacts on a record at each side's address under that side's family name (kanji or
+    # reading; an empty name is no family's). Joined on integer codes of the address and the name
+    # (one join per side and spelling over some 300,000 records near the pairs at a million: as
+    # text, those joins were most of the rule's time).
+    contact, contacts = pd.factorize(held["column"] + ":" + held["value"].astype(str))
+    frames = (*sides, held)
+    place = _codes(*(frame["place"].to_numpy(dtype=object) for frame in frames))
+    keys: list[list[np.ndarray]] = [[], []]
+    for name in ("fam_kanji", "fam_kana"):
+        household = _joint_codes(place, _codes(*(frame[name].to_numpy(dtype=object) for frame in frames)))
+        at_held = pd.DataFrame({"household": household[2], "contact": contact})
+        at_held = at_held[at_held["household"] >= 0]
+        for i, side in enumerate(sides):
+            at_side = pd.DataFrame({"household": household[i], "at": side["at"].to_numpy()})
+            joined = at_side[at_side["household"] >= 0].merge(at_held, on="household")
+            keys[i].append(joined["at"].to_numpy(dtype=np.int64) * len(contacts) + joined["contact"].to_numpy())
+    found = [np.unique(np.concatenate(side_keys)) for side_keys in keys]
+    shared = np.intersect1d(found[0], found[1])
+    both = pd.DataFrame({"at": shared // len(contacts), "contact": contacts[shared % len(contacts)]})
+    # How many addresses each contact found at both addresses is seen at, in all the scored
+    # records (counted for those few only, not for every contact near the pairs).
+    kind = both["contact"].str.split(":", n=1).str[0]
+    value = both["contact"].str.split(":", n=1).str[1]
     spread = pd.concat(
         [
-            pd.DataFrame({"addr": records["addr"].to_numpy(dtype=object), "contact": c + ":" + records[c].astype(str)})[
-                records[c].isin(held.loc[held["column"] == c, "value"]).to_numpy()
-            ]
+            pd.DataFrame(
+                {"addr": records["addr"][hit].to_numpy(dtype=object), "contact": c + ":" + records[c][hit].astype(str)}
+            )
             for c in columns
+            for hit in [records[c].isin(value[kind == c]).to_numpy()]
         ]
     ).dropna()
     addresses = spread.drop_duplicates().groupby("contact").size()
-    household = addresses[addresses <= MAX_CONTACT_ADDRESSES].index
-    held = held[held["contact"].isin(household)]
-    found = []
-    for side in sides:
-        at = side.merge(held, on="place", suffixes=("", "_holder"))
-        same_family = (at["fam_kanji"].notna() & (at["fam_kanji"] == at["fam_kanji_holder"])) | (
-            at["fam_kana"].notna() & (at["fam_kana"] == at["fam_kana_holder"])
-        )
-        found.append(at.loc[same_family.to_numpy(), ["at", "contact"]].drop_duplicates())
-    both = found[0].merge(found[1], on=["at", "contact"])
+    both = both[both["contact"].isin(addresses[addresses <= MAX_CONTACT_ADDRESSES].index)]
     out[both["at"].unique()] = True
     return out
+
+
+# Each pair's two records as codes into one index of record ids (as text, as the records' index):
+# (left codes, right codes, ids).
+RecordCodes = tuple[np.ndarray, np.ndarray, pd.Index]
+
+
+def _record_codes(pairs: pd.DataFrame) -> RecordCodes:
+    """The pairs' records as codes, computed once per `apply` and shared by the rules that read
+    groups of linked records: at a million records, converting and hashing the ids of every pair
+    was most of each such rule's time."""
+    count = len(pairs)
+    raw = np.concatenate([pairs["record_id_l"].to_numpy(), pairs["record_id_r"].to_numpy()])
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    # Hashed as they come, then as text (two raw ids of one text, 7 and "7", are one record).
+    again, ids = pd.factorize(np.asarray(uniques, dtype=object).astype(str))
+    codes = again[codes]
+    return codes[:count], codes[count:], pd.Index(ids)
+
+
+def _components(left: np.ndarray, right: np.ndarray, count: int) -> np.ndarray:
+    """Connected components of `count` records joined by the edges `left`–`right` (codes)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(count, count))
+    return connected_components(graph, directed=False)[1]
 
 
 def _own_contacts_differ(
@@ -290,111 +335,108 @@ def _own_contacts_differ(
     *,
     columns: Sequence[str] = ("mobile_n",),
     min_records: int = 0,
+    codes: RecordCodes | None = None,
 ) -> np.ndarray:
     """Among `rows`, the pairs whose two sides, each with the records it is `linked` to, carry
     contacts of `columns` (mobile, e-mail) and none in common: two people, each with their own
     (a record without a contact borrows its person's from the linked records). `min_records`:
-    each side must also have that many records. Unknown: False."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    each side must also have that many records. `codes`: `_record_codes(pairs)` if known.
+    Unknown: False."""
     out = np.zeros(len(pairs), dtype=bool)
     present = [c for c in columns if records is not None and c in records.columns]
     if records is None or not rows.any() or not present:
         return out
-    left = pairs["record_id_l"].to_numpy().astype(str)
-    right = pairs["record_id_r"].to_numpy().astype(str)
+    left, right, ids = codes if codes is not None else _record_codes(pairs)
     index = np.flatnonzero(rows)
-    links, asked = int(linked.sum()), len(index)
-    codes, ids = pd.factorize(np.concatenate([left[linked], right[linked], left[index], right[index]]))
-    graph = coo_matrix(
-        (np.ones(links, dtype=np.int8), (codes[:links], codes[links : 2 * links])), shape=(len(ids), len(ids))
-    )
-    _, person = connected_components(graph, directed=False)
-    mine = person[codes[2 * links : 2 * links + asked]]
-    theirs = person[codes[2 * links + asked :]]
-    asked_people = np.concatenate([mine, theirs])
-    # The contacts of the people asked about, each a set (a mobile and an e-mail never collide:
-    # each value is kept with its column).
+    person = _components(left[linked], right[linked], len(ids))
+    mine, theirs = person[left[index]], person[right[index]]
+    # The records of the people asked about (only theirs are read: not a million).
+    asked = np.isin(person, np.concatenate([mine, theirs]))
+    asked_ids = ids[asked]
+    # The contacts of the people asked about (a mobile and an e-mail never collide: each value is
+    # kept with its column).
     owned = pd.concat(
         [
-            pd.DataFrame({"person": person, "contact": records[column].reindex(ids).to_numpy(dtype=object)})
+            pd.DataFrame(
+                {"person": person[asked], "contact": records[column].reindex(asked_ids).to_numpy(dtype=object)}
+            )
             .dropna()
             .assign(column=column)
             for column in present
         ]
     )
-    owned = owned[owned["person"].isin(asked_people)]
     owned["contact"] = owned["column"] + ":" + owned["contact"].astype(str)
     # An e-mail's name before the @ counts as the contact too: a person who changed provider
     # (taro.s@docomo → taro.s@gmail) or a domain mistyped keeps it.
     mails = owned[owned["column"] == "email_n"]
     owned = pd.concat([owned, mails.assign(contact=mails["contact"].str.split("@").str[0] + "@")])
-    contacts = owned.groupby("person")["contact"].agg(frozenset).to_dict()
-    # The scored records of each person (an id the records do not know is no record of theirs).
-    size = np.bincount(person, weights=pd.Index(ids).isin(records.index))
-    empty: frozenset[str] = frozenset()
-    for i, a, b in zip(index, mine, theirs, strict=True):
-        own, other = contacts.get(a, empty), contacts.get(b, empty)
-        established = min(size[a], size[b]) >= min_records
-        out[i] = a != b and established and bool(own) and bool(other) and not (own & other)
+    held = owned[["person", "contact"]].drop_duplicates()
+    # The scored records of each person (an id the records do not know is no record of theirs;
+    # looked up in the records' index as `reindex` does, not hashed again as `isin` would).
+    known = records.index.get_indexer(asked_ids) >= 0
+    size = np.bincount(person[asked], weights=known, minlength=len(ids))
+    # Pairs whose two people share a contact: each pair joined to its one side's contacts, then
+    # to the other side's same contact.
+    asked_pairs = pd.DataFrame({"at": index, "a": mine, "b": theirs})
+    shared = asked_pairs.merge(held.rename(columns={"person": "a"}), on="a").merge(
+        held.rename(columns={"person": "b"}), on=["b", "contact"]
+    )
+    holders = held["person"].unique()
+    out[index] = (
+        (mine != theirs)
+        & (np.minimum(size[mine], size[theirs]) >= min_records)
+        & np.isin(mine, holders)
+        & np.isin(theirs, holders)
+        & ~np.isin(index, shared["at"].to_numpy())
+    )
     return out
 
 
-def _same_groups(pairs: pd.DataFrame, rows: np.ndarray, held: np.ndarray, linked: np.ndarray) -> np.ndarray:
-    """Among `rows`, the pairs between the same two groups of `linked` records as a `held` pair
-    (a group: the records joined by the linked pairs). Unknown: False."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+def _pair_keys(left: np.ndarray, right: np.ndarray, count: int) -> np.ndarray:
+    """One number per unordered pair of groups (of `count`): a pair and its mirror share it."""
+    low, high = np.minimum(left, right).astype(np.int64), np.maximum(left, right).astype(np.int64)
+    return low * count + high
 
+
+def _same_groups(
+    pairs: pd.DataFrame, rows: np.ndarray, held: np.ndarray, linked: np.ndarray, codes: RecordCodes | None = None
+) -> np.ndarray:
+    """Among `rows`, the pairs between the same two groups of `linked` records as a `held` pair
+    (a group: the records joined by the linked pairs). `codes`: `_record_codes(pairs)` if known.
+    Unknown: False."""
     out = np.zeros(len(pairs), dtype=bool)
     if not rows.any() or not held.any():
         return out
-    left = pairs["record_id_l"].to_numpy().astype(str)
-    right = pairs["record_id_r"].to_numpy().astype(str)
-    codes, ids = pd.factorize(np.concatenate([left, right]))
-    n = len(left)
-    graph = coo_matrix(
-        (np.ones(int(linked.sum()), dtype=np.int8), (codes[:n][linked], codes[n:][linked])), shape=(len(ids), len(ids))
-    )
-    _, group = connected_components(graph, directed=False)
-    low = np.minimum(group[codes[:n]], group[codes[n:]])
-    high = np.maximum(group[codes[:n]], group[codes[n:]])
-    questions = set(zip(low[held].tolist(), high[held].tolist(), strict=True))
-    for i in np.flatnonzero(rows):
-        out[i] = low[i] != high[i] and (int(low[i]), int(high[i])) in questions
+    left, right, ids = codes if codes is not None else _record_codes(pairs)
+    group = _components(left[linked], right[linked], len(ids))
+    group_l, group_r = group[left], group[right]
+    key = _pair_keys(group_l, group_r, len(ids))
+    out[rows] = (group_l != group_r)[rows] & np.isin(key[rows], key[held])
     return out
 
 
 def _asked_together(
-    pairs: pd.DataFrame, rows: np.ndarray, probability: np.ndarray, thresholds: Thresholds, questions: np.ndarray
+    pairs: pd.DataFrame,
+    rows: np.ndarray,
+    probability: np.ndarray,
+    thresholds: Thresholds,
+    questions: np.ndarray,
+    codes: RecordCodes | None = None,
 ) -> np.ndarray:
     """Among `rows`, the pairs whose two records are already one question: both in one group of
     auto-linked records, or each in a group that another pair links to the other group at the
     review level and that is one of `questions` (a possible name change: the steward decides on
-    those two people anyway). Unknown: False."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    those two people anyway). `codes`: `_record_codes(pairs)` if known. Unknown: False."""
     out = np.zeros(len(pairs), dtype=bool)
-    if not rows.any() or "record_id_l" not in pairs.columns:
+    if not rows.any() or (codes is None and "record_id_l" not in pairs.columns):
         return out
-    left = pairs["record_id_l"].to_numpy().astype(str)
-    right = pairs["record_id_r"].to_numpy().astype(str)
-    codes, ids = pd.factorize(np.concatenate([left, right]))
-    n = len(left)
+    left, right, ids = codes if codes is not None else _record_codes(pairs)
     linked = probability >= thresholds.auto_link
-    graph = coo_matrix(
-        (np.ones(int(linked.sum()), dtype=np.int8), (codes[:n][linked], codes[n:][linked])), shape=(len(ids), len(ids))
-    )
-    _, group = connected_components(graph, directed=False)
-    group_l, group_r = group[codes[:n]], group[codes[n:]]
+    group = _components(left[linked], right[linked], len(ids))
+    group_l, group_r = group[left], group[right]
     asked = (probability >= thresholds.review) & ~linked & questions
-    low, high = np.minimum(group_l, group_r)[asked], np.maximum(group_l, group_r)[asked]
-    between = set(zip(low.tolist(), high.tolist(), strict=True))
-    for i in np.flatnonzero(rows):
-        a, b = int(group_l[i]), int(group_r[i])
-        out[i] = a == b or (min(a, b), max(a, b)) in between
+    key = _pair_keys(group_l, group_r, len(ids))
+    out[rows] = ((group_l == group_r) | np.isin(key, key[asked]))[rows]
     return out
 
 
@@ -481,6 +523,8 @@ def apply(
         return (gamma > 0) & (gamma >= highest - below)
 
     out = pairs.copy()
+    # The pairs' records as codes, for the rules that read groups of linked records (shared).
+    codes = _record_codes(out) if "record_id_l" in out.columns and "record_id_r" in out.columns else None
     probability = out["match_probability"].astype(float).to_numpy().copy()
     given = _gamma(out, "given_name")
     # A shared id with one slip is still that person's id; a mobile one digit off is not (it
@@ -586,7 +630,7 @@ def apply(
         & _common_name(out, population, COMMON_NAME_HOLDERS_MOBILES_DIFFER)
     )
     linked = (probability >= thresholds.auto_link) & ~namesake_mobiles
-    namesake_mobiles = _own_contacts_differ(out, namesake_mobiles, linked, records)
+    namesake_mobiles = _own_contacts_differ(out, namesake_mobiles, linked, records, codes=codes)
     probability[namesake_mobiles] = review_cap
     rule[namesake_mobiles] = NAME_AND_BIRTH_DATE_ONLY
     # Two established customers: the name and birth date only (as above), whatever the name, and
@@ -598,7 +642,7 @@ def apply(
     two_customers = hard_negatives & name_and_birth_date_elsewhere & (probability >= thresholds.auto_link) & ~together
     linked = (probability >= thresholds.auto_link) & ~two_customers
     two_customers = _own_contacts_differ(
-        out, two_customers, linked, records, columns=CONTACT_COLUMNS, min_records=ESTABLISHED_RECORDS
+        out, two_customers, linked, records, columns=CONTACT_COLUMNS, min_records=ESTABLISHED_RECORDS, codes=codes
     )
     probability[two_customers] = review_cap
     rule[two_customers] = NAME_AND_BIRTH_DATE_ONLY
@@ -608,7 +652,7 @@ def apply(
     held = name_and_birth_date_elsewhere & (rule == NAME_AND_BIRTH_DATE_ONLY)
     waiting = hard_negatives & name_and_birth_date_elsewhere & (probability >= thresholds.auto_link)
     linked = (probability >= thresholds.auto_link) & ~waiting
-    waiting = _same_groups(out, waiting, held, linked)
+    waiting = _same_groups(out, waiting, held, linked, codes)
     probability[waiting] = review_cap
     rule[waiting] = NAME_AND_BIRTH_DATE_ONLY
     # Given names only alike (fuzzy or weaker: 直美 / 直樹, or one reading in other kanji: 優子 /
@@ -664,7 +708,7 @@ def apply(
     levels_top = dict(top) if top else {c.removeprefix("gamma_"): 0 for c in out.columns if c.startswith("gamma_")}
     if not top:
         levels_top = {name: int(_gamma(out, name).max(initial=0)) for name in levels_top}
-    slipped = _asked_together(out, slipped, probability, thresholds, name_changes(out, levels_top))
+    slipped = _asked_together(out, slipped, probability, thresholds, name_changes(out, levels_top), codes)
     probability[slipped] = review_cap
     rule[slipped] = POSSIBLE_NAME_CHANGE
 
