@@ -26,6 +26,7 @@ from tsunagu.cases.models import CaseTask, ComplaintCategory
 from tsunagu.cases.services import case_handoff
 from tsunagu.core.choices import DepartmentKind, Role
 from tsunagu.core.models import Agency, Agent, Branch, Department, User
+from tsunagu.customers.choices import CustomerKind
 from tsunagu.customers.models import Customer
 from tsunagu.customers.services import AddressInput
 from tsunagu.documents.choices import BatchStatus, DeliveryChannel, DocumentType
@@ -33,7 +34,7 @@ from tsunagu.documents.config import get_storage
 from tsunagu.documents.models import Document, DocumentBatch
 from tsunagu.documents.reissue import policy_reissue
 from tsunagu.identity.choices import PairStatus
-from tsunagu.identity.models import CandidatePair, MappingProfile, MatchRun, SourceRecord
+from tsunagu.identity.models import CandidatePair, CustomerRelation, MappingProfile, MatchRun, SourceRecord
 from tsunagu.identity.services.importing import records_import
 from tsunagu.identity.services.merging import customer_merge
 from tsunagu.identity.services.sources import mapping_profile_save, source_system_register
@@ -164,6 +165,17 @@ def _identity(steward: User, hq: User, customer: Customer, org: dict[str, Any]) 
     duplicate = make_customer(hq, name=NAME, name_kana=NAME_KANA, phones=[("mobile", PHONE)])
     fire_policy(hq, duplicate, agency=org["agency_a"], number="PN-ROUTES-A2")
     merge = customer_merge(actor=steward, survivor=customer, absorbed=duplicate, reason="同一人物(ルート検査)")
+    # Agency A's customer as the representative of a company (関連の解除).
+    company = make_customer(
+        hq,
+        kind=CustomerKind.CORPORATE,
+        name="株式会社ルート検査",
+        name_kana="カブシキガイシャルートケンサ",
+        birth_date=None,
+        phones=[],
+        emails=[],
+    )
+    relation = CustomerRelation.objects.create(person=customer, corporation=company, created_by=steward)
     return {
         "source": agency,
         "profile": MappingProfile.objects.get(source=agency),
@@ -172,6 +184,7 @@ def _identity(steward: User, hq: User, customer: Customer, org: dict[str, Any]) 
         "run": run,
         "merge": merge,
         "duplicate": duplicate,
+        "relation": relation,
     }
 
 

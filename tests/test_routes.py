@@ -442,6 +442,17 @@ ROUTES: dict[str, Expect] = {
     "identity:pair": Expect(
         "steward", lambda w: {"pk": w.identity["pair"].pk}, logs=any_row, outsider=FORBIDDEN, only=STEWARDS
     ),
+    "identity:relation_end": Expect(
+        # An invalid form (no reason) re-renders the relation with the error (200).
+        "steward",
+        lambda w: {"pk": w.identity["relation"].pk},
+        method="POST",
+        data=lambda w: {},
+        ok=(200,),
+        logs=customer_a,
+        outsider=FORBIDDEN,
+        only=STEWARDS,
+    ),
     "identity:customer": Expect(
         "steward", lambda w: {"pk": w.customer.pk}, logs=customer_a, outsider=FORBIDDEN, only=STEWARDS
     ),

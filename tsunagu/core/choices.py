@@ -97,6 +97,7 @@ class AuditAction(models.TextChoices):
     IDENTITY_PAIR_NOT_LINK = "identity.pair_not_link", "名寄せ候補を別人と判定"
     IDENTITY_PAIR_RELATED = "identity.pair_related", "関連候補を関連として登録"
     IDENTITY_PAIR_UNRELATED = "identity.pair_unrelated", "関連候補を関連なしと判定"
+    IDENTITY_RELATION_END = "identity.relation_end", "顧客の関連(法人と代表者)を解除"
     IDENTITY_RECORD_DETACH = "identity.record_detach", "ソースレコードの切り離し"
     IDENTITY_MERGE = "identity.merge", "顧客の統合(統合先)"
     IDENTITY_MERGED_INTO = "identity.merged_into", "顧客の統合(統合元)"

@@ -101,6 +101,20 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="理由", max_length=300)
 
 
+class RelationEndForm(forms.Form):
+    """関連の解除: why the relation ends (required, kept with the ended relation)."""
+
+    reason = forms.CharField(
+        label="解除の理由",
+        max_length=300,
+        help_text="例: 代表者の交代(登記簿で確認)。解除した関連は顧客画面に表示されなくなり、履歴に残ります。",
+        error_messages={
+            "required": "関連を解除する理由を入力してください。",
+            "max_length": "解除の理由は300文字以内で入力してください。",
+        },
+    )
+
+
 class MergeForm(forms.Form):
     absorbed = forms.CharField(
         label="統合する顧客(顧客番号)", max_length=20, help_text="この顧客に統合する顧客の顧客番号(例: K000000011)。"

@@ -414,6 +414,13 @@ class CustomerRelation(models.Model):
     note = models.CharField("メモ", max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="登録者")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    # 関連の解除 (services.related.relation_end): the row stays, ended, with who, when and why; an
+    # ended relation is no longer shown, and the two customers may be related again (a new row).
+    ended_at = models.DateTimeField("解除日時", null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="解除者"
+    )
+    end_reason = models.CharField("解除の理由", max_length=300, blank=True)
     history = HistoricalRecords()
     objects = CustomerRelationQuerySet.as_manager()
 
@@ -421,9 +428,17 @@ class CustomerRelation(models.Model):
         verbose_name = verbose_name_plural = "顧客の関連(法人と代表者)"
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "corporation"], name="customer_relation_unique"),
+            models.UniqueConstraint(
+                fields=["person", "corporation"],
+                condition=Q(ended_at__isnull=True),
+                name="customer_relation_unique_active",
+            ),
             models.CheckConstraint(condition=~Q(person=F("corporation")), name="customer_relation_two_customers"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} – {self.corporation_id} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None

@@ -3,9 +3,11 @@ of personal data access-logged."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from tsunagu.core.access_log import log_access
@@ -196,36 +198,108 @@ def review_counts(*, user: User) -> dict[str, int]:
     return dict.fromkeys(PairKind.values, 0) | {row["kind"]: row["n"] for row in rows}
 
 
+@dataclass(frozen=True)
+class RelationRow:
+    """A relation as the customer page shows it: the two customers as they live now (merges
+    followed), and the relation (its role, and its pk for 関連の解除)."""
+
+    relation: CustomerRelation
+    person: Customer
+    corporation: Customer
+
+    @property
+    def role_label(self) -> str:
+        return self.relation.get_role_display()
+
+
+def _own_customers(customer_id: int) -> RawSQL:
+    """A subquery of the customer and every customer merged into it (chained merges too), for
+    `…_id__in=`: a recursive CTE over Customer.merged_into, so that the relations of a customer
+    and of those merged into it are one query (SQLite and PostgreSQL alike)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    table = quote(Customer._meta.db_table)
+    pk, merged_into = quote(Customer._meta.pk.column), quote(Customer._meta.get_field("merged_into").column)
+    sql = (
+        f"WITH RECURSIVE own(id) AS (SELECT %s UNION SELECT c.{pk} FROM {table} c JOIN own ON c.{merged_into} = own.id)"
+        " SELECT id FROM own"
+    )
+    return RawSQL(sql, [customer_id])
+
+
+def _live(customers: list[Customer]) -> dict[int, Customer]:
+    """Each customer's live customer (the one it is merged into, chained merges followed): no
+    query when none of them is merged away, one per level of merges otherwise."""
+    out = {c.pk: c for c in customers}
+    pending = {c.pk: c.merged_into_id for c in customers if c.merged_into_id is not None}
+    seen: set[int] = set()
+    while pending:
+        targets = {t for t in pending.values() if t is not None} - seen
+        seen |= targets
+        found = {c.pk: c for c in Customer.objects.filter(pk__in=targets)}
+        for origin, target in list(pending.items()):
+            live = found.get(target) if target is not None else None
+            if live is None:
+                del pending[origin]  # a loop or a vanished row: keep what we have
+                continue
+            out[origin] = live
+            if live.merged_into_id is None or live.merged_into_id in seen:
+                del pending[origin]
+            else:
+                pending[origin] = live.merged_into_id
+    return out
+
+
 def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
     """The customer page's 「関連する法人」 (for a person) and 「代表者・関係者」 (for a
-    corporation): relations whose other customer the user may see, and how many others exist that
-    the user may not see (no name, no number). One query for a customer without relations.
-    Only after the scoped, logged read of the customer (customer_get); not stewards only."""
-    from django.db.models import Q
+    corporation): active relations (not ended) whose other customer the user may see, and how
+    many others exist that the user may not see (no name, no number).
 
+    Merges are followed at read time: a relation registered on a customer since merged into
+    this one is shown here, with the other side as it lives now (its survivor); after an unmerge
+    each customer has its own again. A relation whose two sides are now one customer is not
+    shown; two relations to the same customer are shown once. One query for a customer without
+    relations. Only after the scoped, logged read of the
+    customer (customer_get); not stewards only (`can_end`: whether the user may end one)."""
     from tsunagu.customers.selectors import require_logged_read
 
     require_logged_read(user=user, customer=customer)
-    relations = list(
-        CustomerRelation.objects.filter(Q(person=customer) | Q(corporation=customer))
-        .select_related("person", "corporation")
-        .order_by("id")
-    )
     out: dict[str, Any] = {
         "related_corporations": [],
         "related_people": [],
         "hidden_corporations": 0,
         "hidden_people": 0,
+        "can_end": False,
     }
+    # One query: the active relations of the customer and of the customers merged into it, each
+    # side on its own index (a UNION: an OR of the two would scan every relation).
+    active = CustomerRelation.objects.filter(ended_at__isnull=True).order_by()
+    relations = sorted(
+        active.filter(person_id__in=_own_customers(customer.pk)).union(
+            active.filter(corporation_id__in=_own_customers(customer.pk))
+        ),
+        key=lambda r: r.pk,
+    )
     if not relations:
         return out
-    others = {r.corporation_id if r.person_id == customer.pk else r.person_id for r in relations}
-    visible = _visible_ids(user, others)
-    for relation in relations:
-        as_person = relation.person_id == customer.pk
-        other = relation.corporation_id if as_person else relation.person_id
-        if other in visible:
-            out["related_corporations" if as_person else "related_people"].append(relation)
+    out["can_end"] = is_steward(user)
+    sides = {pk for r in relations for pk in (r.person_id, r.corporation_id)}
+    live = _live(list(Customer.objects.filter(pk__in=sides)))
+    rows: dict[int, RelationRow] = {}  # by the other customer: shown once
+    for relation in sorted(relations, key=lambda r: (customer.pk not in (r.person_id, r.corporation_id), r.pk)):
+        row = RelationRow(relation, live[relation.person_id], live[relation.corporation_id])
+        if row.person.pk == row.corporation.pk:
+            continue  # both sides are one customer now: nothing to relate
+        as_person = row.person.pk == customer.pk
+        other = row.corporation if as_person else row.person
+        if other.pk != customer.pk:
+            rows.setdefault(other.pk, row)
+    visible = _visible_ids(user, set(rows)) if rows else set()
+    for other_pk, row in sorted(rows.items(), key=lambda item: item[1].relation.pk):
+        as_person = row.person.pk == customer.pk
+        if other_pk in visible:
+            out["related_corporations" if as_person else "related_people"].append(row)
         else:
             out["hidden_corporations" if as_person else "hidden_people"] += 1
     if visible:  # the related customers' names are shown: a list read of them
@@ -237,3 +311,44 @@ def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
             detail={"customer": customer.pk},
         )
     return out
+
+
+def relation_get(*, user: User, pk: int, screen: str = "") -> CustomerRelation:
+    """One relation for 関連の解除: stewards only (403), and only when the steward may see both
+    customers (404, never a hint that it exists); the read of both is logged."""
+    _check(user)
+    relation = (
+        CustomerRelation.objects.visible_to(user)
+        .select_related("person", "corporation", "created_by", "ended_by", "pair")
+        .filter(pk=pk)
+        .first()
+    )
+    if relation is None:
+        raise Http404("関連が見つかりません。")
+    log_access(
+        user=user,
+        customer_ids=[relation.person_id, relation.corporation_id],
+        purpose=AccessPurpose.VIEW,
+        screen=screen,
+        detail={"relation": pk},
+    )
+    return relation
+
+
+def pair_relation(
+    *, user: User, pair: CandidatePair, person: Customer | None, corporation: Customer | None
+) -> CustomerRelation | None:
+    """The relation a related pair's decision registered (or reused): the one of the two live
+    customers, active first, else the latest. The caller read (and logged) the pair and scoped
+    both customers (pair_get, pair_customers)."""
+    from django.db.models import Q
+
+    _check(user)
+    if pair.status != PairStatus.RELATED:
+        return None
+    match = Q(pair=pair)
+    if person is not None and corporation is not None:
+        match |= Q(person=person, corporation=corporation)
+    relations = list(CustomerRelation.objects.filter(match).select_related("ended_by").order_by("-id"))
+    relations.sort(key=lambda r: r.ended_at is not None)  # active first, then the latest
+    return relations[0] if relations else None

@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("review/", views.review_list, name="review"),
     path("review/<int:pk>/", views.pair_detail, name="pair"),
+    path("relations/<int:pk>/end/", views.relation_end_view, name="relation_end"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("customers/<int:pk>/merge/", views.customer_merge_view, name="merge_into"),
     path("merges/<int:pk>/", views.merge_detail, name="merge"),

@@ -20,15 +20,24 @@ from tsunagu.customers.models import Customer
 from tsunagu.customers.selectors import customer_get
 
 from . import display, selectors
-from .choices import PairKind, PairStatus
-from .forms import DecisionForm, ImportForm, MappingProfileForm, MergeForm, ReasonForm, RelatedDecisionForm, SourceForm
-from .models import CustomerRelation, StagedRow
+from .choices import PairKind
+from .forms import (
+    DecisionForm,
+    ImportForm,
+    MappingProfileForm,
+    MergeForm,
+    ReasonForm,
+    RelatedDecisionForm,
+    RelationEndForm,
+    SourceForm,
+)
+from .models import StagedRow
 from .records import FIELD_LABELS
 from .services.importing import records_import
 from .services.ledger import LEDGER_CODE
 from .services.matching import match_run_start
 from .services.merging import customer_merge, customer_unmerge, merge_check
-from .services.related import related_decide, related_evidence
+from .services.related import related_decide, related_evidence, relation_end
 from .services.resolution import current_customer_id
 from .services.review import pair_decide
 from .services.sources import mapping_profile_save, source_system_register
@@ -91,7 +100,6 @@ LEVEL_LABELS = {
     "name_and_birth_date_only": "氏名と生年月日のみ一致(同姓同名の別人の可能性、自動統合しない)",
     "possible_twins": "同姓・同じ生年月日で名が似ている(双子の可能性、自動統合しない)",
     "moved_together": "同じ世帯の人も同じ旧住所から同じ新住所へ(世帯の転居)",
-    "contact_at_both_addresses": "名・生年月日が一致し、両方の住所の記録に同じ連絡先(世帯の転居・改姓)",
     "shared_contact_only": "名が似ているだけで生年月日が異なる(家族で共有の連絡先、自動統合しない)",
     "competing_candidates": "重複なしのシステムに同じくらい確からしい候補が複数(要確認)",
     # Corporations (matching/corporate.py): comparison levels, then the rules.
@@ -433,9 +441,9 @@ def _related_pair_detail(request: AuthedRequest, pair: Any, customers: list[Cust
     by_pk = {c.pk: c for c in customers}
     person_customer = by_pk.get(current_customer_id(person.customer_id) or 0)
     corporation_customer = by_pk.get(current_customer_id(corporation.customer_id) or 0)
-    relation = None
-    if pair.status == PairStatus.RELATED and person_customer and corporation_customer:
-        relation = CustomerRelation.objects.filter(person=person_customer, corporation=corporation_customer).first()
+    relation = selectors.pair_relation(
+        user=request.user, pair=pair, person=person_customer, corporation=corporation_customer
+    )
     return render(
         request,
         "identity/related_pair.html",
@@ -451,6 +459,23 @@ def _related_pair_detail(request: AuthedRequest, pair: Any, customers: list[Cust
             "form": form,
         },
     )
+
+
+@login_required
+def relation_end_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """関連の解除: the relation (both customers, role, who registered it) and the reason form;
+    POST ends it and goes back to the person's customer page."""
+    relation = selectors.relation_get(user=request.user, pk=pk, screen="顧客の関連の解除")
+    form = RelationEndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            relation_end(actor=request.user, relation=relation, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "関連を解除しました。")
+            return redirect("desk:customer_detail", pk=relation.person_id)
+    return render(request, "identity/relation_end.html", {"relation": relation, "form": form})
 
 
 @login_required

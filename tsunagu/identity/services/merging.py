@@ -45,7 +45,7 @@ from tsunagu.interactions.services import interactions_move_to_customer
 from tsunagu.policies.models import InsuredPerson, Policy
 from tsunagu.policies.services import policies_move_to_customer
 
-from ..choices import MergeStatus, PairStatus
+from ..choices import MergeStatus, PairKind, PairStatus
 from ..models import CandidatePair, CustomerMerge, SourceRecord
 from .common import ensure_steward, one_index_update, save_customer_link
 from .golden import golden_refresh, lineage_restore, lineage_snapshot
@@ -270,12 +270,13 @@ def customer_unmerge(*, actor: User, merge: CustomerMerge, reason: str) -> Unmer
             if group in restored_groups or current_lineage.get(group) == after_lineage.get(group):
                 restored_groups.add(group)
         lineage_restore(actor=actor, customer=survivor, snapshot=before["survivor"]["lineage"], fields=restored_groups)
-        # The steward says these are two people: later runs must not link them again.
+        # The steward says these are two people: later runs must not link them again. Only merge
+        # candidates: a related pair (a person and a corporation) keeps its own status.
         a_records = set(before["absorbed"]["records"])
         s_records = set(before["survivor"]["records"])
         now = timezone.now()
         for pair in CandidatePair.objects.filter(
-            record_l__in=a_records | s_records, record_r__in=a_records | s_records
+            kind=PairKind.MATCH, record_l__in=a_records | s_records, record_r__in=a_records | s_records
         ):
             if {pair.record_l_id, pair.record_r_id} & a_records and {pair.record_l_id, pair.record_r_id} & s_records:
                 pair.status, pair.decided_by, pair.decided_at = PairStatus.NOT_LINKED, actor, now

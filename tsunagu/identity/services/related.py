@@ -1,7 +1,8 @@
 """Related candidates (関連候補(法人と代表者)): storing the person × corporation pairs a full run
-finds (matching/related.py), and a steward's decision on one: 関連として登録 (a CustomerRelation
-between the two customers, role 代表者 or 関係者) or 関連なし. Never a merge: nothing here moves a
-record or joins two customers, and resolution never reads these pairs."""
+(or an import) finds (matching/related.py), a steward's decision on one: 関連として登録 (a
+CustomerRelation between the two customers, role 代表者 or 関係者) or 関連なし, and ending a
+registered relation (関連の解除: the row stays, ended, with its reason). Never a merge: nothing
+here moves a record or joins two customers, and resolution never reads these pairs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from tsunagu.core import writes
@@ -70,7 +72,7 @@ def related_store(*, actor: User, run: MatchRun | None, found: Any) -> int:
     for pair in existing:
         record_ids |= {pair.record_l_id, pair.record_r_id}
     customers = _live_customers(record_ids)
-    related = set(CustomerRelation.objects.values_list("person_id", "corporation_id"))
+    related = set(CustomerRelation.objects.filter(ended_at__isnull=True).values_list("person_id", "corporation_id"))
 
     by_sides: dict[tuple[Side, Side], CandidatePair] = {}
     for pair in sorted(existing, key=lambda p: (not p.is_decided, p.pk)):  # a decided pair speaks first
@@ -150,7 +152,9 @@ def related_decide(
                 raise ValidationError(
                     "この2件は同じ顧客に統合されています。個人と法人を別の顧客に分けてから関連を登録してください。"
                 )
-            relation = CustomerRelation.objects.filter(person_id=person_id, corporation_id=corporation_id).first()
+            relation = CustomerRelation.objects.filter(
+                person_id=person_id, corporation_id=corporation_id, ended_at__isnull=True
+            ).first()
             if relation is None:
                 relation = CustomerRelation(
                     person=Customer.objects.get(pk=person_id),
@@ -179,3 +183,38 @@ def related_decide(
             },
         )
     return pair
+
+
+def relation_end(*, actor: User, relation: CustomerRelation, reason: str) -> CustomerRelation:
+    """関連の解除: a steward ends a registered relation with a reason (required). The row stays,
+    ended (who, when, why; its history row and an audit event say so); the customer pages no
+    longer show it. Only a relation whose two customers the steward may see (else 404)."""
+    ensure_steward(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "関連を解除する理由を入力してください。"})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "理由は300文字以内で入力してください。"})
+    with transaction.atomic():
+        locked = CustomerRelation.objects.visible_to(actor).select_for_update().filter(pk=relation.pk).first()
+        if locked is None:
+            raise Http404("関連が見つかりません。")
+        if locked.ended_at is not None:
+            raise ValidationError("この関連は既に解除されています。")
+        locked.ended_at, locked.ended_by, locked.end_reason = timezone.now(), actor, reason
+        writes.save(locked, actor=actor, reason=f"関連の解除: {reason}")
+        role = RelationRole(locked.role).label
+        record_event(
+            actor=actor,
+            action=AuditAction.IDENTITY_RELATION_END,
+            target=locked,
+            summary=f"{locked.person.number} と {locked.corporation.number} の関連({role})を解除した",
+            data={
+                "reason": reason,
+                "relation": locked.pk,
+                "customers": [locked.person_id, locked.corporation_id],
+                "role": locked.role,
+                "pair": locked.pair_id,
+            },
+        )
+    return locked
