@@ -213,6 +213,7 @@ class Matcher:
             except EMTrainingException:  # no pairs in the sample (deduplicated sources, sampling)
                 skipped.append(f"{rule} (no pairs)")
         trained = linker.misc.save_model_to_json()
+        engine.release(db_api)
         if engine.name != engines.DUCKDB:
             # Stored in DuckDB SQL whichever engine trained it (match_one scores on DuckDB).
             trained = engines.to_duckdb(trained, settings)
@@ -356,6 +357,7 @@ class Matcher:
             extra.drop_table_from_database_and_remove_from_cache()
             more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
+        engine.release(db_api)
         pairs = add_gammas(pairs, levels)
         slipped = self._slipped_name_changes(prepared, pairs, levels, engine)
         if len(slipped):
@@ -437,6 +439,7 @@ class Matcher:
         found = linker.inference.predict(warning_mode="never")
         more = found.as_pandas_dataframe()
         found.drop_table_from_database_and_remove_from_cache()
+        engine.release(db_api)
         if more.empty:
             return more
         # Pairs a blocking rule compared already (among the few records of the found pairs).
