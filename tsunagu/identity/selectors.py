@@ -222,8 +222,10 @@ def _own_customers(customer_id: int) -> RawSQL:
     table = quote(Customer._meta.db_table)
     pk, merged_into = quote(Customer._meta.pk.column), quote(Customer._meta.get_field("merged_into").column)
     sql = (
-        f"WITH RECURSIVE own(id) AS (SELECT %s UNION SELECT c.{pk} FROM {table} c JOIN own ON c.{merged_into} = own.id)"
-        " SELECT id FROM own"
+        # The first term reads the row itself (not a bare parameter), so that both terms have the
+        # column's type (PostgreSQL refuses integer ∪ bigint in a recursive query).
+        f"WITH RECURSIVE own(id) AS (SELECT {pk} FROM {table} WHERE {pk} = %s"
+        f" UNION SELECT c.{pk} FROM {table} c JOIN own ON c.{merged_into} = own.id) SELECT id FROM own"
     )
     return RawSQL(sql, [customer_id])
 
