@@ -220,7 +220,7 @@ def _own_customers(customer_id: int) -> RawSQL:
 
     quote = connection.ops.quote_name
     table = quote(Customer._meta.db_table)
-    pk, merged_into = quote(Customer._meta.pk.column), quote(Customer._meta.get_field("merged_into").column)
+    pk, merged_into = quote(str(Customer._meta.pk.column)), quote(str(Customer._meta.get_field("merged_into").column))
     sql = (
         # The first term reads the row itself (not a bare parameter), so that both terms have the
         # column's type (PostgreSQL refuses integer ∪ bigint in a recursive query).

@@ -100,6 +100,7 @@ LEVEL_LABELS = {
     "name_and_birth_date_only": "氏名と生年月日のみ一致(同姓同名の別人の可能性、自動統合しない)",
     "possible_twins": "同姓・同じ生年月日で名が似ている(双子の可能性、自動統合しない)",
     "moved_together": "同じ世帯の人も同じ旧住所から同じ新住所へ(世帯の転居)",
+    "contact_at_both_addresses": "名・生年月日が一致し、両方の住所の記録に同じ連絡先(世帯の転居・改姓)",
     "shared_contact_only": "名が似ているだけで生年月日が異なる(家族で共有の連絡先、自動統合しない)",
     "competing_candidates": "重複なしのシステムに同じくらい確からしい候補が複数(要確認)",
     # Corporations (matching/corporate.py): comparison levels, then the rules.
