@@ -194,7 +194,7 @@ def relation_end(*, actor: User, relation: CustomerRelation, reason: str) -> Cus
     if not reason:
         raise ValidationError({"reason": "関連を解除する理由を入力してください。"})
     if len(reason) > 300:
-        raise ValidationError({"reason": "理由は300文字以内で入力してください。"})
+        raise ValidationError({"reason": "解除の理由は300文字以内で入力してください。"})
     with transaction.atomic():
         locked = CustomerRelation.objects.visible_to(actor).select_for_update().filter(pk=relation.pk).first()
         if locked is None:
