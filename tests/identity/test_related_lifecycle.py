@@ -212,6 +212,25 @@ def test_ending_a_relation_keeps_it_ended_with_history_and_audit(client, hq_oper
         relation_end(actor=steward, relation=relation, reason="もう一度")
 
 
+def test_ending_after_a_merge_ends_the_merged_away_customers_relation_too(client, hq_operator, steward, owner_twice):
+    a, b, c, relation = owner_twice
+    own = _relate(steward, b, c, role=RelationRole.ASSOCIATE)
+    other = _company(hq_operator, name="株式会社山田商事", phones=[])
+    elsewhere = _relate(steward, a, other)
+    customer_merge(actor=steward, survivor=b, absorbed=a, reason="同一人物")
+    relation_end(actor=steward, relation=own, reason="代表者の交代")
+    relation.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert relation.ended_at is not None  # A's relation to C was the same one on B's page
+    assert relation.end_reason == "代表者の交代"
+    assert elsewhere.ended_at is None  # a relation to another company is not
+    assert AuditEvent.objects.filter(action=AuditAction.IDENTITY_RELATION_END).count() == 2
+    client.force_login(hq_operator)
+    body = _page(client, b)
+    assert f"{c.number}・" not in body
+    assert f"{other.number}・代表者" in body
+
+
 def test_ending_needs_a_steward_and_a_reason(hq_operator, agency_a_staff, steward, owner_twice):
     relation = owner_twice[3]
     for outsider in (hq_operator, agency_a_staff):

@@ -212,7 +212,7 @@ class RelationRow:
         return self.relation.get_role_display()
 
 
-def _own_customers(customer_id: int) -> RawSQL:
+def own_customers(customer_id: int) -> RawSQL:
     """A subquery of the customer and every customer merged into it (chained merges too), for
     `…_id__in=`: a recursive CTE over Customer.merged_into, so that the relations of a customer
     and of those merged into it are one query (SQLite and PostgreSQL alike)."""
@@ -230,7 +230,7 @@ def _own_customers(customer_id: int) -> RawSQL:
     return RawSQL(sql, [customer_id])
 
 
-def _live(customers: list[Customer]) -> dict[int, Customer]:
+def live_customers(customers: list[Customer]) -> dict[int, Customer]:
     """Each customer's live customer (the one it is merged into, chained merges followed): no
     query when none of them is merged away, one per level of merges otherwise."""
     out = {c.pk: c for c in customers}
@@ -278,8 +278,8 @@ def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
     # side on its own index (a UNION: an OR of the two would scan every relation).
     active = CustomerRelation.objects.filter(ended_at__isnull=True).order_by()
     relations = sorted(
-        active.filter(person_id__in=_own_customers(customer.pk)).union(
-            active.filter(corporation_id__in=_own_customers(customer.pk))
+        active.filter(person_id__in=own_customers(customer.pk)).union(
+            active.filter(corporation_id__in=own_customers(customer.pk))
         ),
         key=lambda r: r.pk,
     )
@@ -287,7 +287,7 @@ def customer_relations(*, user: User, customer: Customer) -> dict[str, Any]:
         return out
     out["can_end"] = is_steward(user)
     sides = {pk for r in relations for pk in (r.person_id, r.corporation_id)}
-    live = _live(list(Customer.objects.filter(pk__in=sides)))
+    live = live_customers(list(Customer.objects.filter(pk__in=sides)))
     rows: dict[int, RelationRow] = {}  # by the other customer: shown once
     for relation in sorted(relations, key=lambda r: (customer.pk not in (r.person_id, r.corporation_id), r.pk)):
         row = RelationRow(relation, live[relation.person_id], live[relation.corporation_id])

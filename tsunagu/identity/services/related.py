@@ -201,20 +201,46 @@ def relation_end(*, actor: User, relation: CustomerRelation, reason: str) -> Cus
             raise Http404("関連が見つかりません。")
         if locked.ended_at is not None:
             raise ValidationError("この関連は既に解除されています。")
-        locked.ended_at, locked.ended_by, locked.end_reason = timezone.now(), actor, reason
-        writes.save(locked, actor=actor, reason=f"関連の解除: {reason}")
-        role = RelationRole(locked.role).label
-        record_event(
-            actor=actor,
-            action=AuditAction.IDENTITY_RELATION_END,
-            target=locked,
-            summary=f"{locked.person.number} と {locked.corporation.number} の関連({role})を解除した",
-            data={
-                "reason": reason,
-                "relation": locked.pk,
-                "customers": [locked.person_id, locked.corporation_id],
-                "role": locked.role,
-                "pair": locked.pair_id,
-            },
-        )
+        for relation in (locked, *_shown_as_one(actor, locked)):
+            _end(actor, relation, reason)
     return locked
+
+
+def _shown_as_one(actor: User, relation: CustomerRelation) -> list[CustomerRelation]:
+    """The other active relations the customer pages show as this one: between the same two
+    customers as they live now (a customer merged into one of them kept its own relation to the
+    other; the page shows one of them). Ending one ends them all, or the next would take its place."""
+    from ..selectors import live_customers, own_customers
+
+    live = live_customers([relation.person, relation.corporation])
+    person, corporation = live[relation.person_id], live[relation.corporation_id]
+    return list(
+        CustomerRelation.objects.visible_to(actor)
+        .select_for_update()
+        .filter(
+            ended_at__isnull=True,
+            person_id__in=own_customers(person.pk),
+            corporation_id__in=own_customers(corporation.pk),
+        )
+        .exclude(pk=relation.pk)
+        .order_by("pk")
+    )
+
+
+def _end(actor: User, relation: CustomerRelation, reason: str) -> None:
+    relation.ended_at, relation.ended_by, relation.end_reason = timezone.now(), actor, reason
+    writes.save(relation, actor=actor, reason=f"関連の解除: {reason}")
+    role = RelationRole(relation.role).label
+    record_event(
+        actor=actor,
+        action=AuditAction.IDENTITY_RELATION_END,
+        target=relation,
+        summary=f"{relation.person.number} と {relation.corporation.number} の関連({role})を解除した",
+        data={
+            "reason": reason,
+            "relation": relation.pk,
+            "customers": [relation.person_id, relation.corporation_id],
+            "role": relation.role,
+            "pair": relation.pair_id,
+        },
+    )
