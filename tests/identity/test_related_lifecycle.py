@@ -231,6 +231,15 @@ def test_ending_after_a_merge_ends_the_merged_away_customers_relation_too(client
     assert f"{other.number}・代表者" in body
 
 
+def test_ending_on_the_screen_after_a_merge_returns_to_the_survivor(client, steward, owner_twice):
+    a, b, _c, relation = owner_twice
+    customer_merge(actor=steward, survivor=b, absorbed=a, reason="同一人物")
+    client.force_login(steward)
+    response = client.post(f"/identity/relations/{relation.pk}/end/", {"reason": "代表者の交代"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/customers/{b.pk}/"
+
+
 def test_ending_needs_a_steward_and_a_reason(hq_operator, agency_a_staff, steward, owner_twice):
     relation = owner_twice[3]
     for outsider in (hq_operator, agency_a_staff):

@@ -475,7 +475,8 @@ def relation_end_view(request: AuthedRequest, pk: int) -> HttpResponse:
             _form_errors(form, exc)
         else:
             messages.success(request, "関連を解除しました。")
-            return redirect("desk:customer_detail", pk=relation.person_id)
+            # The person as they live now: a customer merged away has no page of its own to return to.
+            return redirect("desk:customer_detail", pk=current_customer_id(relation.person_id) or relation.person_id)
     return render(request, "identity/relation_end.html", {"relation": relation, "form": form})
 
 
