@@ -37,6 +37,8 @@ from typing import Any
 
 import pandas as pd
 
+from tsunagu.identity.matching import memory
+
 DUCKDB = "duckdb"
 SPARK = "spark"
 ENGINES = (DUCKDB, SPARK)
@@ -64,6 +66,9 @@ class DuckDBEngine:
     what one connection takes (None: DuckDB's defaults, 80 % of RAM and every core)."""
 
     name = DUCKDB
+    # Linkers that may work at once, each on its own connection (u estimation: its queries run on
+    # one core each, so one linker per core).
+    concurrent_linkers = max(1, os.cpu_count() or 1)
 
     def __init__(self, *, memory_limit: str | None = None, threads: int | None = None) -> None:
         self.memory_limit = memory_limit
@@ -85,8 +90,10 @@ class DuckDBEngine:
     def release(self, db_api: Any) -> None:
         """Close the API's connection once its results are in pandas: DuckDB frees what the step
         built (a million records: the training's tables, ~0.4 GiB, were still held during the
-        prediction, the linker's reference cycles waiting for the garbage collector)."""
+        prediction, the linker's reference cycles waiting for the garbage collector), and what the
+        process freed goes back to the system before the next step allocates (memory.py)."""
         db_api.duckdb_con.close()
+        memory.release()
 
     def settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
         return dict(settings)
@@ -102,6 +109,8 @@ class SparkEngine:
 
     name = SPARK
     _lock = threading.Lock()
+    # One session, whose next API releases the last one's tables: one linker at a time.
+    concurrent_linkers = 1
 
     def __init__(
         self,

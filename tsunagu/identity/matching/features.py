@@ -13,7 +13,7 @@ import multiprocessing
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tsunagu.core import normalize
-from tsunagu.identity.matching import address
+from tsunagu.identity.matching import address, memory
 
 RECORD_FIELDS: tuple[str, ...] = (
     "record_id",
@@ -403,11 +403,15 @@ def _object(array: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(array.to_pylist(), index=index, dtype=object)
 
 
+_WORKERS = multiprocessing.get_context("spawn")
+
+
 class _Mapper:
     """Maps a function over distinct values; in `workers` processes when there are many.
 
-    Workers come from a forkserver with this module preloaded (a parent running DuckDB threads is
-    never forked). As with any multiprocessing, the calling script needs a __main__ guard.
+    Workers are spawned (a parent running DuckDB threads is never forked) and end with the pool:
+    a forkserver would stay for the rest of the process with the libraries it preloaded (140 MiB
+    at a million records). As with any multiprocessing, the calling script needs a __main__ guard.
     """
 
     PARALLEL_MIN_VALUES = 20_000
@@ -420,9 +424,7 @@ class _Mapper:
         if self.workers <= 1 or len(values) < self.PARALLEL_MIN_VALUES:
             return [function(v) for v in values]
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_WORKERS)
         chunk = max(2000, len(values) // (self.workers * 4))
         return list(self._pool.map(function, values, chunksize=chunk))
 
@@ -443,14 +445,52 @@ def _map_unique(
     `fast`, where given, holds values already computed by an exact vectorized fast path (e.g.
     a postal code already written as 7 ASCII digits); only the other values go to `function`.
     """
-    values = _object(_arrow_strings(series), series.index)
-    todo = values if fast is None else values[fast.isna()]
-    uniques = pd.unique(todo).tolist()
-    table = dict(zip(uniques, mapper.map(function, uniques), strict=True))
-    mapped = todo.map(table)
+    uniques, positions, index = _distinct(series, fast)
+    mapped = pd.Series(_object_array(mapper.map(function, uniques))[positions], index=index, dtype=object)
     if fast is None:
         return mapped
     return fast.astype(object).where(fast.notna(), mapped)
+
+
+def _map_unique_columns(
+    series: pd.Series, function: Callable[[str], tuple[Any, ...]], width: int, *, mapper: _Mapper = _SERIAL
+) -> tuple[pd.Series, ...]:
+    """`_map_unique` of a function returning a `width`-tuple: one column per tuple item."""
+    uniques, positions, index = _distinct(series, None)
+    results = mapper.map(function, uniques)
+    columns = list(zip(*results, strict=True)) if results else [()] * width
+    return tuple(pd.Series(_object_array(c)[positions], index=index, dtype=object) for c in columns)
+
+
+def _distinct(series: pd.Series, fast: pd.Series | None) -> tuple[list[str], np.ndarray, pd.Index]:
+    """The distinct values (as str, stripped; missing → '') of the rows that `fast` leaves to compute,
+    each such row's position among them, and their index (Arrow's dictionary encoding: no Python
+    string per row)."""
+    values, index = _arrow_strings(series), series.index
+    if fast is not None:
+        todo = fast.isna().to_numpy()
+        values, index = values.filter(pa.array(todo)), index[todo]
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False), index
+
+
+def _object_array(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):  # item by item: numpy would unpack tuples into a second axis
+        out[i] = value
+    return out
+
+
+def _joined(first: pd.Series, second: pd.Series) -> pd.Series:
+    """The two columns' text joined by the pair separator per row (missing → ''), as Arrow strings."""
+    joined = pc.binary_join_element_wise(_untrimmed(first), _untrimmed(second), _PAIR_SEPARATOR)
+    return pd.Series(pd.arrays.ArrowExtensionArray(joined), index=first.index)
+
+
+def _untrimmed(series: pd.Series) -> pa.Array:
+    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
+        return pc.fill_null(series.array.__arrow_array__().combine_chunks(), "")
+    return pa.array(series.fillna("").astype(str).tolist(), type=pa.string())
 
 
 _ASCII_PHONE_RE = r"^0[0-9\-() ]+$"
@@ -778,9 +818,7 @@ def _prepare_in_parts(
     bounds = np.linspace(0, len(out), max(workers, -(-len(out) // PART_ROWS)) + 1, dtype=np.int64)
     fields = [*RECORD_FIELDS, *OPTIONAL_FIELDS]
     parts = [out.iloc[start:stop][fields] for start, stop in itertools.pairwise(bounds) if stop > start]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_WORKERS) as pool:
         results = list(pool.map(_prepare_part, parts, itertools.repeat(learn)))
     del parts
     learned = SurnameLexicon()
@@ -789,7 +827,10 @@ def _prepare_in_parts(
     keys = pd.concat([r[0] for r in results])
     features = pd.concat([r[2] for r in results])
     del results
-    return _assemble(out, keys, _lexicon(learned, surnames, learn), dict(features.items()))
+    prepared = _assemble(out, keys, _lexicon(learned, surnames, learn), dict(features.items()))
+    del out, keys, features
+    memory.release()
+    return prepared
 
 
 # Rows per part: each worker's peak follows the size of its part (at a million records on two workers,
@@ -852,22 +893,18 @@ def _row_features(out: pd.DataFrame, mapper: _Mapper) -> dict[str, pd.Series]:
     features["postal"] = _feature(postal)
     features["postal_area"] = _feature(postal_area)
     del postal, postal_area
-    corporate = _map_unique(
-        out["name_kanji"].fillna("").astype(str) + _PAIR_SEPARATOR + out["name_kana"].fillna("").astype(str),
-        _corporate_keys_of_pair,
-        mapper=mapper,
+    corporate = _map_unique_columns(
+        _joined(out["name_kanji"], out["name_kana"]), _corporate_keys_of_pair, 4, mapper=mapper
     )
-    for column, values in zip(("corp_name", "corp_kana", "corp_form", "corp_read"), _unzip(corporate, 4), strict=True):
+    for column, values in zip(("corp_name", "corp_kana", "corp_form", "corp_read"), corporate, strict=True):
         features[column] = _feature(values)
     del corporate
     number = _nullable(_map_unique(out["corporate_number"], corporate_number_key))
     features["corp_number"] = _feature(number.where(features["corp_form"].notna().to_numpy(), None))  # persons: none
-    parts = _map_unique(
-        out["address"].fillna("").astype(str) + _PAIR_SEPARATOR + out["postal_code"].fillna("").astype(str),
-        _address_features_of_pair,
-        mapper=mapper,
+    parts = _map_unique_columns(
+        _joined(out["address"], out["postal_code"]), _address_features_of_pair, 3, mapper=mapper
     )
-    for column, values in zip(("addr", "addr_bld", "town"), _unzip(parts, 3), strict=True):
+    for column, values in zip(("addr", "addr_bld", "town"), parts, strict=True):
         features[column] = _feature(values)
     del parts
     phone = _map_unique(out["phone"], phone_key, fast=_fast_phone(out["phone"]), mapper=mapper)

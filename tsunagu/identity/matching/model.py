@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,11 @@ from tsunagu.identity.matching.thresholds import Thresholds, choose_thresholds
 
 MODEL_VERSION = 1
 UNIQUE_ID = "record_id"
-# Records used to fit m probabilities by EM (sampled uniformly: the match share of blocked pairs
-# is kept) and to choose thresholds. Beyond this the estimates do not move; time does.
+# Records the model is trained on (sampled uniformly from a larger book): the prior, u and m
+# probabilities and the thresholds. Each is a rate that a uniform sample estimates without bias
+# (a match survives sampling with the same chance as any pair, so the prior's ratio is kept; u is
+# estimated on as many random pairs either way). Beyond this the estimates do not move; time does
+# (at a million records training on the whole book took 33 s, on the sample 9 s: docs/identity-ii.md §19).
 TRAIN_RECORDS = 120_000
 U_PAIRS = 5e5
 TF_COLUMNS = ("fam_kanji", "giv_kanji")
@@ -73,7 +77,10 @@ def _persons(prepared: pd.DataFrame) -> pd.DataFrame:
     """The persons of a prepared frame with the columns the person model reads: a row slice of every
     column (the source's own too) was a second copy of the whole book at a million records."""
     columns = [UNIQUE_ID, "source_system", *FEATURE_COLUMNS]
-    return prepared.loc[~corporate.is_corporate(prepared).to_numpy(), columns]
+    persons = ~corporate.is_corporate(prepared).to_numpy()
+    if persons.all():
+        return prepared[columns]  # a selection of columns shares their data; a row take copies it
+    return prepared.loc[persons, columns]
 
 
 def _rule_records(frame: pd.DataFrame) -> pd.DataFrame:
@@ -137,6 +144,53 @@ def _settings(present: Sequence[str], *, deduplicated: Collection[str] = ()) -> 
     }
 
 
+def _with_u_probabilities(
+    settings: Mapping[str, Any], features: pd.DataFrame, engine: engines.Engine, *, u_pairs: float, seed: int
+) -> dict[str, Any]:
+    """`settings` with the u probability of every comparison level, estimated by random sampling.
+
+    Each comparison's u is estimated on its own (Splink samples the same records for each, by the
+    seed), and its queries run on one core: the comparisons are shared among linkers on their own
+    connections that run at once (DuckDB: one per core; 12 s → 7 s on two cores, the same values)."""
+    from splink import Linker
+
+    comparisons = list(settings["comparisons"])
+    groups = min(engine.concurrent_linkers, len(comparisons))
+
+    def estimate(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        db_api = engine.db_api()
+        linker = Linker(db_api.register(features), engine.settings({**settings, "comparisons": group}), log_level=None)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+        trained = linker.misc.save_model_to_json()["comparisons"]
+        engine.release(db_api)
+        return trained
+
+    # The slowest comparisons (names, the location) spread over the groups by taking every k-th.
+    parts = [comparisons[start::groups] for start in range(groups)]
+    if groups > 1:
+        with ThreadPoolExecutor(max_workers=groups) as pool:
+            results = list(pool.map(estimate, parts))
+    else:
+        results = [estimate(part) for part in parts]
+    trained = {c["output_column_name"]: c["comparison_levels"] for result in results for c in result}
+    # New dicts: comparisons share level dicts (one `else` for all), so one must not be updated in place.
+    return {
+        **settings,
+        "comparisons": [
+            {
+                **comparison,
+                "comparison_levels": [
+                    {**level, "u_probability": estimated["u_probability"]} if "u_probability" in estimated else level
+                    for level, estimated in zip(
+                        comparison["comparison_levels"], trained[comparison["output_column_name"]], strict=True
+                    )
+                ],
+            }
+            for comparison in comparisons
+        ],
+    }
+
+
 class Matcher:
     """Trained matching model. Persist with to_json(); restore with from_json()."""
 
@@ -187,30 +241,32 @@ class Matcher:
         deduplicated = sorted(set(deduplicated_sources))
         settings = _settings(present, deduplicated=deduplicated)
         n = len(prepared)
+        sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
+        sampled = len(sample)
         engine = engine or engines.current()
+        features = _feature_frame(sample)
+        with_u = _with_u_probabilities(settings, features, engine, u_pairs=u_pairs, seed=seed)
         db_api = engine.db_api()
-        linker = Linker(db_api.register(_feature_frame(prepared)), engine.settings(settings), log_level=None)
+        linker = Linker(db_api.register(features), engine.settings(with_u), log_level=None)
         deterministic: list[Any] = [_restricted(r, deduplicated) for r in rules.deterministic_rules(present)]
         linker.training.estimate_probability_two_random_records_match(deterministic, recall=rules.DETERMINISTIC_RECALL)
         if not linker._settings_obj._probability_two_random_records_match > 0:
-            # No pair meets a deterministic rule (a file of distinct people): one expected match.
+            # No pair meets a deterministic rule (a file of distinct people): one expected match in the book.
             linker._settings_obj._probability_two_random_records_match = min(0.5, 2.0 / max(n * (n - 1), 2))
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
-        proportion = min(1.0, TRAIN_RECORDS / max(n, 1))
+        # The features the book pairs on (a personal id no two records of the sample share still
+        # trains where the book has such pairs: the session is skipped below if the sample has none).
         paired = _paired_features(prepared, present)
         skipped = [f"l.{c} = r.{c} (0 pairs)" for c in present if c not in paired]
         for rule in rules.em_blocking_rules(paired):
-            pairs = _equi_join_pairs(prepared, rule)
+            pairs = _equi_join_pairs(sample, rule)
             if pairs is not None and pairs < MIN_EM_PAIRS:
                 # Splink refuses a session without pairs, and a handful teaches EM nothing: the
                 # comparisons keep the estimates of the other sessions (or their defaults).
                 skipped.append(f"{rule} ({pairs} pairs)")
                 continue
             try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    _restricted(rule, deduplicated), record_sample_proportion=proportion
-                )
-            except EMTrainingException:  # no pairs in the sample (deduplicated sources, sampling)
+                linker.training.estimate_parameters_using_expectation_maximisation(_restricted(rule, deduplicated))
+            except EMTrainingException:  # no pairs (deduplicated sources)
                 skipped.append(f"{rule} (no pairs)")
         trained = linker.misc.save_model_to_json()
         engine.release(db_api)
@@ -221,9 +277,9 @@ class Matcher:
         if deduplicated:
             # Splink divides the matches it found by all n(n-1)/2 pairs; pairs inside a
             # deduplicated source cannot match.
-            comparable = _comparable_pairs(prepared["source_system"], deduplicated)
+            comparable = _comparable_pairs(sample["source_system"], deduplicated)
             if comparable:
-                prior = trained["probability_two_random_records_match"] * (n * (n - 1) / 2) / comparable
+                prior = trained["probability_two_random_records_match"] * (sampled * (sampled - 1) / 2) / comparable
                 trained["probability_two_random_records_match"] = min(prior, 0.5)
         tf_tables = {c: _tf_table(prepared[c]) for c in TF_COLUMNS}
         matcher = cls(
@@ -233,13 +289,12 @@ class Matcher:
             tf_tables=tf_tables,
             training={
                 "records": n,
-                "em_record_proportion": proportion,
+                "em_record_proportion": sampled / max(n, 1),
                 "features": present,
                 "deduplicated_sources": deduplicated,
                 "skipped_sessions": skipped,
             },
         )
-        sample = prepared if n <= TRAIN_RECORDS else prepared.sample(TRAIN_RECORDS, random_state=seed)
         scored = matcher.predict(sample, min_probability=1e-6, with_evidence=False, engine=engine)
         # A pair the name-change rule put in the queue carries the provisional review threshold:
         # it counts with the model's own probability.
@@ -324,9 +379,9 @@ class Matcher:
         if len(prepared) < 2:
             columns = ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
             return pd.DataFrame(columns=[*columns, "evidence"] if with_evidence else columns)
+        features = _feature_frame(prepared)
         db_api = engine.db_api()
-        table = db_api.register(_feature_frame(prepared))
-        linker = Linker(table, engine.settings(self.settings), log_level=None)
+        linker = Linker(db_api.register(features), engine.settings(self.settings), log_level=None)
         levels = self._levels_of(linker)
         # The rule layer mostly lowers probabilities, so pairs below the floor can be dropped
         # first; the rules that raise (personal fields agree, possible name change) get their
@@ -338,6 +393,8 @@ class Matcher:
         raw = linker.inference.predict(threshold_match_probability=first_floor or None, warning_mode="never")
         pairs = raw.as_pandas_dataframe()
         raw.drop_table_from_database_and_remove_from_cache()
+        # Each pass on its own connection: what the first built is freed before the second blocks.
+        engine.release(db_api)
         if deduplicated:
             pairs = linkage.one_to_one(pairs, source_of, deduplicated)
         lift_rules = [
@@ -351,13 +408,15 @@ class Matcher:
                     {"blocking_rule": r, "sql_dialect": "duckdb"} for r in lift_rules
                 ],
             }
-            lift = Linker(table, engine.settings(settings), log_level=None)
+            db_api = engine.db_api()
+            lift = Linker(db_api.register(features), engine.settings(settings), log_level=None)
             extra = lift.inference.predict(warning_mode="never")
             more = extra.as_pandas_dataframe()
             extra.drop_table_from_database_and_remove_from_cache()
+            engine.release(db_api)
             more = more[more["match_probability"] < first_floor]  # the rest came with the first pass
             pairs = pd.concat([pairs, more], ignore_index=True) if len(more) else pairs
-        engine.release(db_api)
+        del features
         pairs = add_gammas(pairs, levels)
         slipped = self._slipped_name_changes(prepared, pairs, levels, engine)
         if len(slipped):
