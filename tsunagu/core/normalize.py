@@ -478,6 +478,16 @@ _NAME_FORM_HINT_RE = re.compile(f"[{re.escape(_FORM_CHARACTERS + _FORM_VARIANTS)
 _READING_FORM_HINT_RE = re.compile("[()]|[シジヂ][\\s\u3099\u309a]*[ヤャン]")
 
 
+# The same two tests for Arrow's RE2 kernels (identity/matching/features.py), on text that had
+# nfkc() but not hiragana_to_katakana(): a match wherever the patterns above match. Python's \s is
+# spelled out (RE2's is ASCII only), hiragana stand beside their katakana.
+NAME_FORM_HINT_RE2 = _NAME_FORM_HINT_RE.pattern
+READING_FORM_HINT_RE2 = (
+    "[()]|[シジヂしじぢ][\\s\\x{0b}\\x{1c}-\\x{1f}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\u3099\u309a]*[ヤャンやゃん]"
+)
+
+
 def may_have_legal_form(name: str, reading: str = "") -> bool:
     """False only when neither split_legal_form(name) nor split_legal_form_kana(reading) can find a
     legal form (a quick rejection of persons; True does not mean that there is one)."""

@@ -487,6 +487,28 @@ def _joined(first: pd.Series, second: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(joined), index=first.index)
 
 
+def _legal_form_hints(names: pd.Series, readings: pd.Series) -> np.ndarray:
+    """normalize.may_have_legal_form of every row at once (Arrow's kernels): True wherever it is True
+    (nfkc as normalize does it: spacing (han)dakuten made combining, NFKC, variation selectors out)."""
+    hints = [
+        pc.match_substring_regex(_nfkc(_untrimmed(column)), pattern)
+        for column, pattern in ((names, normalize.NAME_FORM_HINT_RE2), (readings, normalize.READING_FORM_HINT_RE2))
+    ]
+    return pc.or_(*hints).to_numpy(zero_copy_only=False)
+
+
+def _nfkc(values: pa.Array) -> pa.Array:
+    values = pc.replace_substring(pc.replace_substring(values, "\u309b", "\u3099"), "\u309c", "\u309a")
+    return pc.replace_substring_regex(pc.utf8_normalize(values, "NFKC"), "[\ufe00-\ufe0f\U000e0100-\U000e01ef]", "")
+
+
+def _spread(values: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
+    """`values` of the `rows` (a mask) in their place among all rows, '' elsewhere."""
+    out = np.full(len(index), "", dtype=object)
+    out[rows] = values.to_numpy(dtype=object)
+    return pd.Series(out, index=index, dtype=object)
+
+
 def _untrimmed(series: pd.Series) -> pa.Array:
     if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
         return pc.fill_null(series.array.__arrow_array__().combine_chunks(), "")
@@ -893,12 +915,13 @@ def _row_features(out: pd.DataFrame, mapper: _Mapper) -> dict[str, pd.Series]:
     features["postal"] = _feature(postal)
     features["postal_area"] = _feature(postal_area)
     del postal, postal_area
-    corporate = _map_unique_columns(
-        _joined(out["name_kanji"], out["name_kana"]), _corporate_keys_of_pair, 4, mapper=mapper
-    )
+    # Only rows with a hint of a legal form go to corporate_keys (a person gets ('', '', '', '')).
+    hint = _legal_form_hints(out["name_kanji"], out["name_kana"])
+    names = _joined(out["name_kanji"], out["name_kana"])[hint]
+    corporate = _map_unique_columns(names, _corporate_keys_of_pair, 4, mapper=mapper)
     for column, values in zip(("corp_name", "corp_kana", "corp_form", "corp_read"), corporate, strict=True):
-        features[column] = _feature(values)
-    del corporate
+        features[column] = _feature(_spread(values, hint, out.index))
+    del corporate, names
     number = _nullable(_map_unique(out["corporate_number"], corporate_number_key))
     features["corp_number"] = _feature(number.where(features["corp_form"].notna().to_numpy(), None))  # persons: none
     parts = _map_unique_columns(
