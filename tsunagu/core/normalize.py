@@ -482,6 +482,7 @@ _READING_FORM_HINT_RE = re.compile("[()]|[シジヂ][\\s\u3099\u309a]*[ヤャン
 # nfkc() but not hiragana_to_katakana(): a match wherever the patterns above match. Python's \s is
 # spelled out (RE2's is ASCII only), hiragana stand beside their katakana.
 NAME_FORM_HINT_RE2 = _NAME_FORM_HINT_RE.pattern
+VARIATION_SELECTORS_RE2 = _VARIATION_SELECTOR_RE.pattern  # what nfkc() removes
 READING_FORM_HINT_RE2 = (
     "[()]|[シジヂしじぢ][\\s\\x{0b}\\x{1c}-\\x{1f}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
     "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\u3099\u309a]*[ヤャンやゃん]"

@@ -389,14 +389,18 @@ def _column(records: pd.DataFrame, name: str) -> pd.Series:
 
 def _arrow_strings(series: pd.Series) -> pa.Array:
     """The column as Arrow strings, '' where missing, surrounding white space removed."""
+    return pc.utf8_trim_whitespace(_untrimmed(series))
+
+
+def _untrimmed(series: pd.Series) -> pa.Array:
+    """The column as Arrow strings, '' where missing (non-strings as str())."""
     if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
-        return pc.utf8_trim_whitespace(pc.fill_null(series.array.__arrow_array__().combine_chunks(), ""))
+        return pc.fill_null(series.array.__arrow_array__().combine_chunks(), "")
     values = series.astype(object).where(series.notna(), "").tolist()
     try:
-        array = pa.array(values, type=pa.string())
+        return pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        array = pa.array([str(v) for v in values], type=pa.string())
-    return pc.utf8_trim_whitespace(array)
+        return pa.array([str(v) for v in values], type=pa.string())
 
 
 def _object(array: pa.Array, index: pd.Index) -> pd.Series:
@@ -498,8 +502,9 @@ def _legal_form_hints(names: pd.Series, readings: pd.Series) -> np.ndarray:
 
 
 def _nfkc(values: pa.Array) -> pa.Array:
+    """normalize.nfkc of a whole column."""
     values = pc.replace_substring(pc.replace_substring(values, "\u309b", "\u3099"), "\u309c", "\u309a")
-    return pc.replace_substring_regex(pc.utf8_normalize(values, "NFKC"), "[\ufe00-\ufe0f\U000e0100-\U000e01ef]", "")
+    return pc.replace_substring_regex(pc.utf8_normalize(values, "NFKC"), normalize.VARIATION_SELECTORS_RE2, "")
 
 
 def _spread(values: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
@@ -507,12 +512,6 @@ def _spread(values: pd.Series, rows: np.ndarray, index: pd.Index) -> pd.Series:
     out = np.full(len(index), "", dtype=object)
     out[rows] = values.to_numpy(dtype=object)
     return pd.Series(out, index=index, dtype=object)
-
-
-def _untrimmed(series: pd.Series) -> pa.Array:
-    if isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_string(series.dtype.pyarrow_dtype):
-        return pc.fill_null(series.array.__arrow_array__().combine_chunks(), "")
-    return pa.array(series.fillna("").astype(str).tolist(), type=pa.string())
 
 
 _ASCII_PHONE_RE = r"^0[0-9\-() ]+$"
