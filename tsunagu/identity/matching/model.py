@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tsunagu.identity.matching import comparisons as cmp
-from tsunagu.identity.matching import corporate, engines, linkage, rules
+from tsunagu.identity.matching import corporate, engines, linkage, memory, rules
 from tsunagu.identity.matching.features import (
     FEATURE_COLUMNS,
     OPTIONAL_FIELDS,
@@ -389,9 +389,17 @@ class Matcher:
         if len(prepared) < 2:
             columns = ["record_id_l", "record_id_r", "match_probability", "match_weight", "rule", "model_probability"]
             return pd.DataFrame(columns=[*columns, "evidence"] if with_evidence else columns)
+        memory.release(collect=True)  # what training or an earlier step left, before DuckDB blocks
         features = _feature_frame(prepared)
         db_api = engine.db_api()
-        linker = Linker(db_api.register(features), engine.settings(self.settings), log_level=None)
+        table, keyed = engine.register_for_blocking(
+            db_api, features, [r["blocking_rule"] for r in self.settings["blocking_rules_to_generate_predictions"]]
+        )
+        settings = {
+            **self.settings,
+            "blocking_rules_to_generate_predictions": [{"blocking_rule": r, "sql_dialect": "duckdb"} for r in keyed],
+        }
+        linker = Linker(table, engine.settings(settings), log_level=None)
         levels = self._levels_of(linker)
         # The rule layer mostly lowers probabilities, so pairs below the floor can be dropped
         # first; the rules that raise (personal fields agree, possible name change) get their
