@@ -245,3 +245,48 @@ def test_an_automatic_link_never_joins_two_records_of_a_deduplicated_source(stew
     assert p2.customer_id != p1.customer_id
     weaker.refresh_from_db()
     assert weaker.status == PairStatus.REVIEW
+
+
+def test_a_training_run_prepares_the_book_once_in_parts(
+    steward, sources, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A run that trains prepares the records once, on the preparation workers when the book is
+    large (here: the threshold lowered), and trains and predicts on those features; the stored
+    pairs are those of a run that prepares serially."""
+    from tsunagu.identity import engine
+    from tsunagu.identity.matching import features, model
+    from tsunagu.identity.services import matching as run_service
+
+    _load(steward, n=60)
+    matching = engine.matching()
+    calls: list[dict] = []
+    prepare = matching.prepare
+
+    def counted(frame, **options):
+        calls.append(options)
+        return prepare(frame, **options)
+
+    def never(*_args, **_options):
+        raise AssertionError("the matcher prepared the records again")
+
+    def stored() -> dict[tuple[int, int], tuple[str, float]]:
+        rows = CandidatePair.objects.values_list("record_l_id", "record_r_id", "status", "match_probability")
+        return {(left, right): (status, round(p, 9)) for left, right, status, p in rows}
+
+    monkeypatch.setattr(matching, "prepare", counted)
+    monkeypatch.setattr(model, "prepare", never)
+    monkeypatch.setattr(features, "PARALLEL_MIN_ROWS", 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        parts = match_run_start(actor=steward, retrain=True)
+    parts.refresh_from_db()
+    assert parts.status == RunStatus.DONE, parts.message
+    assert calls == [{"workers": run_service.PREPARE_WORKERS}]
+    in_parts = stored()
+    assert sum(status == PairStatus.AUTO_LINKED for status, _p in in_parts.values()) >= 10
+
+    monkeypatch.setattr(features, "PARALLEL_MIN_ROWS", 10**9)
+    with django_capture_on_commit_callbacks(execute=True):
+        serial = match_run_start(actor=steward, retrain=True)
+    serial.refresh_from_db()
+    assert serial.status == RunStatus.DONE, serial.message
+    assert stored() == in_parts

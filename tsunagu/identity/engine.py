@@ -26,9 +26,13 @@ def blocking_keys_many(records: list[dict[str, str | None]]) -> list[list[str]]:
     a corporation's keys (its trade name, reading, 法人番号 …) included, as blocking_keys()."""
     if not records:
         return []
-    module = matching()
-    prepared = module.prepare(frame(records))
-    return [sorted(set(keys)) for keys in module.blocking_keys_many(prepared)]
+    return blocking_keys_of_prepared(matching().prepare(frame(records)))
+
+
+def blocking_keys_of_prepared(prepared: Any) -> list[list[str]]:
+    """blocking_keys_many() of records prepared already (a full run's features): the keys do not
+    depend on the lexicon that split the names, so any preparation of the records gives them."""
+    return [sorted(set(keys)) for keys in matching().blocking_keys_many(prepared)]
 
 
 def frame(records: Iterable[dict[str, str | None]]) -> Any:

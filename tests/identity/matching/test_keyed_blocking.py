@@ -15,7 +15,9 @@ pytest.importorskip("splink")
 
 
 def test_each_rule_of_equal_columns_becomes_one_key():
-    keyed, keys = engines.blocking_keys_sql(["l.kana_key = r.kana_key AND l.dob_y = r.dob_y", "l.mobile_n = r.mobile_n"])
+    keyed, keys = engines.blocking_keys_sql(
+        ["l.kana_key = r.kana_key AND l.dob_y = r.dob_y", "l.mobile_n = r.mobile_n"]
+    )
     assert keyed == ["l.__tsunagu_block_0 = r.__tsunagu_block_0", "l.__tsunagu_block_1 = r.__tsunagu_block_1"]
     assert keys == {
         "__tsunagu_block_0": "CASE WHEN kana_key IS NOT NULL AND dob_y IS NOT NULL THEN hash(kana_key, dob_y) END",
@@ -24,7 +26,9 @@ def test_each_rule_of_equal_columns_becomes_one_key():
 
 
 def test_a_linkage_restriction_is_kept_and_other_rules_are_left_as_they_are():
-    restricted = "(l.dob = r.dob AND l.addr = r.addr) AND NOT (l.source_system = r.source_system AND l.source_system IN ('A'))"
+    restricted = (
+        "(l.dob = r.dob AND l.addr = r.addr) AND NOT (l.source_system = r.source_system AND l.source_system IN ('A'))"
+    )
     lift = "l.mobile_n = r.mobile_n AND l.giv_kanji = r.giv_kanji AND l.fam_kanji IS DISTINCT FROM r.fam_kanji"
     mixed = "l.dob = r.addr"
     keyed, keys = engines.blocking_keys_sql([restricted, lift, mixed])
@@ -69,6 +73,7 @@ def test_keyed_blocking_scores_the_pairs_of_the_written_rules(matcher: Matcher, 
     monkeypatch.setattr(engines.DuckDBEngine, "register_for_blocking", spy)
     keyed = matcher.predict(prepared, min_probability=0.0, with_evidence=False, engine=engines.DuckDBEngine())
     plain = matcher.predict(prepared, min_probability=0.0, with_evidence=False, engine=_PlainDuckDB())
-    assert used and all("__tsunagu_block_" in rule for rule in used[0])
+    assert used
+    assert all("__tsunagu_block_" in rule for rule in used[0])
     assert len(keyed) > 1000
     pd.testing.assert_frame_equal(keyed, plain)

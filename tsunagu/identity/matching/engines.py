@@ -81,6 +81,10 @@ class DuckDBEngine:
 
         connection = duckdb.connect()
         connection.execute("SET preserve_insertion_order = false")
+        # What a query frees in bulk (its hash tables) goes back to the system when it ends, not at
+        # DuckDB's default of 512 MiB: at a million records the prediction's result was fetched while
+        # ~0.4 GiB of freed join memory was still held (peak −140 MiB; no slower).
+        connection.execute("SET allocator_bulk_deallocation_flush_threshold = '0MB'")
         if self.memory_limit:
             connection.execute(f"SET memory_limit = '{self.memory_limit}'")
             connection.execute(f"SET temp_directory = '{tempfile.gettempdir()}/tsunagu-duckdb'")

@@ -574,16 +574,30 @@ def _other_id_key(text: str) -> str:
 _ARROW_SOURCE_FIELDS = frozenset((*RECORD_FIELDS, *OPTIONAL_FIELDS)) - {"record_id", "source_system"}
 
 
+def _arrow_nulls(rows: int) -> pd.arrays.ArrowExtensionArray:
+    return pd.arrays.ArrowExtensionArray(pa.nulls(rows, pa.string()))
+
+
 def _with_fields(records: pd.DataFrame) -> pd.DataFrame:
     out = records.copy()
     for name in (*RECORD_FIELDS, *OPTIONAL_FIELDS):
         if name not in out.columns:
-            out[name] = None
+            # Absent: Arrow nulls take no memory (a column of None took 8 MiB a million rows).
+            out[name] = _arrow_nulls(len(out)) if name in _ARROW_SOURCE_FIELDS else None
         elif name in _ARROW_SOURCE_FIELDS and out[name].dtype == object:
             out[name] = _source_strings(out[name])
         elif name not in _ARROW_SOURCE_FIELDS and out[name].dtype != object:
             out[name] = out[name].astype(object).where(out[name].notna(), None)  # Arrow input: plain strings
+    out["source_system"] = _shared_strings(out["source_system"])
     return out
+
+
+def _shared_strings(series: pd.Series) -> pd.Series:
+    """An object column whose equal strings are one object: a few source codes on a million rows
+    were a million string objects (59 MiB against 8 MiB)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = np.array([*uniques, None], dtype=object)
+    return pd.Series(values[codes], index=series.index, name=series.name)
 
 
 def records_frame(records: Iterable[Mapping[str, Any]], *, chunk: int = 50_000) -> pd.DataFrame:

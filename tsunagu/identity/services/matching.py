@@ -5,6 +5,7 @@ related candidates (owner and company, stored after resolution, never linked).""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +32,9 @@ from .resolution import resolve_all
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+# Processes that prepare a large book's features (below features.PARALLEL_MIN_ROWS: none); each
+# holds a part and the postal data (~0.45 GiB at most), so more cores than this buy little.
+PREPARE_WORKERS = max(1, min(os.cpu_count() or 1, 4))
 
 __all__ = [  # the model services live in .matcher; named here too for callers of the run service
     "keys_refresh",
@@ -94,21 +98,31 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
     started = time.perf_counter()
     try:
         ledger_sync(actor=run.started_by)
-        keys_refresh()
         frame = all_records_frame()
+        matching = engine.matching()
         loaded = None if run.kind == RunKind.TRAIN else matcher_load()
+        # The features are prepared once per run, on every core of a large book (features.prepare),
+        # and read by training, prediction and the related finder alike.
         if loaded is None:
             if progress:
                 progress("学習", 0, 1)
-            model = model_train(actor=run.started_by, frame=frame)
+            prepared = matching.prepare(frame, workers=PREPARE_WORKERS) if len(frame) >= 2 else None
+            model = model_train(actor=run.started_by, frame=frame if prepared is None else prepared)
             loaded = (model, matcher_of(model))
+        else:
+            # With the model's surnames (what predict would do on the raw records).
+            prepared = (
+                matching.prepare(frame, surnames=loaded[1].surnames, workers=PREPARE_WORKERS)
+                if len(frame) >= 2
+                else None
+            )
+        del frame
+        # The key index from the same features (a book of one record: from the record).
+        keys_refresh(prepared=prepared)
         model, matcher = loaded
         job.set(model=model)
         if progress:
             progress("照合", 0, 1)
-        # Prepared once, with the model's surnames (what predict would do): the related finder
-        # reads the same features.
-        prepared = engine.matching().prepare(frame, surnames=matcher.surnames) if len(frame) >= 2 else None
         pairs = matcher.predict(prepared) if prepared is not None else None
         related = _related_candidates(prepared)
         del prepared
