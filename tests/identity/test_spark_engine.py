@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.identity.matching.generator import generate_records
-from tsunagu.identity.matching import Matcher, engines, prepare
+from tsunagu.identity.matching import Matcher, engines, prepare, spark_functions
 from tsunagu.identity.matching.comparisons import comparisons_for
 from tsunagu.identity.matching.features import FEATURE_COLUMNS
 
@@ -44,7 +44,7 @@ def test_spark_jaro_winkler_is_duckdbs() -> None:
     # The JAR's jaro_winkler gives 0.684 here (docs/identity-ii.md §5.1); Spark calls this instead.
     left = pd.Series(["八王子市栄町1-5-19", None, "タナカ"])
     right = pd.Series(["八王子市青葉台7-29-17", "タナカ", "タナカ"])
-    scores = engines._duckdb_jaro_winkler(left, right)
+    scores = spark_functions.duckdb_jaro_winkler(left, right)
     assert scores[0] == pytest.approx(0.8226190476)
     assert pd.isna(scores[1])
     assert scores[2] == 1.0
@@ -122,3 +122,27 @@ def test_a_new_spark_api_releases_the_tables_of_the_last() -> None:
     spark_engine.db_api()
     assert not [t.name for t in spark.catalog.listTables() if t.name.startswith("__splink__")]
     assert spark._jsparkSession.sharedState().cacheManager().isEmpty()
+
+
+def test_the_spark_functions_travel_to_executors_without_the_project(tmp_path) -> None:
+    """A cluster's executors cannot import tsunagu: the UDFs must unpickle where only pandas and
+    duckdb are installed (here: a fresh interpreter outside the project directory)."""
+    import subprocess
+    import sys
+
+    from pyspark import cloudpickle
+
+    engines._pickle_spark_functions_by_value()  # as _register_hash_udf does when the session starts
+    blob = cloudpickle.dumps((spark_functions.duckdb_jaro_winkler, spark_functions.duckdb_hashes))
+    code = (
+        "import pickle, sys; import pandas as pd\n"
+        "jaro_winkler, hashes = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(jaro_winkler(pd.Series(['タナカ']), pd.Series(['タナカ']))[0], hashes(pd.Series(['x']))[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], input=blob, cwd=tmp_path, capture_output=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    score, digest = result.stdout.decode().split()
+    assert float(score) == 1.0
+    assert digest == str(spark_functions.duckdb_hashes(pd.Series(["x"]))[0])

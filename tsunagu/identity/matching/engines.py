@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from tsunagu.identity.matching import memory
+from tsunagu.identity.matching import memory, spark_functions
 
 DUCKDB = "duckdb"
 SPARK = "spark"
@@ -351,42 +351,21 @@ def to_duckdb(trained: Mapping[str, Any], canonical: Mapping[str, Any]) -> dict[
 # --- sampling and chunking: DuckDB's hash on Spark --------------------------------------------
 
 
-def _duckdb_hashes(ids: pd.Series) -> pd.Series:
-    """DuckDB's `hash(id)` (an unsigned 64-bit integer, as text) for a batch of ids: what Splink's
-    DuckDB dialect samples records and chunks pairs by."""
-    import duckdb
-
-    frame = pd.DataFrame({"id": ids.astype(object)})
-    connection = duckdb.connect()
-    try:
-        connection.register("ids", frame)
-        result = connection.execute("SELECT CAST(hash(id) AS VARCHAR) AS h FROM ids").df()
-    finally:
-        connection.close()
-    return result["h"]
-
-
-def _duckdb_jaro_winkler(left: pd.Series, right: pd.Series) -> pd.Series:
-    """DuckDB's `jaro_winkler_similarity(l, r)` for a batch of pairs (null in, null out): the JAR's
-    `jaro_winkler` differs from it on longer strings (addresses: up to 0.14)."""
-    import duckdb
-
-    frame = pd.DataFrame({"l": left.astype(object), "r": right.astype(object)})
-    connection = duckdb.connect()
-    try:
-        connection.register("pairs", frame)
-        sql = "SELECT jaro_winkler_similarity(CAST(l AS VARCHAR), CAST(r AS VARCHAR)) AS s FROM pairs"
-        return connection.execute(sql).df()["s"].astype("float64")
-    finally:
-        connection.close()
-
-
 def _register_hash_udf(spark: Any) -> None:
-    """The Python UDFs that give Spark DuckDB's functions: the hash and Jaro-Winkler."""
+    """The Python UDFs that give Spark DuckDB's functions: the hash and Jaro-Winkler. Pickled by
+    value: a cluster's executors (`spark://…`) cannot import tsunagu (with a local master they ran
+    in this directory, which hid it: "No module named 'tsunagu'" on a standalone cluster)."""
     from pyspark.sql.functions import pandas_udf
 
-    spark.udf.register(_HASH_UDF, pandas_udf(_duckdb_hashes, "string"))  # type: ignore[call-overload]
-    spark.udf.register(_JARO_WINKLER_UDF, pandas_udf(_duckdb_jaro_winkler, "double"))  # type: ignore[call-overload]
+    _pickle_spark_functions_by_value()
+    spark.udf.register(_HASH_UDF, pandas_udf(spark_functions.duckdb_hashes, "string"))  # type: ignore[call-overload]
+    spark.udf.register(_JARO_WINKLER_UDF, pandas_udf(spark_functions.duckdb_jaro_winkler, "double"))  # type: ignore[call-overload]
+
+
+def _pickle_spark_functions_by_value() -> None:
+    from pyspark import cloudpickle
+
+    cloudpickle.register_pickle_by_value(spark_functions)
 
 
 def _spark_hash_expression(col_expression: str) -> str:
