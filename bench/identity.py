@@ -6,7 +6,7 @@
     .venv/bin/python bench/identity.py --febrl4           # FEBRL4 (linkage: both files are deduplicated sources)
     .venv/bin/python bench/identity.py --synthetic 1000000
     .venv/bin/python bench/identity.py --dataset PATH --engine spark   # the same on Spark (local[*])
-    .venv/bin/python bench/identity.py --febrl4 --engine spark --spark-master spark://host:7077
+    .venv/bin/python bench/identity.py --febrl4 --engine spark --spark-master spark://host:7077 --spark-partitions 8
 
 `--engine spark` runs Splink on PySpark (matching/engines.py): training, prediction and the same
 metrics; the rule layer and the thresholds are the same as on DuckDB. `peak_rss_mb` (synthetic)
@@ -299,6 +299,12 @@ def main() -> int:
         help="Spark master (local[*], local[2], spark://host:7077); --engine spark only",
     )
     parser.add_argument(
+        "--spark-partitions",
+        type=int,
+        metavar="N",
+        help="Spark shuffle partitions (default: twice the cores with a local master, 200 with a cluster's)",
+    )
+    parser.add_argument(
         "--duckdb-memory-limit", metavar="SIZE", help="DuckDB memory_limit (e.g. 1GB; spills to temp beyond it)"
     )
     parser.add_argument("--duckdb-threads", type=int, metavar="N", help="DuckDB threads (default: every core)")
@@ -310,7 +316,9 @@ def main() -> int:
     if PAIRS_OUT:
         PAIRS_OUT.mkdir(parents=True, exist_ok=True)
     if args.engine == engines.SPARK:
-        chosen: engines.Engine = engines.engine(args.engine, master=args.spark_master)
+        chosen: engines.Engine = engines.engine(
+            args.engine, master=args.spark_master, shuffle_partitions=args.spark_partitions
+        )
     else:
         chosen = engines.DuckDBEngine(memory_limit=args.duckdb_memory_limit, threads=args.duckdb_threads)
     with engines.use(chosen):
