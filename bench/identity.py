@@ -315,6 +315,9 @@ def main() -> int:
     PAIRS_OUT = args.pairs_out
     if PAIRS_OUT:
         PAIRS_OUT.mkdir(parents=True, exist_ok=True)
+    if args.spark_partitions is not None and args.spark_partitions < 1:
+        log("--spark-partitions には 1 以上の整数を指定してください。")
+        return 2
     if args.engine == engines.SPARK:
         chosen: engines.Engine = engines.engine(
             args.engine, master=args.spark_master, shuffle_partitions=args.spark_partitions

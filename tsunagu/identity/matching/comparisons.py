@@ -12,6 +12,7 @@ Design (see docs/identity-matching.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,6 +170,11 @@ class BlockingRule:
 
     def sql(self) -> str:
         return " AND ".join(f"l.{c} = r.{c}" for c in self.columns)
+
+
+# One column's equality as BlockingRule.sql writes it ("l.a = r.a"): how a rule read back from a
+# model's settings names its columns (model._equi_join_pairs, engines.blocking_keys_sql).
+EQUAL_COLUMN_RE = re.compile(r"l\.(\w+) = r\.\1")
 
 
 BLOCKING_RULES: tuple[BlockingRule, ...] = (

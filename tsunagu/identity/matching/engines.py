@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from tsunagu.identity.matching import memory, spark_functions
+from tsunagu.identity.matching.comparisons import EQUAL_COLUMN_RE
 
 DUCKDB = "duckdb"
 SPARK = "spark"
@@ -130,7 +131,6 @@ _FEATURE_TABLES = itertools.count()
 # A rule of equal columns, and a linkage's restriction of one (model._restricted: "(…) AND NOT (…)").
 _EQUAL_COLUMNS_RULE_RE = re.compile(r"^l\.(\w+) = r\.\1(?: AND l\.(\w+) = r\.\2)*$")
 _RESTRICTED_RULE_RE = re.compile(r"^\((?P<rule>.*)\)(?P<restriction> AND NOT \(.*\))$")
-_EQUAL_COLUMNS_RE = re.compile(r"l\.(\w+) = r\.\1")
 
 
 def blocking_keys_sql(rules: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -145,7 +145,7 @@ def blocking_keys_sql(rules: list[str]) -> tuple[list[str], dict[str, str]]:
         if not _EQUAL_COLUMNS_RULE_RE.match(equal):
             keyed.append(rule)
             continue
-        columns = _EQUAL_COLUMNS_RE.findall(equal)
+        columns = EQUAL_COLUMN_RE.findall(equal)
         key = f"__tsunagu_block_{len(keys)}"
         present = " AND ".join(f"{c} IS NOT NULL" for c in columns)
         keys[key] = f"CASE WHEN {present} THEN hash({', '.join(columns)}) END"

@@ -574,16 +574,13 @@ def _other_id_key(text: str) -> str:
 _ARROW_SOURCE_FIELDS = frozenset((*RECORD_FIELDS, *OPTIONAL_FIELDS)) - {"record_id", "source_system"}
 
 
-def _arrow_nulls(rows: int) -> pd.arrays.ArrowExtensionArray:
-    return pd.arrays.ArrowExtensionArray(pa.nulls(rows, pa.string()))
-
-
 def _with_fields(records: pd.DataFrame) -> pd.DataFrame:
     out = records.copy()
     for name in (*RECORD_FIELDS, *OPTIONAL_FIELDS):
         if name not in out.columns:
             # Absent: Arrow nulls take no memory (a column of None took 8 MiB a million rows).
-            out[name] = _arrow_nulls(len(out)) if name in _ARROW_SOURCE_FIELDS else None
+            nulls = pd.arrays.ArrowExtensionArray(pa.nulls(len(out), pa.string()))
+            out[name] = nulls if name in _ARROW_SOURCE_FIELDS else None
         elif name in _ARROW_SOURCE_FIELDS and out[name].dtype == object:
             out[name] = _source_strings(out[name])
         elif name not in _ARROW_SOURCE_FIELDS and out[name].dtype != object:

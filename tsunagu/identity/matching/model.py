@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +48,6 @@ TF_COLUMNS = ("fam_kanji", "giv_kanji")
 TF_TABLE_LIMIT = 50_000
 # An EM session needs pairs to learn from; with fewer it is skipped (training adapts to the data).
 MIN_EM_PAIRS = 10
-_EQUI_JOIN = re.compile(r"l\.(\w+) = r\.\1")
 
 # Splink's progress chatter (INFO) stays out of commands' output; every Linker below passes
 # log_level=None, since a Linker made with its default re-enables INFO on stderr.
@@ -108,7 +106,7 @@ def _paired_features(prepared: pd.DataFrame, present: Sequence[str]) -> list[str
 def _equi_join_pairs(prepared: pd.DataFrame, rule: str) -> int | None:
     """Pairs an equi-join rule ("l.a = r.a AND l.b = r.b") forms (None for another rule): the sum
     of k(k-1)/2 over the groups of equal, non-null values (cheap even at a million records)."""
-    columns = _EQUI_JOIN.findall(rule)
+    columns = cmp.EQUAL_COLUMN_RE.findall(rule)
     if not columns or rule.count("=") != len(columns):
         return None
     values = prepared[columns].dropna()
