@@ -18,6 +18,7 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -308,6 +309,7 @@ IMPROVEMENTS: tuple[tuple[str, str, str], ...] = (
     ("支払額", "修理費の査定内訳を書面で説明", "査定の内訳を書面で送るようにし、支払額への問合せが減った。"),
     ("解約手続", "解約書類を1枚に集約", "解約請求書と確認書を1枚にまとめ、手続きの日数が短くなった。"),
 )
+IMPROVED_CATEGORIES = frozenset(category for category, _, _ in IMPROVEMENTS)
 
 # Recent months: more voices about reaching the call centre (a phone system change), so the
 # keyword trends of 不満 show 電話 and 折り返し rising.
@@ -400,15 +402,23 @@ def demo_voice_load(
     rows: list[Voice] = []
 
     def voice(
-        kind: str, on: dt.date, customer_id: int, policy_id: int | None, agency_id: int | None, **extra: object
+        kind: str,
+        on: dt.date,
+        customer_id: int,
+        policy_id: int | None,
+        agency_id: int | None,
+        *,
+        draw: random.Random = rng,
+        choices: list[_Pool] | None = None,
+        **extra: object,
     ) -> Voice:
-        choices = pools[kind]
+        choices = choices or pools[kind]
         weights = [RECENT_WEIGHT.get(p.category.name, 1.0) if on >= recent else 1.0 for p in choices]
-        pool = rng.choices(choices, weights=weights)[0]
+        pool = draw.choices(choices, weights=weights)[0]
         agency_staff = staff.get(agency_id or 0, [])
-        channel = _pick(rng, CHANNELS[kind])
+        channel = _pick(draw, CHANNELS[kind])
         recorder = (
-            rng.choice(agency_staff)
+            draw.choice(agency_staff)
             if agency_staff and channel in (VoiceChannel.AGENCY, VoiceChannel.COUNTER)
             else head_office
         )
@@ -417,7 +427,7 @@ def demo_voice_load(
             channel=channel,
             category=pool.category,
             kind=kind,
-            text=_words(rng, pool),
+            text=_words(draw, pool),
             customer_id=customer_id,
             policy_id=policy_id,
             agency_id=agency_id,
@@ -443,12 +453,36 @@ def demo_voice_load(
         policy_id, customer_id, agency_id = rng.choice(policies)
         kind = _pick(rng, kinds)
         on = start + dt.timedelta(days=rng.randrange(days))
-        extra = {}
+        extra: dict[str, Any] = {}
         if kind == VoiceKind.DISSATISFACTION:  # decided 苦情ではない, the last weeks' still 未判断
             extra["complaint_decision"] = (
                 ComplaintDecision.UNDECIDED if on > as_of - dt.timedelta(days=21) else ComplaintDecision.NO
             )
         rows.append(voice(kind, on, customer_id, policy_id, agency_id, **extra))
+    login_agency = getattr(users.get("agency1"), "agency_id", None)
+    improvable = [p for p in pools.get(VoiceKind.DISSATISFACTION, []) if p.category.name in IMPROVED_CATEGORIES]
+    login_policies = [p for p in policies if login_agency is not None and p[2] == login_agency]
+    if improvable and login_policies:
+        # The demo login's agency hears at least one 不満 a year that an improvement answers, so that its
+        # 件数と改善 compares two years on any 基準日. Drawn from its own Random: the rest stays the same.
+        side = random.Random(f"tsunagu-demo-voice-login:{seed}:{existing_customers}")
+        cut = as_of - dt.timedelta(days=365)
+        for first_day, last_day in ((start, cut - dt.timedelta(days=1)), (cut, as_of - dt.timedelta(days=22))):
+            if not any(
+                v.agency_id == login_agency
+                and v.kind == VoiceKind.DISSATISFACTION
+                and v.category.name in IMPROVED_CATEGORIES
+                and first_day <= v.received_on <= last_day
+                for v in rows
+            ):
+                policy_id, customer_id, agency_id = side.choice(login_policies)
+                on = first_day + dt.timedelta(days=side.randrange((last_day - first_day).days + 1))
+                rows.append(
+                    voice(
+                        VoiceKind.DISSATISFACTION, on, customer_id, policy_id, agency_id, draw=side, choices=improvable,
+                        complaint_decision=ComplaintDecision.NO,
+                    )
+                )  # fmt: skip
     rows.sort(key=lambda v: (v.received_on, v.customer_id))
     counts_by_text = {t: text.term_counts(t) for t in {v.text for v in rows}}
     for row in rows:
@@ -459,7 +493,6 @@ def demo_voice_load(
         result.voices = len(saved)
         result.by_kind = dict(Counter(v.kind for v in saved))
         _circulations(rng, saved, staff, as_of, head_office, users, result)
-        login_agency = getattr(users.get("agency1"), "agency_id", None)
         _improvements(rng, saved, staff, relations, as_of, users.get("complaints", head_office), result, login_agency)
     result.seconds = time.perf_counter() - started
     return result
@@ -538,12 +571,14 @@ def _improvements(
 ) -> None:
     """Each improvement of the list, for the agencies (or お客様相談室) whose 不満 voices asked for it,
     twice over the two years: one finished last year, one this year (some still in progress). Every
-    other one goes to the demo login's agency when it has such a voice, so that agency1's 件数と改善
-    shows improvements in both years (the random draw is made anyway: the rest of the demo stays the same)."""
+    other one, and the first of each year it can have, goes to the demo login's agency when it has such a
+    voice, so that agency1's 件数と改善 shows improvements in both years (the random draw is made anyway:
+    the rest of the demo stays the same)."""
     dissatisfied: dict[str, list[Voice]] = {}
     for v in voices:
         if v.kind == VoiceKind.DISSATISFACTION:
             dissatisfied.setdefault(v.category.name, []).append(v)
+    login_halves: set[int] = set()  # the years in which the login agency already has one
     for index, (category, title, outcome) in enumerate(IMPROVEMENTS):
         candidates = dissatisfied.get(category, [])
         for half in (0, 1):  # the older year's, the recent year's
@@ -553,8 +588,9 @@ def _improvements(
                 continue
             trigger = rng.choice(group)
             own = [v for v in group if login_agency is not None and v.agency_id == login_agency]
-            if own and index % 2 == 0:
+            if own and (index % 2 == 0 or half not in login_halves):
                 trigger = own[0]
+                login_halves.add(half)
             linked = [v for v in group if v.agency_id == trigger.agency_id][:3]
             planned = min(trigger.received_on + dt.timedelta(days=rng.randint(7, 30)), as_of)
             done_on = planned + dt.timedelta(days=rng.randint(30, 120))

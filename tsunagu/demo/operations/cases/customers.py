@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -125,6 +126,8 @@ def _page(low: int, high: int, start: dt.date) -> list[CustomerFacts]:
     return list(facts.values())
 
 
+COMPLAINTS_AT_LEAST = 2  # in every load, whatever the draw (see _complaints_at_least)
+
 # Rare types get at least about this many cases per load, so a small demo shows every type.
 MINIMUM_EXPECTED: dict[str, float] = {
     CaseType.POLICY_REISSUE: 4,
@@ -164,13 +167,41 @@ def _simulate(g: CaseGenerator, customers: list[CustomerFacts]) -> None:
             g.policy_reissue(c)
         if c.earthquake_policies and rng.random() < rates[CaseType.CERTIFICATE_REISSUE]:
             g.certificate_reissue(c)
-        complained_on = None
-        if rng.random() < rates[CaseType.COMPLAINT]:
-            written = len(g.rows["cases"])
-            g.complaint(c)
-            if len(g.rows["cases"]) > written:
-                complained_on = g.rows["cases"][-1][CASE_COLUMNS.index("opened_on")]
+        complained_on = _complaint(g, c) if rng.random() < rates[CaseType.COMPLAINT] else None
         if rng.random() < rates[CaseType.CANCELLATION]:
             g.cancellation(c)
         elif complained_on is not None:
             flows_cancellation.after_complaint(g, c, complained_on)
+    _complaints_at_least(g, customers, COMPLAINTS_AT_LEAST)
+
+
+def _complaint(g: CaseGenerator, c: CustomerFacts) -> dt.date | None:
+    """The day of the complaint the customer made, or None where the flow wrote none."""
+    written = len(g.rows["cases"])
+    g.complaint(c)
+    return g.rows["cases"][-1][CASE_COLUMNS.index("opened_on")] if len(g.rows["cases"]) > written else None
+
+
+def _complaints_at_least(g: CaseGenerator, customers: list[CustomerFacts], count: int) -> None:
+    """Tops the year's complaints up to `count` (a small load's draw can leave none, and the
+    complaint screens and 苦情に続く解約 with it). Drawn from its own seeded Random, so the rest of
+    the demo is as the main stream drew it."""
+    kind = CASE_COLUMNS.index("case_type")
+    missing = count - sum(1 for row in g.rows["cases"] if row[kind] == CaseType.COMPLAINT)
+    if missing <= 0:
+        return
+    side = random.Random(f"tsunagu-complaints-at-least:{g.as_of}:{len(customers)}")
+    candidates = [c for c in customers if c.policies]
+    side.shuffle(candidates)
+    main = g.rng
+    for c in candidates[: missing * 10]:  # a flow may write nothing for a customer: a few more tries
+        g.rng = side
+        try:
+            complained_on = _complaint(g, c)
+        finally:
+            g.rng = main
+        if complained_on is not None:
+            flows_cancellation.after_complaint(g, c, complained_on)
+            missing -= 1
+            if missing == 0:
+                return

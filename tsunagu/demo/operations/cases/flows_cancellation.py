@@ -72,9 +72,11 @@ def _plausible_text(
 
 def after_complaint(g: CaseGenerator, c: CustomerFacts, complained_on: dt.date) -> None:
     """Some customers who complained ask to cancel within weeks (the 「苦情に続く解約」 table). Drawn from
-    its own seeded Random, with the rotation of outcomes put back, so every other demo figure is as it was."""
+    its own seeded Random, with the rotation of outcomes put back, so every other demo figure is as it was.
+    The first complainer who can still cancel always does: a small demo has only a few complaints, and a
+    coin flip for each left the table empty on some 基準日."""
     side = random.Random(f"tsunagu-after-complaint-{c.id}")
-    if side.random() >= AFTER_COMPLAINT_SHARE:
+    if side.random() >= AFTER_COMPLAINT_SHARE and g.cancellations_after_complaint:
         return
     low, high = (complained_on + dt.timedelta(days=d) for d in AFTER_COMPLAINT_DAYS)
     days = [d for d in g.business_days if low <= d <= high]
@@ -83,8 +85,10 @@ def after_complaint(g: CaseGenerator, c: CustomerFacts, complained_on: dt.date) 
     main, turn = g.rng, g.outcome_turn
     g.rng = side
     g.outcome_turn = side.randrange(len(OUTCOME_ROTATION))
+    written = len(g.rows["cases"])
     try:
         cancellation(g, c, opened_on=side.choice(days), reason=_pick_weighted(side, AFTER_COMPLAINT))
+        g.cancellations_after_complaint += len(g.rows["cases"]) > written
     finally:
         g.rng, g.outcome_turn = main, turn
 

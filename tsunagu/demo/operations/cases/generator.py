@@ -54,6 +54,7 @@ class CaseGenerator:
         ]
         self.reissued_policies: set[int] = set()
         self.cancelled_ids: set[int] = set()
+        self.cancellations_after_complaint = 0  # see flows_cancellation.after_complaint
         self.outcome_turn = self.rng.randrange(len(OUTCOME_ROTATION))
         self.old_addresses: list[Row] = []  # former addresses of completed 住所変更 (non-primary)
         self.rates: dict[str, float] = _rates(10_000)
