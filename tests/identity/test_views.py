@@ -112,6 +112,35 @@ def test_pair_screen_explains_the_evidence_in_japanese(steward, sources, client)
     assert "possible_name_change" not in page
 
 
+def test_review_list_says_why_a_pair_the_model_scored_low_is_in_review(steward, sources, client):
+    rows = [
+        person("M1", name="鈴木 美咲", kana="スズキ ミサキ"),
+        person("M2", name="田中 美咲", kana="タナカ ミサキ"),
+        person("M3", name="田中 美咲", kana="タナカ ミサキ"),
+    ]
+    records_import(actor=steward, source_code="AGENCY", data=csv_bytes(rows), file_name="m.csv", match=False)
+    record = {r.external_id: r for r in SourceRecord.objects.all()}
+    ruled = CandidatePair.objects.create(
+        record_l=record["M1"],
+        record_r=record["M2"],
+        match_probability=0.5,
+        match_weight=0.0,
+        evidence={"rule": {"level": "possible_name_change", "weight": None}, "model_probability": 0.00002},
+        status=PairStatus.REVIEW,
+    )
+    scored = CandidatePair.objects.create(
+        record_l=record["M2"], record_r=record["M3"], match_probability=0.8, match_weight=2.0, status=PairStatus.REVIEW
+    )
+    client.login(username="steward", password=PASSWORD)
+    page = client.get("/identity/review/").content.decode()
+    rows_of = {pair.pk: page.split(f'/identity/review/{pair.pk}/"')[1].split("</tr>")[0] for pair in (ruled, scored)}
+    assert "0.0000" in rows_of[ruled.pk]
+    assert "改姓の可能性、要確認" in rows_of[ruled.pk]
+    assert "0.8000" in rows_of[scored.pk]
+    assert "一致確率が確認の範囲" in rows_of[scored.pk]
+    assert "possible_name_change" not in page
+
+
 def test_import_command(steward, sources, tmp_path, capsys):
     path = tmp_path / "a.csv"
     path.write_bytes(csv_bytes([person("C-1"), person("C-2", phone="12")], encoding="cp932"))

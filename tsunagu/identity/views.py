@@ -307,6 +307,9 @@ def review_list(request: AuthedRequest) -> HttpResponse:
             person, corporation = _related_sides(pair)
             pair.person, pair.corporation = person, corporation  # type: ignore[attr-defined]
             pair.reason_labels = _reason_labels(pair)  # type: ignore[attr-defined]
+    else:
+        for pair in pairs:
+            pair.rule_label = _rule_label(pair)  # type: ignore[attr-defined]
     counts = selectors.review_counts(user=request.user)
     return render(request, "identity/review.html", {"pairs": pairs, "kind": kind, "counts": counts})
 
@@ -317,6 +320,14 @@ def _related_sides(pair: Any) -> tuple[Any, Any]:
     if evidence.get("corporation") == pair.record_l_id or evidence.get("person") == pair.record_r_id:
         return pair.record_r, pair.record_l
     return pair.record_l, pair.record_r
+
+
+def _rule_label(pair: Any) -> str:
+    """Why a rule put the pair in review (a slipped name change the model scores near 0, say); ""
+    where the model's own probability did."""
+    rule = (pair.evidence or {}).get("rule")
+    level = rule.get("level") if isinstance(rule, dict) else None
+    return str(LEVEL_LABELS.get(str(level), level)) if level else ""
 
 
 def _reason_labels(pair: Any) -> list[str]:

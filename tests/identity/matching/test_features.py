@@ -104,6 +104,36 @@ def test_unsplit_names_are_split_by_surnames_learned_from_split_records():
     assert (row["fam_kana"], row["giv_kana"]) == ("タカハシ", "ハナコ")
 
 
+def test_a_models_lexicon_on_the_book_it_learned_from_splits_as_the_book_alone():
+    """A stored model's run on the same book: the book's family names are not counted twice, so a
+    family name seen split once (中 in 中 大輔) does not reach the two sightings a split needs."""
+    frame = pd.DataFrame(
+        [
+            person(record_id="1", name_kanji="中 大輔", name_kana="ナカ ダイスケ"),
+            person(record_id="2", name_kanji="中大輔", name_kana="ナカダイスケ"),
+            person(record_id="3", name_kanji="中村 優", name_kana="ナカムラ ユウ"),
+            person(record_id="4", name_kanji="中村 健", name_kana="ナカムラ ケン"),
+        ]
+    )
+    alone = prepare(frame)
+    again = prepare(frame, surnames=alone.attrs["surnames"].value)
+    assert alone.attrs["surnames"].value.kanji["中"] == again.attrs["surnames"].value.kanji["中"] == 1
+    assert again.attrs["surnames"].value.kanji["中村"] == 2
+    assert list(again["fam_kanji"]) == list(alone["fam_kanji"])
+    assert list(again["giv_kanji"]) == list(alone["giv_kanji"])
+
+
+def test_a_grown_book_keeps_the_larger_count_of_each_name():
+    old, new = SurnameLexicon(), SurnameLexicon()
+    for _ in range(3):
+        old.add("佐藤", "サトウ")
+    new.add("佐藤", "サトウ")
+    new.add("佐藤", "サトー")
+    union = old.union(new)
+    assert union.kanji["佐藤"] == 3
+    assert union.readings["佐藤"] == {"サトウ": 3, "サトー": 1}
+
+
 def test_family_and_given_fields_win_over_the_full_name():
     row = features(
         name_kanji=None,

@@ -115,6 +115,7 @@ class SurnameLexicon:
             self.kana[family_r] += 1
 
     def merge(self, other: SurnameLexicon) -> SurnameLexicon:
+        """The lexicon of two disjoint sets of records (parts of one book): counts add up."""
         merged = SurnameLexicon(
             self.kanji + other.kanji,
             self.kana + other.kana,
@@ -125,6 +126,21 @@ class SurnameLexicon:
         for source in (self.readings, other.readings):
             for key, counter in source.items():
                 merged.readings.setdefault(key, Counter()).update(counter)
+        return merged
+
+    def union(self, other: SurnameLexicon) -> SurnameLexicon:
+        """The lexicon of a book that overlaps the other's (a model's lexicon from the book it was
+        trained on, and the book as it is now): each count is the larger of the two, so the same
+        records learned twice count once and a name seen once does not pass MIN_COUNT by that."""
+        merged = SurnameLexicon(
+            self.kanji | other.kanji,
+            self.kana | other.kana,
+            {},
+            self.given_kanji | other.given_kanji,
+            self.given_kana | other.given_kana,
+        )
+        for key in self.readings.keys() | other.readings.keys():
+            merged.readings[key] = self.readings.get(key, Counter()) | other.readings.get(key, Counter())
         return merged
 
     @staticmethod
@@ -752,7 +768,7 @@ def _name_keys(out: pd.DataFrame, *, learn: bool = True, mapper: _Mapper = _SERI
 def _lexicon(learned: SurnameLexicon, surnames: SurnameLexicon | None, learn: bool) -> SurnameLexicon:
     if surnames is None:
         return learned
-    return learned.merge(surnames) if learn else surnames
+    return learned.union(surnames) if learn else surnames
 
 
 def _split_names(keys: pd.DataFrame, lexicon: SurnameLexicon) -> dict[str, pd.Series]:
