@@ -93,11 +93,23 @@ def test_demo_has_cancellations_that_follow_a_complaint(loaded):
 
 
 def test_demo_requests_are_worked_by_the_call_center(loaded):
-    requests = CancellationRequest.objects.select_related("case__assignee")
-    handlers = [r.case.assignee.username for r in requests if r.case.assignee is not None]
-    call_center = sum(1 for u in handlers if u in ("operator", "operator2"))
-    assert call_center >= len(handlers) / 2
-    assert handlers.count("policy_admin") < call_center
+    """The call center works what it takes by phone, web or mail and half of what agencies take;
+    letters go to 契約管理; agency staff keep the rest. Checked request by request: a 400-customer
+    load has a handful, too few for a share to hold on every 基準日 (5 on 2026-06-01, 2 of them
+    kept by agency1)."""
+    call_center = ("operator", "operator2")
+    requests = list(CancellationRequest.objects.select_related("case__assignee", "case__created_by"))
+    for request in requests:
+        case = request.case
+        taker, handler = case.created_by.username, case.assignee.username
+        if case.created_by.agency_id is not None:
+            assert handler in (taker, *call_center)
+        elif case.channel == "post":
+            assert handler == "policy_admin"
+        else:
+            assert handler == taker
+            assert handler in call_center
+    assert any(r.case.assignee.username in call_center for r in requests)
 
 
 def test_demo_competitors_are_insurers_and_reasons_fit_the_customer(loaded):
