@@ -280,7 +280,7 @@ def test_a_training_run_prepares_the_book_once_in_parts(
         parts = match_run_start(actor=steward, retrain=True)
     parts.refresh_from_db()
     assert parts.status == RunStatus.DONE, parts.message
-    assert calls == [{"workers": run_service.PREPARE_WORKERS}]
+    assert calls == [{"surnames": None, "workers": run_service.PREPARE_WORKERS}]  # once, no stored lexicon
     in_parts = stored()
     assert sum(status == PairStatus.AUTO_LINKED for status, _p in in_parts.values()) >= 10
 

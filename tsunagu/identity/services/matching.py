@@ -102,20 +102,15 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         matching = engine.matching()
         loaded = None if run.kind == RunKind.TRAIN else matcher_load()
         # The features are prepared once per run, on every core of a large book (features.prepare),
-        # and read by training, prediction and the related finder alike.
+        # and read by training, prediction and the related finder alike; on a stored model, with its
+        # surnames (what predict would do on the raw records).
+        if loaded is None and progress:
+            progress("学習", 0, 1)
+        surnames = None if loaded is None else loaded[1].surnames
+        prepared = matching.prepare(frame, surnames=surnames, workers=PREPARE_WORKERS) if len(frame) >= 2 else None
         if loaded is None:
-            if progress:
-                progress("学習", 0, 1)
-            prepared = matching.prepare(frame, workers=PREPARE_WORKERS) if len(frame) >= 2 else None
             model = model_train(actor=run.started_by, frame=frame if prepared is None else prepared)
             loaded = (model, matcher_of(model))
-        else:
-            # With the model's surnames (what predict would do on the raw records).
-            prepared = (
-                matching.prepare(frame, surnames=loaded[1].surnames, workers=PREPARE_WORKERS)
-                if len(frame) >= 2
-                else None
-            )
         del frame
         # The key index from the same features (a book of one record: from the record).
         keys_refresh(prepared=prepared)
